@@ -1,0 +1,5 @@
+/** @weft/shared: the domain model (zod schemas and inferred types) and pure helpers. */
+export * from './errors.ts';
+export * from './metrics.ts';
+export * from './names.ts';
+export * from './workload.ts';

@@ -1,0 +1,116 @@
+/**
+ * Metric names, label keys and latency buckets, defined once so that the proxy's
+ * output, the controller's queries and the dashboard's labels cannot drift. The names
+ * are Linkerd's, so existing Prometheus queries and Grafana dashboards keep working.
+ */
+import { z } from 'zod';
+import { NamespaceName, ObjectName } from './names.ts';
+
+/** Metric names exposed by every proxy on its admin `/metrics`. */
+export const MetricName = {
+  requestTotal: 'request_total',
+  responseTotal: 'response_total',
+  responseLatencyMs: 'response_latency_ms',
+  tcpOpenTotal: 'tcp_open_total',
+  tcpCloseTotal: 'tcp_close_total',
+  tcpOpenConnections: 'tcp_open_connections',
+  tcpReadBytesTotal: 'tcp_read_bytes_total',
+  tcpWriteBytesTotal: 'tcp_write_bytes_total',
+  identityCertExpiration: 'identity_cert_expiration_timestamp_seconds',
+} as const;
+
+/** Label keys, as Linkerd names them. */
+export const LabelKey = {
+  direction: 'direction',
+  namespace: 'namespace',
+  deployment: 'deployment',
+  pod: 'pod',
+  dstNamespace: 'dst_namespace',
+  dstDeployment: 'dst_deployment',
+  dstPod: 'dst_pod',
+  srcNamespace: 'src_namespace',
+  srcDeployment: 'src_deployment',
+  authority: 'authority',
+  classification: 'classification',
+  statusCode: 'status_code',
+  tls: 'tls',
+  clientId: 'client_id',
+  serverId: 'server_id',
+  errorReason: 'error',
+  peer: 'peer',
+} as const;
+
+/** `direction` label values. */
+export const Direction = { inbound: 'inbound', outbound: 'outbound' } as const;
+
+/** `classification` label values on `response_total`. */
+export const Classification = { success: 'success', failure: 'failure' } as const;
+
+/** Latency histogram bucket bounds in milliseconds, Linkerd's. */
+export const LATENCY_BUCKETS_MS: readonly number[] = [
+  1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500, 1000, 2000, 3000, 4000, 5000, 10000, 20000,
+  30000, 40000, 50000,
+];
+
+/** The time windows the API answers for, and their length in seconds. */
+export const TimeWindow = z.enum(['1m', '5m', '15m', '1h']);
+export type TimeWindow = z.infer<typeof TimeWindow>;
+export const WINDOW_SECONDS: Record<TimeWindow, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 };
+
+/** Golden metrics over a window. Null where no request was seen. */
+export const GoldenMetrics = z.object({
+  /** Successes / (successes + failures), 0..1. */
+  successRate: z.number().min(0).max(1).nullable(),
+  /** Responses per second over the window. */
+  rps: z.number().nonnegative(),
+  /** Latency quantiles in milliseconds. */
+  latencyP50Ms: z.number().nonnegative().nullable(),
+  latencyP95Ms: z.number().nonnegative().nullable(),
+  latencyP99Ms: z.number().nonnegative().nullable(),
+  /** Responses counted in the window. */
+  requests: z.number().nonnegative(),
+  failures: z.number().nonnegative(),
+});
+export type GoldenMetrics = z.infer<typeof GoldenMetrics>;
+
+/** One point of a golden-metrics time series. */
+export const GoldenPoint = GoldenMetrics.extend({ timestamp: z.number() });
+export type GoldenPoint = z.infer<typeof GoldenPoint>;
+
+/** A node in the topology: a workload, meshed or seen only as a caller. */
+export const TopologyNode = z.object({
+  namespace: NamespaceName,
+  name: ObjectName,
+  meshed: z.boolean(),
+  metrics: GoldenMetrics.nullable(),
+});
+export type TopologyNode = z.infer<typeof TopologyNode>;
+
+/** A directed edge: traffic seen from one workload to another. */
+export const Edge = z.object({
+  source: z.object({ namespace: NamespaceName, name: ObjectName }),
+  destination: z.object({ namespace: NamespaceName, name: ObjectName }),
+  metrics: GoldenMetrics,
+  /** Whether the traffic on this edge was mutually authenticated (mTLS). */
+  secured: z.boolean(),
+  clientIdentity: z.string().nullable(),
+  serverIdentity: z.string().nullable(),
+  /** True when the source has no proxy and the edge was seen only on inbound metrics. */
+  sourceUnmeshed: z.boolean(),
+});
+export type Edge = z.infer<typeof Edge>;
+
+export const Topology = z.object({
+  window: TimeWindow,
+  nodes: z.array(TopologyNode),
+  edges: z.array(Edge),
+});
+export type Topology = z.infer<typeof Topology>;
+
+/** What a golden-metrics question is about. */
+export const MetricsScope = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('namespace'), namespace: NamespaceName }),
+  z.object({ kind: z.literal('workload'), namespace: NamespaceName, name: ObjectName }),
+  z.object({ kind: z.literal('pod'), namespace: NamespaceName, name: z.string().min(1) }),
+]);
+export type MetricsScope = z.infer<typeof MetricsScope>;

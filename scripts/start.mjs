@@ -1,0 +1,114 @@
+// `npm start`: installs what is missing, builds the dashboard when its build is stale,
+// starts the controller on the local platform with the demo application and the
+// dashboard, prints the dashboard URL, and stops everything it started on Ctrl-C.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDependencies, ROOT } from './lib/ensure.mjs';
+import { startProcess, stopAll } from './lib/processes.mjs';
+
+const CONTROLLER_ADDR = process.env.WEFT_API_ADDR ?? '127.0.0.1:7090';
+const WEB_PORT = process.env.WEFT_WEB_PORT ?? '50750';
+const CONTROLLER_MAIN = join(ROOT, 'apps/controller/src/main.ts');
+const WEB_DIR = join(ROOT, 'apps/web');
+
+/** Newest modification time of any file below `dir` (skipping build output and deps). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === '.next') continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildWebIfStale() {
+  const buildId = join(WEB_DIR, '.next/BUILD_ID');
+  const sources = Math.max(newestMtime(WEB_DIR), newestMtime(join(ROOT, 'packages/shared/src')));
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > sources) return;
+  console.log('[weft] building the dashboard…');
+  const r = spawnSync('npm', ['run', '-s', 'build', '--workspace', '@weft/web'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('the dashboard build failed');
+}
+
+async function waitForHttp(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+async function main() {
+  const started = Date.now();
+  ensureDependencies();
+  let stopping = false;
+  const stop = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[weft] stopping…');
+    await stopAll();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  const controllerUrl = `http://${CONTROLLER_ADDR}`;
+  if (existsSync(CONTROLLER_MAIN)) {
+    const controller = startProcess('controller', process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
+      cwd: ROOT,
+      env: { ...env, WEFT_API_ADDR: CONTROLLER_ADDR },
+    });
+    controller.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`[weft] the controller exited (${code}); stopping`);
+        stop(1);
+      }
+    });
+  } else {
+    console.log(
+      '[weft] the controller is not there yet (apps/controller/src/main.ts): starting the dashboard alone',
+    );
+  }
+
+  buildWebIfStale();
+  const web = startProcess(
+    'web',
+    process.execPath,
+    [join(ROOT, 'node_modules/next/dist/bin/next'), 'start', WEB_DIR, '-H', '127.0.0.1', '-p', WEB_PORT],
+    { cwd: ROOT, env: { ...env, CONTROLLER_URL: controllerUrl } },
+  );
+  web.on('exit', (code) => {
+    if (!stopping) {
+      console.error(`[weft] the dashboard exited (${code}); stopping`);
+      stop(1);
+    }
+  });
+
+  const url = `http://127.0.0.1:${WEB_PORT}`;
+  if (await waitForHttp(url, 60_000)) {
+    console.log(`\n[weft] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`[weft] dashboard: ${url}`);
+    console.log('[weft] Ctrl-C stops everything.\n');
+  } else {
+    console.error('[weft] the dashboard did not come up within 60 s');
+    await stop(1);
+  }
+}
+
+main().catch(async (err) => {
+  console.error(`[weft] ${err.message}`);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+// Vitest for every Node workspace: unit tests beside the code, integration tests in each app's test/.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'apps/proxy/{src,test}/**/*.test.ts',
+      'apps/controller/{src,test}/**/*.test.ts',
+      'examples/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
