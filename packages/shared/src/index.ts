@@ -1,5 +1,6 @@
 /** @weft/shared: the domain model (zod schemas and inferred types) and pure helpers. */
 export * from './errors.ts';
+export * from './identity.ts';
 export * from './metrics.ts';
 export * from './names.ts';
 export * from './workload.ts';
