@@ -1,6 +1,8 @@
 /** @weft/shared: the domain model (zod schemas and inferred types) and pure helpers. */
+export * from './api-metrics.ts';
 export * from './errors.ts';
 export * from './identity.ts';
 export * from './metrics.ts';
 export * from './names.ts';
+export * from './quantile.ts';
 export * from './workload.ts';
