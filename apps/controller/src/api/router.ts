@@ -1,0 +1,26 @@
+/**
+ * The root router: one sub-router per resource. The web app imports only the type
+ * (`import type { AppRouter } from '@weft/controller/router'`).
+ */
+import { destinationRouter } from './destination.ts';
+import { healthRouter } from './health.ts';
+import { namespacesRouter } from './namespaces.ts';
+import { podsRouter } from './pods.ts';
+import { servicesRouter } from './services.ts';
+import { createCallerFactory, router } from './trpc.ts';
+import { workloadsRouter } from './workloads.ts';
+
+export const appRouter = router({
+  health: healthRouter,
+  namespaces: namespacesRouter,
+  workloads: workloadsRouter,
+  pods: podsRouter,
+  services: servicesRouter,
+  destination: destinationRouter,
+});
+
+/** The API's type, for clients. */
+export type AppRouter = typeof appRouter;
+
+/** In-process caller (tests, scripts): `createCaller(createContext(services))`. */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,86 @@
+/**
+ * Every environment variable the controller reads, named once and validated once at
+ * start-up. No other module reads `process.env`.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Environment variable names. */
+export const ENV = {
+  apiAddr: 'WEFT_API_ADDR',
+  stateDir: 'WEFT_STATE_DIR',
+  platform: 'WEFT_PLATFORM',
+  manifests: 'WEFT_LOCAL_MANIFESTS',
+  workdir: 'WEFT_LOCAL_WORKDIR',
+  podOctet: 'WEFT_LOCAL_POD_OCTET',
+  serviceOctet: 'WEFT_LOCAL_SERVICE_OCTET',
+  proxyMain: 'WEFT_LOCAL_PROXY_MAIN',
+  controllerUrl: 'WEFT_CONTROLLER_URL',
+  logLevel: 'WEFT_LOG_LEVEL',
+} as const;
+
+const HostPort = z.string().regex(/^[0-9A-Za-z.-]+:\d{1,5}$/, 'must be host:port, such as 127.0.0.1:7090');
+
+function splitHostPort(s: string) {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+}
+
+const Octet = z.coerce.number().int().min(0).max(250);
+
+const Schema = z.object({
+  [ENV.apiAddr]: HostPort.default('127.0.0.1:7090'),
+  [ENV.stateDir]: z.string().min(1).default('.weft'),
+  [ENV.platform]: z.enum(['local']).default('local'),
+  [ENV.manifests]: z.string().min(1).default('examples/demo/manifests'),
+  [ENV.workdir]: z.string().min(1).optional(),
+  [ENV.podOctet]: Octet.default(0),
+  [ENV.serviceOctet]: Octet.optional(),
+  [ENV.proxyMain]: z.string().min(1).default('apps/proxy/src/main.ts'),
+  [ENV.controllerUrl]: z.string().url().optional(),
+  [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+/** The controller's validated configuration. */
+export interface ControllerEnv {
+  api: { host: string; port: number };
+  stateDir: string;
+  platform: 'local';
+  /** Directory of Kubernetes manifests the local platform runs. */
+  manifestsDir: string;
+  /** Host directory a container's working directory (the image's WORKDIR) maps to. */
+  workdir: string;
+  /** Third octet where pod addresses (127.10.x.y) start. */
+  podOctet: number;
+  /** Third octet where service addresses (127.20.x.y) start. */
+  serviceOctet: number;
+  /** The proxy's entry point, run with `node --import tsx`. */
+  proxyMain: string;
+  /** URL proxies use to reach this controller; defaults to the API address. */
+  controllerUrl: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Parses `source` (default `process.env`); throws an Error naming each bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env, cwd = process.cwd()) {
+  const r = Schema.safeParse(source);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new Error(`invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = r.data;
+  const manifestsDir = resolve(cwd, e[ENV.manifests]);
+  const env: ControllerEnv = {
+    api: splitHostPort(e[ENV.apiAddr]),
+    stateDir: resolve(cwd, e[ENV.stateDir]),
+    platform: e[ENV.platform],
+    manifestsDir,
+    workdir: resolve(cwd, e[ENV.workdir] ?? resolve(manifestsDir, '..')),
+    podOctet: e[ENV.podOctet],
+    serviceOctet: e[ENV.serviceOctet] ?? e[ENV.podOctet],
+    proxyMain: resolve(cwd, e[ENV.proxyMain]),
+    controllerUrl: e[ENV.controllerUrl],
+    logLevel: e[ENV.logLevel],
+  };
+  return env;
+}
