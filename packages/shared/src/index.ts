@@ -5,5 +5,6 @@ export * from './errors.ts';
 export * from './identity.ts';
 export * from './metrics.ts';
 export * from './names.ts';
+export * from './proxy-config.ts';
 export * from './quantile.ts';
 export * from './workload.ts';

@@ -1,0 +1,84 @@
+/**
+ * The hand-off between the proxy core and the protocol servers. Detection decides what a
+ * connection (or a CONNECT tunnel) speaks and calls one `ProtocolHandlers` function with
+ * the socket, the bytes already read, and where the connection goes. See README.md
+ * "stack and hand-offs".
+ */
+import type { Socket } from 'node:net';
+import type { Direction } from '@weft/shared';
+import type { Concrete } from '../balance/types.ts';
+import type { TargetMetrics } from '../metrics/handles.ts';
+import type { Connector } from '../transport/connector.ts';
+
+type DirectionValue = (typeof Direction)[keyof typeof Direction];
+
+/** A connection whose destination authority is known, resolved and balanced. */
+export interface ConnTarget {
+  readonly ctx: ProxyContext;
+  /** `host:port`: what the client named (outbound) or the app's address (inbound). */
+  readonly authority: string;
+  /** The destination's endpoints and balancer. Inbound: the app, one endpoint. */
+  readonly concrete: Concrete;
+}
+
+/** A parsed HTTP/1 request head handed to a protocol server (CONNECT or Upgrade). */
+export interface Http1Head {
+  readonly method: string;
+  /** The request target as sent: `host:port` for CONNECT, a path or absolute URI otherwise. */
+  readonly target: string;
+  /** Header names (lower-cased) and values in order: [name0, value0, name1, value1, ...]. */
+  readonly headers: readonly string[];
+  /** The head's raw bytes, as received (to forward an Upgrade request unchanged). */
+  readonly raw: Buffer;
+}
+
+/**
+ * What each protocol server exports. `head` holds the bytes read before the hand-off
+ * (detection's sniffed prefix, or what followed an HTTP/1 head): replay it first. The
+ * socket arrives paused with no listeners of ours: attach yours, then `socket.resume()`.
+ * Each handler owns the socket from then on: it must handle its errors and close it.
+ */
+export interface ProtocolHandlers {
+  /** HTTP/2 prior knowledge: `head` starts with the h2c preface. Inbound or inside a tunnel. */
+  serveH2(socket: Socket, head: Buffer, target: ConnTarget): void;
+  /** Opaque TCP (and, until mTLS, TLS): relay bytes to one endpoint picked from `target.concrete`. */
+  serveOpaque(socket: Socket, head: Buffer, target: ConnTarget): void;
+  /**
+   * An HTTP/1 `CONNECT host:port` on the outbound listener. Answer it, then call
+   * `ctx.detect(socket, rest, ctx.target(authority))` to serve what the tunnel carries.
+   */
+  serveConnect(socket: Socket, req: Http1Head, rest: Buffer, ctx: ProxyContext): void;
+  /**
+   * An HTTP/1.1 request with `Upgrade` (WebSocket) for `target` (already resolved; the
+   * request is in origin form in `req.target`). Forward it to an endpoint, relay the 101
+   * (or the refusal) and then the bytes both ways.
+   */
+  serveUpgrade(socket: Socket, req: Http1Head, rest: Buffer, target: ConnTarget): void;
+  /**
+   * Inbound TLS (a ClientHello was sniffed): the hook where meshed mTLS is terminated,
+   * then `ctx.detect(tlsSocket, EMPTY, target)` serves the plaintext. Absent: opaque.
+   */
+  serveTls?(socket: Socket, head: Buffer, target: ConnTarget): void;
+}
+
+/** One listener's view of the proxy: what every layer needs, built once at start-up. */
+export interface ProxyContext {
+  readonly direction: DirectionValue;
+  readonly connector: Connector;
+  readonly handlers: ProtocolHandlers;
+  /** The (cached) target for an authority. Outbound: resolved through discovery. */
+  target(authority: string): ConnTarget;
+  /**
+   * Detects the protocol of `socket` (an accepted connection or a tunnel) from `head`
+   * plus what it reads next, and dispatches it to `target`. `target` null means "the
+   * outbound explicit-proxy listener": HTTP/1 requests name their own authority.
+   */
+  detect(socket: Socket, head: Buffer, target: ConnTarget | null): void;
+  /**
+   * Metrics for traffic this proxy accepts on behalf of `authority` (inbound: the app;
+   * labels direction, own workload, authority, src_* when known, tls).
+   */
+  inboundMetrics(authority: string, srcNamespace: string, srcDeployment: string): TargetMetrics;
+  /** Whether the proxy is draining (stop opening new work on kept-alive connections). */
+  readonly draining: boolean;
+}

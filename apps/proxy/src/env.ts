@@ -1,0 +1,132 @@
+/**
+ * The proxy's environment: every variable it reads, named once, parsed once with zod.
+ * Nothing else in the proxy reads `process.env`; it receives a `ProxyEnv`.
+ * The names and defaults are those of docs/interfaces.md.
+ */
+import { ErrorCode, MeshError } from '@weft/shared';
+import { z } from 'zod';
+
+export const ENV_INBOUND_HOST = 'WEFT_PROXY_INBOUND_HOST';
+export const ENV_INBOUND_PORTS = 'WEFT_PROXY_INBOUND_PORTS';
+export const ENV_APP_HOST = 'WEFT_PROXY_APP_HOST';
+export const ENV_OUTBOUND_LISTEN = 'WEFT_PROXY_OUTBOUND_LISTEN';
+export const ENV_ADMIN_LISTEN = 'WEFT_PROXY_ADMIN_LISTEN';
+export const ENV_CONTROLLER_URL = 'WEFT_PROXY_CONTROLLER_URL';
+export const ENV_CONFIG = 'WEFT_PROXY_CONFIG';
+export const ENV_NAMESPACE = 'WEFT_PROXY_NAMESPACE';
+export const ENV_WORKLOAD = 'WEFT_PROXY_WORKLOAD';
+export const ENV_POD = 'WEFT_PROXY_POD';
+export const ENV_SERVICE_ACCOUNT = 'WEFT_PROXY_SERVICE_ACCOUNT';
+export const ENV_IDENTITY_TOKEN = 'WEFT_PROXY_IDENTITY_TOKEN';
+export const ENV_IDENTITY_DIR = 'WEFT_PROXY_IDENTITY_DIR';
+export const ENV_DRAIN_GRACE_MS = 'WEFT_PROXY_DRAIN_GRACE_MS';
+
+/** A `host:port` listen address, split. Port 0 asks the OS for one. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** One inbound listener: listen on `public`, forward to the app on `app`. */
+export interface PortPair {
+  public: number;
+  app: number;
+}
+
+const hostPort = z
+  .string()
+  .regex(/^.+:\d{1,5}$/, 'must be host:port')
+  .transform((s): HostPort => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+  })
+  .refine((hp) => hp.port <= 65535, 'port must be at most 65535');
+
+const portPairs = z.string().transform((s, ctx): PortPair[] => {
+  const out: PortPair[] = [];
+  for (const part of s.split(',')) {
+    const m = /^\s*(\d{1,5}):(\d{1,5})\s*$/.exec(part);
+    const pub = Number(m?.[1]);
+    const app = Number(m?.[2]);
+    if (!m || pub > 65535 || app < 1 || app > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not a public:app port pair` });
+      return z.NEVER;
+    }
+    out.push({ public: pub, app });
+  }
+  return out;
+});
+
+const label = z.string().min(1).optional();
+
+const EnvSchema = z.object({
+  [ENV_INBOUND_HOST]: z.string().min(1).default('0.0.0.0'),
+  [ENV_INBOUND_PORTS]: portPairs.default([{ public: 4143, app: 8080 }]),
+  [ENV_APP_HOST]: z.string().min(1).default('127.0.0.1'),
+  [ENV_OUTBOUND_LISTEN]: hostPort.default({ host: '127.0.0.1', port: 4140 }),
+  [ENV_ADMIN_LISTEN]: hostPort.default({ host: '127.0.0.1', port: 4191 }),
+  [ENV_CONTROLLER_URL]: z.url().optional(),
+  [ENV_CONFIG]: z.string().min(1).optional(),
+  [ENV_NAMESPACE]: label,
+  [ENV_WORKLOAD]: label,
+  [ENV_POD]: label,
+  [ENV_SERVICE_ACCOUNT]: label,
+  [ENV_IDENTITY_TOKEN]: label,
+  [ENV_IDENTITY_DIR]: label,
+  [ENV_DRAIN_GRACE_MS]: z.coerce.number().int().nonnegative().default(10_000),
+});
+
+/** The validated environment, with the names of docs/interfaces.md turned into fields. */
+export interface ProxyEnv {
+  inboundHost: string;
+  inboundPorts: PortPair[];
+  appHost: string;
+  outboundListen: HostPort;
+  adminListen: HostPort;
+  controllerUrl: string | undefined;
+  configFile: string | undefined;
+  namespace: string | undefined;
+  workload: string | undefined;
+  pod: string | undefined;
+  serviceAccount: string | undefined;
+  identityToken: string | undefined;
+  identityDir: string | undefined;
+  drainGraceMs: number;
+  /** Names of the variables that were set explicitly (they win over a config file). */
+  explicit: ReadonlySet<string>;
+}
+
+/**
+ * Parses the proxy's environment once. Empty strings count as unset. Throws a
+ * `MeshError` (`WEFT_INVALID_INPUT`) naming every bad variable.
+ */
+export function parseProxyEnv(source: Record<string, string | undefined>): ProxyEnv {
+  const raw: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const v = source[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const r = EnvSchema.safeParse(raw);
+  if (!r.success) {
+    const what = r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`).join('; ');
+    throw new MeshError(ErrorCode.invalidInput, `invalid proxy environment: ${what}`);
+  }
+  const e = r.data;
+  return {
+    inboundHost: e[ENV_INBOUND_HOST],
+    inboundPorts: e[ENV_INBOUND_PORTS],
+    appHost: e[ENV_APP_HOST],
+    outboundListen: e[ENV_OUTBOUND_LISTEN],
+    adminListen: e[ENV_ADMIN_LISTEN],
+    controllerUrl: e[ENV_CONTROLLER_URL],
+    configFile: e[ENV_CONFIG],
+    namespace: e[ENV_NAMESPACE],
+    workload: e[ENV_WORKLOAD],
+    pod: e[ENV_POD],
+    serviceAccount: e[ENV_SERVICE_ACCOUNT],
+    identityToken: e[ENV_IDENTITY_TOKEN],
+    identityDir: e[ENV_IDENTITY_DIR],
+    drainGraceMs: e[ENV_DRAIN_GRACE_MS],
+    explicit: new Set(Object.keys(raw)),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The proxy's static configuration file (`npm run proxy -- --config file.json`, or
+ * `WEFT_PROXY_CONFIG`): listeners for standalone use, and authority → endpoints with
+ * per-route timeouts and retries, the static source of the proxy's resolver.
+ */
+import { z } from 'zod';
+import { NamespaceName, ObjectName } from './names.ts';
+import { Authority, WorkloadRef } from './workload.ts';
+
+/** `host:port`, as the proxy's listen addresses are written. */
+export const ListenAddress = z
+  .string()
+  .regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be host:port, such as 127.0.0.1:4140');
+
+/** One endpoint of a statically configured destination. */
+export const StaticEndpoint = z.object({
+  address: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  namespace: NamespaceName.optional(),
+  workload: ObjectName.optional(),
+  pod: z.string().optional(),
+  meshed: z.boolean().default(false),
+  identity: z.string().optional(),
+});
+export type StaticEndpoint = z.infer<typeof StaticEndpoint>;
+
+/** A route of a destination: requests whose path starts with `pathPrefix`. */
+export const ProxyRoute = z.object({
+  pathPrefix: z.string().startsWith('/').default('/'),
+  /** Whole-request timeout in milliseconds (to the response head); unset: none. */
+  timeoutMs: z.number().int().positive().optional(),
+  /** Whether idempotent requests on this route are retried (under the retry budget). */
+  retries: z.boolean().default(true),
+  /** Response statuses that are retried, beside connection failures. */
+  retryStatuses: z.array(z.number().int().min(100).max(599)).default([502, 503, 504]),
+});
+export type ProxyRoute = z.infer<typeof ProxyRoute>;
+
+/** A statically resolved destination. */
+export const StaticDestination = z.object({
+  service: WorkloadRef.nullable().default(null),
+  endpoints: z.array(StaticEndpoint),
+  routes: z.array(ProxyRoute).default([]),
+});
+export type StaticDestination = z.infer<typeof StaticDestination>;
+
+/** Timeouts of the proxy's servers, in milliseconds. */
+export const ProxyTimeouts = z.object({
+  /** A request head must arrive within this once its first byte did (else 408). */
+  headerMs: z.number().int().positive().default(10_000),
+  /** A keep-alive client connection idle this long is closed. */
+  idleMs: z.number().int().positive().default(60_000),
+  /** Protocol detection gives up and treats the connection as opaque TCP after this. */
+  detectMs: z.number().int().positive().default(300),
+  /** Connecting to an endpoint fails after this (502). */
+  connectMs: z.number().int().positive().default(3_000),
+  /** A request waits this long for its authority's first resolution (503 after). */
+  resolveMs: z.number().int().positive().default(3_000),
+  /** A destination unused this long has its balancer and pool dropped. */
+  cacheIdleMs: z.number().int().positive().default(60_000),
+});
+export type ProxyTimeouts = z.infer<typeof ProxyTimeouts>;
+
+/** The whole file. Listener fields override the environment's defaults. */
+export const ProxyConfig = z.object({
+  inbound: z
+    .object({
+      host: z.string().optional(),
+      appHost: z.string().optional(),
+      /** `public:app` port pairs. */
+      ports: z
+        .array(
+          z.object({ public: z.number().int().min(0).max(65535), app: z.number().int().min(1).max(65535) }),
+        )
+        .optional(),
+    })
+    .optional(),
+  outbound: z.object({ listen: ListenAddress }).optional(),
+  admin: z.object({ listen: ListenAddress }).optional(),
+  destinations: z.record(Authority, StaticDestination).default({}),
+  /** Routes for destinations resolved by the controller, per authority. */
+  routes: z.record(Authority, z.array(ProxyRoute)).default({}),
+  timeouts: ProxyTimeouts.default(ProxyTimeouts.parse({})),
+});
+export type ProxyConfig = z.infer<typeof ProxyConfig>;
