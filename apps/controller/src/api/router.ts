@@ -4,6 +4,7 @@
  */
 import { destinationRouter } from './destination.ts';
 import { healthRouter } from './health.ts';
+import { identityRouter } from './identity.ts';
 import { namespacesRouter } from './namespaces.ts';
 import { podsRouter } from './pods.ts';
 import { servicesRouter } from './services.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   pods: podsRouter,
   services: servicesRouter,
   destination: destinationRouter,
+  identity: identityRouter,
 });
 
 /** The API's type, for clients. */

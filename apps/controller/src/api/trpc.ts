@@ -13,6 +13,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ErrorCode, MeshError } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
 import type { Destination } from '../destination/destination.ts';
+import type { IdentityService } from '../identity/service.ts';
 
 // === 1. CONTEXT ===
 
@@ -23,6 +24,8 @@ export interface ApiServices {
   /** When the controller started (ms since epoch). */
   startedAt: number;
   version: string;
+  /** The CA behind `identity.*`; absent, those procedures answer `WEFT_UNAVAILABLE`. */
+  identity?: IdentityService;
 }
 
 /** What every procedure receives as `ctx`. */
