@@ -33,6 +33,8 @@ interface TrpcBody {
   error: { message: string; data: { meshCode?: string } };
 }
 
+type Query = { result: { data: unknown } };
+
 async function post(path: string, body: unknown) {
   const res = await fetch(`http://${api.address}/trpc/${path}`, {
     method: 'POST',
@@ -79,7 +81,7 @@ describe('identity API over HTTP', () => {
   });
 
   it('reports the CA state and the issued certificates', async () => {
-    const status = await (await fetch(`http://${api.address}/trpc/identity.status`)).json();
+    const status = (await (await fetch(`http://${api.address}/trpc/identity.status`)).json()) as Query;
     expect(status.result.data).toMatchObject({
       trustDomain: 'cluster.local',
       source: 'generated',
