@@ -90,9 +90,8 @@ describe('identity API over HTTP', () => {
       rejectedTotal: { identity_mismatch: 1, invalid_token: 1 },
     });
     const input = encodeURIComponent(JSON.stringify({ namespace: 'demo', workload: 'web' }));
-    const certs = await (
-      await fetch(`http://${api.address}/trpc/identity.certificates?input=${input}`)
-    ).json();
+    const url = `http://${api.address}/trpc/identity.certificates?input=${input}`;
+    const certs = (await (await fetch(url)).json()) as Query;
     expect(certs.result.data).toMatchObject([{ identity: WEB, pod: 'web-1' }]);
   });
 });
