@@ -1,0 +1,287 @@
+/**
+ * The embedded time-series store: what the controller scraped from every proxy, held
+ * as per-tick increments in fixed-size rings, so memory is bounded and window sums are
+ * plain additions.
+ *
+ *   tick:    0    1    2   ...  cap-1 | cap  (wraps to slot 0)
+ *   times:  [t0] [t1] [t2] ...         ← one scrape round each (ms since epoch)
+ *   group:  [ success failure b1 b2 … b+Inf ] × cap slots   (Float32Array, cap × WIDTH)
+ *
+ * A group is one kept label set (see series-labels.ts); each slot holds how much each
+ * counter grew between the previous scrape and that tick's. Increments are computed at
+ * ingest from each raw series' last value with Prometheus' counter-reset rule: a value
+ * lower than the last one means the counter restarted from zero, so the increment is the
+ * new value (never negative). A series first seen on a proxy already scraped before
+ * started from zero since that scrape, so its whole value counts; on a proxy's first
+ * scrape, values are only a baseline.
+ *
+ * Memory bound: at most `maxGroups` groups of `capacity × WIDTH × 4` bytes each (plus
+ * one small entry per raw series of live targets); a group beyond the bound is dropped
+ * and counted. Groups whose last increment left the ring expire; a target's raw-series
+ * state goes when the target is removed.
+ */
+import { MetricName } from '@weft/shared';
+import type { ExpositionSample } from './exposition.ts';
+import {
+  bucketColumn,
+  COL_FAILURE,
+  COL_SUCCESS,
+  type GroupLabels,
+  groupKey,
+  groupLabels,
+  type TargetIdentity,
+  WIDTH,
+} from './series-labels.ts';
+
+/** The names ingest reads; everything else a proxy exposes is skipped while parsing. */
+export const INGESTED_NAMES: ReadonlySet<string> = new Set([
+  MetricName.responseTotal,
+  `${MetricName.responseLatencyMs}_bucket`,
+  'process_start_time_seconds',
+]);
+
+export interface StoreOptions {
+  /** Ticks kept (retention ÷ scrape interval, plus one). */
+  capacity: number;
+  /** Upper bound on groups held; the memory bound is `maxGroups × capacity × WIDTH × 4` bytes. */
+  maxGroups: number;
+}
+
+/** One kept label set and its ring of increments. */
+interface Group {
+  readonly labels: GroupLabels;
+  readonly values: Float32Array;
+  /** Last tick whose slot holds this group's data; later slots are stale. */
+  writtenTick: number;
+}
+
+/** Per raw series of one target: its last value and where its increments go. */
+interface RawSeries {
+  last: number;
+  /** Column, or -1 for a series ingest does not store. */
+  col: number;
+  key: string;
+  labels: GroupLabels;
+}
+
+interface TargetState {
+  identity: TargetIdentity;
+  raw: Map<string, RawSeries>;
+  scrapes: number;
+  startTime: number | undefined;
+}
+
+/** Sums of a group set over a tick range: `WIDTH` numbers (see series-labels.ts columns). */
+export interface GroupSums {
+  labels: GroupLabels;
+  sums: Float64Array;
+}
+
+/** A closed tick range; empty when `from > to`. */
+export interface TickRange {
+  from: number;
+  to: number;
+}
+
+export class MetricsStore {
+  readonly capacity: number;
+  readonly maxGroups: number;
+  private readonly times: Float64Array;
+  private tick = -1;
+  private readonly groups = new Map<string, Group>();
+  private readonly targets = new Map<string, TargetState>();
+  /** Samples whose group could not be created because the store was full. */
+  droppedSamples = 0;
+
+  constructor(options: StoreOptions) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 2) {
+      throw new RangeError(`capacity must be an integer ≥ 2, got ${options.capacity}`);
+    }
+    this.capacity = options.capacity;
+    this.maxGroups = options.maxGroups;
+    this.times = new Float64Array(options.capacity);
+  }
+
+  /** Starts a scrape round at `timeMs`; returns its tick. Times must not go backwards. */
+  beginTick(timeMs: number): number {
+    const last = this.tick >= 0 ? this.timeOf(this.tick) : Number.NEGATIVE_INFINITY;
+    this.tick++;
+    this.times[this.tick % this.capacity] = Math.max(timeMs, last);
+    this.expire();
+    return this.tick;
+  }
+
+  /** The latest tick, -1 before the first. */
+  get currentTick(): number {
+    return this.tick;
+  }
+
+  /** When tick `t` (still in the ring) was taken. */
+  timeOf(t: number): number {
+    return this.times[t % this.capacity] ?? Number.NaN;
+  }
+
+  /** Oldest tick still held. */
+  get oldestTick(): number {
+    return Math.max(0, this.tick - this.capacity + 1);
+  }
+
+  /**
+   * Adds one successful scrape of target `targetKey` at tick `tick` (the current one).
+   * Samples are those of `INGESTED_NAMES`; others are ignored.
+   */
+  ingest(
+    targetKey: string,
+    identity: TargetIdentity,
+    tick: number,
+    samples: readonly ExpositionSample[],
+  ): void {
+    let state = this.targets.get(targetKey);
+    if (state === undefined) {
+      state = { identity, raw: new Map(), scrapes: 0, startTime: undefined };
+      this.targets.set(targetKey, state);
+    }
+    state.identity = identity;
+    const known = state.scrapes > 0;
+    // A changed process start time means the proxy restarted: every counter began at zero.
+    const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value;
+    const restarted =
+      known && start !== undefined && state.startTime !== undefined && start !== state.startTime;
+    if (start !== undefined) state.startTime = start;
+
+    for (const s of samples) {
+      let raw = state.raw.get(s.key);
+      if (raw === undefined) {
+        raw = this.describe(s, identity);
+        state.raw.set(s.key, raw);
+        if (raw.col >= 0 && known) this.add(raw, tick, s.value);
+        raw.last = s.value;
+        continue;
+      }
+      if (raw.col >= 0) {
+        const v = s.value;
+        const inc = restarted || v < raw.last ? v : v - raw.last;
+        if (inc > 0) this.add(raw, tick, inc);
+      }
+      raw.last = s.value;
+    }
+    state.scrapes++;
+  }
+
+  private describe(s: ExpositionSample, identity: TargetIdentity): RawSeries {
+    let col = -1;
+    if (s.name === MetricName.responseTotal) {
+      const c = s.labels.classification;
+      col = c === 'success' ? COL_SUCCESS : c === 'failure' ? COL_FAILURE : -1;
+    } else if (s.name === `${MetricName.responseLatencyMs}_bucket`) {
+      col = bucketColumn(s.labels.le);
+    }
+    const labels = groupLabels(s.labels, identity);
+    return { last: 0, col, key: groupKey(labels), labels };
+  }
+
+  private add(raw: RawSeries, tick: number, inc: number): void {
+    if (!Number.isFinite(inc) || inc <= 0) return;
+    let g = this.groups.get(raw.key);
+    if (g === undefined) {
+      if (this.groups.size >= this.maxGroups) {
+        this.droppedSamples++;
+        return;
+      }
+      g = { labels: raw.labels, values: new Float32Array(this.capacity * WIDTH), writtenTick: tick - 1 };
+      this.groups.set(raw.key, g);
+    }
+    if (g.writtenTick < tick) {
+      const from = Math.max(g.writtenTick + 1, tick - this.capacity + 1);
+      for (let t = from; t <= tick; t++) {
+        const o = (t % this.capacity) * WIDTH;
+        g.values.fill(0, o, o + WIDTH);
+      }
+      g.writtenTick = tick;
+    }
+    const i = (tick % this.capacity) * WIDTH + raw.col;
+    g.values[i] = (g.values[i] ?? 0) + inc;
+  }
+
+  /** Forgets a target's raw-series state (its stored history stays until it expires). */
+  removeTarget(targetKey: string): void {
+    this.targets.delete(targetKey);
+  }
+
+  /** Target keys the store holds state for. */
+  targetKeys(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  /** Drops groups with no data left in the ring. */
+  private expire(): void {
+    const oldest = this.tick - this.capacity + 1;
+    for (const [k, g] of this.groups) if (g.writtenTick < oldest) this.groups.delete(k);
+  }
+
+  /** Ticks whose time is in (fromMs, toMs], clipped to what the ring holds. */
+  ticksBetween(fromMs: number, toMs: number): TickRange {
+    let to = this.tick;
+    while (to >= this.oldestTick && this.timeOf(to) > toMs) to--;
+    let from = to + 1;
+    while (from - 1 >= this.oldestTick && this.timeOf(from - 1) > fromMs) from--;
+    return { from, to };
+  }
+
+  /**
+   * Sums increments over `range` for the groups `match` accepts, per key `by` gives
+   * (groups for which `by` returns undefined are skipped).
+   */
+  sumBy(
+    range: TickRange,
+    match: (l: GroupLabels) => boolean,
+    by: (l: GroupLabels) => string | undefined,
+  ): Map<string, GroupSums> {
+    const out = new Map<string, GroupSums>();
+    if (range.from > range.to) return out;
+    for (const g of this.groups.values()) {
+      if (!match(g.labels)) continue;
+      const key = by(g.labels);
+      if (key === undefined) continue;
+      const to = Math.min(range.to, g.writtenTick);
+      if (to < range.from) continue;
+      let acc = out.get(key);
+      if (acc === undefined) {
+        acc = { labels: g.labels, sums: new Float64Array(WIDTH) };
+        out.set(key, acc);
+      }
+      for (let t = range.from; t <= to; t++) {
+        const o = (t % this.capacity) * WIDTH;
+        for (let c = 0; c < WIDTH; c++) acc.sums[c] = (acc.sums[c] ?? 0) + (g.values[o + c] ?? 0);
+      }
+    }
+    return out;
+  }
+
+  /** Per-tick sums over `range` of the groups `match` accepts: `(to-from+1) × WIDTH` numbers. */
+  perTick(range: TickRange, match: (l: GroupLabels) => boolean): Float64Array {
+    const n = Math.max(0, range.to - range.from + 1);
+    const out = new Float64Array(n * WIDTH);
+    if (n === 0) return out;
+    for (const g of this.groups.values()) {
+      if (!match(g.labels)) continue;
+      const to = Math.min(range.to, g.writtenTick);
+      for (let t = range.from; t <= to; t++) {
+        const o = (t % this.capacity) * WIDTH;
+        const d = (t - range.from) * WIDTH;
+        for (let c = 0; c < WIDTH; c++) out[d + c] = (out[d + c] ?? 0) + (g.values[o + c] ?? 0);
+      }
+    }
+    return out;
+  }
+
+  /** Groups held. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Bytes held by the sample rings (the bounded part). */
+  get ringBytes(): number {
+    return this.groups.size * this.capacity * WIDTH * Float32Array.BYTES_PER_ELEMENT + this.times.byteLength;
+  }
+}
