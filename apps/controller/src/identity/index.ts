@@ -17,6 +17,7 @@ export {
   loadOrCreateTokens,
   type SuppliedCaFiles,
   TRUST_ANCHOR_FILE,
+  TRUST_DOMAIN_FILE,
 } from './store.ts';
 export { HmacTokens, type TokenIdentity, type TokenIssuer, type TokenValidator } from './token.ts';
 

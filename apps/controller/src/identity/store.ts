@@ -6,6 +6,7 @@
  *
  *   <stateDir>/identity/
  *     trust-anchor.pem          public, the roots proxies trust
+ *     trust-domain              public, the trust domain of identities (one line)
  *     issuer.pem                public, the intermediate sent in every handshake
  *     private/issuer-key.pem    0600
  *     private/trust-anchor-key.pem  0600 (generated CA only)
@@ -20,6 +21,8 @@ import { type CryptoKey, privateKeyFromPem, privateKeyToPem, x509 } from './x509
 
 /** File name of the public trust anchor bundle inside the identity directory. */
 export const TRUST_ANCHOR_FILE = 'trust-anchor.pem';
+/** File name of the trust domain (one line) inside the identity directory, for proxies. */
+export const TRUST_DOMAIN_FILE = 'trust-domain';
 
 /** Files a user gives instead of a generated CA (all three together). */
 export interface SuppliedCaFiles {
@@ -96,6 +99,7 @@ export async function loadOrCreateCa(opts: LoadCaOptions): Promise<LoadedCa> {
   const priv = join(dir, 'private');
   await mkdir(priv, { recursive: true, mode: 0o700 });
   await chmod(priv, 0o700);
+  await writeAtomic(join(dir, TRUST_DOMAIN_FILE), `${opts.trustDomain}\n`, 0o644);
 
   if (opts.supplied) {
     const s = opts.supplied;
