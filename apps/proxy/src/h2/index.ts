@@ -1,0 +1,47 @@
+/** HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions. */
+import type { Socket } from 'node:net';
+import type { ConnTarget } from '../detect/handoff.ts';
+import type { Connector } from '../transport/connector.ts';
+import { H2Proxy } from './proxy.ts';
+import { H2SessionPool } from './session-pool.ts';
+
+export { H2Proxy, type H2ProxyOptions } from './proxy.ts';
+export { H2SessionPool, type H2SessionPoolOptions } from './session-pool.ts';
+
+/** Timeouts of the HTTP/2 server, in milliseconds. */
+export interface H2ServerOptions {
+  /** A client connection (or a pooled endpoint session) with no activity is closed after this. */
+  readonly idleTimeoutMs: number;
+  /** Connecting to an endpoint (and receiving its SETTINGS) may take this long. */
+  readonly connectTimeoutMs: number;
+}
+
+export const DEFAULT_H2_OPTIONS: H2ServerOptions = { idleTimeoutMs: 300_000, connectTimeoutMs: 10_000 };
+
+/** An HTTP/2 server for `ProtocolHandlers.serveH2`, and a way to close its endpoint sessions. */
+export interface H2Server {
+  serveH2(socket: Socket, head: Buffer, target: ConnTarget): void;
+  /** Closes the pooled endpoint sessions gracefully (on drain). */
+  close(): void;
+}
+
+/** Builds the HTTP/2 server; endpoint sessions are opened through `connector`. */
+export function createH2Server(
+  connector: Connector,
+  options: H2ServerOptions = DEFAULT_H2_OPTIONS,
+): H2Server {
+  const pool = new H2SessionPool({
+    connector,
+    idleTimeoutMs: options.idleTimeoutMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
+  const proxy = new H2Proxy({ pool, idleTimeoutMs: options.idleTimeoutMs });
+  return {
+    serveH2(socket: Socket, head: Buffer, target: ConnTarget): void {
+      proxy.serve(socket, head, target);
+    },
+    close(): void {
+      pool.close();
+    },
+  };
+}

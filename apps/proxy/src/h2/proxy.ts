@@ -1,0 +1,417 @@
+/**
+ * The HTTP/2 proxy: serves h2c connections (prior knowledge, so gRPC) accepted by a
+ * listener or opened inside a CONNECT tunnel, and forwards each stream to an endpoint
+ * chosen per stream by the connection's route, over pooled client sessions.
+ *
+ * - Bodies are piped both ways, so HTTP/2 flow control holds end to end: when the far
+ *   side stops reading, our write buffer fills, the pipe pauses the reader, and the
+ *   window we advertise to the sender stops opening.
+ * - Response trailers (where gRPC puts its status) and request trailers are passed
+ *   through; a trailers-only response (headers with END_STREAM) stays trailers-only.
+ * - A failure before the response headers becomes an error response through the error
+ *   mapper; for gRPC requests it is a trailers-only `grpc-status` (UNAVAILABLE,
+ *   DEADLINE_EXCEEDED, ...) so that clients see a proper status rather than a hang. A
+ *   failure after the headers resets the client's stream.
+ *
+ * State travels on the two streams under a symbol, and every event handler is a
+ * module-level named function: nothing is allocated per stream but the state object.
+ */
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { Socket } from 'node:net';
+import type { BalancedEndpoint } from '../balance/types.ts';
+import type { ConnTarget } from '../detect/handoff.ts';
+import {
+  errorResponse,
+  grpcStatusFor,
+  PROXY_ERROR_HEADER,
+  ProxyError,
+  ProxyErrorReason,
+  reasonOfSocketError,
+} from '../errors/respond.ts';
+import { type H2SessionPool, sessionState } from './session-pool.ts';
+
+const {
+  NGHTTP2_FLAG_END_STREAM,
+  NGHTTP2_CANCEL,
+  NGHTTP2_INTERNAL_ERROR,
+  NGHTTP2_NO_ERROR,
+  NGHTTP2_REFUSED_STREAM,
+} = http2.constants;
+
+export interface H2ProxyOptions {
+  readonly pool: H2SessionPool;
+  /** Milliseconds a client connection with no activity stays open. */
+  readonly idleTimeoutMs: number;
+}
+
+/** Per-connection context, set on the server session. */
+interface ConnectionContext {
+  readonly target: ConnTarget;
+  readonly proxy: H2ProxyOptions;
+}
+
+/** Per-stream state, shared by the client's stream (`down`) and the endpoint's (`up`). */
+interface StreamPair {
+  readonly ctx: ConnectionContext;
+  readonly down: ServerHttp2Stream;
+  readonly authority: string | undefined;
+  readonly isGrpc: boolean;
+  readonly start: number;
+  up: ClientHttp2Stream | null;
+  /** The pooled session `up` was opened on (a closed stream forgets its session). */
+  upSession: ClientHttp2Session | null;
+  endpoint: BalancedEndpoint | null;
+  /** The balancer's token from `begin()`. */
+  loadToken: number;
+  latencyMs: number;
+  status: number;
+  grpcStatus: number | null;
+  responseTrailers: IncomingHttpHeaders | null;
+  requestTrailers: IncomingHttpHeaders | null;
+  responded: boolean;
+  released: boolean;
+  error: unknown;
+}
+
+const kContext = Symbol('weft.h2.context');
+const kPair = Symbol('weft.h2.pair');
+
+type TaggedSession = ServerHttp2Session & { [kContext]?: ConnectionContext };
+type TaggedDown = ServerHttp2Stream & { [kPair]?: StreamPair };
+type TaggedUp = ClientHttp2Stream & { [kPair]?: StreamPair };
+
+/** Connection-specific headers that HTTP/2 forbids and that must not be forwarded. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+
+/** Set just before a connection is handed to the server; read back by its 'session' event. */
+let pendingContext: ConnectionContext | null = null;
+let pendingPrefix: Buffer | null = null;
+
+/**
+ * The native session handle's `receive(buf)`, which feeds bytes to the HTTP/2 parser.
+ * Node's session reads the socket's handle natively from the moment it is created and
+ * replays bytes buffered in the JS socket only on the next tick, so bytes that arrive in
+ * between would overtake the preface detection already read (nodejs/node#35475). Feeding
+ * the prefix synchronously, before the event loop can deliver anything, keeps the order.
+ */
+type NativeReceiver = { receive(buf: Buffer): void };
+let handleSymbol: symbol | undefined | null = null;
+
+function nativeReceiver(session: ServerHttp2Session): NativeReceiver | undefined {
+  if (handleSymbol === null) {
+    handleSymbol = Object.getOwnPropertySymbols(session).find((s) => s.description === 'kHandle');
+  }
+  if (handleSymbol === undefined) return undefined;
+  const handle = (session as unknown as Record<symbol, NativeReceiver | undefined>)[handleSymbol];
+  return typeof handle?.receive === 'function' ? handle : undefined;
+}
+
+export class H2Proxy {
+  readonly #server: Http2Server;
+  readonly #options: H2ProxyOptions;
+
+  constructor(options: H2ProxyOptions) {
+    this.#options = options;
+    this.#server = http2.createServer({
+      settings: { initialWindowSize: 256 * 1024, maxConcurrentStreams: 1000, enablePush: false },
+      maxSessionMemory: 32,
+    });
+    this.#server.on('session', onSession);
+    this.#server.on('stream', onStream);
+    this.#server.on('sessionError', ignore);
+  }
+
+  /**
+   * Serves one connection that starts with the HTTP/2 preface. `prefix` holds the bytes
+   * protocol detection already read from it; they are handed back to the session.
+   */
+  serve(socket: Socket, prefix: Buffer, target: ConnTarget): void {
+    target.concrete.retain();
+    socket.once('close', target.concrete.release.bind(target.concrete));
+    pendingContext = { target, proxy: this.#options };
+    pendingPrefix = prefix.length > 0 ? prefix : null;
+    this.#server.emit('connection', socket);
+    if (pendingContext !== null) {
+      pendingContext = null;
+      pendingPrefix = null;
+      socket.destroy();
+    }
+  }
+}
+
+function ignore(): void {}
+
+function onSession(this: Http2Server, session: TaggedSession): void {
+  const ctx = pendingContext;
+  const prefix = pendingPrefix;
+  pendingContext = null;
+  pendingPrefix = null;
+  if (ctx === null) {
+    session.destroy();
+    return;
+  }
+  if (prefix !== null) {
+    const receiver = nativeReceiver(session);
+    // Without the native handle (a JS stream socket), the socket's own buffer keeps the order.
+    if (receiver !== undefined) receiver.receive(prefix);
+    else session.socket.unshift(prefix);
+  }
+  session[kContext] = ctx;
+  session.setTimeout(ctx.proxy.idleTimeoutMs);
+  session.on('timeout', onIdleSession);
+  session.on('error', ignore);
+}
+
+function onIdleSession(this: ServerHttp2Session): void {
+  this.close();
+}
+
+// === impl the request side ===
+
+function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHeaders, flags: number): void {
+  const ctx = (down.session as TaggedSession | undefined)?.[kContext];
+  down.on('error', ignore);
+  if (ctx === undefined) {
+    down.close(NGHTTP2_REFUSED_STREAM);
+    return;
+  }
+  const contentType = headers['content-type'];
+  const pair: StreamPair = {
+    ctx,
+    down,
+    authority: headers[':authority'],
+    isGrpc: contentType?.startsWith('application/grpc') === true,
+    start: performance.now(),
+    up: null,
+    upSession: null,
+    endpoint: null,
+    loadToken: 0,
+    latencyMs: 0,
+    status: 0,
+    grpcStatus: null,
+    responseTrailers: null,
+    requestTrailers: null,
+    responded: false,
+    released: false,
+    error: null,
+  };
+  down[kPair] = pair;
+  down.on('close', onDownClose);
+  down.on('wantTrailers', onDownWantTrailers);
+
+  if (ctx.target.ctx.draining) {
+    failBeforeResponse(pair, new ProxyError(ProxyErrorReason.draining, 'the proxy is shutting down'));
+    return;
+  }
+  const endpoint = ctx.target.concrete.pick();
+  if (endpoint === undefined) {
+    failBeforeResponse(
+      pair,
+      new ProxyError(ProxyErrorReason.noEndpoints, `no endpoints for ${ctx.target.authority}`),
+    );
+    return;
+  }
+  pair.endpoint = endpoint;
+  pair.loadToken = endpoint.begin();
+  endpoint.metrics.http.request();
+  let up: TaggedUp;
+  try {
+    const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
+    const session = ctx.proxy.pool.get(endpoint);
+    pair.upSession = session;
+    up = session.request(requestHeaders(headers), {
+      endStream,
+      waitForTrailers: !endStream,
+    });
+    if (!endStream) {
+      down.on('trailers', onDownTrailers);
+      up.on('wantTrailers', onUpWantTrailers);
+    }
+  } catch (error) {
+    failBeforeResponse(pair, error);
+    return;
+  }
+  pair.up = up;
+  up[kPair] = pair;
+  up.on('response', onUpResponse);
+  up.on('headers', onUpInformational);
+  up.on('trailers', onUpTrailers);
+  up.on('error', onUpError);
+  up.on('close', onUpClose);
+  if (!up.writableEnded) down.pipe(up);
+}
+
+function requestHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.includes(name)) continue;
+    out[name] = headers[name];
+  }
+  const te = headers.te;
+  if (te !== undefined && te !== 'trailers') delete out.te;
+  return out;
+}
+
+function onDownTrailers(this: TaggedDown, trailers: IncomingHttpHeaders): void {
+  const pair = this[kPair];
+  if (pair !== undefined) pair.requestTrailers = trailers;
+}
+
+function onUpWantTrailers(this: TaggedUp): void {
+  const pair = this[kPair];
+  if (pair === undefined || this.destroyed) return;
+  this.sendTrailers(outgoing(pair.requestTrailers));
+}
+
+// === impl the response side ===
+
+function onUpResponse(this: TaggedUp, headers: IncomingHttpHeaders, flags: number): void {
+  const pair = this[kPair];
+  if (pair === undefined) return;
+  release(pair);
+  const { down } = pair;
+  if (down.destroyed || down.closed) {
+    this.close(NGHTTP2_CANCEL);
+    return;
+  }
+  pair.responded = true;
+  pair.status = Number(headers[':status'] ?? 0);
+  const out = responseHeaders(headers);
+  const grpc = headers['grpc-status'];
+  if (grpc !== undefined) pair.grpcStatus = Number(grpc);
+  if ((flags & NGHTTP2_FLAG_END_STREAM) !== 0) {
+    down.respond(out, { endStream: true });
+    return;
+  }
+  down.respond(out, { waitForTrailers: true });
+  this.pipe(down);
+}
+
+function onUpInformational(this: TaggedUp, headers: IncomingHttpHeaders): void {
+  const pair = this[kPair];
+  if (pair === undefined || pair.responded || pair.down.destroyed) return;
+  const status = Number(headers[':status'] ?? 0);
+  if (status >= 100 && status < 200 && status !== 101) pair.down.additionalHeaders(responseHeaders(headers));
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    if (HOP_BY_HOP.includes(name)) continue;
+    out[name] = headers[name];
+  }
+  return out;
+}
+
+function onUpTrailers(this: TaggedUp, trailers: IncomingHttpHeaders): void {
+  const pair = this[kPair];
+  if (pair === undefined) return;
+  pair.responseTrailers = trailers;
+  const grpc = trailers['grpc-status'];
+  if (grpc !== undefined) pair.grpcStatus = Number(grpc);
+}
+
+function onDownWantTrailers(this: TaggedDown): void {
+  const pair = this[kPair];
+  if (pair === undefined || this.destroyed) return;
+  this.sendTrailers(outgoing(pair.responseTrailers));
+}
+
+function outgoing(trailers: IncomingHttpHeaders | null): OutgoingHttpHeaders {
+  if (trailers === null) return {};
+  const out: OutgoingHttpHeaders = {};
+  for (const name in trailers) if (name[0] !== ':') out[name] = trailers[name];
+  return out;
+}
+
+// === impl failures and teardown ===
+
+function onUpError(this: TaggedUp, error: unknown): void {
+  const pair = this[kPair];
+  if (pair !== undefined && pair.error === null) pair.error = error;
+}
+
+function onUpClose(this: TaggedUp): void {
+  const pair = this[kPair];
+  if (pair === undefined) return;
+  const { down } = pair;
+  if (down.destroyed || down.closed) return;
+  if (!pair.responded) {
+    failBeforeResponse(
+      pair,
+      pair.error ?? new Error(`HTTP/2 stream reset by the endpoint (code ${this.rstCode})`),
+    );
+    return;
+  }
+  const code = this.rstCode;
+  if (code !== undefined && code !== NGHTTP2_NO_ERROR)
+    down.close(code === NGHTTP2_CANCEL ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
+}
+
+function onDownClose(this: TaggedDown): void {
+  const pair = this[kPair];
+  if (pair === undefined) return;
+  release(pair);
+  const { up } = pair;
+  if (up !== null && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
+  if (pair.endpoint !== null && pair.status !== 0) {
+    const failure =
+      pair.status >= 500 || (pair.grpcStatus !== null && pair.grpcStatus !== 0) || pair.error !== null;
+    pair.endpoint.metrics.http.response(pair.status, pair.latencyMs, failure);
+  }
+}
+
+/** Reports the stream to the balancer once, when its response head arrives or it fails. */
+function release(pair: StreamPair): void {
+  if (pair.released) return;
+  pair.released = true;
+  pair.latencyMs = performance.now() - pair.start;
+  if (pair.endpoint !== null) pair.endpoint.end(pair.loadToken);
+}
+
+/** The proxy's reason for a stream to an endpoint that failed before its response head. */
+function failureOf(pair: StreamPair, error: unknown): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const state = sessionState(pair.upSession ?? undefined);
+  const cause = state?.error ?? error;
+  const reason =
+    state !== undefined ? reasonOfSocketError(cause, state.connected) : ProxyErrorReason.internal;
+  return new ProxyError(reason, `HTTP/2 stream to ${pair.ctx.target.authority} failed`, { cause });
+}
+
+/** Answers the client on the proxy's behalf: an error status, or a gRPC status for gRPC clients. */
+function failBeforeResponse(pair: StreamPair, error: unknown): void {
+  release(pair);
+  if (pair.error === null) pair.error = error;
+  const { down } = pair;
+  if (down.destroyed || down.closed || down.headersSent) return;
+  const { status, reason } = errorResponse(failureOf(pair, error));
+  pair.responded = true;
+  if (pair.isGrpc) {
+    const grpcStatus = grpcStatusFor(reason);
+    pair.status = 200;
+    pair.grpcStatus = grpcStatus;
+    down.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': String(grpcStatus),
+        'grpc-message': encodeURIComponent(reason),
+        [PROXY_ERROR_HEADER]: reason,
+      },
+      { endStream: true },
+    );
+    return;
+  }
+  pair.status = status;
+  down.respond({ ':status': status, 'content-type': 'text/plain', [PROXY_ERROR_HEADER]: reason });
+  down.end(`${reason}\n`);
+}

@@ -1,0 +1,42 @@
+/**
+ * The opaque-TCP protocol server: what detection hands a connection to when it is not
+ * HTTP (or is TLS the proxy does not terminate). Picks one endpoint of the target per
+ * connection (waiting for the first resolution if needed) and forwards the bytes.
+ */
+import type { Socket } from 'node:net';
+import type { Concrete } from '../balance/types.ts';
+import type { ConnTarget } from '../detect/handoff.ts';
+import { forwardTcp, type TcpForwardOptions } from './forward.ts';
+
+/** Defaults: an endpoint gets 10 s to accept; a silent connection is closed after an hour. */
+export const DEFAULT_TCP_OPTIONS: TcpForwardOptions = { connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000 };
+
+/** Serves opaque connections with `options`; the result is `ProtocolHandlers.serveOpaque`. */
+export function createOpaqueServer(
+  options: TcpForwardOptions = DEFAULT_TCP_OPTIONS,
+): (socket: Socket, head: Buffer, target: ConnTarget) => void {
+  return function serveOpaque(socket: Socket, head: Buffer, target: ConnTarget): void {
+    socket.on('error', destroyOnError);
+    const endpoint = target.concrete.pick();
+    if (endpoint !== undefined) {
+      forwardTcp(socket, head, endpoint, target.ctx.connector, options);
+      return;
+    }
+    // Not resolved yet (or empty): wait for the first endpoint set, then try once more.
+    target.concrete.retain();
+    target.concrete.whenReady((err) => {
+      target.concrete.release();
+      const late = err === null ? pickOrNull(target.concrete) : null;
+      if (late === null || socket.destroyed) socket.destroy();
+      else forwardTcp(socket, head, late, target.ctx.connector, options);
+    });
+  };
+}
+
+function pickOrNull(concrete: Concrete) {
+  return concrete.pick() ?? null;
+}
+
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}

@@ -1,0 +1,36 @@
+/**
+ * The protocol servers this proxy hands connections to after detection, composed into
+ * one `ProtocolHandlers`: HTTP/2 (`h2/`), opaque TCP (`tcp/`), CONNECT tunnels and
+ * Upgrade (`tunnel/`). Built once at start-up with the proxy's connector.
+ */
+import type { ProtocolHandlers } from '../detect/handoff.ts';
+import { createH2Server, DEFAULT_H2_OPTIONS, type H2ServerOptions } from '../h2/index.ts';
+import { createOpaqueServer, DEFAULT_TCP_OPTIONS, type TcpForwardOptions } from '../tcp/index.ts';
+import type { Connector } from '../transport/connector.ts';
+import { serveConnect } from './connect.ts';
+import { createUpgradeServer } from './upgrade.ts';
+
+export interface ProtocolServersOptions {
+  readonly h2?: H2ServerOptions;
+  /** Opaque forwards and Upgrade tunnels. */
+  readonly tcp?: TcpForwardOptions;
+}
+
+/** The handlers, plus `close()` to end pooled HTTP/2 endpoint sessions on drain. */
+export type ProtocolServers = Omit<ProtocolHandlers, 'serveTls'> & { close(): void };
+
+/** Builds every non-HTTP/1 protocol server over `connector`. */
+export function createProtocolServers(
+  connector: Connector,
+  options: ProtocolServersOptions = {},
+): ProtocolServers {
+  const h2 = createH2Server(connector, options.h2 ?? DEFAULT_H2_OPTIONS);
+  const tcp = options.tcp ?? DEFAULT_TCP_OPTIONS;
+  return {
+    serveH2: h2.serveH2,
+    serveOpaque: createOpaqueServer(tcp),
+    serveConnect,
+    serveUpgrade: createUpgradeServer(tcp),
+    close: h2.close,
+  };
+}

@@ -1,0 +1,207 @@
+// gRPC through the outbound proxy the way @grpc/grpc-js uses an explicit proxy: a CONNECT
+// tunnel (from `grpc_proxy`), then HTTP/2 inside it, balanced per call. Status codes,
+// messages, metadata and trailers must arrive intact, and an unreachable upstream must
+// surface as UNAVAILABLE rather than a hang.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './tunnel-harness.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface EchoRequest {
+  message: string;
+  count?: number;
+  failCode?: number;
+}
+interface EchoReply {
+  message: string;
+  index: number;
+  server: string;
+}
+type EchoClient = grpc.Client & {
+  Unary(
+    req: EchoRequest,
+    md: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: EchoReply) => void,
+  ): grpc.ClientUnaryCall;
+  ServerStream(req: EchoRequest, md?: grpc.Metadata): grpc.ClientReadableStream<EchoReply>;
+};
+
+const packageDef = protoLoader.loadSync(path.join(here, 'fixtures/grpc-echo.proto'), {
+  keepCase: false,
+  defaults: true,
+});
+const proto = grpc.loadPackageDefinition(packageDef) as unknown as {
+  weft: { test: { Echo: grpc.ServiceClientConstructor } };
+};
+const EchoService = proto.weft.test.Echo;
+
+/** An upstream Echo server named `name`, echoing metadata `x-req` back as `x-echo` and trailer `x-trailer`. */
+async function startEchoServer(name: string): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server();
+  server.addService(EchoService.service, {
+    Unary(call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, cb: grpc.sendUnaryData<EchoReply>) {
+      const initial = new grpc.Metadata();
+      initial.set('x-echo', String(call.metadata.get('x-req')[0] ?? ''));
+      call.sendMetadata(initial);
+      const trailer = new grpc.Metadata();
+      trailer.set('x-trailer', `done-${call.request.message}`);
+      if (call.request.failCode) {
+        cb({ code: call.request.failCode, details: `refused ${call.request.message}`, metadata: trailer });
+        return;
+      }
+      cb(null, { message: call.request.message.toUpperCase(), index: 0, server: name }, trailer);
+    },
+    ServerStream(call: grpc.ServerWritableStream<EchoRequest, EchoReply>) {
+      const { message, count = 0, failCode = 0 } = call.request;
+      for (let i = 0; i < count; i++) call.write({ message: `${message}-${i}`, index: i, server: name });
+      const trailer = new grpc.Metadata();
+      trailer.set('x-trailer', `streamed-${count}`);
+      if (failCode) call.emit('error', { code: failCode, details: 'stream cut', metadata: trailer });
+      else call.end(trailer);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  return { server, port };
+}
+
+const AUTHORITY = 'echo.test.svc.cluster.local:50051';
+const DOWN_AUTHORITY = 'down.test.svc.cluster.local:50051';
+
+let harness: Harness;
+let upstreams: { server: grpc.Server; port: number }[] = [];
+let client: EchoClient;
+
+function unary(
+  req: EchoRequest,
+  md = new grpc.Metadata(),
+): Promise<{
+  res?: EchoReply;
+  err?: grpc.ServiceError;
+  meta: grpc.Metadata | null;
+  status: grpc.StatusObject | null;
+}> {
+  return new Promise((resolve) => {
+    let meta: grpc.Metadata | null = null;
+    let status: grpc.StatusObject | null = null;
+    let result: { res?: EchoReply; err?: grpc.ServiceError } | null = null;
+    const done = () => {
+      if (result !== null && status !== null) resolve({ ...result, meta, status });
+    };
+    const call = client.Unary(req, md, { deadline: Date.now() + 10_000 }, (err, res) => {
+      result = err ? { err } : { res };
+      done();
+    });
+    call.on('metadata', (m: grpc.Metadata) => {
+      meta = m;
+    });
+    call.on('status', (s: grpc.StatusObject) => {
+      status = s;
+      done();
+    });
+  });
+}
+
+beforeAll(async () => {
+  upstreams = [await startEchoServer('a'), await startEchoServer('b')];
+  // A port that refuses connections: bind one, note it, close it.
+  const closed = await startEchoServer('gone');
+  closed.server.forceShutdown();
+  harness = await startHarness({
+    [AUTHORITY]: upstreams.map((u) => u.port),
+    [DOWN_AUTHORITY]: [closed.port],
+  });
+  process.env.grpc_proxy = `http://127.0.0.1:${harness.port}`;
+  process.env.no_grpc_proxy = '';
+  client = new EchoService(AUTHORITY, grpc.credentials.createInsecure()) as unknown as EchoClient;
+});
+
+afterAll(async () => {
+  client?.close();
+  await harness?.close();
+  for (const u of upstreams) u.server.forceShutdown();
+  delete process.env.grpc_proxy;
+});
+
+describe('gRPC through a CONNECT tunnel', () => {
+  it('passes a unary call with its metadata, status and trailers', async () => {
+    const md = new grpc.Metadata();
+    md.set('x-req', 'hello-meta');
+    const { res, err, meta, status } = await unary({ message: 'hi' }, md);
+    expect(err).toBeUndefined();
+    expect(res?.message).toBe('HI');
+    expect(meta?.get('x-echo')).toEqual(['hello-meta']);
+    expect(status?.code).toBe(grpc.status.OK);
+    expect(status?.metadata.get('x-trailer')).toEqual(['done-hi']);
+    // The client really went through the proxy: the authority's endpoints saw the call.
+    const seen = harness.concrete(AUTHORITY).endpoints.reduce((n, e) => n + e.metrics.requests, 0);
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it('passes a non-OK status with its message and trailing metadata', async () => {
+    const { err, status } = await unary({ message: 'nope', failCode: grpc.status.NOT_FOUND });
+    expect(err?.code).toBe(grpc.status.NOT_FOUND);
+    expect(err?.details).toBe('refused nope');
+    expect(status?.metadata.get('x-trailer')).toEqual(['done-nope']);
+  });
+
+  it('streams every server message, then the trailers', async () => {
+    const replies: EchoReply[] = [];
+    const status = await new Promise<grpc.StatusObject>((resolve, reject) => {
+      const call = client.ServerStream({ message: 'tick', count: 25 });
+      call.on('data', (r: EchoReply) => replies.push(r));
+      call.on('error', reject);
+      call.on('status', resolve);
+    });
+    expect(replies.map((r) => r.index)).toEqual([...Array(25).keys()]);
+    expect(replies[3]?.message).toBe('tick-3');
+    expect(status.code).toBe(grpc.status.OK);
+    expect(status.metadata.get('x-trailer')).toEqual(['streamed-25']);
+  });
+
+  it('delivers the messages sent before a stream fails, then its status', async () => {
+    const replies: EchoReply[] = [];
+    const err = await new Promise<grpc.ServiceError>((resolve) => {
+      const call = client.ServerStream({ message: 'cut', count: 2, failCode: grpc.status.ABORTED });
+      call.on('data', (r: EchoReply) => replies.push(r));
+      call.on('error', resolve);
+    });
+    expect(replies.map((r) => r.message)).toEqual(['cut-0', 'cut-1']);
+    expect(err.code).toBe(grpc.status.ABORTED);
+    expect(err.details).toBe('stream cut');
+    expect(err.metadata.get('x-trailer')).toEqual(['streamed-2']);
+  });
+
+  it('balances calls on one channel across the endpoints', async () => {
+    const servers = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const { res } = await unary({ message: `n${i}` });
+      if (res) servers.add(res.server);
+    }
+    expect(servers).toEqual(new Set(['a', 'b']));
+  });
+
+  it('answers UNAVAILABLE, naming the proxy error, when the endpoint refuses connections', async () => {
+    const down = new EchoService(DOWN_AUTHORITY, grpc.credentials.createInsecure()) as unknown as EchoClient;
+    try {
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        down.Unary({ message: 'x' }, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (e) =>
+          resolve(e),
+        ),
+      );
+      expect(err?.code).toBe(grpc.status.UNAVAILABLE);
+      expect(err?.details).toContain('connect-refused');
+      expect(err?.metadata.get('weft-proxy-error')).toEqual(['connect-refused']);
+    } finally {
+      down.close();
+    }
+  });
+});
