@@ -49,6 +49,13 @@ export type MetricsSeriesInput = z.infer<typeof MetricsSeriesInput>;
 export const TopologyGraphInput = z.object({ window: TimeWindow, namespace: NamespaceName.optional() });
 export type TopologyGraphInput = z.infer<typeof TopologyGraphInput>;
 
+/**
+ * The source name of an edge whose caller has no proxy and could not be told apart
+ * (plaintext inbound traffic without `src_*` labels); it lives in the destination's
+ * namespace, and its node is not meshed.
+ */
+export const UNKNOWN_SOURCE = 'unknown';
+
 /** `topology.edges` input: edges in and out of one workload. */
 export const TopologyEdgesInput = z.object({
   namespace: NamespaceName,

@@ -5,9 +5,11 @@
 import { destinationRouter } from './destination.ts';
 import { healthRouter } from './health.ts';
 import { identityRouter } from './identity.ts';
+import { metricsRouter } from './metrics.ts';
 import { namespacesRouter } from './namespaces.ts';
 import { podsRouter } from './pods.ts';
 import { servicesRouter } from './services.ts';
+import { topologyRouter } from './topology.ts';
 import { createCallerFactory, router } from './trpc.ts';
 import { workloadsRouter } from './workloads.ts';
 
@@ -19,6 +21,8 @@ export const appRouter = router({
   services: servicesRouter,
   destination: destinationRouter,
   identity: identityRouter,
+  metrics: metricsRouter,
+  topology: topologyRouter,
 });
 
 /** The API's type, for clients. */

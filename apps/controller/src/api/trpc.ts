@@ -14,6 +14,7 @@ import { ErrorCode, MeshError } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
 import type { Destination } from '../destination/destination.ts';
 import type { IdentityService } from '../identity/service.ts';
+import type { MetricsService } from '../metrics/service.ts';
 
 // === 1. CONTEXT ===
 
@@ -26,6 +27,8 @@ export interface ApiServices {
   version: string;
   /** The CA behind `identity.*`; absent, those procedures answer `WEFT_UNAVAILABLE`. */
   identity?: IdentityService;
+  /** Scraping, golden metrics and topology behind `metrics.*`/`topology.*`; absent, they answer `WEFT_UNAVAILABLE`. */
+  metrics?: MetricsService;
 }
 
 /** What every procedure receives as `ctx`. */

@@ -35,7 +35,7 @@ export class EmbeddedBackend implements MetricsBackend {
     const rows: GoldenRow[] = [];
     for (const { labels, sums: s } of sums.values()) {
       const metrics = goldenFromSums(s, q.seconds);
-      if (metrics.requests === 0 && s.every((x) => x === 0)) continue;
+      if (metrics.requests === 0) continue;
       if (q.quantiles === false) {
         metrics.latencyP50Ms = null;
         metrics.latencyP95Ms = null;

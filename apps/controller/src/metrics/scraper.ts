@@ -1,0 +1,184 @@
+/**
+ * The scraper: every interval, reads every proxy's admin `/metrics` concurrently (each
+ * with a timeout) and feeds the embedded store, one store tick per round. A proxy whose
+ * scrape fails is marked unhealthy with the reason (see `status()`); its counters are
+ * picked up again at its next successful scrape, so a missed round loses nothing.
+ */
+import type { ScrapeTarget } from '@weft/shared';
+import { parseExposition } from './exposition.ts';
+import { INGESTED_NAMES, type MetricsStore } from './store.ts';
+
+/** A proxy to scrape. */
+export interface ScrapeSpec {
+  /** Stable identity of the target: `namespace/pod`. */
+  key: string;
+  namespace: string;
+  workload: string;
+  pod: string;
+  /** Admin address, `host:port`. */
+  address: string;
+}
+
+export interface ScraperOptions {
+  store: MetricsStore;
+  intervalMs: number;
+  timeoutMs: number;
+  /** The proxies to scrape now (called once per round). */
+  targets: () => ScrapeSpec[];
+  /** Most scrapes in flight at once. */
+  concurrency?: number;
+  now?: () => number;
+}
+
+interface TargetStatus {
+  spec: ScrapeSpec;
+  healthy: boolean;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+}
+
+const accept = (name: string) => INGESTED_NAMES.has(name);
+
+/** Reads one proxy's `/metrics` text, rejecting on a non-200 answer or after `timeoutMs`. */
+export async function fetchMetrics(address: string, timeoutMs: number): Promise<string> {
+  const res = await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status} from /metrics`);
+  return text;
+}
+
+function reason(err: unknown): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return 'scrape timed out';
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code) return `${err.message}: ${cause.code}`;
+    return err.message;
+  }
+  return String(err);
+}
+
+export class Scraper {
+  private readonly status_ = new Map<string, TargetStatus>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly now: () => number;
+  /** Rounds completed. */
+  rounds = 0;
+
+  constructor(private readonly opts: ScraperOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Starts scraping every interval (the first round at once). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop();
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    const began = this.now();
+    this.running = this.scrapeOnce().finally(() => {
+      this.running = undefined;
+      if (this.stopped) return;
+      const wait = Math.max(0, this.opts.intervalMs - (this.now() - began));
+      this.timer = setTimeout(() => this.loop(), wait);
+      this.timer.unref?.();
+    });
+  }
+
+  /** Stops scraping and waits for a round in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round: a new store tick, every target scraped and ingested. Never throws. */
+  async scrapeOnce(): Promise<void> {
+    const specs = this.currentTargets();
+    const tick = this.opts.store.beginTick(this.now());
+    const queue = [...specs];
+    const worker = async () => {
+      for (let spec = queue.shift(); spec !== undefined; spec = queue.shift()) {
+        await this.scrapeTarget(spec, tick);
+      }
+    };
+    const n = Math.min(queue.length, this.opts.concurrency ?? 64);
+    await Promise.all(Array.from({ length: n }, worker));
+    this.rounds++;
+  }
+
+  private currentTargets(): ScrapeSpec[] {
+    let specs: ScrapeSpec[];
+    try {
+      specs = this.opts.targets();
+    } catch {
+      specs = [...this.status_.values()].map((s) => s.spec);
+    }
+    const keep = new Set(specs.map((s) => s.key));
+    for (const key of this.status_.keys()) {
+      if (!keep.has(key)) {
+        this.status_.delete(key);
+        this.opts.store.removeTarget(key);
+      }
+    }
+    for (const spec of specs) {
+      const st = this.status_.get(spec.key);
+      if (st === undefined) {
+        this.status_.set(spec.key, {
+          spec,
+          healthy: true,
+          lastSuccessAt: null,
+          lastError: null,
+          lastDurationMs: null,
+        });
+      } else if (st.spec.address !== spec.address) {
+        // Same pod name on a new address: a new proxy; its counters start over.
+        this.opts.store.removeTarget(spec.key);
+        st.spec = spec;
+      } else st.spec = spec;
+    }
+    return specs;
+  }
+
+  private async scrapeTarget(spec: ScrapeSpec, tick: number): Promise<void> {
+    const st = this.status_.get(spec.key);
+    const started = performance.now();
+    try {
+      const text = await fetchMetrics(spec.address, this.opts.timeoutMs);
+      const samples = parseExposition(text, accept);
+      if (this.opts.store.currentTick !== tick) throw new Error('scrape finished after its round');
+      this.opts.store.ingest(spec.key, spec, tick, samples);
+      if (st) {
+        st.healthy = true;
+        st.lastError = null;
+        st.lastSuccessAt = this.now();
+      }
+    } catch (err) {
+      if (st) {
+        st.healthy = false;
+        st.lastError = reason(err);
+      }
+    } finally {
+      if (st) st.lastDurationMs = performance.now() - started;
+    }
+  }
+
+  /** Every target's scrape status. */
+  status(): ScrapeTarget[] {
+    return [...this.status_.values()].map((s) => ({
+      namespace: s.spec.namespace,
+      pod: s.spec.pod,
+      workload: s.spec.workload,
+      address: s.spec.address,
+      healthy: s.healthy,
+      lastSuccessAt: s.lastSuccessAt === null ? null : new Date(s.lastSuccessAt).toISOString(),
+      lastError: s.lastError,
+      lastDurationMs: s.lastDurationMs,
+    }));
+  }
+}

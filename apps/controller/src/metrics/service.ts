@@ -1,0 +1,108 @@
+/**
+ * The metrics service the API uses: scrapes every proxy into the embedded store, and
+ * answers golden-metrics and topology questions from the store or, when a Prometheus URL
+ * is configured, from that Prometheus. Built once in main.ts.
+ */
+import type { MetricsStatus } from '@weft/shared';
+import type { Platform } from '../core/platform.ts';
+import type { MetricsBackend } from './backend.ts';
+import { EmbeddedBackend } from './embedded-backend.ts';
+import { watchFileSd } from './file-sd.ts';
+import { PrometheusBackend } from './prometheus-backend.ts';
+import { PrometheusClient } from './prometheus-client.ts';
+import { MetricsQueries } from './queries.ts';
+import { Scraper, type ScrapeSpec } from './scraper.ts';
+import { MetricsStore } from './store.ts';
+import { TopologyQueries } from './topology.ts';
+
+export interface MetricsConfig {
+  /** How often every proxy is scraped (`WEFT_SCRAPE_INTERVAL_MS`, default 5000). */
+  scrapeIntervalMs: number;
+  /** How long one scrape may take (`WEFT_SCRAPE_TIMEOUT_MS`). */
+  scrapeTimeoutMs: number;
+  /** How far back the embedded store keeps data (`WEFT_METRICS_RETENTION_MS`, default 1 h). */
+  retentionMs: number;
+  /** Most label groups the store holds (`WEFT_METRICS_MAX_SERIES`): the memory bound. */
+  maxGroups: number;
+  /** A Prometheus to answer from instead of the store (`WEFT_PROMETHEUS_URL`). */
+  prometheusUrl?: string;
+  /** Where to keep a Prometheus file-SD target list (`WEFT_PROMETHEUS_FILE_SD`). */
+  fileSdPath?: string;
+}
+
+export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
+  scrapeIntervalMs: 5000,
+  scrapeTimeoutMs: 3000,
+  retentionMs: 3_600_000,
+  maxGroups: 30_000,
+};
+
+/** Every meshed pod's proxy, as a scrape target. */
+export function scrapeTargets(platform: Pick<Platform, 'listPods'>): ScrapeSpec[] {
+  const out: ScrapeSpec[] = [];
+  for (const p of platform.listPods()) {
+    if (p.proxyAdmin === null || p.phase !== 'Running') continue;
+    out.push({
+      key: `${p.namespace}/${p.name}`,
+      namespace: p.namespace,
+      workload: p.workload,
+      pod: p.name,
+      address: p.proxyAdmin,
+    });
+  }
+  return out;
+}
+
+export class MetricsService {
+  readonly store: MetricsStore;
+  readonly scraper: Scraper;
+  readonly backend: MetricsBackend;
+  readonly queries: MetricsQueries;
+  readonly topology: TopologyQueries;
+  private stopFileSd: (() => void) | undefined;
+
+  constructor(
+    private readonly platform: Pick<Platform, 'listNamespaces' | 'listWorkloads' | 'listPods' | 'watch'>,
+    readonly config: MetricsConfig = DEFAULT_METRICS_CONFIG,
+  ) {
+    const capacity = Math.ceil(config.retentionMs / config.scrapeIntervalMs) + 1;
+    this.store = new MetricsStore({ capacity, maxGroups: config.maxGroups });
+    this.scraper = new Scraper({
+      store: this.store,
+      intervalMs: config.scrapeIntervalMs,
+      timeoutMs: config.scrapeTimeoutMs,
+      targets: () => scrapeTargets(platform),
+    });
+    const intervalSeconds = config.scrapeIntervalMs / 1000;
+    this.backend = config.prometheusUrl
+      ? new PrometheusBackend(new PrometheusClient(config.prometheusUrl), intervalSeconds)
+      : new EmbeddedBackend(this.store);
+    this.queries = new MetricsQueries(this.backend, platform, intervalSeconds);
+    this.topology = new TopologyQueries(this.backend, platform);
+  }
+
+  /** Starts scraping (and keeping the file-SD list, when configured). */
+  start(): void {
+    if (this.config.fileSdPath && this.stopFileSd === undefined) {
+      this.stopFileSd = watchFileSd(this.platform, this.config.fileSdPath);
+    }
+    this.scraper.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopFileSd?.();
+    this.stopFileSd = undefined;
+    await this.scraper.stop();
+  }
+
+  /** Which backend answers, and every proxy's scrape status. */
+  status(): MetricsStatus {
+    return {
+      backend: this.backend.kind,
+      scrapeIntervalMs: this.config.scrapeIntervalMs,
+      targets: this.scraper.status(),
+      series: this.store.groupCount,
+      storeBytes: this.store.ringBytes,
+    };
+  }
+}
