@@ -3,7 +3,8 @@
  * proxy's admin `/metrics` serves. Small on purpose: sample lines, `# HELP`/`# TYPE`
  * comments, escaped label values, `+Inf`/`-Inf`/`NaN`, optional timestamps. A malformed
  * line fails the whole parse with a `MeshError` naming the line, as Prometheus fails a
- * scrape, so a half-read scrape never reaches the store.
+ * scrape, so a half-read scrape never reaches the store. Lines of names the caller skips
+ * are checked only up to their name, which keeps a scrape cheap.
  */
 import { ErrorCode, MeshError } from '@weft/shared';
 

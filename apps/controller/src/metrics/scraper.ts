@@ -4,6 +4,7 @@
  * scrape fails is marked unhealthy with the reason (see `status()`); its counters are
  * picked up again at its next successful scrape, so a missed round loses nothing.
  */
+import { Agent, get } from 'node:http';
 import type { ScrapeTarget } from '@weft/shared';
 import { parseExposition } from './exposition.ts';
 import { INGESTED_NAMES, type MetricsStore } from './store.ts';
@@ -40,20 +41,44 @@ interface TargetStatus {
 
 const accept = (name: string) => INGESTED_NAMES.has(name);
 
-/** Reads one proxy's `/metrics` text, rejecting on a non-200 answer or after `timeoutMs`. */
-export async function fetchMetrics(address: string, timeoutMs: number): Promise<string> {
-  const res = await fetch(`http://${address}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status} from /metrics`);
-  return text;
+/** Largest `/metrics` body accepted, bytes: a bigger one fails the scrape. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+/** Reads one proxy's `/metrics` text, rejecting on a non-200 answer, a huge body or after `timeoutMs`. */
+export function fetchMetrics(address: string, timeoutMs: number): Promise<string> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i);
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve, reject) => {
+    const req = get({ host, port, path: '/metrics', agent, timeout: timeoutMs }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        reject(new Error(`HTTP ${res.statusCode} from /metrics`));
+        return;
+      }
+      res.setEncoding('utf8');
+      let body = '';
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > MAX_BODY_BYTES)
+          req.destroy(new Error(`/metrics larger than ${MAX_BODY_BYTES} bytes`));
+      });
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    const deadline = setTimeout(() => req.destroy(new Error('scrape timed out')), timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
+    req.on('timeout', () => req.destroy(new Error('scrape timed out')));
+    req.on('error', reject);
+  });
 }
 
 function reason(err: unknown): string {
   if (err instanceof Error) {
-    if (err.name === 'TimeoutError') return 'scrape timed out';
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    if (cause?.code) return `${err.message}: ${cause.code}`;
-    return err.message;
+    const code = (err as { code?: string }).code;
+    return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
   }
   return String(err);
 }
