@@ -2,8 +2,9 @@
  * Every environment variable the controller reads, named once and validated once at
  * start-up. No other module reads `process.env`.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { MetricsConfig } from './metrics/service.ts';
 
 /** Environment variable names. */
 export const ENV = {
@@ -17,6 +18,12 @@ export const ENV = {
   proxyMain: 'WEFT_LOCAL_PROXY_MAIN',
   controllerUrl: 'WEFT_CONTROLLER_URL',
   logLevel: 'WEFT_LOG_LEVEL',
+  scrapeIntervalMs: 'WEFT_SCRAPE_INTERVAL_MS',
+  scrapeTimeoutMs: 'WEFT_SCRAPE_TIMEOUT_MS',
+  metricsRetentionMs: 'WEFT_METRICS_RETENTION_MS',
+  metricsMaxSeries: 'WEFT_METRICS_MAX_SERIES',
+  prometheusUrl: 'WEFT_PROMETHEUS_URL',
+  prometheusFileSd: 'WEFT_PROMETHEUS_FILE_SD',
 } as const;
 
 const HostPort = z.string().regex(/^[0-9A-Za-z.-]+:\d{1,5}$/, 'must be host:port, such as 127.0.0.1:7090');
@@ -39,6 +46,12 @@ const Schema = z.object({
   [ENV.proxyMain]: z.string().min(1).default('apps/proxy/src/main.ts'),
   [ENV.controllerUrl]: z.string().url().optional(),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  [ENV.scrapeIntervalMs]: z.coerce.number().int().min(100).max(300_000).default(5000),
+  [ENV.scrapeTimeoutMs]: z.coerce.number().int().min(50).max(60_000).optional(),
+  [ENV.metricsRetentionMs]: z.coerce.number().int().min(60_000).max(86_400_000).default(3_600_000),
+  [ENV.metricsMaxSeries]: z.coerce.number().int().min(1).max(1_000_000).default(30_000),
+  [ENV.prometheusUrl]: z.string().url().optional(),
+  [ENV.prometheusFileSd]: z.string().min(1).optional(),
 });
 
 /** The controller's validated configuration. */
@@ -59,6 +72,8 @@ export interface ControllerEnv {
   /** URL proxies use to reach this controller; defaults to the API address. */
   controllerUrl: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Scraping and the metrics backend (see metrics/service.ts). */
+  metrics: MetricsConfig;
 }
 
 /** Parses `source` (default `process.env`); throws an Error naming each bad variable. */
@@ -81,6 +96,17 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     proxyMain: resolve(cwd, e[ENV.proxyMain]),
     controllerUrl: e[ENV.controllerUrl],
     logLevel: e[ENV.logLevel],
+    metrics: {
+      scrapeIntervalMs: e[ENV.scrapeIntervalMs],
+      scrapeTimeoutMs: e[ENV.scrapeTimeoutMs] ?? Math.min(3000, e[ENV.scrapeIntervalMs]),
+      retentionMs: e[ENV.metricsRetentionMs],
+      maxGroups: e[ENV.metricsMaxSeries],
+      prometheusUrl: e[ENV.prometheusUrl],
+      fileSdPath: resolve(
+        cwd,
+        e[ENV.prometheusFileSd] ?? join(e[ENV.stateDir], 'prometheus', 'targets.json'),
+      ),
+    },
   };
   return env;
 }
