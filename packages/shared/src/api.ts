@@ -79,6 +79,8 @@ export const PodLogsInput = z.object({
     .min(1, 'must be 1 or more')
     .max(MAX_LOG_LINES, `must be at most ${MAX_LOG_LINES}`)
     .optional(),
+  /** `app` (default) or `proxy`: which of the pod's processes to read. */
+  container: z.enum(['app', 'proxy']).optional(),
 });
 export type PodLogsInput = z.infer<typeof PodLogsInput>;
 

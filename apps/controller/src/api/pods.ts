@@ -18,7 +18,12 @@ export const podsRouter = router({
     .query(async ({ ctx, input }) => {
       const pod = ctx.platform.listPods(input.namespace).find((p) => p.name === input.name);
       if (!pod) notFound(`pod ${input.namespace}/${input.name}`);
-      const lines = await ctx.platform.podLogs(input.namespace, input.name, input.lines ?? DEFAULT_LOG_LINES);
+      const lines = await ctx.platform.podLogs(
+        input.namespace,
+        input.name,
+        input.lines ?? DEFAULT_LOG_LINES,
+        input.container ?? 'app',
+      );
       return { lines };
     }),
 });

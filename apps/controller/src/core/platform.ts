@@ -55,8 +55,11 @@ export interface Platform {
   rolloutStatus(ref: WorkloadRef): RolloutProgress;
   /** Sets the desired replica count; pods are started or stopped to match. */
   scale(ref: WorkloadRef, replicas: number): Promise<Workload>;
-  /** The last `lines` lines of a pod's output (its containers', interleaved), oldest first. */
-  podLogs(namespace: string, pod: string, lines: number): Promise<string[]>;
+  /**
+   * The last `lines` lines of a pod's output, oldest first: the app container's, or the
+   * proxy's with `container: 'proxy'`. Throws `WEFT_NOT_FOUND` for an unknown pod.
+   */
+  podLogs(namespace: string, pod: string, lines: number, container?: 'app' | 'proxy'): Promise<string[]>;
 
   /** Starts the platform's own machinery (informers, supervisors). */
   start(): Promise<void>;

@@ -1,0 +1,69 @@
+/**
+ * Durable controller state: one JSON document per key in the state directory
+ * (`WEFT_STATE_DIR`). Writes are atomic (write a temporary file, fsync, rename, fsync
+ * the directory), so a crash leaves either the old or the new document, never a torn
+ * one. Other parts keep their own keys (`identity`, `policies`, ...).
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, MeshError } from '@weft/shared';
+import type { z } from 'zod';
+
+const KEY = /^[a-z0-9][a-z0-9-]*$/;
+
+export class StateStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  #path(key: string): string {
+    if (!KEY.test(key))
+      throw new MeshError(
+        ErrorCode.invalidInput,
+        `state key "${key}" must be lowercase letters, digits and "-"`,
+      );
+    return join(this.dir, `${key}.json`);
+  }
+
+  /** The stored document, validated; undefined when there is none. Throws when it is unreadable. */
+  load<T extends z.ZodType>(key: string, schema: T): z.infer<T> | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.#path(key), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const parsed = schema.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new MeshError(
+        ErrorCode.internal,
+        `state file ${key}.json does not match its schema: ${parsed.error.message}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Replaces the document atomically and durably. */
+  save(key: string, value: unknown): void {
+    const path = this.#path(key);
+    const tmp = `${path}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(value, null, 1)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The controller process: validates its environment, starts the platform and the API.
+ * SIGTERM / SIGINT stop it gracefully, stopping every pod it runs; a crash or SIGKILL
+ * leaves the pods running, and the next start takes them over.
+ */
+import { fileURLToPath } from 'node:url';
+import { startApiServer } from './api/server.ts';
+import { StateStore } from './core/state-store.ts';
+import { Destination } from './destination/destination.ts';
+import { loadEnv } from './env.ts';
+import { LocalPlatform } from './platform/local/local-platform.ts';
+
+const VERSION = '0.1.0';
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function main() {
+  const env = loadEnv();
+  const store = new StateStore(env.stateDir);
+  const platform = new LocalPlatform({
+    manifestsDir: env.manifestsDir,
+    workdir: env.workdir,
+    store,
+    podOctet: env.podOctet,
+    serviceOctet: env.serviceOctet,
+    proxyMain: env.proxyMain,
+    repoRoot: REPO_ROOT,
+  });
+  const destination = new Destination(platform);
+  const api = await startApiServer(
+    { platform, destination, startedAt: Date.now(), version: VERSION },
+    env.api.host,
+    env.api.port,
+  );
+  const [host, port] = [api.address.slice(0, api.address.lastIndexOf(':')), api.address.split(':').at(-1)];
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  platform.setControllerUrl(env.controllerUrl ?? `http://${reachable}:${port}`);
+  console.log(`[controller] API on http://${api.address}/trpc (state in ${env.stateDir})`);
+  await platform.start();
+  console.log(
+    `[controller] local platform running ${platform.listWorkloads().length} workloads from ${env.manifestsDir}`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[controller] ${signal}: stopping every pod`);
+    await api.close();
+    await platform.stop({ stopWorkloads: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+process.on('uncaughtException', (err) => console.error(`[controller] uncaught: ${err.stack ?? err.message}`));
+process.on('unhandledRejection', (err) => console.error(`[controller] unhandled rejection: ${String(err)}`));
+
+main().catch((err: unknown) => {
+  console.error(`[controller] cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * The controller's side of the service balancer: starts it (or adopts the one a
+ * previous controller left running), hands it the routing table and stops it on a
+ * graceful shutdown.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StateStore } from '../../../core/state-store.ts';
+import { isAlive, type ProcRef, signalGroup, spawnDetached, stopProcess } from '../processes.ts';
+import { type BalancerTable, type Listener, TABLE_KEY } from './table.ts';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+
+export class BalancerManager {
+  readonly #store: StateStore;
+  readonly #cwd: string;
+  #ref: ProcRef | null = null;
+  /** A balancer we just started installs its SIGHUP handler only after loading; until then it polls. */
+  #hupAfter = 0;
+  #version = 0;
+  #last = '';
+
+  constructor(store: StateStore, cwd: string) {
+    this.#store = store;
+    this.#cwd = cwd;
+  }
+
+  get ref(): ProcRef | null {
+    return this.#ref;
+  }
+
+  /** Adopts `previous` when it is still running, else starts a new balancer. */
+  async start(previous: ProcRef | null): Promise<ProcRef> {
+    if (previous && isAlive(previous)) {
+      this.#ref = previous;
+      return previous;
+    }
+    const running = await spawnDetached({
+      command: process.execPath,
+      args: ['--import', 'tsx', MAIN, this.#store.dir],
+      cwd: this.#cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      logFile: join(this.#store.dir, 'balancer.log'),
+    });
+    this.#ref = running.ref;
+    this.#hupAfter = Date.now() + 5000;
+    return running.ref;
+  }
+
+  /** Writes the table (when it changed) and tells the balancer to reload. */
+  publish(listeners: Listener[]): void {
+    const key = JSON.stringify(listeners);
+    if (key === this.#last) return;
+    this.#last = key;
+    this.#version += 1;
+    const table: BalancerTable = { version: this.#version, listeners };
+    this.#store.save(TABLE_KEY, table);
+    if (this.#ref && Date.now() > this.#hupAfter) signalGroup(this.#ref, 'SIGHUP');
+  }
+
+  /** Restarts the balancer when it died (called periodically). */
+  async ensureRunning(): Promise<void> {
+    if (this.#ref && isAlive(this.#ref)) return;
+    await this.start(null);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#ref) await stopProcess(this.#ref, 3000);
+    this.#ref = null;
+  }
+}
