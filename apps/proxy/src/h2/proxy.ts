@@ -322,6 +322,13 @@ function onUpTrailers(this: TaggedUp, trailers: IncomingHttpHeaders): void {
 function onDownWantTrailers(this: TaggedDown): void {
   const pair = this[kPair];
   if (pair === undefined || this.destroyed) return;
+  // A reset endpoint stream also ends its readable side: do not let the truncated
+  // response look complete.
+  const code = pair.up?.rstCode;
+  if (code !== undefined && code !== NGHTTP2_NO_ERROR) {
+    this.close(NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
   this.sendTrailers(outgoing(pair.responseTrailers));
 }
 
@@ -351,9 +358,10 @@ function onUpClose(this: TaggedUp): void {
     );
     return;
   }
+  // Reset after the headers (the endpoint failed or its connection died): reset the
+  // client's stream too, so that a truncated body is never taken for a complete one.
   const code = this.rstCode;
-  if (code !== undefined && code !== NGHTTP2_NO_ERROR)
-    down.close(code === NGHTTP2_CANCEL ? NGHTTP2_CANCEL : NGHTTP2_INTERNAL_ERROR);
+  if (code !== undefined && code !== NGHTTP2_NO_ERROR) down.close(NGHTTP2_INTERNAL_ERROR);
 }
 
 function onDownClose(this: TaggedDown): void {

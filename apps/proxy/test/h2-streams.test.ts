@@ -1,0 +1,210 @@
+// HTTP/2 prior knowledge (h2c) through the proxy, as an inbound listener would receive it
+// from a meshed peer: many concurrent streams on one connection over one pooled endpoint
+// session, trailers intact, flow control holding end to end (a client that stops reading
+// stops the endpoint's writes), resets passed on, and the proxy's own error responses.
+import http2, { type ClientHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './tunnel-harness.ts';
+
+const APP = 'app.test:8080';
+const EMPTY = 'empty.test:8080';
+const BIG = 32 * 1024 * 1024;
+
+let upstream: http2.Http2Server;
+let upstreamSessions = 0;
+let harness: Harness;
+let emptyHarness: Harness;
+/** State of the last `/big` response the endpoint wrote. */
+const big = { written: 0, blocked: false, finished: false };
+
+function onUpstreamStream(stream: ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  const path = headers[':path'] ?? '';
+  if (path === '/echo') {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      const body = Buffer.concat(chunks);
+      stream.respond({ ':status': 200, 'x-path': path }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'x-length': String(body.length) }));
+      stream.end(body.toString().toUpperCase());
+    });
+    return;
+  }
+  if (path === '/big') {
+    stream.respond({ ':status': 200 });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = (): void => {
+      while (big.written < BIG) {
+        big.written += chunk.length;
+        if (!stream.write(chunk)) {
+          big.blocked = true;
+          stream.once('drain', () => {
+            big.blocked = false;
+            pump();
+          });
+          return;
+        }
+      }
+      stream.end(() => {
+        big.finished = true;
+      });
+    };
+    pump();
+    return;
+  }
+  if (path === '/crash') {
+    // The endpoint's connection dies in the middle of a response.
+    stream.on('error', () => {});
+    stream.respond({ ':status': 200 });
+    stream.write('partial');
+    setTimeout(() => stream.session?.destroy(), 50);
+    return;
+  }
+  stream.respond({ ':status': 404 });
+  stream.end();
+}
+
+function connect(port: number): ClientHttp2Session {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  return session;
+}
+
+function request(
+  session: ClientHttp2Session,
+  path: string,
+  body?: string,
+): Promise<{
+  status: number;
+  body: string;
+  trailers: http2.IncomingHttpHeaders | null;
+  headers: http2.IncomingHttpHeaders;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = session.request(
+      { ':method': body === undefined ? 'GET' : 'POST', ':path': path },
+      { endStream: body === undefined },
+    );
+    let headers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | null = null;
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('response', (h) => {
+      headers = h;
+    });
+    req.on('trailers', (t) => {
+      trailers = t;
+    });
+    req.on('data', (d: string) => {
+      data += d;
+    });
+    req.on('end', () => resolve({ status: Number(headers[':status']), body: data, trailers, headers }));
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+  });
+}
+
+beforeAll(async () => {
+  upstream = http2.createServer();
+  upstream.on('session', () => upstreamSessions++);
+  upstream.on('stream', onUpstreamStream);
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const port = (upstream.address() as AddressInfo).port;
+  harness = await startHarness({ [APP]: [port] }, { fixed: APP });
+  emptyHarness = await startHarness({ [EMPTY]: [] }, { fixed: EMPTY });
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await emptyHarness?.close();
+  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+});
+
+describe('HTTP/2 through the proxy', () => {
+  it('carries 200 concurrent streams on one connection, with trailers, over one endpoint session', async () => {
+    const session = connect(harness.port);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => request(session, '/echo', `stream number ${i}`)),
+      );
+      results.forEach((r, i) => {
+        expect(r.status).toBe(200);
+        expect(r.headers['x-path']).toBe('/echo');
+        expect(r.body).toBe(`STREAM NUMBER ${i}`);
+        expect(r.trailers?.['x-length']).toBe(String(`stream number ${i}`.length));
+      });
+      expect(upstreamSessions).toBe(1);
+      expect(harness.concrete(APP).endpoints[0]?.metrics.requests).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('holds flow control end to end: a client that stops reading stops the endpoint', async () => {
+    const session = connect(harness.port);
+    try {
+      const req = session.request({ ':path': '/big' }, { endStream: true });
+      req.pause();
+      await new Promise((resolve) => req.once('response', resolve));
+      // Wait until the endpoint cannot write any more and has been stuck for a while.
+      let lastWritten = -1;
+      await expect
+        .poll(
+          () => {
+            const stuck = big.blocked && big.written === lastWritten;
+            lastWritten = big.written;
+            return stuck;
+          },
+          { timeout: 10_000, interval: 200 },
+        )
+        .toBe(true);
+      // Only the windows and buffers along the path are in flight, far from the whole body.
+      expect(big.finished).toBe(false);
+      expect(big.written).toBeLessThan(BIG / 4);
+      let received = 0;
+      req.on('data', (c: Buffer) => {
+        received += c.length;
+      });
+      await new Promise((resolve) => {
+        req.on('end', resolve);
+        req.resume();
+      });
+      expect(received).toBe(BIG);
+      expect(big.finished).toBe(true);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('resets the client stream when the endpoint connection dies mid-response', async () => {
+    const session = connect(harness.port);
+    try {
+      const outcome = await new Promise<{ code: number | undefined; data: string }>((resolve) => {
+        const req = session.request({ ':path': '/crash' }, { endStream: true });
+        let data = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => {
+          data += d;
+        });
+        req.on('error', () => {});
+        req.on('close', () => resolve({ code: req.rstCode, data }));
+      });
+      expect(outcome.data).toBe('partial');
+      expect(outcome.code).toBe(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('answers 503 with the proxy error header when there is no endpoint', async () => {
+    const session = connect(emptyHarness.port);
+    try {
+      const r = await request(session, '/echo', 'x');
+      expect(r.status).toBe(503);
+      expect(r.headers['weft-proxy-error']).toBe('no-endpoints');
+    } finally {
+      session.close();
+    }
+  });
+});
