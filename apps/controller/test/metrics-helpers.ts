@@ -1,0 +1,140 @@
+/**
+ * Helpers for the metrics integration tests: a Debian Prometheus run on loopback against
+ * a file-SD list (installed with apt-get when missing and we are root), free ports, and
+ * comparisons "within one latency bucket".
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LATENCY_BUCKETS_MS } from '@weft/shared';
+import { prometheusConfig } from '../src/metrics/file-sd.ts';
+
+export const PROMETHEUS_BIN = '/usr/bin/prometheus';
+
+/**
+ * Makes sure Debian's `prometheus` is installed. Returns undefined when it is, else the
+ * reason it cannot be (not root, apt-get failed).
+ */
+export function ensurePrometheus(): string | undefined {
+  if (existsSync(PROMETHEUS_BIN)) return undefined;
+  if (process.getuid?.() !== 0) {
+    return `${PROMETHEUS_BIN} is missing and installing it needs root (apt-get install prometheus)`;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+    stdio: 'inherit',
+    env,
+  });
+  if (r.status !== 0 || !existsSync(PROMETHEUS_BIN)) return 'apt-get install prometheus failed';
+  return undefined;
+}
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningPrometheus {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs Prometheus on loopback scraping the targets listed in `fileSdPath` every `intervalSeconds`. */
+export async function startPrometheus(
+  fileSdPath: string,
+  intervalSeconds: number,
+): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-prom-'));
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(config, prometheusConfig(fileSdPath, intervalSeconds));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      child.kill('SIGTERM');
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(`${url}/-/ready`);
+      if (res.status === 200) return { url, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop();
+  throw new Error(`Prometheus did not become ready: ${stderr}`);
+}
+
+/** Index of the latency bucket holding `ms` (the first bound ≥ ms). */
+export function bucketIndex(ms: number): number {
+  const i = LATENCY_BUCKETS_MS.findIndex((le) => ms <= le);
+  return i < 0 ? LATENCY_BUCKETS_MS.length : i;
+}
+
+/** Whether two latencies lie in the same or neighbouring buckets. */
+export function withinOneBucket(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(bucketIndex(a) - bucketIndex(b)) <= 1;
+}
+
+/**
+ * Waits until Prometheus has scraped `n` targets successfully at least twice (its file-SD
+ * discovery hands targets over only every few seconds).
+ */
+export async function waitForScrapes(url: string, n: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const q = encodeURIComponent('count(count_over_time(up[1m]) >= 2)');
+      const res = await fetch(`${url}/api/v1/query?query=${q}`);
+      const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+      if (Number(body.data?.result?.[0]?.value[1] ?? 0) >= n) return;
+    } catch {
+      // retry
+    }
+    await sleep(250);
+  }
+  throw new Error(`Prometheus at ${url} did not scrape ${n} targets in ${timeoutMs} ms`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
