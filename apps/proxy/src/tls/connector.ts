@@ -1,0 +1,159 @@
+/**
+ * The outbound side of mTLS: a `Connector` that opens TLS 1.3 to endpoints the
+ * destination says are meshed, presenting this proxy's certificate and verifying the
+ * peer's against the trust anchors AND the identity the destination expects. Other
+ * endpoints (or all, before a certificate is held) get plain TCP. TLS sessions are
+ * cached per endpoint and identity so reconnects resume instead of a full handshake.
+ * Refused peers are logged once per connection and counted in `tls_rejected_total`.
+ */
+import { type Socket, connect as tcpConnect } from 'node:net';
+import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { MeshAlpn } from '@weft/shared';
+import type { Credentials } from '../identity/manager.ts';
+import type { IdentityMetrics } from '../identity/metrics.ts';
+import type { Connector, ConnectTarget } from '../transport/connector.ts';
+import { IDENTITY_MISMATCH_CODE, rejectReason, sanDnsNames, setMeshTls } from './peer.ts';
+
+/** Where the connector gets the current credentials (the identity manager). */
+export interface CredentialSource {
+  readonly current: Credentials | undefined;
+  onUpdate(fn: (c: Credentials) => void): () => void;
+}
+
+export type TlsLog = (level: 'warn' | 'info', message: string) => void;
+
+export interface MtlsConnectorOptions {
+  credentials: CredentialSource;
+  metrics: IdentityMetrics;
+  log?: TlsLog;
+  /** Bound on the TLS handshake after TCP connects (default 10 s). */
+  handshakeTimeoutMs?: number;
+}
+
+/** A target that may say which application protocol it will carry (offered with ALPN). */
+type AlpnTarget = ConnectTarget & { readonly alpn?: MeshAlpn };
+
+const MAX_SESSIONS = 1024;
+
+const kState = Symbol('weft.mtls');
+interface ConnState {
+  connector: MtlsConnector;
+  target: ConnectTarget;
+  key: string;
+  timer: NodeJS.Timeout | null;
+  secure: boolean;
+}
+type MtlsSocket = TLSSocket & { [kState]: ConnState };
+
+const defaultLog: TlsLog = (level, m) =>
+  level === 'warn' ? console.warn(`tls: ${m}`) : console.info(`tls: ${m}`);
+
+/** A checkServerIdentity that accepts exactly the identity expected for the endpoint. */
+function expectIdentity(expected: string) {
+  return (_host: string, cert: PeerCertificate): Error | undefined => {
+    const names = sanDnsNames(cert);
+    if (names.includes(expected)) return undefined;
+    const err = new Error(
+      `peer presented identity ${names.length ? names.join(', ') : '(none)'}, expected ${expected}`,
+    ) as Error & { code: string };
+    err.code = IDENTITY_MISMATCH_CODE;
+    return err;
+  };
+}
+
+export class MtlsConnector implements Connector {
+  readonly #opts: MtlsConnectorOptions;
+  readonly #log: TlsLog;
+  /** TLS sessions by `address:port/identity`, for resumption. */
+  readonly #sessions = new Map<string, Buffer>();
+
+  constructor(opts: MtlsConnectorOptions) {
+    this.#opts = opts;
+    this.#log = opts.log ?? defaultLog;
+    // A new certificate makes cached sessions (made with the old one) stale.
+    opts.credentials.onUpdate(() => this.#sessions.clear());
+  }
+
+  secured(target: ConnectTarget): boolean {
+    return target.meshed && target.identity !== undefined && this.#opts.credentials.current !== undefined;
+  }
+
+  connect(target: ConnectTarget): Socket {
+    const creds = this.#opts.credentials.current;
+    if (!target.meshed || target.identity === undefined || creds === undefined)
+      return tcpConnect({ host: target.address, port: target.port, noDelay: true });
+    const key = `${target.address}:${target.port}/${target.identity}`;
+    const alpn = (target as AlpnTarget).alpn;
+    const session = this.#sessions.get(key);
+    const socket = tlsConnect({
+      host: target.address,
+      port: target.port,
+      secureContext: creds.context,
+      servername: target.identity,
+      minVersion: 'TLSv1.3' as const,
+      rejectUnauthorized: true,
+      checkServerIdentity: expectIdentity(target.identity),
+      ...(alpn ? { ALPNProtocols: [alpn] } : {}),
+      ...(session ? { session } : {}),
+    }) as MtlsSocket;
+    socket.setNoDelay(true);
+    const state: ConnState = { connector: this, target, key, timer: null, secure: false };
+    socket[kState] = state;
+    state.timer = setTimeout(onHandshakeTimeout, this.#opts.handshakeTimeoutMs ?? 10_000, socket);
+    socket.once('secureConnect', onSecureConnect);
+    socket.on('session', onSession);
+    socket.once('error', onHandshakeError);
+    socket.once('close', onClose);
+    return socket;
+  }
+
+  /** @internal a handshake failed: log and count it. */
+  rejected(state: ConnState, err: Error & { code?: string }): void {
+    const reason = rejectReason(err.code);
+    this.#opts.metrics.rejected('outbound', reason);
+    this.#sessions.delete(state.key);
+    this.#log(
+      'warn',
+      `refused ${state.target.address}:${state.target.port} (expected ${state.target.identity}): ${reason}: ${err.message}`,
+    );
+  }
+
+  /** @internal */
+  storeSession(key: string, session: Buffer): void {
+    if (this.#sessions.size >= MAX_SESSIONS && !this.#sessions.has(key)) {
+      const oldest = this.#sessions.keys().next().value;
+      if (oldest !== undefined) this.#sessions.delete(oldest);
+    }
+    this.#sessions.set(key, session);
+  }
+}
+
+function onSecureConnect(this: MtlsSocket): void {
+  const s = this[kState];
+  s.secure = true;
+  if (s.timer) clearTimeout(s.timer);
+  s.timer = null;
+  setMeshTls(this, { peerIdentity: s.target.identity as string, alpn: this.alpnProtocol ?? false });
+}
+
+function onSession(this: MtlsSocket, session: Buffer): void {
+  const s = this[kState];
+  s.connector.storeSession(s.key, session);
+}
+
+function onHandshakeError(this: MtlsSocket, err: Error & { code?: string }): void {
+  const s = this[kState];
+  if (!s.secure) s.connector.rejected(s, err);
+}
+
+function onHandshakeTimeout(socket: MtlsSocket): void {
+  const s = socket[kState];
+  s.timer = null;
+  if (!s.secure) socket.destroy(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' }));
+}
+
+function onClose(this: MtlsSocket): void {
+  const s = this[kState];
+  if (s.timer) clearTimeout(s.timer);
+  s.timer = null;
+}
