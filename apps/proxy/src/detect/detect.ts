@@ -48,6 +48,7 @@ export function detectProtocol(
   socket.on('data', onDetectData);
   socket.on('error', onDetectError);
   socket.on('end', onDetectEnd);
+  socket.resume();
   d.timer = setTimeout(onDetectTimeout, timeoutMs, d);
 }
 

@@ -12,7 +12,7 @@ export interface ConnectTarget {
   /** Whether a Weft proxy fronts this endpoint (so mTLS can be used). */
   readonly meshed: boolean;
   /** The identity the endpoint's proxy should present, when meshed. */
-  readonly identity: string | undefined;
+  readonly identity?: string | undefined;
 }
 
 /**

@@ -1,0 +1,242 @@
+/**
+ * Composes and runs one proxy, in the linkerd2-proxy manner: the stacks are built once
+ * at start-up, inside out, and every connection then flows through them.
+ *
+ *   outbound: listen → accept → detect → HTTP/1 (authority → cache → concrete → P2C → pool)
+ *                                      └→ CONNECT / h2 / opaque → protocol servers
+ *   inbound:  listen (public port) → accept → detect → HTTP/1 | h2 | opaque → the app port
+ *   admin:    /metrics /ready /live /shutdown
+ *
+ * `startProxy` resolves once every listener is bound; `/ready` answers 200 from then on.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { type Endpoint, ProxyRoute } from '@weft/shared';
+import { startAdmin } from './admin/server.ts';
+import { DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from './balance/budget.ts';
+import { ConcreteService } from './balance/concrete.ts';
+import type { ProxySettings } from './config/settings.ts';
+import type { ConnTarget, ProtocolHandlers } from './detect/handoff.ts';
+import type { HostPort } from './env.ts';
+import { sweepIdle } from './http/client-conn.ts';
+import { ProxyMetrics } from './metrics/registry.ts';
+import { TargetCache } from './outbound/cache.ts';
+import { DestinationResolver } from './resolve/destination.ts';
+import { StaticResolver } from './resolve/static.ts';
+import type { Resolver } from './resolve/types.ts';
+import { Ticker } from './runtime/ticker.ts';
+import { ListenerContext } from './stack/context.ts';
+import { type Connector, TcpConnector } from './transport/connector.ts';
+import { Listener } from './transport/listen.ts';
+import { createProtocolServers } from './tunnel/index.ts';
+
+/** Idle keep-alive connections to endpoints close after this (below Node's 5 s server default). */
+export const POOL_IDLE_MS = 4_000;
+
+export interface StartOptions {
+  /** Replaces plain TCP to endpoints (the identity work's mTLS connector). */
+  connector?: Connector;
+  /** Replaces or adds protocol handlers (e.g. `serveTls` for inbound mTLS). */
+  handlers?: Partial<ProtocolHandlers>;
+  /** Overrides the retry budget (tests). */
+  retryBudget?: RetryBudgetOptions;
+  /** Extra readiness condition (e.g. a certificate obtained). */
+  ready?: () => boolean;
+  /** Called with one-line warnings (discovery failures). */
+  log?: (line: string) => void;
+  /** Called when `/shutdown` is requested. */
+  onShutdown?: () => void;
+  /** Destination stream reconnect backoff, ms. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+/** A running proxy. */
+export interface RunningProxy {
+  readonly inbound: { address: HostPort; app: HostPort }[];
+  readonly outbound: HostPort;
+  readonly admin: HostPort;
+  readonly metrics: ProxyMetrics;
+  /** Stops accepting, lets requests in flight finish within `graceMs`, then closes everything. */
+  drain(graceMs: number): Promise<void>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promise<RunningProxy> {
+  const env = s.env;
+  const cfg = s.config;
+  const ticker = new Ticker(100);
+  const metrics = new ProxyMetrics({ namespace: env.namespace, deployment: env.workload, pod: env.pod });
+  const connector = o.connector ?? new TcpConnector();
+  const protocols = createProtocolServers(connector, {
+    tcp: { connectTimeoutMs: cfg.timeouts.connectMs, idleTimeoutMs: 3_600_000 },
+  });
+  const handlers: ProtocolHandlers = { ...protocols, ...o.handlers };
+  const state = { draining: false };
+  const srcLine = env.namespace && env.workload ? `weft-src: ${env.namespace}/${env.workload}\r\n` : '';
+  const retryStatuses = ProxyRoute.parse({}).retryStatuses;
+  const log = o.log ?? (() => {});
+
+  // === discovery ===
+  const controller: Resolver | null = env.controllerUrl
+    ? new DestinationResolver({
+        controllerUrl: env.controllerUrl,
+        onWarning: log,
+        ...(o.backoffMinMs !== undefined ? { backoffMinMs: o.backoffMinMs } : {}),
+        ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),
+      })
+    : null;
+  const resolver = new StaticResolver(cfg.destinations, controller);
+
+  // === outbound: the per-authority cached stack ===
+  const cache = new TargetCache({
+    resolver,
+    metricsFor: (authority, ep) =>
+      metrics.outbound({
+        authority,
+        dstNamespace: ep.namespace,
+        dstDeployment: ep.workload,
+        tls: connector.secured(ep),
+      }),
+    authorityMetrics: (authority) => metrics.outbound({ authority, tls: false }),
+    routes: { ...cfg.routes, ...routesOf(cfg.destinations) },
+    budget: o.retryBudget ?? DEFAULT_RETRY_BUDGET,
+    cacheIdleMs: cfg.timeouts.cacheIdleMs,
+    poolIdleMs: POOL_IDLE_MS,
+  });
+  const common = {
+    connector,
+    handlers,
+    ticker,
+    timeouts: cfg.timeouts,
+    metrics,
+    srcLine,
+    retryStatuses,
+    state,
+  };
+  const outCtx = new ListenerContext({ ...common, direction: 'outbound', cache, fixed: null });
+  cache.ctx = outCtx;
+
+  // === inbound: one fixed target (the app port) per public port ===
+  const inCtxs: ListenerContext[] = [];
+  const appConcretes: ConcreteService[] = [];
+  for (const pair of s.inboundPorts) {
+    const ctx = new ListenerContext({ ...common, direction: 'inbound', cache: null, fixed: null });
+    const authority = `${s.appHost}:${pair.app}`;
+    const concrete = new ConcreteService(
+      authority,
+      (auth) => metrics.inboundApp(auth),
+      o.retryBudget ?? DEFAULT_RETRY_BUDGET,
+    );
+    const app: Endpoint = {
+      address: s.appHost,
+      port: pair.app,
+      pod: env.pod ?? '',
+      workload: env.workload ?? '',
+      namespace: env.namespace ?? '',
+      meshed: false,
+    };
+    concrete.update([app]);
+    concrete.authorityMetrics = metrics.inbound(authority, '', '', false);
+    ctx.fixed = { ctx, authority, concrete } satisfies ConnTarget;
+    inCtxs.push(ctx);
+    appConcretes.push(concrete);
+  }
+
+  // === listeners ===
+  const outListener = new Listener(
+    'outbound',
+    (sock: Socket) => outCtx.detect(sock, EMPTY, null),
+    metrics.accepted('outbound', false),
+  );
+  const listeners: Listener[] = [outListener];
+  const inbound: { address: HostPort; app: HostPort }[] = [];
+  try {
+    const outbound = await outListener.listen(s.outboundListen);
+    for (let k = 0; k < inCtxs.length; k++) {
+      const ctx = inCtxs[k] as ListenerContext;
+      const pair = s.inboundPorts[k] as { public: number; app: number };
+      const l = new Listener(
+        `inbound:${pair.public}`,
+        (sock: Socket) => ctx.detect(sock, EMPTY, ctx.fixed),
+        metrics.accepted('inbound', false),
+      );
+      listeners.push(l);
+      const address = await l.listen({ host: s.inboundHost, port: pair.public });
+      inbound.push({ address, app: { host: s.appHost, port: pair.app } });
+    }
+
+    // === sweeps on one coarse ticker ===
+    const contexts = [outCtx, ...inCtxs];
+    ticker.add((now) => {
+      for (const c of contexts) c.sweep(now);
+    });
+    let n = 0;
+    ticker.add((now) => {
+      // pools and the cache every second
+      if (++n % 10 !== 0) return;
+      cache.sweep(now);
+      for (const c of appConcretes) for (const ep of c.all()) sweepIdle(ep, now, POOL_IDLE_MS);
+    });
+    ticker.start();
+
+    let listening = true;
+    let adminServer: Server | null = null;
+    let drained: Promise<void> | null = null;
+    const proxy: RunningProxy = {
+      inbound,
+      outbound,
+      admin: { host: '', port: 0 },
+      metrics,
+      drain(graceMs: number): Promise<void> {
+        drained ??= (async () => {
+          state.draining = true;
+          listening = false;
+          await Promise.all(listeners.map((l) => l.stop()));
+          for (const c of contexts) for (const conn of c.conns) conn.drain();
+          const deadline = Date.now() + graceMs;
+          while (Date.now() < deadline && contexts.some((c) => [...c.conns].some((x) => x.active))) {
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          for (const l of listeners) l.destroyAll();
+          protocols.close();
+          cache.close();
+          for (const c of appConcretes) c.close();
+          resolver.close();
+          ticker.stop();
+          const admin = adminServer;
+          if (admin !== null) {
+            admin.closeAllConnections();
+            await new Promise<void>((r) => admin.close(() => r()));
+          }
+        })();
+        return drained;
+      },
+    };
+    const admin = await startAdmin(s.adminListen, {
+      metrics: () => metrics.text(),
+      ready: () => listening && (o.ready === undefined || o.ready()),
+      shutdown: () => (o.onShutdown ?? (() => void proxy.drain(env.drainGraceMs)))(),
+    });
+    adminServer = admin.server;
+    (proxy as { admin: HostPort }).admin = admin.address;
+    return proxy;
+  } catch (err) {
+    for (const l of listeners) {
+      await l.stop();
+      l.destroyAll();
+    }
+    protocols.close();
+    resolver.close();
+    throw err;
+  }
+}
+
+function routesOf(destinations: ProxySettings['config']['destinations']): Record<string, ProxyRoute[]> {
+  const out: Record<string, ProxyRoute[]> = {};
+  for (const [authority, d] of Object.entries(destinations)) {
+    if (d.routes.length > 0) out[authority.toLowerCase()] = d.routes;
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+/**
+ * A keep-alive HTTP/1.1 connection to one endpoint, pooled by that endpoint. It parses
+ * responses and hands their parts to the server connection whose request it carries;
+ * between requests it waits in its endpoint's idle list. Socket events go to
+ * module-level handlers that find the connection under a symbol.
+ */
+import type { Socket } from 'node:net';
+import type { EndpointState, PooledConn } from '../balance/endpoint.ts';
+import type { Connector } from '../transport/connector.ts';
+import { Http1Parser, type ParserOwner } from './parser.ts';
+
+/** What a client connection reports to the exchange that uses it. */
+export interface ClientConnUser {
+  onResponseHead(cc: ClientConn, p: Http1Parser): boolean;
+  onResponseBody(cc: ClientConn, chunk: Buffer): void;
+  onResponseEnd(cc: ClientConn, p: Http1Parser): boolean;
+  onUpstreamFailure(cc: ClientConn, err: unknown): void;
+  onUpstreamDrain(cc: ClientConn): void;
+}
+
+export const kClient = Symbol('weft.http.client');
+type ClientSocket = Socket & { [kClient]: ClientConn };
+
+/** One pooled upstream connection. */
+export class ClientConn implements ParserOwner, PooledConn {
+  readonly socket: Socket;
+  readonly parser: Http1Parser;
+  user: ClientConnUser | null = null;
+  connected = false;
+  /** Whether it has served a request before (a failure may then be a stale keep-alive race). */
+  reused = false;
+  /** Whether any response byte arrived for the current request. */
+  gotBytes = false;
+  idleSince = 0;
+  /** Coarse ms deadline for connecting; 0 once connected. */
+  connectDeadline = 0;
+  closed = false;
+
+  constructor(
+    readonly endpoint: EndpointState,
+    connector: Connector,
+    connectDeadline: number,
+  ) {
+    this.parser = new Http1Parser(false, this);
+    const s = connector.connect(endpoint) as ClientSocket;
+    s[kClient] = this;
+    this.socket = s;
+    this.connectDeadline = connectDeadline;
+    endpoint.open++;
+    s.on('connect', onClientConnect);
+    s.on('data', onClientData);
+    s.on('error', onClientError);
+    s.on('close', onClientClose);
+    s.on('drain', onClientDrain);
+    s.on('end', onClientEnd);
+  }
+
+  // === parser owner ===
+  onHead(p: Http1Parser): boolean {
+    const u = this.user;
+    return u !== null ? u.onResponseHead(this, p) : false;
+  }
+  onBody(chunk: Buffer): void {
+    this.user?.onResponseBody(this, chunk);
+  }
+  onMessageEnd(p: Http1Parser): boolean {
+    const u = this.user;
+    return u !== null ? u.onResponseEnd(this, p) : false;
+  }
+
+  /** Whether the last response allows reusing the connection. */
+  get keepAlive(): boolean {
+    const p = this.parser;
+    return !this.closed && !p.connClose && (p.versionMinor === 1 || p.connKeepAlive);
+  }
+
+  destroy(): void {
+    this.user = null;
+    this.socket.destroy();
+  }
+
+  /** Puts it back in its endpoint's idle list (or closes it if it cannot be reused). */
+  release(now: number): void {
+    this.user = null;
+    const ep = this.endpoint;
+    if (!this.keepAlive || ep.removed || !this.parser.idle) {
+      this.socket.destroy();
+      return;
+    }
+    this.reused = true;
+    this.gotBytes = false;
+    this.socket.resume();
+    this.idleSince = now;
+    ep.idle.push(this);
+  }
+}
+
+/** Takes an idle connection to `ep`, or opens one. */
+export function acquire(ep: EndpointState, connector: Connector, connectDeadline: number): ClientConn {
+  const idle = ep.idle;
+  while (idle.length > 0) {
+    const c = idle.pop() as ClientConn;
+    if (!c.closed && !c.socket.destroyed) return c;
+  }
+  return new ClientConn(ep, connector, connectDeadline);
+}
+
+function onClientConnect(this: ClientSocket): void {
+  const c = this[kClient];
+  c.connected = true;
+  c.connectDeadline = 0;
+  c.endpoint.metrics.tcp.open();
+}
+
+function onClientData(this: ClientSocket, chunk: Buffer): void {
+  const c = this[kClient];
+  if (c.user === null) {
+    // bytes on an idle connection: the server is confused; do not reuse it
+    this.destroy();
+    return;
+  }
+  c.gotBytes = true;
+  const n = c.parser.execute(chunk);
+  if (n < 0) {
+    const u = c.user;
+    this.destroy();
+    u?.onUpstreamFailure(c, Object.assign(new Error(c.parser.errorMessage), { code: 'WEFT_BAD_RESPONSE' }));
+  }
+}
+
+function onClientEnd(this: ClientSocket): void {
+  const c = this[kClient];
+  c.closed = true;
+  // a response running until EOF ends here
+  if (c.user !== null && c.parser.untilEof) c.parser.finish();
+}
+
+function onClientError(this: ClientSocket, err: Error): void {
+  const c = this[kClient];
+  c.closed = true;
+  const u = c.user;
+  c.user = null;
+  u?.onUpstreamFailure(c, err);
+}
+
+function onClientClose(this: ClientSocket): void {
+  const c = this[kClient];
+  c.closed = true;
+  const ep = c.endpoint;
+  ep.open--;
+  if (c.connected) ep.metrics.tcp.close(this);
+  const i = ep.idle.indexOf(c);
+  if (i >= 0) ep.idle.splice(i, 1);
+  const u = c.user;
+  c.user = null;
+  u?.onUpstreamFailure(c, Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
+}
+
+function onClientDrain(this: ClientSocket): void {
+  const c = this[kClient];
+  c.user?.onUpstreamDrain(c);
+}
+
+/** Closes idle connections older than `maxIdleMs` and connects that took too long. */
+export function sweepIdle(ep: EndpointState, now: number, maxIdleMs: number): void {
+  const idle = ep.idle;
+  if (idle.length === 0) return;
+  let k = 0;
+  while (k < idle.length && now - (idle[k] as PooledConn).idleSince > maxIdleMs) k++;
+  if (k > 0) for (const c of idle.splice(0, k)) c.destroy();
+}

@@ -1,0 +1,23 @@
+/**
+ * What the HTTP/1 server needs from its listener, beyond the hand-off `ProxyContext`:
+ * the connections to sweep, coarse time, timeouts, the mesh header it adds, and the
+ * metrics for answers that reached no destination.
+ */
+import type { ProxyTimeouts } from '@weft/shared';
+import type { ProxyContext } from '../detect/handoff.ts';
+import type { HttpMetrics } from '../metrics/handles.ts';
+import type { Ticker } from '../runtime/ticker.ts';
+import type { ServerConn } from './server-conn.ts';
+
+export interface HttpContext extends ProxyContext {
+  readonly ticker: Ticker;
+  readonly timeouts: ProxyTimeouts;
+  /** Live HTTP/1 server connections of this listener (swept for deadlines, drained). */
+  readonly conns: Set<ServerConn>;
+  /** `weft-src: <ns>/<deployment>\r\n` added to requests to meshed endpoints; '' when unknown. */
+  readonly srcLine: string;
+  /** Statuses retried when no route says otherwise. */
+  readonly defaultRetryStatuses: readonly number[];
+  /** Metrics for answers given before any destination was known (a refused authority). */
+  readonly unroutedMetrics: HttpMetrics;
+}

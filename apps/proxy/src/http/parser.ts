@@ -1,0 +1,524 @@
+/**
+ * An incremental HTTP/1.x message parser for a proxy: it parses heads fully (request or
+ * status line, headers, framing, hop-by-hop headers) and frames bodies without copying
+ * them. Body bytes are handed to the owner as raw slices of the input, chunked framing
+ * included, so that they can be forwarded verbatim: the proxy never re-encodes a body.
+ *
+ * One parser per connection, reused for every message on it. The owner is called back
+ * through a fixed interface (no closures); returning `false` from `onHead` or
+ * `onMessageEnd` stops `execute`, which then reports how many bytes it consumed.
+ *
+ * ```
+ *  HEAD ──head parsed──▶ BODY_LENGTH ─────────────────────────────┐
+ *    ▲                  BODY_CHUNK_SIZE ⇄ BODY_CHUNK_DATA ─▶ TRAILERS ┼─▶ (message end) ─▶ HEAD
+ *    │                  BODY_EOF (responses without length: until the connection closes)
+ *    └──────────────── no body ───────────────────────────────────┘
+ * ```
+ */
+
+// === Parser states ===
+const HEAD = 0;
+const BODY_LENGTH = 1;
+const BODY_CHUNK_SIZE = 2;
+const BODY_CHUNK_DATA = 3;
+const BODY_CHUNK_DATA_END = 4;
+const TRAILERS = 5;
+const BODY_EOF = 6;
+const DEAD = 7;
+
+/** Largest head (request/status line plus headers) accepted, in bytes. */
+export const MAX_HEAD_BYTES = 32 * 1024;
+const MAX_CHUNK_LINE = 4096;
+const MAX_TRAILERS = 32 * 1024;
+
+/** Callbacks of the parser's owner (a server or client connection). */
+export interface ParserOwner {
+  /** A head is parsed and in the parser's fields. `false` stops `execute` right after it. */
+  onHead(p: Http1Parser): boolean;
+  /** Raw body bytes (framing included), a slice of the input. */
+  onBody(chunk: Buffer): void;
+  /** The message ended. `false` stops `execute` (the next message stays unread). */
+  onMessageEnd(p: Http1Parser): boolean;
+}
+
+/**
+ * Header names that are hop-by-hop (RFC 9110 §7.6.1), plus our own mesh header. Not
+ * `transfer-encoding`: chunked bodies are forwarded with their framing, so it stays.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'upgrade',
+  'weft-src',
+]);
+
+/** The mesh header carrying the calling workload (`namespace/deployment`) between proxies. */
+export const SRC_HEADER = 'weft-src';
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const BAD_TARGET = /[\x00-\x20\x7f]/;
+const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: |$)/;
+
+/** Parses one kind of message (requests or responses) off one connection. */
+export class Http1Parser {
+  readonly isRequest: boolean;
+  owner: ParserOwner;
+  state = HEAD;
+  /** Why parsing failed: the status to answer (400, 431; 502 for responses). */
+  errorStatus = 0;
+  errorMessage = '';
+
+  // --- the current head ---
+  /** The whole head as latin1, terminating blank line included. */
+  head = '';
+  /** Offset in `head` where the header lines start (after the start line's CRLF). */
+  headersStart = 0;
+  method = '';
+  target = '';
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  versionMinor = 1;
+  status = 0;
+  /** Header names (lower-case) and values: [n0, v0, n1, v1, ...]. */
+  headers: string[] = [];
+  /** Offsets [start, end) in `head` of hop-by-hop header lines, to cut when forwarding. */
+  hopRanges: number[] = [];
+  contentLength = -1;
+  chunked = false;
+  connClose = false;
+  connKeepAlive = false;
+  upgrade = false;
+  expectContinue = false;
+  host = '';
+  src = '';
+  /** For a response parser: the request had method HEAD (so no body follows). */
+  noBody = false;
+  /** A body-less message whose head stopped `execute`: its end is reported by the next call. */
+  endPending = false;
+
+  // --- body framing ---
+  private remaining = 0;
+  private lineBytes = 0;
+  private chunkSize = 0;
+  private sawDigit = false;
+  private inExt = false;
+  private trailerBytes = 0;
+  private trailerLineLen = 0;
+  private partial: Buffer | null = null;
+
+  constructor(isRequest: boolean, owner: ParserOwner) {
+    this.isRequest = isRequest;
+    this.owner = owner;
+  }
+
+  /** Whether the parser is between messages (no head started, no body pending). */
+  get idle(): boolean {
+    return this.state === HEAD && this.partial === null;
+  }
+
+  /** Whether a head has started arriving but is not complete. */
+  get inHead(): boolean {
+    return this.state === HEAD && this.partial !== null;
+  }
+
+  /** Whether the body runs until the connection closes. */
+  get untilEof(): boolean {
+    return this.state === BODY_EOF;
+  }
+
+  /** Forgets any partial state (after an error, or for reuse). */
+  reset(): void {
+    this.state = HEAD;
+    this.partial = null;
+    this.endPending = false;
+    this.errorStatus = 0;
+  }
+
+  /**
+   * Feeds bytes. Returns the number consumed (less than `buf.length` when the owner
+   * stopped it), or -1 on a parse error (`errorStatus`, `errorMessage`).
+   */
+  execute(buf: Buffer): number {
+    const len = buf.length;
+    let i = 0;
+    if (this.endPending) {
+      this.endPending = false;
+      if (!this.owner.onMessageEnd(this)) return 0;
+    }
+    while (i < len) {
+      const st = this.state;
+      if (st === HEAD) {
+        const r = this.readHead(buf, i);
+        if (r === -1) return -1;
+        if (r === -2) return len; // head incomplete, all buffered
+        i = r;
+        if (!this.owner.onHead(this)) {
+          if (this.state === HEAD) this.endPending = true;
+          return i;
+        }
+        if (this.state === HEAD) {
+          if (!this.owner.onMessageEnd(this)) return i;
+        }
+        continue;
+      }
+      if (st === BODY_LENGTH) {
+        const n = Math.min(this.remaining, len - i);
+        this.remaining -= n;
+        this.owner.onBody(i === 0 && n === len ? buf : buf.subarray(i, i + n));
+        i += n;
+        if (this.remaining === 0) {
+          this.state = HEAD;
+          if (!this.owner.onMessageEnd(this)) return i;
+        }
+        continue;
+      }
+      if (st === BODY_EOF) {
+        this.owner.onBody(i === 0 ? buf : buf.subarray(i));
+        return len;
+      }
+      if (st === DEAD) return -1;
+      // chunked framing: find where this message's body ends within buf
+      const start = i;
+      i = this.frameChunked(buf, i);
+      if (i < 0) return -1;
+      if (i > start) this.owner.onBody(start === 0 && i === len ? buf : buf.subarray(start, i));
+      if (this.state === HEAD) {
+        if (!this.owner.onMessageEnd(this)) return i;
+      }
+    }
+    return len;
+  }
+
+  /** The connection closed: ends a body that runs until EOF. Returns whether a message ended cleanly. */
+  finish(): boolean {
+    if (this.state === BODY_EOF) {
+      this.state = HEAD;
+      this.owner.onMessageEnd(this);
+      return true;
+    }
+    return this.state === HEAD && this.partial === null;
+  }
+
+  // === heads ===
+
+  private fail(status: number, message: string): number {
+    this.state = DEAD;
+    this.errorStatus = status;
+    this.errorMessage = message;
+    return -1;
+  }
+
+  /** Reads (part of) a head from buf at i: the offset after the head, -2 if incomplete, -1 on error. */
+  private readHead(buf: Buffer, i: number): number {
+    let data = buf;
+    let from = i;
+    let searchFrom = i;
+    if (this.partial !== null) {
+      const prev = this.partial;
+      data = Buffer.concat([prev, buf.subarray(i)]);
+      searchFrom = Math.max(0, prev.length - 3);
+      from = 0;
+    } else {
+      // tolerate empty lines before a request line (RFC 9112 §2.2)
+      while (from < buf.length && (buf[from] === 13 || buf[from] === 10)) from++;
+      searchFrom = from;
+      if (from === buf.length) return -2;
+    }
+    const end = data.indexOf('\r\n\r\n', searchFrom, 'latin1');
+    if (end < 0) {
+      if (data.length - from > MAX_HEAD_BYTES) {
+        return this.fail(this.isRequest ? 431 : 502, 'head too large');
+      }
+      this.partial = from === 0 && data !== buf ? data : Buffer.from(data.subarray(from));
+      return -2;
+    }
+    const headEnd = end + 4;
+    if (headEnd - from > MAX_HEAD_BYTES) return this.fail(this.isRequest ? 431 : 502, 'head too large');
+    const consumedInBuf = this.partial !== null ? headEnd - this.partial.length + i : headEnd;
+    this.partial = null;
+    const ok = this.parseHead(data.toString('latin1', from, headEnd));
+    if (!ok) return -1;
+    return consumedInBuf;
+  }
+
+  private parseHead(h: string): boolean {
+    this.head = h;
+    this.headers = [];
+    this.hopRanges = [];
+    this.contentLength = -1;
+    this.chunked = false;
+    this.connClose = false;
+    this.connKeepAlive = false;
+    this.upgrade = false;
+    this.expectContinue = false;
+    this.host = '';
+    this.src = '';
+    let teSeen = false;
+    let teChunkedLast = false;
+    let connTokens: string[] | null = null;
+
+    const lineEnd = h.indexOf('\r\n');
+    const line = h.slice(0, lineEnd);
+    if (this.isRequest) {
+      const s1 = line.indexOf(' ');
+      const s2 = line.indexOf(' ', s1 + 1);
+      if (s1 <= 0 || s2 < 0 || line.indexOf(' ', s2 + 1) >= 0) return this.fail(400, 'bad request line') >= 0;
+      const method = line.slice(0, s1);
+      const target = line.slice(s1 + 1, s2);
+      const version = line.slice(s2 + 1);
+      if (!TOKEN.test(method)) return this.fail(400, 'bad method') >= 0;
+      if (target.length === 0 || BAD_TARGET.test(target)) return this.fail(400, 'bad request target') >= 0;
+      if (version === 'HTTP/1.1') this.versionMinor = 1;
+      else if (version === 'HTTP/1.0') this.versionMinor = 0;
+      else return this.fail(version.startsWith('HTTP/') ? 505 : 400, 'bad HTTP version') >= 0;
+      this.method = method;
+      this.target = target;
+    } else {
+      if (!STATUS_LINE.test(line)) return this.fail(502, 'bad status line') >= 0;
+      const status = Number(line.slice(9, 12));
+      if (status < 100) return this.fail(502, 'bad status code') >= 0;
+      this.versionMinor = line.charCodeAt(7) === 49 ? 1 : 0;
+      this.status = status;
+    }
+    this.headersStart = lineEnd + 2;
+
+    let pos = lineEnd + 2;
+    const stop = h.length - 2;
+    while (pos < stop) {
+      const eol = h.indexOf('\r\n', pos);
+      const colon = h.indexOf(':', pos);
+      const c0 = h.charCodeAt(pos);
+      if (c0 === 32 || c0 === 9) return this.fail(this.isRequest ? 400 : 502, 'obsolete line folding') >= 0;
+      if (colon < 0 || colon > eol)
+        return this.fail(this.isRequest ? 400 : 502, 'header line without colon') >= 0;
+      const rawName = h.slice(pos, colon);
+      if (!TOKEN.test(rawName)) return this.fail(this.isRequest ? 400 : 502, 'bad header name') >= 0;
+      const value = h.slice(colon + 1, eol).trim();
+      if (BAD_VALUE.test(value)) return this.fail(this.isRequest ? 400 : 502, 'bad header value') >= 0;
+      const name = rawName.toLowerCase();
+      this.headers.push(name, value);
+      if (HOP_BY_HOP.has(name)) {
+        this.hopRanges.push(pos, eol + 2);
+        if (name === 'connection') {
+          for (const t of value.split(',')) {
+            const tok = t.trim().toLowerCase();
+            if (tok === 'close') this.connClose = true;
+            else if (tok === 'keep-alive') this.connKeepAlive = true;
+            else if (tok.length > 0) {
+              connTokens ??= [];
+              connTokens.push(tok);
+            }
+          }
+        } else if (name === 'upgrade') {
+          this.upgrade = true;
+        } else if (name === SRC_HEADER) {
+          this.src = value;
+        }
+      } else if (name === 'transfer-encoding') {
+        teSeen = true;
+        teChunkedLast = /(^|,)\s*chunked\s*$/i.test(value);
+      } else if (name === 'content-length') {
+        if (!/^\d{1,15}$/.test(value))
+          return this.fail(this.isRequest ? 400 : 502, 'bad content-length') >= 0;
+        const n = Number(value);
+        if (this.contentLength >= 0 && this.contentLength !== n) {
+          return this.fail(this.isRequest ? 400 : 502, 'conflicting content-length') >= 0;
+        }
+        this.contentLength = n;
+      } else if (name === 'host') {
+        if (this.host !== '') return this.fail(400, 'more than one host header') >= 0;
+        this.host = value;
+      } else if (name === 'expect') {
+        this.expectContinue = value.toLowerCase() === '100-continue';
+      }
+      pos = eol + 2;
+    }
+
+    // headers the Connection header names are hop-by-hop too
+    if (connTokens !== null) {
+      this.upgrade = this.upgrade && connTokens.includes('upgrade');
+      for (let k = 0; k < this.headers.length; k += 2) {
+        const n = this.headers[k] as string;
+        if (connTokens.includes(n) && !HOP_BY_HOP.has(n)) this.cutHeader(n);
+      }
+    } else {
+      this.upgrade = false;
+    }
+
+    // framing
+    if (this.isRequest) {
+      if (this.versionMinor === 1 && this.host === '') return this.fail(400, 'missing host header') >= 0;
+      if (teSeen) {
+        if (!teChunkedLast || this.contentLength >= 0) {
+          return this.fail(400, 'unsupported transfer-encoding') >= 0;
+        }
+        this.chunked = true;
+        this.startChunked();
+      } else if (this.contentLength > 0) {
+        this.state = BODY_LENGTH;
+        this.remaining = this.contentLength;
+      } else {
+        this.state = HEAD;
+      }
+      return true;
+    }
+    const s = this.status;
+    if (this.noBody || s < 200 || s === 204 || s === 304) {
+      this.state = HEAD;
+    } else if (teSeen) {
+      if (teChunkedLast) {
+        this.chunked = true;
+        this.contentLength = -1;
+        this.startChunked();
+      } else {
+        this.state = BODY_EOF;
+      }
+    } else if (this.contentLength >= 0) {
+      if (this.contentLength > 0) {
+        this.state = BODY_LENGTH;
+        this.remaining = this.contentLength;
+      } else {
+        this.state = HEAD;
+      }
+    } else {
+      this.state = BODY_EOF;
+    }
+    return true;
+  }
+
+  /** Marks every line of header `name` as hop-by-hop (named by Connection). */
+  private cutHeader(name: string): void {
+    const h = this.head;
+    let pos = this.headersStart;
+    while (pos < h.length - 2) {
+      const eol = h.indexOf('\r\n', pos);
+      const colon = h.indexOf(':', pos);
+      if (h.slice(pos, colon).toLowerCase() === name) this.hopRanges.push(pos, eol + 2);
+      pos = eol + 2;
+    }
+    // keep ranges ordered for slicing
+    const pairs: [number, number][] = [];
+    for (let k = 0; k < this.hopRanges.length; k += 2) {
+      pairs.push([this.hopRanges[k] as number, this.hopRanges[k + 1] as number]);
+    }
+    pairs.sort((a, b) => a[0] - b[0]);
+    this.hopRanges = pairs.flat();
+  }
+
+  // === chunked bodies ===
+
+  private startChunked(): void {
+    this.state = BODY_CHUNK_SIZE;
+    this.chunkSize = 0;
+    this.lineBytes = 0;
+    this.sawDigit = false;
+    this.inExt = false;
+  }
+
+  /** Advances through chunked framing; returns the offset reached, or -1 on error. */
+  private frameChunked(buf: Buffer, i: number): number {
+    const len = buf.length;
+    const bad = this.isRequest ? 400 : 502;
+    while (i < len) {
+      const st = this.state;
+      if (st === BODY_CHUNK_DATA) {
+        const n = Math.min(this.remaining, len - i);
+        this.remaining -= n;
+        i += n;
+        if (this.remaining === 0) {
+          this.state = BODY_CHUNK_DATA_END;
+          this.lineBytes = 0;
+        }
+      } else if (st === BODY_CHUNK_SIZE) {
+        const c = buf[i++] as number;
+        if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail(bad, 'chunk size line too long');
+        if (c === 10) {
+          if (!this.sawDigit) return this.fail(bad, 'bad chunk size');
+          if (this.chunkSize === 0) {
+            this.state = TRAILERS;
+            this.trailerBytes = 0;
+            this.trailerLineLen = 0;
+          } else {
+            this.state = BODY_CHUNK_DATA;
+            this.remaining = this.chunkSize;
+          }
+        } else if (this.inExt || c === 13) {
+          // extensions and the CR before LF are skipped
+        } else if (c === 59 /* ; */ || c === 32 || c === 9) {
+          this.inExt = true;
+        } else {
+          const d =
+            c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+          if (d < 0) return this.fail(bad, 'bad chunk size');
+          this.sawDigit = true;
+          this.chunkSize = this.chunkSize * 16 + d;
+          if (this.chunkSize > 2 ** 48) return this.fail(bad, 'chunk too large');
+        }
+      } else if (st === BODY_CHUNK_DATA_END) {
+        const c = buf[i++] as number;
+        if (c === 10) {
+          this.startChunked();
+        } else if (c !== 13 || ++this.lineBytes > 1) {
+          return this.fail(bad, 'missing CRLF after chunk');
+        }
+      } else {
+        // TRAILERS: lines until an empty one
+        const c = buf[i++] as number;
+        if (++this.trailerBytes > MAX_TRAILERS) return this.fail(bad, 'trailers too large');
+        if (c === 10) {
+          if (this.trailerLineLen === 0) {
+            this.state = HEAD;
+            return i;
+          }
+          this.trailerLineLen = 0;
+        } else if (c !== 13) {
+          this.trailerLineLen++;
+        }
+      }
+    }
+    return i;
+  }
+}
+
+/**
+ * The parsed head's header lines minus the hop-by-hop ones, each with its CRLF: what a
+ * proxy forwards after its own start line (then its own lines, then a blank line).
+ */
+export function headerBlock(p: Http1Parser): string {
+  const h = p.head;
+  const r = p.hopRanges;
+  const end = h.length - 2;
+  if (r.length === 0) return h.slice(p.headersStart, end);
+  let out = '';
+  let pos = p.headersStart;
+  for (let k = 0; k < r.length; k += 2) {
+    const a = r[k] as number;
+    if (a > pos) out += h.slice(pos, a);
+    pos = r[k + 1] as number;
+  }
+  if (end > pos) out += h.slice(pos, end);
+  return out;
+}
+
+/** The start line of the parsed head, with its CRLF. */
+export function startLineOf(p: Http1Parser): string {
+  return p.head.slice(0, p.headersStart);
+}
+
+/** Whether a method is idempotent (RFC 9110 §9.2.2): such requests may be retried. */
+export function isIdempotent(method: string): boolean {
+  return (
+    method === 'GET' ||
+    method === 'HEAD' ||
+    method === 'OPTIONS' ||
+    method === 'PUT' ||
+    method === 'DELETE' ||
+    method === 'TRACE'
+  );
+}

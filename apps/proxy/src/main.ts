@@ -1,0 +1,67 @@
+/**
+ * The proxy's entry point: `node --import tsx apps/proxy/src/main.ts [--config file.json]`
+ * (or `npm run proxy -- --config file.json`). Validates the environment and the config
+ * once, starts the stacks, and drains on SIGTERM/SIGINT or `/shutdown`, exiting 0.
+ */
+import { ProxyConfig } from '@weft/shared';
+import { startProxy } from './app.ts';
+import { loadConfigFile, settingsFrom } from './config/settings.ts';
+import { parseProxyEnv } from './env.ts';
+
+function usage(): never {
+  process.stderr.write('usage: main.ts [--config file.json]\n');
+  process.exit(2);
+}
+
+function configArg(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--config') {
+      const v = argv[i + 1];
+      if (v === undefined) usage();
+      return v;
+    }
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+    if (a === '--help' || a === '-h') usage();
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  // env.ts parses it; this is the one place the proxy hands process.env over
+  const env = parseProxyEnv(process.env);
+  const file = configArg(process.argv.slice(2)) ?? env.configFile;
+  const config = file !== undefined ? loadConfigFile(file) : ProxyConfig.parse({});
+  const settings = settingsFrom(env, config);
+  const log = (line: string) => process.stderr.write(`weft-proxy: ${line}\n`);
+
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${why}: draining (grace ${env.drainGraceMs} ms)`);
+    proxy
+      .drain(env.drainGraceMs)
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  const proxy = await startProxy(settings, { log, onShutdown: () => stop('shutdown requested') });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  const fmt = (h: { host: string; port: number }) => `${h.host}:${h.port}`;
+  log(
+    `ready: outbound ${fmt(proxy.outbound)}, inbound ${proxy.inbound
+      .map((i) => `${fmt(i.address)}→${fmt(i.app)}`)
+      .join(' ')}, admin ${fmt(proxy.admin)}`,
+  );
+}
+
+// Nothing a peer sends may crash the proxy: report and keep serving.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`weft-proxy: uncaught: ${err.stack ?? String(err)}\n`);
+});
+
+main().catch((err: unknown) => {
+  process.stderr.write(`weft-proxy: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

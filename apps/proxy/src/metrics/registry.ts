@@ -1,0 +1,331 @@
+/**
+ * The proxy's metrics: Linkerd's names, label keys and latency buckets (from
+ * `@weft/shared`), counted in plain per-label-set accumulators and rendered to
+ * Prometheus text by a prom-client `Registry` at scrape time.
+ *
+ * A label set is resolved once per target (an outbound endpoint's dst labels and
+ * authority, an inbound authority and caller) and returns pre-bound handles: counting a
+ * request is then a field increment, never a label lookup or hash.
+ */
+import type { Socket } from 'node:net';
+import { Classification, Direction, LATENCY_BUCKETS_MS, LabelKey, MetricName } from '@weft/shared';
+import { Registry } from 'prom-client';
+import type { HttpMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
+
+type Labels = Record<string, string>;
+
+/** Who this proxy runs for: its own label values. */
+export interface OwnLabels {
+  namespace?: string | undefined;
+  deployment?: string | undefined;
+  pod?: string | undefined;
+}
+
+/** What the outbound label set of an endpoint is made of. */
+export interface OutboundTarget {
+  authority: string;
+  dstNamespace?: string | undefined;
+  dstDeployment?: string | undefined;
+  tls: boolean;
+}
+
+const BUCKETS = LATENCY_BUCKETS_MS;
+const NB = BUCKETS.length;
+
+// === accumulators ===
+
+class StatusAccum {
+  successes = 0;
+  failures = 0;
+  /** Non-cumulative counts per bucket; the last slot is +Inf. */
+  readonly buckets = new Float64Array(NB + 1);
+  sum = 0;
+  count = 0;
+  readonly successLabels: Labels;
+  readonly failureLabels: Labels;
+  readonly latencyLabels: Labels;
+  constructor(base: Labels, status: number) {
+    const code = String(status);
+    this.successLabels = {
+      ...base,
+      [LabelKey.classification]: Classification.success,
+      [LabelKey.statusCode]: code,
+    };
+    this.failureLabels = {
+      ...base,
+      [LabelKey.classification]: Classification.failure,
+      [LabelKey.statusCode]: code,
+    };
+    this.latencyLabels = { ...base, [LabelKey.statusCode]: code };
+  }
+}
+
+/** HTTP counters of one label set. */
+export class HttpAccum implements HttpMetrics {
+  requests = 0;
+  readonly byStatus = new Map<number, StatusAccum>();
+  private lastStatus = -1;
+  private last: StatusAccum | null = null;
+  constructor(readonly labels: Labels) {}
+
+  request(): void {
+    this.requests++;
+  }
+
+  response(status: number, latencyMs: number, failure: boolean): void {
+    let s = this.last;
+    if (status !== this.lastStatus || s === null) {
+      s = this.byStatus.get(status) ?? null;
+      if (s === null) {
+        s = new StatusAccum(this.labels, status);
+        this.byStatus.set(status, s);
+      }
+      this.last = s;
+      this.lastStatus = status;
+    }
+    if (failure) s.failures++;
+    else s.successes++;
+    let b = 0;
+    while (b < NB && latencyMs > (BUCKETS[b] as number)) b++;
+    (s.buckets as Float64Array)[b] = (s.buckets[b] as number) + 1;
+    s.sum += latencyMs;
+    s.count++;
+  }
+}
+
+/** TCP counters of one label set. */
+export class TcpAccum implements TcpMetrics {
+  opens = 0;
+  closes = 0;
+  readBytes = 0;
+  writeBytes = 0;
+  constructor(readonly labels: Labels) {}
+
+  open(): void {
+    this.opens++;
+  }
+
+  close(socket: Socket): void {
+    this.closes++;
+    this.readBytes += socket.bytesRead;
+    this.writeBytes += socket.bytesWritten;
+  }
+}
+
+// === rendering through prom-client ===
+
+interface MetricValue {
+  value: number;
+  labels: Labels;
+  metricName?: string;
+}
+
+/** A prom-client metric whose values come from our accumulators at scrape time. */
+class CollectedMetric {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge' | 'histogram',
+    private readonly collect: () => MetricValue[],
+  ) {}
+  get(): { name: string; help: string; type: string; values: MetricValue[]; aggregator: string } {
+    return { name: this.name, help: this.help, type: this.type, values: this.collect(), aggregator: 'sum' };
+  }
+}
+
+/** Inbound label sets kept per (authority, caller) before further ones share one. */
+const MAX_INBOUND_SETS = 1000;
+
+/** All of one proxy's metrics. */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  private readonly http = new Map<string, HttpAccum>();
+  private readonly tcp = new Map<string, TcpAccum>();
+  private readonly targets = new Map<string, TargetMetrics>();
+  private readonly own: Labels;
+
+  constructor(own: OwnLabels) {
+    const o: Labels = {};
+    if (own.namespace) o[LabelKey.namespace] = own.namespace;
+    if (own.deployment) o[LabelKey.deployment] = own.deployment;
+    if (own.pod) o[LabelKey.pod] = own.pod;
+    this.own = o;
+    this.register();
+  }
+
+  /** Handles for requests this proxy sends to an endpoint (labels resolved once per endpoint). */
+  outbound(t: OutboundTarget): TargetMetrics {
+    const key = `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.tls}`;
+    let m = this.targets.get(key);
+    if (m === undefined) {
+      const l: Labels = { [LabelKey.direction]: Direction.outbound, ...this.own };
+      if (t.authority) l[LabelKey.authority] = t.authority;
+      if (t.dstNamespace) l[LabelKey.dstNamespace] = t.dstNamespace;
+      if (t.dstDeployment) l[LabelKey.dstDeployment] = t.dstDeployment;
+      l[LabelKey.tls] = String(t.tls);
+      m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }) };
+      this.targets.set(key, m);
+    }
+    return m;
+  }
+
+  /** Handles for requests this proxy receives for its workload, by authority and caller. */
+  inbound(authority: string, srcNamespace: string, srcDeployment: string, tls: boolean): TargetMetrics {
+    let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}`;
+    let m = this.targets.get(key);
+    if (m !== undefined) return m;
+    if (this.targets.size >= MAX_INBOUND_SETS) {
+      // Unbounded Host headers must not grow memory: further sets are counted together.
+      authority = '';
+      srcNamespace = '';
+      srcDeployment = '';
+      key = `i\0\0\0\0${tls}`;
+      m = this.targets.get(key);
+      if (m !== undefined) return m;
+    }
+    const l: Labels = { [LabelKey.direction]: Direction.inbound, ...this.own };
+    if (authority) l[LabelKey.authority] = authority;
+    if (srcNamespace) l[LabelKey.srcNamespace] = srcNamespace;
+    if (srcDeployment) l[LabelKey.srcDeployment] = srcDeployment;
+    l[LabelKey.tls] = String(tls);
+    m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'src' }) };
+    this.targets.set(key, m);
+    return m;
+  }
+
+  /**
+   * Handles for the inbound side's connections to its app: HTTP counted as inbound for
+   * `authority`, TCP with peer="dst".
+   */
+  inboundApp(authority: string): TargetMetrics {
+    const key = `p\0${authority}`;
+    let m = this.targets.get(key);
+    if (m === undefined) {
+      const l: Labels = {
+        [LabelKey.direction]: Direction.inbound,
+        ...this.own,
+        [LabelKey.authority]: authority,
+      };
+      m = {
+        http: this.inbound(authority, '', '', false).http,
+        tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst', [LabelKey.tls]: 'false' }),
+      };
+      this.targets.set(key, m);
+    }
+    return m;
+  }
+
+  /** TCP handles for connections a listener accepts (peer="src"). */
+  accepted(direction: 'inbound' | 'outbound', tls: boolean): TcpMetrics {
+    const key = `a\0${direction}\0${tls}`;
+    return this.tcpFor(key, {
+      [LabelKey.direction]: direction,
+      ...this.own,
+      [LabelKey.peer]: 'src',
+      [LabelKey.tls]: String(tls),
+    });
+  }
+
+  /** The Prometheus text exposition. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private httpFor(key: string, labels: Labels): HttpAccum {
+    let a = this.http.get(key);
+    if (a === undefined) {
+      a = new HttpAccum(labels);
+      this.http.set(key, a);
+    }
+    return a;
+  }
+
+  private tcpFor(key: string, labels: Labels): TcpAccum {
+    let a = this.tcp.get(key);
+    if (a === undefined) {
+      a = new TcpAccum(labels);
+      this.tcp.set(key, a);
+    }
+    return a;
+  }
+
+  private register(): void {
+    const http = this.http;
+    const tcp = this.tcp;
+    const add = (m: CollectedMetric) => this.registry.registerMetric(m as never);
+    add(
+      new CollectedMetric(MetricName.requestTotal, 'Total count of HTTP requests.', 'counter', () =>
+        [...http.values()]
+          .filter((a) => a.requests > 0)
+          .map((a) => ({ labels: a.labels, value: a.requests })),
+      ),
+    );
+    add(
+      new CollectedMetric(MetricName.responseTotal, 'Total count of HTTP responses.', 'counter', () => {
+        const out: MetricValue[] = [];
+        for (const a of http.values()) {
+          for (const s of a.byStatus.values()) {
+            if (s.successes > 0) out.push({ labels: s.successLabels, value: s.successes });
+            if (s.failures > 0) out.push({ labels: s.failureLabels, value: s.failures });
+          }
+        }
+        return out;
+      }),
+    );
+    const name = MetricName.responseLatencyMs;
+    add(
+      new CollectedMetric(
+        name,
+        'Elapsed times between a request and its response head, in ms.',
+        'histogram',
+        () => {
+          const out: MetricValue[] = [];
+          for (const a of http.values()) {
+            for (const s of a.byStatus.values()) {
+              let cum = 0;
+              for (let b = 0; b <= NB; b++) {
+                cum += s.buckets[b] as number;
+                const le = b < NB ? String(BUCKETS[b]) : '+Inf';
+                out.push({ metricName: `${name}_bucket`, labels: { ...s.latencyLabels, le }, value: cum });
+              }
+              out.push({ metricName: `${name}_sum`, labels: s.latencyLabels, value: s.sum });
+              out.push({ metricName: `${name}_count`, labels: s.latencyLabels, value: s.count });
+            }
+          }
+          return out;
+        },
+      ),
+    );
+    const tcpMetric = (n: string, help: string, type: 'counter' | 'gauge', f: (a: TcpAccum) => number) =>
+      add(
+        new CollectedMetric(n, help, type, () =>
+          [...tcp.values()].filter((a) => a.opens > 0).map((a) => ({ labels: a.labels, value: f(a) })),
+        ),
+      );
+    tcpMetric(MetricName.tcpOpenTotal, 'Total count of opened connections.', 'counter', (a) => a.opens);
+    tcpMetric(MetricName.tcpCloseTotal, 'Total count of closed connections.', 'counter', (a) => a.closes);
+    tcpMetric(
+      MetricName.tcpOpenConnections,
+      'Number of currently open connections.',
+      'gauge',
+      (a) => a.opens - a.closes,
+    );
+    tcpMetric(
+      MetricName.tcpReadBytesTotal,
+      'Total count of bytes read from peers.',
+      'counter',
+      (a) => a.readBytes,
+    );
+    tcpMetric(
+      MetricName.tcpWriteBytesTotal,
+      'Total count of bytes written to peers.',
+      'counter',
+      (a) => a.writeBytes,
+    );
+    add(
+      new CollectedMetric('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', () => [
+        { labels: {}, value: process.memoryUsage.rss() },
+      ]),
+    );
+  }
+}

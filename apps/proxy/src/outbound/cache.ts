@@ -1,0 +1,108 @@
+/**
+ * The per-authority cache of the outbound stack (linkerd's `push_new_idle_cached`):
+ * authority → resolved, balanced `ConnTarget`, built on first use and dropped when
+ * unused for `cacheIdleMs` (discovery unsubscribed, idle connections closed). Authorities
+ * that are not mesh services are forwarded directly when they are an IP:port.
+ */
+import type { Endpoint, EndpointSet, ProxyRoute } from '@weft/shared';
+import type { RetryBudgetOptions } from '../balance/budget.ts';
+import { ConcreteService, type EndpointMetricsFactory } from '../balance/concrete.ts';
+import type { ConnTarget, ProxyContext } from '../detect/handoff.ts';
+import { ProxyError, ProxyErrorReason } from '../errors/respond.ts';
+import { sweepIdle } from '../http/client-conn.ts';
+import type { TargetMetrics } from '../metrics/handles.ts';
+import type { Resolver } from '../resolve/types.ts';
+
+const IPV4_PORT = /^((?:\d{1,3}\.){3}\d{1,3}):(\d{1,5})$/;
+
+export interface TargetCacheOptions {
+  resolver: Resolver;
+  metricsFor: EndpointMetricsFactory;
+  authorityMetrics: (authority: string) => TargetMetrics;
+  routes: Record<string, ProxyRoute[]>;
+  budget: RetryBudgetOptions;
+  cacheIdleMs: number;
+  poolIdleMs: number;
+}
+
+/** The endpoint used to forward to an IP:port that is not a mesh service. */
+export function directEndpoint(authority: string): Endpoint | undefined {
+  const m = IPV4_PORT.exec(authority);
+  if (!m || Number(m[2]) > 65535 || Number(m[2]) < 1) return undefined;
+  return { address: m[1] as string, port: Number(m[2]), pod: '', workload: '', namespace: '', meshed: false };
+}
+
+export class TargetCache {
+  private readonly map = new Map<string, ConnTarget>();
+  ctx: ProxyContext | null = null;
+
+  constructor(private readonly opts: TargetCacheOptions) {}
+
+  get(authority: string): ConnTarget {
+    let t = this.map.get(authority);
+    if (t !== undefined) return t;
+    const key = authority.toLowerCase();
+    t = this.map.get(key);
+    if (t === undefined) {
+      t = this.create(key);
+      this.map.set(key, t);
+    }
+    if (key !== authority) this.map.set(authority, t);
+    return t;
+  }
+
+  private create(authority: string): ConnTarget {
+    const o = this.opts;
+    const concrete = new ConcreteService(authority, o.metricsFor, o.budget);
+    concrete.authorityMetrics = o.authorityMetrics(authority);
+    const routes = o.routes[authority];
+    if (routes !== undefined)
+      concrete.routes = [...routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+    concrete.lastUsed = Date.now();
+    const unsubscribe = o.resolver.resolve(authority, (set) => apply(concrete, set));
+    concrete.onDrop = unsubscribe;
+    return { ctx: this.ctx as ProxyContext, authority, concrete };
+  }
+
+  /** Drops idle destinations and closes old idle connections. */
+  sweep(now: number): void {
+    const dropped = new Set<ConnTarget>();
+    for (const [key, t] of this.map) {
+      const c = t.concrete as ConcreteService;
+      if (c.holders === 0 && now - c.lastUsed > this.opts.cacheIdleMs) {
+        this.map.delete(key);
+        if (!dropped.has(t)) {
+          dropped.add(t);
+          c.close();
+        }
+        continue;
+      }
+      for (const ep of c.all()) sweepIdle(ep, now, this.opts.poolIdleMs);
+    }
+  }
+
+  /** Every cached target (for drain). */
+  close(): void {
+    for (const t of new Set(this.map.values())) (t.concrete as ConcreteService).close();
+    this.map.clear();
+  }
+
+  get size(): number {
+    return new Set(this.map.values()).size;
+  }
+}
+
+/** Applies a resolution: the service's endpoints, or a direct forward, or a failure. */
+function apply(concrete: ConcreteService, set: EndpointSet): void {
+  if (set.service !== null || set.endpoints.length > 0) {
+    concrete.update(set.endpoints);
+    return;
+  }
+  const direct = directEndpoint(concrete.authority);
+  if (direct !== undefined) concrete.update([direct]);
+  else if (!concrete.ready) {
+    concrete.fail(
+      new ProxyError(ProxyErrorReason.unresolvable, `${concrete.authority} is not a mesh service`),
+    );
+  } else concrete.update([]);
+}

@@ -1,0 +1,92 @@
+/**
+ * One listener's context: the `ProxyContext` of the hand-off contract plus what the
+ * HTTP/1 server needs. Built once per listener at start-up; every connection accepted
+ * there (and every tunnel opened through it) shares it.
+ */
+import type { Socket } from 'node:net';
+import type { ProxyTimeouts } from '@weft/shared';
+import { detectProtocol } from '../detect/detect.ts';
+import type { ConnTarget, ProtocolHandlers } from '../detect/handoff.ts';
+import type { HttpContext } from '../http/context.ts';
+import { type ServerConn, serveHttp1 } from '../http/server-conn.ts';
+import type { HttpMetrics, TargetMetrics } from '../metrics/handles.ts';
+import type { ProxyMetrics } from '../metrics/registry.ts';
+import type { TargetCache } from '../outbound/cache.ts';
+import type { Ticker } from '../runtime/ticker.ts';
+import type { Connector } from '../transport/connector.ts';
+
+export interface ListenerContextOptions {
+  direction: 'inbound' | 'outbound';
+  connector: Connector;
+  handlers: ProtocolHandlers;
+  ticker: Ticker;
+  timeouts: ProxyTimeouts;
+  metrics: ProxyMetrics;
+  srcLine: string;
+  retryStatuses: readonly number[];
+  /** Outbound: the per-authority cache. */
+  cache: TargetCache | null;
+  /** Inbound: the app this listener forwards to. */
+  fixed: ConnTarget | null;
+  /** Shared drain flag of the whole proxy. */
+  state: { draining: boolean };
+}
+
+export class ListenerContext implements HttpContext {
+  readonly direction: 'inbound' | 'outbound';
+  readonly connector: Connector;
+  readonly handlers: ProtocolHandlers;
+  readonly ticker: Ticker;
+  readonly timeouts: ProxyTimeouts;
+  readonly conns = new Set<ServerConn>();
+  readonly srcLine: string;
+  readonly defaultRetryStatuses: readonly number[];
+  readonly unroutedMetrics: HttpMetrics;
+  private readonly metrics: ProxyMetrics;
+  private readonly cache: TargetCache | null;
+  fixed: ConnTarget | null;
+  private readonly state: { draining: boolean };
+
+  constructor(o: ListenerContextOptions) {
+    this.direction = o.direction;
+    this.connector = o.connector;
+    this.handlers = o.handlers;
+    this.ticker = o.ticker;
+    this.timeouts = o.timeouts;
+    this.metrics = o.metrics;
+    this.srcLine = o.srcLine;
+    this.defaultRetryStatuses = o.retryStatuses;
+    this.cache = o.cache;
+    this.fixed = o.fixed;
+    this.state = o.state;
+    this.unroutedMetrics =
+      o.direction === 'outbound'
+        ? o.metrics.outbound({ authority: '', tls: false }).http
+        : o.metrics.inbound('', '', '', false).http;
+  }
+
+  get draining(): boolean {
+    return this.state.draining;
+  }
+
+  target(authority: string): ConnTarget {
+    if (this.cache !== null) return this.cache.get(authority);
+    return this.fixed as ConnTarget;
+  }
+
+  detect(socket: Socket, head: Buffer, target: ConnTarget | null): void {
+    detectProtocol(socket, head, this, target, this.timeouts.detectMs, serveHttp1 as never);
+  }
+
+  inboundMetrics(authority: string, srcNamespace: string, srcDeployment: string): TargetMetrics {
+    return this.metrics.inbound(authority, srcNamespace, srcDeployment, false);
+  }
+
+  /** Sweeps this listener's HTTP/1 connections for passed deadlines. */
+  sweep(now: number): void {
+    for (const c of this.conns) {
+      if (c.deadline !== 0 && c.deadline <= now) c.expire();
+      if (c.active) c.checkConnect(now);
+    }
+  }
+}
