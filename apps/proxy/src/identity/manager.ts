@@ -65,6 +65,7 @@ export class IdentityManager {
   #expiryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   #failures = 0;
+  #wake: (() => void) | undefined;
 
   constructor(opts: IdentityManagerOptions) {
     this.#opts = opts;
@@ -104,9 +105,9 @@ export class IdentityManager {
     for (;;) {
       if (this.#stopped) throw new Error('identity: stopped before a certificate was obtained');
       if (await this.#refresh()) return this.#current as Credentials;
-      await new Promise((r) => {
+      await new Promise<void>((r) => {
+        this.#wake = r;
         this.#timer = setTimeout(r, this.#backoffMs());
-        this.#timer.unref();
       });
     }
   }
@@ -115,6 +116,7 @@ export class IdentityManager {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#wake?.();
     clearTimeout(this.#expiryTimer);
   }
 
