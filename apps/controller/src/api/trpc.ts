@@ -78,6 +78,13 @@ export function describeIssues(issues: readonly Issue[]): string {
 export function toTRPCError(err: unknown): TRPCError {
   if (err instanceof TRPCError) {
     if (err.cause instanceof MeshError) return toTRPCError(err.cause);
+    const issues = err.code === 'BAD_REQUEST' ? inputIssues(err.cause) : undefined;
+    if (issues)
+      return new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `invalid input: ${describeIssues(issues)}`,
+        cause: err.cause,
+      });
     return err;
   }
   if (err instanceof MeshError)

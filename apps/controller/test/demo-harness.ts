@@ -1,0 +1,179 @@
+/**
+ * Helpers for the integration tests that run the demo application on the local
+ * platform: a private address block and state directory per test file, the controller
+ * in-process (for `createCaller`) or as its own process (for restart and SIGKILL), the
+ * traffic generator's own counters, and bounded waiting.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCaller } from '../src/api/router.ts';
+import { createContext } from '../src/api/trpc.ts';
+import { StateStore } from '../src/core/state-store.ts';
+import { Destination } from '../src/destination/destination.ts';
+import { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import type { PodRecord } from '../src/platform/local/pod-record.ts';
+import { isAlive } from '../src/platform/local/processes.ts';
+import { LOCAL_STATE_KEY, LocalState } from '../src/platform/local/state.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const DEMO_MANIFESTS = join(REPO_ROOT, 'examples/demo/manifests');
+const CONTROLLER_MAIN = join(REPO_ROOT, 'apps/controller/src/main.ts');
+
+/** Polls `check` until it returns a value other than undefined/false, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
+}
+
+const held: net.Server[] = [];
+
+/**
+ * A third octet no other run is using: holds a listener on 127.10.<octet>.254 for the
+ * life of this process as a lock, so parallel test runs get disjoint address blocks.
+ */
+export async function reserveOctet(): Promise<number> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const octet = 60 + 4 * Math.floor(Math.random() * 45);
+    const server = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(65001, `127.10.${octet}.254`, () => resolve(true));
+    });
+    if (ok) {
+      server.unref();
+      held.push(server);
+      return octet;
+    }
+  }
+  throw new Error('no free address block for the test');
+}
+
+export function tempStateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'weft-test-state-'));
+}
+
+/** The platform's durable pod records (pids included), read from the state directory. */
+export function podRecords(stateDir: string): PodRecord[] {
+  return new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState)?.pods ?? [];
+}
+
+/** Every process the platform recorded (apps, proxies, balancer) that is still running. */
+export function livePids(stateDir: string): number[] {
+  const state = new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState);
+  if (!state) return [];
+  const refs = [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer];
+  return refs.filter((r) => r !== null && isAlive(r)).map((r) => (r as { pid: number }).pid);
+}
+
+export interface TrafficStats {
+  sent: number;
+  ok: number;
+  injected: number;
+  errors: number;
+  lastErrors: { at: string; error: string }[];
+}
+
+/** The generator's own counters. */
+export async function trafficStats(ip: string): Promise<TrafficStats> {
+  const res = await fetch(`http://${ip}:8080/stats`, { signal: AbortSignal.timeout(3000) });
+  return (await res.json()) as TrafficStats;
+}
+
+/** The demo run by an in-process platform, with the router's caller. */
+export async function startInProcess(opts: {
+  stateDir: string;
+  octet: number;
+  readyTimeoutMs?: number;
+  proxyMain?: string;
+}) {
+  const store = new StateStore(opts.stateDir);
+  const platform = new LocalPlatform({
+    manifestsDir: DEMO_MANIFESTS,
+    workdir: join(REPO_ROOT, 'examples/demo'),
+    store,
+    podOctet: opts.octet,
+    serviceOctet: opts.octet,
+    proxyMain: opts.proxyMain ?? join(REPO_ROOT, 'apps/proxy/src/main.ts'),
+    repoRoot: REPO_ROOT,
+    ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+  });
+  const destination = new Destination(platform);
+  const caller = createCaller(
+    createContext({ platform, destination, startedAt: Date.now(), version: 'test' }),
+  );
+  return { platform, caller, store };
+}
+
+export interface ControllerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+}
+
+/** Starts `apps/controller/src/main.ts` as its own process on the demo; resolves once its API answers. */
+export async function startControllerProcess(opts: {
+  stateDir: string;
+  octet: number;
+}): Promise<ControllerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      WEFT_API_ADDR: '127.0.0.1:0',
+      WEFT_STATE_DIR: opts.stateDir,
+      WEFT_LOCAL_POD_OCTET: String(opts.octet),
+      WEFT_LOCAL_MANIFESTS: DEMO_MANIFESTS,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await waitFor(
+    'the controller to print its API address',
+    () => {
+      if (child.exitCode !== null) throw new Error(`controller exited: ${out}`);
+      return /API on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
+    },
+    20_000,
+    100,
+  );
+  return { child, url, output: () => out, exited };
+}
+
+/** Reads the demo state file's text (for debugging failures). */
+export function stateText(stateDir: string): string {
+  try {
+    return readFileSync(join(stateDir, `${LOCAL_STATE_KEY}.json`), 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,190 @@
+// The demo application on the local platform, driven through the router's caller:
+// every pod ready and traffic flowing, bad input refused without change, scaling and
+// the destination stream, meshing and unmeshing without a failed request, pod crashes.
+import { rmSync } from 'node:fs';
+import type { EndpointSet, RolloutProgress } from '@weft/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  podRecords,
+  reserveOctet,
+  startInProcess,
+  tempStateDir,
+  trafficStats,
+  waitFor,
+} from './demo-harness.ts';
+
+let env: Awaited<ReturnType<typeof startInProcess>>;
+let stateDir: string;
+let trafficIp: string;
+
+const web = { namespace: 'demo', name: 'web' };
+
+async function allReady() {
+  const ws = await env.caller.workloads.list({});
+  return ws.length === 5 && ws.every((w) => w.readyReplicas === w.replicas && w.replicas > 0);
+}
+
+/** Counts the generator's outcomes over `fn` (errors are what the mesh must never cause). */
+async function countDuring<T>(fn: () => Promise<T>) {
+  const before = await trafficStats(trafficIp);
+  const result = await fn();
+  const after = await trafficStats(trafficIp);
+  return {
+    result,
+    ok: after.ok - before.ok,
+    errors: after.errors - before.errors,
+    lastErrors: after.lastErrors.slice(-(after.errors - before.errors)),
+  };
+}
+
+beforeAll(async () => {
+  stateDir = tempStateDir();
+  env = await startInProcess({ stateDir, octet: await reserveOctet() });
+  await env.platform.start();
+  await waitFor('every demo pod to be ready', allReady, 45_000);
+  const [traffic] = await env.caller.pods.list({ namespace: 'demo', workload: 'traffic' });
+  trafficIp = traffic?.ip ?? '';
+  // The generator started with the others: let it get past its first, unanswered calls.
+  await waitFor('the generator to see successes', async () => (await trafficStats(trafficIp)).ok > 5, 20_000);
+}, 90_000);
+
+afterAll(async () => {
+  await env?.platform.stop({ stopWorkloads: true });
+  rmSync(stateDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('the demo on the local platform', () => {
+  it('runs every pod on its own loopback address and serves traffic unmeshed', async () => {
+    const pods = await env.caller.pods.list({ namespace: 'demo' });
+    expect(pods).toHaveLength(5);
+    expect(new Set(pods.map((p) => p.ip)).size).toBe(5);
+    for (const p of pods) {
+      expect(p.ip).toMatch(/^127\.10\.\d+\.\d+$/);
+      expect(p).toMatchObject({ phase: 'Running', ready: true, meshed: false, restarts: 0 });
+    }
+    const services = await env.caller.services.list({});
+    expect(services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
+      'demo/catalog',
+      'demo/inventory',
+      'demo/web',
+      'reviews/ratings',
+    ]);
+    expect(services.find((s) => s.name === 'web')?.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' },
+    ]);
+
+    const window = await countDuring(() => new Promise((r) => setTimeout(r, 2500)));
+    expect(window.ok).toBeGreaterThan(10);
+    expect(window.errors, JSON.stringify(window.lastErrors)).toBe(0);
+
+    const health = await env.caller.health.get();
+    expect(health).toMatchObject({ status: 'ok', platform: 'local', workloads: 5, pods: 6, readyPods: 6 });
+    const namespaces = await env.caller.namespaces.list();
+    expect(namespaces.map((n) => [n.name, n.workloads, n.readyPods])).toEqual([
+      ['demo', 4, 5],
+      ['reviews', 1, 1],
+    ]);
+  });
+
+  it("keeps each pod's last output lines readable", async () => {
+    const [pod] = await env.caller.pods.list({ namespace: 'demo', workload: 'catalog' });
+    const { lines } = await env.caller.pods.logs({ namespace: 'demo', name: pod?.name ?? '', lines: 5 });
+    expect(lines.join('\n')).toMatch(/catalog listening on 127\.10\.\d+\.\d+:8080/);
+    await expect(env.caller.pods.logs({ namespace: 'demo', name: 'no-such-pod' })).rejects.toThrow(
+      /pod demo\/no-such-pod not found/,
+    );
+  });
+
+  it('refuses bad input to every mutation with an error naming the field, and changes nothing', async () => {
+    const before = await env.caller.workloads.list({});
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => env.caller.workloads.mesh({ namespace: 'Demo', name: 'web' }), /namespace: must be lowercase/],
+      [() => env.caller.workloads.mesh({ namespace: 'demo', name: '' }), /name: must not be empty/],
+      [() => env.caller.workloads.mesh({ namespace: 'demo', name: 'nope' }), /workload demo\/nope not found/],
+      [() => env.caller.workloads.unmesh({ namespace: 'demo' } as never), /name:/],
+      [() => env.caller.workloads.unmesh({ namespace: 'demo', name: 'nope' }), /not found/],
+      [() => env.caller.workloads.scale({ ...web, replicas: -1 }), /replicas: must be 0 or more/],
+      [() => env.caller.workloads.scale({ ...web, replicas: 2.5 }), /replicas: must be a whole number/],
+      [() => env.caller.workloads.scale({ ...web, replicas: 1000 }), /replicas: must be at most 20/],
+      [() => env.caller.workloads.scale({ ...web, replicas: '3' } as never), /replicas:/],
+      [() => env.caller.workloads.scale({ namespace: 'demo', name: 'nope', replicas: 1 }), /not found/],
+      [() => env.caller.pods.logs({ namespace: 'demo', name: 'x', lines: 0 }), /lines: must be 1 or more/],
+    ];
+    for (const [call, message] of cases) {
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
+      expect(err, String(message)).toBeDefined();
+      expect(err?.message).toMatch(message);
+      expect(['BAD_REQUEST', 'NOT_FOUND']).toContain(err?.code);
+    }
+    expect(await env.caller.workloads.list({})).toEqual(before);
+  });
+
+  it('scales a deployment and streams the changed endpoint set to destination subscribers', async () => {
+    const controller = new AbortController();
+    // The caller accepts a signal at run time; its type does not declare it.
+    const subscribe = env.caller.destination.get as unknown as (
+      input: { authority: string },
+      opts: { signal: AbortSignal },
+    ) => Promise<AsyncIterable<unknown>>;
+    const stream = await subscribe(
+      { authority: 'web.demo.svc.cluster.local:80' },
+      { signal: controller.signal },
+    );
+    const sets: EndpointSet[] = [];
+    const reader = (async () => {
+      for await (const ev of stream as AsyncIterable<unknown>) {
+        // A tracked event is [id, data] for in-process callers.
+        sets.push((ev as [string, EndpointSet])[1]);
+        if (controller.signal.aborted) break;
+      }
+    })().catch(() => {});
+    try {
+      await waitFor('the first endpoint set', () => sets.length >= 1);
+      expect(sets[0]?.service).toEqual(web);
+      expect(sets[0]?.endpoints.map((e) => e.port)).toEqual([8080, 8080]);
+
+      const w = await env.caller.workloads.scale({ ...web, replicas: 3 });
+      expect(w.replicas).toBe(3);
+      await waitFor('a third web endpoint', () => sets.at(-1)?.endpoints.length === 3, 30_000);
+      const svc = (await env.caller.services.list({ namespace: 'demo' })).find((s) => s.name === 'web');
+      const viaAddress = env.platform.listEndpoints(web)[0]?.endpoints.length;
+      expect(viaAddress).toBe(3);
+      expect(svc?.clusterIP).toMatch(/^127\.20\./);
+
+      await env.caller.workloads.scale({ ...web, replicas: 2 });
+      await waitFor(
+        'back to two web pods',
+        async () => (await env.caller.pods.list({ namespace: 'demo', workload: 'web' })).length === 2,
+        30_000,
+      );
+      await waitFor('two web endpoints', () => sets.at(-1)?.endpoints.length === 2);
+    } finally {
+      controller.abort();
+      await Promise.race([reader, new Promise((r) => setTimeout(r, 2000))]);
+    }
+  }, 90_000);
+
+  it('restarts a crashed pod and shows its restart count and last exit', async () => {
+    const [before] = await env.caller.pods.list({ namespace: 'demo', workload: 'inventory' });
+    const record = podRecords(stateDir).find((p) => p.name === before?.name);
+    expect(record?.app?.pid).toBeGreaterThan(0);
+    process.kill(record?.app?.pid ?? 0, 'SIGKILL');
+    const after = await waitFor(
+      'inventory to restart and be ready again',
+      async () => {
+        const [p] = await env.caller.pods.list({ namespace: 'demo', workload: 'inventory' });
+        return p && p.restarts === 1 && p.ready ? p : undefined;
+      },
+      30_000,
+    );
+    expect(after.name).toBe(before?.name);
+    expect(after.lastExit).toMatchObject({ code: null, signal: 'SIGKILL' });
+    const detail = await env.caller.workloads.get({ namespace: 'demo', name: 'inventory' });
+    expect(detail.pods[0]?.restarts).toBe(1);
+  });
+});
+
+export type { RolloutProgress };
