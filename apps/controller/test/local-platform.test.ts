@@ -37,6 +37,29 @@ async function countDuring<T>(fn: () => Promise<T>) {
   };
 }
 
+/** Seconds from `mesh` to every pod meshed and ready, per run (reported by the last test). */
+const meshSeconds: number[] = [];
+
+/** Follows `workloads.rollout` for web until it completes or fails. */
+async function followRollout(seen: RolloutProgress[]): Promise<RolloutProgress> {
+  const controller = new AbortController();
+  const subscribe = env.caller.workloads.rollout as unknown as (
+    input: { namespace: string; name: string },
+    opts: { signal: AbortSignal },
+  ) => Promise<AsyncIterable<[string, RolloutProgress]>>;
+  const timer = setTimeout(() => controller.abort(), 90_000);
+  try {
+    for await (const [, p] of await subscribe(web, { signal: controller.signal })) {
+      seen.push(p);
+      if (p.state !== 'progressing') return p;
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return seen.at(-1) as RolloutProgress;
+}
+
 beforeAll(async () => {
   stateDir = tempStateDir();
   env = await startInProcess({ stateDir, octet: await reserveOctet() });
@@ -49,6 +72,8 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  if (meshSeconds.length)
+    console.log(`mesh of demo/web (2 replicas) to all meshed and ready: ${meshSeconds.join(', ')} s`);
   await env?.platform.stop({ stopWorkloads: true });
   rmSync(stateDir, { recursive: true, force: true });
 }, 60_000);
@@ -167,6 +192,68 @@ describe('the demo on the local platform', () => {
     }
   }, 90_000);
 
+  it('meshes a deployment pod by pod with no failed request, and its proxies count the traffic', async () => {
+    const started = Date.now();
+    const progress: RolloutProgress[] = [];
+    const window = await countDuring(async () => {
+      const first = await env.caller.workloads.mesh(web);
+      expect(first).toMatchObject({ workload: web, action: 'mesh', total: 2, state: 'progressing' });
+      const done = await followRollout(progress);
+      meshSeconds.push((Date.now() - started) / 1000);
+      return done;
+    });
+    expect(window.result, JSON.stringify(progress.at(-1))).toMatchObject({
+      state: 'complete',
+      updated: 2,
+      ready: 2,
+      total: 2,
+    });
+    expect(progress.some((p) => p.state === 'progressing' && p.updated === 1)).toBe(true);
+    expect(window.errors, JSON.stringify(window.lastErrors)).toBe(0);
+    expect(window.ok).toBeGreaterThan(0);
+
+    const detail = await env.caller.workloads.get(web);
+    expect(detail.workload).toMatchObject({
+      meshed: true,
+      meshState: 'meshed',
+      meshedReplicas: 2,
+      readyReplicas: 2,
+    });
+    expect(detail.pods.every((p) => p.meshed && p.ready && p.proxyAdmin === `${p.ip}:4191`)).toBe(true);
+
+    // Traffic keeps flowing, now through the proxies, which count it.
+    const after = await countDuring(() => new Promise((r) => setTimeout(r, 2000)));
+    expect(after.errors, JSON.stringify(after.lastErrors)).toBe(0);
+    let inbound = 0;
+    for (const p of detail.pods) {
+      const text = await (await fetch(`http://${p.proxyAdmin}/metrics`)).text();
+      for (const m of text.matchAll(/^request_total\{([^}]*)\} (\d+)/gm)) {
+        if (m[1]?.includes('direction="inbound"')) inbound += Number(m[2]);
+      }
+    }
+    expect(inbound).toBeGreaterThan(5);
+    const endpoints = env.platform.listEndpoints(web)[0]?.endpoints ?? [];
+    expect(endpoints.map((e) => e.meshed)).toEqual([true, true]);
+    expect(endpoints[0]?.identity).toBe('web.demo.serviceaccount.identity.weft.cluster.local');
+  }, 120_000);
+
+  it('unmeshes it again the same way', async () => {
+    const window = await countDuring(async () => {
+      await env.caller.workloads.unmesh(web);
+      return followRollout([]);
+    });
+    expect(window.result).toMatchObject({ action: 'unmesh', state: 'complete' });
+    expect(window.errors, JSON.stringify(window.lastErrors)).toBe(0);
+    const detail = await env.caller.workloads.get(web);
+    expect(detail.workload).toMatchObject({
+      meshed: false,
+      meshState: 'unmeshed',
+      meshedReplicas: 0,
+      readyReplicas: 2,
+    });
+    expect(detail.pods.every((p) => !p.meshed && p.proxyAdmin === null)).toBe(true);
+  }, 120_000);
+
   it('restarts a crashed pod and shows its restart count and last exit', async () => {
     const [before] = await env.caller.pods.list({ namespace: 'demo', workload: 'inventory' });
     const record = podRecords(stateDir).find((p) => p.name === before?.name);
@@ -186,5 +273,3 @@ describe('the demo on the local platform', () => {
     expect(detail.pods[0]?.restarts).toBe(1);
   });
 });
-
-export type { RolloutProgress };
