@@ -98,6 +98,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
         dstNamespace: ep.namespace,
         dstDeployment: ep.workload,
         tls: connector.secured(ep),
+        serverId: connector.secured(ep) ? ep.identity : undefined,
       }),
     authorityMetrics: (authority) => metrics.outbound({ authority, tls: false }),
     routes: { ...cfg.routes, ...routesOf(cfg.destinations) },

@@ -6,7 +6,8 @@
 import { ProxyConfig } from '@weft/shared';
 import { startProxy } from './app.ts';
 import { loadConfigFile, settingsFrom } from './config/settings.ts';
-import { parseProxyEnv } from './env.ts';
+import { type ProxyEnv, parseProxyEnv } from './env.ts';
+import { setupIdentity } from './identity/setup.ts';
 
 function usage(): never {
   process.stderr.write('usage: main.ts [--config file.json]\n');
@@ -27,6 +28,15 @@ function configArg(argv: string[]): string | undefined {
   return undefined;
 }
 
+/** The proxy's own label values, as on its traffic metrics. */
+function ownLabels(env: ProxyEnv): Record<string, string> {
+  const own: Record<string, string> = {};
+  if (env.namespace) own.namespace = env.namespace;
+  if (env.workload) own.deployment = env.workload;
+  if (env.pod) own.pod = env.pod;
+  return own;
+}
+
 async function main(): Promise<void> {
   // env.ts parses it; this is the one place the proxy hands process.env over
   const env = parseProxyEnv(process.env);
@@ -39,13 +49,23 @@ async function main(): Promise<void> {
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
+    identity.stop();
     log(`${why}: draining (grace ${env.drainGraceMs} ms)`);
     proxy
       .drain(env.drainGraceMs)
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
-  const proxy = await startProxy(settings, { log, onShutdown: () => stop('shutdown requested') });
+  const identity = await setupIdentity(env, log);
+  const proxy = await startProxy(settings, {
+    log,
+    onShutdown: () => stop('shutdown requested'),
+    handlers: identity.handlers,
+    ready: identity.ready,
+    ...(identity.connector ? { connector: identity.connector } : {}),
+  });
+  identity.register(proxy.metrics.registry, ownLabels(env));
+  identity.start();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   const fmt = (h: { host: string; port: number }) => `${h.host}:${h.port}`;

@@ -76,9 +76,15 @@ export interface ProxyContext {
   detect(socket: Socket, head: Buffer, target: ConnTarget | null): void;
   /**
    * Metrics for traffic this proxy accepts on behalf of `authority` (inbound: the app;
-   * labels direction, own workload, authority, src_* when known, tls).
+   * labels direction, own workload, authority, src_* when known, tls; `clientId` is the
+   * identity a meshed caller proved over mTLS: `tls="true"` and `client_id`).
    */
-  inboundMetrics(authority: string, srcNamespace: string, srcDeployment: string): TargetMetrics;
+  inboundMetrics(
+    authority: string,
+    srcNamespace: string,
+    srcDeployment: string,
+    clientId?: string,
+  ): TargetMetrics;
   /** Whether the proxy is draining (stop opening new work on kept-alive connections). */
   readonly draining: boolean;
 }

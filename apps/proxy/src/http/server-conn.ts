@@ -26,6 +26,7 @@ import {
   STATUS_TEXT,
 } from '../errors/respond.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
+import { meshTls } from '../tls/peer.ts';
 import { acquire, type ClientConn, type ClientConnUser } from './client-conn.ts';
 import type { HttpContext } from './context.ts';
 import { Http1Parser, headerBlock, isIdempotent, type ParserOwner, startLineOf } from './parser.ts';
@@ -569,6 +570,7 @@ export class ServerConn implements ParserOwner, ClientConnUser {
       host,
       slash > 0 ? src.slice(0, slash) : '',
       slash > 0 ? src.slice(slash + 1) : '',
+      meshTls(this.socket)?.peerIdentity,
     ).http;
     this.lastHost = host;
     this.lastSrc = src;

@@ -25,7 +25,17 @@ export class IdentityMetrics {
     return this.#rejected.get(`direction="${direction}",reason="${reason}"`) ?? 0;
   }
 
-  /** Prometheus text exposition of these metrics. */
+  /** Every refused-peer count: direction, reason, count. */
+  rejections(): { direction: Dir; reason: TlsRejectReason; count: number }[] {
+    const out: { direction: Dir; reason: TlsRejectReason; count: number }[] = [];
+    for (const [key, count] of this.#rejected) {
+      const m = /^direction="(\w+)",reason="(\w+)"$/.exec(key);
+      if (m) out.push({ direction: m[1] as Dir, reason: m[2] as TlsRejectReason, count });
+    }
+    return out;
+  }
+
+  /** Prometheus text exposition of these metrics (without the proxy's own labels). */
   render(): string {
     const n = IdentityMetricName;
     const lines = [

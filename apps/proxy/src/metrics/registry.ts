@@ -27,6 +27,8 @@ export interface OutboundTarget {
   dstNamespace?: string | undefined;
   dstDeployment?: string | undefined;
   tls: boolean;
+  /** The identity the endpoint proved over mTLS (`server_id`), when `tls`. */
+  serverId?: string | undefined;
 }
 
 const BUCKETS = LATENCY_BUCKETS_MS;
@@ -155,7 +157,7 @@ export class ProxyMetrics {
 
   /** Handles for requests this proxy sends to an endpoint (labels resolved once per endpoint). */
   outbound(t: OutboundTarget): TargetMetrics {
-    const key = `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.tls}`;
+    const key = `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.tls}\0${t.serverId ?? ''}`;
     let m = this.targets.get(key);
     if (m === undefined) {
       const l: Labels = { [LabelKey.direction]: Direction.outbound, ...this.own };
@@ -163,15 +165,25 @@ export class ProxyMetrics {
       if (t.dstNamespace) l[LabelKey.dstNamespace] = t.dstNamespace;
       if (t.dstDeployment) l[LabelKey.dstDeployment] = t.dstDeployment;
       l[LabelKey.tls] = String(t.tls);
+      if (t.serverId) l[LabelKey.serverId] = t.serverId;
       m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }) };
       this.targets.set(key, m);
     }
     return m;
   }
 
-  /** Handles for requests this proxy receives for its workload, by authority and caller. */
-  inbound(authority: string, srcNamespace: string, srcDeployment: string, tls: boolean): TargetMetrics {
-    let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}`;
+  /**
+   * Handles for requests this proxy receives for its workload, by authority and caller
+   * (`clientId`: the identity the caller proved over mTLS, labelled `client_id`).
+   */
+  inbound(
+    authority: string,
+    srcNamespace: string,
+    srcDeployment: string,
+    tls: boolean,
+    clientId = '',
+  ): TargetMetrics {
+    let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}\0${clientId}`;
     let m = this.targets.get(key);
     if (m !== undefined) return m;
     if (this.targets.size >= MAX_INBOUND_SETS) {
@@ -179,7 +191,8 @@ export class ProxyMetrics {
       authority = '';
       srcNamespace = '';
       srcDeployment = '';
-      key = `i\0\0\0\0${tls}`;
+      clientId = '';
+      key = `i\0\0\0\0${tls}\0`;
       m = this.targets.get(key);
       if (m !== undefined) return m;
     }
@@ -188,6 +201,7 @@ export class ProxyMetrics {
     if (srcNamespace) l[LabelKey.srcNamespace] = srcNamespace;
     if (srcDeployment) l[LabelKey.srcDeployment] = srcDeployment;
     l[LabelKey.tls] = String(tls);
+    if (clientId) l[LabelKey.clientId] = clientId;
     m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'src' }) };
     this.targets.set(key, m);
     return m;

@@ -78,8 +78,13 @@ export class ListenerContext implements HttpContext {
     detectProtocol(socket, head, this, target, this.timeouts.detectMs, serveHttp1 as never);
   }
 
-  inboundMetrics(authority: string, srcNamespace: string, srcDeployment: string): TargetMetrics {
-    return this.metrics.inbound(authority, srcNamespace, srcDeployment, false);
+  inboundMetrics(
+    authority: string,
+    srcNamespace: string,
+    srcDeployment: string,
+    clientId?: string,
+  ): TargetMetrics {
+    return this.metrics.inbound(authority, srcNamespace, srcDeployment, clientId !== undefined, clientId);
   }
 
   /** Sweeps this listener's HTTP/1 connections for passed deadlines. */

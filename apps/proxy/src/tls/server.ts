@@ -1,6 +1,6 @@
 /**
  * The inbound side of mTLS: the detection layer's `serveTls` hook. Reads the whole
- * ClientHello; TLS whose SNI is this proxy's identity is terminated (TLS 1.3, client
+ * ClientHello; TLS whose SNI is a mesh identity (normally this proxy's) is terminated (TLS 1.3, client
  * certificate required and verified against the trust anchors), the client's identity is
  * recorded on the socket, and the plaintext goes on to protocol detection (or straight to
  * the opaque relay when ALPN says `weft.dev/opaque`). Any other TLS (the application's
@@ -8,7 +8,7 @@
  */
 import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { MeshAlpn, TlsRejectReason } from '@weft/shared';
+import { MeshAlpn, parseMeshIdentity, TlsRejectReason } from '@weft/shared';
 import type { ConnTarget } from '../detect/handoff.ts';
 import type { Credentials } from '../identity/manager.ts';
 import type { IdentityMetrics } from '../identity/metrics.ts';
@@ -162,7 +162,11 @@ function finishHello(socket: HelloSocket, h: Hello, incomplete: boolean): void {
 /** Terminates TLS meant for this proxy; relays any other TLS as opaque bytes. */
 function route(server: MtlsServer, socket: Socket, hello: Buffer, target: ConnTarget): void {
   const tlsServer = server.tlsServer();
-  if (readSni(hello) !== server.opts.identity || tlsServer === undefined) {
+  const sni = readSni(hello);
+  // Mesh TLS names a mesh identity: terminate it even when it is not ours, so that a
+  // client sent here by mistake learns that this proxy is someone else (and says so).
+  const mesh = sni !== undefined && (sni === server.opts.identity || parseMeshIdentity(sni) !== undefined);
+  if (!mesh || tlsServer === undefined) {
     target.ctx.handlers.serveOpaque(socket, hello, target);
     return;
   }

@@ -1,0 +1,70 @@
+/**
+ * Wires identity into a proxy at start-up: from the environment, an identity manager
+ * (certificate before ready, renewal), the mTLS connector for outbound, the `serveTls`
+ * hook for inbound, and the metrics. With identity off (no token, say) the proxy runs
+ * plaintext only and is ready without a certificate.
+ */
+import type { Registry } from 'prom-client';
+import type { ProtocolHandlers } from '../detect/handoff.ts';
+import type { ProxyEnv } from '../env.ts';
+import { MtlsConnector } from '../tls/connector.ts';
+import { MtlsServer } from '../tls/server.ts';
+import type { Connector } from '../transport/connector.ts';
+import { identityOptionsFromEnv } from './config.ts';
+import { IdentityManager } from './manager.ts';
+import { IdentityMetrics } from './metrics.ts';
+import { registerIdentityMetrics } from './prom.ts';
+
+/** What `startProxy` takes from identity, and how to run it. */
+export interface ProxyIdentity {
+  /** Undefined when identity is off. */
+  manager: IdentityManager | undefined;
+  connector: Connector | undefined;
+  handlers: Partial<ProtocolHandlers>;
+  /** Whether a certificate is held (always true when identity is off). */
+  ready(): boolean;
+  /** Adds the identity metrics to the proxy's registry. */
+  register(registry: Registry, own: Record<string, string>): void;
+  /** Starts obtaining the certificate (in the background; `ready()` says when it is held). */
+  start(): void;
+  stop(): void;
+}
+
+/** Builds the proxy's identity from its environment; `log` takes one line. */
+export async function setupIdentity(env: ProxyEnv, log: (line: string) => void): Promise<ProxyIdentity> {
+  const metrics = new IdentityMetrics();
+  const r = await identityOptionsFromEnv(env);
+  if ('disabled' in r) {
+    log(`identity: off (${r.disabled}); mTLS is not used`);
+    return {
+      manager: undefined,
+      connector: undefined,
+      handlers: {},
+      ready: () => true,
+      register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
+      start: () => {},
+      stop: () => {},
+    };
+  }
+  if (!r.options.trustAnchorsPem)
+    log('identity: no trust anchor in WEFT_PROXY_IDENTITY_DIR; trusting the anchors the controller returns');
+  const manager = new IdentityManager({
+    ...r.options,
+    metrics,
+    log: (level, m) => log(`identity ${level}: ${m}`),
+  });
+  const tlsLog = (level: string, m: string) => log(`tls ${level}: ${m}`);
+  const connector = new MtlsConnector({ credentials: manager, metrics, log: tlsLog });
+  const server = new MtlsServer({ credentials: manager, identity: manager.identity, metrics, log: tlsLog });
+  return {
+    manager,
+    connector,
+    handlers: { serveTls: server.serveTls },
+    ready: () => manager.ready,
+    register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
+    start: () => {
+      manager.start().catch(() => {});
+    },
+    stop: () => manager.stop(),
+  };
+}
