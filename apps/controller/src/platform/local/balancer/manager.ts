@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StateStore } from '../../../core/state-store.ts';
+import { tailLines } from '../log-tail.ts';
 import { isAlive, type ProcRef, signalGroup, spawnDetached, stopProcess } from '../processes.ts';
 import { type BalancerTable, type Listener, TABLE_KEY } from './table.ts';
 
@@ -44,7 +45,22 @@ export class BalancerManager {
     });
     this.#ref = running.ref;
     this.#hupAfter = Date.now() + 5000;
+    await this.#untilServing(running.ref);
     return running.ref;
+  }
+
+  /** Waits (bounded) until the new balancer reports it serves, so services answer once pods are ready. */
+  async #untilServing(ref: ProcRef): Promise<void> {
+    const log = join(this.#store.dir, 'balancer.log');
+    const marker = `balancer ${ref.pid} serving`;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && isAlive(ref)) {
+      if (tailLines(log, 20).some((l) => l.includes(marker))) {
+        this.#hupAfter = 0;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Writes the table (when it changed) and tells the balancer to reload. */

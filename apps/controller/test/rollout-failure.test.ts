@@ -1,0 +1,122 @@
+// A mesh rollout whose new pod never becomes ready stops with a clear, failed status
+// while the old pod keeps serving; unmeshing then removes the broken pod.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createCaller } from '../src/api/router.ts';
+import { createContext } from '../src/api/trpc.ts';
+import { StateStore } from '../src/core/state-store.ts';
+import { Destination } from '../src/destination/destination.ts';
+import { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import { REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
+
+const SERVER = `require('node:http').createServer((q, s) => s.end('hello from ' + process.env.HOSTNAME_IP)).listen(+process.env.PORT, process.env.HOST)`;
+const MANIFEST = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: echo, namespace: lab }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: echo } }
+  template:
+    metadata: { labels: { app: echo } }
+    spec:
+      containers:
+        - name: echo
+          image: example/echo:1
+          command: [node, -e, ${JSON.stringify(SERVER)}]
+          env:
+            - name: HOSTNAME_IP
+              valueFrom: { fieldRef: { fieldPath: status.podIP } }
+          ports: [{ containerPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: lab }
+spec:
+  selector: { app: echo }
+  ports: [{ port: 80, targetPort: 8080 }]
+`;
+
+let dir: string;
+let platform: LocalPlatform;
+let caller: ReturnType<typeof createCaller>;
+const echo = { namespace: 'lab', name: 'echo' };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weft-rollout-'));
+  writeFileSync(join(dir, 'echo.yaml'), MANIFEST);
+  // A proxy that dies at once: every meshed pod crash-loops.
+  writeFileSync(join(dir, 'broken-proxy.mjs'), "console.error('broken proxy: exiting'); process.exit(3);\n");
+  const octet = await reserveOctet();
+  platform = new LocalPlatform({
+    manifestsDir: dir,
+    workdir: dir,
+    store: new StateStore(join(dir, 'state')),
+    podOctet: octet,
+    serviceOctet: octet,
+    proxyMain: join(dir, 'broken-proxy.mjs'),
+    repoRoot: REPO_ROOT,
+    readyTimeoutMs: 20_000,
+    drainDelayMs: 200,
+  });
+  caller = createCaller(
+    createContext({ platform, destination: new Destination(platform), startedAt: 0, version: 'test' }),
+  );
+  await platform.start();
+  await waitFor(
+    'the echo pod to be ready',
+    async () => (await caller.workloads.get(echo)).workload.readyReplicas === 1,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await platform?.stop({ stopWorkloads: true });
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+async function viaService(): Promise<string> {
+  const [svc] = await caller.services.list({ namespace: 'lab' });
+  const res = await fetch(`http://${svc?.clusterIP}:80/`, { signal: AbortSignal.timeout(2000) });
+  return res.text();
+}
+
+it('stops the rollout with a failed status when the new pod never becomes ready; the old pod keeps serving', async () => {
+  const [oldPod] = await caller.pods.list({ namespace: 'lab' });
+  expect(await viaService()).toBe(`hello from ${oldPod?.ip}`);
+
+  await caller.workloads.mesh(echo);
+  const failed = await waitFor(
+    'the rollout to fail',
+    () => {
+      const p = platform.rolloutStatus(echo);
+      return p.state === 'failed' ? p : undefined;
+    },
+    30_000,
+  );
+  expect(failed.message).toMatch(
+    /rollout stopped: pod echo-\w+-\w+ keeps crashing \(\d+ restarts; last exit: code 3/,
+  );
+  expect(failed.message).toMatch(/the old pods keep serving/);
+  expect(failed).toMatchObject({ action: 'mesh', total: 1, ready: 0 });
+
+  const detail = await caller.workloads.get(echo);
+  expect(detail.workload.meshState).toBe('failed');
+  const old = detail.pods.find((p) => p.name === oldPod?.name);
+  expect(old).toMatchObject({ ready: true, meshed: false });
+  expect(await viaService()).toBe(`hello from ${oldPod?.ip}`);
+  const broken = detail.pods.find((p) => p.meshed);
+  const proxyLog = await caller.pods.logs({ namespace: 'lab', name: broken?.name ?? '', container: 'proxy' });
+  expect(proxyLog.lines).toContain('broken proxy: exiting');
+}, 60_000);
+
+it('unmeshing after the failure removes the broken pod and leaves the old one serving', async () => {
+  const [oldPod] = (await caller.pods.list({ namespace: 'lab' })).filter((p) => !p.meshed);
+  await caller.workloads.unmesh(echo);
+  await waitFor('the unmesh to complete', () => platform.rolloutStatus(echo).state === 'complete', 30_000);
+  const pods = await caller.pods.list({ namespace: 'lab' });
+  expect(pods.map((p) => [p.name, p.meshed, p.ready])).toEqual([[oldPod?.name, false, true]]);
+  expect((await caller.workloads.get(echo)).workload.meshState).toBe('unmeshed');
+  expect(await viaService()).toBe(`hello from ${oldPod?.ip}`);
+}, 60_000);
