@@ -1,0 +1,16 @@
+/** Small statistics helpers for benchmark repetitions. */
+
+/** The median of finite values; NaN when there is none. */
+export function median(values: readonly number[]): number {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+}
+
+/** Rounds to `digits` decimals (for JSON output); NaN becomes null. */
+export function round(value: number, digits = 2): number | null {
+  if (!Number.isFinite(value)) return null;
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

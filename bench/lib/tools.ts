@@ -1,0 +1,74 @@
+/**
+ * The external tools a benchmark needs: found on PATH, installed from Debian with
+ * apt-get when missing and running as root, or reported missing with a clear line so
+ * that the benchmark can skip what depends on them.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Absolute path of `name` on PATH (or in /usr/sbin, where Debian puts nginx), or null. */
+export function which(name: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name} 2>/dev/null`], {
+    encoding: 'utf8',
+  });
+  const found = r.stdout.trim().split('\n')[0];
+  return found ? found : null;
+}
+
+let aptUpdated = false;
+
+/**
+ * Makes sure `command` exists, installing Debian package `pkg` when it does not and this
+ * process runs as root. Returns the command's path, or null with the reason printed.
+ */
+export function ensureTool(command: string, pkg: string, log: (line: string) => void): string | null {
+  const found = which(command);
+  if (found !== null) return found;
+  if (process.getuid?.() !== 0) {
+    log(`skipped: ${command} is not installed and installing ${pkg} needs root (apt-get install ${pkg})`);
+    return null;
+  }
+  if (which('apt-get') === null) {
+    log(`skipped: ${command} is not installed and there is no apt-get to install ${pkg}`);
+    return null;
+  }
+  log(`installing ${pkg} with apt-get ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+    aptUpdated = true;
+  }
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+    stdio: 'ignore',
+    env,
+  });
+  const after = which(command);
+  if (r.status !== 0 || after === null) {
+    log(`skipped: apt-get install ${pkg} failed (exit ${r.status}), so ${command} is unavailable`);
+    return null;
+  }
+  return after;
+}
+
+/**
+ * Compiles the shared open-loop generator (`../shared/tools/olg.c` beside the repository)
+ * into a temporary directory. Null when the source or gcc is missing.
+ */
+export function buildOlg(repoRoot: string, log: (line: string) => void): string | null {
+  const source = path.resolve(repoRoot, '..', 'shared', 'tools', 'olg.c');
+  if (!existsSync(source)) return null;
+  const gcc = ensureTool('gcc', 'gcc', log);
+  if (gcc === null) return null;
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'weft-olg-')), 'olg');
+  try {
+    execFileSync(gcc, ['-O2', '-o', out, source], { stdio: 'pipe' });
+    return out;
+  } catch (err) {
+    log(
+      `could not compile ${source}: ${(err as Error).message.split('\n')[0]}; using the built-in generator`,
+    );
+    return null;
+  }
+}
