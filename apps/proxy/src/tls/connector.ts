@@ -2,11 +2,12 @@
  * The outbound side of mTLS: a `Connector` that opens TLS 1.3 to endpoints the
  * destination says are meshed, presenting this proxy's certificate and verifying the
  * peer's against the trust anchors AND the identity the destination expects. Other
- * endpoints (or all, before a certificate is held) get plain TCP. TLS sessions are
+ * endpoints get plain TCP; a meshed one never does (without a valid certificate the
+ * connection fails). TLS sessions are
  * cached per endpoint and identity so reconnects resume instead of a full handshake.
  * Refused peers are logged once per connection and counted in `tls_rejected_total`.
  */
-import { type Socket, connect as tcpConnect } from 'node:net';
+import { Socket, connect as tcpConnect } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { MeshAlpn } from '@weft/shared';
 import type { Credentials } from '../identity/manager.ts';
@@ -75,13 +76,25 @@ export class MtlsConnector implements Connector {
   }
 
   secured(target: ConnectTarget): boolean {
-    return target.meshed && target.identity !== undefined && this.#opts.credentials.current !== undefined;
+    return target.meshed && target.identity !== undefined;
   }
 
   connect(target: ConnectTarget): Socket {
-    const creds = this.#opts.credentials.current;
-    if (!target.meshed || target.identity === undefined || creds === undefined)
+    if (!target.meshed || target.identity === undefined)
       return tcpConnect({ host: target.address, port: target.port, noDelay: true });
+    const creds = this.#opts.credentials.current;
+    if (creds === undefined) {
+      // Never fall back to plaintext towards a meshed peer: without a certificate, fail.
+      const s = new Socket();
+      const err = Object.assign(
+        new Error('no valid certificate yet: cannot open mTLS to a meshed endpoint'),
+        {
+          code: 'ECONNREFUSED',
+        },
+      );
+      process.nextTick(() => s.destroy(err));
+      return s;
+    }
     const key = `${target.address}:${target.port}/${target.identity}`;
     const alpn = (target as AlpnTarget).alpn;
     const session = this.#sessions.get(key);

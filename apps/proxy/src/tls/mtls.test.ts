@@ -114,6 +114,15 @@ describe('mTLS between an outbound connector and an inbound terminator', () => {
     expect(inb.served).toEqual([`detect ${CLIENT_ID} http/1.1`]);
   });
 
+  it('fails a meshed connection while it holds no certificate, rather than send plaintext', async () => {
+    const out = new MtlsConnector({
+      credentials: { current: undefined, onUpdate: () => () => {} },
+      metrics: new IdentityMetrics(),
+    });
+    const s = out.connect({ address: '127.0.0.1', port: 1, meshed: true, identity: SERVER_ID });
+    await expect(new Promise((_, reject) => s.once('error', reject))).rejects.toThrow(/no valid certificate/);
+  });
+
   it('uses plain TCP to unmeshed endpoints', async () => {
     const ca = await testCa();
     const out = outbound(await ca.issue(CLIENT_ID));
