@@ -22,8 +22,9 @@ export class RetryBudget {
 
   constructor(opts: RetryBudgetOptions = DEFAULT_RETRY_BUDGET) {
     this.slots = new Float64Array(Math.max(1, Math.ceil(opts.ttlSeconds)));
-    this.reserve = opts.minPerSecond * opts.ttlSeconds;
-    this.ratio = opts.ratio;
+    // integer milli-tokens: no floating-point drift in the sums
+    this.reserve = Math.round(opts.minPerSecond * opts.ttlSeconds * 1000);
+    this.ratio = Math.round(opts.ratio * 1000);
   }
 
   /** Counts a request (not a retry). `nowMs` may be coarse. */
@@ -36,9 +37,9 @@ export class RetryBudget {
   /** Takes one retry from the budget; false when it is spent. */
   withdraw(nowMs: number): boolean {
     const i = this.rotate(nowMs);
-    if (this.reserve + this.sum < 1) return false;
-    this.slots[i] = (this.slots[i] as number) - 1;
-    this.sum -= 1;
+    if (this.reserve + this.sum < 1000) return false;
+    this.slots[i] = (this.slots[i] as number) - 1000;
+    this.sum -= 1000;
     return true;
   }
 

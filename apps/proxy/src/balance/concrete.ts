@@ -90,7 +90,11 @@ export class ConcreteService implements Concrete {
     this.flush(err);
   }
 
-  pick(): EndpointState | undefined {
+  /**
+   * Power of two choices: two distinct random endpoints, the cheaper one wins. `avoid`
+   * (the endpoint a retry follows) loses to any other.
+   */
+  pick(avoid?: EndpointState): EndpointState | undefined {
     const eps = this.endpoints;
     const n = eps.length;
     if (n === 0) return undefined;
@@ -100,6 +104,8 @@ export class ConcreteService implements Concrete {
     if (j >= i) j++;
     const a = eps[i] as EndpointState;
     const b = eps[j] as EndpointState;
+    if (a === avoid) return b;
+    if (b === avoid) return a;
     const now = performance.now();
     return a.cost(now) <= b.cost(now) ? a : b;
   }

@@ -12,6 +12,8 @@ import type { BalancedEndpoint } from './types.ts';
 
 /** Decay time constant of the latency estimate, in ms. */
 export const DECAY_MS = 10_000;
+/** The latency a failed attempt counts as, in ms. */
+export const FAILURE_PENALTY_MS = 100;
 /** Latency assumed for an endpoint never measured, in ms. */
 export const DEFAULT_RTT_MS = 1;
 
@@ -68,6 +70,14 @@ export class EndpointState implements BalancedEndpoint {
       this.ewma = this.ewma * w + rtt * (1 - w);
     }
     this.stamp = now;
+  }
+
+  /**
+   * A failed attempt (connection refused or reset): count it as a slow response so that
+   * the balancer steers away until the estimate decays.
+   */
+  penalize(start: number): void {
+    this.end(start - FAILURE_PENALTY_MS);
   }
 
   /** The balancer's cost at `now`: the decayed estimate times (pending + 1). */

@@ -301,7 +301,7 @@ export class ServerConn implements ParserOwner, ClientConnUser {
 
   private attempt(): void {
     const concrete = this.concrete as ConcreteService;
-    const ep = concrete.pick();
+    const ep = concrete.pick(this.endpoint ?? undefined);
     if (ep === undefined) {
       this.fail(ProxyErrorReason.noEndpoints);
       return;
@@ -356,7 +356,10 @@ export class ServerConn implements ParserOwner, ClientConnUser {
     this.interim = false;
     const rs = this.retryStatuses;
     if (rs?.includes(status) && this.mayRetry(false)) {
-      this.dropClient();
+      // the endpoint failed this request: steer the balancer away from it, then retry
+      this.client = null;
+      cc.destroy();
+      (this.endpoint as EndpointState).penalize(this.epStart);
       this.attempt();
       return false;
     }
@@ -411,7 +414,7 @@ export class ServerConn implements ParserOwner, ClientConnUser {
       this.abort();
       return;
     }
-    if (ep !== null && this.epStart !== 0) ep.end(this.epStart);
+    if (ep !== null && this.epStart !== 0) ep.penalize(this.epStart);
     const code = (err as { code?: string } | null)?.code;
     const stale = cc.reused && !cc.gotBytes && (code === 'ECONNRESET' || code === 'EPIPE');
     if (this.mayRetry(stale)) {

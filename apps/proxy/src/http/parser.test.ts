@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { Http1Parser, headerBlock, type ParserOwner } from './parser.ts';
+
+class Recorder implements ParserOwner {
+  heads: { method: string; target: string; status: number; headers: string[] }[] = [];
+  body: Buffer[] = [];
+  ends = 0;
+  onHead(p: Http1Parser): boolean {
+    this.heads.push({ method: p.method, target: p.target, status: p.status, headers: [...p.headers] });
+    return true;
+  }
+  onBody(chunk: Buffer): void {
+    this.body.push(Buffer.from(chunk));
+  }
+  onMessageEnd(): boolean {
+    this.ends++;
+    return true;
+  }
+}
+
+function feedAll(p: Http1Parser, data: string, step: number): number {
+  const buf = Buffer.from(data, 'latin1');
+  for (let i = 0; i < buf.length; i += step) {
+    const n = p.execute(buf.subarray(i, Math.min(buf.length, i + step)));
+    if (n < 0) return n;
+  }
+  return buf.length;
+}
+
+const chunkedReq =
+  'POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' +
+  '5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-trailer: 1\r\n\r\n' +
+  'GET /next HTTP/1.1\r\nHost: a\r\n\r\n';
+
+describe('Http1Parser', () => {
+  it('frames chunked bodies and pipelined requests at every split point', () => {
+    for (const step of [1, 2, 3, 7, 13, 64, 4096]) {
+      const r = new Recorder();
+      const p = new Http1Parser(true, r);
+      expect(feedAll(p, chunkedReq, step)).toBeGreaterThan(0);
+      expect(r.heads.map((h) => h.target)).toEqual(['/up', '/next']);
+      expect(r.ends).toBe(2);
+      // raw body: framing included, byte for byte
+      const raw = Buffer.concat(r.body).toString('latin1');
+      expect(raw).toBe('5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-trailer: 1\r\n\r\n');
+    }
+  });
+
+  it('frames fixed-length responses and marks hop-by-hop headers', () => {
+    const r = new Recorder();
+    const p = new Http1Parser(false, r);
+    const res =
+      'HTTP/1.1 200 OK\r\nConnection: keep-alive, x-private\r\nKeep-Alive: timeout=5\r\nx-private: 1\r\n' +
+      'Content-Length: 3\r\nX-Kept: yes\r\n\r\nabc';
+    expect(feedAll(p, res, 5)).toBeGreaterThan(0);
+    expect(r.heads[0]?.status).toBe(200);
+    expect(Buffer.concat(r.body).toString()).toBe('abc');
+    expect(headerBlock(p)).toBe('Content-Length: 3\r\nX-Kept: yes\r\n');
+    expect(p.connKeepAlive).toBe(true);
+  });
+
+  it('reads a response without length until the connection ends', () => {
+    const r = new Recorder();
+    const p = new Http1Parser(false, r);
+    p.execute(Buffer.from('HTTP/1.0 200 OK\r\n\r\nsome'));
+    p.execute(Buffer.from(' more'));
+    expect(r.ends).toBe(0);
+    expect(p.finish()).toBe(true);
+    expect(r.ends).toBe(1);
+    expect(Buffer.concat(r.body).toString()).toBe('some more');
+  });
+
+  it('rejects malformed and ambiguous messages with the right status', () => {
+    const cases: [string, number][] = [
+      ['GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
+      ['GET / HTTP/2.0\r\nHost: a\r\n\r\n', 505],
+      ['GET /a b HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+      ['GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n', 400],
+      ['GET / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n', 400],
+      ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+      [`GET / HTTP/1.1\r\nHost: a\r\nX: ${'a'.repeat(40_000)}\r\n\r\n`, 431],
+    ];
+    for (const [msg, status] of cases) {
+      const p = new Http1Parser(true, new Recorder());
+      expect(feedAll(p, msg, 1000), JSON.stringify(msg.slice(0, 60))).toBe(-1);
+      expect(p.errorStatus).toBe(status);
+    }
+  });
+
+  it('knows that HEAD responses and 204/304 have no body', () => {
+    const r = new Recorder();
+    const p = new Http1Parser(false, r);
+    p.noBody = true;
+    p.execute(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n'));
+    p.noBody = false;
+    p.execute(
+      Buffer.from('HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n'),
+    );
+    expect(r.ends).toBe(3);
+    expect(r.body).toEqual([]);
+  });
+});

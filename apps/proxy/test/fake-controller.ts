@@ -1,0 +1,90 @@
+/**
+ * A fake controller for the proxy's integration tests: a real `@trpc/server` HTTP server
+ * whose `destination.get` subscription streams the current `EndpointSet` of an authority,
+ * again on every change the test makes (as linkerd2-proxy's tests fake the destination
+ * service). It can be stopped and restarted on the same port.
+ */
+import type { AddressInfo } from 'node:net';
+import { initTRPC } from '@trpc/server';
+import { createHTTPServer } from '@trpc/server/adapters/standalone';
+import { Authority, type Endpoint, type EndpointSet } from '@weft/shared';
+import { z } from 'zod';
+
+export class FakeController {
+  private readonly sets = new Map<string, EndpointSet>();
+  private readonly listeners = new Set<() => void>();
+  private server: ReturnType<typeof createHTTPServer> | null = null;
+  port = 0;
+  /** Subscriptions opened so far (reconnects count again). */
+  subscriptions = 0;
+
+  /** Sets the endpoints of a service authority and pushes the set to subscribers. */
+  set(authority: string, endpoints: Endpoint[], service = { namespace: 'test', name: 'svc' }): void {
+    this.sets.set(authority, { authority, service, endpoints });
+    for (const l of this.listeners) l();
+  }
+
+  private router() {
+    const t = initTRPC.create();
+    const self = this;
+    return t.router({
+      destination: t.router({
+        get: t.procedure.input(z.object({ authority: Authority })).subscription(async function* ({
+          input,
+          signal,
+        }) {
+          self.subscriptions++;
+          let wake: (() => void) | null = null;
+          const notify = () => wake?.();
+          self.listeners.add(notify);
+          try {
+            while (!signal?.aborted) {
+              yield self.sets.get(input.authority) ?? {
+                authority: input.authority,
+                service: null,
+                endpoints: [],
+              };
+              await new Promise<void>((r) => {
+                wake = r;
+                signal?.addEventListener('abort', () => r(), { once: true });
+              });
+            }
+          } finally {
+            self.listeners.delete(notify);
+          }
+        }),
+      }),
+    });
+  }
+
+  async start(port = 0): Promise<void> {
+    const server = createHTTPServer({ router: this.router(), basePath: '/trpc/' });
+    this.server = server;
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (s === null) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+}
+
+/** An endpoint of the fake mesh. */
+export function ep(port: number, workload = 'svc'): Endpoint {
+  return {
+    address: '127.0.0.1',
+    port,
+    pod: `${workload}-${port}`,
+    workload,
+    namespace: 'test',
+    meshed: true,
+  };
+}

@@ -1,0 +1,118 @@
+// The admin server: /metrics parsed back with counts matching the requests sent (names,
+// labels and buckets from @weft/shared), /ready, /live, and /shutdown from loopback.
+import http from 'node:http';
+import { LATENCY_BUCKETS_MS } from '@weft/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from '../src/app.ts';
+import {
+  admin,
+  parseProm,
+  startTestProxy,
+  startUpstream,
+  sum,
+  type Upstream,
+  viaProxy,
+} from './core-harness.ts';
+
+let up: Upstream;
+let proxy: RunningProxy;
+let shutdowns = 0;
+
+beforeAll(async () => {
+  up = await startUpstream((req, res) => {
+    res.statusCode = req.url === '/fail' ? 500 : 200;
+    res.end('x');
+  });
+  proxy = await startTestProxy(
+    {
+      inbound: { ports: [{ public: 0, app: up.port }] },
+      destinations: {
+        'web.test:80': {
+          endpoints: [{ address: '127.0.0.1', port: up.port, namespace: 'prod', workload: 'web' }],
+        },
+      },
+    },
+    {},
+    { onShutdown: () => shutdowns++ },
+  );
+});
+
+afterAll(async () => {
+  await proxy.drain(0);
+  await up.close();
+});
+
+describe('admin', () => {
+  it('counts requests and responses by the labels of docs and shared', async () => {
+    for (let i = 0; i < 7; i++) await viaProxy(proxy, 'http://web.test/ok');
+    for (let i = 0; i < 3; i++) await viaProxy(proxy, 'http://web.test/fail', { method: 'DELETE' });
+    // inbound, as a meshed caller would arrive
+    const inPort = proxy.inbound[0]?.address.port as number;
+    for (let i = 0; i < 4; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: inPort,
+            path: '/ok',
+            headers: { 'weft-src': 'shop/frontend' },
+            agent: false,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    const r = await admin(proxy, '/metrics');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const m = parseProm(r.body);
+    const out = {
+      direction: 'outbound',
+      namespace: 'test',
+      deployment: 'client',
+      pod: 'client-1',
+      authority: 'web.test:80',
+      dst_namespace: 'prod',
+      dst_deployment: 'web',
+      tls: 'false',
+    };
+    expect(sum(m, 'request_total', out)).toBe(10);
+    // a 500 is not retried (only 502/503/504 are by default): 3 failures
+    expect(sum(m, 'response_total', { ...out, classification: 'success', status_code: '200' })).toBe(7);
+    expect(sum(m, 'response_total', { ...out, classification: 'failure', status_code: '500' })).toBe(3);
+    expect(sum(m, 'response_latency_ms_count', { ...out, status_code: '200' })).toBe(7);
+    const buckets = m.filter(
+      (s) =>
+        s.name === 'response_latency_ms_bucket' &&
+        s.labels.status_code === '200' &&
+        s.labels.direction === 'outbound',
+    );
+    expect(buckets.map((s) => s.labels.le)).toEqual([...LATENCY_BUCKETS_MS.map(String), '+Inf']);
+    expect(buckets.at(-1)?.value).toBe(7);
+    // inbound shows the caller
+    const inb = { direction: 'inbound', src_namespace: 'shop', src_deployment: 'frontend', tls: 'false' };
+    expect(sum(m, 'request_total', inb)).toBe(4);
+    expect(sum(m, 'response_total', { ...inb, classification: 'success' })).toBe(4);
+    // connections: 14 accepted on the two listeners, all closed again by now or soon
+    expect(sum(m, 'tcp_open_total', { peer: 'src' })).toBe(14);
+    expect(
+      sum(m, 'tcp_open_total', { direction: 'outbound', peer: 'dst', dst_deployment: 'web' }),
+    ).toBeGreaterThan(0);
+    expect(sum(m, 'tcp_read_bytes_total', { direction: 'outbound', peer: 'src' })).toBeGreaterThan(0);
+  });
+
+  it('answers /ready, /live, and /shutdown (POST from loopback)', async () => {
+    expect((await admin(proxy, '/ready')).status).toBe(200);
+    expect((await admin(proxy, '/live')).status).toBe(200);
+    expect((await admin(proxy, '/shutdown')).status).toBe(405);
+    expect(shutdowns).toBe(0);
+    expect((await admin(proxy, '/shutdown', 'POST')).status).toBe(202);
+    expect(shutdowns).toBe(1);
+    expect((await admin(proxy, '/nope')).status).toBe(404);
+  });
+});
