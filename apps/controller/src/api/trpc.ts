@@ -94,6 +94,10 @@ export function toTRPCError(err: unknown): TRPCError {
 }
 
 const t = initTRPC.context<ApiContext>().create({
+  // Errors never carry server stack traces to clients.
+  isDev: false,
+  // Keep idle SSE streams (rollout, destination) alive through proxies; clients reconnect after silence.
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
   errorFormatter({ shape, error }) {
     const issues = error.code === 'BAD_REQUEST' ? inputIssues(error.cause) : undefined;
     const mesh = error.cause instanceof MeshError ? error.cause.code : undefined;

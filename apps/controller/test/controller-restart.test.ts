@@ -1,0 +1,122 @@
+// The controller as its own process, over HTTP: a restart keeps the meshed set; a
+// SIGKILL while meshed traffic flows does not stop that traffic, and the next
+// controller takes the running pods over; a graceful stop leaves no process behind.
+import { rmSync } from 'node:fs';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AppRouter } from '../src/api/router.ts';
+import {
+  type ControllerProcess,
+  livePids,
+  podRecords,
+  reserveOctet,
+  startControllerProcess,
+  tempStateDir,
+  trafficStats,
+  waitFor,
+} from './demo-harness.ts';
+
+let stateDir: string;
+let octet: number;
+let current: ControllerProcess | undefined;
+const catalog = { namespace: 'demo', name: 'catalog' };
+
+function client(url: string) {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+}
+
+async function start() {
+  current = await startControllerProcess({ stateDir, octet });
+  const api = client(current.url);
+  await waitFor(
+    'every demo pod to be ready',
+    async () => (await api.workloads.list.query({})).every((w) => w.readyReplicas === w.replicas),
+    60_000,
+  );
+  return api;
+}
+
+async function stop(signal: NodeJS.Signals) {
+  const c = current;
+  current = undefined;
+  if (!c || c.child.exitCode !== null) return;
+  c.child.kill(signal);
+  await c.exited;
+}
+
+async function trafficIp(api: ReturnType<typeof client>) {
+  const [pod] = await api.pods.list.query({ namespace: 'demo', workload: 'traffic' });
+  return pod?.ip ?? '';
+}
+
+beforeAll(async () => {
+  stateDir = tempStateDir();
+  octet = await reserveOctet();
+}, 10_000);
+
+afterAll(async () => {
+  await stop('SIGTERM');
+  // Whatever a failed test left running: stop it with one more controller's graceful stop.
+  if (livePids(stateDir).length) {
+    await start().catch(() => {});
+    await stop('SIGTERM');
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+}, 90_000);
+
+it('keeps the meshed set across a graceful restart, and a graceful stop leaves no process behind', async () => {
+  let api = await start();
+  await api.workloads.mesh.mutate(catalog);
+  await waitFor(
+    'catalog to be meshed',
+    async () => (await api.workloads.get.query(catalog)).workload.meshState === 'meshed',
+    60_000,
+  );
+  const pidsBefore = livePids(stateDir);
+  expect(pidsBefore.length).toBeGreaterThanOrEqual(8); // 6 apps, 1 proxy, the balancer
+
+  await stop('SIGTERM');
+  expect(livePids(stateDir)).toEqual([]);
+  for (const pid of pidsBefore) expect(() => process.kill(pid, 0)).toThrow();
+
+  api = await start();
+  const w = (await api.workloads.list.query({ namespace: 'demo' })).find((x) => x.name === 'catalog');
+  expect(w).toMatchObject({ meshed: true, meshState: 'meshed', meshedReplicas: 1, readyReplicas: 1 });
+  const others = (await api.workloads.list.query({})).filter((x) => x.name !== 'catalog');
+  expect(others.every((x) => !x.meshed)).toBe(true);
+}, 150_000);
+
+it('SIGKILL of the controller does not stop meshed traffic, and the next controller takes the pods over', async () => {
+  let api = client(current?.url ?? '');
+  const ip = await trafficIp(api);
+  await waitFor('the generator to see successes', async () => (await trafficStats(ip)).ok > 5, 30_000);
+  const pods = podRecords(stateDir).map((p) => [p.name, p.app?.pid, p.proxy?.pid]);
+
+  const before = await trafficStats(ip);
+  await stop('SIGKILL');
+  await new Promise((r) => setTimeout(r, 3000));
+  const during = await trafficStats(ip);
+  expect(during.ok - before.ok).toBeGreaterThan(10);
+  expect(during.errors - before.errors, JSON.stringify(during.lastErrors)).toBe(0);
+
+  api = await start();
+  const after = podRecords(stateDir).map((p) => [p.name, p.app?.pid, p.proxy?.pid]);
+  expect(after.sort()).toEqual(pods.sort());
+  const listed = await api.pods.list.query({ namespace: 'demo' });
+  expect(listed.every((p) => p.ready && p.restarts === 0)).toBe(true);
+  expect(listed.find((p) => p.workload === 'catalog')?.meshed).toBe(true);
+  const settled = await trafficStats(ip);
+  expect(settled.errors - before.errors, JSON.stringify(settled.lastErrors)).toBe(0);
+
+  // The adopted pods are supervised again: a crash is seen and restarted.
+  const inventory = podRecords(stateDir).find((p) => p.workload === 'inventory');
+  process.kill(inventory?.app?.pid ?? 0, 'SIGKILL');
+  await waitFor(
+    'the adopted inventory pod to be restarted',
+    async () => {
+      const [p] = await api.pods.list.query({ namespace: 'demo', workload: 'inventory' });
+      return p?.restarts === 1 && p.ready;
+    },
+    30_000,
+  );
+}, 150_000);
