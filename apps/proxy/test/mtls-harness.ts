@@ -184,7 +184,9 @@ export async function startRelay(port: number) {
   const up: Buffer[] = [];
   const down: Buffer[] = [];
   const sockets = new Set<net.Socket>();
+  const openedAt: number[] = [];
   const server = net.createServer((client) => {
+    openedAt.push(Date.now());
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.on('data', (d) => {
@@ -209,6 +211,8 @@ export async function startRelay(port: number) {
     up: () => Buffer.concat(up),
     down: () => Buffer.concat(down),
     connections: () => sockets.size / 2,
+    /** When each connection was opened (ms since epoch). */
+    openedAt: () => [...openedAt],
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
