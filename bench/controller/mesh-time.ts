@@ -1,0 +1,114 @@
+/**
+ * Control-plane figures on the demo application: time from `workloads.mesh` to every pod
+ * of demo/web (2 replicas) meshed and ready (and the same for `unmesh`), and the
+ * controller's memory with the demo running. Runs the controller as its own process on a
+ * private address block and state directory, and stops everything it started.
+ *
+ * Usage: node --import tsx bench/controller/mesh-time.ts [runs=3]
+ * Writes bench/results/controller.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rss } from '../lib/proc.ts';
+import { median, round } from '../lib/stats.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const runs = Number(process.argv[2] ?? 3);
+const stateDir = mkdtempSync(join(tmpdir(), 'weft-bench-controller-'));
+const web = { namespace: 'demo', name: 'web' };
+
+const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/controller/src/main.ts')], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    WEFT_API_ADDR: '127.0.0.1:0',
+    WEFT_STATE_DIR: stateDir,
+    WEFT_LOCAL_POD_OCTET: '248',
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let out = '';
+child.stdout.on('data', (c: Buffer) => {
+  out += c.toString();
+});
+
+async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function main() {
+  const base = await waitFor('the API address', async () => /API on (http:\/\/[\d.:]+)\/trpc/.exec(out)?.[1]);
+  const get = async (path: string, input?: unknown) => {
+    const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const res = await fetch(`${base}/trpc/${path}${q}`);
+    return ((await res.json()) as { result: { data: unknown } }).result.data;
+  };
+  const post = (path: string, input: unknown) =>
+    fetch(`${base}/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+    });
+  const workload = async () =>
+    (await get('workloads.get', web)) as {
+      workload: { meshState: string; readyReplicas: number; meshedReplicas: number };
+    };
+
+  await waitFor('every pod ready', async () => {
+    const h = (await get('health.get')) as { pods: number; readyPods: number };
+    return h.pods > 0 && h.readyPods === h.pods ? true : undefined;
+  });
+  const meshTimes: number[] = [];
+  const unmeshTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t = Date.now();
+    await post('workloads.mesh', web);
+    await waitFor('meshed', async () => {
+      const w = (await workload()).workload;
+      return w.meshState === 'meshed' && w.readyReplicas === 2 && w.meshedReplicas === 2 ? true : undefined;
+    });
+    meshTimes.push((Date.now() - t) / 1000);
+    t = Date.now();
+    await post('workloads.unmesh', web);
+    await waitFor('unmeshed', async () => {
+      const w = (await workload()).workload;
+      return w.meshState === 'unmeshed' && w.readyReplicas === 2 ? true : undefined;
+    });
+    unmeshTimes.push((Date.now() - t) / 1000);
+    console.log(`run ${i + 1}: mesh ${meshTimes.at(-1)} s, unmesh ${unmeshTimes.at(-1)} s`);
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const mem = rss(child.pid as number);
+  const result = {
+    runs,
+    meshSecondsMedian: round(median(meshTimes)),
+    unmeshSecondsMedian: round(median(unmeshTimes)),
+    meshSeconds: meshTimes,
+    unmeshSeconds: unmeshTimes,
+    controllerRssMb: round(mem.rssMb, 1),
+    controllerRssAnonMb: round(mem.anonMb, 1),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/controller.json'), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(`bench failed: ${(err as Error).message}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(stateDir, { recursive: true, force: true });
+  });
