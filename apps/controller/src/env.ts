@@ -4,6 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from './identity/duration.ts';
+import type { SuppliedCaFiles } from './identity/store.ts';
 import type { MetricsConfig } from './metrics/service.ts';
 
 /** Environment variable names. */
@@ -24,6 +26,10 @@ export const ENV = {
   metricsMaxSeries: 'WEFT_METRICS_MAX_SERIES',
   prometheusUrl: 'WEFT_PROMETHEUS_URL',
   prometheusFileSd: 'WEFT_PROMETHEUS_FILE_SD',
+  identityCertLifetime: 'WEFT_IDENTITY_CERT_LIFETIME',
+  identityTrustAnchor: 'WEFT_IDENTITY_TRUST_ANCHOR_FILE',
+  identityIssuerCert: 'WEFT_IDENTITY_ISSUER_CERT_FILE',
+  identityIssuerKey: 'WEFT_IDENTITY_ISSUER_KEY_FILE',
 } as const;
 
 const HostPort = z.string().regex(/^[0-9A-Za-z.-]+:\d{1,5}$/, 'must be host:port, such as 127.0.0.1:7090');
@@ -52,7 +58,23 @@ const Schema = z.object({
   [ENV.metricsMaxSeries]: z.coerce.number().int().min(1).max(1_000_000).default(30_000),
   [ENV.prometheusUrl]: z.string().url().optional(),
   [ENV.prometheusFileSd]: z.string().min(1).optional(),
+  [ENV.identityCertLifetime]: z
+    .string()
+    .default('24h')
+    .refine(isDuration, 'must be a duration of at least 1s, such as 24h, 90m or 60s'),
+  [ENV.identityTrustAnchor]: z.string().min(1).optional(),
+  [ENV.identityIssuerCert]: z.string().min(1).optional(),
+  [ENV.identityIssuerKey]: z.string().min(1).optional(),
 });
+
+function isDuration(s: string): boolean {
+  try {
+    parseDuration(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The controller's validated configuration. */
 export interface ControllerEnv {
@@ -74,6 +96,8 @@ export interface ControllerEnv {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Scraping and the metrics backend (see metrics/service.ts). */
   metrics: MetricsConfig;
+  /** The identity CA: workload certificate lifetime, and the CA files a user supplies (else generated). */
+  identity: { certLifetimeMs: number; supplied: SuppliedCaFiles | undefined };
 }
 
 /** Parses `source` (default `process.env`); throws an Error naming each bad variable. */
@@ -84,6 +108,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new Error(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
   const e = r.data;
+  const caFiles = [e[ENV.identityTrustAnchor], e[ENV.identityIssuerCert], e[ENV.identityIssuerKey]];
+  const given = caFiles.filter((f) => f !== undefined).length;
+  if (given !== 0 && given !== 3)
+    throw new Error(
+      `invalid environment:\n  ${ENV.identityTrustAnchor}, ${ENV.identityIssuerCert} and ${ENV.identityIssuerKey} must be set together`,
+    );
   const manifestsDir = resolve(cwd, e[ENV.manifests]);
   const env: ControllerEnv = {
     api: splitHostPort(e[ENV.apiAddr]),
@@ -106,6 +136,17 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
         cwd,
         e[ENV.prometheusFileSd] ?? join(e[ENV.stateDir], 'prometheus', 'targets.json'),
       ),
+    },
+    identity: {
+      certLifetimeMs: parseDuration(e[ENV.identityCertLifetime]),
+      supplied:
+        given === 3
+          ? {
+              trustAnchor: resolve(cwd, caFiles[0] as string),
+              issuerCert: resolve(cwd, caFiles[1] as string),
+              issuerKey: resolve(cwd, caFiles[2] as string),
+            }
+          : undefined,
     },
   };
   return env;

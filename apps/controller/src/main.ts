@@ -4,10 +4,12 @@
  * leaves the pods running, and the next start takes them over.
  */
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
 import { startApiServer } from './api/server.ts';
 import { StateStore } from './core/state-store.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
+import { createIdentity } from './identity/index.ts';
 import { LocalPlatform } from './platform/local/local-platform.ts';
 
 const VERSION = '0.1.0';
@@ -16,6 +18,13 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 async function main() {
   const env = loadEnv();
   const store = new StateStore(env.stateDir);
+  const identity = await createIdentity({
+    stateDir: env.stateDir,
+    trustDomain: DEFAULT_TRUST_DOMAIN,
+    certLifetimeMs: env.identity.certLifetimeMs,
+    ...(env.identity.supplied ? { supplied: env.identity.supplied } : {}),
+    log: (level, m) => (level === 'warn' ? console.warn : console.log)(`[identity] ${m}`),
+  });
   const platform = new LocalPlatform({
     manifestsDir: env.manifestsDir,
     workdir: env.workdir,
@@ -24,10 +33,20 @@ async function main() {
     serviceOctet: env.serviceOctet,
     proxyMain: env.proxyMain,
     repoRoot: REPO_ROOT,
+    // Each meshed pod's proxy proves its workload with a token and trusts the anchor in the identity dir.
+    proxyEnvFor: (pod) => ({
+      WEFT_PROXY_IDENTITY_TOKEN: identity.tokens.issue({
+        namespace: pod.namespace,
+        serviceAccount: pod.serviceAccount,
+        workload: pod.workload,
+        pod: pod.name,
+      }),
+      WEFT_PROXY_IDENTITY_DIR: identity.identityDir,
+    }),
   });
   const destination = new Destination(platform);
   const api = await startApiServer(
-    { platform, destination, startedAt: Date.now(), version: VERSION },
+    { platform, destination, startedAt: Date.now(), version: VERSION, identity: identity.service },
     env.api.host,
     env.api.port,
   );
