@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './tunnel-harness.ts';
+import type { RunningProxy } from '../src/app.ts';
+import { admin, parseProm, startTestProxy, sum } from './core-harness.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -23,6 +24,12 @@ interface EchoReply {
 }
 type EchoClient = grpc.Client & {
   Unary(
+    req: EchoRequest,
+    md: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: EchoReply) => void,
+  ): grpc.ClientUnaryCall;
+  Slow(
     req: EchoRequest,
     md: grpc.Metadata,
     opts: grpc.CallOptions,
@@ -56,6 +63,9 @@ async function startEchoServer(name: string): Promise<{ server: grpc.Server; por
       }
       cb(null, { message: call.request.message.toUpperCase(), index: 0, server: name }, trailer);
     },
+    Slow(call: grpc.ServerUnaryCall<EchoRequest, EchoReply>, cb: grpc.sendUnaryData<EchoReply>) {
+      setTimeout(() => cb(null, { message: call.request.message, index: 0, server: name }), 50);
+    },
     ServerStream(call: grpc.ServerWritableStream<EchoRequest, EchoReply>) {
       const { message, count = 0, failCode = 0 } = call.request;
       for (let i = 0; i < count; i++) call.write({ message: `${message}-${i}`, index: i, server: name });
@@ -76,7 +86,7 @@ async function startEchoServer(name: string): Promise<{ server: grpc.Server; por
 const AUTHORITY = 'echo.test.svc.cluster.local:50051';
 const DOWN_AUTHORITY = 'down.test.svc.cluster.local:50051';
 
-let harness: Harness;
+let proxy: RunningProxy;
 let upstreams: { server: grpc.Server; port: number }[] = [];
 let client: EchoClient;
 
@@ -115,18 +125,23 @@ beforeAll(async () => {
   // A port that refuses connections: bind one, note it, close it.
   const closed = await startEchoServer('gone');
   closed.server.forceShutdown();
-  harness = await startHarness({
-    [AUTHORITY]: upstreams.map((u) => u.port),
-    [DOWN_AUTHORITY]: [closed.port],
+  const endpoints = (ports: number[]) => ({
+    endpoints: ports.map((port) => ({ address: '127.0.0.1', port })),
   });
-  process.env.grpc_proxy = `http://127.0.0.1:${harness.port}`;
+  proxy = await startTestProxy({
+    destinations: {
+      [AUTHORITY]: endpoints(upstreams.map((u) => u.port)),
+      [DOWN_AUTHORITY]: endpoints([closed.port]),
+    },
+  });
+  process.env.grpc_proxy = `http://127.0.0.1:${proxy.outbound.port}`;
   process.env.no_grpc_proxy = '';
   client = new EchoService(AUTHORITY, grpc.credentials.createInsecure()) as unknown as EchoClient;
 });
 
 afterAll(async () => {
   client?.close();
-  await harness?.close();
+  await proxy?.drain(500);
   for (const u of upstreams) u.server.forceShutdown();
   delete process.env.grpc_proxy;
 });
@@ -141,9 +156,9 @@ describe('gRPC through a CONNECT tunnel', () => {
     expect(meta?.get('x-echo')).toEqual(['hello-meta']);
     expect(status?.code).toBe(grpc.status.OK);
     expect(status?.metadata.get('x-trailer')).toEqual(['done-hi']);
-    // The client really went through the proxy: the authority's endpoints saw the call.
-    const seen = harness.concrete(AUTHORITY).endpoints.reduce((n, e) => n + e.metrics.requests, 0);
-    expect(seen).toBeGreaterThan(0);
+    // The call really went through the proxy, counted against the authority.
+    const samples = parseProm((await admin(proxy, '/metrics')).body);
+    expect(sum(samples, 'request_total', { direction: 'outbound', authority: AUTHORITY })).toBeGreaterThan(0);
   });
 
   it('passes a non-OK status with its message and trailing metadata', async () => {
@@ -180,13 +195,37 @@ describe('gRPC through a CONNECT tunnel', () => {
     expect(err.metadata.get('x-trailer')).toEqual(['streamed-2']);
   });
 
-  it('balances calls on one channel across the endpoints', async () => {
-    const servers = new Set<string>();
-    for (let i = 0; i < 12; i++) {
-      const { res } = await unary({ message: `n${i}` });
-      if (res) servers.add(res.server);
-    }
-    expect(servers).toEqual(new Set(['a', 'b']));
+  it('balances concurrent calls on one channel (one tunnel) across the endpoints', async () => {
+    const replies = await Promise.all(
+      Array.from(
+        { length: 40 },
+        (_, i) =>
+          new Promise<EchoReply | undefined>((resolve) =>
+            client.Slow(
+              { message: `n${i}` },
+              new grpc.Metadata(),
+              { deadline: Date.now() + 10_000 },
+              (_e, r) => resolve(r),
+            ),
+          ),
+      ),
+    );
+    expect(replies.every((r) => r !== undefined)).toBe(true);
+    expect(new Set(replies.map((r) => r?.server))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('counts a non-OK gRPC status as a failure in response_total', async () => {
+    const before = parseProm((await admin(proxy, '/metrics')).body);
+    const failures = (samples: typeof before) =>
+      sum(samples, 'response_total', {
+        direction: 'outbound',
+        authority: AUTHORITY,
+        classification: 'failure',
+      });
+    await unary({ message: 'bad', failCode: grpc.status.INTERNAL });
+    await expect
+      .poll(async () => failures(parseProm((await admin(proxy, '/metrics')).body)) - failures(before))
+      .toBe(1);
   });
 
   it('answers UNAVAILABLE, naming the proxy error, when the endpoint refuses connections', async () => {

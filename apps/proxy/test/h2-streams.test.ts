@@ -5,16 +5,18 @@
 import http2, { type ClientHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './tunnel-harness.ts';
+import type { RunningProxy } from '../src/app.ts';
+import { admin, parseProm, startTestProxy, sum } from './core-harness.ts';
+import { connectTunnel } from './tunnel-client.ts';
 
-const APP = 'app.test:8080';
-const EMPTY = 'empty.test:8080';
-const BIG = 32 * 1024 * 1024;
+const EMPTY = 'empty.test.svc.cluster.local:8080';
+const BIG = 16 * 1024 * 1024;
 
 let upstream: http2.Http2Server;
 let upstreamSessions = 0;
-let harness: Harness;
-let emptyHarness: Harness;
+let proxy: RunningProxy;
+/** The proxy's inbound listener, where a meshed peer's h2c arrives. */
+let inboundPort: number;
 /** State of the last `/big` response the endpoint wrote. */
 const big = { written: 0, blocked: false, finished: false };
 
@@ -111,19 +113,21 @@ beforeAll(async () => {
   upstream.on('stream', onUpstreamStream);
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
-  harness = await startHarness({ [APP]: [port] }, { fixed: APP });
-  emptyHarness = await startHarness({ [EMPTY]: [] }, { fixed: EMPTY });
+  proxy = await startTestProxy({
+    inbound: { ports: [{ public: 0, app: port }] },
+    destinations: { [EMPTY]: { endpoints: [] } },
+  });
+  inboundPort = (proxy.inbound[0] as { address: { port: number } }).address.port;
 });
 
 afterAll(async () => {
-  await harness?.close();
-  await emptyHarness?.close();
+  await proxy?.drain(500);
   await new Promise<void>((resolve) => upstream.close(() => resolve()));
 });
 
 describe('HTTP/2 through the proxy', () => {
   it('carries 200 concurrent streams on one connection, with trailers, over one endpoint session', async () => {
-    const session = connect(harness.port);
+    const session = connect(inboundPort);
     try {
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) => request(session, '/echo', `stream number ${i}`)),
@@ -135,14 +139,15 @@ describe('HTTP/2 through the proxy', () => {
         expect(r.trailers?.['x-length']).toBe(String(`stream number ${i}`.length));
       });
       expect(upstreamSessions).toBe(1);
-      expect(harness.concrete(APP).endpoints[0]?.metrics.requests).toBe(200);
+      const samples = parseProm((await admin(proxy, '/metrics')).body);
+      expect(sum(samples, 'request_total', { direction: 'inbound' })).toBe(200);
     } finally {
       session.close();
     }
   });
 
   it('holds flow control end to end: a client that stops reading stops the endpoint', async () => {
-    const session = connect(harness.port);
+    const session = connect(inboundPort);
     try {
       const req = session.request({ ':path': '/big' }, { endStream: true });
       req.pause();
@@ -178,7 +183,7 @@ describe('HTTP/2 through the proxy', () => {
   });
 
   it('resets the client stream when the endpoint connection dies mid-response', async () => {
-    const session = connect(harness.port);
+    const session = connect(inboundPort);
     try {
       const outcome = await new Promise<{ code: number | undefined; data: string }>((resolve) => {
         const req = session.request({ ':path': '/crash' }, { endStream: true });
@@ -197,14 +202,11 @@ describe('HTTP/2 through the proxy', () => {
     }
   });
 
-  it('answers 503 with the proxy error header when there is no endpoint', async () => {
-    const session = connect(emptyHarness.port);
-    try {
-      const r = await request(session, '/echo', 'x');
-      expect(r.status).toBe(503);
-      expect(r.headers['weft-proxy-error']).toBe('no-endpoints');
-    } finally {
-      session.close();
-    }
+  it('refuses a tunnel to an authority without endpoints before any h2 starts', async () => {
+    const { socket, status, head } = await connectTunnel(proxy.outbound.port, EMPTY);
+    socket.destroy();
+    expect(status).toBe(503);
+    // The reason is the resolver's (no-endpoints or unresolvable); the status and header are ours.
+    expect(head).toMatch(/\r\nweft-proxy-error: [a-z-]+\r\n/);
   });
 });

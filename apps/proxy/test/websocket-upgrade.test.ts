@@ -5,12 +5,14 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { type Harness, startHarness } from './tunnel-harness.ts';
+import type { RunningProxy } from '../src/app.ts';
+import { admin, parseProm, startTestProxy, sum } from './core-harness.ts';
+import { connectTunnel } from './tunnel-client.ts';
 
 const CHAT = 'chat.test.svc.cluster.local:8080';
 const GONE = 'gone.test.svc.cluster.local:8080';
 
-let harness: Harness;
+let proxy: RunningProxy;
 let wss: WebSocketServer;
 const closeCodes: number[] = [];
 const paths: string[] = [];
@@ -45,17 +47,18 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
   const gonePort = (gone.address() as AddressInfo).port;
   await new Promise<void>((resolve) => gone.close(() => resolve()));
-  harness = await startHarness({ [CHAT]: [port], [GONE]: [gonePort] });
+  const endpoints = (p: number) => ({ endpoints: [{ address: '127.0.0.1', port: p }] });
+  proxy = await startTestProxy({ destinations: { [CHAT]: endpoints(port), [GONE]: endpoints(gonePort) } });
 });
 
 afterAll(async () => {
-  await harness?.close();
+  await proxy?.drain(500);
   await new Promise<void>((resolve) => wss.close(() => resolve()));
 });
 
 describe('WebSocket through the proxy', () => {
   it('echoes text and a large binary frame, and passes the close code', async () => {
-    const ws = viaProxy(`ws://${CHAT}/room/1?x=2`, () => net.connect(harness.port, '127.0.0.1'));
+    const ws = viaProxy(`ws://${CHAT}/room/1?x=2`, () => net.connect(proxy.outbound.port, '127.0.0.1'));
     await opened(ws);
     ws.send('hello through weft');
     const text = await nextMessage(ws);
@@ -71,27 +74,14 @@ describe('WebSocket through the proxy', () => {
     expect(await closed).toBe(4001);
     await expect.poll(() => closeCodes.includes(4001)).toBe(true);
     expect(paths).toContain('/room/1?x=2');
-    const endpoint = harness.concrete(CHAT).endpoints[0];
-    expect(endpoint?.metrics.requests).toBeGreaterThanOrEqual(1);
-    expect(endpoint?.metrics.responses[0]).toEqual({ status: 101, failure: false });
+    const samples = parseProm((await admin(proxy, '/metrics')).body);
+    const match = { direction: 'outbound', authority: CHAT, status_code: '101', classification: 'success' };
+    expect(sum(samples, 'response_total', match)).toBe(1);
   });
 
   it('works inside a CONNECT tunnel', async () => {
-    const tunnel = net.connect(harness.port, '127.0.0.1');
-    tunnel.write(`CONNECT ${CHAT} HTTP/1.1\r\nHost: ${CHAT}\r\n\r\n`);
-    const head = await new Promise<string>((resolve) => {
-      let buf = '';
-      const onData = (d: Buffer) => {
-        buf += d.toString('latin1');
-        if (buf.includes('\r\n\r\n')) {
-          tunnel.removeListener('data', onData);
-          tunnel.pause();
-          resolve(buf);
-        }
-      };
-      tunnel.on('data', onData);
-    });
-    expect(head).toBe('HTTP/1.1 200 Connection established\r\n\r\n');
+    const { socket: tunnel, head } = await connectTunnel(proxy.outbound.port, CHAT);
+    expect(head).toBe('HTTP/1.1 200 Connection established');
     // The HTTP client attaches its own reader; hand it the tunnel flowing again.
     const ws = viaProxy(`ws://${CHAT}/tunnelled`, () => tunnel.resume());
     await opened(ws);
@@ -104,7 +94,7 @@ describe('WebSocket through the proxy', () => {
   });
 
   it('answers 502 with the proxy error header when the endpoint refuses', async () => {
-    const ws = viaProxy(`ws://${GONE}/`, () => net.connect(harness.port, '127.0.0.1'));
+    const ws = viaProxy(`ws://${GONE}/`, () => net.connect(proxy.outbound.port, '127.0.0.1'));
     const res = await new Promise<{ status: number; header: string | string[] | undefined }>(
       (resolve, reject) => {
         ws.once('unexpected-response', (_req, r) =>
