@@ -1,6 +1,12 @@
-// The dashboard's root layout: page frame shared by every route.
+// The dashboard's root layout: providers, navigation, the connection banner, the page.
+import '@xyflow/react/dist/style.css';
+import './globals.css';
 import type { Metadata } from 'next';
-import type { ReactNode } from 'react';
+import { type ReactNode, Suspense } from 'react';
+import { ConnectionBanner } from '../components/connection-banner.tsx';
+import { SidebarNav } from '../components/sidebar-nav.tsx';
+import { LiveRefreshProvider } from '../lib/live-refresh.tsx';
+import { TrpcQueryProvider } from '../lib/trpc/provider.tsx';
 
 export const metadata: Metadata = {
   title: 'Weft',
@@ -10,7 +16,21 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <TrpcQueryProvider>
+          <LiveRefreshProvider>
+            <Suspense>
+              <div className="shell">
+                <SidebarNav />
+                <div className="main-column">
+                  <ConnectionBanner />
+                  <main className="content">{children}</main>
+                </div>
+              </div>
+            </Suspense>
+          </LiveRefreshProvider>
+        </TrpcQueryProvider>
+      </body>
     </html>
   );
 }

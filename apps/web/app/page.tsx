@@ -1,9 +1,6 @@
-// Overview page.
+// Overview page: control-plane health and every namespace.
+import { OverviewView } from '../components/overview/overview-view.tsx';
+
 export default function OverviewPage() {
-  return (
-    <main>
-      <h1>Weft</h1>
-      <p>The service mesh dashboard.</p>
-    </main>
-  );
+  return <OverviewView />;
 }

@@ -1,0 +1,19 @@
+/** Golden metrics as five table cells, in the column order of `GOLDEN_HEADERS`. */
+import type { GoldenMetrics } from '@weft/shared';
+import { formatLatency, formatPercent, formatRps } from '../lib/format.ts';
+import { healthOf } from '../lib/health.ts';
+
+export const GOLDEN_HEADERS = ['Success', 'RPS', 'P50', 'P95', 'P99'] as const;
+
+export function GoldenMetricsCells({ metrics }: { metrics: GoldenMetrics | null | undefined }) {
+  const m = metrics ?? null;
+  return (
+    <>
+      <td className={`num health-text-${healthOf(m)}`}>{formatPercent(m?.successRate)}</td>
+      <td className="num">{formatRps(m?.rps)}</td>
+      <td className="num">{formatLatency(m?.latencyP50Ms)}</td>
+      <td className="num">{formatLatency(m?.latencyP95Ms)}</td>
+      <td className="num">{formatLatency(m?.latencyP99Ms)}</td>
+    </>
+  );
+}

@@ -1,0 +1,30 @@
+/** Golden metrics as a compact labelled list: success rate, rps, p50/p95/p99. */
+import type { GoldenMetrics } from '@weft/shared';
+import { formatLatency, formatPercent, formatRps } from '../lib/format.ts';
+
+export function GoldenMetricsList({ metrics }: { metrics: GoldenMetrics }) {
+  return (
+    <dl className="metric-list">
+      <div>
+        <dt>Success</dt>
+        <dd>{formatPercent(metrics.successRate)}</dd>
+      </div>
+      <div>
+        <dt>RPS</dt>
+        <dd>{formatRps(metrics.rps)}</dd>
+      </div>
+      <div>
+        <dt>P50</dt>
+        <dd>{formatLatency(metrics.latencyP50Ms)}</dd>
+      </div>
+      <div>
+        <dt>P95</dt>
+        <dd>{formatLatency(metrics.latencyP95Ms)}</dd>
+      </div>
+      <div>
+        <dt>P99</dt>
+        <dd>{formatLatency(metrics.latencyP99Ms)}</dd>
+      </div>
+    </dl>
+  );
+}

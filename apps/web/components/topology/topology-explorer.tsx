@@ -1,0 +1,156 @@
+'use client';
+/**
+ * The topology explorer: filter by namespace, search a workload, focus on one and its
+ * neighbours within N hops, select to see details, open the workload page. Filters
+ * live in the URL. Layout runs only when the shape of what is shown changes.
+ */
+import type { Topology } from '@weft/shared';
+import { ReactFlowProvider } from '@xyflow/react';
+import { useRouter } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { type GraphView, searchNodes, shapeKey, sliceTopology } from '../../lib/topology/graph.ts';
+import { layoutTopology, type TopologyLayout } from '../../lib/topology/layout.ts';
+import { useQueryParam } from '../../lib/use-query-param.ts';
+import { SelectedWorkloadPanel } from './selected-workload-panel.tsx';
+import { TopologyGraph } from './topology-graph.tsx';
+import { TopologyLegend } from './topology-legend.tsx';
+import { TopologyToolbar } from './topology-toolbar.tsx';
+
+export interface TopologyExplorerProps {
+  topology: Topology;
+  /** Builds the link to a workload's page. */
+  workloadHref: (namespace: string, name: string) => string;
+  onRendered?: (info: { nodes: number; edges: number }) => void;
+}
+
+const MAX_HOPS = 4;
+
+export function TopologyExplorer({ topology, workloadHref, onRendered }: TopologyExplorerProps) {
+  const router = useRouter();
+  const [namespace, setNamespace] = useQueryParam('ns');
+  const [focus, setFocus] = useQueryParam('focus');
+  const [hopsParam, setHops] = useQueryParam('hops');
+  const [search, setSearch] = useState('');
+  const [selected, setSelected] = useState<string | null>(null);
+  const hops = Math.min(MAX_HOPS, Math.max(1, Number(hopsParam ?? 1) || 1));
+
+  const namespaces = useMemo(() => {
+    const set = new Set<string>();
+    for (const n of topology.nodes) set.add(n.namespace);
+    for (const e of topology.edges) {
+      set.add(e.source.namespace);
+      set.add(e.destination.namespace);
+    }
+    return [...set].sort();
+  }, [topology]);
+
+  const view: GraphView = useMemo(() => ({ namespace, focus, hops }), [namespace, focus, hops]);
+  const slice = useMemo(() => sliceTopology(topology, view), [topology, view]);
+  const shape = useMemo(() => shapeKey(slice.nodes, slice.edges), [slice]);
+  const matches = useMemo(() => searchNodes(slice.nodes, search), [slice.nodes, search]);
+  const matchSet = useMemo(() => new Set(matches), [matches]);
+
+  const [laidOut, setLaidOut] = useState<{ shape: string; layout: TopologyLayout } | null>(null);
+  const [layoutError, setLayoutError] = useState<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the layout follows the shape, not each metrics refresh.
+  useEffect(() => {
+    let cancelled = false;
+    layoutTopology(slice.nodes, slice.edges).then(
+      (layout) => {
+        if (!cancelled) {
+          setLayoutError(null);
+          setLaidOut({ shape, layout });
+        }
+      },
+      (err: unknown) => {
+        if (!cancelled) setLayoutError(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [shape]);
+
+  const open = useCallback(
+    (id: string) => {
+      const [ns, name] = id.split('/');
+      if (ns && name) router.push(workloadHref(ns, name));
+    },
+    [router, workloadHref],
+  );
+
+  const current = laidOut !== null && laidOut.shape === shape;
+  const selectedNode =
+    selected === null ? undefined : slice.nodes.find((n) => `${n.namespace}/${n.name}` === selected);
+
+  return (
+    <section className="topology" aria-label="Topology">
+      <TopologyToolbar
+        namespaces={namespaces}
+        namespace={namespace}
+        onNamespace={(ns) => {
+          setNamespace(ns);
+          setSelected(null);
+        }}
+        search={search}
+        onSearch={setSearch}
+        matches={matches}
+        onFocus={(id) => {
+          setFocus(id);
+          setSelected(id);
+        }}
+        focus={focus}
+        onClearFocus={() => setFocus(null)}
+        hops={hops}
+        maxHops={MAX_HOPS}
+        onHops={(h) => setHops(String(h))}
+        counts={{ nodes: slice.nodes.length, edges: slice.edges.length }}
+      />
+      <div className="topology-body">
+        <div className="topology-canvas" aria-busy={!current}>
+          {layoutError !== null ? (
+            <p className="state-error" role="alert">
+              The graph could not be laid out: {layoutError}
+            </p>
+          ) : slice.nodes.length === 0 ? (
+            <div className="state-empty">
+              <p>No workload matches these filters.</p>
+            </div>
+          ) : laidOut === null ? (
+            <p className="state-loading">Laying out {slice.nodes.length} workloads…</p>
+          ) : (
+            <ReactFlowProvider>
+              <TopologyGraph
+                nodes={
+                  current
+                    ? slice.nodes
+                    : slice.nodes.filter((n) => laidOut.layout.positions.has(`${n.namespace}/${n.name}`))
+                }
+                edges={slice.edges}
+                layout={laidOut.layout}
+                shape={laidOut.shape}
+                matches={matchSet}
+                selected={selected}
+                onSelect={setSelected}
+                onOpen={open}
+                onRendered={onRendered}
+              />
+            </ReactFlowProvider>
+          )}
+          {!current && laidOut !== null && <div className="topology-relayout">Updating layout…</div>}
+        </div>
+        {selectedNode && (
+          <SelectedWorkloadPanel
+            node={selectedNode}
+            edges={slice.edges}
+            href={workloadHref(selectedNode.namespace, selectedNode.name)}
+            focused={focus === selected}
+            onFocus={() => setFocus(selected)}
+            onClose={() => setSelected(null)}
+          />
+        )}
+      </div>
+      <TopologyLegend />
+    </section>
+  );
+}

@@ -1,0 +1,218 @@
+'use client';
+/**
+ * The topology canvas: turns a laid-out slice of the mesh into @xyflow/react nodes
+ * (namespace boxes with their workloads inside) and edges, and highlights the hovered or
+ * selected workload's calls. Only elements on screen are rendered.
+ */
+import type { Edge, TopologyNode } from '@weft/shared';
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  type Node,
+  type NodeMouseHandler,
+  ReactFlow,
+  useReactFlow,
+} from '@xyflow/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { formatPercent, formatRps } from '../../lib/format.ts';
+import { type Health, healthOf } from '../../lib/health.ts';
+import { edgeId, nodeId } from '../../lib/topology/graph.ts';
+import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
+import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
+import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
+import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
+
+const nodeTypes = { workload: WorkloadNode, namespace: NamespaceBoxNode };
+const edgeTypes = { traffic: TrafficEdge };
+
+/** With at most this many edges drawn, every label is shown once zoomed in. */
+const SPARSE_EDGES = 250;
+
+const HEALTH_COLOUR: Record<Health, string> = {
+  healthy: '#16a34a',
+  degraded: '#d97706',
+  failing: '#dc2626',
+  idle: '#94a3b8',
+  unknown: '#94a3b8',
+};
+
+export interface TopologyGraphProps {
+  nodes: TopologyNode[];
+  edges: Edge[];
+  layout: TopologyLayout;
+  /** Changes when the graph's shape changes: the view is fitted again then. */
+  shape: string;
+  matches: ReadonlySet<string>;
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  onOpen: (id: string) => void;
+  /** Called once the nodes of a new shape are drawn and measured. */
+  onRendered?: (info: { nodes: number; edges: number }) => void;
+}
+
+type FlowNode = WorkloadFlowNode | NamespaceFlowNode;
+
+export function TopologyGraph(props: TopologyGraphProps) {
+  const { nodes, edges, layout, shape, matches, selected, onSelect, onOpen, onRendered } = props;
+  const [hovered, setHovered] = useState<string | null>(null);
+  const focusId = hovered ?? selected;
+  const flow = useReactFlow();
+  // The helper object changes identity once the viewport is ready; the fit must not re-run then.
+  const flowRef = useRef(flow);
+  flowRef.current = flow;
+
+  const neighbours = useMemo(() => {
+    if (focusId === null) return null;
+    const set = new Set([focusId]);
+    for (const e of edges) {
+      const s = nodeId(e.source);
+      const d = nodeId(e.destination);
+      if (s === focusId) set.add(d);
+      if (d === focusId) set.add(s);
+    }
+    return set;
+  }, [focusId, edges]);
+
+  const flowNodes = useMemo<FlowNode[]>(() => {
+    const out: FlowNode[] = [];
+    const counts = new Map<string, number>();
+    for (const n of nodes) counts.set(n.namespace, (counts.get(n.namespace) ?? 0) + 1);
+    for (const [ns, box] of layout.boxes) {
+      out.push({
+        id: `ns:${ns}`,
+        type: 'namespace',
+        position: { x: box.x, y: box.y },
+        width: box.width,
+        height: box.height,
+        data: { namespace: ns, workloads: counts.get(ns) ?? 0, dimmed: false },
+        selectable: false,
+        draggable: false,
+        focusable: false,
+        ariaLabel: `Namespace ${ns}`,
+      });
+    }
+    for (const n of nodes) {
+      const id = nodeId(n);
+      const p = layout.positions.get(id);
+      if (!p || !layout.boxes.has(n.namespace)) continue;
+      const health = n.meshed ? healthOf(n.metrics) : 'unknown';
+      out.push({
+        id,
+        type: 'workload',
+        parentId: `ns:${n.namespace}`,
+        position: p,
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
+        selected: id === selected,
+        data: {
+          namespace: n.namespace,
+          name: n.name,
+          meshed: n.meshed,
+          metrics: n.metrics,
+          health,
+          matched: matches.has(id),
+          dimmed: neighbours !== null && !neighbours.has(id),
+        },
+        ariaLabel: `Workload ${id}${n.meshed ? '' : ' (unmeshed)'}`,
+      });
+    }
+    return out;
+  }, [nodes, layout, matches, neighbours, selected]);
+
+  const flowEdges = useMemo<TrafficFlowEdge[]>(() => {
+    const sparse = edges.length <= SPARSE_EDGES;
+    return edges.map((e) => {
+      const s = nodeId(e.source);
+      const d = nodeId(e.destination);
+      const health = healthOf(e.metrics);
+      const touches = focusId !== null && (s === focusId || d === focusId);
+      return {
+        id: edgeId(e),
+        source: s,
+        target: d,
+        type: 'traffic',
+        markerEnd: { type: MarkerType.ArrowClosed, color: HEALTH_COLOUR[health], width: 16, height: 16 },
+        zIndex: touches ? 10 : 0,
+        data: {
+          rps: e.metrics.rps,
+          successRate: e.metrics.successRate,
+          p95Ms: e.metrics.latencyP95Ms,
+          health,
+          secured: e.secured,
+          highlighted: touches,
+          dimmed: focusId !== null && !touches,
+          sparse,
+        },
+        ariaLabel: `Edge ${s} to ${d}: ${formatRps(e.metrics.rps)} rps, ${formatPercent(e.metrics.successRate)} success`,
+      };
+    });
+  }, [edges, focusId]);
+
+  // Fit the view whenever the shape changes, then report once the new shape is painted.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs again on purpose for each new shape.
+  useEffect(() => {
+    let cancelled = false;
+    const count = { nodes: nodes.length, edges: edges.length };
+    const raf = requestAnimationFrame(() => {
+      void flowRef.current.fitView({ padding: 0.06, duration: 0 }).then(() => {
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            if (!cancelled) onRendered?.(count);
+          }),
+        );
+      });
+    });
+    return () => {
+      cancelled = true;
+      cancelAnimationFrame(raf);
+    };
+  }, [shape]);
+
+  const onNodeEnter: NodeMouseHandler<Node> = (_, n) => {
+    if (n.type === 'workload') setHovered(n.id);
+  };
+  const onNodeLeave: NodeMouseHandler<Node> = () => setHovered(null);
+  const onNodeClick: NodeMouseHandler<Node> = (_, n) => {
+    if (n.type === 'workload') onSelect(n.id);
+  };
+  const onNodeDoubleClick: NodeMouseHandler<Node> = (_, n) => {
+    if (n.type === 'workload') onOpen(n.id);
+  };
+
+  return (
+    <ReactFlow<FlowNode, TrafficFlowEdge>
+      nodes={flowNodes}
+      edges={flowEdges}
+      nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
+      onNodeMouseEnter={onNodeEnter}
+      onNodeMouseLeave={onNodeLeave}
+      onNodeClick={onNodeClick}
+      onNodeDoubleClick={onNodeDoubleClick}
+      onPaneClick={() => onSelect(null)}
+      onlyRenderVisibleElements
+      nodesDraggable={false}
+      nodesConnectable={false}
+      edgesFocusable={false}
+      zoomOnDoubleClick={false}
+      minZoom={0.05}
+      maxZoom={2}
+      proOptions={{ hideAttribution: true }}
+      aria-label="Service topology graph"
+    >
+      <Background gap={24} size={1} color="#e2e8f0" />
+      <Controls showInteractive={false} position="bottom-right" />
+      <MiniMap
+        pannable
+        zoomable
+        ariaLabel="Topology overview map"
+        nodeColor={(n) =>
+          n.type === 'namespace' ? '#f1f5f9' : HEALTH_COLOUR[(n.data as { health: Health }).health]
+        }
+        nodeStrokeColor={(n) => (n.type === 'namespace' ? '#cbd5e1' : 'transparent')}
+      />
+    </ReactFlow>
+  );
+}

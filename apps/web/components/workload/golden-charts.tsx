@@ -1,0 +1,73 @@
+'use client';
+/**
+ * Golden-metric charts over the chosen window: success rate, requests per second, and
+ * latency p50/p95/p99 as lines. Animation is off so the charts draw at once.
+ */
+import type { GoldenPoint } from '@weft/shared';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
+
+const time = (t: number) =>
+  new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+interface ChartProps {
+  title: string;
+  points: GoldenPoint[];
+  children: React.ReactNode;
+  yFormat: (v: number) => string;
+  domain?: [number | string, number | string];
+}
+
+function Chart({ title, points, children, yFormat, domain }: ChartProps) {
+  return (
+    <figure className="chart" aria-label={`${title} chart`}>
+      <figcaption>{title}</figcaption>
+      <div className="chart-body">
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+            <CartesianGrid stroke="#eef2f7" vertical={false} />
+            <XAxis
+              dataKey="timestamp"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={time}
+              tick={{ fontSize: 11, fill: '#64748b' }}
+              minTickGap={40}
+            />
+            <YAxis
+              tickFormatter={yFormat}
+              tick={{ fontSize: 11, fill: '#64748b' }}
+              width={58}
+              domain={domain}
+            />
+            <Tooltip
+              labelFormatter={(l) => time(Number(l))}
+              formatter={(v) => (typeof v === 'number' ? yFormat(v) : String(v))}
+            />
+            {children}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+export function GoldenCharts({ points }: { points: GoldenPoint[] }) {
+  const common = { isAnimationActive: false, dot: false, connectNulls: false, strokeWidth: 2 } as const;
+  return (
+    <div className="charts">
+      <Chart title="Success rate" points={points} yFormat={(v) => formatPercent(v)} domain={[0, 1]}>
+        <Line {...common} type="monotone" dataKey="successRate" name="Success" stroke="#16a34a" />
+      </Chart>
+      <Chart title="Requests per second" points={points} yFormat={(v) => formatRps(v)}>
+        <Line {...common} type="monotone" dataKey="rps" name="RPS" stroke="#2563eb" />
+      </Chart>
+      <Chart title="Latency" points={points} yFormat={(v) => formatLatency(v)}>
+        <Line {...common} type="monotone" dataKey="latencyP50Ms" name="p50" stroke="#0ea5e9" />
+        <Line {...common} type="monotone" dataKey="latencyP95Ms" name="p95" stroke="#f59e0b" />
+        <Line {...common} type="monotone" dataKey="latencyP99Ms" name="p99" stroke="#ef4444" />
+        <Legend verticalAlign="top" height={20} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
+      </Chart>
+    </div>
+  );
+}

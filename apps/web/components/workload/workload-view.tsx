@@ -1,0 +1,116 @@
+'use client';
+/**
+ * The workload page: its mesh state and action, golden metrics and their charts over the
+ * window, the octopus view and edges table (with mTLS), and its pods with their output.
+ */
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useLiveRefresh } from '../../lib/live-refresh.tsx';
+import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
+import { useTRPC } from '../../lib/trpc/client.ts';
+import { GoldenMetricsList } from '../golden-metrics-list.tsx';
+import { MeshStatePill } from '../mesh-state-pill.tsx';
+import { MetricsControls } from '../metrics-controls.tsx';
+import { MeshAction } from '../namespace/mesh-action.tsx';
+import { PageHeader } from '../page-header.tsx';
+import { QueryState } from '../query-state.tsx';
+import { EdgesTable } from './edges-table.tsx';
+import { GoldenCharts } from './golden-charts.tsx';
+import { OctopusView } from './octopus-view.tsx';
+import { PodsTable } from './pods-table.tsx';
+
+export function WorkloadView({ namespace, name }: { namespace: string; name: string }) {
+  const trpc = useTRPC();
+  const [window] = useTimeWindow();
+  const { interval } = useLiveRefresh();
+  const live = { refetchInterval: interval } as const;
+  const scope = { kind: 'workload', namespace, name } as const;
+  const detail = useQuery({ ...trpc.workloads.get.queryOptions({ namespace, name }), ...live });
+  const golden = useQuery({ ...trpc.metrics.golden.queryOptions({ scope, window }), ...live });
+  const series = useQuery({ ...trpc.metrics.series.queryOptions({ scope, window }), ...live });
+  const edges = useQuery({ ...trpc.topology.edges.queryOptions({ namespace, name, window }), ...live });
+  const workload = detail.data?.workload;
+
+  return (
+    <>
+      <PageHeader
+        title={
+          <>
+            {name} {workload && <MeshStatePill state={workload.meshState} />}
+          </>
+        }
+        crumbs={
+          <>
+            <Link href={withWindow('/', window)}>Overview</Link> /{' '}
+            <Link href={withWindow(`/namespaces/${namespace}`, window)}>{namespace}</Link> / workload
+          </>
+        }
+      >
+        {workload && <MeshAction workload={workload} />}
+        <MetricsControls />
+      </PageHeader>
+      <QueryState query={detail} what={`workload ${namespace}/${name}`}>
+        {workload && !workload.meshed && (
+          <p className="hint">
+            This workload is not meshed: it has no proxy, so no golden metrics. Click <strong>Mesh</strong> to
+            add one.
+          </p>
+        )}
+        <section className="card" aria-label="Golden metrics">
+          <div className="card-title-row">
+            <h2>Golden metrics</h2>
+            <span className="muted small">last {window}</span>
+          </div>
+          <QueryState query={golden} what="golden metrics">
+            {golden.data && <GoldenMetricsList metrics={golden.data} />}
+          </QueryState>
+          <QueryState query={series} what="metric series">
+            {series.data && series.data.length > 0 ? (
+              <GoldenCharts points={series.data} />
+            ) : (
+              <p className="state-empty">No traffic recorded in this window.</p>
+            )}
+          </QueryState>
+        </section>
+        <section className="card" aria-label="Traffic">
+          <div className="card-title-row">
+            <h2>Traffic</h2>
+          </div>
+          <QueryState query={edges} what="edges">
+            {edges.data && (
+              <>
+                <OctopusView
+                  namespace={namespace}
+                  name={name}
+                  metrics={golden.data ?? null}
+                  edges={edges.data}
+                  window={window}
+                />
+                {edges.data.length > 0 ? (
+                  <EdgesTable edges={edges.data} namespace={namespace} name={name} />
+                ) : (
+                  <p className="state-empty">No edge seen in this window.</p>
+                )}
+              </>
+            )}
+          </QueryState>
+        </section>
+        <section className="card" aria-label="Pods">
+          <div className="card-title-row">
+            <h2>Pods</h2>
+            {detail.data && (
+              <span className="muted small">
+                {detail.data.pods.filter((p) => p.ready).length}/{detail.data.pods.length} ready
+              </span>
+            )}
+          </div>
+          {detail.data && detail.data.pods.length > 0 ? (
+            <PodsTable pods={detail.data.pods} />
+          ) : (
+            <p className="state-empty">No pod runs for this workload.</p>
+          )}
+        </section>
+      </QueryState>
+    </>
+  );
+}

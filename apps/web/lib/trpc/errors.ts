@@ -1,0 +1,36 @@
+/**
+ * API errors in words: what a person reading the page should see for an error from a
+ * query or mutation, and whether it means the controller cannot be reached at all.
+ */
+import { TRPCClientError } from '@trpc/client';
+
+/** Status the proxy answers with when the controller does not answer. */
+export const UNREACHABLE_STATUS = 502;
+
+/** True when the error says the controller could not be reached (network or proxy 502/503/504). */
+export function isUnreachable(err: unknown): boolean {
+  if (!(err instanceof TRPCClientError)) return err instanceof TypeError;
+  const status = (err.meta?.response as { status?: number } | undefined)?.status ?? err.data?.httpStatus;
+  if (status === UNREACHABLE_STATUS || status === 503 || status === 504) return true;
+  return (
+    err.cause instanceof TypeError ||
+    /fetch failed|Failed to fetch|NetworkError|Unable to transform/i.test(err.message)
+  );
+}
+
+/** A sentence that says what went wrong. */
+export function describeError(err: unknown): string {
+  if (isUnreachable(err)) return 'The controller cannot be reached.';
+  if (err instanceof TRPCClientError) {
+    const code = err.data?.code as string | undefined;
+    const prefix =
+      code === 'NOT_FOUND'
+        ? 'Not found'
+        : code === 'BAD_REQUEST'
+          ? 'Invalid request'
+          : 'The API answered with an error';
+    return `${prefix}: ${err.message}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,212 @@
+/**
+ * `npm run bench:web`: times the topology view in Chromium on a generated mesh of 300
+ * services and 1,000 edges (the dashboard's benchmark-only route, fed by a fixture):
+ * time to the first full render after navigation, and to the re-render after a
+ * namespace filter change and after clearing it. Builds the dashboard first unless
+ * `--no-build`; prints the medians and writes bench/results/web.json.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from '@playwright/test';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const RESULTS = join(ROOT, 'bench/results/web.json');
+const SERVICES = 300;
+const EDGES = 1000;
+const RUNS = Number(process.env.WEFT_BENCH_RUNS ?? 5);
+const FILTER_NAMESPACE = 'shop';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+interface Render {
+  at: number;
+  nodes: number;
+  edges: number;
+  domNodes: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+async function renders(page: Page): Promise<Render[]> {
+  return page.evaluate(
+    () => (globalThis as unknown as { __weftBench?: { renders: Render[] } }).__weftBench?.renders ?? [],
+  );
+}
+
+/** Waits for render number `count` and returns it. */
+async function nthRender(page: Page, count: number): Promise<Render> {
+  await page.waitForFunction(
+    (n) =>
+      ((globalThis as unknown as { __weftBench?: { renders: unknown[] } }).__weftBench?.renders.length ??
+        0) >= n,
+    count,
+    { timeout: 60_000 },
+  );
+  return (await renders(page))[count - 1] as Render;
+}
+
+/** Changes the namespace filter and returns the milliseconds until the new shape is drawn. */
+async function timeFilter(page: Page, value: string, renderNumber: number): Promise<Render & { ms: number }> {
+  const t0 = await page.evaluate(() => performance.now());
+  await page.getByRole('combobox', { name: 'Namespace filter' }).selectOption(value);
+  const r = await nthRender(page, renderNumber);
+  return { ...r, ms: r.at - t0 };
+}
+
+async function main() {
+  if (!process.argv.includes('--no-build')) {
+    console.log('[bench:web] building the dashboard…');
+    const b = spawnSync('npm', ['run', '-s', 'build', '--workspace', '@weft/web'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (b.status !== 0) throw new Error('the dashboard build failed');
+  }
+  const port = await freePort();
+  const server = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/next/dist/bin/next'),
+      'start',
+      join(ROOT, 'apps/web'),
+      '-H',
+      '127.0.0.1',
+      '-p',
+      String(port),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      // No controller is needed: the route renders generated data. Point at a closed port.
+      env: {
+        ...process.env,
+        NEXT_TELEMETRY_DISABLED: '1',
+        WEFT_WEB_BENCH: '1',
+        CONTROLLER_URL: 'http://127.0.0.1:9',
+      },
+    },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const samples = {
+    firstRender: [] as number[],
+    filterToNamespace: [] as number[],
+    filterToAll: [] as number[],
+  };
+  let shown = { all: { nodes: 0, edges: 0, domNodes: 0 }, namespace: { nodes: 0, edges: 0, domNodes: 0 } };
+  try {
+    await waitForHttp(`${base}/bench/topology?services=1&edges=0`, 30_000);
+    const url = `${base}/bench/topology?services=${SERVICES}&edges=${EDGES}`;
+    // One warm-up run so the server's first-request compilation is not measured.
+    {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await page.goto(url);
+      await nthRender(page, 1);
+      await page.close();
+    }
+    for (let i = 0; i < RUNS; i++) {
+      const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+      const page = await context.newPage();
+      await page.goto(url);
+      const first = await nthRender(page, 1);
+      if (first.nodes !== SERVICES || first.domNodes !== SERVICES) {
+        throw new Error(
+          `expected ${SERVICES} workloads drawn, saw ${first.nodes} (${first.domNodes} in the DOM)`,
+        );
+      }
+      const toNs = await timeFilter(page, FILTER_NAMESPACE, 2);
+      const toAll = await timeFilter(page, '', 3);
+      samples.firstRender.push(first.at);
+      samples.filterToNamespace.push(toNs.ms);
+      samples.filterToAll.push(toAll.ms);
+      shown = { all: first, namespace: toNs };
+      console.log(
+        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms, filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms, back to all ${toAll.ms.toFixed(0)} ms`,
+      );
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+  }
+  const result = {
+    benchmark: 'web-topology',
+    mesh: { services: SERVICES, edges: EDGES },
+    runs: RUNS,
+    unit: 'ms',
+    medians: {
+      firstRender: Math.round(median(samples.firstRender)),
+      filterToNamespace: Math.round(median(samples.filterToNamespace)),
+      filterToAll: Math.round(median(samples.filterToAll)),
+    },
+    samples,
+    drawn: {
+      all: { nodes: shown.all.nodes, edges: shown.all.edges, domNodes: shown.all.domNodes },
+      namespace: {
+        nodes: shown.namespace.nodes,
+        edges: shown.namespace.edges,
+        domNodes: shown.namespace.domNodes,
+      },
+    },
+    notes: [
+      'firstRender: from navigation start to every workload drawn at its laid-out position (includes page load, hydration, data generation, layout and paint)',
+      `filterToNamespace: namespace filter set to "${FILTER_NAMESPACE}" (its workloads and their direct peers) until drawn`,
+      'filterToAll: filter cleared until the whole mesh is drawn again (layout cached)',
+    ],
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
+    at: new Date().toISOString(),
+  };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `[bench:web] medians over ${RUNS} runs: first render ${result.medians.firstRender} ms, filter change ${result.medians.filterToNamespace} ms, filter cleared ${result.medians.filterToAll} ms`,
+  );
+  console.log(`[bench:web] wrote ${RESULTS}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[bench:web] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
