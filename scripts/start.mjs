@@ -57,7 +57,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log('\n[weft] stopping…');
-    await stopAll();
+    // The controller stops every pod it runs before it exits: give it time to.
+    await stopAll(15_000);
     process.exit(code);
   };
   process.on('SIGINT', () => stop(0));

@@ -83,6 +83,11 @@ interface ServiceEntry {
   clusterIP: string;
 }
 
+/** How long each process may drain when the whole platform shuts down. */
+const SHUTDOWN_GRACE_MS = 3000;
+/** How long a proxy drains requests in flight on SIGTERM (below the stop grace, so it exits on its own). */
+const PROXY_DRAIN_MS = 5000;
+
 /** Crashes in a row after which a rollout stops waiting for a new pod. */
 const CRASH_LOOP_LIMIT = 3;
 const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -374,7 +379,9 @@ export class LocalPlatform implements Platform {
     clearTimeout(this.#tableTimer);
     if (options.stopWorkloads) {
       const pods = [...this.#pods.values()];
-      await Promise.all(pods.map((p) => p.stop(this.#o.stopGraceMs)));
+      // Everything goes down together: no traffic to keep whole, so a short grace.
+      const grace = Math.min(this.#o.stopGraceMs, SHUTDOWN_GRACE_MS);
+      await Promise.all(pods.map((p) => p.stop(grace)));
       for (const p of pods) {
         this.#pods.delete(key(p.record.namespace, p.record.name));
         rmSync(this.#logDir(p.record), { recursive: true, force: true });
@@ -439,7 +446,10 @@ export class LocalPlatform implements Platform {
               pod: identity,
               ports: record.ports,
               controllerUrl: this.#controllerUrl,
-              ...(this.#o.proxyEnvFor ? { extra: this.#o.proxyEnvFor(identity) } : {}),
+              extra: {
+                WEFT_PROXY_DRAIN_GRACE_MS: String(Math.min(PROXY_DRAIN_MS, this.#o.stopGraceMs)),
+                ...this.#o.proxyEnvFor?.(identity),
+              },
             }),
           })
         : undefined,
