@@ -21,7 +21,13 @@ export const DEFAULT_H2_OPTIONS: H2ServerOptions = { idleTimeoutMs: 300_000, con
 /** An HTTP/2 server for `ProtocolHandlers.serveH2`, and a way to close its endpoint sessions. */
 export interface H2Server {
   serveH2(socket: Socket, head: Buffer, target: ConnTarget): void;
-  /** Closes the pooled endpoint sessions gracefully (on drain). */
+  /**
+   * Drain, first step: GOAWAY to every client connection (no new streams; streams in
+   * flight finish). `activeConnections()` then tells when they are gone.
+   */
+  drain(): void;
+  activeConnections(): number;
+  /** Closes the pooled endpoint sessions gracefully (last step of a drain). */
   close(): void;
 }
 
@@ -40,7 +46,14 @@ export function createH2Server(
     serveH2(socket: Socket, head: Buffer, target: ConnTarget): void {
       proxy.serve(socket, head, target);
     },
+    drain(): void {
+      proxy.drain();
+    },
+    activeConnections(): number {
+      return proxy.connections;
+    },
     close(): void {
+      proxy.drain();
       pool.close();
     },
   };

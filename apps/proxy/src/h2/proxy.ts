@@ -56,6 +56,8 @@ export interface H2ProxyOptions {
 interface ConnectionContext {
   readonly target: ConnTarget;
   readonly proxy: H2ProxyOptions;
+  /** The live client sessions of the owning `H2Proxy` (for drain). */
+  readonly sessions: Set<ServerHttp2Session>;
 }
 
 /** Per-stream state, shared by the client's stream (`down`) and the endpoint's (`up`). */
@@ -117,6 +119,7 @@ function nativeReceiver(session: ServerHttp2Session): NativeReceiver | undefined
 export class H2Proxy {
   readonly #server: Http2Server;
   readonly #options: H2ProxyOptions;
+  readonly #sessions = new Set<ServerHttp2Session>();
 
   constructor(options: H2ProxyOptions) {
     this.#options = options;
@@ -136,7 +139,7 @@ export class H2Proxy {
   serve(socket: Socket, prefix: Buffer, target: ConnTarget): void {
     target.concrete.retain();
     socket.once('close', target.concrete.release.bind(target.concrete));
-    pendingContext = { target, proxy: this.#options };
+    pendingContext = { target, proxy: this.#options, sessions: this.#sessions };
     pendingPrefix = prefix.length > 0 ? prefix : null;
     this.#server.emit('connection', socket);
     if (pendingContext !== null) {
@@ -144,6 +147,18 @@ export class H2Proxy {
       pendingPrefix = null;
       socket.destroy();
     }
+  }
+  /** Client connections being served. */
+  get connections(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Starts a graceful shutdown of every client connection: a GOAWAY tells the client to
+   * open no new stream here, streams in flight finish, then the connection closes.
+   */
+  drain(): void {
+    for (const session of this.#sessions) session.close();
   }
 }
 
@@ -165,9 +180,15 @@ function onSession(this: Http2Server, session: TaggedSession): void {
     else session.socket.unshift(prefix);
   }
   session[kContext] = ctx;
+  ctx.sessions.add(session);
+  session.once('close', onSessionClose);
   session.setTimeout(ctx.proxy.idleTimeoutMs);
   session.on('timeout', onIdleSession);
   session.on('error', ignore);
+}
+
+function onSessionClose(this: TaggedSession): void {
+  this[kContext]?.sessions.delete(this);
 }
 
 function onIdleSession(this: ServerHttp2Session): void {

@@ -16,8 +16,16 @@ export interface ProtocolServersOptions {
   readonly tcp?: TcpForwardOptions;
 }
 
-/** The handlers, plus `close()` to end pooled HTTP/2 endpoint sessions on drain. */
-export type ProtocolServers = Omit<ProtocolHandlers, 'serveTls'> & { close(): void };
+/**
+ * The handlers, plus drain hooks: `drain()` at the start of a drain (GOAWAY to HTTP/2
+ * clients), `activeConnections()` (HTTP/2 client connections still open) to wait on,
+ * and `close()` at the end (ends pooled HTTP/2 endpoint sessions).
+ */
+export type ProtocolServers = Omit<ProtocolHandlers, 'serveTls'> & {
+  drain(): void;
+  activeConnections(): number;
+  close(): void;
+};
 
 /** Builds every non-HTTP/1 protocol server over `connector`. */
 export function createProtocolServers(
@@ -31,6 +39,8 @@ export function createProtocolServers(
     serveOpaque: createOpaqueServer(tcp),
     serveConnect,
     serveUpgrade: createUpgradeServer(tcp),
+    drain: h2.drain,
+    activeConnections: h2.activeConnections,
     close: h2.close,
   };
 }
