@@ -18,6 +18,8 @@ describe('loadOrCreateCa', () => {
   it('generates a CA on first start with owner-only key files, and loads the same one after', async () => {
     const first = await loadOrCreateCa({ stateDir: dir, trustDomain: 'cluster.local' });
     expect(first.source).toBe('generated');
+    expect((await stat(join(dir, 'identity')).then((s) => s.mode)) & 0o777).toBe(0o755);
+    expect((await stat(join(dir, 'identity', 'trust-anchor.pem'))).mode & 0o777).toBe(0o644);
     for (const f of ['private/issuer-key.pem', 'private/trust-anchor-key.pem', 'private']) {
       const mode = (await stat(join(dir, 'identity', f))).mode & 0o777;
       expect(mode, f).toBe(f === 'private' ? 0o700 : 0o600);

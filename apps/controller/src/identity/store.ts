@@ -97,6 +97,8 @@ async function parseKey(pem: string, what: string): Promise<CryptoKey> {
 export async function loadOrCreateCa(opts: LoadCaOptions): Promise<LoadedCa> {
   const dir = identityDir(opts.stateDir);
   const priv = join(dir, 'private');
+  // The identity directory is public (proxies read the anchor); only `private/` is owner-only.
+  await mkdir(dir, { recursive: true, mode: 0o755 });
   await mkdir(priv, { recursive: true, mode: 0o700 });
   await chmod(priv, 0o700);
   await writeAtomic(join(dir, TRUST_DOMAIN_FILE), `${opts.trustDomain}\n`, 0o644);

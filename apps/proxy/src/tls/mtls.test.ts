@@ -26,7 +26,7 @@ interface Inbound {
 }
 
 /** An inbound listener whose TLS hook is an MtlsServer; plaintext after it is echoed upper-cased. */
-async function inbound(creds: Credentials, sni = creds.identity): Promise<Inbound> {
+async function inbound(creds: Credentials, sni = creds.identity, certified = true): Promise<Inbound> {
   const metrics = new IdentityMetrics();
   const logs: string[] = [];
   const served: string[] = [];
@@ -53,7 +53,7 @@ async function inbound(creds: Credentials, sni = creds.identity): Promise<Inboun
     },
   } as unknown as ConnTarget;
   const server = new MtlsServer({
-    credentials: staticCredentials(creds),
+    credentials: certified ? staticCredentials(creds) : { current: undefined, onUpdate: () => () => {} },
     identity: sni,
     metrics,
     log: (_l, m) => logs.push(m),
@@ -228,6 +228,21 @@ describe('mTLS between an outbound connector and an inbound terminator', () => {
     await expect(roundTrip(s, 'x')).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 50));
     expect(inb.metrics.rejectedCount('inbound', 'no_certificate')).toBe(1);
+  });
+
+  it('refuses mesh TLS while it holds no certificate, instead of passing it to the app', async () => {
+    const ca = await testCa();
+    const inb = await inbound(await ca.issue(SERVER_ID), SERVER_ID, false);
+    const out = outbound(await ca.issue(CLIENT_ID));
+    const s = out.connector.connect({
+      address: '127.0.0.1',
+      port: inb.port,
+      meshed: true,
+      identity: SERVER_ID,
+    });
+    await expect(roundTrip(s, 'x')).rejects.toThrow();
+    expect(inb.served).toEqual([]);
+    expect(inb.logs[0]).toMatch(/refused inbound TLS from 127\.0\.0\.1:\d+: handshake: no certificate yet/);
   });
 
   it('relays TLS not meant for this proxy (another SNI) untouched', async () => {

@@ -166,8 +166,18 @@ function route(server: MtlsServer, socket: Socket, hello: Buffer, target: ConnTa
   // Mesh TLS names a mesh identity: terminate it even when it is not ours, so that a
   // client sent here by mistake learns that this proxy is someone else (and says so).
   const mesh = sni !== undefined && (sni === server.opts.identity || parseMeshIdentity(sni) !== undefined);
-  if (!mesh || tlsServer === undefined) {
+  if (!mesh) {
     target.ctx.handlers.serveOpaque(socket, hello, target);
+    return;
+  }
+  if (tlsServer === undefined) {
+    // Mesh TLS must not reach the app as bytes it cannot read: refuse until certified.
+    server.refuse(
+      `${socket.remoteAddress}:${socket.remotePort}`,
+      TlsRejectReason.handshake,
+      'no certificate yet',
+    );
+    socket.destroy();
     return;
   }
   (socket as TermRaw)[kTerm] = {
