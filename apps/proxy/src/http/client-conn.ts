@@ -16,6 +16,9 @@ export interface ClientConnUser {
   onResponseEnd(cc: ClientConn, p: Http1Parser): boolean;
   onUpstreamFailure(cc: ClientConn, err: unknown): void;
   onUpstreamDrain(cc: ClientConn): void;
+  /** Around parsing one read: lets the user coalesce what it writes into one syscall. */
+  batchStart(): void;
+  batchEnd(): void;
 }
 
 export const kClient = Symbol('weft.http.client');
@@ -120,7 +123,10 @@ function onClientData(this: ClientSocket, chunk: Buffer): void {
     return;
   }
   c.gotBytes = true;
+  const u = c.user;
+  u.batchStart();
   const n = c.parser.execute(chunk);
+  u.batchEnd();
   if (n < 0) {
     const u = c.user;
     this.destroy();

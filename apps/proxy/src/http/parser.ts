@@ -58,12 +58,59 @@ const HOP_BY_HOP = new Set([
 
 /** The mesh header carrying the calling workload (`namespace/deployment`) between proxies. */
 export const SRC_HEADER = 'weft-src';
+const SRC_HEADER_NAME = SRC_HEADER;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const BAD_TARGET = /[\x00-\x20\x7f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+
+/** Token characters (RFC 9110 §5.6.2), by char code. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+  TCHAR[c.charCodeAt(0)] = 1;
+}
+
+// header kinds the parser acts on
+const K_HOP = 1;
+const K_CONNECTION = 2;
+const K_UPGRADE = 3;
+const K_SRC = 4;
+const K_TE = 5;
+const K_CL = 6;
+const K_HOST = 7;
+const K_EXPECT = 8;
+
+/** Lower-case name → kind, for the few names the proxy reads or removes. */
+const KINDS = new Map<string, number>([
+  ['connection', K_CONNECTION],
+  ['keep-alive', K_HOP],
+  ['proxy-connection', K_HOP],
+  ['proxy-authenticate', K_HOP],
+  ['proxy-authorization', K_HOP],
+  ['te', K_HOP],
+  ['upgrade', K_UPGRADE],
+  [SRC_HEADER_NAME, K_SRC],
+  ['transfer-encoding', K_TE],
+  ['content-length', K_CL],
+  ['host', K_HOST],
+  ['expect', K_EXPECT],
+]);
+/** Name lengths worth a look (a cheap filter before slicing). */
+const KIND_LENGTHS = new Uint8Array(32);
+for (const n of KINDS.keys()) KIND_LENGTHS[n.length] = 1;
+
+/** The kind of the header name at h[pos, pos+len), 0 for the ones the proxy passes untouched. */
+function interesting(h: string, pos: number, len: number): number {
+  if (len >= 32 || KIND_LENGTHS[len] === 0) return 0;
+  const c = h.charCodeAt(pos) | 0x20;
+  // c, k, p, t, u, w, h, e: the first letters of the names above
+  if (c !== 99 && c !== 107 && c !== 112 && c !== 116 && c !== 117 && c !== 119 && c !== 104 && c !== 101)
+    return 0;
+  return KINDS.get(h.slice(pos, pos + len).toLowerCase()) ?? 0;
+}
+
 const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: |$)/;
 
 /** Parses one kind of message (requests or responses) off one connection. */
@@ -85,8 +132,7 @@ export class Http1Parser {
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   versionMinor = 1;
   status = 0;
-  /** Header names (lower-case) and values: [n0, v0, n1, v1, ...]. */
-  headers: string[] = [];
+  private headerList: string[] | null = null;
   /** Offsets [start, end) in `head` of hop-by-hop header lines, to cut when forwarding. */
   hopRanges: number[] = [];
   contentLength = -1;
@@ -115,6 +161,24 @@ export class Http1Parser {
   constructor(isRequest: boolean, owner: ParserOwner) {
     this.isRequest = isRequest;
     this.owner = owner;
+  }
+
+  /** Header names (lower-case) and values: [n0, v0, n1, v1, ...], built on first use. */
+  get headers(): string[] {
+    let l = this.headerList;
+    if (l === null) {
+      l = [];
+      const h = this.head;
+      let pos = this.headersStart;
+      while (pos < h.length - 2) {
+        const eol = h.indexOf('\r\n', pos);
+        const colon = h.indexOf(':', pos);
+        l.push(h.slice(pos, colon).toLowerCase(), h.slice(colon + 1, eol).trim());
+        pos = eol + 2;
+      }
+      this.headerList = l;
+    }
+    return l;
   }
 
   /** Whether the parser is between messages (no head started, no body pending). */
@@ -249,7 +313,7 @@ export class Http1Parser {
 
   private parseHead(h: string): boolean {
     this.head = h;
-    this.headers = [];
+    this.headerList = null;
     this.hopRanges = [];
     this.contentLength = -1;
     this.chunked = false;
@@ -290,22 +354,25 @@ export class Http1Parser {
 
     let pos = lineEnd + 2;
     const stop = h.length - 2;
+    const bad = this.isRequest ? 400 : 502;
+    // one native pass for forbidden bytes: control characters, and CR or LF not in a CRLF pair
+    if (BAD_HEAD.test(h)) return this.fail(bad, 'control character or bare CR/LF in head') >= 0;
     while (pos < stop) {
       const eol = h.indexOf('\r\n', pos);
       const colon = h.indexOf(':', pos);
-      const c0 = h.charCodeAt(pos);
-      if (c0 === 32 || c0 === 9) return this.fail(this.isRequest ? 400 : 502, 'obsolete line folding') >= 0;
-      if (colon < 0 || colon > eol)
-        return this.fail(this.isRequest ? 400 : 502, 'header line without colon') >= 0;
-      const rawName = h.slice(pos, colon);
-      if (!TOKEN.test(rawName)) return this.fail(this.isRequest ? 400 : 502, 'bad header name') >= 0;
-      const value = h.slice(colon + 1, eol).trim();
-      if (BAD_VALUE.test(value)) return this.fail(this.isRequest ? 400 : 502, 'bad header value') >= 0;
-      const name = rawName.toLowerCase();
-      this.headers.push(name, value);
-      if (HOP_BY_HOP.has(name)) {
-        this.hopRanges.push(pos, eol + 2);
-        if (name === 'connection') {
+      if (colon < 0 || colon > eol) return this.fail(bad, 'header line without colon') >= 0;
+      const len = colon - pos;
+      // the name must be a token (RFC 9110 §5.1): no whitespace before the colon, no delimiters
+      for (let k = pos; k < colon; k++) {
+        if (!TCHAR[h.charCodeAt(k)]) return this.fail(bad, 'bad header name') >= 0;
+      }
+      if (len === 0) return this.fail(bad, 'empty header name') >= 0;
+      // only the names the proxy acts on are sliced and compared
+      const kind = interesting(h, pos, len);
+      if (kind !== 0) {
+        const value = h.slice(colon + 1, eol).trim();
+        if (kind === K_CONNECTION) {
+          this.hopRanges.push(pos, eol + 2);
           for (const t of value.split(',')) {
             const tok = t.trim().toLowerCase();
             if (tok === 'close') this.connClose = true;
@@ -315,27 +382,30 @@ export class Http1Parser {
               connTokens.push(tok);
             }
           }
-        } else if (name === 'upgrade') {
+        } else if (kind === K_HOP) {
+          this.hopRanges.push(pos, eol + 2);
+        } else if (kind === K_UPGRADE) {
+          this.hopRanges.push(pos, eol + 2);
           this.upgrade = true;
-        } else if (name === SRC_HEADER) {
+        } else if (kind === K_SRC) {
+          this.hopRanges.push(pos, eol + 2);
           this.src = value;
+        } else if (kind === K_TE) {
+          teSeen = true;
+          teChunkedLast = /(^|,)\s*chunked\s*$/i.test(value);
+        } else if (kind === K_CL) {
+          if (!/^\d{1,15}$/.test(value)) return this.fail(bad, 'bad content-length') >= 0;
+          const n = Number(value);
+          if (this.contentLength >= 0 && this.contentLength !== n) {
+            return this.fail(bad, 'conflicting content-length') >= 0;
+          }
+          this.contentLength = n;
+        } else if (kind === K_HOST) {
+          if (this.host !== '') return this.fail(400, 'more than one host header') >= 0;
+          this.host = value;
+        } else if (kind === K_EXPECT) {
+          this.expectContinue = value.toLowerCase() === '100-continue';
         }
-      } else if (name === 'transfer-encoding') {
-        teSeen = true;
-        teChunkedLast = /(^|,)\s*chunked\s*$/i.test(value);
-      } else if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value))
-          return this.fail(this.isRequest ? 400 : 502, 'bad content-length') >= 0;
-        const n = Number(value);
-        if (this.contentLength >= 0 && this.contentLength !== n) {
-          return this.fail(this.isRequest ? 400 : 502, 'conflicting content-length') >= 0;
-        }
-        this.contentLength = n;
-      } else if (name === 'host') {
-        if (this.host !== '') return this.fail(400, 'more than one host header') >= 0;
-        this.host = value;
-      } else if (name === 'expect') {
-        this.expectContinue = value.toLowerCase() === '100-continue';
       }
       pos = eol + 2;
     }
@@ -343,10 +413,7 @@ export class Http1Parser {
     // headers the Connection header names are hop-by-hop too
     if (connTokens !== null) {
       this.upgrade = this.upgrade && connTokens.includes('upgrade');
-      for (let k = 0; k < this.headers.length; k += 2) {
-        const n = this.headers[k] as string;
-        if (connTokens.includes(n) && !HOP_BY_HOP.has(n)) this.cutHeader(n);
-      }
+      for (const n of connTokens) if (!HOP_BY_HOP.has(n)) this.cutHeader(n);
     } else {
       this.upgrade = false;
     }

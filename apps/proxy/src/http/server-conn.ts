@@ -63,6 +63,9 @@ export class ServerConn implements ParserOwner, ClientConnUser {
   private stash: Buffer | null = null;
   private handoff = HO_NONE;
   private closing = false;
+  /** Set while parsing a read: writes to the endpoint are corked into one syscall. */
+  private feeding = false;
+  private corked: Socket | null = null;
 
   // --- the exchange in flight ---
   active = false;
@@ -123,7 +126,14 @@ export class ServerConn implements ParserOwner, ClientConnUser {
   }
 
   private feed(buf: Buffer): void {
+    this.feeding = true;
     const n = this.parser.execute(buf);
+    this.feeding = false;
+    const corked = this.corked;
+    if (corked !== null) {
+      this.corked = null;
+      corked.uncork();
+    }
     if (n < 0) {
       this.parseError();
       return;
@@ -317,6 +327,10 @@ export class ServerConn implements ParserOwner, ClientConnUser {
     this.epStart = ep.begin();
     const extra = ep.meshed && ctx.srcLine !== '' ? ctx.srcLine + this.hostLine : this.hostLine;
     const s = c.socket;
+    if (this.feeding && this.corked === null) {
+      s.cork();
+      this.corked = s;
+    }
     s.write(`${this.startLine}${this.block}${extra}\r\n`, 'latin1');
     const body = this.bodyBuf;
     if (body !== null) for (let k = 0; k < body.length; k++) s.write(body[k] as Buffer);
@@ -424,6 +438,14 @@ export class ServerConn implements ParserOwner, ClientConnUser {
     this.fail(
       code === 'WEFT_BAD_RESPONSE' ? ProxyErrorReason.badResponse : reasonOfSocketError(err, cc.connected),
     );
+  }
+
+  batchStart(): void {
+    this.socket.cork();
+  }
+
+  batchEnd(): void {
+    this.socket.uncork();
   }
 
   onUpstreamDrain(_cc: ClientConn): void {
