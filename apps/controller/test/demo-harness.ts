@@ -16,7 +16,7 @@ import { StateStore } from '../src/core/state-store.ts';
 import { Destination } from '../src/destination/destination.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
 import type { PodRecord } from '../src/platform/local/pod-record.ts';
-import { isAlive } from '../src/platform/local/processes.ts';
+import { isAlive, type ProcRef } from '../src/platform/local/processes.ts';
 import { LOCAL_STATE_KEY, LocalState } from '../src/platform/local/state.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -78,12 +78,18 @@ export function podRecords(stateDir: string): PodRecord[] {
   return new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState)?.pods ?? [];
 }
 
-/** Every process the platform recorded (apps, proxies, balancer) that is still running. */
-export function livePids(stateDir: string): number[] {
+/** Every process the platform recorded (apps, proxies, balancer), as pid + start time. */
+export function recordedProcesses(stateDir: string): ProcRef[] {
   const state = new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState);
   if (!state) return [];
-  const refs = [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer];
-  return refs.filter((r) => r !== null && isAlive(r)).map((r) => (r as { pid: number }).pid);
+  return [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer].filter((r) => r !== null);
+}
+
+/** The recorded processes still running (a reused pid with another start time does not count). */
+export function livePids(stateDir: string): number[] {
+  return recordedProcesses(stateDir)
+    .filter((r) => isAlive(r))
+    .map((r) => r.pid);
 }
 
 export interface TrafficStats {
