@@ -2,7 +2,8 @@
  * traffic: the load generator. Calls the web front end at a steady rate and counts its
  * own outcomes, served on `GET /stats`: `ok` (2xx), `injected` (failures a service made
  * on purpose, marked by a header), `errors` (everything else: refused or reset
- * connections, timeouts, 5xx not made on purpose), with the last few errors.
+ * connections, timeouts, 5xx not made on purpose), with the last few errors. It starts
+ * counting once the target first answers its readiness check.
  */
 import http from 'node:http';
 import { call, serviceAuthority } from './lib/http-client.ts';
@@ -48,8 +49,22 @@ async function once(n: number) {
   }
 }
 
+/** Waits (at most a minute) until the target answers its readiness check, so start-up is not counted. */
+async function warmUp() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = await call(target, '/healthz', { timeoutMs: 1000 }).catch(() => undefined);
+    if (r?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 let n = 0;
-const timer = setInterval(() => void once(n++), 1000 / rate);
+let timer: NodeJS.Timeout | undefined;
+void warmUp().then(() => {
+  stats.since = new Date().toISOString();
+  timer = setInterval(() => void once(n++), 1000 / rate);
+});
 
 const server = http.createServer((req, res) => {
   if (req.url === '/stats' || req.url === '/healthz') {

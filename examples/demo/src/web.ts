@@ -11,7 +11,11 @@ import { downstreamFailure, serve } from './lib/server.ts';
 const catalog = serviceAuthority('catalog');
 const { Client } = loadRatings();
 // grpc-js reads grpc_proxy / http_proxy itself and tunnels with CONNECT when meshed.
-const ratings = new Client(serviceAuthority('ratings'), grpc.credentials.createInsecure());
+// Short reconnect back-off: the L4 service address refuses while no ratings pod is ready.
+const ratings = new Client(serviceAuthority('ratings'), grpc.credentials.createInsecure(), {
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2000,
+});
 
 function rating(bookId: string): Promise<Rating> {
   return new Promise((resolve, reject) => {

@@ -24,7 +24,11 @@ type RatingsClient = grpc.Client & {
 
 export function loadRatings(): {
   service: grpc.ServiceDefinition;
-  Client: new (target: string, creds: grpc.ChannelCredentials) => RatingsClient;
+  Client: new (
+    target: string,
+    creds: grpc.ChannelCredentials,
+    options?: grpc.ChannelOptions,
+  ) => RatingsClient;
 } {
   const def = protoLoader.loadSync(PROTO, { keepCase: false, longs: Number, defaults: true });
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
@@ -33,6 +37,10 @@ export function loadRatings(): {
   const ctor = pkg.demo.ratings.Ratings;
   return {
     service: ctor.service,
-    Client: ctor as unknown as new (target: string, creds: grpc.ChannelCredentials) => RatingsClient,
+    Client: ctor as unknown as new (
+      target: string,
+      creds: grpc.ChannelCredentials,
+      options?: grpc.ChannelOptions,
+    ) => RatingsClient,
   };
 }
