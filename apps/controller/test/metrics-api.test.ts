@@ -199,7 +199,7 @@ describe('metrics.* over the embedded store', () => {
       caller.metrics.series({ scope: { kind: 'namespace', namespace: 'Bad_NS' }, window: '1m' }),
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
-      message: expect.stringMatching(/"scope",\s*"namespace"/),
+      message: expect.stringMatching(/^invalid input: scope\.namespace: must be lowercase/),
     });
   });
 });

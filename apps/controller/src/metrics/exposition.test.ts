@@ -1,6 +1,6 @@
 import { MeshError } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { parseExposition, parseLe } from './exposition.ts';
+import { NO_LABELS, parseExposition, parseLe } from './exposition.ts';
 
 const TEXT = `# HELP response_total Total responses.
 # TYPE response_total counter
@@ -34,6 +34,20 @@ describe('parseExposition', () => {
   it('skips names the filter rejects', () => {
     const s = parseExposition(TEXT, (n) => n === 'response_latency_ms_bucket');
     expect(s.map((x) => x.labels.le)).toEqual(['1', '+Inf']);
+  });
+
+  it('does not parse the labels of series the caller already knows', () => {
+    const known = new Set(['response_total{a="1",b="x}y"}', 'process_start_time_seconds']);
+    const s = parseExposition(
+      'response_total{a="1",b="x}y"} 5\nresponse_total{a="2"} 6\nprocess_start_time_seconds 9\n',
+      undefined,
+      (k) => known.has(k),
+    );
+    expect(s.map((x) => [x.key, x.value, x.labels === NO_LABELS])).toEqual([
+      ['response_total{a="1",b="x}y"}', 5, true],
+      ['response_total{a="2"}', 6, false],
+      ['process_start_time_seconds', 9, true],
+    ]);
   });
 
   it('accepts CRLF line ends and a missing final newline', () => {

@@ -58,14 +58,15 @@ export function fetchMetrics(address: string, timeoutMs: number): Promise<string
         reject(new Error(`HTTP ${res.statusCode} from /metrics`));
         return;
       }
-      res.setEncoding('utf8');
-      let body = '';
-      res.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.length > MAX_BODY_BYTES)
-          req.destroy(new Error(`/metrics larger than ${MAX_BODY_BYTES} bytes`));
+      // Chunks joined once: a flat string parses far faster than a rope built with +=.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        chunks.push(chunk);
+        if (size > MAX_BODY_BYTES) req.destroy(new Error(`/metrics larger than ${MAX_BODY_BYTES} bytes`));
       });
-      res.on('end', () => resolve(body));
+      res.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
       res.on('error', reject);
     });
     const deadline = setTimeout(() => req.destroy(new Error('scrape timed out')), timeoutMs);
@@ -175,7 +176,7 @@ export class Scraper {
     const started = performance.now();
     try {
       const text = await fetchMetrics(spec.address, this.opts.timeoutMs);
-      const samples = parseExposition(text, accept);
+      const samples = parseExposition(text, accept, this.opts.store.knownKeys(spec.key));
       if (this.opts.store.currentTick !== tick) throw new Error('scrape finished after its round');
       this.opts.store.ingest(spec.key, spec, tick, samples);
       if (st) {

@@ -83,6 +83,11 @@ export interface TickRange {
   to: number;
 }
 
+/** A flat copy of `s` (a slice of a large string keeps the whole string alive). */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 export class MetricsStore {
   readonly capacity: number;
   readonly maxGroups: number;
@@ -90,6 +95,8 @@ export class MetricsStore {
   private tick = -1;
   private readonly groups = new Map<string, Group>();
   private readonly targets = new Map<string, TargetState>();
+  /** One labels object per group key, shared by the raw series that feed it. */
+  private readonly interned = new Map<string, { key: string; labels: GroupLabels }>();
   /** Samples whose group could not be created because the store was full. */
   droppedSamples = 0;
 
@@ -126,6 +133,12 @@ export class MetricsStore {
     return Math.max(0, this.tick - this.capacity + 1);
   }
 
+  /** Whether target `targetKey` already has series `key` (its labels need no parsing again). */
+  knownKeys(targetKey: string): (key: string) => boolean {
+    const raw = this.targets.get(targetKey)?.raw;
+    return raw === undefined ? () => false : (key) => raw.has(key);
+  }
+
   /**
    * Adds one successful scrape of target `targetKey` at tick `tick` (the current one).
    * Samples are those of `INGESTED_NAMES`; others are ignored.
@@ -153,7 +166,8 @@ export class MetricsStore {
       let raw = state.raw.get(s.key);
       if (raw === undefined) {
         raw = this.describe(s, identity);
-        state.raw.set(s.key, raw);
+        // A copy, so the key does not pin the whole scrape text in memory.
+        state.raw.set(flat(s.key), raw);
         if (raw.col >= 0 && known) this.add(raw, tick, s.value);
         raw.last = s.value;
         continue;
@@ -177,7 +191,13 @@ export class MetricsStore {
       col = bucketColumn(s.labels.le);
     }
     const labels = groupLabels(s.labels, identity);
-    return { last: 0, col, key: groupKey(labels), labels };
+    const key = groupKey(labels);
+    let shared = this.interned.get(key);
+    if (shared === undefined) {
+      shared = { key: flat(key), labels };
+      this.interned.set(shared.key, shared);
+    }
+    return { last: 0, col, key: shared.key, labels: shared.labels };
   }
 
   private add(raw: RawSeries, tick: number, inc: number): void {
@@ -217,6 +237,10 @@ export class MetricsStore {
   private expire(): void {
     const oldest = this.tick - this.capacity + 1;
     for (const [k, g] of this.groups) if (g.writtenTick < oldest) this.groups.delete(k);
+    // Interned labels of groups gone; raw series that still point at them keep their copy.
+    if (this.interned.size > 2 * this.groups.size + 1024) {
+      for (const k of this.interned.keys()) if (!this.groups.has(k)) this.interned.delete(k);
+    }
   }
 
   /** Ticks whose time is in (fromMs, toMs], clipped to what the ring holds. */
