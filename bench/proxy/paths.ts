@@ -10,6 +10,8 @@
  * returns the port the load generator should hit and the pids whose CPU and memory are
  * the path's cost, or null (with a line saying why) when it cannot run here.
  */
+
+import { twoHopMtls } from './mtls.ts';
 import { type Nginx, startNginx } from './nginx.ts';
 import { startWeft } from './weft.ts';
 
@@ -32,6 +34,8 @@ export interface RunningPath {
   readonly port: number;
   /** The processes whose CPU and memory this path adds (none for direct). */
   proxyPids(): number[];
+  /** The proxies' admin ports (to wait for `/ready`), when the path has proxies. */
+  readonly adminPorts?: readonly number[];
 }
 
 export interface PathSpec {
@@ -114,7 +118,11 @@ export async function startTwoHops(
       },
     ],
   });
-  return { port: client.outboundPort, proxyPids: () => [client.proc.pid, server.proc.pid] };
+  return {
+    port: client.outboundPort,
+    proxyPids: () => [client.proc.pid, server.proc.pid],
+    adminPorts: [client.adminPort, server.adminPort],
+  };
 }
 
 const twoHop: PathSpec = {
@@ -124,4 +132,4 @@ const twoHop: PathSpec = {
 };
 
 /** Every path, in the order they run within a repetition. */
-export const PATHS: PathSpec[] = [direct, nginx, oneHop, twoHop];
+export const PATHS: PathSpec[] = [direct, nginx, oneHop, twoHop, twoHopMtls];

@@ -91,7 +91,14 @@ type TaggedDown = ServerHttp2Stream & { [kPair]?: StreamPair };
 type TaggedUp = ClientHttp2Stream & { [kPair]?: StreamPair };
 
 /** Connection-specific headers that HTTP/2 forbids and that must not be forwarded. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+];
 
 /** Set just before a connection is handed to the server; read back by its 'session' event. */
 let pendingContext: ConnectionContext | null = null;
