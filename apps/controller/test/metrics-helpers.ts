@@ -138,3 +138,47 @@ export async function waitForScrapes(url: string, n: number, timeoutMs = 30_000)
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RunningProxy {
+  admin: string;
+  /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the real proxy (`apps/proxy/src/main.ts`) standalone with a static config and
+ * `env`, and waits for it to report ready.
+ */
+export async function startProxy(config: unknown, env: Record<string, string>): Promise<RunningProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-proxy-'));
+  const file = join(dir, 'proxy.json');
+  writeFileSync(file, JSON.stringify(config));
+  const admin = env.WEFT_PROXY_ADMIN_LISTEN ?? `127.0.0.1:${await freePort()}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/proxy/src/main.ts', '--config', file], {
+    env: { ...process.env, WEFT_PROXY_ADMIN_LISTEN: admin, WEFT_PROXY_DRAIN_GRACE_MS: '1000', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-8000);
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  while (!stderr.includes('ready:')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the proxy did not start: ${stderr}`);
+    }
+    await sleep(50);
+  }
+  return { admin, stop };
+}
