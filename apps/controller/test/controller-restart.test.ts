@@ -8,6 +8,7 @@ import type { AppRouter } from '../src/api/router.ts';
 import { isAlive } from '../src/platform/local/processes.ts';
 import {
   type ControllerProcess,
+  freePort,
   livePids,
   podRecords,
   recordedProcesses,
@@ -20,6 +21,7 @@ import {
 
 let stateDir: string;
 let octet: number;
+let apiPort: number;
 let current: ControllerProcess | undefined;
 const catalog = { namespace: 'demo', name: 'catalog' };
 
@@ -28,7 +30,7 @@ function client(url: string) {
 }
 
 async function start() {
-  current = await startControllerProcess({ stateDir, octet });
+  current = await startControllerProcess({ stateDir, octet, apiPort });
   const api = client(current.url);
   await waitFor(
     'every demo pod to be ready',
@@ -54,6 +56,7 @@ async function trafficIp(api: ReturnType<typeof client>) {
 beforeAll(async () => {
   stateDir = tempStateDir();
   octet = await reserveOctet();
+  apiPort = await freePort();
 }, 10_000);
 
 afterAll(async () => {

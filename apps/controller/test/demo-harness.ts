@@ -69,6 +69,15 @@ export async function reserveOctet(): Promise<number> {
   throw new Error('no free address block for the test');
 }
 
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export function tempStateDir(): string {
   return mkdtempSync(join(tmpdir(), 'weft-test-state-'));
 }
@@ -143,12 +152,14 @@ export interface ControllerProcess {
 export async function startControllerProcess(opts: {
   stateDir: string;
   octet: number;
+  /** Keep the same port across restarts so running proxies find the next controller. */
+  apiPort?: number;
 }): Promise<ControllerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
-      WEFT_API_ADDR: '127.0.0.1:0',
+      WEFT_API_ADDR: `127.0.0.1:${opts.apiPort ?? 0}`,
       WEFT_STATE_DIR: opts.stateDir,
       WEFT_LOCAL_POD_OCTET: String(opts.octet),
       WEFT_LOCAL_MANIFESTS: DEMO_MANIFESTS,
