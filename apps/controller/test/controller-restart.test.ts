@@ -35,7 +35,7 @@ async function start() {
   await waitFor(
     'every demo pod to be ready',
     async () => (await api.workloads.list.query({})).every((w) => w.readyReplicas === w.replicas),
-    60_000,
+    90_000,
   );
   return api;
 }

@@ -64,12 +64,12 @@ beforeAll(async () => {
   stateDir = tempStateDir();
   env = await startInProcess({ stateDir, octet: await reserveOctet() });
   await env.platform.start();
-  await waitFor('every demo pod to be ready', allReady, 45_000);
+  await waitFor('every demo pod to be ready', allReady, 90_000);
   const [traffic] = await env.caller.pods.list({ namespace: 'demo', workload: 'traffic' });
   trafficIp = traffic?.ip ?? '';
   // The generator started with the others: let it get past its first, unanswered calls.
   await waitFor('the generator to see successes', async () => (await trafficStats(trafficIp)).ok > 5, 20_000);
-}, 90_000);
+}, 150_000);
 
 afterAll(async () => {
   if (meshSeconds.length)
