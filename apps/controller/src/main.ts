@@ -10,6 +10,7 @@ import { StateStore } from './core/state-store.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
+import { MetricsService } from './metrics/service.ts';
 import { LocalPlatform } from './platform/local/local-platform.ts';
 
 const VERSION = '0.1.0';
@@ -45,8 +46,9 @@ async function main() {
     }),
   });
   const destination = new Destination(platform);
+  const metrics = new MetricsService(platform, env.metrics);
   const api = await startApiServer(
-    { platform, destination, startedAt: Date.now(), version: VERSION, identity: identity.service },
+    { platform, destination, startedAt: Date.now(), version: VERSION, identity: identity.service, metrics },
     env.api.host,
     env.api.port,
   );
@@ -55,6 +57,10 @@ async function main() {
   platform.setControllerUrl(env.controllerUrl ?? `http://${reachable}:${port}`);
   console.log(`[controller] API on http://${api.address}/trpc (state in ${env.stateDir})`);
   await platform.start();
+  metrics.start();
+  console.log(
+    `[controller] scraping proxies every ${env.metrics.scrapeIntervalMs} ms; metrics from ${env.metrics.prometheusUrl ?? 'the embedded store'}; Prometheus file-SD at ${env.metrics.fileSdPath}`,
+  );
   console.log(
     `[controller] local platform running ${platform.listWorkloads().length} workloads from ${env.manifestsDir}`,
   );
@@ -64,6 +70,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`[controller] ${signal}: stopping every pod`);
+    await metrics.stop();
     await api.close();
     await platform.stop({ stopWorkloads: true });
     process.exit(0);
