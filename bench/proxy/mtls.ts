@@ -15,7 +15,7 @@ import { meshIdentity } from '@weft/shared';
 import { appRouter } from '../../apps/controller/src/api/router.ts';
 import type { ApiServices } from '../../apps/controller/src/api/trpc.ts';
 import { createIdentity } from '../../apps/controller/src/identity/index.ts';
-import { type PathSpec, startTwoHops } from './paths.ts';
+import type { PathSpec } from './paths.ts';
 
 /** Both proxies run as the `bench` service account of namespace `bench`. */
 const SA = 'bench';
@@ -59,6 +59,8 @@ export const twoHopMtls: PathSpec = {
     mkdirSync(stateDir, { recursive: true });
     const api = await startIdentityApi(stateDir);
     const token = api.identity.tokens.issue({ namespace: NS, serviceAccount: SA });
+    // paths.ts lists this path: import it lazily so the modules do not load in a cycle.
+    const { startTwoHops } = await import('./paths.ts');
     const p = await startTwoHops(ctx, 'two-hop-mtls', {
       meshed: true,
       identity: meshIdentity(SA, NS),

@@ -33,6 +33,8 @@ export interface WeftOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Run this esbuild bundle of the proxy instead of the sources under tsx. */
   readonly bundle?: string | null;
+  /** Extra node flags (`--cpu-prof`, say). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface WeftProxy {
@@ -75,9 +77,12 @@ export async function startWeft(o: WeftOptions): Promise<WeftProxy> {
     o.taskset,
     o.cpu,
     process.execPath,
-    o.bundle
-      ? [o.bundle, '--config', file]
-      : ['--import', 'tsx', path.join(o.repoRoot, 'apps/proxy/src/main.ts'), '--config', file],
+    [
+      ...(o.nodeArgs ?? []),
+      ...(o.bundle
+        ? [o.bundle, '--config', file]
+        : ['--import', 'tsx', path.join(o.repoRoot, 'apps/proxy/src/main.ts'), '--config', file]),
+    ],
     env,
   );
   await waitForPort(adminPort, proc);
