@@ -1,7 +1,7 @@
-// Playwright against Debian's Chromium and a real running dashboard.
+// Playwright against Debian's Chromium, a real controller running the demo on the local
+// platform (with real proxies), and the built dashboard pointed at it.
 import { defineConfig } from '@playwright/test';
-
-const WEB_PORT = Number(process.env.WEFT_E2E_WEB_PORT ?? 50760);
+import { API_PORT, POD_OCTET, STATE_DIR, WEB_PORT } from './support/env.ts';
 
 export default defineConfig({
   testDir: './tests',
@@ -12,7 +12,8 @@ export default defineConfig({
   reporter: [['list'], ['json']],
   use: {
     baseURL: `http://127.0.0.1:${WEB_PORT}`,
-    screenshot: 'on',
+    viewport: { width: 1440, height: 900 },
+    screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
@@ -28,11 +29,32 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `node ../node_modules/next/dist/bin/next start ../apps/web -H 127.0.0.1 -p ${WEB_PORT}`,
-    url: `http://127.0.0.1:${WEB_PORT}`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
-    env: { NEXT_TELEMETRY_DISABLED: '1' },
-  },
+  webServer: [
+    {
+      name: 'controller',
+      command: 'node --import tsx apps/controller/src/main.ts',
+      cwd: '..',
+      url: `http://127.0.0.1:${API_PORT}/trpc/health.get`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      // SIGTERM lets the controller stop every pod it started.
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+      env: {
+        WEFT_API_ADDR: `127.0.0.1:${API_PORT}`,
+        WEFT_STATE_DIR: STATE_DIR,
+        WEFT_LOCAL_POD_OCTET: String(POD_OCTET),
+      },
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      name: 'dashboard',
+      command: `node ../node_modules/next/dist/bin/next start ../apps/web -H 127.0.0.1 -p ${WEB_PORT}`,
+      url: `http://127.0.0.1:${WEB_PORT}`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      env: { NEXT_TELEMETRY_DISABLED: '1', CONTROLLER_URL: `http://127.0.0.1:${API_PORT}` },
+    },
+  ],
 });

@@ -10,6 +10,7 @@ export interface QueryLike {
   isPending: boolean;
   isError: boolean;
   error: unknown;
+  data?: unknown;
 }
 
 export function QueryState({
@@ -28,7 +29,7 @@ export function QueryState({
       </p>
     );
   }
-  if (query.isError) {
+  if (query.isError && query.data === undefined) {
     return (
       <p className="state-error" role="alert">
         Could not load {what}. {describeError(query.error)}

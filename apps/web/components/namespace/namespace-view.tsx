@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
 import { useTRPC } from '../../lib/trpc/client.ts';
+import { describeError } from '../../lib/trpc/errors.ts';
 import { MetricsControls } from '../metrics-controls.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
@@ -60,7 +61,9 @@ export function NamespaceView({ namespace }: { namespace: string }) {
             <WorkloadsTable workloads={workloads.data ?? []} metrics={byName} window={window} />
           )}
         </QueryState>
-        {metrics.isError && <p className="muted small">Metrics are unavailable right now.</p>}
+        {metrics.isError && (
+          <p className="muted small">Metrics are unavailable: {describeError(metrics.error)}</p>
+        )}
       </section>
     </>
   );

@@ -5,6 +5,7 @@ import { useMemo } from 'react';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
 import { useTRPC } from '../../lib/trpc/client.ts';
+import { describeError } from '../../lib/trpc/errors.ts';
 import { EmptyMesh } from '../empty-mesh.tsx';
 import { MetricsControls } from '../metrics-controls.tsx';
 import { PageHeader } from '../page-header.tsx';
@@ -52,7 +53,9 @@ export function OverviewView() {
       <section className="card" aria-label="Namespaces overview">
         <div className="card-title-row">
           <h2>Namespaces</h2>
-          {metrics.isError && <span className="muted small">Metrics unavailable</span>}
+          {metrics.isError && (
+            <span className="muted small">Metrics unavailable: {describeError(metrics.error)}</span>
+          )}
         </div>
         <QueryState query={namespaces} what="namespaces">
           {rows.length === 0 ? (
