@@ -76,6 +76,9 @@ function isDuration(s: string): boolean {
   }
 }
 
+/** Host variables the processes the platform runs inherit; nothing else of the controller's env leaks. */
+const HOST_PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
+
 /** The controller's validated configuration. */
 export interface ControllerEnv {
   api: { host: string; port: number };
@@ -94,6 +97,8 @@ export interface ControllerEnv {
   /** URL proxies use to reach this controller; defaults to the API address. */
   controllerUrl: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The few host variables passed on to the processes the platform runs (PATH, HOME, LANG, TZ, TMPDIR). */
+  hostEnv: Record<string, string>;
   /** Scraping and the metrics backend (see metrics/service.ts). */
   metrics: MetricsConfig;
   /** The identity CA: workload certificate lifetime, and the CA files a user supplies (else generated). */
@@ -126,6 +131,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     proxyMain: resolve(cwd, e[ENV.proxyMain]),
     controllerUrl: e[ENV.controllerUrl],
     logLevel: e[ENV.logLevel],
+    hostEnv: Object.fromEntries(
+      HOST_PASS_THROUGH.flatMap((k) => (source[k] === undefined ? [] : [[k, source[k] as string]])),
+    ),
     metrics: {
       scrapeIntervalMs: e[ENV.scrapeIntervalMs],
       scrapeTimeoutMs: e[ENV.scrapeTimeoutMs] ?? Math.min(3000, e[ENV.scrapeIntervalMs]),

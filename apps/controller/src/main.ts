@@ -34,6 +34,7 @@ async function main() {
     serviceOctet: env.serviceOctet,
     proxyMain: env.proxyMain,
     repoRoot: REPO_ROOT,
+    hostEnv: env.hostEnv,
     // Each meshed pod's proxy proves its workload with a token and trusts the anchor in the identity dir.
     proxyEnvFor: (pod) => ({
       WEFT_PROXY_IDENTITY_TOKEN: identity.tokens.issue({

@@ -131,6 +131,7 @@ export async function startInProcess(opts: {
     serviceOctet: opts.octet,
     proxyMain: opts.proxyMain ?? join(REPO_ROOT, 'apps/proxy/src/main.ts'),
     repoRoot: REPO_ROOT,
+    hostEnv: { PATH: process.env.PATH ?? '' },
     ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
   });
   const destination = new Destination(platform);

@@ -58,6 +58,7 @@ beforeAll(async () => {
     serviceOctet: octet,
     proxyMain: join(dir, 'broken-proxy.mjs'),
     repoRoot: REPO_ROOT,
+    hostEnv: { PATH: process.env.PATH ?? '' },
     readyTimeoutMs: 20_000,
     drainDelayMs: 200,
   });

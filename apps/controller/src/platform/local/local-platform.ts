@@ -66,6 +66,8 @@ export interface LocalPlatformOptions {
   drainDelayMs?: number;
   /** How long a stopping process may drain before SIGKILL. */
   stopGraceMs?: number;
+  /** Host variables passed on to every process (PATH, HOME, ...); from env.ts. */
+  hostEnv?: Record<string, string>;
   /** Extra proxy environment per pod (e.g. an identity token). */
   proxyEnvFor?: (pod: PodIdentity) => Record<string, string>;
 }
@@ -130,10 +132,10 @@ export class LocalPlatform implements Platform {
   #healthTimer: NodeJS.Timeout | undefined;
 
   constructor(options: LocalPlatformOptions) {
-    this.#o = { readyTimeoutMs: 60_000, drainDelayMs: 1000, stopGraceMs: 10_000, ...options };
+    this.#o = { readyTimeoutMs: 60_000, drainDelayMs: 1000, stopGraceMs: 10_000, hostEnv: {}, ...options };
     this.#podIps = new AddressPool(10, options.podOctet);
     this.#serviceIps = new AddressPool(20, options.serviceOctet);
-    this.#balancer = new BalancerManager(options.store, options.repoRoot);
+    this.#balancer = new BalancerManager(options.store, options.repoRoot, this.#o.hostEnv);
     this.#events.setMaxListeners(0);
   }
 
@@ -435,6 +437,7 @@ export class LocalPlatform implements Platform {
           ports: record.ports,
           meshed: record.meshed,
           services: this.#serviceAddresses(),
+          host: this.#o.hostEnv,
         }),
       }),
       proxy: record.meshed
@@ -446,6 +449,7 @@ export class LocalPlatform implements Platform {
               pod: identity,
               ports: record.ports,
               controllerUrl: this.#controllerUrl,
+              host: this.#o.hostEnv,
               extra: {
                 WEFT_PROXY_DRAIN_GRACE_MS: String(Math.min(PROXY_DRAIN_MS, this.#o.stopGraceMs)),
                 ...this.#o.proxyEnvFor?.(identity),

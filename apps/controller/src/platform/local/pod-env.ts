@@ -22,9 +22,6 @@ export const PROXY_ADMIN_PORT = 4191;
 /** Ports the proxy itself takes on a meshed pod's address. */
 const PROXY_PORTS = new Set([PROXY_OUTBOUND_PORT, PROXY_ADMIN_PORT, 4143]);
 
-/** Host environment variables passed on to every process (nothing else leaks from the controller). */
-const PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
-
 export interface PodPort {
   name?: string;
   /** The declared container port: where clients reach the pod (the proxy's, when meshed). */
@@ -111,15 +108,6 @@ export function appCommand(container: ContainerSpec): { command: string; args: s
   return { command: first === 'node' ? process.execPath : first, args: argv };
 }
 
-function baseEnv(host: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const k of PASS_THROUGH) {
-    const v = host[k];
-    if (v !== undefined) env[k] = v;
-  }
-  return env;
-}
-
 /** The app process's environment. */
 export function appEnv(opts: {
   container: ContainerSpec;
@@ -127,11 +115,12 @@ export function appEnv(opts: {
   ports: PodPort[];
   meshed: boolean;
   services: ServiceAddress[];
-  host?: Record<string, string | undefined>;
+  /** Host variables to pass on (PATH, HOME, ...). */
+  host: Record<string, string>;
 }): Record<string, string> {
   const { container, pod, ports, meshed } = opts;
   const env: Record<string, string> = {
-    ...baseEnv(opts.host ?? process.env),
+    ...opts.host,
     ...serviceEnv(opts.services, pod.namespace),
   };
   const fields: Record<string, string> = {
@@ -161,11 +150,11 @@ export function proxyEnv(opts: {
   ports: PodPort[];
   controllerUrl: string;
   extra?: Record<string, string>;
-  host?: Record<string, string | undefined>;
+  host: Record<string, string>;
 }): Record<string, string> {
   const { pod, ports } = opts;
   return {
-    ...baseEnv(opts.host ?? process.env),
+    ...opts.host,
     WEFT_PROXY_INBOUND_HOST: pod.ip,
     WEFT_PROXY_INBOUND_PORTS: ports.map((p) => `${p.containerPort}:${p.appPort}`).join(','),
     WEFT_PROXY_APP_HOST: pod.ip,

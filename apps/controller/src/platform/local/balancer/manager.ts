@@ -15,15 +15,17 @@ const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
 export class BalancerManager {
   readonly #store: StateStore;
   readonly #cwd: string;
+  readonly #hostEnv: Record<string, string>;
   #ref: ProcRef | null = null;
   /** A balancer we just started installs its SIGHUP handler only after loading; until then it polls. */
   #hupAfter = 0;
   #version = 0;
   #last = '';
 
-  constructor(store: StateStore, cwd: string) {
+  constructor(store: StateStore, cwd: string, hostEnv: Record<string, string>) {
     this.#store = store;
     this.#cwd = cwd;
+    this.#hostEnv = hostEnv;
   }
 
   get ref(): ProcRef | null {
@@ -40,7 +42,7 @@ export class BalancerManager {
       command: process.execPath,
       args: ['--import', 'tsx', MAIN, this.#store.dir],
       cwd: this.#cwd,
-      env: { PATH: process.env.PATH ?? '' },
+      env: this.#hostEnv,
       logFile: join(this.#store.dir, 'balancer.log'),
     });
     this.#ref = running.ref;

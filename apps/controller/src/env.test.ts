@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from './env.ts';
+
+describe('loadEnv', () => {
+  it('has defaults for everything and resolves paths against the working directory', () => {
+    const env = loadEnv({}, '/repo');
+    expect(env.api).toEqual({ host: '127.0.0.1', port: 7090 });
+    expect(env.stateDir).toBe('/repo/.weft');
+    expect(env.manifestsDir).toBe('/repo/examples/demo/manifests');
+    expect(env.workdir).toBe('/repo/examples/demo');
+    expect([env.podOctet, env.serviceOctet]).toEqual([0, 0]);
+  });
+
+  it('reads the local platform settings', () => {
+    const env = loadEnv(
+      {
+        WEFT_API_ADDR: '127.0.0.1:0',
+        WEFT_LOCAL_POD_OCTET: '40',
+        WEFT_LOCAL_MANIFESTS: '/m/x',
+        WEFT_STATE_DIR: 's',
+      },
+      '/repo',
+    );
+    expect(env.api.port).toBe(0);
+    expect([env.podOctet, env.serviceOctet]).toEqual([40, 40]);
+    expect([env.manifestsDir, env.workdir, env.stateDir]).toEqual(['/m/x', '/m', '/repo/s']);
+  });
+
+  it('passes only a few host variables on to the processes it runs', () => {
+    const env = loadEnv({
+      PATH: '/bin',
+      HOME: '/root',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      WEFT_API_ADDR: '127.0.0.1:1',
+    });
+    expect(env.hostEnv).toEqual({ PATH: '/bin', HOME: '/root' });
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadEnv({ WEFT_API_ADDR: 'nope', WEFT_LOCAL_POD_OCTET: '300' })).toThrow(
+      /WEFT_API_ADDR: must be host:port[\s\S]*WEFT_LOCAL_POD_OCTET/,
+    );
+  });
+});
