@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '@weft/shared';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileSdGroups, prometheusConfig, watchFileSd, writeFileSd } from './file-sd.ts';
+import {
+  fileSdGroups,
+  prometheusConfig,
+  watchFileSd,
+  writeFileSd,
+  writePrometheusConfig,
+} from './file-sd.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-filesd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,5 +74,8 @@ describe('file-based service discovery', () => {
     expect(yaml).toContain('scrape_interval: 5s');
     expect(yaml).toContain('honor_labels: true');
     expect(yaml).toContain('files: ["/x/targets.json"]');
+    const written = writePrometheusConfig(join(dir, 'p', 'targets.json'), 2);
+    expect(written).toBe(join(dir, 'p', 'prometheus.yml'));
+    expect(readFileSync(written ?? '', 'utf8')).toContain('scrape_interval: 2s');
   });
 });

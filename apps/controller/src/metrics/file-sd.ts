@@ -5,7 +5,7 @@
  * configuration to point Prometheus at it (`honor_labels` keeps the proxy's own labels).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Pod } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
 
@@ -74,4 +74,20 @@ export function prometheusConfig(fileSdPath: string, scrapeIntervalSeconds: numb
     `        refresh_interval: ${Math.max(1, scrapeIntervalSeconds)}s`,
     '',
   ].join('\n');
+}
+
+/**
+ * Writes `prometheus.yml` beside the file-SD list, so that
+ * `prometheus --config.file=<dir>/prometheus.yml` scrapes the mesh. Returns its path, or
+ * undefined when it could not be written (the controller carries on without it).
+ */
+export function writePrometheusConfig(fileSdPath: string, scrapeIntervalSeconds: number): string | undefined {
+  const path = join(dirname(fileSdPath), 'prometheus.yml');
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, prometheusConfig(fileSdPath, Math.max(1, Math.round(scrapeIntervalSeconds))));
+    return path;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,7 +7,7 @@ import type { MetricsStatus } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
 import type { MetricsBackend } from './backend.ts';
 import { EmbeddedBackend } from './embedded-backend.ts';
-import { watchFileSd } from './file-sd.ts';
+import { watchFileSd, writePrometheusConfig } from './file-sd.ts';
 import { PrometheusBackend } from './prometheus-backend.ts';
 import { PrometheusClient } from './prometheus-client.ts';
 import { MetricsQueries } from './queries.ts';
@@ -85,6 +85,7 @@ export class MetricsService {
   start(): void {
     if (this.config.fileSdPath && this.stopFileSd === undefined) {
       this.stopFileSd = watchFileSd(this.platform, this.config.fileSdPath);
+      writePrometheusConfig(this.config.fileSdPath, this.config.scrapeIntervalMs / 1000);
     }
     this.scraper.start();
   }
