@@ -58,8 +58,9 @@ export class EmbeddedBackend implements MetricsBackend {
     const perTick = this.store.perTick(range, (l) => matches(l, withDirection));
     const acc = new Float64Array(n * WIDTH);
     for (let t = range.from; t <= range.to; t++) {
-      // Point i covers (start + i·step, start + (i+1)·step].
-      const i = Math.min(n - 1, Math.max(0, Math.ceil((this.store.timeOf(t) - start) / stepMs) - 1));
+      // Point i ends at start + (i+1)·step; a tick goes to the nearest end, so scrape jitter
+      // around a boundary does not leave one point empty and double the next.
+      const i = Math.min(n - 1, Math.max(0, Math.round((this.store.timeOf(t) - start) / stepMs) - 1));
       const src = (t - range.from) * WIDTH;
       for (let c = 0; c < WIDTH; c++)
         acc[i * WIDTH + c] = (acc[i * WIDTH + c] ?? 0) + (perTick[src + c] ?? 0);

@@ -15,9 +15,9 @@
  * started from zero since that scrape, so its whole value counts; on a proxy's first
  * scrape, values are only a baseline.
  *
- * Memory bound: at most `maxGroups` groups of `capacity × WIDTH × 4` bytes each (plus
- * one small entry per raw series of live targets); a group beyond the bound is dropped
- * and counted. Groups whose last increment left the ring expire; a target's raw-series
+ * Memory bound: at most `maxGroups` groups of `capacity × WIDTH × 4` bytes each, plus
+ * one small entry per raw series of live targets (at most MAX_RAW_SERIES_PER_TARGET
+ * each); what is beyond the bound is dropped and counted. Groups whose last increment left the ring expire; a target's raw-series
  * state goes when the target is removed.
  */
 import { MetricName } from '@weft/shared';
@@ -39,6 +39,9 @@ export const INGESTED_NAMES: ReadonlySet<string> = new Set([
   `${MetricName.responseLatencyMs}_bucket`,
   'process_start_time_seconds',
 ]);
+
+/** Most raw series remembered per proxy: a proxy exposing more has the rest ignored (and counted). */
+export const MAX_RAW_SERIES_PER_TARGET = 50_000;
 
 export interface StoreOptions {
   /** Ticks kept (retention ÷ scrape interval, plus one). */
@@ -97,7 +100,7 @@ export class MetricsStore {
   private readonly targets = new Map<string, TargetState>();
   /** One labels object per group key, shared by the raw series that feed it. */
   private readonly interned = new Map<string, { key: string; labels: GroupLabels }>();
-  /** Samples whose group could not be created because the store was full. */
+  /** Samples ignored because the store (or a proxy's raw-series table) was full. */
   droppedSamples = 0;
 
   constructor(options: StoreOptions) {
@@ -165,6 +168,10 @@ export class MetricsStore {
     for (const s of samples) {
       let raw = state.raw.get(s.key);
       if (raw === undefined) {
+        if (state.raw.size >= MAX_RAW_SERIES_PER_TARGET) {
+          this.droppedSamples++;
+          continue;
+        }
         raw = this.describe(s, identity);
         // A copy, so the key does not pin the whole scrape text in memory.
         state.raw.set(flat(s.key), raw);
