@@ -107,3 +107,42 @@ export async function runOpenLoop(
     p99Ms: j.c_p99 ?? Number.NaN,
   };
 }
+
+/** HTTP/2 closed-loop result from h2load. */
+export interface H2loadResult {
+  rps: number;
+  requests: number;
+  errors: number;
+}
+
+/** Parses h2load's report. */
+export function parseH2load(out: string): H2loadResult {
+  const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1] ?? Number.NaN);
+  const m =
+    /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
+      out,
+    );
+  return { rps, requests: Number(m?.[4] ?? 0), errors: Number(m?.[5] ?? 0) + Number(m?.[6] ?? 0) };
+}
+
+/**
+ * `h2load` with prior knowledge (h2c) against 127.0.0.1:port: `clients` connections,
+ * `streams` concurrent streams each, for `seconds` after a one-second warm-up.
+ */
+export async function runH2load(
+  h2load: string,
+  tools: LoadTools,
+  port: number,
+  seconds: number,
+  clients = 10,
+  streams = 10,
+): Promise<H2loadResult> {
+  const [cmd, args] = pinned(tools.taskset, tools.cpu, h2load, [
+    `-c${clients}`,
+    `-m${streams}`,
+    `-D${seconds}`,
+    '--warm-up-time=1',
+    `http://127.0.0.1:${port}/`,
+  ]);
+  return parseH2load(await run(cmd, args, (seconds + 30) * 1000));
+}

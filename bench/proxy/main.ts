@@ -11,7 +11,7 @@
  * bench/results/proxy.json.
  *
  *   npm run bench:proxy -- [--reps 3] [--seconds 4] [--paths direct,nginx,oneHop,twoHop]
- *                          [--big-mb 1024] [--big-paths oneHop] [--bundle] [--quick]
+ *                          [--big-mb 1024] [--big-paths oneHop] [--no-h2] [--bundle] [--quick]
  *
  * `--bundle` runs the proxies from an esbuild bundle instead of the sources under tsx;
  * either way, the idle RSS of a one-hop proxy in the other mode is measured too.
@@ -28,6 +28,7 @@ import { median, round } from '../lib/stats.ts';
 import { buildOlg, ensureTool, which } from '../lib/tools.ts';
 import { type BigBodyResult, measureBigBody } from './big-body.ts';
 import { bundleProxy } from './bundle.ts';
+import { benchH2, type H2BenchResult } from './h2.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
 import { startWeft } from './weft.ts';
 
@@ -43,6 +44,7 @@ interface Options {
   bigPaths: string[];
   paths: string[] | null;
   bundle: boolean;
+  h2: boolean;
 }
 
 /** Each direction of the large-body measurement gives up after this. */
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     bigPaths: ['oneHop'],
     paths: null,
     bundle: false,
+    h2: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -70,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--paths') o.paths = next().split(',');
     else if (a === '--big-paths') o.bigPaths = next().split(',');
     else if (a === '--bundle') o.bundle = true;
+    else if (a === '--no-h2') o.h2 = false;
     else if (a === '--quick') Object.assign(o, { reps: 1, seconds: 2, bigMb: 256 });
     else throw new Error(`unknown argument ${a} (see the header of bench/proxy/main.ts)`);
   }
@@ -301,6 +305,19 @@ async function main(): Promise<void> {
       }
     }
 
+    // HTTP/2 (gRPC-shaped), direct and one hop.
+    let h2: H2BenchResult | null = null;
+    if (o.h2) {
+      const h2load = ensureTool('h2load', 'nghttp2-client', log);
+      if (h2load !== null) {
+        h2 = await benchH2(ctx, tools, h2load, o.reps, o.seconds);
+        log(
+          `HTTP/2 (h2load -c10 -m10): direct ${h2.direct.rps} rps, one hop ${h2.oneHop.rps} rps ` +
+            `(${h2.oneHopRpsVsDirect} of direct), ${h2.oneHop.cpuUsPerReq} µs CPU/req, RSS ${h2.oneHop.rssLoadMb} MB under load`,
+        );
+      }
+    }
+
     // Ratios against nginx and direct, for every proxied path.
     const ratios: Record<string, number | null> = {};
     const base = (key: string, field: string) => num(results[key]?.[field]);
@@ -341,6 +358,7 @@ async function main(): Promise<void> {
       ...results,
       ratios,
       bigBody,
+      h2,
       meta: {
         date: new Date().toISOString(),
         reps: o.reps,
