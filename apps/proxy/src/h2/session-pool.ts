@@ -7,6 +7,7 @@
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
+import { MeshAlpn } from '@weft/shared';
 import type { Connector, ConnectTarget } from '../transport/connector.ts';
 
 export interface H2SessionPoolOptions {
@@ -48,7 +49,7 @@ export class H2SessionPool {
     const connector = this.#options.connector;
     const host = target.address.includes(':') ? `[${target.address}]` : target.address;
     const session: PooledSession = http2.connect(`http://${host}:${target.port}`, {
-      createConnection: (): Socket => connector.connect(target),
+      createConnection: (): Socket => connector.connect(target, MeshAlpn.h2),
       settings: { enablePush: false, initialWindowSize: 256 * 1024 },
       maxSessionMemory: 32,
     });

@@ -5,8 +5,9 @@
  * module-level handlers that find the connection under a symbol.
  */
 import type { Socket } from 'node:net';
+import { MeshAlpn } from '@weft/shared';
 import type { EndpointState, PooledConn } from '../balance/endpoint.ts';
-import type { Connector } from '../transport/connector.ts';
+import type { Connector, ReadInto } from '../transport/connector.ts';
 import { Http1Parser, type ParserOwner } from './parser.ts';
 
 /** What a client connection reports to the exchange that uses it. */
@@ -19,7 +20,40 @@ export interface ClientConnUser {
   /** Around parsing one read: lets the user coalesce what it writes into one syscall. */
   batchStart(): void;
   batchEnd(): void;
+  /**
+   * Whether what was just written on still references the read buffer (not flushed
+   * synchronously), and whether reading is paused until it is (backpressure).
+   */
+  retains(): number;
 }
+
+/** `retains()` answers: the buffer is free; in use but reads wait for drain; in use. */
+export const FREE = 0;
+export const HELD_PAUSED = 1;
+export const HELD = 2;
+
+/** Size of a connection's reusable read buffer. */
+const READ_BUFFER = 64 * 1024;
+
+/**
+ * Reads straight into one buffer per connection (no allocation, no stream machinery per
+ * read). The buffer is reused only when nothing written from it is still queued: a
+ * write not flushed at once keeps referencing it, and then the next read gets a fresh
+ * buffer, unless reading is paused until that write drains (backpressure), which frees it.
+ */
+const READ_INTO: ReadInto = {
+  buffer(this: Socket): Buffer {
+    const c = (this as ClientSocket)[kClient];
+    if (c.readBuf === null || c.held) {
+      c.readBuf = Buffer.allocUnsafeSlow(READ_BUFFER);
+      c.held = false;
+    }
+    return c.readBuf;
+  },
+  callback(this: Socket, nread: number, buf: Buffer): void {
+    onClientData.call(this as ClientSocket, buf.subarray(0, nread));
+  },
+};
 
 export const kClient = Symbol('weft.http.client');
 type ClientSocket = Socket & { [kClient]: ClientConn };
@@ -38,6 +72,9 @@ export class ClientConn implements ParserOwner, PooledConn {
   /** Coarse ms deadline for connecting; 0 once connected. */
   connectDeadline = 0;
   closed = false;
+  /** The reusable read buffer, and whether a queued write still references it. */
+  readBuf: Buffer | null = null;
+  held = false;
 
   constructor(
     readonly endpoint: EndpointState,
@@ -45,7 +82,7 @@ export class ClientConn implements ParserOwner, PooledConn {
     connectDeadline: number,
   ) {
     this.parser = new Http1Parser(false, this);
-    const s = connector.connect(endpoint) as ClientSocket;
+    const s = connector.connect(endpoint, MeshAlpn.http1, READ_INTO) as ClientSocket;
     s[kClient] = this;
     this.socket = s;
     this.connectDeadline = connectDeadline;
@@ -127,6 +164,7 @@ function onClientData(this: ClientSocket, chunk: Buffer): void {
   u.batchStart();
   const n = c.parser.execute(chunk);
   u.batchEnd();
+  if (chunk.buffer === c.readBuf?.buffer && u.retains() === HELD) c.held = true;
   if (n < 0) {
     const u = c.user;
     this.destroy();

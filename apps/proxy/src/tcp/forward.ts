@@ -9,6 +9,7 @@
  * functions, so that no closure is allocated per connection or per chunk.
  */
 import type { Socket } from 'node:net';
+import { MeshAlpn } from '@weft/shared';
 import type { BalancedEndpoint } from '../balance/types.ts';
 import { http1ErrorResponse, ProxyErrorReason, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector } from '../transport/connector.ts';
@@ -63,7 +64,7 @@ export function forwardTcp(
 ): void {
   client.allowHalfOpen = true;
   const loadToken = endpoint.begin();
-  const upstream = connector.connect(endpoint);
+  const upstream = connector.connect(endpoint, options.upgrade === true ? MeshAlpn.http1 : MeshAlpn.opaque);
   upstream.allowHalfOpen = true;
   const state: ForwardState = {
     client,

@@ -31,9 +31,6 @@ export interface MtlsConnectorOptions {
   handshakeTimeoutMs?: number;
 }
 
-/** A target that may say which application protocol it will carry (offered with ALPN). */
-type AlpnTarget = ConnectTarget & { readonly alpn?: MeshAlpn };
-
 const MAX_SESSIONS = 1024;
 
 const kState = Symbol('weft.mtls');
@@ -79,7 +76,7 @@ export class MtlsConnector implements Connector {
     return target.meshed && target.identity !== undefined;
   }
 
-  connect(target: ConnectTarget): Socket {
+  connect(target: ConnectTarget, alpn?: MeshAlpn): Socket {
     if (!target.meshed || target.identity === undefined)
       return tcpConnect({ host: target.address, port: target.port, noDelay: true });
     const creds = this.#opts.credentials.current;
@@ -96,7 +93,6 @@ export class MtlsConnector implements Connector {
       return s;
     }
     const key = `${target.address}:${target.port}/${target.identity}`;
-    const alpn = (target as AlpnTarget).alpn;
     const session = this.#sessions.get(key);
     const socket = tlsConnect({
       host: target.address,

@@ -105,7 +105,7 @@ describe('mTLS between an outbound connector and an inbound terminator', () => {
       alpn: 'http/1.1' as const,
     };
     expect(out.connector.secured(target)).toBe(true);
-    const s = out.connector.connect(target);
+    const s = out.connector.connect(target, 'http/1.1');
     s.once('secureConnect', () => {
       expect((s as import('node:tls').TLSSocket).getProtocol()).toBe('TLSv1.3');
     });

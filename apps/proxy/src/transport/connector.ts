@@ -4,6 +4,7 @@
  * touching the callers, which only see a `net.Socket` they may write to at once.
  */
 import { connect, type Socket } from 'node:net';
+import type { MeshAlpn } from '@weft/shared';
 
 /** Where to connect, and what is known about the peer's identity. */
 export interface ConnectTarget {
@@ -21,16 +22,38 @@ export interface ConnectTarget {
  * The socket emits `'connect'` when usable. A TLS connector returns a `TLSSocket`.
  */
 export interface Connector {
-  connect(target: ConnectTarget): Socket;
+  /**
+   * `alpn` names the application protocol the connection will carry (`http/1.1`, `h2`,
+   * `weft.dev/opaque`); a TLS connector offers it, so the peer proxy need not sniff.
+   */
+  connect(target: ConnectTarget, alpn?: MeshAlpn, read?: ReadInto): Socket;
   /** Whether connections this connector opens to `target` are mutually authenticated. */
   secured(target: ConnectTarget): boolean;
 }
 
+/**
+ * Optional zero-allocation reads (Node's `onread`): the socket reads into `buffer`
+ * (called before each read, with `this` the socket) and hands each read to `callback`
+ * instead of emitting `'data'`. A connector that cannot honour it (TLS) ignores it, and
+ * the caller then gets `'data'` events as usual.
+ */
+export interface ReadInto {
+  buffer: (this: Socket) => Buffer;
+  callback: (this: Socket, nread: number, buf: Buffer) => void;
+}
+
 /** Plain TCP with Nagle off: the connector until mTLS exists. */
 export class TcpConnector implements Connector {
-  connect(target: ConnectTarget): Socket {
-    const s = connect({ host: target.address, port: target.port, noDelay: true });
-    return s;
+  connect(target: ConnectTarget, _alpn?: MeshAlpn, read?: ReadInto): Socket {
+    if (read !== undefined) {
+      return connect({
+        host: target.address,
+        port: target.port,
+        noDelay: true,
+        onread: read as unknown as { buffer: () => Buffer; callback: (n: number, b: Buffer) => boolean },
+      });
+    }
+    return connect({ host: target.address, port: target.port, noDelay: true });
   }
 
   secured(_target: ConnectTarget): boolean {
