@@ -92,7 +92,7 @@ export class PrometheusBackend implements MetricsBackend {
     const step = q.stepSeconds;
     const n = Math.max(1, Math.floor(q.seconds / step));
     const start = at - (n - 1) * step * 1000;
-    const range = Math.max(step, 4 * this.scrapeIntervalSeconds);
+    const range = Math.ceil(Math.max(step, 4 * this.scrapeIntervalSeconds)); // PromQL durations are whole
     const [rates, ...quantiles] = await Promise.all([
       this.client.queryRange(responseRateQuery(q.direction, q.match, range), start, at, step),
       ...QUANTILES.map((x) =>
