@@ -383,7 +383,7 @@ export class LocalPlatform implements Platform {
       const pods = [...this.#pods.values()];
       // Everything goes down together: no traffic to keep whole, so a short grace.
       const grace = Math.min(this.#o.stopGraceMs, SHUTDOWN_GRACE_MS);
-      await Promise.all(pods.map((p) => p.stop(grace)));
+      await Promise.all(pods.map((p) => p.stop(grace, true)));
       for (const p of pods) {
         this.#pods.delete(key(p.record.namespace, p.record.name));
         rmSync(this.#logDir(p.record), { recursive: true, force: true });

@@ -214,13 +214,20 @@ export class LocalPod {
     for (const cancel of this.#cancels) cancel();
   }
 
-  /** Stops the app (draining for up to `graceMs`), then the proxy. */
-  async stop(graceMs: number): Promise<void> {
+  /**
+   * Stops the app (draining for up to `graceMs`), then the proxy, so the app's requests in
+   * flight still have their proxy. `together` stops both at once (everything is going down).
+   */
+  async stop(graceMs: number, together = false): Promise<void> {
     this.detach();
     this.record.ready = false;
     const { app, proxy } = this.record;
-    if (app) await stopProcess(app, graceMs);
-    if (proxy) await stopProcess(proxy, graceMs);
+    if (together) {
+      await Promise.all([app && stopProcess(app, graceMs), proxy && stopProcess(proxy, graceMs)]);
+    } else {
+      if (app) await stopProcess(app, graceMs);
+      if (proxy) await stopProcess(proxy, graceMs);
+    }
     this.record.app = null;
     this.record.proxy = null;
   }
