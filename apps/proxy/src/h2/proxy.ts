@@ -3,8 +3,8 @@
  * listener or opened inside a CONNECT tunnel, and forwards each stream to an endpoint
  * chosen per stream by the connection's route, over pooled client sessions.
  *
- * - Bodies are piped both ways, so HTTP/2 flow control holds end to end: when the far
- *   side stops reading, our write buffer fills, the pipe pauses the reader, and the
+ * - Bodies are relayed both ways as `pipe` would, so HTTP/2 flow control holds end to end:
+ *   when the far side stops reading, our write buffer fills, the relay pauses the reader, and the
  *   window we advertise to the sender stops opening.
  * - Response trailers (where gRPC puts its status) and request trailers are passed
  *   through; a trailers-only response (headers with END_STREAM) stays trailers-only.
@@ -99,6 +99,8 @@ const HOP_BY_HOP = [
   'upgrade',
   'http2-settings',
 ];
+
+const WAIT_FOR_TRAILERS = { waitForTrailers: true } as const;
 
 /** Set just before a connection is handed to the server; read back by its 'session' event. */
 let pendingContext: ConnectionContext | null = null;
@@ -255,7 +257,7 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
     const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
     const session = ctx.proxy.pool.get(endpoint);
     pair.upSession = session;
-    up = session.request(requestHeaders(headers), {
+    up = session.request(forwardable(headers), {
       endStream,
       waitForTrailers: !endStream,
     });
@@ -274,18 +276,55 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
   up.on('trailers', onUpTrailers);
   up.on('error', onUpError);
   up.on('close', onUpClose);
-  if (!up.writableEnded) down.pipe(up);
+  if (!up.writableEnded) relay(down, up);
 }
 
-function requestHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.includes(name)) continue;
-    out[name] = headers[name];
+/**
+ * The headers to forward: the received object itself (it is ours, and copying it per
+ * request costs an allocation), less any connection-specific header HTTP/2 forbids.
+ */
+function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  for (let i = 0; i < HOP_BY_HOP.length; i++) {
+    const name = HOP_BY_HOP[i] as string;
+    if (headers[name] !== undefined) delete headers[name];
   }
   const te = headers.te;
-  if (te !== undefined && te !== 'trailers') delete out.te;
-  return out;
+  if (te !== undefined && te !== 'trailers') delete headers.te;
+  return headers;
+}
+
+// === impl the body relay ===
+//
+// What `pipe` does, with module-level handlers instead of the closures `pipe` allocates
+// per call: each stream writes what it reads to its partner (the pair's other stream),
+// pauses while the partner's buffer is full, resumes on its 'drain', and ends it at 'end'.
+
+function partner(stream: TaggedDown | TaggedUp): ServerHttp2Stream | ClientHttp2Stream | null {
+  const pair = stream[kPair];
+  if (pair === undefined) return null;
+  return stream === pair.down ? pair.up : pair.down;
+}
+
+function relay(from: TaggedDown | TaggedUp, to: TaggedDown | TaggedUp): void {
+  from.on('data', onRelayData);
+  from.on('end', onRelayEnd);
+  to.on('drain', onRelayDrain);
+}
+
+function onRelayData(this: TaggedDown | TaggedUp, chunk: Buffer): void {
+  const to = partner(this);
+  if (to === null || to.destroyed || to.writableEnded) return;
+  if (!to.write(chunk)) this.pause();
+}
+
+function onRelayDrain(this: TaggedDown | TaggedUp): void {
+  const from = partner(this);
+  if (from !== null && !from.destroyed) from.resume();
+}
+
+function onRelayEnd(this: TaggedDown | TaggedUp): void {
+  const to = partner(this);
+  if (to !== null && !to.destroyed && !to.writableEnded) to.end();
 }
 
 function onDownTrailers(this: TaggedDown, trailers: IncomingHttpHeaders): void {
@@ -312,31 +351,22 @@ function onUpResponse(this: TaggedUp, headers: IncomingHttpHeaders, flags: numbe
   }
   pair.responded = true;
   pair.status = Number(headers[':status'] ?? 0);
-  const out = responseHeaders(headers);
+  const out = forwardable(headers);
   const grpc = headers['grpc-status'];
   if (grpc !== undefined) pair.grpcStatus = Number(grpc);
   if ((flags & NGHTTP2_FLAG_END_STREAM) !== 0) {
     down.respond(out, { endStream: true });
     return;
   }
-  down.respond(out, { waitForTrailers: true });
-  this.pipe(down);
+  down.respond(out, WAIT_FOR_TRAILERS);
+  relay(this, down);
 }
 
 function onUpInformational(this: TaggedUp, headers: IncomingHttpHeaders): void {
   const pair = this[kPair];
   if (pair === undefined || pair.responded || pair.down.destroyed) return;
   const status = Number(headers[':status'] ?? 0);
-  if (status >= 100 && status < 200 && status !== 101) pair.down.additionalHeaders(responseHeaders(headers));
-}
-
-function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    if (HOP_BY_HOP.includes(name)) continue;
-    out[name] = headers[name];
-  }
-  return out;
+  if (status >= 100 && status < 200 && status !== 101) pair.down.additionalHeaders(forwardable(headers));
 }
 
 function onUpTrailers(this: TaggedUp, trailers: IncomingHttpHeaders): void {
