@@ -163,6 +163,9 @@ export class LocalPod {
   #setReady(ready: boolean) {
     if (this.record.ready === ready) return;
     this.record.ready = ready;
+    const { namespace, name } = this.record;
+    const since = ready ? ` ${Date.now() - this.#containerStart} ms after its start` : '';
+    console.log(`[local] pod ${namespace}/${name} is ${ready ? 'ready' : 'not ready'}${since}`);
     this.#onChange(this);
   }
 
