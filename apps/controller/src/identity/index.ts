@@ -3,6 +3,7 @@
  * certifies proxies. `createIdentity` wires them from the state directory and settings.
  */
 import type { Registry } from 'prom-client';
+import { issuedFile } from './issued-file.ts';
 import { type IdentityLogger, IdentityService } from './service.ts';
 import { loadOrCreateCa, loadOrCreateTokens, type SuppliedCaFiles } from './store.ts';
 import type { HmacTokens, TokenValidator } from './token.ts';
@@ -60,6 +61,7 @@ export async function createIdentity(opts: CreateIdentityOptions): Promise<Ident
     certLifetimeMs: opts.certLifetimeMs ?? DEFAULT_CERT_LIFETIME_MS,
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.log ? { log: opts.log } : {}),
+    records: issuedFile(ca.identityDir, (m) => opts.log?.('warn', m)),
   });
   return { service, tokens, identityDir: ca.identityDir, trustDomain: opts.trustDomain };
 }

@@ -118,3 +118,27 @@ describe('IdentityService.status', () => {
     ]);
   });
 });
+
+describe('issued certificate records', () => {
+  it('survive a controller restart (reloaded from the state directory)', async () => {
+    const token = id.tokens.issue({
+      namespace: 'shop',
+      serviceAccount: 'cart',
+      workload: 'cart',
+      pod: 'cart-7',
+    });
+    const res = await id.service.certify({
+      csr: (await makeCsr(['cart.shop.serviceaccount.identity.weft.cluster.local'])).pem,
+      token,
+    });
+    await new Promise((r) => setTimeout(r, 1200)); // writes are batched, one per second
+    const again = await createIdentity({ stateDir: dir, trustDomain: 'cluster.local', log: () => {} });
+    expect(again.service.certificates({ namespace: 'shop' })).toMatchObject([
+      {
+        pod: 'cart-7',
+        identity: 'cart.shop.serviceaccount.identity.weft.cluster.local',
+        notAfter: res.notAfter,
+      },
+    ]);
+  });
+});

@@ -22,6 +22,7 @@ import {
 import { Counter, type Registry } from 'prom-client';
 import { signWorkloadCertificate } from './ca.ts';
 import { checkCsr } from './csr.ts';
+import type { IssuedRecords } from './issued-file.ts';
 import type { LoadedCa } from './store.ts';
 import type { TokenValidator } from './token.ts';
 import type { x509 } from './x509.ts';
@@ -38,6 +39,8 @@ export interface IdentityServiceOptions {
   log?: IdentityLogger;
   /** Where `identity_certify_total` is registered; none keeps it private. */
   registry?: Registry;
+  /** Keeps the per-pod records across restarts. */
+  records?: IssuedRecords;
 }
 
 /** At most this many per-pod records are kept (the oldest go first). */
@@ -63,6 +66,7 @@ export class IdentityService {
       labelNames: ['result'],
       registers: opts.registry ? [opts.registry] : [],
     });
+    for (const r of opts.records?.load() ?? []) this.#records.set(recordKey(r), r);
   }
 
   /** The trust anchors' PEM bundle. */
@@ -198,14 +202,19 @@ export class IdentityService {
   }
 
   #remember(r: IssuedCertificate): void {
-    const key = `${r.namespace}/${r.pod ?? r.identity}`;
+    const key = recordKey(r);
     this.#records.delete(key);
     this.#records.set(key, r);
     if (this.#records.size > MAX_RECORDS) {
       const oldest = this.#records.keys().next().value;
       if (oldest !== undefined) this.#records.delete(oldest);
     }
+    this.#opts.records?.save([...this.#records.values()]);
   }
+}
+
+function recordKey(r: IssuedCertificate): string {
+  return `${r.namespace}/${r.pod ?? r.identity}`;
 }
 
 function asMeshError(err: unknown, code: ErrorCode): MeshError {
