@@ -46,6 +46,9 @@ export interface IdentityManagerOptions {
   requestTimeoutMs?: number;
 }
 
+/** Node timers overflow past 2^31-1 ms (about 24.8 days): longer waits are cut to that. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const defaultLog: IdentityLog = (level, message) => {
   const line = `identity: ${message}`;
   if (level === 'info') console.info(line);
@@ -177,13 +180,16 @@ export class IdentityManager {
     const frac = (this.#opts.renewFraction ?? 0.7) - Math.random() * (this.#opts.jitterFraction ?? 0.1);
     this.#arm(Math.max(500, lifetime * frac));
     clearTimeout(this.#expiryTimer);
-    this.#expiryTimer = setTimeout(() => {
-      if (this.#current === c)
-        this.#log(
-          'error',
-          `certificate expired at ${c.notAfter.toISOString()}; mTLS is unavailable until renewed`,
-        );
-    }, c.notAfter.getTime() - Date.now());
+    this.#expiryTimer = setTimeout(
+      () => {
+        if (this.#current === c)
+          this.#log(
+            'error',
+            `certificate expired at ${c.notAfter.toISOString()}; mTLS is unavailable until renewed`,
+          );
+      },
+      Math.min(MAX_TIMER_MS, c.notAfter.getTime() - Date.now()),
+    );
     this.#expiryTimer.unref();
   }
 
@@ -195,7 +201,7 @@ export class IdentityManager {
   #arm(ms: number): void {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#refresh(), ms);
+    this.#timer = setTimeout(() => void this.#refresh(), Math.min(MAX_TIMER_MS, ms));
     this.#timer.unref();
   }
 
