@@ -10,6 +10,7 @@ let up: Upstream;
 let proxy: RunningProxy;
 let release: (() => void) | null = null;
 let lastHeaders: http.IncomingHttpHeaders = {};
+const RANDOM = randomBytes(4 * 1024 * 1024 + 3);
 
 beforeAll(async () => {
   up = await startUpstream((req, res) => {
@@ -30,6 +31,20 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('first;');
       release = () => res.end('second');
+    } else if (req.url === '/random') {
+      res.writeHead(200, { 'content-length': String(RANDOM.length) });
+      // many writes, so that reads and backpressure interleave
+      let off = 0;
+      const pump = () => {
+        while (off < RANDOM.length) {
+          const end = Math.min(RANDOM.length, off + 7919);
+          const ok = res.write(RANDOM.subarray(off, end));
+          off = end;
+          if (!ok) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
     } else if (req.url === '/empty') {
       res.writeHead(204);
       res.end();
@@ -127,6 +142,39 @@ describe('HTTP/1.1 through the proxy', () => {
         .on('error', reject);
     });
     expect(text).toBe('first;second');
+  });
+
+  it('streams a large response to a slow reader intact, then serves the next request on the same connections', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      http
+        .get(
+          { host: '127.0.0.1', port: proxy.outbound.port, path: 'http://web.test/random', agent },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let n = 0;
+            res.on('data', (c: Buffer) => {
+              chunks.push(Buffer.from(c));
+              // a slow reader: pause now and then so the proxy's writes back up
+              if (++n % 8 === 0) {
+                res.pause();
+                setTimeout(() => res.resume(), 5);
+              }
+            });
+            res.on('end', () => resolve(Buffer.concat(chunks)));
+          },
+        )
+        .on('error', reject);
+    });
+    expect(got.length).toBe(RANDOM.length);
+    expect(createHash('sha256').update(got).digest('hex')).toBe(
+      createHash('sha256').update(RANDOM).digest('hex'),
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await viaProxy(proxy, `http://web.test/after-big-${i}`, { agent });
+      expect(r.body).toBe(`hello GET /after-big-${i}`);
+    }
+    agent.destroy();
   });
 
   it('reuses one client connection and pooled upstream connections', async () => {

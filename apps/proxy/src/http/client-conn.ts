@@ -41,19 +41,9 @@ const READ_BUFFER = 64 * 1024;
  * write not flushed at once keeps referencing it, and then the next read gets a fresh
  * buffer, unless reading is paused until that write drains (backpressure), which frees it.
  */
-const READ_INTO: ReadInto = {
-  buffer(this: Socket): Buffer {
-    const c = (this as ClientSocket)[kClient];
-    if (c.readBuf === null || c.held) {
-      c.readBuf = Buffer.allocUnsafeSlow(READ_BUFFER);
-      c.held = false;
-    }
-    return c.readBuf;
-  },
-  callback(this: Socket, nread: number, buf: Buffer): void {
-    onClientData.call(this as ClientSocket, buf.subarray(0, nread));
-  },
-};
+function onClientRead(this: Socket, nread: number, buf: Buffer): void {
+  onClientData.call(this as ClientSocket, buf.subarray(0, nread));
+}
 
 export const kClient = Symbol('weft.http.client');
 type ClientSocket = Socket & { [kClient]: ClientConn };
@@ -82,7 +72,9 @@ export class ClientConn implements ParserOwner, PooledConn {
     connectDeadline: number,
   ) {
     this.parser = new Http1Parser(false, this);
-    const s = connector.connect(endpoint, MeshAlpn.http1, READ_INTO) as ClientSocket;
+    // Node calls the buffer function without a receiver: one small closure per connection
+    const read: ReadInto = { buffer: () => this.nextReadBuffer(), callback: onClientRead };
+    const s = connector.connect(endpoint, MeshAlpn.http1, read) as ClientSocket;
     s[kClient] = this;
     this.socket = s;
     this.connectDeadline = connectDeadline;
@@ -93,6 +85,15 @@ export class ClientConn implements ParserOwner, PooledConn {
     s.on('close', onClientClose);
     s.on('drain', onClientDrain);
     s.on('end', onClientEnd);
+  }
+
+  /** The buffer for the next read: the same one unless a queued write still holds it. */
+  nextReadBuffer(): Buffer {
+    if (this.readBuf === null || this.held) {
+      this.readBuf = Buffer.allocUnsafeSlow(READ_BUFFER);
+      this.held = false;
+    }
+    return this.readBuf;
   }
 
   // === parser owner ===

@@ -27,7 +27,7 @@ import {
 } from '../errors/respond.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
 import { meshTls } from '../tls/peer.ts';
-import { acquire, type ClientConn, type ClientConnUser } from './client-conn.ts';
+import { acquire, type ClientConn, type ClientConnUser, FREE, HELD, HELD_PAUSED } from './client-conn.ts';
 import type { HttpContext } from './context.ts';
 import { Http1Parser, headerBlock, isIdempotent, type ParserOwner, startLineOf } from './parser.ts';
 
@@ -446,6 +446,13 @@ export class ServerConn implements ParserOwner, ClientConnUser {
 
   batchEnd(): void {
     this.socket.uncork();
+  }
+
+  retains(): number {
+    const s = this.socket;
+    if (s.writableLength === 0) return FREE;
+    // a paused endpoint socket reads again only on our 'drain', when all is flushed
+    return this.client?.socket.isPaused() ? HELD_PAUSED : HELD;
   }
 
   onUpstreamDrain(_cc: ClientConn): void {
