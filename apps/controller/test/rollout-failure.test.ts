@@ -31,6 +31,20 @@ spec:
               valueFrom: { fieldRef: { fieldPath: status.podIP } }
           ports: [{ containerPort: 8080 }]
 ---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: misplaced, namespace: lab }
+spec:
+  selector: { matchLabels: { app: misplaced } }
+  template:
+    metadata: { labels: { app: misplaced } }
+    spec:
+      containers:
+        - name: misplaced
+          image: example/misplaced:1
+          workingDir: /etc
+          command: [node, -e, "setInterval(() => {}, 1000)"]
+---
 apiVersion: v1
 kind: Service
 metadata: { name: echo, namespace: lab }
@@ -84,7 +98,7 @@ async function viaService(): Promise<string> {
 }
 
 it('stops the rollout with a failed status when the new pod never becomes ready; the old pod keeps serving', async () => {
-  const [oldPod] = await caller.pods.list({ namespace: 'lab' });
+  const [oldPod] = await caller.pods.list({ namespace: 'lab', workload: 'echo' });
   expect(await viaService()).toBe(`hello from ${oldPod?.ip}`);
 
   await caller.workloads.mesh(echo);
@@ -113,11 +127,24 @@ it('stops the rollout with a failed status when the new pod never becomes ready;
 }, 60_000);
 
 it('unmeshing after the failure removes the broken pod and leaves the old one serving', async () => {
-  const [oldPod] = (await caller.pods.list({ namespace: 'lab' })).filter((p) => !p.meshed);
+  const [oldPod] = (await caller.pods.list({ namespace: 'lab', workload: 'echo' })).filter((p) => !p.meshed);
   await caller.workloads.unmesh(echo);
   await waitFor('the unmesh to complete', () => platform.rolloutStatus(echo).state === 'complete', 30_000);
-  const pods = await caller.pods.list({ namespace: 'lab' });
+  const pods = await caller.pods.list({ namespace: 'lab', workload: 'echo' });
   expect(pods.map((p) => [p.name, p.meshed, p.ready])).toEqual([[oldPod?.name, false, true]]);
   expect((await caller.workloads.get(echo)).workload.meshState).toBe('unmeshed');
   expect(await viaService()).toBe(`hello from ${oldPod?.ip}`);
 }, 60_000);
+
+it('counts a container that cannot start as a crash, says why in its log, and reports the workload unhealthy', async () => {
+  const pod = await waitFor('the misplaced pod to have failed to start twice', async () => {
+    const [p] = await caller.pods.list({ namespace: 'lab', workload: 'misplaced' });
+    return p && p.restarts >= 2 ? p : undefined;
+  });
+  expect(pod).toMatchObject({ ready: false, phase: 'Pending' });
+  const { lines } = await caller.pods.logs({ namespace: 'lab', name: pod.name });
+  expect(lines[0]).toMatch(/cannot start app: container misplaced: workingDir \/etc is outside \/app/);
+  const health = await caller.health.get();
+  expect(health.status).toBe('degraded');
+  expect(health.problems).toContain('lab/misplaced: 0 of 1 replicas ready');
+}, 30_000);

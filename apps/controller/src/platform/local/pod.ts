@@ -5,6 +5,7 @@
  * or adopted from a previous controller's record, and stops only when told to (the
  * controller going away does not stop it).
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Probe } from './manifests.ts';
 import { PROXY_ADMIN_PORT } from './pod-env.ts';
@@ -108,14 +109,24 @@ export class LocalPod {
   }
 
   async #run(c: Container): Promise<void> {
-    const spec = c === 'app' ? this.#launch.app() : this.#launch.proxy?.();
-    if (!spec) return;
     let running: Running;
     try {
+      const spec = c === 'app' ? this.#launch.app() : this.#launch.proxy?.();
+      if (!spec) return;
       running = await spawnDetached({ ...spec, logFile: this.logFile(c) });
     } catch (err) {
+      // Counted as a crash (as Kubernetes counts a container that cannot start), and told in its log.
+      const why = `cannot start ${c}: ${(err as Error).message}`;
+      try {
+        mkdirSync(this.#logDir, { recursive: true });
+        appendFileSync(this.logFile(c), `[weft] ${why}\n`);
+      } catch {
+        // The reason is still in the controller's log.
+      }
+      this.record.restarts += 1;
+      this.#consecutiveCrashes += 1;
       this.#noteExit({ code: null, signal: null });
-      this.#crashLater(c, `cannot start ${c}: ${(err as Error).message}`);
+      this.#crashLater(c, why);
       return;
     }
     this.record[c] = running.ref;
