@@ -7,12 +7,12 @@
  * cached per endpoint and identity so reconnects resume instead of a full handshake.
  * Refused peers are logged once per connection and counted in `tls_rejected_total`.
  */
-import { Socket, connect as tcpConnect } from 'node:net';
+import { Socket } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { MeshAlpn } from '@weft/shared';
 import type { Credentials } from '../identity/manager.ts';
 import type { IdentityMetrics } from '../identity/metrics.ts';
-import type { Connector, ConnectTarget } from '../transport/connector.ts';
+import { type Connector, type ConnectTarget, type ReadInto, TcpConnector } from '../transport/connector.ts';
 import { IDENTITY_MISMATCH_CODE, rejectReason, sanDnsNames, setMeshTls } from './peer.ts';
 
 /** Where the connector gets the current credentials (the identity manager). */
@@ -64,6 +64,8 @@ export class MtlsConnector implements Connector {
   readonly #log: TlsLog;
   /** TLS sessions by `address:port/identity`, for resumption. */
   readonly #sessions = new Map<string, Buffer>();
+  /** Plain TCP, for endpoints without a proxy. */
+  readonly #tcp = new TcpConnector();
 
   constructor(opts: MtlsConnectorOptions) {
     this.#opts = opts;
@@ -76,9 +78,8 @@ export class MtlsConnector implements Connector {
     return target.meshed && target.identity !== undefined;
   }
 
-  connect(target: ConnectTarget, alpn?: MeshAlpn): Socket {
-    if (!target.meshed || target.identity === undefined)
-      return tcpConnect({ host: target.address, port: target.port, noDelay: true });
+  connect(target: ConnectTarget, alpn?: MeshAlpn, read?: ReadInto): Socket {
+    if (!target.meshed || target.identity === undefined) return this.#tcp.connect(target, alpn, read);
     const creds = this.#opts.credentials.current;
     if (creds === undefined) {
       // Never fall back to plaintext towards a meshed peer: without a certificate, fail.
