@@ -85,8 +85,12 @@ async function startEchoServer(name: string): Promise<{ server: grpc.Server; por
 
 const AUTHORITY = 'echo.test.svc.cluster.local:50051';
 const DOWN_AUTHORITY = 'down.test.svc.cluster.local:50051';
+/** Served through a second proxy's inbound listener: the meshed path, two hops. */
+const MESHED_AUTHORITY = 'meshed.test.svc.cluster.local:50051';
 
 let proxy: RunningProxy;
+/** The server side's proxy: its inbound listener forwards to upstream "a". */
+let serverProxy: RunningProxy;
 let upstreams: { server: grpc.Server; port: number }[] = [];
 let client: EchoClient;
 
@@ -128,10 +132,16 @@ beforeAll(async () => {
   const endpoints = (ports: number[]) => ({
     endpoints: ports.map((port) => ({ address: '127.0.0.1', port })),
   });
+  serverProxy = await startTestProxy(
+    { inbound: { ports: [{ public: 0, app: (upstreams[0] as { port: number }).port }] } },
+    { WEFT_PROXY_WORKLOAD: 'echo', WEFT_PROXY_POD: 'echo-1' },
+  );
+  const serverInbound = (serverProxy.inbound[0] as { address: { port: number } }).address.port;
   proxy = await startTestProxy({
     destinations: {
       [AUTHORITY]: endpoints(upstreams.map((u) => u.port)),
       [DOWN_AUTHORITY]: endpoints([closed.port]),
+      [MESHED_AUTHORITY]: endpoints([serverInbound]),
     },
   });
   process.env.grpc_proxy = `http://127.0.0.1:${proxy.outbound.port}`;
@@ -142,6 +152,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client?.close();
   await proxy?.drain(500);
+  await serverProxy?.drain(500);
   for (const u of upstreams) u.server.forceShutdown();
   delete process.env.grpc_proxy;
 });
@@ -241,6 +252,51 @@ describe('gRPC through a CONNECT tunnel', () => {
       expect(err?.metadata.get('weft-proxy-error')).toEqual(['connect-refused']);
     } finally {
       down.close();
+    }
+  });
+});
+
+describe('gRPC over the meshed path (outbound tunnel, then the server proxy inbound)', () => {
+  it('carries unary and streaming calls with their statuses and trailers through both proxies', async () => {
+    const meshed = new EchoService(
+      MESHED_AUTHORITY,
+      grpc.credentials.createInsecure(),
+    ) as unknown as EchoClient;
+    try {
+      const ok = await new Promise<{ err: grpc.ServiceError | null; res?: EchoReply }>((resolve) =>
+        meshed.Unary(
+          { message: 'two hops' },
+          new grpc.Metadata(),
+          { deadline: Date.now() + 10_000 },
+          (err, res) => resolve({ err, res }),
+        ),
+      );
+      expect(ok.err).toBeNull();
+      expect(ok.res).toMatchObject({ message: 'TWO HOPS', server: 'a' });
+      const failed = await new Promise<grpc.ServiceError | null>((resolve) =>
+        meshed.Unary(
+          { message: 'x', failCode: grpc.status.PERMISSION_DENIED },
+          new grpc.Metadata(),
+          { deadline: Date.now() + 10_000 },
+          (err) => resolve(err),
+        ),
+      );
+      expect(failed?.code).toBe(grpc.status.PERMISSION_DENIED);
+      expect(failed?.metadata.get('x-trailer')).toEqual(['done-x']);
+      const replies: EchoReply[] = [];
+      const status = await new Promise<grpc.StatusObject>((resolve, reject) => {
+        const call = meshed.ServerStream({ message: 'm', count: 10 });
+        call.on('data', (r: EchoReply) => replies.push(r));
+        call.on('error', reject);
+        call.on('status', resolve);
+      });
+      expect(replies).toHaveLength(10);
+      expect(status.metadata.get('x-trailer')).toEqual(['streamed-10']);
+      // The server-side proxy saw them on its inbound side.
+      const samples = parseProm((await admin(serverProxy, '/metrics')).body);
+      expect(sum(samples, 'request_total', { direction: 'inbound' })).toBe(3);
+    } finally {
+      meshed.close();
     }
   });
 });
