@@ -26,6 +26,7 @@ import {
   STATUS_TEXT,
 } from '../errors/respond.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
+import { countStreamed } from '../runtime/gc-nudge.ts';
 import { meshTls } from '../tls/peer.ts';
 import { acquire, type ClientConn, type ClientConnUser, FREE, HELD, HELD_PAUSED } from './client-conn.ts';
 import type { HttpContext } from './context.ts';
@@ -298,6 +299,7 @@ export class ServerConn implements ParserOwner, ClientConnUser {
     }
     const c = this.client;
     if (c !== null && !c.socket.write(chunk)) this.socket.pause();
+    countStreamed(chunk.length);
   }
 
   onMessageEnd(_p: Http1Parser): boolean {
@@ -404,6 +406,7 @@ export class ServerConn implements ParserOwner, ClientConnUser {
 
   onResponseBody(cc: ClientConn, chunk: Buffer): void {
     if (!this.socket.write(chunk)) cc.socket.pause();
+    countStreamed(chunk.length);
   }
 
   onResponseEnd(cc: ClientConn, _p: Http1Parser): boolean {
