@@ -13,10 +13,15 @@ const EMPTY = 'empty.test.svc.cluster.local:8080';
 const BIG = 16 * 1024 * 1024;
 
 let upstream: http2.Http2Server;
+/** An endpoint that allows only 5 concurrent streams per connection. */
+let limited: http2.Http2Server;
+const limitedSeen = { maxPerSession: 0, streams: 0 };
 let upstreamSessions = 0;
 let proxy: RunningProxy;
 /** The proxy's inbound listener, where a meshed peer's h2c arrives. */
 let inboundPort: number;
+/** The inbound listener in front of `limited`. */
+let limitedPort: number;
 /** State of the last `/big` response the endpoint wrote. */
 const big = { written: 0, blocked: false, finished: false };
 
@@ -113,16 +118,39 @@ beforeAll(async () => {
   upstream.on('stream', onUpstreamStream);
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
+  limited = http2.createServer({ settings: { maxConcurrentStreams: 5 } });
+  limited.on('session', (session) => {
+    let open = 0;
+    session.on('stream', (stream) => {
+      open++;
+      limitedSeen.streams++;
+      limitedSeen.maxPerSession = Math.max(limitedSeen.maxPerSession, open);
+      stream.on('close', () => open--);
+      setTimeout(() => {
+        stream.respond({ ':status': 200 });
+        stream.end('ok');
+      }, 10);
+    });
+  });
+  await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
+  const limitedApp = (limited.address() as AddressInfo).port;
   proxy = await startTestProxy({
-    inbound: { ports: [{ public: 0, app: port }] },
+    inbound: {
+      ports: [
+        { public: 0, app: port },
+        { public: 0, app: limitedApp },
+      ],
+    },
     destinations: { [EMPTY]: { endpoints: [] } },
   });
   inboundPort = (proxy.inbound[0] as { address: { port: number } }).address.port;
+  limitedPort = (proxy.inbound[1] as { address: { port: number } }).address.port;
 });
 
 afterAll(async () => {
   await proxy?.drain(500);
   await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  await new Promise<void>((resolve) => limited.close(() => resolve()));
 });
 
 describe('HTTP/2 through the proxy', () => {
@@ -141,6 +169,18 @@ describe('HTTP/2 through the proxy', () => {
       expect(upstreamSessions).toBe(1);
       const samples = parseProm((await admin(proxy, '/metrics')).body);
       expect(sum(samples, 'request_total', { direction: 'inbound' })).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it("keeps within the endpoint's concurrent-stream limit, queueing or opening sessions, with no refused stream", async () => {
+    const session = connect(limitedPort);
+    try {
+      const results = await Promise.all(Array.from({ length: 60 }, () => request(session, '/limited')));
+      expect(results.map((r) => r.status)).toEqual(Array(60).fill(200));
+      expect(limitedSeen.streams).toBe(60);
+      expect(limitedSeen.maxPerSession).toBeLessThanOrEqual(5);
     } finally {
       session.close();
     }

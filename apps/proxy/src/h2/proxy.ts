@@ -36,7 +36,7 @@ import {
   ProxyErrorReason,
   reasonOfSocketError,
 } from '../errors/respond.ts';
-import { type H2SessionPool, sessionState } from './session-pool.ts';
+import { type H2SessionPool, type SessionWaiter, sessionState } from './session-pool.ts';
 
 const {
   NGHTTP2_FLAG_END_STREAM,
@@ -60,27 +60,51 @@ interface ConnectionContext {
   readonly sessions: Set<ServerHttp2Session>;
 }
 
-/** Per-stream state, shared by the client's stream (`down`) and the endpoint's (`up`). */
-interface StreamPair {
-  readonly ctx: ConnectionContext;
-  readonly down: ServerHttp2Stream;
-  readonly authority: string | undefined;
-  readonly isGrpc: boolean;
-  readonly start: number;
-  up: ClientHttp2Stream | null;
-  /** The pooled session `up` was opened on (a closed stream forgets its session). */
-  upSession: ClientHttp2Session | null;
-  endpoint: BalancedEndpoint | null;
+/**
+ * Per-stream state, shared by the client's stream (`down`) and the endpoint's (`up`).
+ * It is also what waits for a session slot when the pool has none at once.
+ */
+class StreamPair implements SessionWaiter {
+  up: ClientHttp2Stream | null = null;
+  /** The pooled session holding this stream's slot (a closed stream forgets its session). */
+  upSession: ClientHttp2Session | null = null;
+  /** Whether the slot on `upSession` is still to be given back. */
+  slotHeld = false;
+  endpoint: BalancedEndpoint | null = null;
   /** The balancer's token from `begin()`. */
-  loadToken: number;
-  latencyMs: number;
-  status: number;
-  grpcStatus: number | null;
-  responseTrailers: IncomingHttpHeaders | null;
-  requestTrailers: IncomingHttpHeaders | null;
-  responded: boolean;
-  released: boolean;
-  error: unknown;
+  loadToken = 0;
+  latencyMs = 0;
+  status = 0;
+  grpcStatus: number | null = null;
+  responseTrailers: IncomingHttpHeaders | null = null;
+  requestTrailers: IncomingHttpHeaders | null = null;
+  responded = false;
+  released = false;
+  error: unknown = null;
+
+  constructor(
+    readonly ctx: ConnectionContext,
+    readonly down: ServerHttp2Stream,
+    /** The request's headers, until they are sent to the endpoint. */
+    public headers: IncomingHttpHeaders | null,
+    readonly endStream: boolean,
+    readonly authority: string | undefined,
+    readonly isGrpc: boolean,
+    readonly start: number,
+  ) {}
+
+  /** The pool's answer when this stream had to wait for a session slot. */
+  sessionReady(session: ClientHttp2Session | null, error: ProxyError | null): void {
+    if (session === null) {
+      failBeforeResponse(this, error);
+      return;
+    }
+    if (this.down.destroyed || this.down.closed) {
+      this.ctx.proxy.pool.release(session);
+      return;
+    }
+    openUpstream(this, session);
+  }
 }
 
 const kContext = Symbol('weft.h2.context');
@@ -101,6 +125,7 @@ const HOP_BY_HOP = [
 ];
 
 const WAIT_FOR_TRAILERS = { waitForTrailers: true } as const;
+const END_STREAM = { endStream: true } as const;
 
 /** Set just before a connection is handed to the server; read back by its 'session' event. */
 let pendingContext: ConnectionContext | null = null;
@@ -214,25 +239,15 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
     return;
   }
   const contentType = headers['content-type'];
-  const pair: StreamPair = {
+  const pair = new StreamPair(
     ctx,
     down,
-    authority: headers[':authority'],
-    isGrpc: contentType?.startsWith('application/grpc') === true,
-    start: performance.now(),
-    up: null,
-    upSession: null,
-    endpoint: null,
-    loadToken: 0,
-    latencyMs: 0,
-    status: 0,
-    grpcStatus: null,
-    responseTrailers: null,
-    requestTrailers: null,
-    responded: false,
-    released: false,
-    error: null,
-  };
+    headers,
+    (flags & NGHTTP2_FLAG_END_STREAM) !== 0,
+    headers[':authority'],
+    contentType?.startsWith('application/grpc') === true,
+    performance.now(),
+  );
   down[kPair] = pair;
   down.on('close', onDownClose);
   down.on('wantTrailers', onDownWantTrailers);
@@ -252,22 +267,29 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
   pair.endpoint = endpoint;
   pair.loadToken = endpoint.begin();
   endpoint.metrics.http.request();
+  const session = ctx.proxy.pool.acquire(endpoint, pair);
+  // Else the pool calls `pair.sessionReady` once a session has room.
+  if (session !== null) openUpstream(pair, session);
+}
+
+/** Opens the endpoint's stream on `session` (where a slot is reserved) and wires both streams. */
+function openUpstream(pair: StreamPair, session: ClientHttp2Session): void {
+  const { down, endStream } = pair;
+  pair.upSession = session;
+  pair.slotHeld = true;
+  const headers = pair.headers as IncomingHttpHeaders;
+  pair.headers = null;
   let up: TaggedUp;
   try {
-    const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
-    const session = ctx.proxy.pool.get(endpoint);
-    pair.upSession = session;
-    up = session.request(forwardable(headers), {
-      endStream,
-      waitForTrailers: !endStream,
-    });
-    if (!endStream) {
-      down.on('trailers', onDownTrailers);
-      up.on('wantTrailers', onUpWantTrailers);
-    }
+    up = session.request(forwardable(headers), endStream ? END_STREAM : WAIT_FOR_TRAILERS);
   } catch (error) {
+    releaseSlot(pair);
     failBeforeResponse(pair, error);
     return;
+  }
+  if (!endStream) {
+    down.on('trailers', onDownTrailers);
+    up.on('wantTrailers', onUpWantTrailers);
   }
   pair.up = up;
   up[kPair] = pair;
@@ -277,6 +299,13 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
   up.on('error', onUpError);
   up.on('close', onUpClose);
   if (!up.writableEnded) relay(down, up);
+}
+
+/** Gives the stream's session slot back to the pool, once. */
+function releaseSlot(pair: StreamPair): void {
+  if (!pair.slotHeld || pair.upSession === null) return;
+  pair.slotHeld = false;
+  pair.ctx.proxy.pool.release(pair.upSession);
 }
 
 /**
@@ -407,6 +436,7 @@ function onUpError(this: TaggedUp, error: unknown): void {
 function onUpClose(this: TaggedUp): void {
   const pair = this[kPair];
   if (pair === undefined) return;
+  releaseSlot(pair);
   const { down } = pair;
   if (down.destroyed || down.closed) return;
   if (!pair.responded) {
@@ -446,7 +476,7 @@ function release(pair: StreamPair): void {
 /** The proxy's reason for a stream to an endpoint that failed before its response head. */
 function failureOf(pair: StreamPair, error: unknown): ProxyError {
   if (error instanceof ProxyError) return error;
-  const state = sessionState(pair.upSession ?? undefined);
+  const state = sessionState(pair.upSession);
   const cause = state?.error ?? error;
   const reason =
     state !== undefined ? reasonOfSocketError(cause, state.connected) : ProxyErrorReason.internal;
