@@ -15,6 +15,7 @@
  */
 import http2, { type ClientHttp2Session, type Settings } from 'node:http2';
 import type { Socket } from 'node:net';
+import { MeshAlpn } from '@weft/shared';
 import { ProxyError, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector, ConnectTarget } from '../transport/connector.ts';
 
@@ -128,7 +129,7 @@ export class H2SessionPool {
     const target = entry.target;
     const host = target.address.includes(':') ? `[${target.address}]` : target.address;
     const session: PooledSession = http2.connect(`http://${host}:${target.port}`, {
-      createConnection: (): Socket => connector.connect(target),
+      createConnection: (): Socket => connector.connect(target, MeshAlpn.h2),
       settings: { enablePush: false, initialWindowSize: 256 * 1024 },
       maxSessionMemory: 32,
     });
