@@ -87,6 +87,11 @@ export function podRecords(stateDir: string): PodRecord[] {
   return new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState)?.pods ?? [];
 }
 
+/** The service balancer process the platform recorded. */
+export function balancerRef(stateDir: string): ProcRef | null {
+  return new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState)?.balancer ?? null;
+}
+
 /** Every process the platform recorded (apps, proxies, balancer), as pid + start time. */
 export function recordedProcesses(stateDir: string): ProcRef[] {
   const state = new StateStore(stateDir).load(LOCAL_STATE_KEY, LocalState);

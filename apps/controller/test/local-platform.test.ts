@@ -4,7 +4,9 @@
 import { rmSync } from 'node:fs';
 import type { EndpointSet, RolloutProgress } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../src/platform/local/processes.ts';
 import {
+  balancerRef,
   podRecords,
   reserveOctet,
   startInProcess,
@@ -272,4 +274,25 @@ describe('the demo on the local platform', () => {
     const detail = await env.caller.workloads.get({ namespace: 'demo', name: 'inventory' });
     expect(detail.pods[0]?.restarts).toBe(1);
   });
+
+  it('restarts the service balancer when it dies, and traffic resumes', async () => {
+    const before = balancerRef(stateDir);
+    process.kill(before?.pid ?? 0, 'SIGKILL');
+    const after = await waitFor(
+      'a new balancer',
+      () => {
+        const ref = balancerRef(stateDir);
+        return ref && ref.pid !== before?.pid && isAlive(ref) ? ref : undefined;
+      },
+      30_000,
+    );
+    expect(after.pid).not.toBe(before?.pid);
+    const start = await trafficStats(trafficIp);
+    await waitFor(
+      'traffic to flow again',
+      async () => (await trafficStats(trafficIp)).ok > start.ok + 5,
+      30_000,
+    );
+    expect((await env.caller.health.get()).problems).toEqual([]);
+  }, 60_000);
 });

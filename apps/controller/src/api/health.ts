@@ -7,7 +7,7 @@ export const healthRouter = router({
     const { platform } = ctx;
     const workloads = platform.listWorkloads();
     const pods = platform.listPods();
-    const problems: string[] = [];
+    const problems: string[] = [...platform.problems()];
     for (const w of workloads) {
       if (w.readyReplicas < w.replicas) {
         problems.push(`${w.namespace}/${w.name}: ${w.readyReplicas} of ${w.replicas} replicas ready`);

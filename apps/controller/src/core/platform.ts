@@ -61,6 +61,9 @@ export interface Platform {
    */
   podLogs(namespace: string, pod: string, lines: number, container?: 'app' | 'proxy'): Promise<string[]>;
 
+  /** Problems of the platform's own machinery (e.g. its service balancer is down); empty when well. */
+  problems(): string[];
+
   /** Starts the platform's own machinery (informers, supervisors). */
   start(): Promise<void>;
   /**

@@ -127,6 +127,7 @@ export class LocalPlatform implements Platform {
   readonly #pods = new Map<string, LocalPod>();
   #controllerUrl = '';
   #stopped = false;
+  #started = false;
   #saveTimer: NodeJS.Timeout | undefined;
   #tableTimer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
@@ -220,6 +221,11 @@ export class LocalPlatform implements Platform {
     };
     this.#events.on('event', safe);
     return () => this.#events.off('event', safe);
+  }
+
+  problems(): string[] {
+    if (!this.#started || this.#stopped) return [];
+    return this.#balancer.running() ? [] : ['the service balancer is not running (restarting it)'];
   }
 
   rolloutStatus(ref: WorkloadRef): RolloutProgress {
@@ -370,7 +376,15 @@ export class LocalPlatform implements Platform {
     this.#saveNow();
     this.#publishTable();
     for (const w of this.#workloads.values()) this.#reconcile(w);
-    this.#healthTimer = setInterval(() => void this.#balancer.ensureRunning().catch(() => {}), 2000);
+    this.#started = true;
+    this.#healthTimer = setInterval(() => {
+      this.#balancer
+        .ensureRunning()
+        .then((restarted) => restarted && !this.#stopped && this.#saveNow())
+        .catch((err: unknown) =>
+          console.error(`[local] cannot restart the balancer: ${(err as Error).message}`),
+        );
+    }, 2000);
     this.#healthTimer.unref();
   }
 

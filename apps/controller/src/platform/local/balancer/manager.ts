@@ -76,10 +76,17 @@ export class BalancerManager {
     if (this.#ref && Date.now() > this.#hupAfter) signalGroup(this.#ref, 'SIGHUP');
   }
 
-  /** Restarts the balancer when it died (called periodically). */
-  async ensureRunning(): Promise<void> {
-    if (this.#ref && isAlive(this.#ref)) return;
+  /** Whether the balancer process is alive. */
+  running(): boolean {
+    return this.#ref !== null && isAlive(this.#ref);
+  }
+
+  /** Restarts the balancer when it died (called periodically); true when it did. */
+  async ensureRunning(): Promise<boolean> {
+    if (this.#ref && isAlive(this.#ref)) return false;
+    console.log('[local] the service balancer is gone: starting a new one');
     await this.start(null);
+    return true;
   }
 
   async stop(): Promise<void> {
