@@ -20,6 +20,8 @@ export interface BigBodyResult {
   /** Peak RSS over the path's proxies (the largest single process), in MB. */
   downloadPeakRssMb: number;
   uploadPeakRssMb: number;
+  /** The target: every proxy of the path stayed under 100 MB RSS both ways (null: no proxy). */
+  peakRssUnder100Mb: boolean | null;
 }
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x79);
@@ -138,5 +140,6 @@ export async function measureBigBody(
     uploadMBps: up.value / 1e6 / upS,
     downloadPeakRssMb: down.peakMb,
     uploadPeakRssMb: up.peakMb,
+    peakRssUnder100Mb: pids().length === 0 ? null : Math.max(down.peakMb, up.peakMb) < 100,
   };
 }
