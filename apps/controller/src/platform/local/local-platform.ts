@@ -4,7 +4,6 @@
  * balancer process; meshing rolls pods onto a proxy; everything needed to take the
  * running pods over after a restart is kept in the state store.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,21 +32,16 @@ import {
   resolvePort,
   type ServiceSpec,
 } from './manifests.ts';
-import { type Container, LocalPod, type PodLaunch } from './pod.ts';
-import {
-  appCommand,
-  appEnv,
-  hostWorkdir,
-  type PodIdentity,
-  PROXY_ADMIN_PORT,
-  podPorts,
-  proxyEnv,
-  type ServiceAddress,
-} from './pod-env.ts';
+import { type Container, LocalPod } from './pod.ts';
+import { type PodIdentity, podPorts, type ServiceAddress } from './pod-env.ts';
+import { noLaunch, podLaunch } from './pod-launch.ts';
 import type { PodRecord } from './pod-record.ts';
-import type { ProbeTarget } from './probe.ts';
 import { type ReadyResult, type RolloutStep, rollOut } from './rollout.ts';
 import { emptyState, LOCAL_STATE_KEY, LocalState, type WorkloadState } from './state.ts';
+import { newPodName, objectKey, templateHash } from './template.ts';
+import { podView, serviceView, workloadView } from './views.ts';
+
+export { templateHash } from './template.ts';
 
 export interface LocalPlatformOptions {
   manifestsDir: string;
@@ -87,31 +81,11 @@ interface ServiceEntry {
 
 /** How long each process may drain when the whole platform shuts down. */
 const SHUTDOWN_GRACE_MS = 3000;
-/** How long a proxy drains requests in flight on SIGTERM (below the stop grace, so it exits on its own). */
-const PROXY_DRAIN_MS = 5000;
 
 /** Crashes in a row after which a rollout stops waiting for a new pod. */
 const CRASH_LOOP_LIMIT = 3;
-const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-function key(namespace: string, name: string) {
-  return `${namespace}/${name}`;
-}
-
-function safeId(bytes: Buffer, length: number) {
-  let out = '';
-  for (let i = 0; i < length; i++) out += HASH_ALPHABET[(bytes[i] ?? 0) % HASH_ALPHABET.length];
-  return out;
-}
-
-/** The pod-template hash: changes when the container, labels or the inject annotation change. */
-export function templateHash(spec: DeploymentSpec, meshed: boolean): string {
-  const annotations = { ...spec.podAnnotations };
-  if (meshed) annotations[INJECT_ANNOTATION] = 'enabled';
-  else delete annotations[INJECT_ANNOTATION];
-  const text = JSON.stringify([spec.container, spec.podLabels, annotations, spec.serviceAccount]);
-  return safeId(createHash('sha256').update(text).digest(), 10);
-}
+const key = objectKey;
 
 export class LocalPlatform implements Platform {
   readonly kind = 'local';
@@ -369,7 +343,7 @@ export class LocalPlatform implements Platform {
       this.#pods.set(key(record.namespace, record.name), pod);
     }
     for (const record of orphans) {
-      const pod = new LocalPod(record, this.#noLaunch(record), this.#logDir(record), () => {});
+      const pod = new LocalPod(record, noLaunch(record), this.#logDir(record), () => {});
       void pod.stop(this.#o.stopGraceMs);
     }
     await Promise.all([...this.#pods.values()].map((p) => p.adopt()));
@@ -415,13 +389,6 @@ export class LocalPlatform implements Platform {
     return join(this.#o.store.dir, 'pods', record.namespace, record.name);
   }
 
-  #noLaunch(record: PodRecord): PodLaunch {
-    const none = () => {
-      throw new Error(`pod ${record.name} has no workload any more`);
-    };
-    return { app: none, proxy: undefined, probe: { target: undefined, spec: DEFAULT_PROBE } };
-  }
-
   #serviceAddresses(): ServiceAddress[] {
     return [...this.#services.values()].map((s) => ({
       namespace: s.spec.namespace,
@@ -432,76 +399,23 @@ export class LocalPlatform implements Platform {
   }
 
   #makePod(w: WorkloadEntry, record: PodRecord): LocalPod {
-    const { spec } = w;
-    const identity: PodIdentity = {
-      namespace: record.namespace,
-      name: record.name,
-      workload: record.workload,
-      serviceAccount: spec.serviceAccount,
-      ip: record.ip,
-    };
-    const container = spec.container;
-    const launch: PodLaunch = {
-      app: () => ({
-        ...appCommand(container),
-        cwd: hostWorkdir(container, this.#o.workdir),
-        env: appEnv({
-          container,
-          pod: identity,
-          ports: record.ports,
-          meshed: record.meshed,
-          services: this.#serviceAddresses(),
-          host: this.#o.hostEnv,
-        }),
-      }),
-      proxy: record.meshed
-        ? () => ({
-            command: process.execPath,
-            args: ['--import', 'tsx', this.#o.proxyMain],
-            cwd: this.#o.repoRoot,
-            env: proxyEnv({
-              pod: identity,
-              ports: record.ports,
-              controllerUrl: this.#controllerUrl,
-              host: this.#o.hostEnv,
-              extra: {
-                WEFT_PROXY_DRAIN_GRACE_MS: String(Math.min(PROXY_DRAIN_MS, this.#o.stopGraceMs)),
-                ...this.#o.proxyEnvFor?.(identity),
-              },
-            }),
-          })
-        : undefined,
-      probe: { target: this.#probeTarget(record), spec: container.readinessProbe ?? DEFAULT_PROBE },
-    };
+    const launch = podLaunch(w.spec, record, {
+      workdir: this.#o.workdir,
+      proxyMain: this.#o.proxyMain,
+      repoRoot: this.#o.repoRoot,
+      hostEnv: this.#o.hostEnv,
+      stopGraceMs: this.#o.stopGraceMs,
+      controllerUrl: () => this.#controllerUrl,
+      services: () => this.#serviceAddresses(),
+      proxyEnvFor: this.#o.proxyEnvFor,
+    });
     return new LocalPod(record, launch, this.#logDir(record), (p) => this.#podChanged(p));
-  }
-
-  #probeTarget(record: PodRecord): ProbeTarget | undefined {
-    const w = this.#workloads.get(key(record.namespace, record.workload));
-    if (!w) return undefined;
-    const container = w.spec.container;
-    const toApp = (ref: number | string) => {
-      const port = resolvePort(container, ref);
-      if (port === undefined) return undefined;
-      return record.ports.find((p) => p.containerPort === port)?.appPort ?? port;
-    };
-    const probe = container.readinessProbe;
-    if (probe?.httpGet) {
-      const port = toApp(probe.httpGet.port);
-      if (port !== undefined) return { kind: 'http', host: record.ip, port, path: probe.httpGet.path };
-    }
-    if (probe?.tcpSocket) {
-      const port = toApp(probe.tcpSocket.port);
-      if (port !== undefined) return { kind: 'tcp', host: record.ip, port };
-    }
-    const first = record.ports[0];
-    return first ? { kind: 'tcp', host: record.ip, port: first.appPort } : undefined;
   }
 
   async #createPod(w: WorkloadEntry): Promise<string> {
     const { spec } = w;
     const hash = templateHash(spec, w.state.meshed);
-    const name = `${spec.name}-${hash}-${safeId(randomBytes(5), 5)}`;
+    const name = newPodName(spec.name, hash);
     const now = new Date().toISOString();
     const record: PodRecord = {
       namespace: spec.namespace,
@@ -705,80 +619,32 @@ export class LocalPlatform implements Platform {
   // === impl conversions ===
 
   #toWorkload(w: WorkloadEntry): Workload {
-    const pods = this.#workloadPods(w);
-    const meshedPods = pods.filter((p) => p.record.meshed);
-    const hash = templateHash(w.spec, w.state.meshed);
-    const settled =
-      !w.rolling && pods.length === w.state.replicas && pods.every((p) => p.record.templateHash === hash);
-    let meshState: Workload['meshState'];
-    if (w.progress.state === 'failed') meshState = 'failed';
-    else if (w.state.meshed) meshState = settled && meshedPods.length === pods.length ? 'meshed' : 'meshing';
-    else meshState = meshedPods.length > 0 ? 'unmeshing' : 'unmeshed';
-    return {
-      namespace: w.spec.namespace,
-      name: w.spec.name,
-      kind: 'Deployment',
-      labels: w.spec.labels,
-      serviceAccount: w.spec.serviceAccount,
-      replicas: w.state.replicas,
-      readyReplicas: pods.filter((p) => p.record.ready).length,
-      meshedReplicas: meshedPods.length,
-      meshed: w.state.meshed,
-      meshState,
-      createdAt: w.state.createdAt,
-    };
+    return workloadView({
+      ...w,
+      pods: this.#workloadPods(w).map((p) => p.record),
+      hash: templateHash(w.spec, w.state.meshed),
+    });
   }
 
   #toPod(p: LocalPod): Pod {
-    const r = p.record;
-    return {
-      namespace: r.namespace,
-      name: r.name,
-      workload: r.workload,
-      ip: r.ip,
-      phase: r.app ? 'Running' : 'Pending',
-      ready: r.ready,
-      meshed: r.meshed,
-      restarts: r.restarts,
-      lastExit: r.lastExit,
-      proxyAdmin: r.meshed ? `${r.ip}:${PROXY_ADMIN_PORT}` : null,
-      startedAt: r.startedAt,
-    };
+    return podView(p.record);
   }
 
   #toService(s: ServiceEntry): Service {
     const pods = this.#selectedPods(s.spec);
-    return {
-      namespace: s.spec.namespace,
-      name: s.spec.name,
-      clusterIP: s.clusterIP,
-      selector: s.spec.selector,
-      ports: s.spec.ports.map((port) => {
-        let target = typeof port.targetPort === 'number' ? port.targetPort : undefined;
-        for (const pod of pods) target ??= this.#targetPort(pod, port.targetPort);
-        if (target === undefined) {
-          const w = [...this.#workloads.values()].find(
-            (x) =>
-              x.spec.namespace === s.spec.namespace &&
-              Object.entries(s.spec.selector).every(([k, v]) => x.spec.podLabels[k] === v),
-          );
-          target = w ? resolvePort(w.spec.container, port.targetPort) : undefined;
-        }
-        return {
-          ...(port.name ? { name: port.name } : {}),
-          port: port.port,
-          targetPort: target ?? port.port,
-          protocol: port.protocol,
-        };
-      }),
-    };
+    const selected = [...this.#workloads.values()].find(
+      (w) =>
+        w.spec.namespace === s.spec.namespace &&
+        Object.keys(s.spec.selector).length > 0 &&
+        Object.entries(s.spec.selector).every(([k, v]) => w.spec.podLabels[k] === v),
+    );
+    return serviceView(s.spec, s.clusterIP, (ref) => {
+      if (typeof ref === 'number') return ref;
+      for (const pod of pods) {
+        const port = this.#targetPort(pod, ref);
+        if (port !== undefined) return port;
+      }
+      return selected ? resolvePort(selected.spec.container, ref) : undefined;
+    });
   }
 }
-
-const DEFAULT_PROBE = {
-  initialDelaySeconds: 0,
-  periodSeconds: 1,
-  timeoutSeconds: 1,
-  failureThreshold: 3,
-  successThreshold: 1,
-};
