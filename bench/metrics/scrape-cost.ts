@@ -38,7 +38,7 @@ try {
       address,
     };
   });
-  const store = new MetricsStore({ capacity: 721, maxGroups: 30_000 });
+  const store = new MetricsStore({ capacity: 721, maxGroups: 10_000 });
   const scraper = new Scraper({ store, intervalMs: 5000, timeoutMs: 5000, targets: () => targets });
   const cpu: number[] = [];
   const wall: number[] = [];

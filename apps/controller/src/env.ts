@@ -23,7 +23,7 @@ export const ENV = {
   scrapeIntervalMs: 'WEFT_SCRAPE_INTERVAL_MS',
   scrapeTimeoutMs: 'WEFT_SCRAPE_TIMEOUT_MS',
   metricsRetentionMs: 'WEFT_METRICS_RETENTION_MS',
-  metricsMaxSeries: 'WEFT_METRICS_MAX_SERIES',
+  metricsMaxMb: 'WEFT_METRICS_MAX_MB',
   prometheusUrl: 'WEFT_PROMETHEUS_URL',
   prometheusFileSd: 'WEFT_PROMETHEUS_FILE_SD',
   identityCertLifetime: 'WEFT_IDENTITY_CERT_LIFETIME',
@@ -55,7 +55,7 @@ const Schema = z.object({
   [ENV.scrapeIntervalMs]: z.coerce.number().int().min(100).max(300_000).default(5000),
   [ENV.scrapeTimeoutMs]: z.coerce.number().int().min(50).max(60_000).optional(),
   [ENV.metricsRetentionMs]: z.coerce.number().int().min(60_000).max(86_400_000).default(3_600_000),
-  [ENV.metricsMaxSeries]: z.coerce.number().int().min(1).max(1_000_000).default(30_000),
+  [ENV.metricsMaxMb]: z.coerce.number().int().min(1).max(65_536).default(64),
   [ENV.prometheusUrl]: z.string().url().optional(),
   [ENV.prometheusFileSd]: z.string().min(1).optional(),
   [ENV.identityCertLifetime]: z
@@ -138,7 +138,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       scrapeIntervalMs: e[ENV.scrapeIntervalMs],
       scrapeTimeoutMs: e[ENV.scrapeTimeoutMs] ?? Math.min(3000, e[ENV.scrapeIntervalMs]),
       retentionMs: e[ENV.metricsRetentionMs],
-      maxGroups: e[ENV.metricsMaxSeries],
+      maxRingBytes: e[ENV.metricsMaxMb] * 1024 * 1024,
       prometheusUrl: e[ENV.prometheusUrl],
       fileSdPath: resolve(
         cwd,

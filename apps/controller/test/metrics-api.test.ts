@@ -47,7 +47,7 @@ function setup() {
     scrapeIntervalMs: 5000,
     scrapeTimeoutMs: 1000,
     retentionMs: 3_600_000,
-    maxGroups: 1000,
+    maxRingBytes: 16 * 1024 * 1024,
   });
   const services = {
     platform: fakePlatform as unknown as Platform,

@@ -147,7 +147,7 @@ describe.skipIf(missing !== undefined)('Prometheus backend vs the embedded store
       scrapeIntervalMs: INTERVAL_S * 1000,
       scrapeTimeoutMs: 800,
       retentionMs: 600_000,
-      maxGroups: 1000,
+      maxRingBytes: 16 * 1024 * 1024,
     });
     prom = await startPrometheus(fileSd, INTERVAL_S);
     service.start();

@@ -165,7 +165,12 @@ beforeAll(async () => {
       listPods: () => pods,
       watch: () => () => {},
     },
-    { scrapeIntervalMs: SCRAPE_MS, scrapeTimeoutMs: 400, retentionMs: 120_000, maxGroups: 1000 },
+    {
+      scrapeIntervalMs: SCRAPE_MS,
+      scrapeTimeoutMs: 400,
+      retentionMs: 120_000,
+      maxRingBytes: 16 * 1024 * 1024,
+    },
   );
   service.start();
   await settle();

@@ -91,5 +91,7 @@ export const MetricsStatus = z.object({
   series: z.number().int().nonnegative(),
   /** Bytes the embedded store's sample buffers take. */
   storeBytes: z.number().int().nonnegative(),
+  /** Samples the embedded store ignored because its memory bound was reached. */
+  droppedSamples: z.number().int().nonnegative(),
 });
 export type MetricsStatus = z.infer<typeof MetricsStatus>;

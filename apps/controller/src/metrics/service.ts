@@ -12,7 +12,7 @@ import { PrometheusBackend } from './prometheus-backend.ts';
 import { PrometheusClient } from './prometheus-client.ts';
 import { MetricsQueries } from './queries.ts';
 import { Scraper, type ScrapeSpec } from './scraper.ts';
-import { MetricsStore } from './store.ts';
+import { MetricsStore, maxGroupsFor } from './store.ts';
 import { TopologyQueries } from './topology.ts';
 
 export interface MetricsConfig {
@@ -22,8 +22,8 @@ export interface MetricsConfig {
   scrapeTimeoutMs: number;
   /** How far back the embedded store keeps data (`WEFT_METRICS_RETENTION_MS`, default 1 h). */
   retentionMs: number;
-  /** Most label groups the store holds (`WEFT_METRICS_MAX_SERIES`): the memory bound. */
-  maxGroups: number;
+  /** Most bytes the store's sample rings take (`WEFT_METRICS_MAX_MB`, default 64 MB): the memory bound. */
+  maxRingBytes: number;
   /** A Prometheus to answer from instead of the store (`WEFT_PROMETHEUS_URL`). */
   prometheusUrl?: string;
   /** Where to keep a Prometheus file-SD target list (`WEFT_PROMETHEUS_FILE_SD`). */
@@ -34,7 +34,7 @@ export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
   scrapeIntervalMs: 5000,
   scrapeTimeoutMs: 3000,
   retentionMs: 3_600_000,
-  maxGroups: 30_000,
+  maxRingBytes: 64 * 1024 * 1024,
 };
 
 /** Every meshed pod's proxy, as a scrape target. */
@@ -66,7 +66,7 @@ export class MetricsService {
     readonly config: MetricsConfig = DEFAULT_METRICS_CONFIG,
   ) {
     const capacity = Math.ceil(config.retentionMs / config.scrapeIntervalMs) + 1;
-    this.store = new MetricsStore({ capacity, maxGroups: config.maxGroups });
+    this.store = new MetricsStore({ capacity, maxGroups: maxGroupsFor(config.maxRingBytes, capacity) });
     this.scraper = new Scraper({
       store: this.store,
       intervalMs: config.scrapeIntervalMs,
@@ -104,6 +104,7 @@ export class MetricsService {
       targets: this.scraper.status(),
       series: this.store.groupCount,
       storeBytes: this.store.ringBytes,
+      droppedSamples: this.store.droppedSamples,
     };
   }
 }

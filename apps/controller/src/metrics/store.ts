@@ -40,6 +40,11 @@ export const INGESTED_NAMES: ReadonlySet<string> = new Set([
   'process_start_time_seconds',
 ]);
 
+/** How many groups of `capacity` ticks fit in `bytes` (at least one). */
+export function maxGroupsFor(bytes: number, capacity: number): number {
+  return Math.max(1, Math.floor(bytes / (capacity * WIDTH * Float32Array.BYTES_PER_ELEMENT)));
+}
+
 /** Most raw series remembered per proxy: a proxy exposing more has the rest ignored (and counted). */
 export const MAX_RAW_SERIES_PER_TARGET = 50_000;
 
