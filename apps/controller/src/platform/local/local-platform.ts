@@ -457,9 +457,10 @@ export class LocalPlatform implements Platform {
     this.#podChanged(pod);
   }
 
-  async #waitReady(name: string, namespace: string): Promise<ReadyResult> {
+  async #waitReady(name: string, namespace: string, cancelled: () => boolean): Promise<ReadyResult> {
     const deadline = Date.now() + this.#o.readyTimeoutMs;
     while (!this.#stopped) {
+      if (cancelled()) return { ready: false, reason: 'superseded by a newer change' };
       const pod = this.#pods.get(key(namespace, name));
       if (!pod || pod.terminating) return { ready: false, reason: `pod ${name} went away` };
       if (pod.record.ready) return { ready: true };
@@ -520,6 +521,8 @@ export class LocalPlatform implements Platform {
       this.#emit({ kind: 'workload', namespace: w.spec.namespace, name: w.spec.name });
     };
     const { namespace } = w.spec;
+    // A newer mesh/unmesh of this workload stops this rollout between steps (or while it waits).
+    const cancelled = () => this.#stopped || (w.again && action !== (w.state.meshed ? 'mesh' : 'unmesh'));
     rollOut(
       {
         desired: () => ({ templateHash: templateHash(w.spec, w.state.meshed), replicas: w.state.replicas }),
@@ -532,10 +535,10 @@ export class LocalPlatform implements Platform {
           })),
         createPod: () => this.#createPod(w),
         deletePod: (name) => this.#deletePod(name, namespace),
-        waitReady: (name) => this.#waitReady(name, namespace),
+        waitReady: (name) => this.#waitReady(name, namespace, cancelled),
       },
       report,
-      () => this.#stopped || (w.again && action !== (w.state.meshed ? 'mesh' : 'unmesh')),
+      cancelled,
     )
       .catch((err: unknown) =>
         report({ ...w.progress, state: 'failed', message: `rollout error: ${(err as Error).message}` }),

@@ -128,4 +128,24 @@ describe('rollOut', () => {
     expect(last.message).toMatch(/superseded/);
     expect(w.pods.filter((p) => p.templateHash === 'old')).toHaveLength(2);
   });
+
+  it('gives up waiting on a pod when a newer change cancels it, without reporting a failure', async () => {
+    let cancelled = false;
+    const w = fakeWorkload({
+      pods: [old('a1')],
+      hash: 'new',
+      replicas: 1,
+      becomesReady: () => {
+        cancelled = true; // the user unmeshes while the new pod is still starting
+        return false;
+      },
+    });
+    const last = await rollOut(
+      w.driver,
+      () => {},
+      () => cancelled,
+    );
+    expect(last).toMatchObject({ state: 'progressing', message: 'superseded by a newer change' });
+    expect(w.pods.find((p) => p.name === 'a1')?.ready).toBe(true);
+  });
 });

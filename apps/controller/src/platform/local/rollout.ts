@@ -25,7 +25,7 @@ export interface RolloutDriver {
   createPod(): Promise<string>;
   /** Takes the pod out of its endpoints, drains and stops it. */
   deletePod(name: string): Promise<void>;
-  /** Resolves when the pod is ready, or with the reason it will not be. */
+  /** Resolves when the pod is ready, or with the reason it will not be (also early, once the rollout is cancelled). */
   waitReady(name: string): Promise<ReadyResult>;
 }
 
@@ -36,6 +36,8 @@ export interface RolloutStep {
   state: 'progressing' | 'complete' | 'failed';
   message: string;
 }
+
+const SUPERSEDED = 'superseded by a newer change';
 
 function byAge(a: RolloutPod, b: RolloutPod) {
   return a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name);
@@ -63,7 +65,7 @@ export async function rollOut(
       report(s);
       return s;
     };
-    if (isCancelled()) return step('progressing', 'superseded by a newer change');
+    if (isCancelled()) return step('progressing', SUPERSEDED);
 
     const unreadyOld = old.find((p) => !p.ready);
     if (unreadyOld) {
@@ -82,6 +84,7 @@ export async function rollOut(
       for (const p of unreadyCurrent) {
         step('progressing', `waiting for pod ${p.name} to become ready`);
         const r = await driver.waitReady(p.name);
+        if (!r.ready && isCancelled()) return step('progressing', SUPERSEDED);
         if (!r.ready) return step('failed', `rollout stopped: ${r.reason}; the old pods keep serving`);
       }
       const victim = old[0] as RolloutPod;
@@ -93,6 +96,7 @@ export async function rollOut(
       step('progressing', `starting a new pod (${current.length + 1} of ${replicas})`);
       const name = await driver.createPod();
       const r = await driver.waitReady(name);
+      if (!r.ready && isCancelled()) return step('progressing', SUPERSEDED);
       if (!r.ready) {
         const kept = old.length ? '; the old pods keep serving' : '';
         return step('failed', `rollout stopped: ${r.reason}${kept}`);
@@ -102,6 +106,7 @@ export async function rollOut(
     for (const p of unreadyCurrent) {
       step('progressing', `waiting for pod ${p.name} to become ready`);
       const r = await driver.waitReady(p.name);
+      if (!r.ready && isCancelled()) return step('progressing', SUPERSEDED);
       if (!r.ready) return step('failed', `rollout stopped: ${r.reason}`);
     }
     if (unreadyCurrent.length) continue;
