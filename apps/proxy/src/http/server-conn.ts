@@ -34,6 +34,8 @@ import { Http1Parser, headerBlock, isIdempotent, type ParserOwner, startLineOf }
 
 /** The largest request body kept for a retry; larger bodies are not retried. */
 export const MAX_RETRY_BODY = 64 * 1024;
+/** Bodies up to this size are sent in the same write as their response head. */
+const MERGE_BODY_MAX = 16 * 1024;
 /** Attempts per request, first included. */
 const MAX_ATTEMPTS = 3;
 
@@ -67,6 +69,8 @@ export class ServerConn implements ParserOwner, ClientConnUser {
   /** Set while parsing a read: writes to the endpoint are corked into one syscall. */
   private feeding = false;
   private corked: Socket | null = null;
+  /** A response head not written yet: it goes out with the first body bytes. */
+  private pendingHead: string | null = null;
 
   // --- the exchange in flight ---
   active = false;
@@ -400,17 +404,42 @@ export class ServerConn implements ParserOwner, ClientConnUser {
         : !close && this.parser.versionMinor === 0
           ? 'connection: keep-alive\r\n'
           : '';
-    this.socket.write(`${startLineOf(p)}${headerBlock(p)}${conn}\r\n`, 'latin1');
+    // held until the body's first bytes (usually in the same read) so both go in one write
+    this.pendingHead = `${startLineOf(p)}${headerBlock(p)}${conn}\r\n`;
     return true;
   }
 
   onResponseBody(cc: ClientConn, chunk: Buffer): void {
-    if (!this.socket.write(chunk)) cc.socket.pause();
+    const head = this.pendingHead;
+    let ok: boolean;
+    if (head === null) {
+      ok = this.socket.write(chunk);
+    } else {
+      this.pendingHead = null;
+      if (chunk.length <= MERGE_BODY_MAX) {
+        // one latin1 string (a lossless byte copy) for head and small body: one syscall
+        ok = this.socket.write(head + chunk.toString('latin1'), 'latin1');
+      } else {
+        this.socket.write(head, 'latin1');
+        ok = this.socket.write(chunk);
+      }
+    }
+    if (!ok) cc.socket.pause();
     countStreamed(chunk.length);
+  }
+
+  /** Writes a response head still held back (no body byte came with it). */
+  private flushHead(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.socket.write(head, 'latin1');
+    }
   }
 
   onResponseEnd(cc: ClientConn, _p: Http1Parser): boolean {
     if (this.interim) return true; // a 1xx ended; the real response follows
+    this.flushHead();
     this.client = null;
     if (this.reqEnded) cc.release(this.ctx.ticker.now);
     else {
@@ -443,12 +472,10 @@ export class ServerConn implements ParserOwner, ClientConnUser {
     );
   }
 
-  batchStart(): void {
-    this.socket.cork();
-  }
+  batchStart(): void {}
 
   batchEnd(): void {
-    this.socket.uncork();
+    this.flushHead();
   }
 
   retains(): number {
