@@ -1,7 +1,8 @@
 /**
  * Control-plane figures on the demo application: time from `workloads.mesh` to every pod
- * of demo/web (2 replicas) meshed and ready (and the same for `unmesh`), and the
- * controller's memory with the demo running. Runs the controller as its own process on a
+ * of demo/web (2 replicas) meshed and ready (and the same for `unmesh`), how long one
+ * pod takes from its start to ready with and without its proxy, and the controller's
+ * memory with the demo running. Runs the controller as its own process on a
  * private address block and state directory, and stops everything it started.
  *
  * Usage: node --import tsx bench/controller/mesh-time.ts [runs=3]
@@ -9,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rss } from '../lib/proc.ts';
@@ -69,21 +70,32 @@ async function main() {
   });
   const meshTimes: number[] = [];
   const unmeshTimes: number[] = [];
+  const meshedReadyMs: number[] = [];
+  const unmeshedReadyMs: number[] = [];
+  /** "pod demo/web-… is ready N ms after its start" lines the controller printed since `from`. */
+  const readyTimes = (from: number) =>
+    [...out.slice(from).matchAll(/pod demo\/web-\S+ is ready (\d+) ms after its start/g)].map((m) =>
+      Number(m[1]),
+    );
   for (let i = 0; i < runs; i++) {
     let t = Date.now();
+    let mark = out.length;
     await post('workloads.mesh', web);
     await waitFor('meshed', async () => {
       const w = (await workload()).workload;
       return w.meshState === 'meshed' && w.readyReplicas === 2 && w.meshedReplicas === 2 ? true : undefined;
     });
     meshTimes.push((Date.now() - t) / 1000);
+    meshedReadyMs.push(...readyTimes(mark));
     t = Date.now();
+    mark = out.length;
     await post('workloads.unmesh', web);
     await waitFor('unmeshed', async () => {
       const w = (await workload()).workload;
       return w.meshState === 'unmeshed' && w.readyReplicas === 2 ? true : undefined;
     });
     unmeshTimes.push((Date.now() - t) / 1000);
+    unmeshedReadyMs.push(...readyTimes(mark));
     console.log(`run ${i + 1}: mesh ${meshTimes.at(-1)} s, unmesh ${unmeshTimes.at(-1)} s`);
   }
   await new Promise((r) => setTimeout(r, 2000));
@@ -94,6 +106,10 @@ async function main() {
     unmeshSecondsMedian: round(median(unmeshTimes)),
     meshSeconds: meshTimes,
     unmeshSeconds: unmeshTimes,
+    /** Start of a pod to ready: with its proxy (meshed) and without. */
+    meshedPodReadyMsMedian: round(median(meshedReadyMs), 0),
+    unmeshedPodReadyMsMedian: round(median(unmeshedReadyMs), 0),
+    loadAverage: loadavg().map((l) => round(l, 1)),
     controllerRssMb: round(mem.rssMb, 1),
     controllerRssAnonMb: round(mem.anonMb, 1),
   };
