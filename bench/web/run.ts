@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
+import { type CDPSession, chromium, type Page } from '@playwright/test';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS = join(ROOT, 'bench/results/web.json');
@@ -35,6 +35,8 @@ interface Render {
   nodes: number;
   edges: number;
   domNodes: number;
+  engine: 'elk' | 'rank';
+  layoutMs: number;
 }
 
 function freePort(): Promise<number> {
@@ -95,6 +97,17 @@ async function timeFilter(page: Page, value: string, renderNumber: number): Prom
   return { ...r, ms: r.at - t0 };
 }
 
+/**
+ * Main-thread busy time of the page so far (Chrome's TaskDuration), in ms. Wall-clock
+ * figures stretch when other processes share the CPU; this one much less so.
+ */
+async function busyMs(cdp: CDPSession): Promise<number> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as {
+    metrics: { name: string; value: number }[];
+  };
+  return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+}
+
 async function main() {
   if (!process.argv.includes('--no-build')) {
     console.log('[bench:web] building the dashboard…');
@@ -134,8 +147,12 @@ async function main() {
     firstRender: [] as number[],
     filterToNamespace: [] as number[],
     filterToAll: [] as number[],
+    layoutFirst: [] as number[],
+    layoutNamespace: [] as number[],
+    busyFirst: [] as number[],
+    busyNamespace: [] as number[],
   };
-  let shown = { all: { nodes: 0, edges: 0, domNodes: 0 }, namespace: { nodes: 0, edges: 0, domNodes: 0 } };
+  let shown: { all: Render | null; namespace: Render | null } = { all: null, namespace: null };
   try {
     await waitForHttp(`${base}/bench/topology?services=1&edges=0`, 30_000);
     const url = `${base}/bench/topology?services=${SERVICES}&edges=${EDGES}`;
@@ -149,21 +166,29 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
       const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
       await page.goto(url);
       const first = await nthRender(page, 1);
+      const busyFirst = await busyMs(cdp);
       if (first.nodes !== SERVICES || first.domNodes !== SERVICES) {
         throw new Error(
           `expected ${SERVICES} workloads drawn, saw ${first.nodes} (${first.domNodes} in the DOM)`,
         );
       }
       const toNs = await timeFilter(page, FILTER_NAMESPACE, 2);
+      const busyNs = (await busyMs(cdp)) - busyFirst;
       const toAll = await timeFilter(page, '', 3);
+      samples.busyFirst.push(busyFirst);
+      samples.busyNamespace.push(busyNs);
       samples.firstRender.push(first.at);
       samples.filterToNamespace.push(toNs.ms);
       samples.filterToAll.push(toAll.ms);
+      samples.layoutFirst.push(first.layoutMs);
+      samples.layoutNamespace.push(toNs.layoutMs);
       shown = { all: first, namespace: toNs };
       console.log(
-        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms, filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms, back to all ${toAll.ms.toFixed(0)} ms`,
+        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms`,
       );
       await context.close();
     }
@@ -180,20 +205,26 @@ async function main() {
       firstRender: Math.round(median(samples.firstRender)),
       filterToNamespace: Math.round(median(samples.filterToNamespace)),
       filterToAll: Math.round(median(samples.filterToAll)),
+      layoutFirst: Math.round(median(samples.layoutFirst)),
+      layoutNamespace: Math.round(median(samples.layoutNamespace)),
+      busyFirst: Math.round(median(samples.busyFirst)),
+      busyNamespace: Math.round(median(samples.busyNamespace)),
     },
     samples,
     drawn: {
-      all: { nodes: shown.all.nodes, edges: shown.all.edges, domNodes: shown.all.domNodes },
-      namespace: {
+      all: shown.all && { nodes: shown.all.nodes, edges: shown.all.edges, engine: shown.all.engine },
+      namespace: shown.namespace && {
         nodes: shown.namespace.nodes,
         edges: shown.namespace.edges,
-        domNodes: shown.namespace.domNodes,
+        engine: shown.namespace.engine,
       },
     },
     notes: [
       'firstRender: from navigation start to every workload drawn at its laid-out position (includes page load, hydration, data generation, layout and paint)',
       `filterToNamespace: namespace filter set to "${FILTER_NAMESPACE}" (its workloads and their direct peers) until drawn`,
       'filterToAll: filter cleared until the whole mesh is drawn again (layout cached)',
+      'layoutFirst / layoutNamespace: the layout alone, within the two renders above',
+      'busyFirst / busyNamespace: main-thread busy time (Chrome TaskDuration) for the first render and the filter change: less sensitive to other load on the machine than wall time',
     ],
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
     at: new Date().toISOString(),

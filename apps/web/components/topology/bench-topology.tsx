@@ -6,12 +6,10 @@
  */
 import { useCallback, useMemo } from 'react';
 import { generateTopology } from '../../lib/topology/fixture.ts';
-import { TopologyExplorer } from './topology-explorer.tsx';
+import { type RenderedInfo, TopologyExplorer } from './topology-explorer.tsx';
 
-export interface BenchRender {
+export interface BenchRender extends RenderedInfo {
   at: number;
-  nodes: number;
-  edges: number;
   domNodes: number;
 }
 
@@ -24,13 +22,12 @@ declare global {
 export function BenchTopology({ services, edges }: { services: number; edges: number }) {
   const topology = useMemo(() => generateTopology(services, edges), [services, edges]);
   const href = useCallback((ns: string, name: string) => `/workloads/${ns}/${name}`, []);
-  const onRendered = useCallback((info: { nodes: number; edges: number }) => {
+  const onRendered = useCallback((info: RenderedInfo) => {
     const bench = window.__weftBench ?? { renders: [] };
     window.__weftBench = bench;
     bench.renders.push({
+      ...info,
       at: performance.now(),
-      nodes: info.nodes,
-      edges: info.edges,
       domNodes: document.querySelectorAll('.react-flow__node-workload').length,
     });
   }, []);

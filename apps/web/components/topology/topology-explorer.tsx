@@ -8,7 +8,13 @@ import type { Topology } from '@weft/shared';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { type GraphView, searchNodes, shapeKey, sliceTopology } from '../../lib/topology/graph.ts';
+import {
+  type GraphSlice,
+  type GraphView,
+  searchNodes,
+  shapeKey,
+  sliceTopology,
+} from '../../lib/topology/graph.ts';
 import { layoutTopology, type TopologyLayout } from '../../lib/topology/layout.ts';
 import { useQueryParam } from '../../lib/use-query-param.ts';
 import { SelectedWorkloadPanel } from './selected-workload-panel.tsx';
@@ -20,7 +26,15 @@ export interface TopologyExplorerProps {
   topology: Topology;
   /** Builds the link to a workload's page. */
   workloadHref: (namespace: string, name: string) => string;
-  onRendered?: (info: { nodes: number; edges: number }) => void;
+  onRendered?: (info: RenderedInfo) => void;
+}
+
+/** What a drawn shape reports: its size and its layout's engine and cost. */
+export interface RenderedInfo {
+  nodes: number;
+  edges: number;
+  engine: 'elk' | 'rank';
+  layoutMs: number;
 }
 
 const MAX_HOPS = 4;
@@ -50,7 +64,11 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
   const matches = useMemo(() => searchNodes(slice.nodes, search), [slice.nodes, search]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
 
-  const [laidOut, setLaidOut] = useState<{ shape: string; layout: TopologyLayout } | null>(null);
+  // What is drawn: the last slice laid out. Until a new shape's layout is ready, the
+  // previous one stays on screen as it was (no half-updated intermediate render).
+  const [laidOut, setLaidOut] = useState<{ shape: string; layout: TopologyLayout; slice: GraphSlice } | null>(
+    null,
+  );
   const [layoutError, setLayoutError] = useState<string | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the layout follows the shape, not each metrics refresh.
   useEffect(() => {
@@ -59,7 +77,7 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
       (layout) => {
         if (!cancelled) {
           setLayoutError(null);
-          setLaidOut({ shape, layout });
+          setLaidOut({ shape, layout, slice });
         }
       },
       (err: unknown) => {
@@ -121,19 +139,23 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
           ) : (
             <ReactFlowProvider>
               <TopologyGraph
-                nodes={
-                  current
-                    ? slice.nodes
-                    : slice.nodes.filter((n) => laidOut.layout.positions.has(`${n.namespace}/${n.name}`))
-                }
-                edges={slice.edges}
+                nodes={current ? slice.nodes : laidOut.slice.nodes}
+                edges={current ? slice.edges : laidOut.slice.edges}
                 layout={laidOut.layout}
                 shape={laidOut.shape}
                 matches={matchSet}
                 selected={selected}
                 onSelect={setSelected}
                 onOpen={open}
-                onRendered={onRendered}
+                onRendered={
+                  onRendered &&
+                  ((info) =>
+                    onRendered({
+                      ...info,
+                      engine: laidOut.layout.engine,
+                      layoutMs: laidOut.layout.elapsedMs,
+                    }))
+                }
               />
             </ReactFlowProvider>
           )}

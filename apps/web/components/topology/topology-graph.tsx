@@ -14,6 +14,7 @@ import {
   type NodeMouseHandler,
   ReactFlow,
   useReactFlow,
+  useStore,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
@@ -29,6 +30,15 @@ const edgeTypes = { traffic: TrafficEdge };
 
 /** With at most this many edges drawn, every label is shown once zoomed in. */
 const SPARSE_EDGES = 250;
+
+/**
+ * Level of detail by zoom, applied as one class on the canvas (one store subscription,
+ * not one per node and edge): below `near` edge labels are hidden, below `far` the
+ * workloads' metrics lines too.
+ */
+const LOD = { near: 0.8, far: 0.45 } as const;
+const lodOf = (s: { transform: [number, number, number] }) =>
+  s.transform[2] >= LOD.near ? 'lod-near' : s.transform[2] >= LOD.far ? 'lod-mid' : 'lod-far';
 
 const HEALTH_COLOUR: Record<Health, string> = {
   healthy: '#16a34a',
@@ -59,6 +69,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const [hovered, setHovered] = useState<string | null>(null);
   const focusId = hovered ?? selected;
   const flow = useReactFlow();
+  const lod = useStore(lodOf);
   // The helper object changes identity once the viewport is ready; the fit must not re-run then.
   const flowRef = useRef(flow);
   flowRef.current = flow;
@@ -156,7 +167,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
     let cancelled = false;
     const count = { nodes: nodes.length, edges: edges.length };
     const raf = requestAnimationFrame(() => {
-      void flowRef.current.fitView({ padding: 0.06, duration: 0 }).then(() => {
+      void flowRef.current.fitView({ padding: 0.06, duration: 0, maxZoom: 1 }).then(() => {
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
             if (!cancelled) onRendered?.(count);
@@ -201,6 +212,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
       maxZoom={2}
       proOptions={{ hideAttribution: true }}
       aria-label="Service topology graph"
+      className={lod}
     >
       <Background gap={24} size={1} color="#e2e8f0" />
       <Controls showInteractive={false} position="bottom-right" />

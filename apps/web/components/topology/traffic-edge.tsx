@@ -2,9 +2,10 @@
 /**
  * A call between two workloads: coloured by health, thicker with more traffic, labelled
  * with rps and success rate when zoomed in (or highlighted), with p95 on hover. Labels
- * are the costly part at a thousand edges, so they appear only where they can be read.
+ * are the costly part at a thousand edges, so a dense graph labels only the edges of
+ * the hovered or selected workload.
  */
-import { type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath, useStore } from '@xyflow/react';
+import { type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from '@xyflow/react';
 import { memo } from 'react';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
 import type { Health } from '../../lib/health.ts';
@@ -24,9 +25,6 @@ export interface TrafficEdgeData extends Record<string, unknown> {
 
 export type TrafficFlowEdge = Edge<TrafficEdgeData, 'traffic'>;
 
-const LABEL_ZOOM = 0.8;
-const labelZoom = (s: { transform: [number, number, number] }) => s.transform[2] >= LABEL_ZOOM;
-
 /** Stroke width from rps, on a log scale: 1.2 px at idle, about 4 px at 1k rps. */
 function strokeWidth(rps: number): number {
   return 1.2 + Math.min(3, Math.log10(1 + rps));
@@ -34,12 +32,13 @@ function strokeWidth(rps: number): number {
 
 function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
   const { data, markerEnd } = props;
-  const zoomed = useStore(labelZoom);
   const [path, labelX, labelY] = getBezierPath(props);
   if (!data) return null;
   const summary = `${formatRps(data.rps)} rps · ${formatPercent(data.successRate)}`;
   const hover = `${summary} · p95 ${formatLatency(data.p95Ms)}${data.secured ? ' · mTLS' : ''}`;
-  const showLabel = data.highlighted || (zoomed && data.sparse && !data.dimmed);
+  // Labels of a sparse graph are rendered and hidden by CSS when zoomed out; in a dense
+  // one only the highlighted workload's edges get one.
+  const showLabel = data.highlighted || (data.sparse && !data.dimmed);
   const cls = `topo-edge health-${data.health}${data.highlighted ? ' highlighted' : ''}${data.dimmed ? ' dimmed' : ''}`;
   return (
     <>
@@ -63,7 +62,7 @@ function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
       {showLabel && (
         <EdgeLabelRenderer>
           <div
-            className={`topo-edge-label health-${data.health}`}
+            className={`topo-edge-label health-${data.health}${data.highlighted ? ' highlighted' : ''}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             title={hover}
           >

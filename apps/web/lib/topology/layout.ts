@@ -17,8 +17,7 @@
  *   └────────────────────────┘        └───────────────────┘
  */
 import type { Edge, TopologyNode } from '@weft/shared';
-import ELK from 'elkjs/lib/elk.bundled.js';
-import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+import type { ELK as ElkApi, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { edgeId, nodeId, shapeKey } from './graph.ts';
 import { rankLayout } from './rank-layout.ts';
 
@@ -44,6 +43,9 @@ export interface TopologyLayout {
   boxes: Map<string, Rect>;
   /** Workload positions relative to their namespace box. */
   positions: Map<string, { x: number; y: number }>;
+  /** How the boxes were laid out inside, and how long the whole layout took (ms). */
+  engine: 'elk' | 'rank';
+  elapsedMs: number;
 }
 
 interface BoxLayout {
@@ -52,7 +54,12 @@ interface BoxLayout {
   positions: Map<string, { x: number; y: number }>;
 }
 
-const elk = new ELK();
+/** ELK is 1.5 MB of code: loaded on first use, so a page that never needs it never parses it. */
+let elkInstance: Promise<ElkApi> | null = null;
+function elk(): Promise<ElkApi> {
+  elkInstance ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
+  return elkInstance;
+}
 const boxCache = new Map<string, BoxLayout>();
 const BOX_CACHE_LIMIT = 500;
 
@@ -63,7 +70,8 @@ const BOX_OPTIONS: Record<string, string> = {
   'elk.edgeRouting': 'POLYLINE',
   'elk.separateConnectedComponents': 'false',
   'elk.spacing.nodeNode': '18',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+  // Room between ranks for an edge label (rps · success rate) to sit clear of the nodes.
+  'elk.layered.spacing.nodeNodeBetweenLayers': '150',
   'elk.spacing.componentComponent': '24',
   'elk.aspectRatio': '1.8',
   'elk.padding': `[top=${BOX_HEADER},left=${BOX_PAD},bottom=${BOX_PAD},right=${BOX_PAD}]`,
@@ -147,14 +155,48 @@ async function elkBox(namespace: string, nodes: TopologyNode[], edges: Edge[]): 
       targets: [nodeId(e.destination)],
     })),
   };
-  const out = await elk.layout(graph);
+  const out = await (await elk()).layout(graph);
   const positions = new Map<string, { x: number; y: number }>();
   for (const c of out.children ?? []) positions.set(c.id, { x: c.x ?? 0, y: c.y ?? 0 });
   return { width: out.width ?? NODE_WIDTH, height: out.height ?? NODE_HEIGHT, positions };
 }
 
+/**
+ * Packs boxes in rows, widest first, into a rectangle about `MESH_ASPECT` wide per unit
+ * of height: what ELK's rectpacking does for the small graphs, without loading ELK
+ * for the large ones.
+ */
+const MESH_ASPECT = 1.7;
+const MESH_GAP = 40;
+function shelfPack(mesh: ElkNode): ElkNode {
+  const children = [...(mesh.children ?? [])].sort((a, b) => (b.height ?? 0) - (a.height ?? 0));
+  const area = children.reduce(
+    (sum, c) => sum + ((c.width ?? 0) + MESH_GAP) * ((c.height ?? 0) + MESH_GAP),
+    0,
+  );
+  const widest = Math.max(0, ...children.map((c) => c.width ?? 0));
+  const rowWidth = Math.max(widest, Math.sqrt(area * MESH_ASPECT));
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  for (const c of children) {
+    const w = c.width ?? 0;
+    if (x > 0 && x + w > rowWidth) {
+      x = 0;
+      y += rowHeight + MESH_GAP;
+      rowHeight = 0;
+    }
+    c.x = x;
+    c.y = y;
+    x += w + MESH_GAP;
+    rowHeight = Math.max(rowHeight, c.height ?? 0);
+  }
+  return { ...mesh, children };
+}
+
 /** Lays out the given nodes (grouped by namespace) and edges. */
 export async function layoutTopology(nodes: TopologyNode[], edges: Edge[]): Promise<TopologyLayout> {
+  const started = performance.now();
   const byNs = new Map<string, { nodes: TopologyNode[]; edges: Edge[] }>();
   for (const n of nodes) {
     let group = byNs.get(n.namespace);
@@ -197,7 +239,7 @@ export async function layoutTopology(nodes: TopologyNode[], edges: Edge[]): Prom
     })),
     edges: [...crossing.values()],
   };
-  const placed = await elk.layout(mesh);
+  const placed = withElk ? await (await elk()).layout(mesh) : shelfPack(mesh);
   const boxes = new Map<string, Rect>();
   const positions = new Map<string, { x: number; y: number }>();
   for (const c of placed.children ?? []) {
@@ -205,5 +247,5 @@ export async function layoutTopology(nodes: TopologyNode[], edges: Edge[]): Prom
     boxes.set(ns, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
   }
   for (const box of boxLayouts) for (const [id, p] of box.positions) positions.set(id, p);
-  return { boxes, positions };
+  return { boxes, positions, engine: withElk ? 'elk' : 'rank', elapsedMs: performance.now() - started };
 }
