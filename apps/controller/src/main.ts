@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
 import { startApiServer } from './api/server.ts';
+import { lockStateDir } from './core/state-lock.ts';
 import { StateStore } from './core/state-store.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
@@ -19,6 +20,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 async function main() {
   const env = loadEnv();
   const store = new StateStore(env.stateDir);
+  // One controller per state directory: a second one would fight the first over its pods.
+  const unlock = lockStateDir(env.stateDir);
   const identity = await createIdentity({
     stateDir: env.stateDir,
     trustDomain: DEFAULT_TRUST_DOMAIN,
@@ -74,6 +77,7 @@ async function main() {
     await metrics.stop();
     await api.close();
     await platform.stop({ stopWorkloads: true });
+    unlock();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -5,8 +5,9 @@
  * `/proc/<pid>/stat`) so a restarted controller can tell its own process from a reused pid.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { startTimeOf } from '../../core/state-lock.ts';
 
 /** A process we started, as recorded in durable state. */
 export interface ProcRef {
@@ -22,17 +23,7 @@ export interface ExitInfo {
 }
 
 /** The start time of `pid`, or undefined when there is no such process (or it is a zombie). */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    const start = Number(fields[19]);
-    return Number.isFinite(start) ? start : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const processStartTime = startTimeOf;
 
 /** Whether the recorded process is still the one running under its pid. */
 export function isAlive(ref: ProcRef): boolean {
