@@ -10,7 +10,7 @@
  * direction, with the proxies' peak RSS. Prints a table of medians and writes
  * bench/results/proxy.json.
  *
- *   npm run bench:proxy -- [--reps 3] [--seconds 4] [--paths direct,nginx,oneHop,twoHop]
+ *   npm run bench:proxy -- [--reps 3] [--seconds 3] [--paths direct,nginx,oneHop,twoHop,twoHopMtls]
  *                          [--big-mb 1024] [--big-paths oneHop] [--no-h2] [--bundle] [--quick]
  *
  * `--bundle` runs the proxies from an esbuild bundle instead of the sources under tsx;
@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadTools, runOpenLoop, runWrk } from '../lib/load.ts';
 import { type Rss, rss, sampleRss, totalCpuSeconds } from '../lib/proc.ts';
+import { fetchMetrics, sumSamples } from '../lib/prom.ts';
 import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
 import { median, round } from '../lib/stats.ts';
 import { buildOlg, ensureTool, which } from '../lib/tools.ts';
@@ -53,7 +54,7 @@ const BIG_BODY_DEADLINE_MS = 30_000;
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     reps: 3,
-    seconds: 4,
+    seconds: 3,
     bigMb: 1024,
     bigPaths: ['oneHop'],
     paths: null,
@@ -92,6 +93,8 @@ interface Sample {
   p50Ms2k: number;
   p99Ms2k: number;
   openLoopErrors: number;
+  /** Connections opened to endpoints per 1,000 requests during the closed-loop run. */
+  endpointConnsPerKReq: number | null;
 }
 
 /** The largest single proxy's RSS (the per-proxy figure the targets are about). */
@@ -106,11 +109,16 @@ function maxRss(pids: number[]): Rss {
 }
 
 async function measure(tools: LoadTools, p: RunningPath, seconds: number): Promise<Sample> {
+  // Pools close after 4 s idle, as they do while the other paths take their turns:
+  // re-open them first, so every path is measured with its connections established.
+  await runWrk(tools, p.port, 1);
   const pids = p.proxyPids();
+  const opens0 = await endpointOpens(p);
   const cpu0 = totalCpuSeconds(pids);
   const samplers = pids.map((pid) => sampleRss(() => [pid], 100));
   const wrk = await runWrk(tools, p.port, seconds);
   const cpu1 = totalCpuSeconds(pids);
+  const opens1 = await endpointOpens(p);
   const peaks = samplers.map((s) => s.stop());
   const rssLoad =
     pids.length === 0
@@ -131,7 +139,24 @@ async function measure(tools: LoadTools, p: RunningPath, seconds: number): Promi
     p50Ms2k: at2k.p50Ms,
     p99Ms2k: at2k.p99Ms,
     openLoopErrors: at1k.errors + at2k.errors,
+    endpointConnsPerKReq:
+      opens0 === null || opens1 === null || wrk.requests === 0
+        ? null
+        : ((opens1 - opens0) * 1000) / wrk.requests,
   };
+}
+
+/**
+ * Connections the path's proxies opened to their endpoints so far (`tcp_open_total`
+ * with `peer="dst"`, summed), or null for a path without Weft admin ports. Over a
+ * closed-loop run with keep-alive, pooling should make this close to nothing.
+ */
+async function endpointOpens(p: RunningPath): Promise<number | null> {
+  if (p.adminPorts === undefined || p.adminPorts.length === 0) return null;
+  let n = 0;
+  for (const port of p.adminPorts)
+    n += sumSamples(await fetchMetrics(port), 'tcp_open_total', { peer: 'dst' });
+  return n;
 }
 
 // === summary ===
@@ -153,6 +178,7 @@ function summarise(samples: Sample[], idle: Rss | null, proxied: boolean): Summa
     out.rssAnonIdleMb = round(idle?.anonMb ?? Number.NaN, 1);
     out.rssAnonLoadMb = m((s) => s.rssLoad?.anonMb ?? null);
     out.cpuUsPerReq = m((s) => s.cpuUsPerReq);
+    out.endpointConnsPerKReq = m((s) => s.endpointConnsPerKReq);
   }
   out.errors = samples.reduce((n, s) => n + s.errors + s.openLoopErrors, 0);
   out.runs = {
@@ -268,7 +294,10 @@ async function main(): Promise<void> {
         samples.get(spec.key)?.push(s);
         log(
           `rep ${rep}/${o.reps} ${spec.label.padEnd(28)} ${Math.round(s.rps)} rps, p50/p99 @1k ${s.p50Ms1k.toFixed(3)}/${s.p99Ms1k.toFixed(3)} ms, @2k ${s.p50Ms2k.toFixed(3)}/${s.p99Ms2k.toFixed(3)} ms` +
-            (s.cpuUsPerReq !== null ? `, ${s.cpuUsPerReq.toFixed(1)} µs CPU/req` : ''),
+            (s.cpuUsPerReq !== null ? `, ${s.cpuUsPerReq.toFixed(1)} µs CPU/req` : '') +
+            (s.endpointConnsPerKReq !== null
+              ? `, ${s.endpointConnsPerKReq.toFixed(1)} endpoint conns/1k req`
+              : ''),
         );
       }
     }

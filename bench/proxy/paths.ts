@@ -76,7 +76,7 @@ const oneHop: PathSpec = {
       cpu: ctx.serverCpu,
       appPort: ctx.upstreamPort,
     });
-    return { port: p.inboundPort, proxyPids: () => [p.proc.pid] };
+    return { port: p.inboundPort, proxyPids: () => [p.proc.pid], adminPorts: [p.adminPort] };
   },
 };
 
