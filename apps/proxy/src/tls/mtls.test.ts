@@ -114,6 +114,26 @@ describe('mTLS between an outbound connector and an inbound terminator', () => {
     expect(inb.served).toEqual([`detect ${CLIENT_ID} http/1.1`]);
   });
 
+  it('resumes the TLS session on a new connection to the same endpoint', async () => {
+    const ca = await testCa();
+    const inb = await inbound(await ca.issue(SERVER_ID));
+    const out = outbound(await ca.issue(CLIENT_ID));
+    const target = { address: '127.0.0.1', port: inb.port, meshed: true, identity: SERVER_ID };
+    const reused: boolean[] = [];
+    const open = () => {
+      const s = out.connector.connect(target, 'http/1.1') as import('node:tls').TLSSocket;
+      s.once('secureConnect', () => reused.push(s.isSessionReused()));
+      return s;
+    };
+    expect(await roundTrip(open(), 'one')).toBe('ONE');
+    await new Promise((r) => setTimeout(r, 20)); // the session ticket arrives after the handshake
+    const second = open();
+    expect(await roundTrip(second, 'two')).toBe('TWO');
+    expect(reused).toEqual([false, true]);
+    expect(meshTls(second)?.peerIdentity).toBe(SERVER_ID);
+    expect(inb.served).toEqual([`detect ${CLIENT_ID} http/1.1`, `detect ${CLIENT_ID} http/1.1`]);
+  });
+
   it('fails a meshed connection while it holds no certificate, rather than send plaintext', async () => {
     const out = new MtlsConnector({
       credentials: { current: undefined, onUpdate: () => () => {} },
