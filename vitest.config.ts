@@ -8,6 +8,7 @@ export default defineConfig({
       'apps/proxy/{src,test}/**/*.test.ts',
       'apps/controller/{src,test}/**/*.test.ts',
       'examples/**/*.test.ts',
+      'apps/web/lib/**/*.test.ts',
       'scripts/**/*.test.ts',
     ],
     testTimeout: 30_000,
