@@ -172,7 +172,7 @@ export async function startProxy(config: unknown, env: Record<string, string>): 
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 45_000;
   while (!stderr.includes('ready:')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();

@@ -3,12 +3,36 @@
 // → app; the controller's scraper reads both proxies' /metrics. Counts, success rate and
 // rps must be exact, percentiles within one bucket of what the client measured; then the
 // inbound proxy restarts mid-window and no rate goes negative or jumps.
+
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pod, Workload } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedBackend } from '../src/metrics/embedded-backend.ts';
+import { writeFileSd } from '../src/metrics/file-sd.ts';
+import { PrometheusBackend } from '../src/metrics/prometheus-backend.ts';
+import { PrometheusClient } from '../src/metrics/prometheus-client.ts';
+import { MetricsQueries } from '../src/metrics/queries.ts';
 import { MetricsService } from '../src/metrics/service.ts';
-import { bucketIndex, freePort, type RunningProxy, sleep, startProxy } from './metrics-helpers.ts';
+import { TopologyQueries } from '../src/metrics/topology.ts';
+import {
+  bucketIndex,
+  ensurePrometheus,
+  freePort,
+  type RunningPrometheus,
+  type RunningProxy,
+  sleep,
+  startPrometheus,
+  startProxy,
+  waitForScrapes,
+  withinOneBucket,
+} from './metrics-helpers.ts';
+
+const noPrometheus = ensurePrometheus();
+if (noPrometheus) console.log(`[metrics-proxies] Prometheus comparison skipped: ${noPrometheus}`);
 
 const SCRAPE_MS = 500;
 
@@ -52,15 +76,22 @@ let apiEnv: Record<string, string> = {};
 let apiConfig: unknown;
 let outPort = 0;
 let service: MetricsService | undefined;
-const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+let prom: RunningPrometheus | undefined;
+const promDir = mkdtempSync(join(tmpdir(), 'weft-prom-proxies-'));
+const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** How long the app took to answer each request (ms): the truth the proxy's histogram is checked against. */
+const appLatencies: number[] = [];
 
 /** The app: `/?ms=N&fail=1` answers after N ms, 500 when fail is set. */
 function startApp(): Promise<void> {
   app = createServer((req, res) => {
+    const started = performance.now();
     const u = new URL(req.url ?? '/', 'http://x');
     const ms = Number(u.searchParams.get('ms') ?? 0);
     setTimeout(() => {
       res.writeHead(u.searchParams.get('fail') ? 500 : 200).end('done');
+      appLatencies.push(performance.now() - started);
     }, ms);
   });
   return new Promise((r) =>
@@ -93,7 +124,11 @@ function call(ms: number, fail: boolean): Promise<{ status: number; latencyMs: n
   });
 }
 
-/** n requests, 8 at a time: 60% at 12 ms, 30% at 60 ms, 10% at 250 ms; every 4th fails. */
+/**
+ * n requests, 16 at a time: 60% at 120 ms, 30% at 320 ms, 10% at 600 ms (latencies inside
+ * wide buckets, so a loaded machine's scheduling delays do not move them across); every
+ * 4th fails with a 500.
+ */
 async function traffic(n: number): Promise<{ statuses: number[]; latencies: number[] }> {
   const statuses: number[] = [];
   const latencies: number[] = [];
@@ -101,13 +136,13 @@ async function traffic(n: number): Promise<{ statuses: number[]; latencies: numb
   const worker = async () => {
     for (let i = next++; i < n; i = next++) {
       const r = i % 10;
-      const ms = r < 6 ? 12 : r < 9 ? 60 : 250;
+      const ms = r < 6 ? 120 : r < 9 ? 320 : 600;
       const res = await call(ms, i % 4 === 3);
       statuses.push(res.status);
       latencies.push(res.latencyMs);
     }
   };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await Promise.all(Array.from({ length: 16 }, worker));
   return { statuses, latencies };
 }
 
@@ -173,11 +208,23 @@ beforeAll(async () => {
     },
   );
   service.start();
+  if (!noPrometheus) {
+    // A stock Prometheus on loopback, scraping the same proxies through the file-SD list.
+    const fileSd = join(promDir, 'targets.json');
+    writeFileSd(fileSd, pods);
+    prom = await startPrometheus(fileSd, 1);
+    await waitForScrapes(prom.url, pods.length);
+  }
+  // Warm-up (4 requests, 1 failing): every series exists before the measured traffic, so a
+  // Prometheus, which cannot count what a new series held at its first scrape, misses little.
+  await traffic(4);
   await settle();
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   await service?.stop();
+  await prom?.stop();
+  rmSync(promDir, { recursive: true, force: true });
   await Promise.all([web?.stop(), api?.stop()]);
   agent.destroy();
   app.close();
@@ -186,22 +233,27 @@ afterAll(async () => {
 describe('golden metrics from real proxies', () => {
   it('counts known traffic exactly, with percentiles within one bucket of the truth', async () => {
     if (!service) throw new Error('setup failed');
-    const { statuses, latencies } = await traffic(200);
+    const { statuses } = await traffic(200);
+    const latencies = [...appLatencies];
+    expect(latencies).toHaveLength(204); // with the warm-up
     expect(statuses.filter((s) => s === 500)).toHaveLength(50);
     expect(statuses.filter((s) => s === 200)).toHaveLength(150);
     await settle();
 
     const api = await service.queries.golden({ kind: 'workload', namespace: 'demo', name: 'api' }, '1m');
-    expect(api).toMatchObject({ requests: 200, failures: 50, successRate: 0.75 });
-    expect(api.rps).toBeCloseTo(200 / 60, 10);
+    expect(api).toMatchObject({ requests: 204, failures: 51, successRate: 0.75 });
+    expect(api.rps).toBeCloseTo(204 / 60, 10);
     for (const [q, got] of [
       [0.5, api.latencyP50Ms],
       [0.95, api.latencyP95Ms],
       [0.99, api.latencyP99Ms],
     ] as const) {
       const truth = nearestRank(latencies, q);
-      expect(got, `p${q * 100}: ${got} ms vs ${truth.toFixed(1)} ms measured by the client`).not.toBeNull();
-      expect(Math.abs(bucketIndex(got ?? 0) - bucketIndex(truth))).toBeLessThanOrEqual(1);
+      expect(got, `p${q * 100}: ${got} ms vs ${truth.toFixed(1)} ms measured by the app`).not.toBeNull();
+      expect(
+        Math.abs(bucketIndex(got ?? 0) - bucketIndex(truth)),
+        `p${q * 100}: ${got} ms vs ${truth.toFixed(1)} ms measured by the app`,
+      ).toBeLessThanOrEqual(1);
     }
 
     // The edge web → api, from web's outbound metrics: the same counts, plaintext.
@@ -211,10 +263,50 @@ describe('golden metrics from real proxies', () => {
       secured: false,
       sourceUnmeshed: false,
       clientIdentity: null,
-      metrics: { requests: 200, failures: 50, successRate: 0.75 },
+      metrics: { requests: 204, failures: 51, successRate: 0.75 },
     });
     expect(service.status().targets.every((t) => t.healthy)).toBe(true);
   });
+
+  it.skipIf(noPrometheus !== undefined)(
+    'a real Prometheus scraping the same proxies agrees with the embedded store',
+    async () => {
+      if (!service || !prom) throw new Error('setup failed');
+      await sleep(2500); // Prometheus (1 s interval) has scraped the final counters
+      await settle();
+      const embedded = new EmbeddedBackend(service.store);
+      const at = embedded.latestMs();
+      const promBackend = new PrometheusBackend(new PrometheusClient(prom.url), 1);
+      const platform = { listNamespaces: () => ['demo'], listWorkloads: () => [], listPods: () => [] };
+      const scope = { kind: 'workload', namespace: 'demo', name: 'api' } as const;
+      const [e, p] = await Promise.all([
+        new MetricsQueries(embedded, platform, 1).golden(scope, '1m', at),
+        new MetricsQueries(promBackend, platform, 1).golden(scope, '1m', at),
+      ]);
+      expect(e.requests).toBe(204);
+      // increase() extrapolates to the window's edges: a few percent apart at most.
+      expect(Math.abs(p.requests - e.requests)).toBeLessThanOrEqual(0.1 * e.requests);
+      expect(Math.abs((p.successRate ?? 0) - (e.successRate ?? 0))).toBeLessThanOrEqual(0.02);
+      expect(withinOneBucket(e.latencyP50Ms, p.latencyP50Ms)).toBe(true);
+      expect(withinOneBucket(e.latencyP95Ms, p.latencyP95Ms)).toBe(true);
+      expect(withinOneBucket(e.latencyP99Ms, p.latencyP99Ms)).toBe(true);
+
+      const name = (x: { source: { name: string }; destination: { name: string }; secured: boolean }) =>
+        `${x.source.name}>${x.destination.name} secured=${x.secured}`;
+      const [ee, pe] = await Promise.all([
+        new TopologyQueries(embedded, platform).edges('1m', {}, at),
+        new TopologyQueries(promBackend, platform).edges('1m', {}, at),
+      ]);
+      expect(pe.map(name)).toEqual(ee.map(name));
+      expect(ee.map(name)).toContain('web>api secured=false');
+      for (const edge of ee) {
+        const other = pe.find((x) => name(x) === name(edge));
+        expect(Math.abs((other?.metrics.requests ?? 0) - edge.metrics.requests)).toBeLessThanOrEqual(
+          0.1 * edge.metrics.requests + 1,
+        );
+      }
+    },
+  );
 
   it('a proxy restarted mid-window makes no rate negative or jump', async () => {
     if (!service || !api) throw new Error('setup failed');

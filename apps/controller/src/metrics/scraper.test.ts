@@ -86,6 +86,55 @@ describe('Scraper', () => {
     }
   });
 
+  it('counts a pod started after scraping began from zero, even when its first scrapes failed', async () => {
+    let up = false;
+    const late = createServer((_q, res) => {
+      if (!up) res.writeHead(503).end();
+      else res.end(exposition([{ labels: inbound, success: 12, failure: 3, latenciesMs: [] }]));
+    });
+    await new Promise<void>((r) => late.listen(0, '127.0.0.1', r));
+    const addr = `127.0.0.1:${(late.address() as AddressInfo).port}`;
+    try {
+      for (const [startedAtMs, expected] of [
+        [1_000_000, 15], // started with the scraper: its counts are all new
+        [0, undefined], // older than the scraper: its first values are a baseline
+      ] as const) {
+        up = false;
+        const store = new MetricsStore({ capacity: 100, maxGroups: 100 });
+        let t = 1_000_000;
+        const scraper = new Scraper({
+          store,
+          intervalMs: 5000,
+          timeoutMs: 300,
+          now: () => (t += 5000),
+          targets: () => [
+            {
+              key: 'demo/web-9',
+              namespace: 'demo',
+              workload: 'web',
+              pod: 'web-9',
+              address: addr,
+              startedAtMs,
+            },
+          ],
+        });
+        await scraper.scrapeOnce();
+        expect(scraper.status()[0]).toMatchObject({ healthy: false, lastError: 'HTTP 503 from /metrics' });
+        up = true;
+        await scraper.scrapeOnce();
+        const rows = await new EmbeddedBackend(store).golden({
+          direction: 'inbound',
+          match: [],
+          by: [],
+          seconds: 60,
+        });
+        expect(rows[0]?.metrics.requests).toBe(expected);
+      }
+    } finally {
+      late.close();
+    }
+  });
+
   it('runs on its interval until stopped', async () => {
     const store = new MetricsStore({ capacity: 100, maxGroups: 100 });
     const scraper = new Scraper({

@@ -18,6 +18,8 @@ export interface ScrapeSpec {
   pod: string;
   /** Admin address, `host:port`. */
   address: string;
+  /** When the pod started (ms since epoch), if known. */
+  startedAtMs?: number;
 }
 
 export interface ScraperOptions {
@@ -92,6 +94,8 @@ export class Scraper {
   private readonly now: () => number;
   /** Rounds completed. */
   rounds = 0;
+  /** When the first round began. */
+  private firstRoundAt: number | undefined;
 
   constructor(private readonly opts: ScraperOptions) {
     this.now = opts.now ?? Date.now;
@@ -126,7 +130,9 @@ export class Scraper {
   /** One round: a new store tick, every target scraped and ingested. Never throws. */
   async scrapeOnce(): Promise<void> {
     const specs = this.currentTargets();
-    const tick = this.opts.store.beginTick(this.now());
+    const now = this.now();
+    this.firstRoundAt ??= now;
+    const tick = this.opts.store.beginTick(now);
     const queue = [...specs];
     const worker = async () => {
       for (let spec = queue.shift(); spec !== undefined; spec = queue.shift()) {
@@ -178,7 +184,12 @@ export class Scraper {
       const text = await fetchMetrics(spec.address, this.opts.timeoutMs);
       const samples = parseExposition(text, accept, this.opts.store.knownKeys(spec.key));
       if (this.opts.store.currentTick !== tick) throw new Error('scrape finished after its round');
-      this.opts.store.ingest(spec.key, spec, tick, samples);
+      // A pod that started while we were scraping counted nothing we have not seen.
+      const fresh =
+        spec.startedAtMs !== undefined &&
+        this.firstRoundAt !== undefined &&
+        spec.startedAtMs >= this.firstRoundAt - this.opts.intervalMs;
+      this.opts.store.ingest(spec.key, spec, tick, samples, { fresh });
       if (st) {
         st.healthy = true;
         st.lastError = null;

@@ -48,6 +48,7 @@ export function scrapeTargets(platform: Pick<Platform, 'listPods'>): ScrapeSpec[
       workload: p.workload,
       pod: p.name,
       address: p.proxyAdmin,
+      startedAtMs: Date.parse(p.startedAt),
     });
   }
   return out;

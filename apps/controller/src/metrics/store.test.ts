@@ -80,6 +80,22 @@ describe('MetricsStore', () => {
     expect((await workloadGolden(s, 60))?.requests).toBe(13);
   });
 
+  it('a proxy that started while the scraper watched counts from zero on its first scrape', async () => {
+    const s = new MetricsStore({ capacity: 100, maxGroups: 100 });
+    s.beginTick(0); // its first scrapes failed
+    const tick = s.beginTick(5000);
+    s.ingest(
+      'web-1',
+      ID,
+      tick,
+      parseExposition(exposition([counters(7, 2)]), (n) => INGESTED_NAMES.has(n)),
+      {
+        fresh: true,
+      },
+    );
+    expect((await workloadGolden(s, 60))?.requests).toBe(9);
+  });
+
   it('computes latency percentiles from the bucket increases (hand-checked)', async () => {
     const s = new MetricsStore({ capacity: 100, maxGroups: 100 });
     round(s, 0, exposition([counters(0, 0, [])]));

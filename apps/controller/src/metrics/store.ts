@@ -13,7 +13,8 @@
  * lower than the last one means the counter restarted from zero, so the increment is the
  * new value (never negative). A series first seen on a proxy already scraped before
  * started from zero since that scrape, so its whole value counts; on a proxy's first
- * scrape, values are only a baseline.
+ * scrape, values are only a baseline, unless the proxy started after the scraper did
+ * (`fresh`: everything it counted is new, even if its first scrapes failed).
  *
  * Memory bound: at most `maxGroups` groups of `capacity × WIDTH × 4` bytes each, plus
  * one small entry per raw series of live targets (at most MAX_RAW_SERIES_PER_TARGET
@@ -156,6 +157,7 @@ export class MetricsStore {
     identity: TargetIdentity,
     tick: number,
     samples: readonly ExpositionSample[],
+    options: { fresh?: boolean } = {},
   ): void {
     let state = this.targets.get(targetKey);
     if (state === undefined) {
@@ -163,7 +165,8 @@ export class MetricsStore {
       this.targets.set(targetKey, state);
     }
     state.identity = identity;
-    const known = state.scrapes > 0;
+    // `fresh`: the proxy started while we were watching, so even its first scrape is all new.
+    const known = state.scrapes > 0 || options.fresh === true;
     // A changed process start time means the proxy restarted: every counter began at zero.
     const start = samples.find((s) => s.name === 'process_start_time_seconds')?.value;
     const restarted =
