@@ -4,7 +4,7 @@
  * comparisons "within one latency bucket".
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +13,56 @@ import { prometheusConfig } from '../src/metrics/file-sd.ts';
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
+/** Blocks the thread for `ms` (only while waiting for another test file's install). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /**
  * Makes sure Debian's `prometheus` is installed. Returns undefined when it is, else the
- * reason it cannot be (not root, apt-get failed).
+ * reason it cannot be (not root, apt-get failed). Test files running at once take turns
+ * through a lock directory, so only one runs apt-get.
  */
 export function ensurePrometheus(): string | undefined {
   if (existsSync(PROMETHEUS_BIN)) return undefined;
   if (process.getuid?.() !== 0) {
     return `${PROMETHEUS_BIN} is missing and installing it needs root (apt-get install prometheus)`;
   }
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
-    stdio: 'inherit',
-    env,
-  });
-  if (r.status !== 0 || !existsSync(PROMETHEUS_BIN)) return 'apt-get install prometheus failed';
-  return undefined;
+  const lock = join(tmpdir(), 'weft-install-prometheus.lock');
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(PROMETHEUS_BIN)) return undefined;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 900_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+      if (Date.now() > deadline) return 'timed out waiting for another test to install prometheus';
+      sleepSync(500);
+    }
+  }
+  try {
+    if (existsSync(PROMETHEUS_BIN)) return undefined;
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const wait = ['-o', 'DPkg::Lock::Timeout=300'];
+    spawnSync('apt-get', [...wait, 'update', '-qq'], { stdio: 'inherit', env });
+    const r = spawnSync(
+      'apt-get',
+      [...wait, 'install', '-y', '-qq', '--no-install-recommends', 'prometheus'],
+      {
+        stdio: 'inherit',
+        env,
+      },
+    );
+    if (r.status !== 0 || !existsSync(PROMETHEUS_BIN)) return 'apt-get install prometheus failed';
+    return undefined;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** A port free on 127.0.0.1 right now. */
