@@ -80,9 +80,17 @@ async function main() {
     unlock();
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  onSignal = (signal) => void shutdown(signal);
+  if (pendingSignal) void shutdown(pendingSignal);
 }
+
+// A signal during start-up is acted on once start-up is done, so nothing it started is left behind.
+let pendingSignal: string | undefined;
+let onSignal = (signal: string) => {
+  pendingSignal ??= signal;
+};
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+process.on('SIGINT', () => onSignal('SIGINT'));
 
 process.on('uncaughtException', (err) => console.error(`[controller] uncaught: ${err.stack ?? err.message}`));
 process.on('unhandledRejection', (err) => console.error(`[controller] unhandled rejection: ${String(err)}`));

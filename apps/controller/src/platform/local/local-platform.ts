@@ -368,13 +368,16 @@ export class LocalPlatform implements Platform {
     clearTimeout(this.#saveTimer);
     clearTimeout(this.#tableTimer);
     if (options.stopWorkloads) {
-      const pods = [...this.#pods.values()];
-      // Everything goes down together: no traffic to keep whole, so a short grace.
+      // Everything goes down together: no traffic to keep whole, so a short grace. A pod a
+      // rollout was starting meanwhile is caught by the next round.
       const grace = Math.min(this.#o.stopGraceMs, SHUTDOWN_GRACE_MS);
-      await Promise.all(pods.map((p) => p.stop(grace, true)));
-      for (const p of pods) {
-        this.#pods.delete(key(p.record.namespace, p.record.name));
-        rmSync(this.#logDir(p.record), { recursive: true, force: true });
+      for (let round = 0; round < 5 && this.#pods.size > 0; round++) {
+        const pods = [...this.#pods.values()];
+        await Promise.all(pods.map((p) => p.stop(grace, true)));
+        for (const p of pods) {
+          this.#pods.delete(key(p.record.namespace, p.record.name));
+          rmSync(this.#logDir(p.record), { recursive: true, force: true });
+        }
       }
       await this.#balancer.stop();
     } else {
@@ -413,6 +416,7 @@ export class LocalPlatform implements Platform {
   }
 
   async #createPod(w: WorkloadEntry): Promise<string> {
+    if (this.#stopped) throw new Error('the platform is stopping');
     const { spec } = w;
     const hash = templateHash(spec, w.state.meshed);
     const name = newPodName(spec.name, hash);
