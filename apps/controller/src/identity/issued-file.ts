@@ -1,0 +1,65 @@
+/**
+ * Keeps the per-pod certificate records (`identity.certificates`) across controller
+ * restarts in `<identityDir>/issued.json`, so the workload page still shows each pod's
+ * certificate until its proxy renews. Writes are batched (at most one per second) and
+ * atomic; unreadable or expired records are dropped on load.
+ */
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IssuedCertificate } from '@weft/shared';
+import { z } from 'zod';
+
+/** Where the service loads its records from and saves them to. */
+export interface IssuedRecords {
+  load(): IssuedCertificate[];
+  save(records: IssuedCertificate[]): void;
+}
+
+const WRITE_DELAY_MS = 1000;
+
+/** Records in `<dir>/issued.json`. */
+export function issuedFile(dir: string, onError: (message: string) => void = () => {}): IssuedRecords {
+  const path = join(dir, 'issued.json');
+  let pending: IssuedCertificate[] | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = async () => {
+    timer = null;
+    const records = pending;
+    pending = null;
+    if (records === null) return;
+    try {
+      const tmp = `${path}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(records));
+      await rename(tmp, path);
+    } catch (err) {
+      onError(`cannot save ${path}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    load() {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          onError(`ignoring ${path}: ${(err as Error).message}`);
+        return [];
+      }
+      const parsed = z.array(IssuedCertificate).safeParse(json);
+      if (!parsed.success) {
+        onError(`ignoring ${path}: ${parsed.error.issues[0]?.message ?? 'malformed'}`);
+        return [];
+      }
+      const now = Date.now();
+      return parsed.data.filter((r) => Date.parse(r.notAfter) > now);
+    },
+    save(records) {
+      pending = records;
+      if (timer === null) {
+        timer = setTimeout(() => void flush(), WRITE_DELAY_MS);
+        timer.unref();
+      }
+    },
+  };
+}
