@@ -15,7 +15,7 @@ import {
   shapeKey,
   sliceTopology,
 } from '../../lib/topology/graph.ts';
-import { layoutTopology, type TopologyLayout } from '../../lib/topology/layout.ts';
+import { layoutTopology, type TopologyLayout, withinElkBudget } from '../../lib/topology/layout.ts';
 import { useQueryParam } from '../../lib/use-query-param.ts';
 import { SelectedWorkloadPanel } from './selected-workload-panel.tsx';
 import { TopologyGraph } from './topology-graph.tsx';
@@ -73,17 +73,22 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
   // biome-ignore lint/correctness/useExhaustiveDependencies: the layout follows the shape, not each metrics refresh.
   useEffect(() => {
     let cancelled = false;
-    layoutTopology(slice.nodes, slice.edges).then(
-      (layout) => {
-        if (!cancelled) {
-          setLayoutError(null);
-          setLaidOut({ shape, layout, slice });
-        }
-      },
-      (err: unknown) => {
-        if (!cancelled) setLayoutError(err instanceof Error ? err.message : String(err));
-      },
-    );
+    const show = (layout: TopologyLayout) => {
+      if (cancelled) return;
+      setLayoutError(null);
+      setLaidOut({ shape, layout, slice });
+    };
+    const fail = (err: unknown) => {
+      if (!cancelled) setLayoutError(err instanceof Error ? err.message : String(err));
+    };
+    // The fast ranking first, drawn at once; then ELK's layout where the slice is small
+    // enough for it. Should ELK fail, the ranking simply stays.
+    layoutTopology(slice.nodes, slice.edges, 'rank').then((quick) => {
+      show(quick);
+      if (withinElkBudget(slice.nodes, slice.edges)) {
+        layoutTopology(slice.nodes, slice.edges, 'elk').then(show, () => {});
+      }
+    }, fail);
     return () => {
       cancelled = true;
     };
@@ -142,7 +147,7 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
                 nodes={current ? slice.nodes : laidOut.slice.nodes}
                 edges={current ? slice.edges : laidOut.slice.edges}
                 layout={laidOut.layout}
-                shape={laidOut.shape}
+                shape={`${laidOut.shape}|${laidOut.layout.engine}`}
                 matches={matchSet}
                 selected={selected}
                 onSelect={setSelected}

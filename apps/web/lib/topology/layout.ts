@@ -54,11 +54,29 @@ interface BoxLayout {
   positions: Map<string, { x: number; y: number }>;
 }
 
-/** ELK is 1.5 MB of code: loaded on first use, so a page that never needs it never parses it. */
+/**
+ * ELK is 1.5 MB of code and slow to warm up: it runs in a Web Worker, created on first
+ * use, so it neither delays a page that never needs it nor blocks one that does. Where
+ * workers are unavailable (tests in Node), the bundled build runs in-thread.
+ */
 let elkInstance: Promise<ElkApi> | null = null;
 function elk(): Promise<ElkApi> {
-  elkInstance ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
+  elkInstance ??= (async () => {
+    if (typeof Worker !== 'undefined') {
+      const { default: ElkConstructor } = await import('elkjs/lib/elk-api.js');
+      return new ElkConstructor({
+        workerFactory: () => new Worker(new URL('./elk-worker.ts', import.meta.url)),
+      });
+    }
+    const { default: ElkBundled } = await import('elkjs/lib/elk.bundled.js');
+    return new ElkBundled();
+  })();
   return elkInstance;
+}
+
+/** Whether a slice is small enough for ELK's layered layout (see `ELK_BUDGET`). */
+export function withinElkBudget(nodes: readonly TopologyNode[], edges: readonly Edge[]): boolean {
+  return nodes.length <= ELK_BUDGET.nodes && edges.length <= ELK_BUDGET.edges;
 }
 const boxCache = new Map<string, BoxLayout>();
 const BOX_CACHE_LIMIT = 500;
@@ -194,8 +212,16 @@ function shelfPack(mesh: ElkNode): ElkNode {
   return { ...mesh, children };
 }
 
-/** Lays out the given nodes (grouped by namespace) and edges. */
-export async function layoutTopology(nodes: TopologyNode[], edges: Edge[]): Promise<TopologyLayout> {
+/**
+ * Lays out the given nodes (grouped by namespace) and edges, with the fast ranking or
+ * with ELK. The explorer draws the ranking at once and, for a slice within the ELK
+ * budget, swaps in ELK's layout when the worker returns it.
+ */
+export async function layoutTopology(
+  nodes: TopologyNode[],
+  edges: Edge[],
+  engine: 'elk' | 'rank',
+): Promise<TopologyLayout> {
   const started = performance.now();
   const byNs = new Map<string, { nodes: TopologyNode[]; edges: Edge[] }>();
   for (const n of nodes) {
@@ -222,7 +248,7 @@ export async function layoutTopology(nodes: TopologyNode[], edges: Edge[]): Prom
     }
   }
   const namespaces = [...byNs.keys()].sort();
-  const withElk = nodes.length <= ELK_BUDGET.nodes && edges.length <= ELK_BUDGET.edges;
+  const withElk = engine === 'elk';
   const boxLayouts = await Promise.all(
     namespaces.map((ns) => {
       const g = byNs.get(ns) as { nodes: TopologyNode[]; edges: Edge[] };

@@ -37,6 +37,18 @@ describe('rank layout', () => {
     expect(overlaps(r.positions)).toEqual([]);
   });
 
+  it('wraps a long chain into bands, each read left to right', () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `n${i}`);
+    const edges = ids.slice(1).map((id, i) => [`n${i}`, id] as const);
+    const r = rankLayout({ ids, edges, ...SIZE });
+    const p = (i: number) => r.positions.get(`n${i}`) ?? { x: Number.NaN, y: Number.NaN };
+    expect(p(1).x).toBeGreaterThan(p(0).x);
+    expect(p(2).x).toBeGreaterThan(p(1).x);
+    expect(p(39).y).toBeGreaterThan(p(0).y);
+    expect(r.width / r.height).toBeLessThan(4);
+    expect(overlaps(r.positions)).toEqual([]);
+  });
+
   it('lays out a dense namespace of the benchmark mesh inside its box without overlaps', () => {
     const t = generateTopology(300, 1000);
     const ns = t.nodes.filter((n) => n.namespace === 'shop');

@@ -29,6 +29,10 @@ export interface RankLayoutResult {
 }
 
 const SWEEPS = 4;
+/** Width per unit of height a box aims for when its ranks wrap into bands. */
+const BOX_ASPECT = 1.6;
+/** A band holds at least this many ranks before wrapping. */
+const MIN_BAND_RANKS = 4;
 
 export function rankLayout(input: RankLayoutInput): RankLayoutResult {
   const { ids, nodeWidth, nodeHeight, rankGap, nodeGap, padTop, pad } = input;
@@ -133,26 +137,42 @@ export function rankLayout(input: RankLayoutInput): RankLayoutResult {
     }
   }
 
-  // Coordinates: a rank taller than the box is wide gets wrapped into sub-columns.
-  const total = n;
-  const maxPerColumn = Math.max(4, Math.ceil(Math.sqrt(total * 1.2)));
+  // Coordinates. A rank taller than the box is wide gets wrapped into sub-columns, and
+  // a long run of ranks is wrapped into bands stacked top to bottom (as text wraps), so
+  // a deep call chain gives a box about `BOX_ASPECT` wide per unit of height rather
+  // than a long strip that the whole-mesh view would have to shrink to fit.
+  const maxPerColumn = Math.max(4, Math.ceil(Math.sqrt(n * 1.2)));
+  const bandWidth = Math.max(
+    MIN_BAND_RANKS * (nodeWidth + rankGap) - rankGap,
+    Math.sqrt(n * (nodeWidth + rankGap) * (nodeHeight + nodeGap) * BOX_ASPECT) * 1.25,
+  );
   const positions = new Map<string, { x: number; y: number }>();
   let x = pad;
+  let bandTop = padTop;
+  let bandBottom = padTop;
   let height = 0;
+  let widest = pad;
   for (const list of ranks) {
     if (!list || list.length === 0) continue;
     const columns = Math.ceil(list.length / maxPerColumn);
     const perColumn = Math.ceil(list.length / columns);
+    const rankWidth = columns * (nodeWidth + nodeGap) - nodeGap;
+    if (x > pad && x + rankWidth > pad + bandWidth) {
+      x = pad;
+      bandTop = bandBottom + nodeGap * 3;
+    }
     list.forEach((v, i) => {
       const c = Math.floor(i / perColumn);
       const row = i % perColumn;
-      const y = padTop + row * (nodeHeight + nodeGap);
+      const y = bandTop + row * (nodeHeight + nodeGap);
       positions.set(ids[v] as string, { x: x + c * (nodeWidth + nodeGap), y });
       height = Math.max(height, y + nodeHeight);
+      bandBottom = Math.max(bandBottom, y + nodeHeight);
     });
-    x += columns * (nodeWidth + nodeGap) - nodeGap + rankGap;
+    widest = Math.max(widest, x + rankWidth);
+    x += rankWidth + rankGap;
   }
-  let width = positions.size > 0 ? x - rankGap : pad;
+  let width = widest;
   if (loose.length > 0) {
     const perRow = Math.max(1, Math.floor((Math.max(width, nodeWidth * 3) - pad) / (nodeWidth + nodeGap)));
     const top = positions.size > 0 ? height + nodeGap * 2 : padTop;
