@@ -170,6 +170,19 @@ export async function waitForScrapes(url: string, n: number, timeoutMs = 30_000)
   throw new Error(`Prometheus at ${url} did not scrape ${n} targets in ${timeoutMs} ms`);
 }
 
+/**
+ * When Prometheus last scraped any target matching `selector` (ms since epoch). Evaluating at that instant
+ * leaves `increase()` nothing to extrapolate at the window's end.
+ */
+export async function lastScrapeMs(url: string, selector = ''): Promise<number> {
+  const q = encodeURIComponent(`max(timestamp(up${selector}))`);
+  const res = await fetch(`${url}/api/v1/query?query=${q}`);
+  const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
+  const v = Number(body.data?.result?.[0]?.value[1]);
+  if (!Number.isFinite(v)) throw new Error(`Prometheus at ${url} has no scrape yet`);
+  return v * 1000;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RunningProxy {

@@ -22,6 +22,7 @@ import {
   bucketIndex,
   ensurePrometheus,
   freePort,
+  lastScrapeMs,
   type RunningPrometheus,
   type RunningProxy,
   sleep,
@@ -275,7 +276,9 @@ describe('golden metrics from real proxies', () => {
       await sleep(2500); // Prometheus (1 s interval) has scraped the final counters
       await settle();
       const embedded = new EmbeddedBackend(service.store);
-      const at = embedded.latestMs();
+      // Each question at its proxy's last Prometheus scrape (no extrapolation at the end).
+      const at = await lastScrapeMs(prom.url, '{pod="api-1"}');
+      const edgesAt = await lastScrapeMs(prom.url, '{pod="web-1"}');
       const promBackend = new PrometheusBackend(new PrometheusClient(prom.url), 1);
       const platform = { listNamespaces: () => ['demo'], listWorkloads: () => [], listPods: () => [] };
       const scope = { kind: 'workload', namespace: 'demo', name: 'api' } as const;
@@ -294,8 +297,8 @@ describe('golden metrics from real proxies', () => {
       const name = (x: { source: { name: string }; destination: { name: string }; secured: boolean }) =>
         `${x.source.name}>${x.destination.name} secured=${x.secured}`;
       const [ee, pe] = await Promise.all([
-        new TopologyQueries(embedded, platform).edges('1m', {}, at),
-        new TopologyQueries(promBackend, platform).edges('1m', {}, at),
+        new TopologyQueries(embedded, platform).edges('1m', {}, edgesAt),
+        new TopologyQueries(promBackend, platform).edges('1m', {}, edgesAt),
       ]);
       expect(pe.map(name)).toEqual(ee.map(name));
       expect(ee.map(name)).toContain('web>api secured=false');
