@@ -38,6 +38,20 @@ function onUpstreamStream(stream: ServerHttp2Stream, headers: http2.IncomingHttp
     });
     return;
   }
+  if (path === '/count') {
+    // Reads the request body slowly (paused between chunks), then answers with its length.
+    let n = 0;
+    stream.on('data', (c: Buffer) => {
+      n += c.length;
+      stream.pause();
+      setTimeout(() => stream.resume(), 1);
+    });
+    stream.on('end', () => {
+      stream.respond({ ':status': 200 });
+      stream.end(String(n));
+    });
+    return;
+  }
   if (path === '/big') {
     stream.respond({ ':status': 200 });
     const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -169,6 +183,39 @@ describe('HTTP/2 through the proxy', () => {
       expect(upstreamSessions).toBe(1);
       const samples = parseProm((await admin(proxy, '/metrics')).body);
       expect(sum(samples, 'request_total', { direction: 'inbound' })).toBe(200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('streams a large request body to a slow reader intact, within flow control', async () => {
+    const session = connect(inboundPort);
+    try {
+      const size = 4 * 1024 * 1024;
+      const result = await new Promise<string>((resolve, reject) => {
+        const req = session.request({ ':method': 'POST', ':path': '/count' });
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => {
+          body += d;
+        });
+        req.on('end', () => resolve(body));
+        req.on('error', reject);
+        const chunk = Buffer.alloc(64 * 1024, 0x62);
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < size) {
+            sent += chunk.length;
+            if (!req.write(chunk)) {
+              req.once('drain', pump);
+              return;
+            }
+          }
+          req.end();
+        };
+        pump();
+      });
+      expect(Number(result)).toBe(size);
     } finally {
       session.close();
     }
