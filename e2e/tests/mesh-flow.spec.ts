@@ -70,6 +70,8 @@ test('mesh a demo workload and follow it to metrics, topology and charts', async
     await expect(edge.first().locator('path.react-flow__edge-path')).toHaveAttribute('d', /^M ?[\d.-]+/, {
       timeout: 30_000,
     });
+    // Workloads without a proxy are marked as such.
+    await expect(page.getByRole('group', { name: 'Workload demo/inventory (unmeshed)' })).toBeVisible();
     await screenshot(page, testInfo, 'topology');
     await page.getByRole('group', { name: `Workload demo/${MESHED}` }).click();
     const panel = page.getByRole('complementary', { name: 'Selected workload' });
@@ -87,5 +89,22 @@ test('mesh a demo workload and follow it to metrics, topology and charts', async
     await expect(traffic.getByRole('table', { name: 'Edges' })).toBeVisible();
     await expect(page.getByRole('table', { name: 'Pods' }).getByText('proxy', { exact: true })).toBeVisible();
     await screenshot(page, testInfo, 'workload');
+  });
+
+  await test.step('the time window lives in the URL and live refresh pauses', async () => {
+    const golden = page.getByRole('region', { name: 'Golden metrics' });
+    await page
+      .getByRole('group', { name: 'Time window' })
+      .getByRole('button', { name: '5m', exact: true })
+      .click();
+    await expect(page).toHaveURL(/[?&]window=5m/);
+    await expect(golden.getByText('last 5m')).toBeVisible();
+    await page.getByRole('button', { name: 'Pause live refresh' }).click();
+    await expect(page.getByRole('button', { name: 'Resume live refresh' })).toHaveAttribute(
+      'aria-pressed',
+      'false',
+    );
+    await page.reload();
+    await expect(golden.getByText('last 5m')).toBeVisible();
   });
 });

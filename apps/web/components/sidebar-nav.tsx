@@ -38,7 +38,8 @@ export function SidebarNav() {
       <h2 className="sidebar-heading">Namespaces</h2>
       <ul>
         {namespaces.data?.map((ns) => item(`/namespaces/${ns.name}`, ns.name))}
-        {namespaces.isPending && <li className="muted small">Loading…</li>}
+        {namespaces.isPending && !namespaces.isError && <li className="muted small">Loading…</li>}
+        {namespaces.isError && namespaces.data === undefined && <li className="muted small">Unavailable</li>}
       </ul>
     </nav>
   );
