@@ -231,5 +231,5 @@ describe.skipIf(missing !== undefined)('Prometheus backend vs the embedded store
     const total = (s: typeof es) => s.reduce((a, x) => a + x.requests, 0);
     expect(total(es)).toBe(200);
     expect(Math.abs(total(ps) - 200)).toBeLessThanOrEqual(40);
-  });
+  }, 60_000);
 });

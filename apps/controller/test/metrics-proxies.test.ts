@@ -268,7 +268,7 @@ describe('golden metrics from real proxies', () => {
       metrics: { requests: 204, failures: 51, successRate: 0.75 },
     });
     expect(service.status().targets.every((t) => t.healthy)).toBe(true);
-  });
+  }, 60_000);
 
   it.skipIf(noPrometheus !== undefined)(
     'a real Prometheus scraping the same proxies agrees with the embedded store',
@@ -315,6 +315,7 @@ describe('golden metrics from real proxies', () => {
         ).toBeLessThanOrEqual(0.1 * edge.metrics.requests + 1);
       }
     },
+    60_000,
   );
 
   it('a proxy restarted mid-window makes no rate negative or jump', async () => {
@@ -339,5 +340,5 @@ describe('golden metrics from real proxies', () => {
     }
     // No jump: the points add up to exactly what was sent, none counts the old totals again.
     expect(series.reduce((a, p) => a + p.requests, 0)).toBe(after.requests);
-  });
+  }, 90_000);
 });
