@@ -115,9 +115,6 @@ export class TopologyQueries {
         sourceUnmeshed: false,
       });
     }
-    const covered = new Set(
-      edges.map((e) => `${ref(e.source.namespace, e.source.name)}>${e.destination.namespace}`),
-    );
     for (const r of inboundPlain) {
       const { namespace: dns = '', deployment: dname = '' } = r.labels;
       if (!dns || !dname) continue;
@@ -127,7 +124,6 @@ export class TopologyQueries {
         const src = workloads.get(ref(sns || dns, sname));
         // A meshed caller's requests are already on its outbound edge.
         if (sources.has(ref(sns || dns, sname)) || (src !== undefined && src.meshedReplicas > 0)) continue;
-        if (covered.has(`${ref(sns || dns, sname)}>${dns}`)) continue;
         sns ||= dns;
       } else {
         sns = dns;
