@@ -23,6 +23,15 @@ function newestMtime(dir) {
   return newest;
 }
 
+/** The proxy bundle meshed pods run; esbuild makes it in a second or two. */
+function buildProxy() {
+  const r = spawnSync('npm', ['run', '-s', 'build', '--workspace', '@weft/proxy'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('the proxy build failed');
+}
+
 function buildWebIfStale() {
   const buildId = join(WEB_DIR, '.next/BUILD_ID');
   const sources = Math.max(newestMtime(WEB_DIR), newestMtime(join(ROOT, 'packages/shared/src')));
@@ -66,6 +75,7 @@ async function main() {
 
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   const controllerUrl = `http://${CONTROLLER_ADDR}`;
+  buildProxy();
   if (existsSync(CONTROLLER_MAIN)) {
     const controller = startProcess('controller', process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
       cwd: ROOT,

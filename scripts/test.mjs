@@ -1,5 +1,5 @@
-// `npm test`: installs what is missing, then runs every check in order (typecheck, lint,
-// unit and integration tests, build, browser tests) and ends with one plain line,
+// `npm test`: installs what is missing, then runs every check in order (typecheck, lint, build,
+// unit and integration tests, browser tests) and ends with one plain line,
 // `N passed, N failed[, N skipped]`, exiting non-zero when anything failed or broke.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -63,6 +63,15 @@ function main() {
   check('typecheck', 'npm', ['run', '-s', 'typecheck']);
   check('lint', 'npm', ['run', '-s', 'lint']);
 
+  // Build first: the proxy bundle is what meshed pods run in the integration tests.
+  const built =
+    existsSync(join(ROOT, 'apps/web/package.json')) && run('build', 'npm', ['run', '-s', 'build']);
+  if (built) totals.passed++;
+  else {
+    totals.failed++;
+    broken.push('build');
+  }
+
   const vitestReport = join(REPORTS, 'vitest.json');
   suite(
     'unit and integration tests (vitest)',
@@ -75,14 +84,6 @@ function main() {
       skipped: r.numPendingTests + r.numTodoTests,
     }),
   );
-
-  const built =
-    existsSync(join(ROOT, 'apps/web/package.json')) && run('build', 'npm', ['run', '-s', 'build']);
-  if (built) totals.passed++;
-  else {
-    totals.failed++;
-    broken.push('build');
-  }
 
   let haveChromium = false;
   try {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseDuration } from './identity/duration.ts';
 import type { SuppliedCaFiles } from './identity/store.ts';
 import type { MetricsConfig } from './metrics/service.ts';
+import { defaultProxyMain } from './platform/local/proxy-entry.ts';
 
 /** Environment variable names. */
 export const ENV = {
@@ -49,7 +50,7 @@ const Schema = z.object({
   [ENV.workdir]: z.string().min(1).optional(),
   [ENV.podOctet]: Octet.default(0),
   [ENV.serviceOctet]: Octet.optional(),
-  [ENV.proxyMain]: z.string().min(1).default('apps/proxy/src/main.ts'),
+  [ENV.proxyMain]: z.string().min(1).optional(),
   [ENV.controllerUrl]: z.string().url().optional(),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.scrapeIntervalMs]: z.coerce.number().int().min(100).max(300_000).default(5000),
@@ -92,7 +93,7 @@ export interface ControllerEnv {
   podOctet: number;
   /** Third octet where service addresses (127.20.x.y) start. */
   serviceOctet: number;
-  /** The proxy's entry point, run with `node --import tsx`. */
+  /** The proxy's entry point: a `.ts` file runs under tsx, a bundle as it is (platform/local/proxy-entry.ts). */
   proxyMain: string;
   /** URL proxies use to reach this controller; defaults to the API address. */
   controllerUrl: string | undefined;
@@ -103,6 +104,10 @@ export interface ControllerEnv {
   metrics: MetricsConfig;
   /** The identity CA: workload certificate lifetime, and the CA files a user supplies (else generated). */
   identity: { certLifetimeMs: number; supplied: SuppliedCaFiles | undefined };
+}
+
+function resolveProxyMain(given: string | undefined, cwd: string) {
+  return given === undefined ? defaultProxyMain(cwd) : resolve(cwd, given);
 }
 
 /** Parses `source` (default `process.env`); throws an Error naming each bad variable. */
@@ -128,7 +133,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     workdir: resolve(cwd, e[ENV.workdir] ?? resolve(manifestsDir, '..')),
     podOctet: e[ENV.podOctet],
     serviceOctet: e[ENV.serviceOctet] ?? e[ENV.podOctet],
-    proxyMain: resolve(cwd, e[ENV.proxyMain]),
+    proxyMain: resolveProxyMain(e[ENV.proxyMain], cwd),
     controllerUrl: e[ENV.controllerUrl],
     logLevel: e[ENV.logLevel],
     hostEnv: Object.fromEntries(

@@ -17,6 +17,7 @@ import { Destination } from '../src/destination/destination.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
 import type { PodRecord } from '../src/platform/local/pod-record.ts';
 import { isAlive, type ProcRef } from '../src/platform/local/processes.ts';
+import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
 import { LOCAL_STATE_KEY, LocalState } from '../src/platform/local/state.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -134,7 +135,7 @@ export async function startInProcess(opts: {
     store,
     podOctet: opts.octet,
     serviceOctet: opts.octet,
-    proxyMain: opts.proxyMain ?? join(REPO_ROOT, 'apps/proxy/src/main.ts'),
+    proxyMain: opts.proxyMain ?? defaultProxyMain(REPO_ROOT),
     repoRoot: REPO_ROOT,
     hostEnv: { PATH: process.env.PATH ?? '' },
     ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),

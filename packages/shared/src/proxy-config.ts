@@ -50,8 +50,12 @@ export const ProxyTimeouts = z.object({
   headerMs: z.number().int().positive().default(10_000),
   /** A keep-alive client connection idle this long is closed. */
   idleMs: z.number().int().positive().default(60_000),
-  /** Protocol detection gives up and treats the connection as opaque TCP after this. */
-  detectMs: z.number().int().positive().default(300),
+  /**
+   * Protocol detection gives up and treats the connection as opaque TCP after this. Short,
+   * so a server-speaks-first protocol does not wait long; long enough that a meshed peer's
+   * ClientHello, slowed by a busy CPU, is not mistaken for silence.
+   */
+  detectMs: z.number().int().positive().default(1_000),
   /** Connecting to an endpoint fails after this (502). */
   connectMs: z.number().int().positive().default(3_000),
   /** A request waits this long for its authority's first resolution (503 after). */

@@ -17,6 +17,7 @@ import {
 } from './pod-env.ts';
 import type { PodRecord } from './pod-record.ts';
 import type { ProbeTarget } from './probe.ts';
+import { proxyNodeArgs } from './proxy-entry.ts';
 
 /** Readiness settings when the container declares no probe: check its first port often. */
 export const DEFAULT_PROBE = {
@@ -87,7 +88,7 @@ export function podLaunch(spec: DeploymentSpec, record: PodRecord, ctx: LaunchCo
     proxy: record.meshed
       ? () => ({
           command: process.execPath,
-          args: ['--import', 'tsx', ctx.proxyMain],
+          args: proxyNodeArgs(ctx.proxyMain),
           cwd: ctx.repoRoot,
           env: proxyEnv({
             pod: identity,
