@@ -155,7 +155,8 @@ function rankBox(nodes: TopologyNode[], edges: Edge[]): BoxLayout {
     edges: edges.map((e) => [nodeId(e.source), nodeId(e.destination)] as const),
     nodeWidth: NODE_WIDTH,
     nodeHeight: NODE_HEIGHT,
-    rankGap: 56,
+    // Wide enough for an edge's "rps · success" label between two ranks.
+    rankGap: 130,
     nodeGap: 18,
     padTop: BOX_HEADER,
     pad: BOX_PAD,
