@@ -10,14 +10,29 @@ const REPORTS = join(ROOT, 'test-results', 'summary');
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const broken = [];
 
+/** Longest a step may run before it is stopped and counted as failed. */
+const STEP_TIMEOUT_MS = 30 * 60 * 1000;
+
 function run(title, cmd, args, env = {}) {
   console.log(`\n=== ${title} ===`);
   const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
-  console.log(
-    `=== ${title}: ${r.status === 0 ? 'ok' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`,
-  );
+  const r = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+    timeout: STEP_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+  });
+  const timedOut = r.error?.code === 'ETIMEDOUT';
+  const verdict =
+    r.status === 0 ? 'ok' : timedOut ? `TIMED OUT after ${STEP_TIMEOUT_MS / 60000} min` : 'FAILED';
+  console.log(`=== ${title}: ${verdict} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`);
   return r.status === 0;
+}
+
+/** Counts read from a report: null unless every one is a whole number. */
+function validCounts(c) {
+  return [c.passed, c.failed, c.skipped].every((n) => Number.isInteger(n) && n >= 0) ? c : null;
 }
 
 /** A step that is one check: it counts as one passed or one failed. */
@@ -35,7 +50,7 @@ function suite(title, cmd, args, reportFile, readCounts, env) {
   const ok = run(title, cmd, args, env);
   let counts = null;
   try {
-    counts = readCounts(JSON.parse(readFileSync(reportFile, 'utf8')));
+    counts = validCounts(readCounts(JSON.parse(readFileSync(reportFile, 'utf8'))));
   } catch {
     counts = null;
   }
@@ -44,10 +59,17 @@ function suite(title, cmd, args, reportFile, readCounts, env) {
     totals.failed += counts.failed;
     totals.skipped += counts.skipped;
   }
-  if (!ok && (!counts || counts.failed === 0)) {
+  if (!counts) {
+    totals.failed++;
+    broken.push(`${title} (no readable report)`);
+  } else if (!ok && counts.failed === 0) {
     totals.failed++;
     broken.push(`${title} (exited with an error)`);
-  } else if (counts && counts.failed > 0) broken.push(title);
+  } else if (counts.failed > 0) broken.push(title);
+  else if (counts.passed === 0) {
+    totals.failed++;
+    broken.push(`${title} (ran no test)`);
+  }
 }
 
 function main() {
@@ -94,12 +116,15 @@ function main() {
   if (!haveChromium) {
     totals.failed++;
     broken.push('browser tests (no Chromium: install the Debian package "chromium")');
-  } else if (built) {
+  } else if (!built) {
+    totals.failed++;
+    broken.push('browser tests (not run: the build failed)');
+  } else {
     const pwReport = join(REPORTS, 'playwright.json');
     suite(
       'browser tests (playwright)',
       'npm',
-      ['run', '-s', 'test:e2e', '--', '--pass-with-no-tests'],
+      ['run', '-s', 'test:e2e'],
       pwReport,
       (r) => ({
         passed: r.stats.expected + r.stats.flaky,
