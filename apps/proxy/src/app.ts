@@ -196,8 +196,11 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
           listening = false;
           await Promise.all(listeners.map((l) => l.stop()));
           for (const c of contexts) for (const conn of c.conns) conn.drain();
+          protocols.drain();
           const deadline = Date.now() + graceMs;
-          while (Date.now() < deadline && contexts.some((c) => [...c.conns].some((x) => x.active))) {
+          const busy = () =>
+            contexts.some((c) => [...c.conns].some((x) => x.active)) || protocols.activeConnections() > 0;
+          while (Date.now() < deadline && busy()) {
             await new Promise((r) => setTimeout(r, 25));
           }
           for (const l of listeners) l.destroyAll();

@@ -127,6 +127,7 @@ export function http1ErrorResponse(reason: ProxyErrorReason, close: boolean): st
 /** Reason phrases for the statuses the proxy itself sends. */
 export const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  405: 'Method Not Allowed',
   408: 'Request Timeout',
   413: 'Content Too Large',
   431: 'Request Header Fields Too Large',
@@ -135,4 +136,5 @@ export const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
 };

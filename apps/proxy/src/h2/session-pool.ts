@@ -179,14 +179,14 @@ function withRoom(entry: Entry): PooledSession | null {
 
 /** Hands free slots to waiting streams, in order; opens a session if some still wait. */
 function dispatch(entry: Entry): void {
-  let i = 0;
-  while (i < entry.waiters.length) {
+  while (entry.waiters.length > 0) {
     const session = withRoom(entry);
     if (session === null) break;
     (session[kState] as SessionState).inflight++;
-    (entry.waiters[i++] as SessionWaiter).sessionReady(session, null);
+    // Out of the queue before it is served: serving may release a slot and re-enter here.
+    const waiter = entry.waiters.shift() as SessionWaiter;
+    waiter.sessionReady(session, null);
   }
-  if (i > 0) entry.waiters = entry.waiters.slice(i);
   if (
     entry.waiters.length > 0 &&
     entry.connecting === 0 &&
