@@ -3,6 +3,7 @@
  * start-up. No other module reads `process.env`.
  */
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseDuration } from './identity/duration.ts';
 import type { SuppliedCaFiles } from './identity/store.ts';
@@ -106,8 +107,11 @@ export interface ControllerEnv {
   identity: { certLifetimeMs: number; supplied: SuppliedCaFiles | undefined };
 }
 
+/** The checkout this controller runs from: the proxy it launches lives there, wherever the cwd is. */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
 function resolveProxyMain(given: string | undefined, cwd: string) {
-  return given === undefined ? defaultProxyMain(cwd) : resolve(cwd, given);
+  return given === undefined ? defaultProxyMain(REPO_ROOT) : resolve(cwd, given);
 }
 
 /** Parses `source` (default `process.env`); throws an Error naming each bad variable. */

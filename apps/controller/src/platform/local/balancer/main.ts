@@ -50,10 +50,15 @@ function forward(b: Bound, client: net.Socket, attempt: number) {
     return;
   }
   const upstream = net.connect({ host: backend.host, port: backend.port });
+  // A client that leaves while we are still connecting takes the upstream with it.
+  const dropUpstream = () => upstream.destroy();
+  client.once('close', dropUpstream);
   upstream.setTimeout(CONNECT_TIMEOUT_MS);
   upstream.once('timeout', () => upstream.destroy(new Error('connect timeout')));
+  // Only failures before 'connect' land here (the listener is replaced on connect):
+  // try the next backend, or give up and close the client.
   upstream.once('error', (err) => {
-    if (!upstream.connecting) return;
+    client.removeListener('close', dropUpstream);
     if (attempt + 1 < Math.min(MAX_ATTEMPTS, b.listener.backends.length + 1) && !client.destroyed) {
       forward(b, client, attempt + 1);
     } else {
