@@ -1,0 +1,96 @@
+/**
+ * The service balancer process on its own: with one dead backend and one live one in
+ * its table, every client connection still reaches the live backend (a refused
+ * connect moves on to the next backend instead of hanging the client).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BalancerTable } from '../src/platform/local/balancer/table.ts';
+
+const MAIN = fileURLToPath(new URL('../src/platform/local/balancer/main.ts', import.meta.url));
+const VIP = '127.20.250.9';
+
+/** A port nothing listens on: bind one, note it, close it. */
+async function deadPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Connects to the service address and returns what the backend greets with, or an error. */
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ host: VIP, port });
+    const timer = setTimeout(() => c.destroy(new Error('no greeting within 5 s')), 5000);
+    c.once('data', (d) => {
+      clearTimeout(timer);
+      c.destroy();
+      resolve(d.toString());
+    });
+    c.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    c.once('close', () => reject(new Error('closed without a greeting')));
+  });
+}
+
+describe('service balancer', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-balancer-'));
+  const backend = net.createServer((s) => s.end('hello from live\n'));
+  let proc: ChildProcess;
+  let servicePort = 0;
+
+  beforeAll(async () => {
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    const live = (backend.address() as net.AddressInfo).port;
+    servicePort = await deadPort();
+    const table: BalancerTable = {
+      version: 1,
+      listeners: [
+        {
+          service: 'test/svc:80',
+          address: VIP,
+          port: servicePort,
+          backends: [
+            { host: '127.0.0.1', port: await deadPort() },
+            { host: '127.0.0.1', port: live },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'balancer-table.json'), JSON.stringify(table));
+    proc = spawn(process.execPath, ['--import', 'tsx', MAIN, dir], { stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const up = await new Promise<boolean>((r) => {
+        const c = net.connect({ host: VIP, port: servicePort });
+        c.once('connect', () => r(true));
+        c.once('error', () => r(false));
+        c.once('connect', () => c.destroy());
+      });
+      if (up) break;
+      if (Date.now() > deadline) throw new Error('the balancer did not listen within 20 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 30_000);
+
+  afterAll(() => {
+    proc?.kill('SIGKILL');
+    backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends every connection to the live backend when the other one refuses', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await greeting(servicePort));
+    expect(answers).toEqual(Array(6).fill('hello from live\n'));
+  });
+});
