@@ -74,9 +74,19 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`[controller] ${signal}: stopping every pod`);
-    await metrics.stop();
-    await api.close();
-    await platform.stop({ stopWorkloads: true });
+    // Each part is stopped even when one before it fails, and the process always exits.
+    const step = async (part: string, stop: () => Promise<unknown>) => {
+      try {
+        await stop();
+      } catch (err) {
+        console.error(
+          `[controller] stopping ${part} failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    };
+    await step('metrics', () => metrics.stop());
+    await step('the API', () => api.close());
+    await step('the platform', () => platform.stop({ stopWorkloads: true }));
     unlock();
     process.exit(0);
   };
