@@ -44,6 +44,11 @@ export function MeshAction({ workload }: { workload: Workload }) {
     }),
   );
 
+  // The stream failed and the workload list says no rollout is running any more: stop waiting.
+  useEffect(() => {
+    if (!inFlight && subscription.status === 'error') setFollowing(false);
+  }, [inFlight, subscription.status]);
+
   const start = (p: RolloutProgress) => {
     setProgress(p);
     setFollowing(p.state === 'progressing');
