@@ -44,7 +44,8 @@ export function NamespacesTable({ rows, window }: { rows: NamespaceRow[]; window
             <td className="num">
               {ns.readyPods} / {ns.pods}
             </td>
-            <GoldenMetricsCells metrics={metrics} />
+            {/* Without a meshed workload nothing is measured: show "–", not zeros. */}
+            <GoldenMetricsCells metrics={ns.meshedWorkloads > 0 ? metrics : null} />
           </tr>
         ))}
       </tbody>
