@@ -73,6 +73,11 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL
 }
 
 // header kinds the parser acts on
+/** `Transfer-Encoding` whose last coding is chunked (RFC 9112 §6.3). */
+const CHUNKED_LAST = /(^|,)\s*chunked\s*$/i;
+/** A `Content-Length` value: digits only, bounded so it stays an exact number. */
+const CONTENT_LENGTH = /^\d{1,15}$/;
+
 const K_HOP = 1;
 const K_CONNECTION = 2;
 const K_UPGRADE = 3;
@@ -194,14 +199,6 @@ export class Http1Parser {
   /** Whether the body runs until the connection closes. */
   get untilEof(): boolean {
     return this.state === BODY_EOF;
-  }
-
-  /** Forgets any partial state (after an error, or for reuse). */
-  reset(): void {
-    this.state = HEAD;
-    this.partial = null;
-    this.endPending = false;
-    this.errorStatus = 0;
   }
 
   /**
@@ -392,9 +389,9 @@ export class Http1Parser {
           this.src = value;
         } else if (kind === K_TE) {
           teSeen = true;
-          teChunkedLast = /(^|,)\s*chunked\s*$/i.test(value);
+          teChunkedLast = CHUNKED_LAST.test(value);
         } else if (kind === K_CL) {
-          if (!/^\d{1,15}$/.test(value)) return this.fail(bad, 'bad content-length') >= 0;
+          if (!CONTENT_LENGTH.test(value)) return this.fail(bad, 'bad content-length') >= 0;
           const n = Number(value);
           if (this.contentLength >= 0 && this.contentLength !== n) {
             return this.fail(bad, 'conflicting content-length') >= 0;

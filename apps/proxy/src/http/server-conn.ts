@@ -205,8 +205,7 @@ export class ServerConn implements ParserOwner, ClientConnUser {
     const ctx = this.ctx;
     if (path.charCodeAt(0) !== 47 /* / */) {
       // absolute-form (RFC 9112 §3.2.2): http://authority/path
-      if (!path.startsWith('http://'))
-        return path === '*' && method === 'OPTIONS' ? this.refuse(400) : this.refuse(400);
+      if (!path.startsWith('http://')) return this.refuse(400);
       let slash = path.indexOf('/', 7);
       const q = path.indexOf('?', 7);
       if (q >= 0 && (slash < 0 || q < slash)) slash = q;
