@@ -50,9 +50,11 @@ export const TopologyGraphInput = z.object({ window: TimeWindow, namespace: Name
 export type TopologyGraphInput = z.infer<typeof TopologyGraphInput>;
 
 /**
- * The source name of an edge whose caller has no proxy and could not be told apart
- * (plaintext inbound traffic without `src_*` labels); it lives in the destination's
- * namespace, and its node is not meshed.
+ * The source name of an edge whose caller neither side could name: inbound traffic
+ * without a client identity or `src_*` labels that no caller's outbound side accounts
+ * for. The edge carries the destination's namespace (so namespace filters keep it), but
+ * the caller belongs to no namespace: the dashboard draws it outside every namespace.
+ * Its node is not meshed.
  */
 export const UNKNOWN_SOURCE = 'unknown';
 

@@ -91,8 +91,13 @@ export const Edge = z.object({
   source: z.object({ namespace: NamespaceName, name: ObjectName }),
   destination: z.object({ namespace: NamespaceName, name: ObjectName }),
   metrics: GoldenMetrics,
-  /** Whether the traffic on this edge was mutually authenticated (mTLS). */
+  /** Whether all the traffic on this edge in the window was mutually authenticated (mTLS). */
   secured: z.boolean(),
+  /**
+   * The share of this edge's requests in the window that were mTLS, 0..1: between 0 and 1
+   * when the caller or callee was meshed during the window.
+   */
+  securedShare: z.number().min(0).max(1),
   clientIdentity: z.string().nullable(),
   serverIdentity: z.string().nullable(),
   /** True when the source has no proxy and the edge was seen only on inbound metrics. */

@@ -1,18 +1,19 @@
 /**
- * The topology: who calls whom, with golden metrics per edge. As in Linkerd viz's
- * `edges.go`, an edge is what a source workload's proxies counted on the outbound side
- * towards a destination workload (`namespace`/`deployment` → `dst_namespace`/
- * `dst_deployment`, across namespaces); it is secured when all its traffic was mTLS
- * (`tls="true"`). Callers without a proxy are seen only by the destination's inbound
- * side, as plaintext traffic without a client identity: they become edges marked
- * `sourceUnmeshed`, from the `src_*` workload when the proxy knew it, else from a node
- * named `UNKNOWN_SOURCE` in the destination's namespace. Nodes are every workload the
- * platform lists (meshed or not) plus any edge end it does not.
+ * The topology: who calls whom, with golden metrics per edge. A call is counted by the
+ * caller's proxy on its outbound side (`namespace`/`deployment` → `dst_namespace`/
+ * `dst_deployment`, as in Linkerd viz's `edges.go`) and by the callee's proxy on its
+ * inbound side, which names the caller by the identity it proved over mTLS (`client_id`)
+ * or, for plaintext, by the `src_*` workload when the proxy knew it. Both views of a pair
+ * are merged into one edge (see edge-views.ts); its mTLS state is the share of its
+ * requests that were mTLS. Inbound traffic neither side can name becomes an edge from
+ * `UNKNOWN_SOURCE`. Nodes are every workload the platform lists (meshed or not) plus any
+ * edge end it does not.
  */
 import {
   type Edge,
   type GoldenMetrics,
   meshIdentity,
+  parseMeshIdentity,
   type TimeWindow,
   type Topology,
   type TopologyNode,
@@ -20,11 +21,20 @@ import {
   WINDOW_SECONDS,
   type Workload,
 } from '@weft/shared';
-import type { GoldenRow, Matcher, MetricsBackend } from './backend.ts';
+import type { MetricsBackend } from './backend.ts';
+import {
+  addView,
+  type EdgeView,
+  fuller,
+  scaleGolden,
+  securedShareOf,
+  UNATTRIBUTED_TOLERANCE,
+} from './edge-views.ts';
 import { emptyGolden } from './golden.ts';
 import type { MetricsPlatform } from './queries.ts';
 
 const ref = (ns: string, name: string) => `${ns}/${name}`;
+const pairKey = (src: string, dst: string) => `${src}>${dst}`;
 
 /** What to keep: everything, the edges touching a namespace, or those of one workload. */
 export interface EdgeFilter {
@@ -39,6 +49,57 @@ function keep(e: Edge, f: EdgeFilter): boolean {
   return touches(e.source) || touches(e.destination);
 }
 
+interface End {
+  namespace: string;
+  name: string;
+}
+
+/** The workloads the platform lists, by reference and by mesh identity. */
+class WorkloadIndex {
+  private readonly byRef = new Map<string, Workload>();
+  private readonly byIdentity = new Map<string, Workload[]>();
+
+  constructor(workloads: readonly Workload[]) {
+    for (const w of workloads) {
+      this.byRef.set(ref(w.namespace, w.name), w);
+      const k = `${w.serviceAccount}.${w.namespace}`;
+      this.byIdentity.set(k, [...(this.byIdentity.get(k) ?? []), w]);
+    }
+  }
+
+  identityOf(end: End): string | null {
+    const w = this.byRef.get(ref(end.namespace, end.name));
+    return w ? meshIdentity(w.serviceAccount, end.namespace) : null;
+  }
+
+  meshed(end: End): boolean {
+    return (this.byRef.get(ref(end.namespace, end.name))?.meshedReplicas ?? 0) > 0;
+  }
+
+  /**
+   * The workload that proved `identity`: when several share its service account, the one
+   * whose outbound side counted calls to `dst` (`outboundTo`), else undefined.
+   */
+  callerWithIdentity(
+    identity: string,
+    dst: string,
+    outboundTo: (src: string, dst: string) => boolean,
+  ): End | undefined {
+    const id = parseMeshIdentity(identity);
+    if (!id) return undefined;
+    const candidates = this.byIdentity.get(`${id.serviceAccount}.${id.namespace}`) ?? [];
+    if (candidates.length === 1) return candidates[0];
+    return candidates.find((w) => outboundTo(ref(w.namespace, w.name), dst));
+  }
+}
+
+interface Pair {
+  source: End;
+  destination: End;
+  outbound?: EdgeView;
+  inbound?: EdgeView;
+}
+
 export class TopologyQueries {
   constructor(
     private readonly backend: MetricsBackend,
@@ -48,8 +109,8 @@ export class TopologyQueries {
   /** Edges seen in the window (filtered), sorted by source then destination. */
   async edges(window: TimeWindow, filter: EdgeFilter = {}, atMs?: number): Promise<Edge[]> {
     const seconds = WINDOW_SECONDS[window];
-    const toWorkload: Matcher = { label: 'dst_deployment', op: '!=', value: '' };
-    const [outbound, tlsCounts, inboundPlain] = await Promise.all([
+    const toWorkload = { label: 'dst_deployment', op: '!=', value: '' } as const;
+    const [outbound, outboundTls, inbound] = await Promise.all([
       this.backend.golden({
         direction: 'outbound',
         match: [toWorkload],
@@ -67,76 +128,105 @@ export class TopologyQueries {
       }),
       this.backend.golden({
         direction: 'inbound',
-        match: [
-          { label: 'tls', op: '!=', value: 'true' },
-          { label: 'client_id', op: '=', value: '' },
-        ],
-        by: ['namespace', 'deployment', 'src_namespace', 'src_deployment'],
+        match: [],
+        by: ['namespace', 'deployment', 'src_namespace', 'src_deployment', 'tls', 'client_id'],
         seconds,
         atMs,
       }),
     ]);
-    const workloads = new Map<string, Workload>();
-    for (const w of this.platform.listWorkloads()) workloads.set(ref(w.namespace, w.name), w);
-    const identityOf = (ns: string, name: string) => {
-      const w = workloads.get(ref(ns, name));
-      return w ? meshIdentity(w.serviceAccount, ns) : null;
+    const index = new WorkloadIndex(this.platform.listWorkloads());
+    const pairs = new Map<string, Pair>();
+    const pairOf = (source: End, destination: End): Pair => {
+      const k = pairKey(ref(source.namespace, source.name), ref(destination.namespace, destination.name));
+      let p = pairs.get(k);
+      if (!p) {
+        p = { source, destination };
+        pairs.set(k, p);
+      }
+      return p;
     };
 
-    const tls = new Map<string, { plain: number; serverId: string }>();
-    for (const r of tlsCounts) {
-      const k = edgeKey(r);
-      const acc = tls.get(k) ?? { plain: 0, serverId: '' };
-      if (r.labels.tls === 'true') acc.serverId ||= r.labels.server_id ?? '';
-      else acc.plain += r.metrics.requests;
-      tls.set(k, acc);
+    for (const r of outbound) {
+      const { namespace: sns, deployment: sname, dst_namespace: dns, dst_deployment: dname } = r.labels;
+      if (!sns || !sname || !dns || !dname) continue;
+      const p = pairOf({ namespace: sns, name: sname }, { namespace: dns, name: dname });
+      p.outbound = { metrics: r.metrics, securedRequests: 0, identity: '' };
+    }
+    for (const r of outboundTls) {
+      const { namespace: sns, deployment: sname, dst_namespace: dns, dst_deployment: dname } = r.labels;
+      const v = pairs.get(pairKey(ref(sns ?? '', sname ?? ''), ref(dns ?? '', dname ?? '')))?.outbound;
+      if (!v || r.labels.tls !== 'true') continue;
+      v.securedRequests += r.metrics.requests;
+      v.identity ||= r.labels.server_id ?? '';
+    }
+
+    const hasOutbound = (src: string, dst: string) => pairs.get(pairKey(src, dst))?.outbound !== undefined;
+    /** Inbound requests no side could tie to a caller, per destination. */
+    const unattributed = new Map<string, { destination: End; view: EdgeView }>();
+    for (const r of inbound) {
+      const { namespace: dns, deployment: dname } = r.labels;
+      if (!dns || !dname) continue;
+      const destination = { namespace: dns, name: dname };
+      const dst = ref(dns, dname);
+      const clientId = r.labels.client_id ?? '';
+      const view: EdgeView = {
+        metrics: r.metrics,
+        securedRequests: r.labels.tls === 'true' ? r.metrics.requests : 0,
+        identity: clientId,
+      };
+      let source: End | undefined;
+      if (clientId) source = index.callerWithIdentity(clientId, dst, hasOutbound);
+      else if (r.labels.src_deployment) {
+        source = { namespace: r.labels.src_namespace || dns, name: r.labels.src_deployment };
+      }
+      if (source) {
+        const p = pairOf(source, destination);
+        p.inbound = addView(p.inbound, view);
+      } else {
+        const u = unattributed.get(dst);
+        unattributed.set(dst, { destination, view: addView(u?.view, view) });
+      }
     }
 
     const edges: Edge[] = [];
-    const sources = new Set<string>();
-    for (const r of outbound) {
-      const {
-        namespace: sns = '',
-        deployment: sname = '',
-        dst_namespace: dns = '',
-        dst_deployment: dname = '',
-      } = r.labels;
-      if (!sns || !sname || !dns || !dname) continue;
-      const t = tls.get(edgeKey(r));
-      const secured = t !== undefined && t.plain === 0;
-      sources.add(ref(sns, sname));
+    /** Outbound requests per destination that its inbound side did not tie to their caller. */
+    const unmatchedOutbound = new Map<string, number>();
+    for (const p of pairs.values()) {
+      const view = fuller(p.outbound, p.inbound);
+      if (!view) continue;
+      const dst = ref(p.destination.namespace, p.destination.name);
+      if (p.outbound) {
+        const missed = p.outbound.metrics.requests - (p.inbound?.metrics.requests ?? 0);
+        if (missed > 0) unmatchedOutbound.set(dst, (unmatchedOutbound.get(dst) ?? 0) + missed);
+      }
+      const share = securedShareOf(view);
+      const secured = share > 0;
       edges.push({
-        source: { namespace: sns, name: sname },
-        destination: { namespace: dns, name: dname },
-        metrics: r.metrics,
-        secured,
-        clientIdentity: secured ? identityOf(sns, sname) : null,
-        serverIdentity: secured ? t?.serverId || identityOf(dns, dname) : null,
-        sourceUnmeshed: false,
+        source: p.source,
+        destination: p.destination,
+        metrics: view.metrics,
+        secured: share === 1,
+        securedShare: share,
+        clientIdentity: secured ? p.inbound?.identity || index.identityOf(p.source) : null,
+        serverIdentity: secured ? p.outbound?.identity || index.identityOf(p.destination) : null,
+        sourceUnmeshed: p.outbound === undefined && !secured && !index.meshed(p.source),
       });
     }
-    for (const r of inboundPlain) {
-      const { namespace: dns = '', deployment: dname = '' } = r.labels;
-      if (!dns || !dname) continue;
-      let sns = r.labels.src_namespace ?? '';
-      let sname = r.labels.src_deployment ?? '';
-      if (sname) {
-        const src = workloads.get(ref(sns || dns, sname));
-        // A meshed caller's requests are already on its outbound edge.
-        if (sources.has(ref(sns || dns, sname)) || (src !== undefined && src.meshedReplicas > 0)) continue;
-        sns ||= dns;
-      } else {
-        sns = dns;
-        sname = UNKNOWN_SOURCE;
-      }
+    for (const [dst, u] of unattributed) {
+      const total = u.view.metrics.requests;
+      const left = total - (unmatchedOutbound.get(dst) ?? 0);
+      if (left < 1 || left <= total * UNATTRIBUTED_TOLERANCE) continue;
+      const factor = left / total;
+      const share = securedShareOf(u.view);
       edges.push({
-        source: { namespace: sns, name: sname },
-        destination: { namespace: dns, name: dname },
-        metrics: r.metrics,
-        secured: false,
+        source: { namespace: u.destination.namespace, name: UNKNOWN_SOURCE },
+        destination: u.destination,
+        metrics: scaleGolden(u.view.metrics, factor),
+        secured: share === 1,
+        securedShare: share,
         clientIdentity: null,
-        serverIdentity: null,
-        sourceUnmeshed: true,
+        serverIdentity: share > 0 ? index.identityOf(u.destination) : null,
+        sourceUnmeshed: share === 0,
       });
     }
     return edges.filter((e) => keep(e, filter)).sort((a, b) => edgeOrder(a).localeCompare(edgeOrder(b)));
@@ -168,7 +258,9 @@ export class TopologyQueries {
       });
     }
     const outboundSources = new Set(
-      edges.filter((e) => !e.sourceUnmeshed).map((e) => ref(e.source.namespace, e.source.name)),
+      edges
+        .filter((e) => !e.sourceUnmeshed && e.source.name !== UNKNOWN_SOURCE)
+        .map((e) => ref(e.source.namespace, e.source.name)),
     );
     for (const e of edges) {
       for (const end of [e.source, e.destination]) {
@@ -188,11 +280,6 @@ export class TopologyQueries {
     );
     return { window, nodes: sorted, edges };
   }
-}
-
-function edgeKey(r: GoldenRow): string {
-  const l = r.labels;
-  return `${l.namespace}/${l.deployment}>${l.dst_namespace}/${l.dst_deployment}`;
 }
 
 function edgeOrder(e: Edge): string {

@@ -91,6 +91,7 @@ export function generateTopology(services: number, edges: number, seed = 42): To
       destination: { namespace: dst.namespace, name: dst.name },
       metrics: metrics(rnd),
       secured,
+      securedShare: secured ? 1 : 0,
       clientIdentity: secured ? `default.${src.namespace}.serviceaccount.identity.weft.cluster.local` : null,
       serverIdentity: secured ? `default.${dst.namespace}.serviceaccount.identity.weft.cluster.local` : null,
       sourceUnmeshed: !src.meshed,

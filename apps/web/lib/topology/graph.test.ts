@@ -19,6 +19,7 @@ const edge = (s: string, d: string): Edge => {
     destination: { namespace: dn, name: dw },
     metrics: m,
     secured: false,
+    securedShare: 0,
     clientIdentity: null,
     serverIdentity: null,
     sourceUnmeshed: false,
