@@ -92,11 +92,13 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   // === outbound: the per-authority cached stack ===
   const cache = new TargetCache({
     resolver,
-    metricsFor: (authority, ep) =>
+    metricsFor: (authority, ep, service) =>
       metrics.outbound({
         authority,
         dstNamespace: ep.namespace,
         dstDeployment: ep.workload,
+        dstService: service,
+        dstPod: ep.pod,
         tls: connector.secured(ep),
         serverId: connector.secured(ep) ? ep.identity : undefined,
       }),

@@ -28,7 +28,16 @@ beforeAll(async () => {
       inbound: { ports: [{ public: 0, app: up.port }] },
       destinations: {
         'web.test:80': {
-          endpoints: [{ address: '127.0.0.1', port: up.port, namespace: 'prod', workload: 'web' }],
+          endpoints: [
+            {
+              address: '127.0.0.1',
+              port: up.port,
+              namespace: 'prod',
+              workload: 'web',
+              pod: 'web-7d4f9-abcde',
+            },
+          ],
+          service: { namespace: 'prod', name: 'web-svc' },
         },
       },
     },
@@ -79,6 +88,8 @@ describe('admin', () => {
       authority: 'web.test:80',
       dst_namespace: 'prod',
       dst_deployment: 'web',
+      dst_service: 'web-svc',
+      dst_pod: 'web-7d4f9-abcde',
       tls: 'false',
     };
     expect(sum(m, 'request_total', out)).toBe(10);
@@ -104,6 +115,48 @@ describe('admin', () => {
       sum(m, 'tcp_open_total', { direction: 'outbound', peer: 'dst', dst_deployment: 'web' }),
     ).toBeGreaterThan(0);
     expect(sum(m, 'tcp_read_bytes_total', { direction: 'outbound', peer: 'src' })).toBeGreaterThan(0);
+  });
+
+  it('serves tcp_connection_duration_ms for closed connections, both directions, in Linkerd buckets', async () => {
+    await viaProxy(proxy, 'http://web.test/ok');
+    const inPort = proxy.inbound[0]?.address.port as number;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: inPort, path: '/ok', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    // The accepted connections close with their clients (agent: false); wait for both sides to see it.
+    let m = parseProm((await admin(proxy, '/metrics')).body);
+    for (
+      let i = 0;
+      i < 40 && sum(m, 'tcp_close_total', { peer: 'src' }) < sum(m, 'tcp_open_total', { peer: 'src' }) - 1;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+      m = parseProm((await admin(proxy, '/metrics')).body);
+    }
+    for (const direction of ['inbound', 'outbound']) {
+      const closed = sum(m, 'tcp_close_total', { direction, peer: 'src' });
+      expect(closed).toBeGreaterThan(0);
+      expect(sum(m, 'tcp_connection_duration_ms_count', { direction, peer: 'src' })).toBe(closed);
+      const buckets = m.filter(
+        (s) =>
+          s.name === 'tcp_connection_duration_ms_bucket' &&
+          s.labels.direction === direction &&
+          s.labels.peer === 'src',
+      );
+      expect(buckets.map((s) => s.labels.le)).toEqual([...LATENCY_BUCKETS_MS.map(String), '+Inf']);
+      expect(buckets.at(-1)?.value).toBe(closed);
+      expect(sum(m, 'tcp_connection_duration_ms_sum', { direction, peer: 'src' })).toBeGreaterThan(0);
+    }
+    // the own labels are on the process start time Linkerd's dashboards list deployments by
+    const started = m.find((s) => s.name === 'process_start_time_seconds');
+    expect(started?.labels).toMatchObject({ namespace: 'test', deployment: 'client', pod: 'client-1' });
+    expect(started?.value).toBeGreaterThan(Date.now() / 1000 - 600);
+    expect(started?.value).toBeLessThanOrEqual(Date.now() / 1000);
   });
 
   it('answers /ready, /live, and /shutdown (POST from loopback)', async () => {

@@ -16,8 +16,36 @@ export const MetricName = {
   tcpOpenConnections: 'tcp_open_connections',
   tcpReadBytesTotal: 'tcp_read_bytes_total',
   tcpWriteBytesTotal: 'tcp_write_bytes_total',
+  tcpConnectionDurationMs: 'tcp_connection_duration_ms',
+  processStartTimeSeconds: 'process_start_time_seconds',
   identityCertExpiration: 'identity_cert_expiration_timestamp_seconds',
 } as const;
+
+/**
+ * Per-route families, as linkerd2-proxy 2.16+ serves them (`outbound_{http,grpc}_route_*`),
+ * labelled by `parent_*`, `route_*` and (backend families) `backend_*`.
+ */
+export const RouteMetricName = {
+  requestDurationSeconds: 'route_request_duration_seconds',
+  requestStatusesTotal: 'route_request_statuses_total',
+  backendRequestsTotal: 'route_backend_requests_total',
+  backendResponseDurationSeconds: 'route_backend_response_duration_seconds',
+  backendResponseStatusesTotal: 'route_backend_response_statuses_total',
+  retryRequestsTotal: 'route_retry_requests_total',
+  retrySuccessesTotal: 'route_retry_successes_total',
+  retryLimitExceededTotal: 'route_retry_limit_exceeded_total',
+  retryOverflowTotal: 'route_retry_overflow_total',
+} as const;
+
+/** The full name of a per-route family: `outbound_http_route_...` or `outbound_grpc_route_...`. */
+export function routeMetricName(protocol: 'http' | 'grpc', name: string): string {
+  return `outbound_${protocol}_${name}`;
+}
+
+/** Route request-duration buckets in seconds (linkerd2-proxy's `REQUEST_BUCKETS`). */
+export const ROUTE_REQUEST_BUCKETS_S: readonly number[] = [0.05, 0.5, 1, 10];
+/** Route-backend response-duration buckets in seconds (linkerd2-proxy's `RESPONSE_BUCKETS`). */
+export const ROUTE_RESPONSE_BUCKETS_S: readonly number[] = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 10];
 
 /** Label keys, as Linkerd names them. */
 export const LabelKey = {
@@ -28,6 +56,7 @@ export const LabelKey = {
   dstNamespace: 'dst_namespace',
   dstDeployment: 'dst_deployment',
   dstPod: 'dst_pod',
+  dstService: 'dst_service',
   srcNamespace: 'src_namespace',
   srcDeployment: 'src_deployment',
   authority: 'authority',

@@ -65,7 +65,12 @@ export class ConcreteService implements Concrete {
       if (seen.has(key)) continue;
       seen.add(key);
       let st = this.byKey.get(key);
-      if (st === undefined || st.meta.workload !== ep.workload || st.meta.namespace !== ep.namespace) {
+      if (
+        st === undefined ||
+        st.meta.workload !== ep.workload ||
+        st.meta.namespace !== ep.namespace ||
+        st.meta.pod !== ep.pod
+      ) {
         if (st !== undefined) this.retire(st);
         st = new EndpointState(ep, this.metricsFor(this.authority, ep));
         this.byKey.set(key, st);

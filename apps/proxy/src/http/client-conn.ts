@@ -150,7 +150,7 @@ function onClientConnect(this: ClientSocket): void {
   const c = this[kClient];
   c.connected = true;
   c.connectDeadline = 0;
-  c.endpoint.metrics.tcp.open();
+  c.endpoint.metrics.tcp.open(this);
 }
 
 function onClientData(this: ClientSocket, chunk: Buffer): void {

@@ -8,11 +8,12 @@
  * request is then a field increment, never a label lookup or hash.
  */
 import type { Socket } from 'node:net';
+import type { PolicySource, ServicePortRef } from '@weft/shared';
 import { Classification, Direction, LATENCY_BUCKETS_MS, LabelKey, MetricName } from '@weft/shared';
 import { Registry } from 'prom-client';
-import type { HttpMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
-
-type Labels = Record<string, string>;
+import { CollectedMetric, Histogram, type Labels, type MetricValue } from './collected.ts';
+import type { HttpMetrics, RouteMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
+import { RouteRegistry } from './route.ts';
 
 /** Who this proxy runs for: its own label values. */
 export interface OwnLabels {
@@ -26,6 +27,10 @@ export interface OutboundTarget {
   authority: string;
   dstNamespace?: string | undefined;
   dstDeployment?: string | undefined;
+  /** The Service the request was addressed to (`dst_service`). */
+  dstService?: string | undefined;
+  /** The endpoint's pod (`dst_pod`). */
+  dstPod?: string | undefined;
   tls: boolean;
   /** The identity the endpoint proved over mTLS (`server_id`), when `tls`. */
   serverId?: string | undefined;
@@ -95,43 +100,31 @@ export class HttpAccum implements HttpMetrics {
   }
 }
 
+/** When a counted connection opened (`performance.now()`), kept on the socket itself. */
+const kOpenedAt = Symbol('weft.tcpOpenedAt');
+type TimedSocket = Socket & { [kOpenedAt]?: number };
+
 /** TCP counters of one label set. */
 export class TcpAccum implements TcpMetrics {
   opens = 0;
   closes = 0;
   readBytes = 0;
   writeBytes = 0;
+  /** `tcp_connection_duration_ms`: lifetimes of closed connections, Linkerd's latency buckets. */
+  readonly duration = new Histogram(BUCKETS);
   constructor(readonly labels: Labels) {}
 
-  open(): void {
+  open(socket: Socket): void {
     this.opens++;
+    (socket as TimedSocket)[kOpenedAt] = performance.now();
   }
 
   close(socket: Socket): void {
     this.closes++;
     this.readBytes += socket.bytesRead;
     this.writeBytes += socket.bytesWritten;
-  }
-}
-
-// === rendering through prom-client ===
-
-interface MetricValue {
-  value: number;
-  labels: Labels;
-  metricName?: string;
-}
-
-/** A prom-client metric whose values come from our accumulators at scrape time. */
-class CollectedMetric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'counter' | 'gauge' | 'histogram',
-    private readonly collect: () => MetricValue[],
-  ) {}
-  get(): { name: string; help: string; type: string; values: MetricValue[]; aggregator: string } {
-    return { name: this.name, help: this.help, type: this.type, values: this.collect(), aggregator: 'sum' };
+    const at = (socket as TimedSocket)[kOpenedAt];
+    if (at !== undefined) this.duration.observe(performance.now() - at);
   }
 }
 
@@ -145,6 +138,9 @@ export class ProxyMetrics {
   private readonly tcp = new Map<string, TcpAccum>();
   private readonly targets = new Map<string, TargetMetrics>();
   private readonly own: Labels;
+  private readonly routes: RouteRegistry;
+  /** When this process started, in seconds since the epoch. */
+  private readonly startedAt = performance.timeOrigin / 1000;
 
   constructor(own: OwnLabels) {
     const o: Labels = {};
@@ -152,18 +148,31 @@ export class ProxyMetrics {
     if (own.deployment) o[LabelKey.deployment] = own.deployment;
     if (own.pod) o[LabelKey.pod] = own.pod;
     this.own = o;
+    this.routes = new RouteRegistry(o);
     this.register();
+    this.routes.register(this.registry);
+  }
+
+  /**
+   * Per-route handles for requests this proxy sends through a route of a parent Service:
+   * the `outbound_{http,grpc}_route_*` families. Resolved once per (parent, route,
+   * protocol) and cached; call it when a plan is compiled, not per request.
+   */
+  outboundRoute(parent: ServicePortRef, route: PolicySource, protocol: 'http' | 'grpc'): RouteMetrics {
+    return this.routes.route(parent, route, protocol);
   }
 
   /** Handles for requests this proxy sends to an endpoint (labels resolved once per endpoint). */
   outbound(t: OutboundTarget): TargetMetrics {
-    const key = `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.tls}\0${t.serverId ?? ''}`;
+    const key = `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.dstService ?? ''}\0${t.dstPod ?? ''}\0${t.tls}\0${t.serverId ?? ''}`;
     let m = this.targets.get(key);
     if (m === undefined) {
       const l: Labels = { [LabelKey.direction]: Direction.outbound, ...this.own };
       if (t.authority) l[LabelKey.authority] = t.authority;
       if (t.dstNamespace) l[LabelKey.dstNamespace] = t.dstNamespace;
       if (t.dstDeployment) l[LabelKey.dstDeployment] = t.dstDeployment;
+      if (t.dstService) l[LabelKey.dstService] = t.dstService;
+      if (t.dstPod) l[LabelKey.dstPod] = t.dstPod;
       l[LabelKey.tls] = String(t.tls);
       if (t.serverId) l[LabelKey.serverId] = t.serverId;
       m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }) };
@@ -335,6 +344,30 @@ export class ProxyMetrics {
       'Total count of bytes written to peers.',
       'counter',
       (a) => a.writeBytes,
+    );
+    add(
+      new CollectedMetric(
+        MetricName.tcpConnectionDurationMs,
+        'Connection lifetimes, in ms.',
+        'histogram',
+        () => {
+          const out: MetricValue[] = [];
+          for (const a of tcp.values()) {
+            if (a.closes > 0) a.duration.render(MetricName.tcpConnectionDurationMs, a.labels, out);
+          }
+          return out;
+        },
+      ),
+    );
+    const own = this.own;
+    const startedAt = this.startedAt;
+    add(
+      new CollectedMetric(
+        MetricName.processStartTimeSeconds,
+        'Time that the process started (in seconds since the UNIX epoch).',
+        'gauge',
+        () => [{ labels: own, value: startedAt }],
+      ),
     );
     add(
       new CollectedMetric('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', () => [

@@ -6,7 +6,7 @@
  */
 import type { Endpoint, EndpointSet, ProxyRoute } from '@weft/shared';
 import type { RetryBudgetOptions } from '../balance/budget.ts';
-import { ConcreteService, type EndpointMetricsFactory } from '../balance/concrete.ts';
+import { ConcreteService } from '../balance/concrete.ts';
 import type { ConnTarget, ProxyContext } from '../detect/handoff.ts';
 import { ProxyError, ProxyErrorReason } from '../errors/respond.ts';
 import { sweepIdle } from '../http/client-conn.ts';
@@ -15,9 +15,19 @@ import type { Resolver } from '../resolve/types.ts';
 
 const IPV4_PORT = /^((?:\d{1,3}\.){3}\d{1,3}):(\d{1,5})$/;
 
+/**
+ * Builds the metrics handles of an endpoint (once per endpoint), given the name of the
+ * Service its authority resolved to, when it resolved to one.
+ */
+export type ServiceEndpointMetricsFactory = (
+  authority: string,
+  ep: Endpoint,
+  service: string | undefined,
+) => TargetMetrics;
+
 export interface TargetCacheOptions {
   resolver: Resolver;
-  metricsFor: EndpointMetricsFactory;
+  metricsFor: ServiceEndpointMetricsFactory;
   authorityMetrics: (authority: string) => TargetMetrics;
   routes: Record<string, ProxyRoute[]>;
   budget: RetryBudgetOptions;
@@ -53,13 +63,22 @@ export class TargetCache {
 
   private create(authority: string): ConnTarget {
     const o = this.opts;
-    const concrete = new ConcreteService(authority, o.metricsFor, o.budget);
+    // The service is known once discovery answers, before any endpoint's handles are built.
+    const resolved: { service: string | undefined } = { service: undefined };
+    const concrete = new ConcreteService(
+      authority,
+      (a, ep) => o.metricsFor(a, ep, resolved.service),
+      o.budget,
+    );
     concrete.authorityMetrics = o.authorityMetrics(authority);
     const routes = o.routes[authority];
     if (routes !== undefined)
       concrete.routes = [...routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
     concrete.lastUsed = Date.now();
-    const unsubscribe = o.resolver.resolve(authority, (set) => apply(concrete, set));
+    const unsubscribe = o.resolver.resolve(authority, (set) => {
+      resolved.service = set.service?.name;
+      apply(concrete, set);
+    });
     concrete.onDrop = unsubscribe;
     return { ctx: this.ctx as ProxyContext, authority, concrete };
   }

@@ -110,7 +110,7 @@ function onUpstreamConnect(this: Tagged): void {
   if (state === undefined) return;
   state.connected = true;
   if (!state.upgrade) endLoad(state);
-  state.endpoint.metrics.tcp.open();
+  state.endpoint.metrics.tcp.open(state.upstream);
   state.upstream.setTimeout(state.idleTimeoutMs);
   state.client.setTimeout(state.idleTimeoutMs);
 }

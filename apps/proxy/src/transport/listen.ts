@@ -56,7 +56,7 @@ export class Listener {
 
   handle(socket: Socket): void {
     this.sockets.add(socket);
-    this.tcp.open();
+    this.tcp.open(socket);
     (socket as Socket & { [kListener]: Listener })[kListener] = this;
     socket.on('close', onAcceptedClose);
     try {
