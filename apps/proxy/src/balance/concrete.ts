@@ -4,11 +4,12 @@
  * the set: new endpoints join, removed ones stop being picked but finish what runs on
  * them (their idle connections close; busy ones close when their request ends).
  */
-import type { Endpoint, ProxyRoute } from '@weft/shared';
+import type { Endpoint, FailureAccrualPlan, ProxyRoute } from '@weft/shared';
 import { ProxyError, ProxyErrorReason } from '../errors/respond.ts';
 import type { TargetMetrics } from '../metrics/handles.ts';
 import { RetryBudget, type RetryBudgetOptions } from './budget.ts';
 import { EndpointState, endpointKey } from './endpoint.ts';
+import { FailureAccrualPolicy } from './failure-accrual.ts';
 import type { Concrete } from './types.ts';
 
 /** Builds the metrics handles of an endpoint of this concrete (once per endpoint). */
@@ -37,6 +38,8 @@ export class ConcreteService implements Concrete {
   authorityMetrics: TargetMetrics | null = null;
   /** Called when the cache drops it: unsubscribes discovery. */
   onDrop: (() => void) | null = null;
+  /** Failure accrual (null: off). */
+  private accrual: FailureAccrualPolicy | null = null;
 
   constructor(
     readonly authority: string,
@@ -73,6 +76,7 @@ export class ConcreteService implements Concrete {
       ) {
         if (st !== undefined) this.retire(st);
         st = new EndpointState(ep, this.metricsFor(this.authority, ep));
+        st.accrualPolicy = this.accrual;
         this.byKey.set(key, st);
       }
       next.push(st);
@@ -97,22 +101,70 @@ export class ConcreteService implements Concrete {
 
   /**
    * Power of two choices: two distinct random endpoints, the cheaper one wins. `avoid`
-   * (the endpoint a retry follows) loses to any other.
+   * (the endpoint a retry follows) loses to any other. With failure accrual on, ejected
+   * endpoints are skipped, and undefined means every endpoint is ejected.
    */
   pick(avoid?: EndpointState): EndpointState | undefined {
     const eps = this.endpoints;
     const n = eps.length;
     if (n === 0) return undefined;
+    if (this.accrual !== null) return this.pickAccruing(eps, avoid, this.accrual);
     if (n === 1) return eps[0];
     const i = Math.floor(Math.random() * n);
     let j = Math.floor(Math.random() * (n - 1));
     if (j >= i) j++;
-    const a = eps[i] as EndpointState;
-    const b = eps[j] as EndpointState;
-    if (a === avoid) return b;
-    if (b === avoid) return a;
-    const now = performance.now();
-    return a.cost(now) <= b.cost(now) ? a : b;
+    return cheaper(eps[i] as EndpointState, eps[j] as EndpointState, avoid);
+  }
+
+  /**
+   * Turns failure accrual on (a plan) or off (null), as a policy revision says. The same
+   * plan again keeps every endpoint's state; a different one or off starts afresh.
+   */
+  setFailureAccrual(plan: FailureAccrualPlan | null): void {
+    const cur = this.accrual;
+    if (plan === null ? cur === null : cur?.sameAs(plan)) return;
+    const next = plan === null ? null : new FailureAccrualPolicy(plan);
+    this.accrual = next;
+    for (const st of this.byKey.values()) {
+      st.accrualPolicy = next;
+      st.accrual.reset();
+    }
+  }
+
+  /** P2C among the endpoints failure accrual lets through; a pick after a penalty is a probe. */
+  private pickAccruing(
+    eps: EndpointState[],
+    avoid: EndpointState | undefined,
+    policy: FailureAccrualPolicy,
+  ): EndpointState | undefined {
+    const n = eps.length;
+    const now = Date.now();
+    let chosen: EndpointState | undefined;
+    if (n === 1) {
+      chosen = eps[0] as EndpointState;
+      if (!chosen.accrual.pickable(now)) return undefined;
+    } else {
+      const i = Math.floor(Math.random() * n);
+      let j = Math.floor(Math.random() * (n - 1));
+      if (j >= i) j++;
+      const a = eps[i] as EndpointState;
+      const b = eps[j] as EndpointState;
+      const aOk = a.accrual.pickable(now);
+      const bOk = b.accrual.pickable(now);
+      if (aOk && bOk) chosen = cheaper(a, b, avoid);
+      else if (aOk) chosen = a;
+      else if (bOk) chosen = b;
+      else {
+        // Both drawn are out: the first one in the pool, from a random start.
+        for (let k = 1; k < n && chosen === undefined; k++) {
+          const c = eps[(i + k) % n] as EndpointState;
+          if (c.accrual.pickable(now)) chosen = c;
+        }
+        if (chosen === undefined) return undefined;
+      }
+    }
+    chosen.accrual.picked(policy, now);
+    return chosen;
   }
 
   /** The route for a request path: the first whose prefix matches, or undefined. */
@@ -165,4 +217,12 @@ export class ConcreteService implements Concrete {
     this.waiters = [];
     for (const w of ws) w(err);
   }
+}
+
+/** The cheaper of two endpoints by peak-EWMA cost; `avoid` loses to the other. */
+function cheaper(a: EndpointState, b: EndpointState, avoid: EndpointState | undefined): EndpointState {
+  if (a === avoid) return b;
+  if (b === avoid) return a;
+  const now = performance.now();
+  return a.cost(now) <= b.cost(now) ? a : b;
 }

@@ -8,6 +8,7 @@
  */
 import type { Endpoint } from '@weft/shared';
 import type { TargetMetrics } from '../metrics/handles.ts';
+import { FailureAccrual, type FailureAccrualPolicy } from './failure-accrual.ts';
 import type { BalancedEndpoint } from './types.ts';
 
 /** Decay time constant of the latency estimate, in ms. */
@@ -42,6 +43,9 @@ export class EndpointState implements BalancedEndpoint {
   readonly idle: PooledConn[] = [];
   /** Connections open to this endpoint (idle or busy). */
   open = 0;
+  /** The balancer's failure accrual policy (null: off), and this endpoint's state under it. */
+  accrualPolicy: FailureAccrualPolicy | null = null;
+  readonly accrual = new FailureAccrual();
 
   constructor(
     readonly meta: Endpoint,
@@ -78,6 +82,16 @@ export class EndpointState implements BalancedEndpoint {
    */
   penalize(start: number): void {
     this.end(start - FAILURE_PENALTY_MS);
+  }
+
+  /**
+   * Reports how an attempt on this endpoint ended (after each attempt, retries
+   * included): `ok` false for a connection failure or a response classified as a
+   * failure. Feeds failure accrual when the balancer has it on; `nowMs` is epoch ms.
+   */
+  recordOutcome(ok: boolean, nowMs: number): void {
+    const policy = this.accrualPolicy;
+    if (policy !== null) this.accrual.record(policy, ok, nowMs);
   }
 
   /** The balancer's cost at `now`: the decayed estimate times (pending + 1). */

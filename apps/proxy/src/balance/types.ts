@@ -2,7 +2,7 @@
  * The concrete tier as protocol code sees it: one authority resolved to a set of
  * endpoints, with a power-of-two-choices balancer over peak-EWMA latency in front.
  */
-import type { Endpoint } from '@weft/shared';
+import type { Endpoint, FailureAccrualPlan } from '@weft/shared';
 import type { TargetMetrics } from '../metrics/handles.ts';
 import type { ConnectTarget } from '../transport/connector.ts';
 
@@ -21,6 +21,11 @@ export interface BalancedEndpoint extends ConnectTarget {
    */
   begin(): number;
   end(start: number): void;
+  /**
+   * Reports how an attempt ended (`ok` false: connection failure or a failure response),
+   * for failure accrual; `nowMs` is epoch ms (the coarse clock will do).
+   */
+  recordOutcome(ok: boolean, nowMs: number): void;
 }
 
 /** A resolved, balanced destination. Cached per authority and dropped when idle. */
@@ -31,8 +36,13 @@ export interface Concrete {
    * when resolution fails (not a mesh service and not an IP:port, or timed out).
    */
   whenReady(cb: (err: Error | null) => void): void;
-  /** Picks an endpoint with P2C over peak-EWMA; `undefined` when the set is empty. */
+  /**
+   * Picks an endpoint with P2C over peak-EWMA, skipping endpoints failure accrual has
+   * ejected; `undefined` when the set is empty or every endpoint is ejected.
+   */
   pick(): BalancedEndpoint | undefined;
+  /** Turns failure accrual on with a plan, or off with null (the default); applied per revision. */
+  setFailureAccrual(plan: FailureAccrualPlan | null): void;
   /** Keeps the concrete cached while a long-lived user (tunnel, h2 connection) holds it. */
   retain(): void;
   release(): void;
