@@ -5,6 +5,7 @@ export * from './errors.ts';
 export * from './identity.ts';
 export * from './metrics.ts';
 export * from './names.ts';
+export * from './policy/index.ts';
 export * from './policy-plan.ts';
 export * from './proxy-config.ts';
 export * from './quantile.ts';
