@@ -13,6 +13,8 @@ import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
 import { LocalPlatform } from './platform/local/local-platform.ts';
+import { seedPolicies } from './policy/seed.ts';
+import { PolicyService } from './policy/service.ts';
 
 const VERSION = '0.1.0';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -51,8 +53,17 @@ async function main() {
   });
   const destination = new Destination(platform);
   const metrics = new MetricsService(platform, env.metrics);
+  const policy = new PolicyService({ platform, state: store });
   const api = await startApiServer(
-    { platform, destination, startedAt: Date.now(), version: VERSION, identity: identity.service, metrics },
+    {
+      platform,
+      destination,
+      startedAt: Date.now(),
+      version: VERSION,
+      identity: identity.service,
+      metrics,
+      policy,
+    },
     env.api.host,
     env.api.port,
   );
@@ -61,6 +72,11 @@ async function main() {
   platform.setControllerUrl(env.controllerUrl ?? `http://${reachable}:${port}`);
   console.log(`[controller] API on http://${api.address}/trpc (state in ${env.stateDir})`);
   await platform.start();
+  const seeded = seedPolicies(policy, env.manifestsDir);
+  if ('error' in seeded) console.warn(`[policy] initial policies not applied: ${seeded.error}`);
+  else if ('applied' in seeded)
+    console.log(`[policy] applied ${seeded.applied} initial policies as revision ${seeded.revision}`);
+  console.log(`[policy] serving policy revision ${policy.revision}`);
   metrics.start();
   console.log(
     `[controller] scraping proxies every ${env.metrics.scrapeIntervalMs} ms; metrics from ${env.metrics.prometheusUrl ?? 'the embedded store'}; Prometheus file-SD at ${env.metrics.fileSdPath}`,
@@ -85,6 +101,7 @@ async function main() {
       }
     };
     await step('metrics', () => metrics.stop());
+    await step('policy', async () => policy.close());
     await step('the API', () => api.close());
     await step('the platform', () => platform.stop({ stopWorkloads: true }));
     unlock();

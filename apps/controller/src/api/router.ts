@@ -8,6 +8,8 @@ import { identityRouter } from './identity.ts';
 import { metricsRouter } from './metrics.ts';
 import { namespacesRouter } from './namespaces.ts';
 import { podsRouter } from './pods.ts';
+import { policiesRouter } from './policies.ts';
+import { policyRouter } from './policy.ts';
 import { servicesRouter } from './services.ts';
 import { topologyRouter } from './topology.ts';
 import { createCallerFactory, router } from './trpc.ts';
@@ -23,6 +25,8 @@ export const appRouter = router({
   identity: identityRouter,
   metrics: metricsRouter,
   topology: topologyRouter,
+  policies: policiesRouter,
+  policy: policyRouter,
 });
 
 /** The API's type, for clients. */

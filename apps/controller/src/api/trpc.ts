@@ -15,6 +15,7 @@ import type { Platform } from '../core/platform.ts';
 import type { Destination } from '../destination/destination.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { MetricsService } from '../metrics/service.ts';
+import type { PolicyService } from '../policy/service.ts';
 
 // === 1. CONTEXT ===
 
@@ -29,6 +30,8 @@ export interface ApiServices {
   identity?: IdentityService;
   /** Scraping, golden metrics and topology behind `metrics.*`/`topology.*`; absent, they answer `WEFT_UNAVAILABLE`. */
   metrics?: MetricsService;
+  /** Traffic policy behind `policies.*`/`policy.watch`; absent, they answer `WEFT_UNAVAILABLE`. */
+  policy?: PolicyService;
 }
 
 /** What every procedure receives as `ctx`. */

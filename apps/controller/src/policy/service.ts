@@ -1,0 +1,326 @@
+/**
+ * The policy service: what the `policies.*` and `policy.watch` procedures call. It
+ * parses and validates changes against the live documents and the platform's Services
+ * (refusing any change that adds a problem), commits each as a revision, compiles the
+ * plans once per revision or Service change, and feeds every watch stream: the current
+ * policy at once, then again on every new revision (even when its content for that
+ * stream is unchanged, so every proxy's reported revision advances) or content change.
+ */
+import {
+  describePolicyIssue,
+  describePolicyRef,
+  ErrorCode,
+  type InboundPolicy,
+  MeshError,
+  type OutboundPolicy,
+  type PolicyApplyResult,
+  type PolicyDocument,
+  type PolicyListItem,
+  type PolicyPropagation,
+  type PolicyRefInput,
+  type PolicyRevision,
+  type PolicyRevisionSummary,
+  type PolicyUpdate,
+  type PolicyWatchInput,
+  policyKey,
+  policyRefOf,
+} from '@weft/shared';
+import { ChangeSignal } from '../core/change-signal.ts';
+import type { Platform, Unsubscribe } from '../core/platform.ts';
+import type { StateStore } from '../core/state-store.ts';
+import { parseAuthority } from '../destination/authority.ts';
+import { servicePortKey } from './attach.ts';
+import { compileInbound, workloadPortKey } from './compile-inbound.ts';
+import { compileOutbound } from './compile-outbound.ts';
+import { diffPolicies } from './diff.ts';
+import { parsePolicyYaml, refuse } from './parse.ts';
+import { type MetricsReader, readProxyRevisions } from './propagation.ts';
+import { type CommitInfo, PolicyStore } from './store.ts';
+import { statusOf, validatePolicies } from './validate.ts';
+
+/** The author of changes until users exist. */
+export const LOCAL_AUTHOR = 'local';
+/** At most this many `policy.watch` streams at once. */
+export const MAX_POLICY_STREAMS = 10_000;
+
+export interface PolicyServiceOptions {
+  platform: Platform;
+  state: StateStore;
+  maxRevisions?: number;
+  /** How propagation reads a proxy's `/metrics` (tests replace it). */
+  readMetrics?: MetricsReader;
+}
+
+interface Compiled {
+  revision: number;
+  outbound: Map<string, OutboundPolicy>;
+  inbound: Map<string, InboundPolicy>;
+}
+
+interface Stream {
+  sent: number;
+}
+
+export class PolicyService {
+  readonly #platform: Platform;
+  readonly #store: PolicyStore;
+  readonly #readMetrics: MetricsReader | undefined;
+  readonly #subscribers = new Set<ChangeSignal>();
+  readonly #streams = new Set<Stream>();
+  readonly #unwatch: Unsubscribe;
+  #compiled: Compiled | undefined;
+
+  constructor(options: PolicyServiceOptions) {
+    this.#platform = options.platform;
+    this.#store = new PolicyStore(options.state, options.maxRevisions);
+    this.#readMetrics = options.readMetrics;
+    this.#unwatch = options.platform.watch((e) => {
+      if (e.kind === 'service' || e.kind === 'workload' || e.kind === 'endpoints' || e.kind === 'namespace')
+        this.#changed();
+    });
+  }
+
+  /** Stops following the platform (streams end when their callers abort). */
+  close(): void {
+    this.#unwatch();
+  }
+
+  get revision(): number {
+    return this.#store.revision;
+  }
+
+  get empty(): boolean {
+    return this.#store.empty;
+  }
+
+  #changed(): void {
+    this.#compiled = undefined;
+    for (const s of this.#subscribers) s.notify();
+  }
+
+  #plans(): Compiled {
+    if (this.#compiled) return this.#compiled;
+    const documents = this.#store.documents;
+    const revision = this.#store.revision;
+    const services = this.#platform.listServices();
+    const platform = this.#platform;
+    this.#compiled = {
+      revision,
+      outbound: compileOutbound(documents, services, revision),
+      inbound: compileInbound(
+        documents,
+        {
+          services,
+          workloads: platform.listWorkloads(),
+          endpoints: (s) => platform.listEndpoints({ namespace: s.namespace, name: s.name }),
+        },
+        revision,
+      ),
+    };
+    return this.#compiled;
+  }
+
+  // === changes ===
+
+  /** Validates `next` against the live set; stores it unless `dryRun` or it adds a problem (then `WEFT_INVALID_INPUT`). */
+  #change(
+    next: PolicyDocument[],
+    shown: readonly PolicyDocument[],
+    info: CommitInfo,
+    dryRun: boolean,
+  ): PolicyApplyResult {
+    const live = this.#store.documents;
+    const services = this.#platform.listServices();
+    const before = new Set(validatePolicies(live, services).map(describePolicyIssue));
+    const after = validatePolicies(next, services);
+    const errors = after.filter((i) => !before.has(describePolicyIssue(i)));
+    const diff = diffPolicies(live, next);
+    const statuses = shown.map((d) => statusOf(d, after));
+    if (dryRun)
+      return {
+        revision: this.#store.revision + 1,
+        dryRun,
+        valid: errors.length === 0,
+        errors,
+        statuses,
+        diff,
+      };
+    if (errors.length > 0) refuse(errors.map(describePolicyIssue));
+    const committed = this.#store.commit(next, info);
+    this.#changed();
+    return { revision: committed.revision, dryRun, valid: true, errors: [], statuses, diff };
+  }
+
+  /** `policies.apply`: creates or replaces each document of the YAML, all or nothing. */
+  apply(yaml: string, options: { dryRun?: boolean; author?: string } = {}): PolicyApplyResult {
+    const now = new Date().toISOString();
+    const incoming = this.#store.stamp(parsePolicyYaml(yaml), now);
+    const byKey = new Map(incoming.map((d) => [policyKey(policyRefOf(d)), d]));
+    const next = this.#store.documents.map((d) => {
+      const key = policyKey(policyRefOf(d));
+      const replacement = byKey.get(key);
+      byKey.delete(key);
+      return replacement ?? d;
+    });
+    next.push(...byKey.values());
+    const names = incoming.map((d) => describePolicyRef(policyRefOf(d)));
+    const summary = `apply ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
+    return this.#change(
+      next,
+      incoming,
+      { author: options.author ?? LOCAL_AUTHOR, action: 'apply', summary },
+      options.dryRun ?? false,
+    );
+  }
+
+  #find(ref: PolicyRefInput): PolicyDocument {
+    const found = this.#store.documents.filter((d) => {
+      const r = policyRefOf(d);
+      return (
+        r.kind === ref.kind &&
+        r.namespace === ref.namespace &&
+        r.name === ref.name &&
+        (ref.group === undefined || r.group === ref.group)
+      );
+    });
+    if (found.length === 0) throw new MeshError(ErrorCode.notFound, `${describePolicyRef(ref)} not found`);
+    if (found.length > 1)
+      throw new MeshError(
+        ErrorCode.invalidInput,
+        `${describePolicyRef(ref)} exists in several API groups (${found.map((d) => policyRefOf(d).group).join(', ')}); give group`,
+      );
+    return found[0] as PolicyDocument;
+  }
+
+  /** `policies.delete`: a new revision without that document. */
+  delete(ref: PolicyRefInput, author = LOCAL_AUTHOR): PolicyApplyResult {
+    const doc = this.#find(ref);
+    const key = policyKey(policyRefOf(doc));
+    const next = this.#store.documents.filter((d) => policyKey(policyRefOf(d)) !== key);
+    return this.#change(
+      next,
+      [],
+      { author, action: 'delete', summary: `delete ${describePolicyRef(policyRefOf(doc))}` },
+      false,
+    );
+  }
+
+  /** `policies.rollback`: a new revision whose documents are those of `revision`. */
+  rollback(revision: number, author = LOCAL_AUTHOR): PolicyApplyResult {
+    const target = this.#store.get(revision);
+    return this.#change(
+      [...target.items],
+      target.items,
+      { author, action: 'rollback', summary: `rollback to ${revision}` },
+      false,
+    );
+  }
+
+  // === reads ===
+
+  list(namespace?: string): PolicyListItem[] {
+    const documents = this.#store.documents;
+    const issues = validatePolicies(documents, this.#platform.listServices());
+    return documents
+      .filter((d) => namespace === undefined || d.metadata.namespace === namespace)
+      .map((document) => ({ document, status: statusOf(document, issues) }));
+  }
+
+  get(ref: PolicyRefInput): PolicyListItem {
+    const document = this.#find(ref);
+    return {
+      document,
+      status: statusOf(document, validatePolicies(this.#store.documents, this.#platform.listServices())),
+    };
+  }
+
+  revisions(): PolicyRevisionSummary[] {
+    return this.#store.revisions();
+  }
+
+  revisionDetail(revision: number): PolicyRevision {
+    return this.#store.get(revision);
+  }
+
+  // === what proxies receive ===
+
+  /** The outbound policy for `authority` (a Service by name or virtual address; none otherwise). */
+  outbound(authority: string): OutboundPolicy {
+    const plans = this.#plans();
+    const parsed = parseAuthority(authority);
+    let key: string | undefined;
+    if (parsed?.kind === 'name') key = servicePortKey(parsed.namespace, parsed.name, parsed.port);
+    else if (parsed?.kind === 'address') {
+      const svc = this.#platform.listServices().find((s) => s.clusterIP === parsed.address);
+      if (svc) key = servicePortKey(svc.namespace, svc.name, parsed.port);
+    }
+    const plan = key === undefined ? undefined : plans.outbound.get(key);
+    if (plan) return { ...plan, authority };
+    return {
+      revision: plans.revision,
+      authority,
+      service: null,
+      protocol: 'http',
+      routes: [],
+      failureAccrual: null,
+    };
+  }
+
+  /** The inbound policy of one of a workload's own ports. */
+  inbound(workload: { namespace: string; name: string }, port: number): InboundPolicy {
+    const plans = this.#plans();
+    return (
+      plans.inbound.get(workloadPortKey(workload.namespace, workload.name, port)) ?? {
+        revision: plans.revision,
+        workload,
+        port,
+        rateLimit: null,
+      }
+    );
+  }
+
+  #update(input: PolicyWatchInput): PolicyUpdate {
+    if ('authority' in input) return { kind: 'outbound', policy: this.outbound(input.authority) };
+    return { kind: 'inbound', policy: this.inbound(input.workload, input.port) };
+  }
+
+  /** The current policy, then again after every new revision or change of content, until `signal` aborts. */
+  async *watch(input: PolicyWatchInput, signal?: AbortSignal): AsyncGenerator<PolicyUpdate> {
+    if (this.#streams.size >= MAX_POLICY_STREAMS)
+      throw new MeshError(ErrorCode.unavailable, `too many policy streams (at most ${MAX_POLICY_STREAMS})`);
+    const wake = new ChangeSignal();
+    const stream: Stream = { sent: -1 };
+    this.#subscribers.add(wake);
+    this.#streams.add(stream);
+    try {
+      let last = '';
+      while (!signal?.aborted) {
+        const update = this.#update(input);
+        const text = JSON.stringify(update);
+        if (update.policy.revision !== stream.sent || text !== last) {
+          last = text;
+          stream.sent = update.policy.revision;
+          yield update;
+        }
+        await wake.wait(signal);
+      }
+    } finally {
+      this.#subscribers.delete(wake);
+      this.#streams.delete(stream);
+    }
+  }
+
+  /** `policies.propagation`: which proxies report which revision, and what the open streams were sent. */
+  async propagation(revision?: number): Promise<PolicyPropagation> {
+    const target = revision ?? this.#store.revision;
+    const proxies = await readProxyRevisions(this.#platform.listPods(), this.#readMetrics);
+    const streams = [...this.#streams];
+    return {
+      revision: target,
+      applied: proxies.filter((p) => p.revision !== null && p.revision >= target).length,
+      total: proxies.length,
+      streams: { open: streams.length, sent: streams.filter((s) => s.sent >= target).length },
+      proxies,
+    };
+  }
+}
