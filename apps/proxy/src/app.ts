@@ -11,7 +11,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Endpoint, ProxyRoute } from '@weft/shared';
+import type { Endpoint, ProxyRoute } from '@weft/shared';
 import { startAdmin } from './admin/server.ts';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from './balance/budget.ts';
 import { ConcreteService } from './balance/concrete.ts';
@@ -26,6 +26,10 @@ import { StaticResolver } from './resolve/static.ts';
 import type { Resolver } from './resolve/types.ts';
 import { Ticker } from './runtime/ticker.ts';
 import { ListenerContext } from './stack/context.ts';
+import { inboundStack } from './stack/inbound.ts';
+import { outboundStack } from './stack/outbound.ts';
+import { type PlanView, PolicyRef } from './stack/plan-view.ts';
+import { StaticPlan } from './stack/static-plan.ts';
 import { type Connector, TcpConnector } from './transport/connector.ts';
 import { Listener } from './transport/listen.ts';
 import { createProtocolServers } from './tunnel/index.ts';
@@ -75,7 +79,6 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   const handlers: ProtocolHandlers = { ...protocols, ...o.handlers };
   const state = { draining: false };
   const srcLine = env.namespace && env.workload ? `weft-src: ${env.namespace}/${env.workload}\r\n` : '';
-  const retryStatuses = ProxyRoute.parse({}).retryStatuses;
   const log = o.log ?? (() => {});
 
   // === discovery ===
@@ -103,7 +106,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
         serverId: connector.secured(ep) ? ep.identity : undefined,
       }),
     authorityMetrics: (authority) => metrics.outbound({ authority, tls: false }),
-    routes: { ...cfg.routes, ...routesOf(cfg.destinations) },
+    staticPlans: staticPlans({ ...cfg.routes, ...routesOf(cfg.destinations) }),
     budget: o.retryBudget ?? DEFAULT_RETRY_BUDGET,
     cacheIdleMs: cfg.timeouts.cacheIdleMs,
     poolIdleMs: POOL_IDLE_MS,
@@ -115,17 +118,29 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     timeouts: cfg.timeouts,
     metrics,
     srcLine,
-    retryStatuses,
     state,
   };
-  const outCtx = new ListenerContext({ ...common, direction: 'outbound', cache, fixed: null });
+  const outCtx = new ListenerContext({
+    ...common,
+    direction: 'outbound',
+    cache,
+    fixed: null,
+    stack: outboundStack(cache, cfg.timeouts.resolveMs),
+  });
   cache.ctx = outCtx;
 
   // === inbound: one fixed target (the app port) per public port ===
   const inCtxs: ListenerContext[] = [];
   const appConcretes: ConcreteService[] = [];
+  const inStack = inboundStack(cfg.timeouts.resolveMs);
   for (const pair of s.inboundPorts) {
-    const ctx = new ListenerContext({ ...common, direction: 'inbound', cache: null, fixed: null });
+    const ctx = new ListenerContext({
+      ...common,
+      direction: 'inbound',
+      cache: null,
+      fixed: null,
+      stack: inStack,
+    });
     const authority = `${s.appHost}:${pair.app}`;
     const concrete = new ConcreteService(
       authority,
@@ -142,7 +157,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     };
     concrete.update([app]);
     concrete.authorityMetrics = metrics.inbound(authority, '', '', false);
-    ctx.fixed = { ctx, authority, concrete } satisfies ConnTarget;
+    ctx.fixed = { ctx, authority, concrete, policy: new PolicyRef() } satisfies ConnTarget;
     inCtxs.push(ctx);
     appConcretes.push(concrete);
   }
@@ -237,6 +252,12 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     resolver.close();
     throw err;
   }
+}
+
+function staticPlans(routes: Record<string, ProxyRoute[]>): Record<string, PlanView> {
+  const out: Record<string, PlanView> = {};
+  for (const [authority, rs] of Object.entries(routes)) out[authority.toLowerCase()] = new StaticPlan(rs);
+  return out;
 }
 
 function routesOf(destinations: ProxySettings['config']['destinations']): Record<string, ProxyRoute[]> {

@@ -9,6 +9,8 @@ import { DEFAULT_RETRY_BUDGET } from '../src/balance/budget.ts';
 import { ConcreteService } from '../src/balance/concrete.ts';
 import type { ConnTarget, ProxyContext } from '../src/detect/handoff.ts';
 import { ProxyMetrics } from '../src/metrics/registry.ts';
+import { inboundStack } from '../src/stack/inbound.ts';
+import { PolicyRef } from '../src/stack/plan-view.ts';
 import { TcpConnector } from '../src/transport/connector.ts';
 import { createProtocolServers, type ProtocolServers } from '../src/tunnel/index.ts';
 
@@ -40,8 +42,8 @@ beforeAll(async () => {
   ]);
   servers = createProtocolServers(new TcpConnector());
   // Only what the HTTP/2 server reads of its listener's context.
-  const ctx = { draining: false } as ProxyContext;
-  const target: ConnTarget = { ctx, authority: concrete.authority, concrete };
+  const ctx = { draining: false, stack: inboundStack(3000) } as ProxyContext;
+  const target: ConnTarget = { ctx, authority: concrete.authority, concrete, policy: new PolicyRef() };
   listener = net.createServer((socket) => {
     socket.once('readable', () => {
       const head = socket.read() as Buffer | null;

@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
 import type { Direction } from '@weft/shared';
 import type { Concrete } from '../balance/types.ts';
 import type { TargetMetrics } from '../metrics/handles.ts';
+import type { RequestStack } from '../stack/pipeline.ts';
+import type { PolicyRef } from '../stack/plan-view.ts';
 import type { Connector } from '../transport/connector.ts';
 
 type DirectionValue = (typeof Direction)[keyof typeof Direction];
@@ -19,6 +21,8 @@ export interface ConnTarget {
   readonly authority: string;
   /** The destination's endpoints and balancer. Inbound: the app, one endpoint. */
   readonly concrete: Concrete;
+  /** The traffic policy in force for it (routes outbound, rate limit inbound). */
+  readonly policy: PolicyRef;
 }
 
 /** A parsed HTTP/1 request head handed to a protocol server (CONNECT or Upgrade). */
@@ -85,6 +89,8 @@ export interface ProxyContext {
     srcDeployment: string,
     clientId?: string,
   ): TargetMetrics;
+  /** This direction's request pipeline (`stack/outbound.ts`, `stack/inbound.ts`), for every protocol. */
+  readonly stack: RequestStack;
   /** Whether the proxy is draining (stop opening new work on kept-alive connections). */
   readonly draining: boolean;
 }

@@ -28,6 +28,14 @@ export const ProxyErrorReason = {
   requestTimeout: 'request-timeout',
   /** The proxy is shutting down. */
   draining: 'draining',
+  /** No route of the authority's policy matches the request. */
+  noRoute: 'no-route',
+  /** The inbound rate limit refused the request (429 with `Retry-After`). */
+  rateLimited: 'rate-limited',
+  /** An HTTPFault aborted the request (its configured status). */
+  faultInjected: 'fault-injected',
+  /** Every endpoint is ejected by failure accrual. */
+  loadshed: 'loadshed',
   /** Anything else: a bug, reported rather than crashing. */
   internal: 'internal',
 } as const;
@@ -43,6 +51,10 @@ const STATUS: Record<ProxyErrorReason, number> = {
   'resolve-timeout': 503,
   'request-timeout': 504,
   draining: 503,
+  'no-route': 404,
+  'rate-limited': 429,
+  'fault-injected': 500,
+  loadshed: 503,
   internal: 500,
 };
 
@@ -56,6 +68,10 @@ const CODE: Record<ProxyErrorReason, ErrorCode> = {
   'resolve-timeout': ErrorCode.timeout,
   'request-timeout': ErrorCode.timeout,
   draining: ErrorCode.unavailable,
+  'no-route': ErrorCode.notFound,
+  'rate-limited': ErrorCode.unavailable,
+  'fault-injected': ErrorCode.unavailable,
+  loadshed: ErrorCode.unavailable,
   internal: ErrorCode.internal,
 };
 
@@ -98,9 +114,38 @@ export function responseFor(reason: ProxyErrorReason): ErrorResponse {
   return responses.get(reason) as ErrorResponse;
 }
 
-/** The gRPC status a reason maps to (for HTTP/2 gRPC callers): UNAVAILABLE or DEADLINE_EXCEEDED. */
+/**
+ * The gRPC status a reason maps to (for HTTP/2 gRPC callers): DEADLINE_EXCEEDED for
+ * timeouts, UNIMPLEMENTED for no route, RESOURCE_EXHAUSTED for the rate limit, INTERNAL
+ * for a bug, UNAVAILABLE otherwise.
+ */
 export function grpcStatusFor(reason: ProxyErrorReason): number {
-  return STATUS[reason] === 504 ? 4 : reason === ProxyErrorReason.internal ? 13 : 14;
+  if (STATUS[reason] === 504) return 4;
+  if (reason === ProxyErrorReason.noRoute) return 12;
+  if (reason === ProxyErrorReason.rateLimited) return 8;
+  return reason === ProxyErrorReason.internal ? 13 : 14;
+}
+
+const answers = new Map<string, string>();
+/**
+ * A complete HTTP/1.1 answer of the proxy's own with any status: `reason` in
+ * `weft-proxy-error`, `extra` header lines (each ending in CRLF, e.g. `retry-after: 1`),
+ * a short text body. Built once per distinct shape (statuses and extras come from plans,
+ * so there are few).
+ */
+export function http1Answer(status: number, reason: ProxyErrorReason, close: boolean, extra: string): string {
+  const key = `${status}|${reason}|${close ? 1 : 0}|${extra}`;
+  let s = answers.get(key);
+  if (s === undefined) {
+    const body = `weft proxy: ${reason}\n`;
+    s =
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${PROXY_ERROR_HEADER}: ${reason}\r\n${extra}` +
+      `content-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
+      (close ? 'connection: close\r\n' : '') +
+      `\r\n${body}`;
+    if (answers.size < 1024) answers.set(key, s);
+  }
+  return s;
 }
 
 const heads = new Map<ProxyErrorReason, string>();
@@ -126,10 +171,18 @@ export function http1ErrorResponse(reason: ProxyErrorReason, close: boolean): st
 
 /** Reason phrases for the statuses the proxy itself sends. */
 export const STATUS_TEXT: Record<number, string> = {
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
   400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   413: 'Content Too Large',
+  429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',

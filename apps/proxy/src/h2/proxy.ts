@@ -1,17 +1,18 @@
 /**
- * The HTTP/2 proxy: serves h2c connections (prior knowledge, so gRPC) accepted by a
- * listener or opened inside a CONNECT tunnel, and forwards each stream to an endpoint
- * chosen per stream by the connection's route, over pooled client sessions.
+ * The HTTP/2 driver: serves h2c connections (prior knowledge, so gRPC) accepted by a
+ * listener or opened inside a CONNECT tunnel, and hands each stream to the direction's
+ * request pipeline (`stack/outbound.ts`, `stack/inbound.ts`) as a `StreamPair`; the
+ * pipeline's dispatch opens the endpoint's stream here, over pooled client sessions.
  *
  * - Bodies are relayed both ways as `pipe` would, so HTTP/2 flow control holds end to end:
  *   when the far side stops reading, our write buffer fills, the relay pauses the reader, and the
  *   window we advertise to the sender stops opening.
  * - Response trailers (where gRPC puts its status) and request trailers are passed
  *   through; a trailers-only response (headers with END_STREAM) stays trailers-only.
- * - A failure before the response headers becomes an error response through the error
- *   mapper; for gRPC requests it is a trailers-only `grpc-status` (UNAVAILABLE,
- *   DEADLINE_EXCEEDED, ...) so that clients see a proper status rather than a hang. A
- *   failure after the headers resets the client's stream.
+ * - A failure before the response headers is retried or answered by the pair
+ *   (`stream-pair.ts`); a retryable response head (a status, or a trailers-only gRPC
+ *   status, the route retries) is dropped and the request replayed on another attempt.
+ *   A failure after the headers resets the client's stream.
  *
  * State travels on the two streams under a symbol, and every event handler is a
  * module-level named function: nothing is allocated per stream but the state object.
@@ -26,17 +27,12 @@ import http2, {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { BalancedEndpoint } from '../balance/types.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
-import {
-  errorResponse,
-  grpcStatusFor,
-  PROXY_ERROR_HEADER,
-  ProxyError,
-  ProxyErrorReason,
-  reasonOfSocketError,
-} from '../errors/respond.ts';
-import { type H2SessionPool, type SessionWaiter, sessionState } from './session-pool.ts';
+import { ProxyErrorReason } from '../errors/respond.ts';
+import { retriesGrpc, retriesStatus } from '../stack/exchange.ts';
+import { meshTls } from '../tls/peer.ts';
+import type { H2SessionPool } from './session-pool.ts';
+import { type PairContext, StreamPair } from './stream-pair.ts';
 
 const {
   NGHTTP2_FLAG_END_STREAM,
@@ -53,58 +49,13 @@ export interface H2ProxyOptions {
 }
 
 /** Per-connection context, set on the server session. */
-interface ConnectionContext {
+interface ConnectionContext extends PairContext {
   readonly target: ConnTarget;
   readonly proxy: H2ProxyOptions;
   /** The live client sessions of the owning `H2Proxy` (for drain). */
   readonly sessions: Set<ServerHttp2Session>;
-}
-
-/**
- * Per-stream state, shared by the client's stream (`down`) and the endpoint's (`up`).
- * It is also what waits for a session slot when the pool has none at once.
- */
-class StreamPair implements SessionWaiter {
-  up: ClientHttp2Stream | null = null;
-  /** The pooled session holding this stream's slot (a closed stream forgets its session). */
-  upSession: ClientHttp2Session | null = null;
-  /** Whether the slot on `upSession` is still to be given back. */
-  slotHeld = false;
-  endpoint: BalancedEndpoint | null = null;
-  /** The balancer's token from `begin()`. */
-  loadToken = 0;
-  latencyMs = 0;
-  status = 0;
-  grpcStatus: number | null = null;
-  responseTrailers: IncomingHttpHeaders | null = null;
-  requestTrailers: IncomingHttpHeaders | null = null;
-  responded = false;
-  released = false;
-  error: unknown = null;
-
-  constructor(
-    readonly ctx: ConnectionContext,
-    readonly down: ServerHttp2Stream,
-    /** The request's headers, until they are sent to the endpoint. */
-    public headers: IncomingHttpHeaders | null,
-    readonly endStream: boolean,
-    readonly authority: string | undefined,
-    readonly isGrpc: boolean,
-    readonly start: number,
-  ) {}
-
-  /** The pool's answer when this stream had to wait for a session slot. */
-  sessionReady(session: ClientHttp2Session | null, error: ProxyError | null): void {
-    if (session === null) {
-      failBeforeResponse(this, error);
-      return;
-    }
-    if (this.down.destroyed || this.down.closed) {
-      this.ctx.proxy.pool.release(session);
-      return;
-    }
-    openUpstream(this, session);
-  }
+  /** Inbound: who called (mTLS identity, else address), for rate limits. */
+  readonly callerId: string | undefined;
 }
 
 const kContext = Symbol('weft.h2.context');
@@ -173,7 +124,17 @@ export class H2Proxy {
   serve(socket: Socket, prefix: Buffer, target: ConnTarget): void {
     target.concrete.retain();
     socket.once('close', target.concrete.release.bind(target.concrete));
-    pendingContext = { target, proxy: this.#options, sessions: this.#sessions };
+    pendingContext = {
+      target,
+      proxy: this.#options,
+      sessions: this.#sessions,
+      pool: this.#options.pool,
+      openUpstream,
+      callerId:
+        target.ctx.direction === 'inbound'
+          ? (meshTls(socket)?.peerIdentity ?? socket.remoteAddress)
+          : undefined,
+    };
     pendingPrefix = prefix.length > 0 ? prefix : null;
     this.#server.emit('connection', socket);
     if (pendingContext !== null) {
@@ -238,58 +199,29 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
     down.close(NGHTTP2_REFUSED_STREAM);
     return;
   }
-  const contentType = headers['content-type'];
-  const pair = new StreamPair(
-    ctx,
-    down,
-    headers,
-    (flags & NGHTTP2_FLAG_END_STREAM) !== 0,
-    headers[':authority'],
-    contentType?.startsWith('application/grpc') === true,
-    performance.now(),
-  );
+  const pair = new StreamPair(ctx, down, headers, (flags & NGHTTP2_FLAG_END_STREAM) !== 0);
+  pair.callerId = ctx.callerId;
   down[kPair] = pair;
   down.on('close', onDownClose);
   down.on('wantTrailers', onDownWantTrailers);
-
   if (ctx.target.ctx.draining) {
-    failBeforeResponse(pair, new ProxyError(ProxyErrorReason.draining, 'the proxy is shutting down'));
+    pair.fail(ProxyErrorReason.draining);
     return;
   }
-  const endpoint = ctx.target.concrete.pick();
-  if (endpoint === undefined) {
-    failBeforeResponse(
-      pair,
-      new ProxyError(ProxyErrorReason.noEndpoints, `no endpoints for ${ctx.target.authority}`),
-    );
-    return;
-  }
-  pair.endpoint = endpoint;
-  pair.loadToken = endpoint.begin();
-  endpoint.metrics.http.request();
-  const session = ctx.proxy.pool.acquire(endpoint, pair);
-  // Else the pool calls `pair.sessionReady` once a session has room.
-  if (session !== null) openUpstream(pair, session);
+  ctx.target.ctx.stack.start(pair, ctx.target);
 }
 
-/** Opens the endpoint's stream on `session` (where a slot is reserved) and wires both streams. */
+/** Opens the attempt's stream on `session` (where a slot is reserved) and wires both streams. */
 function openUpstream(pair: StreamPair, session: ClientHttp2Session): void {
   const { down, endStream } = pair;
   pair.upSession = session;
   pair.slotHeld = true;
-  const headers = pair.headers as IncomingHttpHeaders;
-  pair.headers = null;
   let up: TaggedUp;
   try {
-    up = session.request(forwardable(headers), endStream ? END_STREAM : WAIT_FOR_TRAILERS);
+    up = session.request(forwardable(pair.headers), endStream ? END_STREAM : WAIT_FOR_TRAILERS);
   } catch (error) {
-    releaseSlot(pair);
-    failBeforeResponse(pair, error);
+    pair.attemptFailed(error);
     return;
-  }
-  if (!endStream) {
-    down.on('trailers', onDownTrailers);
-    up.on('wantTrailers', onUpWantTrailers);
   }
   pair.up = up;
   up[kPair] = pair;
@@ -298,14 +230,20 @@ function openUpstream(pair: StreamPair, session: ClientHttp2Session): void {
   up.on('trailers', onUpTrailers);
   up.on('error', onUpError);
   up.on('close', onUpClose);
-  if (!up.writableEnded) relay(down, up);
-}
-
-/** Gives the stream's session slot back to the pool, once. */
-function releaseSlot(pair: StreamPair): void {
-  if (!pair.slotHeld || pair.upSession === null) return;
-  pair.slotHeld = false;
-  pair.ctx.proxy.pool.release(pair.upSession);
+  if (endStream) return;
+  up.on('wantTrailers', onUpWantTrailers);
+  up.on('drain', onRelayDrain);
+  // a retry replays what the previous attempt sent of the body
+  const kept = pair.bodyBuf;
+  if (kept !== null) for (let k = 0; k < kept.length; k++) up.write(kept[k] as Buffer);
+  if (!pair.relaying) {
+    pair.relaying = true;
+    down.on('trailers', onDownTrailers);
+    down.on('data', onRelayData);
+    down.on('end', onRelayEnd);
+  } else if (down.readableEnded) {
+    up.end();
+  }
 }
 
 /**
@@ -325,8 +263,9 @@ function forwardable(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 // === impl the body relay ===
 //
 // What `pipe` does, with module-level handlers instead of the closures `pipe` allocates
-// per call: each stream writes what it reads to its partner (the pair's other stream),
-// pauses while the partner's buffer is full, resumes on its 'drain', and ends it at 'end'.
+// per call: each stream writes what it reads to its partner (the pair's other stream:
+// for the client's stream, the attempt in flight), pauses while the partner's buffer is
+// full, resumes on its 'drain', and ends it at 'end'.
 
 function partner(stream: TaggedDown | TaggedUp): ServerHttp2Stream | ClientHttp2Stream | null {
   const pair = stream[kPair];
@@ -334,14 +273,11 @@ function partner(stream: TaggedDown | TaggedUp): ServerHttp2Stream | ClientHttp2
   return stream === pair.down ? pair.up : pair.down;
 }
 
-function relay(from: TaggedDown | TaggedUp, to: TaggedDown | TaggedUp): void {
-  from.on('data', onRelayData);
-  from.on('end', onRelayEnd);
-  to.on('drain', onRelayDrain);
-}
-
 function onRelayData(this: TaggedDown | TaggedUp, chunk: Buffer): void {
-  const to = partner(this);
+  const pair = this[kPair];
+  if (pair === undefined) return;
+  if (this === pair.down) pair.keep(chunk);
+  const to = this === pair.down ? pair.up : pair.down;
   if (to === null || to.destroyed || to.writableEnded) return;
   if (!to.write(chunk)) this.pause();
 }
@@ -363,7 +299,7 @@ function onDownTrailers(this: TaggedDown, trailers: IncomingHttpHeaders): void {
 
 function onUpWantTrailers(this: TaggedUp): void {
   const pair = this[kPair];
-  if (pair === undefined || this.destroyed) return;
+  if (pair === undefined || this.destroyed || pair.up !== this) return;
   this.sendTrailers(outgoing(pair.requestTrailers));
 }
 
@@ -371,36 +307,51 @@ function onUpWantTrailers(this: TaggedUp): void {
 
 function onUpResponse(this: TaggedUp, headers: IncomingHttpHeaders, flags: number): void {
   const pair = this[kPair];
-  if (pair === undefined) return;
-  release(pair);
+  if (pair === undefined || pair.up !== this) return;
   const { down } = pair;
-  if (down.destroyed || down.closed) {
+  if (down.destroyed || down.closed || pair.responded) {
+    pair.settle(true);
     this.close(NGHTTP2_CANCEL);
     return;
   }
-  pair.responded = true;
-  pair.status = Number(headers[':status'] ?? 0);
-  const out = forwardable(headers);
+  const status = Number(headers[':status'] ?? 0);
+  const trailersOnly = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
   const grpc = headers['grpc-status'];
+  const retry = pair.isGrpc
+    ? trailersOnly && grpc !== undefined && retriesGrpc(pair, Number(grpc))
+    : retriesStatus(pair, status);
+  if (retry) {
+    pair.abortAttempt();
+    pair.again();
+    return;
+  }
+  pair.settle(true);
+  pair.clearTimer();
+  pair.latencyMs = performance.now() - pair.start;
+  pair.responded = true;
+  pair.status = status;
+  const out = forwardable(headers);
   if (grpc !== undefined) pair.grpcStatus = Number(grpc);
-  if ((flags & NGHTTP2_FLAG_END_STREAM) !== 0) {
-    down.respond(out, { endStream: true });
+  if (trailersOnly) {
+    down.respond(out, END_STREAM);
     return;
   }
   down.respond(out, WAIT_FOR_TRAILERS);
-  relay(this, down);
+  this.on('data', onRelayData);
+  this.on('end', onRelayEnd);
+  down.on('drain', onRelayDrain);
 }
 
 function onUpInformational(this: TaggedUp, headers: IncomingHttpHeaders): void {
   const pair = this[kPair];
-  if (pair === undefined || pair.responded || pair.down.destroyed) return;
+  if (pair === undefined || pair.up !== this || pair.responded || pair.down.destroyed) return;
   const status = Number(headers[':status'] ?? 0);
   if (status >= 100 && status < 200 && status !== 101) pair.down.additionalHeaders(forwardable(headers));
 }
 
 function onUpTrailers(this: TaggedUp, trailers: IncomingHttpHeaders): void {
   const pair = this[kPair];
-  if (pair === undefined) return;
+  if (pair === undefined || pair.up !== this) return;
   pair.responseTrailers = trailers;
   const grpc = trailers['grpc-status'];
   if (grpc !== undefined) pair.grpcStatus = Number(grpc);
@@ -430,20 +381,17 @@ function outgoing(trailers: IncomingHttpHeaders | null): OutgoingHttpHeaders {
 
 function onUpError(this: TaggedUp, error: unknown): void {
   const pair = this[kPair];
-  if (pair !== undefined && pair.error === null) pair.error = error;
+  if (pair !== undefined && pair.up === this && pair.error === null) pair.error = error;
 }
 
 function onUpClose(this: TaggedUp): void {
   const pair = this[kPair];
-  if (pair === undefined) return;
-  releaseSlot(pair);
+  if (pair === undefined || pair.up !== this) return;
+  pair.releaseSlot();
   const { down } = pair;
   if (down.destroyed || down.closed) return;
   if (!pair.responded) {
-    failBeforeResponse(
-      pair,
-      pair.error ?? new Error(`HTTP/2 stream reset by the endpoint (code ${this.rstCode})`),
-    );
+    pair.attemptFailed(pair.error ?? new Error(`HTTP/2 stream reset by the endpoint (code ${this.rstCode})`));
     return;
   }
   // Reset after the headers (the endpoint failed or its connection died): reset the
@@ -455,59 +403,13 @@ function onUpClose(this: TaggedUp): void {
 function onDownClose(this: TaggedDown): void {
   const pair = this[kPair];
   if (pair === undefined) return;
-  release(pair);
   const { up } = pair;
   if (up !== null && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
-  if (pair.endpoint !== null && pair.status !== 0) {
+  pair.closed();
+  const ep = pair.counted;
+  if (ep !== null && pair.status !== 0) {
     const failure =
       pair.status >= 500 || (pair.grpcStatus !== null && pair.grpcStatus !== 0) || pair.error !== null;
-    pair.endpoint.metrics.http.response(pair.status, pair.latencyMs, failure);
+    ep.metrics.http.response(pair.status, pair.latencyMs, failure);
   }
-}
-
-/** Reports the stream to the balancer once, when its response head arrives or it fails. */
-function release(pair: StreamPair): void {
-  if (pair.released) return;
-  pair.released = true;
-  pair.latencyMs = performance.now() - pair.start;
-  if (pair.endpoint !== null) pair.endpoint.end(pair.loadToken);
-}
-
-/** The proxy's reason for a stream to an endpoint that failed before its response head. */
-function failureOf(pair: StreamPair, error: unknown): ProxyError {
-  if (error instanceof ProxyError) return error;
-  const state = sessionState(pair.upSession);
-  const cause = state?.error ?? error;
-  const reason =
-    state !== undefined ? reasonOfSocketError(cause, state.connected) : ProxyErrorReason.internal;
-  return new ProxyError(reason, `HTTP/2 stream to ${pair.ctx.target.authority} failed`, { cause });
-}
-
-/** Answers the client on the proxy's behalf: an error status, or a gRPC status for gRPC clients. */
-function failBeforeResponse(pair: StreamPair, error: unknown): void {
-  release(pair);
-  if (pair.error === null) pair.error = error;
-  const { down } = pair;
-  if (down.destroyed || down.closed || down.headersSent) return;
-  const { status, reason } = errorResponse(failureOf(pair, error));
-  pair.responded = true;
-  if (pair.isGrpc) {
-    const grpcStatus = grpcStatusFor(reason);
-    pair.status = 200;
-    pair.grpcStatus = grpcStatus;
-    down.respond(
-      {
-        ':status': 200,
-        'content-type': 'application/grpc',
-        'grpc-status': String(grpcStatus),
-        'grpc-message': encodeURIComponent(reason),
-        [PROXY_ERROR_HEADER]: reason,
-      },
-      { endStream: true },
-    );
-    return;
-  }
-  pair.status = status;
-  down.respond({ ':status': status, 'content-type': 'text/plain', [PROXY_ERROR_HEADER]: reason });
-  down.end(`${reason}\n`);
 }

@@ -16,8 +16,6 @@ export interface HttpContext extends ProxyContext {
   readonly conns: Set<ServerConn>;
   /** `weft-src: <ns>/<deployment>\r\n` added to requests to meshed endpoints; '' when unknown. */
   readonly srcLine: string;
-  /** Statuses retried when no route says otherwise. */
-  readonly defaultRetryStatuses: readonly number[];
   /** Metrics for answers given before any destination was known (a refused authority). */
   readonly unroutedMetrics: HttpMetrics;
 }

@@ -26,7 +26,7 @@ function cache(resolver: Resolver) {
     resolver,
     metricsFor: () => noMetrics,
     authorityMetrics: () => noMetrics,
-    routes: {},
+    staticPlans: {},
     budget: DEFAULT_RETRY_BUDGET,
     cacheIdleMs: 1000,
     poolIdleMs: 1000,

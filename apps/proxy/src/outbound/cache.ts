@@ -4,7 +4,7 @@
  * unused for `cacheIdleMs` (discovery unsubscribed, idle connections closed). Authorities
  * that are not mesh services are forwarded directly when they are an IP:port.
  */
-import type { Endpoint, EndpointSet, ProxyRoute } from '@weft/shared';
+import type { Endpoint, EndpointSet } from '@weft/shared';
 import type { RetryBudgetOptions } from '../balance/budget.ts';
 import { ConcreteService } from '../balance/concrete.ts';
 import type { ConnTarget, ProxyContext } from '../detect/handoff.ts';
@@ -12,6 +12,7 @@ import { ProxyError, ProxyErrorReason } from '../errors/respond.ts';
 import { sweepIdle } from '../http/client-conn.ts';
 import type { TargetMetrics } from '../metrics/handles.ts';
 import type { Resolver } from '../resolve/types.ts';
+import { type PlanView, PolicyRef } from '../stack/plan-view.ts';
 
 const IPV4_PORT = /^((?:\d{1,3}\.){3}\d{1,3}):(\d{1,5})$/;
 
@@ -29,7 +30,10 @@ export interface TargetCacheOptions {
   resolver: Resolver;
   metricsFor: ServiceEndpointMetricsFactory;
   authorityMetrics: (authority: string) => TargetMetrics;
-  routes: Record<string, ProxyRoute[]>;
+  /** Plans from the static config, per lower-case authority. */
+  staticPlans: Record<string, PlanView>;
+  /** Called for each new target (the policy client subscribes its authority). */
+  onTarget?: (authority: string, policy: PolicyRef) => () => void;
   budget: RetryBudgetOptions;
   cacheIdleMs: number;
   poolIdleMs: number;
@@ -71,16 +75,26 @@ export class TargetCache {
       o.budget,
     );
     concrete.authorityMetrics = o.authorityMetrics(authority);
-    const routes = o.routes[authority];
-    if (routes !== undefined)
-      concrete.routes = [...routes].sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+    const policy = new PolicyRef();
+    const plan = o.staticPlans[authority];
+    if (plan !== undefined) {
+      policy.staticPlan = plan;
+      policy.plan = plan;
+    }
     concrete.lastUsed = Date.now();
     const unsubscribe = o.resolver.resolve(authority, (set) => {
       resolved.service = set.service?.name;
       apply(concrete, set);
     });
-    concrete.onDrop = unsubscribe;
-    return { ctx: this.ctx as ProxyContext, authority, concrete };
+    const unwatch = o.onTarget?.(authority, policy);
+    concrete.onDrop =
+      unwatch === undefined
+        ? unsubscribe
+        : () => {
+            unsubscribe();
+            unwatch();
+          };
+    return { ctx: this.ctx as ProxyContext, authority, concrete, policy };
   }
 
   /** Drops idle destinations and closes old idle connections. */

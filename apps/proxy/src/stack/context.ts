@@ -14,6 +14,7 @@ import type { ProxyMetrics } from '../metrics/registry.ts';
 import type { TargetCache } from '../outbound/cache.ts';
 import type { Ticker } from '../runtime/ticker.ts';
 import type { Connector } from '../transport/connector.ts';
+import type { RequestStack } from './pipeline.ts';
 
 export interface ListenerContextOptions {
   direction: 'inbound' | 'outbound';
@@ -23,7 +24,8 @@ export interface ListenerContextOptions {
   timeouts: ProxyTimeouts;
   metrics: ProxyMetrics;
   srcLine: string;
-  retryStatuses: readonly number[];
+  /** The direction's request pipeline. */
+  stack: RequestStack;
   /** Outbound: the per-authority cache. */
   cache: TargetCache | null;
   /** Inbound: the app this listener forwards to. */
@@ -40,7 +42,7 @@ export class ListenerContext implements HttpContext {
   readonly timeouts: ProxyTimeouts;
   readonly conns = new Set<ServerConn>();
   readonly srcLine: string;
-  readonly defaultRetryStatuses: readonly number[];
+  readonly stack: RequestStack;
   readonly unroutedMetrics: HttpMetrics;
   private readonly metrics: ProxyMetrics;
   private readonly cache: TargetCache | null;
@@ -55,7 +57,7 @@ export class ListenerContext implements HttpContext {
     this.timeouts = o.timeouts;
     this.metrics = o.metrics;
     this.srcLine = o.srcLine;
-    this.defaultRetryStatuses = o.retryStatuses;
+    this.stack = o.stack;
     this.cache = o.cache;
     this.fixed = o.fixed;
     this.state = o.state;

@@ -1,0 +1,229 @@
+/**
+ * One HTTP/2 (or gRPC) request in the pipeline: the client's stream (`down`), the
+ * endpoint's stream of the attempt in flight (`up`), and what the pipeline decided
+ * (`Exchange`). `dispatch` opens the attempt on a pooled session; a retried attempt
+ * replays the request body kept in a bounded buffer. Failures before the response head
+ * become the proxy's answer: an HTTP status with `weft-proxy-error`, or for gRPC callers
+ * a trailers-only `grpc-status` (mapped in `errors/respond.ts`).
+ */
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { EndpointState } from '../balance/endpoint.ts';
+import {
+  grpcStatusFor,
+  PROXY_ERROR_HEADER,
+  ProxyError,
+  ProxyErrorReason,
+  reasonOfSocketError,
+  responseFor,
+} from '../errors/respond.ts';
+import { Exchange, mayRetry } from '../stack/exchange.ts';
+import { MAX_RETRY_BODY } from '../stack/layers.ts';
+import type { H2SessionPool, SessionWaiter } from './session-pool.ts';
+import { sessionState } from './session-pool.ts';
+
+const { NGHTTP2_CANCEL } = http2.constants;
+
+/** What the stream pair needs of its connection. */
+export interface PairContext {
+  readonly pool: H2SessionPool;
+  /** Opens the attempt's stream on `session` (a slot is reserved) and wires it. */
+  openUpstream(pair: StreamPair, session: ClientHttp2Session): void;
+}
+
+export class StreamPair extends Exchange implements SessionWaiter {
+  up: ClientHttp2Stream | null = null;
+  /** The pooled session holding this attempt's slot. */
+  upSession: ClientHttp2Session | null = null;
+  /** Whether the slot on `upSession` is still to be given back. */
+  slotHeld = false;
+  /** Whether the client's stream is wired to relay into `up` (done once). */
+  relaying = false;
+  /** Request body kept for a retry (bounded by MAX_RETRY_BODY), or null. */
+  bodyBuf: Buffer[] | null = null;
+  bodyBytes = 0;
+  latencyMs = 0;
+  status = 0;
+  grpcStatus: number | null = null;
+  responseTrailers: IncomingHttpHeaders | null = null;
+  requestTrailers: IncomingHttpHeaders | null = null;
+  /** Metrics counted for this request's endpoint (once). */
+  counted: EndpointState | null = null;
+  error: unknown = null;
+
+  constructor(
+    readonly ctx: PairContext,
+    readonly down: ServerHttp2Stream,
+    /** The request's headers, sent again on each attempt. */
+    readonly headers: IncomingHttpHeaders,
+    readonly endStream: boolean,
+  ) {
+    super();
+    this.method = String(headers[':method'] ?? 'GET');
+    this.path = String(headers[':path'] ?? '/');
+    this.isGrpc = headers['content-type']?.startsWith('application/grpc') === true;
+    const length = headers['content-length'];
+    this.bodyLength = endStream ? 0 : length !== undefined ? Number(length) || 0 : -1;
+    if (!endStream) this.bodyBuf = [];
+    this.start = performance.now();
+  }
+
+  header(lowerName: string): string | undefined {
+    const v = this.headers[lowerName];
+    return Array.isArray(v) ? v[0] : v;
+  }
+
+  get gone(): boolean {
+    return this.down.destroyed || this.down.closed;
+  }
+
+  /** A request body chunk on its way to `up`: kept while the request may be retried. */
+  keep(chunk: Buffer): void {
+    const buf = this.bodyBuf;
+    if (buf === null) return;
+    this.bodyBytes += chunk.length;
+    if (!this.retryable || this.bodyBytes > MAX_RETRY_BODY) {
+      this.bodyBuf = null;
+      this.retryable = false;
+    } else buf.push(chunk);
+  }
+
+  dispatch(): void {
+    const ep = this.endpoint as EndpointState;
+    if (this.counted === null) {
+      this.counted = ep;
+      ep.metrics.http.request();
+    }
+    const session = this.ctx.pool.acquire(ep, this);
+    // else the pool calls `sessionReady` once a session has room
+    if (session !== null) this.ctx.openUpstream(this, session);
+  }
+
+  /** The pool's answer when this attempt had to wait for a session slot. */
+  sessionReady(session: ClientHttp2Session | null, error: ProxyError | null): void {
+    if (session === null) {
+      this.attemptFailed(error);
+      return;
+    }
+    if (this.gone || this.responded || this.up !== null) {
+      this.ctx.pool.release(session);
+      return;
+    }
+    this.ctx.openUpstream(this, session);
+  }
+
+  /** Gives the attempt's session slot back to the pool, once. */
+  releaseSlot(): void {
+    if (!this.slotHeld || this.upSession === null) return;
+    this.slotHeld = false;
+    this.ctx.pool.release(this.upSession);
+  }
+
+  /** The attempt's response head arrived (or it failed): reports it to the balancer once. */
+  settle(ok: boolean): void {
+    const ep = this.endpoint;
+    if (ep === null || this.epStart === 0) return;
+    if (ok) ep.end(this.epStart);
+    else ep.penalize(this.epStart);
+    this.epStart = 0;
+  }
+
+  abortAttempt(): void {
+    const up = this.up;
+    this.up = null;
+    this.releaseSlot();
+    this.settle(false);
+    if (up !== null && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
+    // the client's stream may have been paused by the old attempt's backpressure
+    if (!this.down.destroyed) this.down.resume();
+  }
+
+  /** The attempt failed before its response head: retry, or answer for the proxy. */
+  attemptFailed(error: unknown): void {
+    const reason = this.reasonOf(error);
+    this.abortAttempt();
+    const connectFailure =
+      reason === ProxyErrorReason.connectRefused || reason === ProxyErrorReason.connectTimeout;
+    if ((connectFailure || this.retry?.retriesGrpc(14) === true) && mayRetry(this, false)) {
+      this.again();
+      return;
+    }
+    if (this.error === null) this.error = error;
+    this.fail(reason);
+  }
+
+  private reasonOf(error: unknown): ProxyErrorReason {
+    if (error instanceof ProxyError) return error.reason;
+    const state = sessionState(this.upSession);
+    if (state === undefined) return ProxyErrorReason.internal;
+    return reasonOfSocketError(state.error ?? error, state.connected);
+  }
+
+  fail(reason: ProxyErrorReason): void {
+    if (this.up !== null) this.abortAttempt();
+    this.clearTimer();
+    const { down } = this;
+    if (down.destroyed || down.closed || down.headersSent) {
+      if (this.responded && !down.destroyed) down.close(NGHTTP2_CANCEL);
+      return;
+    }
+    this.responded = true;
+    this.latencyMs = performance.now() - this.start;
+    if (this.isGrpc) {
+      const grpcStatus = this.answerGrpc >= 0 ? this.answerGrpc : grpcStatusFor(reason);
+      this.status = 200;
+      this.grpcStatus = grpcStatus;
+      down.respond(
+        {
+          ':status': 200,
+          'content-type': 'application/grpc',
+          'grpc-status': String(grpcStatus),
+          'grpc-message': encodeURIComponent(reason),
+          [PROXY_ERROR_HEADER]: reason,
+        },
+        { endStream: true },
+      );
+      return;
+    }
+    const status = this.answerStatus !== 0 ? this.answerStatus : responseFor(reason).status;
+    this.status = status;
+    down.respond(
+      this.retryAfter > 0
+        ? {
+            ':status': status,
+            'content-type': 'text/plain',
+            'retry-after': String(this.retryAfter),
+            [PROXY_ERROR_HEADER]: reason,
+          }
+        : { ':status': status, 'content-type': 'text/plain', [PROXY_ERROR_HEADER]: reason },
+    );
+    down.end(`weft proxy: ${reason}\n`);
+  }
+
+  redirect(status: number, location: string): void {
+    const { down } = this;
+    if (down.destroyed || down.closed || down.headersSent) return;
+    this.clearTimer();
+    this.responded = true;
+    this.status = status;
+    this.latencyMs = performance.now() - this.start;
+    down.respond({ ':status': status, location }, { endStream: true });
+  }
+
+  /** The request is over (the client's stream closed): the pipeline's hold on it ends. */
+  closed(): void {
+    this.clearTimer();
+    this.releaseSlot();
+    this.settle(true);
+    const c = this.concrete;
+    if (c !== null) {
+      c.holders--;
+      this.concrete = null;
+    }
+    this.bodyBuf = null;
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * The HTTP/1 side of one request in the pipeline: what `dispatch` means for HTTP/1 (a
+ * pooled keep-alive connection to the chosen endpoint, the head written, a buffered body
+ * replayed on a retry), and the response relayed back to the caller with backpressure.
+ * One object per server connection, reused for each request on it; the connection
+ * (`server-conn.ts`) parses and hands each request head here.
+ *
+ * Bodies are forwarded as raw slices: when a peer's write buffer is full, the other
+ * side's socket pauses until `'drain'`. Only a retryable request's body (≤ 64 KiB) is
+ * kept, to replay it. Proxy answers come from `errors/respond.ts`.
+ */
+import type { EndpointState } from '../balance/endpoint.ts';
+import {
+  http1Answer,
+  ProxyErrorReason,
+  reasonOfSocketError,
+  responseFor,
+  STATUS_TEXT,
+} from '../errors/respond.ts';
+import type { HttpMetrics } from '../metrics/handles.ts';
+import { countStreamed } from '../runtime/gc-nudge.ts';
+import { Exchange, mayRetry, retriesStatus } from '../stack/exchange.ts';
+import { MAX_RETRY_BODY } from '../stack/layers.ts';
+import { acquire, type ClientConn, type ClientConnUser, FREE, HELD, HELD_PAUSED } from './client-conn.ts';
+import { type Http1Parser, headerBlock, startLineOf } from './parser.ts';
+import type { ServerConn } from './server-conn.ts';
+
+/** Bodies up to this size are sent in the same write as their response head. */
+const MERGE_BODY_MAX = 16 * 1024;
+
+export class Http1Exchange extends Exchange implements ClientConnUser {
+  client: ClientConn | null = null;
+  startLine = '';
+  block = '';
+  /** A `host:` line added when an absolute-form request had no Host header. */
+  hostLine = '';
+  reqEnded = false;
+  interim = false;
+  status = 0;
+  bodyBuf: Buffer[] | null = null;
+  bodyBytes = 0;
+  metrics: HttpMetrics | null = null;
+  /** A response head not written yet: it goes out with the first body bytes. */
+  pendingHead: string | null = null;
+
+  constructor(readonly conn: ServerConn) {
+    super();
+  }
+
+  header(lowerName: string): string | undefined {
+    const h = this.conn.parser.headers;
+    for (let k = 0; k < h.length; k += 2) if (h[k] === lowerName) return h[k + 1];
+    return undefined;
+  }
+
+  get gone(): boolean {
+    return !this.conn.active || this.conn.socket.destroyed;
+  }
+
+  /** Starts a request whose head `p` was just parsed. */
+  begin(p: Http1Parser, path: string): void {
+    this.method = p.method;
+    this.path = path;
+    this.startLine =
+      path === p.target
+        ? startLineOf(p)
+        : `${p.method} ${path} HTTP/1.${p.versionMinor === 0 ? '0' : '1'}\r\n`;
+    this.block = headerBlock(p);
+    this.reqEnded = false;
+    this.interim = false;
+    this.status = 0;
+    this.client = null;
+    this.start = performance.now();
+    this.bodyLength = p.chunked ? -1 : Math.max(0, p.contentLength);
+    this.bodyBuf = p.contentLength > 0 || p.chunked ? [] : null;
+    this.bodyBytes = 0;
+  }
+
+  /** A slice of the request body from the parser. */
+  onBody(chunk: Buffer): void {
+    const buf = this.bodyBuf;
+    if (buf !== null) {
+      this.bodyBytes += chunk.length;
+      if (this.bodyBytes > MAX_RETRY_BODY || !this.retryable) {
+        this.bodyBuf = null;
+        this.retryable = false;
+      } else {
+        buf.push(chunk);
+      }
+    }
+    const c = this.client;
+    if (c !== null && !c.socket.write(chunk)) this.conn.socket.pause();
+    countStreamed(chunk.length);
+  }
+
+  // === attempts ===
+
+  dispatch(): void {
+    const ep = this.endpoint as EndpointState;
+    const conn = this.conn;
+    const ctx = conn.ctx;
+    const c = acquire(ep, ctx.connector, ctx.ticker.now + ctx.timeouts.connectMs);
+    c.user = this;
+    c.parser.noBody = this.method === 'HEAD';
+    this.client = c;
+    if (this.metrics === null || ctx.direction === 'outbound') this.metrics = ep.metrics.http;
+    const extra = ep.meshed && ctx.srcLine !== '' ? ctx.srcLine + this.hostLine : this.hostLine;
+    const s = c.socket;
+    conn.corkFor(s);
+    s.write(`${this.startLine}${this.block}${extra}\r\n`, 'latin1');
+    const body = this.bodyBuf;
+    if (body !== null) for (let k = 0; k < body.length; k++) s.write(body[k] as Buffer);
+    if (this.bodyBuf === null && this.bodyBytes > 0) this.retryable = false;
+    conn.dispatched();
+  }
+
+  abortAttempt(): void {
+    const c = this.client;
+    if (c === null) return;
+    this.client = null;
+    c.destroy();
+    const ep = this.endpoint;
+    if (ep !== null && this.epStart !== 0) ep.penalize(this.epStart);
+    this.epStart = 0;
+  }
+
+  // === responses (client connection user) ===
+
+  onResponseHead(cc: ClientConn, p: Http1Parser): boolean {
+    const status = p.status;
+    if (status < 200) {
+      if (status === 101) {
+        this.onUpstreamFailure(cc, Object.assign(new Error('unexpected 101'), { code: 'WEFT_BAD_RESPONSE' }));
+        return false;
+      }
+      this.interim = true;
+      if (this.conn.parser.versionMinor === 1)
+        this.conn.socket.write(`${startLineOf(p)}${headerBlock(p)}\r\n`, 'latin1');
+      return true;
+    }
+    this.interim = false;
+    if (retriesStatus(this, status)) {
+      // the endpoint failed this request: steer the balancer away from it, then retry
+      this.abortAttempt();
+      this.again();
+      return false;
+    }
+    const ep = this.endpoint as EndpointState;
+    ep.end(this.epStart);
+    this.epStart = 0;
+    this.status = status;
+    this.responded = true;
+    this.clearTimer();
+    const m = this.metrics as HttpMetrics;
+    m.request();
+    m.response(status, performance.now() - this.start, status >= 500);
+    this.pendingHead = this.conn.responseHead(p);
+    return true;
+  }
+
+  onResponseBody(cc: ClientConn, chunk: Buffer): void {
+    const head = this.pendingHead;
+    const down = this.conn.socket;
+    let ok: boolean;
+    if (head === null) {
+      ok = down.write(chunk);
+    } else {
+      this.pendingHead = null;
+      if (chunk.length <= MERGE_BODY_MAX) {
+        // one latin1 string (a lossless byte copy) for head and small body: one syscall
+        ok = down.write(head + chunk.toString('latin1'), 'latin1');
+      } else {
+        down.write(head, 'latin1');
+        ok = down.write(chunk);
+      }
+    }
+    if (!ok) cc.socket.pause();
+    countStreamed(chunk.length);
+  }
+
+  /** Writes a response head still held back (no body byte came with it). */
+  flushHead(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.conn.socket.write(head, 'latin1');
+    }
+  }
+
+  onResponseEnd(cc: ClientConn, _p: Http1Parser): boolean {
+    if (this.interim) return true; // a 1xx ended; the real response follows
+    this.flushHead();
+    this.client = null;
+    if (this.reqEnded) cc.release(this.conn.ctx.ticker.now);
+    else {
+      // the endpoint answered before reading the whole request: neither side can be reused
+      cc.destroy();
+      this.conn.keepAlive = false;
+    }
+    this.conn.finish();
+    return true;
+  }
+
+  onUpstreamFailure(cc: ClientConn, err: unknown): void {
+    if (cc !== this.client) return;
+    this.client = null;
+    const ep = this.endpoint;
+    if (this.responded) {
+      // mid-response: the client must see a truncated message, not a forged end
+      this.conn.abort();
+      return;
+    }
+    if (ep !== null && this.epStart !== 0) ep.penalize(this.epStart);
+    this.epStart = 0;
+    const code = (err as { code?: string } | null)?.code;
+    const stale = cc.reused && !cc.gotBytes && (code === 'ECONNRESET' || code === 'EPIPE');
+    if (mayRetry(this, stale)) {
+      this.again();
+      return;
+    }
+    this.fail(
+      code === 'WEFT_BAD_RESPONSE' ? ProxyErrorReason.badResponse : reasonOfSocketError(err, cc.connected),
+    );
+  }
+
+  batchStart(): void {}
+
+  batchEnd(): void {
+    this.flushHead();
+  }
+
+  retains(): number {
+    const s = this.conn.socket;
+    if (s.writableLength === 0) return FREE;
+    // a paused endpoint socket reads again only on our 'drain', when all is flushed
+    return this.client?.socket.isPaused() ? HELD_PAUSED : HELD;
+  }
+
+  onUpstreamDrain(_cc: ClientConn): void {
+    this.conn.upstreamDrained();
+  }
+
+  // === answers of the proxy's own ===
+
+  /** Drops the endpoint connection of the attempt in flight (the exchange is over). */
+  dropClient(): void {
+    const c = this.client;
+    if (c === null) return;
+    this.client = null;
+    c.destroy();
+    const ep = this.endpoint;
+    if (ep !== null && this.epStart !== 0) ep.end(this.epStart);
+    this.epStart = 0;
+  }
+
+  fail(reason: ProxyErrorReason): void {
+    if (this.conn.socket.destroyed) return;
+    this.dropClient();
+    if (this.responded) {
+      this.conn.abort();
+      return;
+    }
+    const status = this.answerStatus !== 0 ? this.answerStatus : responseFor(reason).status;
+    const extra = this.retryAfter > 0 ? `retry-after: ${this.retryAfter}\r\n` : '';
+    this.answer(status, reason, extra, true);
+  }
+
+  redirect(status: number, location: string): void {
+    if (this.conn.socket.destroyed) return;
+    this.answer(status, '', `location: ${location}\r\n`, false);
+  }
+
+  private answer(status: number, reason: ProxyErrorReason | '', extra: string, failure: boolean): void {
+    const conn = this.conn;
+    const m = this.metrics ?? this.concrete?.authorityMetrics?.http ?? conn.ctx.unroutedMetrics;
+    m.request();
+    m.response(status, performance.now() - this.start, failure);
+    this.status = status;
+    this.responded = true;
+    this.clearTimer();
+    // an unread request body cannot be skipped safely: close after answering
+    if (!this.reqEnded || conn.ctx.draining) conn.keepAlive = false;
+    const close = !conn.keepAlive;
+    conn.socket.write(
+      reason === ''
+        ? `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Redirect'}\r\n${extra}content-length: 0\r\n${close ? 'connection: close\r\n' : ''}\r\n`
+        : http1Answer(status, reason, close, extra),
+      'latin1',
+    );
+    if (this.reqEnded) conn.finish();
+    else conn.end();
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * One request as the pipeline sees it, whatever the protocol. A protocol driver (the
+ * HTTP/1 server connection, the HTTP/2 stream pair) extends `Exchange`, fills in the
+ * request view, and starts its direction's `RequestStack`; the layers then decide and
+ * record here (route, deadline, retry policy, backend, endpoint) and call the driver back
+ * through the abstract hooks: `dispatch()` to send an attempt to `endpoint`, `fail()` to
+ * answer on the proxy's behalf, `redirect()`, `abortAttempt()`.
+ *
+ * Nothing here allocates per request: the state lives on the driver's own object and
+ * the layers are shared. The one timer an exchange may arm (request, attempt or
+ * resolution deadline) exists only when a route sets a timeout or resolution is pending.
+ */
+import type { ConcreteService } from '../balance/concrete.ts';
+import type { EndpointState } from '../balance/endpoint.ts';
+import type { ConnTarget } from '../detect/handoff.ts';
+import { ProxyErrorReason } from '../errors/respond.ts';
+import type { PlanView, RequestView, RetryView, RouteView } from './plan-view.ts';
+
+/** Why the exchange's timer is armed. */
+export const TIMER_NONE = 0;
+export const TIMER_DEADLINE = 1;
+export const TIMER_RESOLVE = 2;
+export const TIMER_DELAY = 3;
+
+/** The layers' view of a pipeline (see `stack/pipeline.ts`). */
+export interface StackView {
+  readonly layers: readonly { enter(ex: Exchange): void }[];
+  /** Index of the balancer layer: retries re-enter there. */
+  readonly balanceStep: number;
+}
+
+export abstract class Exchange implements RequestView {
+  // --- the request, set by the driver before `start` ---
+  method = '';
+  path = '';
+  /** Whether the caller speaks gRPC (errors become gRPC statuses). */
+  isGrpc = false;
+  /** The body's length when known up front; -1 when chunked/streamed, 0 when none. */
+  bodyLength = 0;
+  /** The caller's identity for rate limits: its mTLS identity, else its address. */
+  callerId: string | undefined = undefined;
+
+  // --- pipeline position and decisions ---
+  stack: StackView | null = null;
+  step = 0;
+  target: ConnTarget | null = null;
+  /** The plan read once when the request started (a newer revision does not change it). */
+  plan: PlanView | null = null;
+  route: RouteView | null = null;
+  /** The backend concrete the split chose; `holders` counts this request while set. */
+  concrete: ConcreteService | null = null;
+  endpoint: EndpointState | null = null;
+  /** Balancer token of the attempt in flight (from `endpoint.begin()`); 0 when none. */
+  epStart = 0;
+  /** `performance.now()` at the request head. */
+  start = 0;
+  attempts = 0;
+  maxAttempts = 1;
+  /** Whether a failed attempt may be replayed (the body is still whole in the buffer). */
+  retryable = false;
+  retry: RetryView | null = null;
+  /** Whole-request and per-attempt deadlines (`performance.now()` ms); 0 when none. */
+  requestDeadline = 0;
+  attemptTimeoutMs = 0;
+  attemptDeadline = 0;
+  /** Set once the response head went to the caller (nothing can be retried after). */
+  responded = false;
+  /** For answers with a status of their own (fault aborts): the HTTP status or gRPC code. */
+  answerStatus = 0;
+  answerGrpc = -1;
+  /** `Retry-After` seconds of a rate-limited answer. */
+  retryAfter = 0;
+
+  timer: NodeJS.Timeout | null = null;
+  timerKind = TIMER_NONE;
+  /** Created once per exchange object, used only while resolution is pending. */
+  private resolvedCb: ((err: Error | null) => void) | null = null;
+
+  abstract header(lowerName: string): string | undefined;
+  /** Sends the attempt to `this.endpoint` (replaying a buffered body on a retry). */
+  abstract dispatch(): void;
+  /** Answers the caller on the proxy's behalf (unless already answered). */
+  abstract fail(reason: ProxyErrorReason): void;
+  /** Answers with a redirect. */
+  abstract redirect(status: number, location: string): void;
+  /** Drops the attempt in flight (its deadline passed), without answering. */
+  abstract abortAttempt(): void;
+  /** True once the caller is gone or answered: nothing more to do. */
+  abstract get gone(): boolean;
+
+  /** Runs the next layer. */
+  next(): void {
+    const layer = (this.stack as StackView).layers[this.step++];
+    if (layer !== undefined) layer.enter(this);
+  }
+
+  /** Re-enters the pipeline at the balancer for another attempt. */
+  again(): void {
+    this.step = (this.stack as StackView).balanceStep;
+    this.next();
+  }
+
+  /** Resets the pipeline state for a new request on a reused driver object. */
+  resetExchange(): void {
+    this.clearTimer();
+    const c = this.concrete;
+    if (c !== null) {
+      c.holders--;
+      this.concrete = null;
+    }
+    this.stack = null;
+    this.step = 0;
+    this.target = null;
+    this.plan = null;
+    this.route = null;
+    this.endpoint = null;
+    this.epStart = 0;
+    this.attempts = 0;
+    this.maxAttempts = 1;
+    this.retryable = false;
+    this.retry = null;
+    this.requestDeadline = 0;
+    this.attemptTimeoutMs = 0;
+    this.attemptDeadline = 0;
+    this.responded = false;
+    this.answerStatus = 0;
+    this.answerGrpc = -1;
+    this.retryAfter = 0;
+    this.isGrpc = false;
+    this.bodyLength = 0;
+    this.callerId = undefined;
+  }
+
+  // === the timer ===
+
+  /** Arms the timer for the nearest of the request and attempt deadlines. */
+  armDeadline(): void {
+    const r = this.requestDeadline;
+    const a = this.attemptDeadline;
+    const at = r === 0 ? a : a === 0 ? r : Math.min(r, a);
+    this.clearTimer();
+    if (at === 0) return;
+    this.timerKind = TIMER_DEADLINE;
+    this.timer = setTimeout(onExchangeTimer, Math.max(0, at - performance.now()), this);
+  }
+
+  /** Arms the timer to resume the pipeline after a fault's delay. */
+  armDelay(ms: number): void {
+    this.clearTimer();
+    this.timerKind = TIMER_DELAY;
+    this.timer = setTimeout(onExchangeTimer, ms, this);
+  }
+
+  clearTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.timerKind = TIMER_NONE;
+  }
+
+  /** Waits for `concrete` to resolve (at most `ms` unless a request deadline is nearer). */
+  waitResolved(concrete: ConcreteService, ms: number): void {
+    if (this.requestDeadline === 0) {
+      this.clearTimer();
+      this.timerKind = TIMER_RESOLVE;
+      this.timer = setTimeout(onExchangeTimer, ms, this);
+    }
+    this.resolvedCb ??= this.onResolved.bind(this);
+    concrete.whenReady(this.resolvedCb);
+  }
+
+  private onResolved(err: Error | null): void {
+    if (this.gone || this.endpoint !== null || this.stack === null) return;
+    if (this.timerKind === TIMER_RESOLVE) this.clearTimer();
+    if (err !== null) {
+      const reason = (err as { reason?: ProxyErrorReason }).reason ?? ProxyErrorReason.unresolvable;
+      this.fail(reason);
+      return;
+    }
+    this.next(); // the balancer layer again (it stepped back), now that endpoints are known
+  }
+
+  /** The timer fired. */
+  onTimer(): void {
+    const kind = this.timerKind;
+    this.timer = null;
+    this.timerKind = TIMER_NONE;
+    if (this.gone) return;
+    if (kind === TIMER_DELAY) {
+      this.next();
+      return;
+    }
+    if (kind === TIMER_RESOLVE) {
+      if (this.endpoint === null && !this.responded) this.fail(ProxyErrorReason.resolveTimeout);
+      return;
+    }
+    if (this.responded) return;
+    const now = performance.now();
+    if (this.requestDeadline !== 0 && now >= this.requestDeadline - 1) {
+      this.fail(ProxyErrorReason.requestTimeout);
+      return;
+    }
+    // the attempt's own timeout: drop it and retry if allowed
+    this.attemptDeadline = 0;
+    this.abortAttempt();
+    if (mayRetry(this, false)) this.again();
+    else this.fail(ProxyErrorReason.requestTimeout);
+  }
+}
+
+function onExchangeTimer(ex: Exchange): void {
+  ex.onTimer();
+}
+
+/**
+ * Whether a failed attempt may be retried now; takes the retry from the backend's budget
+ * unless `stale` (a keep-alive race, not an endpoint failure).
+ */
+export function mayRetry(ex: Exchange, stale: boolean): boolean {
+  if (!ex.retryable || ex.attempts >= ex.maxAttempts || ex.responded || ex.concrete === null) return false;
+  if (stale) return true;
+  return ex.concrete.budget.withdraw(Date.now());
+}
+
+/** Whether a response status is retried by the exchange's policy (and the retry is allowed). */
+export function retriesStatus(ex: Exchange, status: number): boolean {
+  return ex.retry?.retriesHttp(status) === true && mayRetry(ex, false);
+}
+
+/** Whether a gRPC status (from a trailers-only response) is retried. */
+export function retriesGrpc(ex: Exchange, code: number): boolean {
+  return ex.retry?.retriesGrpc(code) === true && mayRetry(ex, false);
+}
