@@ -74,6 +74,10 @@ const ROUTE_ERROR_FOR: Record<ProxyErrorReason, RouteError> = {
   'resolve-timeout': 'FAIL_FAST',
   'request-timeout': 'REQUEST_TIMEOUT',
   draining: 'UNKNOWN',
+  'no-route': 'UNKNOWN',
+  'rate-limited': 'LOAD_SHED',
+  'fault-injected': 'UNKNOWN',
+  loadshed: 'LOAD_SHED',
   internal: 'UNKNOWN',
 };
 
