@@ -30,14 +30,14 @@ describe('FailureAccrual', () => {
 
   it('ejects after N consecutive failures, not after N failures with a success between', () => {
     const s = new FailureAccrual();
-    let t = 0;
+    s.record(policy, false, 0);
+    s.record(policy, false, 0);
+    s.record(policy, true, 0);
+    s.record(policy, false, 0);
+    s.record(policy, false, 0);
+    expect(s.pickable(0)).toBe(true);
+    const t = 100;
     s.record(policy, false, t);
-    s.record(policy, false, t);
-    s.record(policy, true, t);
-    s.record(policy, false, t);
-    s.record(policy, false, t);
-    expect(s.pickable(t)).toBe(true);
-    s.record(policy, false, (t = 100));
     expect(s.ejected).toBe(true);
     expect(s.pickable(t)).toBe(false);
     expect(s.pickable(1099)).toBe(false);
