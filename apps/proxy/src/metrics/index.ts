@@ -1,4 +1,6 @@
 /** Metrics: pre-bound handles for protocol code, and the registry the admin server renders. */
+
+export { HttpAccum, TcpAccum } from './accumulators.ts';
 export type {
   HttpMetrics,
   RouteBackendMetrics,
@@ -8,5 +10,5 @@ export type {
   TargetMetrics,
   TcpMetrics,
 } from './handles.ts';
-export { HttpAccum, type OutboundTarget, type OwnLabels, ProxyMetrics, TcpAccum } from './registry.ts';
+export { type OutboundTarget, type OwnLabels, ProxyMetrics } from './registry.ts';
 export { routeErrorFor } from './route.ts';

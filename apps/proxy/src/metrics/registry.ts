@@ -7,12 +7,12 @@
  * authority, an inbound authority and caller) and returns pre-bound handles: counting a
  * request is then a field increment, never a label lookup or hash.
  */
-import type { Socket } from 'node:net';
 import type { PolicySource, ServicePortRef } from '@weft/shared';
-import { Classification, Direction, LATENCY_BUCKETS_MS, LabelKey, MetricName } from '@weft/shared';
+import { Direction, LabelKey, MetricName } from '@weft/shared';
 import { Registry } from 'prom-client';
-import { CollectedMetric, Histogram, type Labels, type MetricValue } from './collected.ts';
-import type { HttpMetrics, RouteMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
+import { BUCKETS, HttpAccum, NB, TcpAccum } from './accumulators.ts';
+import { CollectedMetric, type Labels, type MetricValue } from './collected.ts';
+import type { RouteMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
 import { RouteRegistry } from './route.ts';
 
 /** Who this proxy runs for: its own label values. */
@@ -36,100 +36,19 @@ export interface OutboundTarget {
   serverId?: string | undefined;
 }
 
-const BUCKETS = LATENCY_BUCKETS_MS;
-const NB = BUCKETS.length;
-
-// === accumulators ===
-
-class StatusAccum {
-  successes = 0;
-  failures = 0;
-  /** Non-cumulative counts per bucket; the last slot is +Inf. */
-  readonly buckets = new Float64Array(NB + 1);
-  sum = 0;
-  count = 0;
-  readonly successLabels: Labels;
-  readonly failureLabels: Labels;
-  readonly latencyLabels: Labels;
-  constructor(base: Labels, status: number) {
-    const code = String(status);
-    this.successLabels = {
-      ...base,
-      [LabelKey.classification]: Classification.success,
-      [LabelKey.statusCode]: code,
-    };
-    this.failureLabels = {
-      ...base,
-      [LabelKey.classification]: Classification.failure,
-      [LabelKey.statusCode]: code,
-    };
-    this.latencyLabels = { ...base, [LabelKey.statusCode]: code };
-  }
-}
-
-/** HTTP counters of one label set. */
-export class HttpAccum implements HttpMetrics {
-  requests = 0;
-  readonly byStatus = new Map<number, StatusAccum>();
-  private lastStatus = -1;
-  private last: StatusAccum | null = null;
-  constructor(readonly labels: Labels) {}
-
-  request(): void {
-    this.requests++;
-  }
-
-  response(status: number, latencyMs: number, failure: boolean): void {
-    let s = this.last;
-    if (status !== this.lastStatus || s === null) {
-      s = this.byStatus.get(status) ?? null;
-      if (s === null) {
-        s = new StatusAccum(this.labels, status);
-        this.byStatus.set(status, s);
-      }
-      this.last = s;
-      this.lastStatus = status;
-    }
-    if (failure) s.failures++;
-    else s.successes++;
-    let b = 0;
-    while (b < NB && latencyMs > (BUCKETS[b] as number)) b++;
-    (s.buckets as Float64Array)[b] = (s.buckets[b] as number) + 1;
-    s.sum += latencyMs;
-    s.count++;
-  }
-}
-
-/** When a counted connection opened (`performance.now()`), kept on the socket itself. */
-const kOpenedAt = Symbol('weft.tcpOpenedAt');
-type TimedSocket = Socket & { [kOpenedAt]?: number };
-
-/** TCP counters of one label set. */
-export class TcpAccum implements TcpMetrics {
-  opens = 0;
-  closes = 0;
-  readBytes = 0;
-  writeBytes = 0;
-  /** `tcp_connection_duration_ms`: lifetimes of closed connections, Linkerd's latency buckets. */
-  readonly duration = new Histogram(BUCKETS);
-  constructor(readonly labels: Labels) {}
-
-  open(socket: Socket): void {
-    this.opens++;
-    (socket as TimedSocket)[kOpenedAt] = performance.now();
-  }
-
-  close(socket: Socket): void {
-    this.closes++;
-    this.readBytes += socket.bytesRead;
-    this.writeBytes += socket.bytesWritten;
-    const at = (socket as TimedSocket)[kOpenedAt];
-    if (at !== undefined) this.duration.observe(performance.now() - at);
-  }
-}
-
 /** Inbound label sets kept per (authority, caller) before further ones share one. */
-const MAX_INBOUND_SETS = 1000;
+export const MAX_INBOUND_SETS = 1000;
+/**
+ * Outbound label sets kept per (authority, endpoint): past this, new endpoints are
+ * labelled without `dst_pod` (one set per workload), and past twice this, further sets
+ * are counted together without `authority` or `dst_*`.
+ */
+export const MAX_OUTBOUND_SETS = 2000;
+
+/** The key of an outbound label set. */
+function outboundKey(t: OutboundTarget): string {
+  return `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.dstService ?? ''}\0${t.dstPod ?? ''}\0${t.tls}\0${t.serverId ?? ''}`;
+}
 
 /** All of one proxy's metrics. */
 export class ProxyMetrics {
@@ -137,6 +56,9 @@ export class ProxyMetrics {
   private readonly http = new Map<string, HttpAccum>();
   private readonly tcp = new Map<string, TcpAccum>();
   private readonly targets = new Map<string, TargetMetrics>();
+  /** Label sets made by `outbound` and by `inbound`, each held to its own cap. */
+  private outboundSets = 0;
+  private inboundSets = 0;
   private readonly own: Labels;
   private readonly routes: RouteRegistry;
   /** When this process started, in seconds since the epoch. */
@@ -164,20 +86,33 @@ export class ProxyMetrics {
 
   /** Handles for requests this proxy sends to an endpoint (labels resolved once per endpoint). */
   outbound(t: OutboundTarget): TargetMetrics {
-    const key = `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.dstService ?? ''}\0${t.dstPod ?? ''}\0${t.tls}\0${t.serverId ?? ''}`;
+    let key = outboundKey(t);
     let m = this.targets.get(key);
-    if (m === undefined) {
-      const l: Labels = { [LabelKey.direction]: Direction.outbound, ...this.own };
-      if (t.authority) l[LabelKey.authority] = t.authority;
-      if (t.dstNamespace) l[LabelKey.dstNamespace] = t.dstNamespace;
-      if (t.dstDeployment) l[LabelKey.dstDeployment] = t.dstDeployment;
-      if (t.dstService) l[LabelKey.dstService] = t.dstService;
-      if (t.dstPod) l[LabelKey.dstPod] = t.dstPod;
-      l[LabelKey.tls] = String(t.tls);
-      if (t.serverId) l[LabelKey.serverId] = t.serverId;
-      m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }) };
-      this.targets.set(key, m);
+    if (m !== undefined) return m;
+    if (this.outboundSets >= MAX_OUTBOUND_SETS && t.dstPod) {
+      // Pods come and go with every rollout: past the cap, count new ones per workload.
+      t = { ...t, dstPod: undefined };
+      key = outboundKey(t);
+      m = this.targets.get(key);
+      if (m !== undefined) return m;
     }
+    if (this.outboundSets >= 2 * MAX_OUTBOUND_SETS) {
+      t = { authority: '', tls: t.tls };
+      key = outboundKey(t);
+      m = this.targets.get(key);
+      if (m !== undefined) return m;
+    }
+    const l: Labels = { [LabelKey.direction]: Direction.outbound, ...this.own };
+    if (t.authority) l[LabelKey.authority] = t.authority;
+    if (t.dstNamespace) l[LabelKey.dstNamespace] = t.dstNamespace;
+    if (t.dstDeployment) l[LabelKey.dstDeployment] = t.dstDeployment;
+    if (t.dstService) l[LabelKey.dstService] = t.dstService;
+    if (t.dstPod) l[LabelKey.dstPod] = t.dstPod;
+    l[LabelKey.tls] = String(t.tls);
+    if (t.serverId) l[LabelKey.serverId] = t.serverId;
+    m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }) };
+    this.targets.set(key, m);
+    this.outboundSets++;
     return m;
   }
 
@@ -195,7 +130,7 @@ export class ProxyMetrics {
     let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}\0${clientId}`;
     let m = this.targets.get(key);
     if (m !== undefined) return m;
-    if (this.targets.size >= MAX_INBOUND_SETS) {
+    if (this.inboundSets >= MAX_INBOUND_SETS) {
       // Unbounded Host headers must not grow memory: further sets are counted together.
       authority = '';
       srcNamespace = '';
@@ -213,6 +148,7 @@ export class ProxyMetrics {
     if (clientId) l[LabelKey.clientId] = clientId;
     m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'src' }) };
     this.targets.set(key, m);
+    this.inboundSets++;
     return m;
   }
 

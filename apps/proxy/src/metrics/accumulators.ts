@@ -1,0 +1,99 @@
+/**
+ * The per-label-set accumulators behind the HTTP and TCP handles: plain fields bumped
+ * per event, read by the registry at scrape time.
+ */
+import type { Socket } from 'node:net';
+import { Classification, LATENCY_BUCKETS_MS, LabelKey } from '@weft/shared';
+import { Histogram, type Labels } from './collected.ts';
+import type { HttpMetrics, TcpMetrics } from './handles.ts';
+
+export const BUCKETS = LATENCY_BUCKETS_MS;
+export const NB = BUCKETS.length;
+
+/** Counts and latencies of one status code within one label set. */
+class StatusAccum {
+  successes = 0;
+  failures = 0;
+  /** Non-cumulative counts per bucket; the last slot is +Inf. */
+  readonly buckets = new Float64Array(NB + 1);
+  sum = 0;
+  count = 0;
+  readonly successLabels: Labels;
+  readonly failureLabels: Labels;
+  readonly latencyLabels: Labels;
+  constructor(base: Labels, status: number) {
+    const code = String(status);
+    this.successLabels = {
+      ...base,
+      [LabelKey.classification]: Classification.success,
+      [LabelKey.statusCode]: code,
+    };
+    this.failureLabels = {
+      ...base,
+      [LabelKey.classification]: Classification.failure,
+      [LabelKey.statusCode]: code,
+    };
+    this.latencyLabels = { ...base, [LabelKey.statusCode]: code };
+  }
+}
+
+/** HTTP counters of one label set. */
+export class HttpAccum implements HttpMetrics {
+  requests = 0;
+  readonly byStatus = new Map<number, StatusAccum>();
+  private lastStatus = -1;
+  private last: StatusAccum | null = null;
+  constructor(readonly labels: Labels) {}
+
+  request(): void {
+    this.requests++;
+  }
+
+  response(status: number, latencyMs: number, failure: boolean): void {
+    let s = this.last;
+    if (status !== this.lastStatus || s === null) {
+      s = this.byStatus.get(status) ?? null;
+      if (s === null) {
+        s = new StatusAccum(this.labels, status);
+        this.byStatus.set(status, s);
+      }
+      this.last = s;
+      this.lastStatus = status;
+    }
+    if (failure) s.failures++;
+    else s.successes++;
+    let b = 0;
+    while (b < NB && latencyMs > (BUCKETS[b] as number)) b++;
+    (s.buckets as Float64Array)[b] = (s.buckets[b] as number) + 1;
+    s.sum += latencyMs;
+    s.count++;
+  }
+}
+
+/** When a counted connection opened (`performance.now()`), kept on the socket itself. */
+const kOpenedAt = Symbol('weft.tcpOpenedAt');
+type TimedSocket = Socket & { [kOpenedAt]?: number };
+
+/** TCP counters of one label set. */
+export class TcpAccum implements TcpMetrics {
+  opens = 0;
+  closes = 0;
+  readBytes = 0;
+  writeBytes = 0;
+  /** `tcp_connection_duration_ms`: lifetimes of closed connections, Linkerd's latency buckets. */
+  readonly duration = new Histogram(BUCKETS);
+  constructor(readonly labels: Labels) {}
+
+  open(socket: Socket): void {
+    this.opens++;
+    (socket as TimedSocket)[kOpenedAt] = performance.now();
+  }
+
+  close(socket: Socket): void {
+    this.closes++;
+    this.readBytes += socket.bytesRead;
+    this.writeBytes += socket.bytesWritten;
+    const at = (socket as TimedSocket)[kOpenedAt];
+    if (at !== undefined) this.duration.observe(performance.now() - at);
+  }
+}
