@@ -59,7 +59,18 @@ export async function startWeft(o: WeftOptions): Promise<WeftProxy> {
     destinations: Object.fromEntries(
       (o.routes?.({ outboundPort, inboundPort }) ?? []).map((r) => [
         r.authority,
-        { endpoints: r.endpoints.map((e) => ({ meshed: false, ...e })) },
+        {
+          // Named as discovery names a meshed pod's endpoints, so every outbound metric
+          // label (dst_namespace, dst_deployment, dst_service, dst_pod) is bound as in a mesh.
+          service: { namespace: 'bench', name: 'upstream' },
+          endpoints: r.endpoints.map((e) => ({
+            meshed: false,
+            namespace: 'bench',
+            workload: 'upstream',
+            pod: 'upstream-0',
+            ...e,
+          })),
+        },
       ]),
     ),
   };
