@@ -23,7 +23,7 @@ const web = { namespace: 'demo', name: 'web' };
 
 async function allReady() {
   const ws = await env.caller.workloads.list({});
-  return ws.length === 5 && ws.every((w) => w.readyReplicas === w.replicas && w.replicas > 0);
+  return ws.length === 6 && ws.every((w) => w.readyReplicas === w.replicas && w.replicas > 0);
 }
 
 /** Counts the generator's outcomes over `fn` (errors are what the mesh must never cause). */
@@ -83,8 +83,8 @@ afterAll(async () => {
 describe('the demo on the local platform', () => {
   it('runs every pod on its own loopback address and serves traffic unmeshed', async () => {
     const pods = await env.caller.pods.list({ namespace: 'demo' });
-    expect(pods).toHaveLength(5);
-    expect(new Set(pods.map((p) => p.ip)).size).toBe(5);
+    expect(pods).toHaveLength(6);
+    expect(new Set(pods.map((p) => p.ip)).size).toBe(6);
     for (const p of pods) {
       expect(p.ip).toMatch(/^127\.10\.\d+\.\d+$/);
       expect(p).toMatchObject({ phase: 'Running', ready: true, meshed: false, restarts: 0 });
@@ -93,6 +93,7 @@ describe('the demo on the local platform', () => {
     expect(services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
       'demo/catalog',
       'demo/inventory',
+      'demo/inventory-v2',
       'demo/web',
       'reviews/ratings',
     ]);
@@ -105,10 +106,10 @@ describe('the demo on the local platform', () => {
     expect(window.errors, JSON.stringify(window.lastErrors)).toBe(0);
 
     const health = await env.caller.health.get();
-    expect(health).toMatchObject({ status: 'ok', platform: 'local', workloads: 5, pods: 6, readyPods: 6 });
+    expect(health).toMatchObject({ status: 'ok', platform: 'local', workloads: 6, pods: 7, readyPods: 7 });
     const namespaces = await env.caller.namespaces.list();
     expect(namespaces.map((n) => [n.name, n.workloads, n.readyPods])).toEqual([
-      ['demo', 4, 5],
+      ['demo', 5, 6],
       ['reviews', 1, 1],
     ]);
   });
