@@ -9,4 +9,5 @@ export * from './policy/index.ts';
 export * from './policy-plan.ts';
 export * from './proxy-config.ts';
 export * from './quantile.ts';
+export * from './regex-safety.ts';
 export * from './workload.ts';

@@ -3,7 +3,7 @@
  * The controller validates documents before it streams them, so this signals a plan the
  * proxy cannot enforce; the caller keeps the previous plan and reports the message.
  */
-import { ErrorCode, MeshError, type PolicySource } from '@weft/shared';
+import { ErrorCode, MeshError, type PolicySource, unsafeRegexReason } from '@weft/shared';
 
 export class ProxyPolicyError extends MeshError {
   /** The document the bad entry came from, when known. */
@@ -20,13 +20,27 @@ export class ProxyPolicyError extends MeshError {
   }
 }
 
-/** Compiles a pattern that must match a whole string (Gateway API `RegularExpression`). */
+/**
+ * Compiles a pattern that must match a whole string (Gateway API `RegularExpression`).
+ * Refuses one that does not compile and one whose nested repetitions could take
+ * exponential time on a crafted request.
+ */
 export function compileFullMatch(pattern: string, field: string, source?: PolicySource): RegExp {
+  let re: RegExp;
   try {
-    return new RegExp(`^(?:${pattern})$`);
+    re = new RegExp(`^(?:${pattern})$`);
   } catch (err) {
     throw new ProxyPolicyError(field, `invalid regular expression ${JSON.stringify(pattern)}`, source, {
       cause: err,
     });
   }
+  const unsafe = unsafeRegexReason(pattern);
+  if (unsafe !== undefined) {
+    throw new ProxyPolicyError(
+      field,
+      `regular expression ${JSON.stringify(pattern)} refused: ${unsafe}`,
+      source,
+    );
+  }
+  return re;
 }
