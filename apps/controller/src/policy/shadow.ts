@@ -59,19 +59,21 @@ function ruleKey(e: RouteEntry): string {
 
 /** Rules all of whose matches are covered by earlier ones, in `sorted` (precedence order). */
 export function findShadowedRules(sorted: readonly RouteEntry[]): ShadowedRule[] {
+  const keys = sorted.map(ruleKey);
   const byRule = new Map<string, { total: number; covered: number; first: RouteEntry; by?: RouteEntry }>();
-  for (const e of sorted) {
-    const k = ruleKey(e);
+  sorted.forEach((e, i) => {
+    const k = keys[i] as string;
     const r = byRule.get(k) ?? { total: 0, covered: 0, first: e };
     r.total += 1;
     byRule.set(k, r);
-  }
+  });
   sorted.forEach((e, j) => {
+    const key = keys[j] as string;
     for (let i = 0; i < j; i++) {
+      if (keys[i] === key) continue;
       const earlier = sorted[i] as RouteEntry;
-      if (ruleKey(earlier) === ruleKey(e)) continue;
       if (matchCovers(earlier.match, e.match)) {
-        const r = byRule.get(ruleKey(e));
+        const r = byRule.get(key);
         if (r) {
           r.covered += 1;
           r.by ??= earlier;
