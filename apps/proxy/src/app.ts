@@ -11,7 +11,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Endpoint, ProxyRoute } from '@weft/shared';
+import { type Endpoint, type OutboundPolicy, POLICY_REVISION_METRIC, type ProxyRoute } from '@weft/shared';
 import { startAdmin } from './admin/server.ts';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from './balance/budget.ts';
 import { ConcreteService } from './balance/concrete.ts';
@@ -21,7 +21,9 @@ import type { HostPort } from './env.ts';
 import { sweepIdle } from './http/client-conn.ts';
 import { ProxyMetrics } from './metrics/registry.ts';
 import { TargetCache } from './outbound/cache.ts';
+import { compileOutbound } from './policy/plan.ts';
 import { DestinationResolver } from './resolve/destination.ts';
+import { PolicyClient } from './resolve/policy.ts';
 import { StaticResolver } from './resolve/static.ts';
 import type { Resolver } from './resolve/types.ts';
 import { Ticker } from './runtime/ticker.ts';
@@ -91,6 +93,14 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
       })
     : null;
   const resolver = new StaticResolver(cfg.destinations, controller);
+  const policies: PolicyClient | null = env.controllerUrl
+    ? new PolicyClient({
+        controllerUrl: env.controllerUrl,
+        onWarning: log,
+        ...(o.backoffMinMs !== undefined ? { backoffMinMs: o.backoffMinMs } : {}),
+        ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),
+      })
+    : null;
 
   // === outbound: the per-authority cached stack ===
   const cache = new TargetCache({
@@ -106,7 +116,8 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
         serverId: connector.secured(ep) ? ep.identity : undefined,
       }),
     authorityMetrics: (authority) => metrics.outbound({ authority, tls: false }),
-    staticPlans: staticPlans({ ...cfg.routes, ...routesOf(cfg.destinations) }),
+    staticPlans: staticPlans({ ...cfg.routes, ...routesOf(cfg.destinations) }, cfg.policies),
+    ...(policies !== null ? { onTarget: (t: ConnTarget) => policies.watchOutbound(t) } : {}),
     budget: o.retryBudget ?? DEFAULT_RETRY_BUDGET,
     cacheIdleMs: cfg.timeouts.cacheIdleMs,
     poolIdleMs: POOL_IDLE_MS,
@@ -157,7 +168,10 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     };
     concrete.update([app]);
     concrete.authorityMetrics = metrics.inbound(authority, '', '', false);
-    ctx.fixed = { ctx, authority, concrete, policy: new PolicyRef() } satisfies ConnTarget;
+    const policy = new PolicyRef();
+    ctx.fixed = { ctx, authority, concrete, policy } satisfies ConnTarget;
+    if (policies !== null && env.namespace && env.workload)
+      policies.watchInbound({ namespace: env.namespace, name: env.workload }, pair.app, policy);
     inCtxs.push(ctx);
     appConcretes.push(concrete);
   }
@@ -225,6 +239,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
           cache.close();
           for (const c of appConcretes) c.close();
           resolver.close();
+          policies?.close();
           ticker.stop();
           const admin = adminServer;
           if (admin !== null) {
@@ -236,7 +251,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
       },
     };
     const admin = await startAdmin(s.adminListen, {
-      metrics: () => metrics.text(),
+      metrics: async () => (await metrics.text()) + policyRevisionText(policies),
       ready: () => listening && (o.ready === undefined || o.ready()),
       shutdown: () => (o.onShutdown ?? (() => void proxy.drain(env.drainGraceMs)))(),
     });
@@ -250,14 +265,30 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     }
     protocols.close();
     resolver.close();
+    policies?.close();
     throw err;
   }
 }
 
-function staticPlans(routes: Record<string, ProxyRoute[]>): Record<string, PlanView> {
+/** Plans of the static config: `routes` per authority, and whole `policies` (which win). */
+function staticPlans(
+  routes: Record<string, ProxyRoute[]>,
+  policies: OutboundPolicy[],
+): Record<string, PlanView> {
   const out: Record<string, PlanView> = {};
   for (const [authority, rs] of Object.entries(routes)) out[authority.toLowerCase()] = new StaticPlan(rs);
+  for (const p of policies) out[p.authority.toLowerCase()] = compileOutbound(p);
   return out;
+}
+
+/** The `weft_policy_revision` gauge: the lowest revision across the live policy streams. */
+function policyRevisionText(policies: PolicyClient | null): string {
+  const low = policies?.lowestRevision();
+  if (low === undefined) return '';
+  return (
+    `# HELP ${POLICY_REVISION_METRIC} The lowest traffic-policy revision applied across this proxy's policy streams.\n` +
+    `# TYPE ${POLICY_REVISION_METRIC} gauge\n${POLICY_REVISION_METRIC} ${low}\n`
+  );
 }
 
 function routesOf(destinations: ProxySettings['config']['destinations']): Record<string, ProxyRoute[]> {

@@ -2,12 +2,22 @@
  * A fake controller for the proxy's integration tests: a real `@trpc/server` HTTP server
  * whose `destination.get` subscription streams the current `EndpointSet` of an authority,
  * again on every change the test makes (as linkerd2-proxy's tests fake the destination
- * service). It can be stopped and restarted on the same port.
+ * service), and whose `policy.watch` streams the `PolicyUpdate` the test set for an
+ * authority or an inbound port (nothing until one is set). It can be stopped and
+ * restarted on the same port.
  */
 import type { AddressInfo } from 'node:net';
 import { initTRPC } from '@trpc/server';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
-import { Authority, type Endpoint, type EndpointSet } from '@weft/shared';
+import {
+  Authority,
+  type Endpoint,
+  type EndpointSet,
+  type InboundPolicy,
+  type OutboundPolicy,
+  PolicyUpdate,
+  PolicyWatchInput,
+} from '@weft/shared';
 import { z } from 'zod';
 
 export class FakeController {
@@ -17,6 +27,22 @@ export class FakeController {
   port = 0;
   /** Subscriptions opened so far (reconnects count again). */
   subscriptions = 0;
+  /** `policy.watch` subscriptions opened so far, by key (authority, or `ns/name:port`). */
+  readonly policyWatches = new Map<string, number>();
+  private readonly policies = new Map<string, PolicyUpdate>();
+
+  /** Sets the policy of an authority (validated by the shared schema) and pushes it to watchers. */
+  setPolicy(policy: OutboundPolicy): void {
+    this.policies.set(policy.authority, PolicyUpdate.parse({ kind: 'outbound', policy }));
+    for (const l of this.listeners) l();
+  }
+
+  /** Sets the policy of one inbound port of a workload. */
+  setInbound(policy: InboundPolicy): void {
+    const key = `${policy.workload.namespace}/${policy.workload.name}:${policy.port}`;
+    this.policies.set(key, PolicyUpdate.parse({ kind: 'inbound', policy }));
+    for (const l of this.listeners) l();
+  }
 
   /** Sets the endpoints of a service authority and pushes the set to subscribers. */
   set(authority: string, endpoints: Endpoint[], service = { namespace: 'test', name: 'svc' }): void {
@@ -44,6 +70,34 @@ export class FakeController {
                 service: null,
                 endpoints: [],
               };
+              await new Promise<void>((r) => {
+                wake = r;
+                signal?.addEventListener('abort', () => r(), { once: true });
+              });
+            }
+          } finally {
+            self.listeners.delete(notify);
+          }
+        }),
+      }),
+      policy: t.router({
+        watch: t.procedure.input(PolicyWatchInput).subscription(async function* ({ input, signal }) {
+          const key =
+            'authority' in input
+              ? input.authority
+              : `${input.workload.namespace}/${input.workload.name}:${input.port}`;
+          self.policyWatches.set(key, (self.policyWatches.get(key) ?? 0) + 1);
+          let wake: (() => void) | null = null;
+          const notify = () => wake?.();
+          self.listeners.add(notify);
+          let sent: PolicyUpdate | undefined;
+          try {
+            while (!signal?.aborted) {
+              const current = self.policies.get(key);
+              if (current !== undefined && current !== sent) {
+                sent = current;
+                yield current;
+              }
               await new Promise<void>((r) => {
                 wake = r;
                 signal?.addEventListener('abort', () => r(), { once: true });

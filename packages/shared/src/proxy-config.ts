@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { NamespaceName, ObjectName } from './names.ts';
+import { OutboundPolicy } from './policy-plan.ts';
 import { Authority, WorkloadRef } from './workload.ts';
 
 /** `host:port`, as the proxy's listen addresses are written. */
@@ -84,6 +85,12 @@ export const ProxyConfig = z.object({
   destinations: z.record(Authority, StaticDestination).default({}),
   /** Routes for destinations resolved by the controller, per authority. */
   routes: z.record(Authority, z.array(ProxyRoute)).default({}),
+  /**
+   * Traffic policy per authority, as the controller's `policy.watch` would send it
+   * (routes, splits, retries, timeouts, faults, failure accrual). A policy from the
+   * controller for the same authority replaces it while the controller provides one.
+   */
+  policies: z.array(OutboundPolicy).default([]),
   timeouts: ProxyTimeouts.default(ProxyTimeouts.parse({})),
 });
 export type ProxyConfig = z.infer<typeof ProxyConfig>;

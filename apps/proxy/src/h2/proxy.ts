@@ -325,12 +325,13 @@ function onUpResponse(this: TaggedUp, headers: IncomingHttpHeaders, flags: numbe
     pair.again();
     return;
   }
-  pair.settle(true);
+  pair.settle(status < 500);
   pair.clearTimer();
   pair.latencyMs = performance.now() - pair.start;
   pair.responded = true;
   pair.status = status;
   const out = forwardable(headers);
+  pair.responseMods?.applyToObject(out as Record<string, string | string[] | undefined>);
   if (grpc !== undefined) pair.grpcStatus = Number(grpc);
   if (trailersOnly) {
     down.respond(out, END_STREAM);

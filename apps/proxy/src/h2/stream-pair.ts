@@ -97,6 +97,9 @@ export class StreamPair extends Exchange implements SessionWaiter {
     if (this.counted === null) {
       this.counted = ep;
       ep.metrics.http.request();
+      const h = this.headers as Record<string, string | string[] | undefined>;
+      this.requestMods?.applyToObject(h);
+      this.backendMods?.applyToObject(h);
     }
     const session = this.ctx.pool.acquire(ep, this);
     // else the pool calls `sessionReady` once a session has room
@@ -130,6 +133,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
     if (ok) ep.end(this.epStart);
     else ep.penalize(this.epStart);
     this.epStart = 0;
+    ep.recordOutcome(ok, Date.now());
   }
 
   abortAttempt(): void {

@@ -10,8 +10,10 @@ import type { Socket } from 'node:net';
 import type { ConnTarget, Http1Head } from '../detect/handoff.ts';
 import { PROXY_ERROR_HEADER, STATUS_TEXT } from '../errors/respond.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
+import type { HeaderModifierView } from '../stack/plan-view.ts';
 import { meshTls } from '../tls/peer.ts';
 import type { HttpContext } from './context.ts';
+import { modifyBlock } from './header-block.ts';
 import { Http1Parser, headerBlock, type ParserOwner, startLineOf } from './parser.ts';
 import { Http1Exchange } from './server-exchange.ts';
 
@@ -235,7 +237,7 @@ export class ServerConn implements ParserOwner {
   }
 
   /** The response head to send for the endpoint's head `p` (connection header adjusted). */
-  responseHead(p: Http1Parser): string {
+  responseHead(p: Http1Parser, mods: HeaderModifierView | null): string {
     // the client connection stays open only if the response is framed and nobody asked to close
     const close = !this.keepAlive || p.untilEof || this.ctx.draining || this.closing;
     if (close) this.keepAlive = false;
@@ -246,7 +248,8 @@ export class ServerConn implements ParserOwner {
         : !close && minor === 0
           ? 'connection: keep-alive\r\n'
           : '';
-    return `${startLineOf(p)}${headerBlock(p)}${conn}\r\n`;
+    const block = mods === null ? headerBlock(p) : modifyBlock(headerBlock(p), mods);
+    return `${startLineOf(p)}${block}${conn}\r\n`;
   }
 
   /** The endpoint connection drained: the request body may flow again. */

@@ -22,6 +22,7 @@ import { countStreamed } from '../runtime/gc-nudge.ts';
 import { Exchange, mayRetry, retriesStatus } from '../stack/exchange.ts';
 import { MAX_RETRY_BODY } from '../stack/layers.ts';
 import { acquire, type ClientConn, type ClientConnUser, FREE, HELD, HELD_PAUSED } from './client-conn.ts';
+import { modifyBlock } from './header-block.ts';
 import { type Http1Parser, headerBlock, startLineOf } from './parser.ts';
 import type { ServerConn } from './server-conn.ts';
 
@@ -104,6 +105,10 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     c.parser.noBody = this.method === 'HEAD';
     this.client = c;
     if (this.metrics === null || ctx.direction === 'outbound') this.metrics = ep.metrics.http;
+    if (this.attempts === 1) {
+      if (this.requestMods !== null) this.block = modifyBlock(this.block, this.requestMods);
+      if (this.backendMods !== null) this.block = modifyBlock(this.block, this.backendMods);
+    }
     const extra = ep.meshed && ctx.srcLine !== '' ? ctx.srcLine + this.hostLine : this.hostLine;
     const s = c.socket;
     conn.corkFor(s);
@@ -120,7 +125,10 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     this.client = null;
     c.destroy();
     const ep = this.endpoint;
-    if (ep !== null && this.epStart !== 0) ep.penalize(this.epStart);
+    if (ep !== null && this.epStart !== 0) {
+      ep.penalize(this.epStart);
+      ep.recordOutcome(false, Date.now());
+    }
     this.epStart = 0;
   }
 
@@ -147,6 +155,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     }
     const ep = this.endpoint as EndpointState;
     ep.end(this.epStart);
+    ep.recordOutcome(status < 500, Date.now());
     this.epStart = 0;
     this.status = status;
     this.responded = true;
@@ -154,7 +163,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     const m = this.metrics as HttpMetrics;
     m.request();
     m.response(status, performance.now() - this.start, status >= 500);
-    this.pendingHead = this.conn.responseHead(p);
+    this.pendingHead = this.conn.responseHead(p, this.responseMods);
     return true;
   }
 
@@ -210,10 +219,13 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       this.conn.abort();
       return;
     }
-    if (ep !== null && this.epStart !== 0) ep.penalize(this.epStart);
-    this.epStart = 0;
     const code = (err as { code?: string } | null)?.code;
     const stale = cc.reused && !cc.gotBytes && (code === 'ECONNRESET' || code === 'EPIPE');
+    if (ep !== null && this.epStart !== 0) {
+      ep.penalize(this.epStart);
+      if (!stale) ep.recordOutcome(false, Date.now());
+    }
+    this.epStart = 0;
     if (mayRetry(this, stale)) {
       this.again();
       return;

@@ -32,8 +32,8 @@ export interface TargetCacheOptions {
   authorityMetrics: (authority: string) => TargetMetrics;
   /** Plans from the static config, per lower-case authority. */
   staticPlans: Record<string, PlanView>;
-  /** Called for each new target (the policy client subscribes its authority). */
-  onTarget?: (authority: string, policy: PolicyRef) => () => void;
+  /** Called for each new target (the policy client subscribes its authority); returns the unsubscribe. */
+  onTarget?: (target: ConnTarget) => () => void;
   budget: RetryBudgetOptions;
   cacheIdleMs: number;
   poolIdleMs: number;
@@ -80,13 +80,15 @@ export class TargetCache {
     if (plan !== undefined) {
       policy.staticPlan = plan;
       policy.plan = plan;
+      concrete.setFailureAccrual(plan.failureAccrual ?? null);
     }
     concrete.lastUsed = Date.now();
     const unsubscribe = o.resolver.resolve(authority, (set) => {
       resolved.service = set.service?.name;
       apply(concrete, set);
     });
-    const unwatch = o.onTarget?.(authority, policy);
+    const target: ConnTarget = { ctx: this.ctx as ProxyContext, authority, concrete, policy };
+    const unwatch = o.onTarget?.(target);
     concrete.onDrop =
       unwatch === undefined
         ? unsubscribe
@@ -94,7 +96,7 @@ export class TargetCache {
             unsubscribe();
             unwatch();
           };
-    return { ctx: this.ctx as ProxyContext, authority, concrete, policy };
+    return target;
   }
 
   /** Drops idle destinations and closes old idle connections. */

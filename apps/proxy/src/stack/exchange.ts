@@ -14,7 +14,7 @@ import type { ConcreteService } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
-import type { PlanView, RequestView, RetryView, RouteView } from './plan-view.ts';
+import type { HeaderModifierView, PlanView, RequestView, RetryView, RouteView } from './plan-view.ts';
 
 /** Why the exchange's timer is armed. */
 export const TIMER_NONE = 0;
@@ -70,6 +70,10 @@ export abstract class Exchange implements RequestView {
   answerGrpc = -1;
   /** `Retry-After` seconds of a rate-limited answer. */
   retryAfter = 0;
+  /** Header filters of the route (and of its chosen backend), applied by the driver. */
+  requestMods: HeaderModifierView | null = null;
+  backendMods: HeaderModifierView | null = null;
+  responseMods: HeaderModifierView | null = null;
 
   timer: NodeJS.Timeout | null = null;
   timerKind = TIMER_NONE;
@@ -126,6 +130,9 @@ export abstract class Exchange implements RequestView {
     this.answerStatus = 0;
     this.answerGrpc = -1;
     this.retryAfter = 0;
+    this.requestMods = null;
+    this.backendMods = null;
+    this.responseMods = null;
     this.isGrpc = false;
     this.bodyLength = 0;
     this.callerId = undefined;

@@ -10,6 +10,7 @@ import type { EndpointState } from '../balance/endpoint.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
 import { isIdempotent } from '../http/parser.ts';
 import type { TargetCache } from '../outbound/cache.ts';
+import { redirectLocation } from '../policy/redirect.ts';
 import type { Exchange } from './exchange.ts';
 import type { RetryView } from './plan-view.ts';
 
@@ -51,6 +52,35 @@ export class RouteLayer implements Layer {
       }
       ex.route = route;
     }
+    ex.next();
+  }
+}
+
+/**
+ * The route's filters: a RequestRedirect answers at once; header modifiers are recorded
+ * for the driver (request headers at dispatch, response headers on the response head).
+ */
+export class FilterLayer implements Layer {
+  enter(ex: Exchange): void {
+    const route = ex.route;
+    if (route === null) {
+      ex.next();
+      return;
+    }
+    const redirect = route.redirect;
+    if (redirect !== null) {
+      const host =
+        ex.header('host') ??
+        ex.header(':authority') ??
+        (ex.target as NonNullable<Exchange['target']>).authority;
+      ex.redirect(
+        redirect.statusCode,
+        redirectLocation(redirect, 'http', host, ex.path, route.matchedPrefix(ex)),
+      );
+      return;
+    }
+    ex.requestMods = route.requestHeaders;
+    ex.responseMods = route.responseHeaders;
     ex.next();
   }
 }
@@ -153,8 +183,11 @@ export class SplitLayer implements Layer {
     const route = ex.route;
     if (route !== null && this.cache !== null) {
       const backend = route.pickBackend(Math.random());
-      if (backend !== null && backend.authority !== target.authority)
-        concrete = this.cache.get(backend.authority).concrete as ConcreteService;
+      if (backend !== null) {
+        ex.backendMods = route.backendRequestHeaders(backend);
+        if (backend.authority !== target.authority)
+          concrete = this.cache.get(backend.authority).concrete as ConcreteService;
+      }
     }
     ex.concrete = concrete;
     concrete.holders++;

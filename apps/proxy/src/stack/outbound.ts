@@ -3,6 +3,7 @@
  * sends goes through these layers (see `layers.ts` for each one's job).
  *
  *   route match (the authority's plan, read once per request)
+ *   → filters (redirect; header modifiers recorded for the driver)
  *   → fault (abort / delay a share)
  *   → timeout (request deadline; per-attempt deadline armed at dispatch)
  *   → retry (what is retried, how often, under the backend's retry budget)
@@ -17,6 +18,7 @@ import {
   BalanceLayer,
   DispatchLayer,
   FaultLayer,
+  FilterLayer,
   RetryLayer,
   RouteLayer,
   SplitLayer,
@@ -27,6 +29,7 @@ import { RequestStack } from './pipeline.ts';
 export function outboundStack(cache: TargetCache, resolveMs: number): RequestStack {
   return new RequestStack([
     new RouteLayer(),
+    new FilterLayer(),
     new FaultLayer(),
     new TimeoutLayer(),
     new RetryLayer(),

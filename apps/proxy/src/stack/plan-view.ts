@@ -8,7 +8,7 @@
  * between requests; each request reads it once when it starts and keeps that plan to
  * its end, so a swap never changes a request in flight.
  */
-import type { RedirectPlan, TimeoutsPlan } from '@weft/shared';
+import type { FailureAccrualPlan, RedirectPlan, TimeoutsPlan } from '@weft/shared';
 
 /** What route matching reads of a request. Drivers implement it on their own request objects. */
 export interface RequestView {
@@ -49,7 +49,6 @@ export interface HeaderModifierView {
 
 export interface BackendView {
   readonly authority: string;
-  readonly requestHeaders?: unknown;
 }
 
 export interface RouteView {
@@ -61,11 +60,17 @@ export interface RouteView {
   readonly redirect: RedirectPlan | null;
   /** `r` in [0, 1): a weighted backend, or null to send to the parent authority. */
   pickBackend(r: number): BackendView | null;
+  /** The request header modifier of one of the route's backends. */
+  backendRequestHeaders(backend: BackendView): HeaderModifierView | null;
+  /** The PathPrefix the request matched (for a redirect's ReplacePrefixMatch). */
+  matchedPrefix(req: RequestView): string | undefined;
 }
 
 /** An outbound plan: the routes of one authority. */
 export interface PlanView {
   readonly revision: number;
+  /** Consecutive-failure accrual for the authority's endpoints; absent or null: off. */
+  readonly failureAccrual?: FailureAccrualPlan | null;
   /** The route a request takes, or undefined when none matches (404). */
   match(req: RequestView): RouteView | undefined;
 }
@@ -85,6 +90,8 @@ export class PolicyRef {
   plan: PlanView | null = null;
   /** Inbound policy of a port; null: none. */
   inbound: InboundPlanView | null = null;
-  /** The plan given at start-up (the static config), restored if the controller's is withdrawn. */
+  /** The plan given at start-up (the static config), kept until the controller sends one. */
   staticPlan: PlanView | null = null;
+  /** The revision of the controller's policy in force; -1 before the first. */
+  revision = -1;
 }

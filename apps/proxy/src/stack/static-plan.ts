@@ -37,6 +37,12 @@ class StaticRoute implements RouteView {
   pickBackend(): null {
     return null;
   }
+  backendRequestHeaders(): null {
+    return null;
+  }
+  matchedPrefix(): string {
+    return this.prefix;
+  }
 }
 
 /** The default route of a static plan: the proxy's default retries, no timeout. */
@@ -48,6 +54,8 @@ const DEFAULT_ROUTE: RouteView = {
   responseHeaders: null,
   redirect: null,
   pickBackend: () => null,
+  backendRequestHeaders: () => null,
+  matchedPrefix: () => undefined,
 };
 
 export class StaticPlan implements PlanView {
