@@ -8,6 +8,7 @@ import type {
   GRPCRouteRule,
   HTTPRoute,
   HTTPRouteRule,
+  ParentRef,
   PolicyDocument,
   RouteMatchPlan,
   Service,
@@ -59,6 +60,12 @@ export function isServiceKind(
   return kind === 'Service' && (group === '' || group === 'core');
 }
 
+/** Whether a parentRef selects a Service port: by `port`, by `sectionName` (the port's name), or every port. */
+export function parentSelects(parent: ParentRef, port: Service['ports'][number]): boolean {
+  if (parent.port !== undefined && parent.port !== port.port) return false;
+  return parent.sectionName === undefined || parent.sectionName === port.name;
+}
+
 /** The Service ports a route attaches to (each once), ignoring parentRefs that do not resolve. */
 export function attachedPorts(route: RouteDocument, services: ServiceIndex): Set<string> {
   const out = new Set<string>();
@@ -67,8 +74,7 @@ export function attachedPorts(route: RouteDocument, services: ServiceIndex): Set
     const svc = services.get(parent.namespace ?? route.metadata.namespace, parent.name);
     if (!svc) continue;
     for (const p of svc.ports)
-      if (parent.port === undefined || parent.port === p.port)
-        out.add(servicePortKey(svc.namespace, svc.name, p.port));
+      if (parentSelects(parent, p)) out.add(servicePortKey(svc.namespace, svc.name, p.port));
   }
   return out;
 }

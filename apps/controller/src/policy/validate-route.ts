@@ -12,7 +12,7 @@ import {
   policyRefOf,
 } from '@weft/shared';
 import { readPolicyAnnotations } from './annotations.ts';
-import { isServiceKind, type RouteDocument, type ServiceIndex } from './attach.ts';
+import { isServiceKind, parentSelects, type RouteDocument, type ServiceIndex } from './attach.ts';
 
 type Report = (path: string, condition: PolicyIssue['condition'], reason: string, message: string) => void;
 
@@ -136,16 +136,20 @@ export function validateRoute(route: RouteDocument, services: ServiceIndex, out:
       report(`${at}.name`, 'Accepted', 'NoMatchingParent', `Service ${ns}/${parent.name} does not exist`);
       return;
     }
-    if (parent.port !== undefined && !svc.ports.some((p) => p.port === parent.port)) {
+    const selected = svc.ports.filter((p) => parentSelects(parent, p));
+    if (selected.length === 0) {
+      const field = parent.port !== undefined ? 'port' : 'sectionName';
+      const asked = parent.port !== undefined ? `port ${parent.port}` : `port named "${parent.sectionName}"`;
+      const has = svc.ports.map((p) => (p.name ? `${p.port} (${p.name})` : String(p.port))).join(', ');
       report(
-        `${at}.port`,
+        `${at}.${field}`,
         'Accepted',
         'NoMatchingParent',
-        `Service ${ns}/${parent.name} has no port ${parent.port} (it has ${svc.ports.map((p) => p.port).join(', ')})`,
+        `Service ${ns}/${parent.name} has no ${asked} (it has ${has})`,
       );
       return;
     }
-    parentPorts.push(parent.port ?? (svc.ports.length === 1 ? svc.ports[0]?.port : undefined));
+    parentPorts.push(selected.length === 1 ? selected[0]?.port : undefined);
   });
   // A backendRef without a port takes the parent's port when the route has exactly one.
   const defaultPort = new Set(parentPorts).size === 1 ? parentPorts[0] : undefined;

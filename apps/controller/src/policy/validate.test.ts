@@ -56,12 +56,13 @@ apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: lost, namespace: demo }
 spec:
-  parentRefs: [{ name: ghost, kind: Service }, { name: inventory, kind: Service, port: 81 }, { name: gw }]
+  parentRefs: [{ name: ghost, kind: Service }, { name: inventory, kind: Service, port: 81 }, { name: gw }, { name: web, kind: Service, sectionName: grpc }]
 `;
     expect(problems(yaml)).toEqual([
       'HTTPRoute demo/lost: spec.parentRefs[0].name: Service demo/ghost does not exist',
-      'HTTPRoute demo/lost: spec.parentRefs[1].port: Service demo/inventory has no port 81 (it has 8080)',
+      'HTTPRoute demo/lost: spec.parentRefs[1].port: Service demo/inventory has no port 81 (it has 8080 (http))',
       'HTTPRoute demo/lost: spec.parentRefs[2].kind: parent kind "Gateway" is not supported; attach to a Service with kind: Service (GAMMA)',
+      'HTTPRoute demo/lost: spec.parentRefs[3].sectionName: Service demo/web has no port named "grpc" (it has 80 (http))',
     ]);
   });
 
