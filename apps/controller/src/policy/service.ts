@@ -40,6 +40,8 @@ import { statusOf, validatePolicies } from './validate.ts';
 
 /** The author of changes until users exist. */
 export const LOCAL_AUTHOR = 'local';
+/** At most this many documents live at once. */
+export const MAX_LIVE_DOCUMENTS = 5_000;
 /** At most this many `policy.watch` streams at once. */
 export const MAX_POLICY_STREAMS = 10_000;
 
@@ -129,6 +131,10 @@ export class PolicyService {
     info: CommitInfo,
     dryRun: boolean,
   ): PolicyApplyResult {
+    if (next.length > MAX_LIVE_DOCUMENTS)
+      refuse([
+        `the store holds at most ${MAX_LIVE_DOCUMENTS} documents; this change would make ${next.length}`,
+      ]);
     const live = this.#store.documents;
     const services = this.#platform.listServices();
     const before = new Set(validatePolicies(live, services).map(describePolicyIssue));
