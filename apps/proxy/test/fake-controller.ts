@@ -31,16 +31,28 @@ export class FakeController {
   readonly policyWatches = new Map<string, number>();
   private readonly policies = new Map<string, PolicyUpdate>();
 
-  /** Sets the policy of an authority (validated by the shared schema) and pushes it to watchers. */
+  /**
+   * Sets the policy of an authority (validated by the shared schema) and pushes it to
+   * watchers. As in the controller's store, a revision is the whole store's: every other
+   * policy is sent again with the new revision number.
+   */
   setPolicy(policy: OutboundPolicy): void {
-    this.policies.set(policy.authority, PolicyUpdate.parse({ kind: 'outbound', policy }));
-    for (const l of this.listeners) l();
+    this.store(policy.authority, PolicyUpdate.parse({ kind: 'outbound', policy }));
   }
 
-  /** Sets the policy of one inbound port of a workload. */
+  /** Sets the policy of one inbound port of a workload (a new store revision too). */
   setInbound(policy: InboundPolicy): void {
     const key = `${policy.workload.namespace}/${policy.workload.name}:${policy.port}`;
-    this.policies.set(key, PolicyUpdate.parse({ kind: 'inbound', policy }));
+    this.store(key, PolicyUpdate.parse({ kind: 'inbound', policy }));
+  }
+
+  private store(key: string, update: PolicyUpdate): void {
+    const revision = update.policy.revision;
+    for (const [k, u] of this.policies) {
+      if (u.policy.revision !== revision)
+        this.policies.set(k, { ...u, policy: { ...u.policy, revision } } as PolicyUpdate);
+    }
+    this.policies.set(key, update);
     for (const l of this.listeners) l();
   }
 

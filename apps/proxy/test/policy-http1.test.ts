@@ -1,0 +1,268 @@
+// Traffic policy from a (fake) controller enforced by a real proxy on HTTP/1: splits,
+// header matches, filters, timeouts, retries, failure accrual and faults, with real
+// upstream servers on loopback, each policy streamed over `policy.watch`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningProxy } from '../src/app.ts';
+import { sleep, startTestProxy, startUpstream, type Upstream, viaProxy } from './core-harness.ts';
+import { ep, FakeController } from './fake-controller.ts';
+import { backend, many, outboundPolicy, policyRevision, waitFor } from './policy-harness.ts';
+
+const fake = new FakeController();
+const ups: Upstream[] = [];
+let proxy: RunningProxy;
+let badFailing = true;
+const pathHits = new Map<string, number>();
+
+function named(name: string) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const headers: Record<string, string> = { 'content-type': 'text/plain' };
+      if (req.headers['x-added'] !== undefined) headers['x-saw-added'] = String(req.headers['x-added']);
+      if (req.headers['x-drop'] !== undefined) headers['x-saw-drop'] = String(req.headers['x-drop']);
+      res.writeHead(200, headers);
+      res.end(name);
+    });
+  };
+}
+
+async function up(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Upstream> {
+  const u = await startUpstream(handler);
+  ups.push(u);
+  return u;
+}
+
+/**
+ * Applies a policy and waits until the proxy reports its revision on /metrics. The proxy
+ * subscribes to an authority's policy when it first resolves it: one request does that.
+ */
+async function apply(policy: Parameters<FakeController['setPolicy']>[0]): Promise<void> {
+  fake.setPolicy(policy);
+  await viaProxy(proxy, `http://${policy.authority.replace(/:80$/, '')}/warm-up`);
+  await waitFor(async () => ((await policyRevision(proxy)) ?? -1) >= policy.revision, 5000, 'the revision');
+}
+
+let bad: Upstream;
+let good: Upstream;
+let flaky: Upstream;
+
+beforeAll(async () => {
+  await fake.start();
+  const v1 = await up(named('v1'));
+  const v2 = await up(named('v2'));
+  const slow = await up((req, res) => {
+    const delay = req.url?.startsWith('/slow') ? 1000 : 0;
+    setTimeout(() => res.end('late'), delay);
+  });
+  flaky = await up((req, res) => {
+    const path = req.url ?? '';
+    pathHits.set(path, (pathHits.get(path) ?? 0) + 1);
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = path.startsWith('/always-503') || Math.random() < 0.3 ? 503 : 200;
+      res.end();
+    });
+  });
+  bad = await up((_req, res) => {
+    res.statusCode = badFailing ? 500 : 200;
+    res.end('bad');
+  });
+  // slower than the failing endpoint: fast failures attract a latency-aware balancer, which
+  // is what failure accrual is for
+  const goodHandler = named('good');
+  good = await up((req, res) => setTimeout(goodHandler, 20, req, res));
+  fake.set('web.test:80', [ep(v1.port, 'web')]);
+  fake.set('web-v2.test:80', [ep(v2.port, 'web-v2')]);
+  fake.set('slow.test:80', [ep(slow.port, 'slow')]);
+  fake.set('flaky.test:80', [ep(flaky.port, 'flaky')]);
+  fake.set('pool.test:80', [ep(bad.port, 'pool'), ep(good.port, 'pool')]);
+  fake.set('fault.test:80', [ep(v1.port, 'web')]);
+  proxy = await startTestProxy(
+    {},
+    { WEFT_PROXY_CONTROLLER_URL: fake.url },
+    // a budget of half the requests: the 30%-failing backend needs more than the default 20%
+    { retryBudget: { ratio: 0.5, minPerSecond: 10, ttlSeconds: 10 }, backoffMinMs: 50, backoffMaxMs: 200 },
+  );
+});
+
+afterAll(async () => {
+  await proxy?.drain(500);
+  await fake.stop();
+  await Promise.all(ups.map((u) => u.close()));
+});
+
+describe('routes and splits', () => {
+  it('holds a 90/10 split within ±3 points over 2,000 requests', async () => {
+    await apply(
+      outboundPolicy(
+        'web.test:80',
+        [{ backends: [backend('web.test:80', 90), backend('web-v2.test:80', 10)] }],
+        1,
+      ),
+    );
+    const replies = await many(proxy, 2000, () => 'http://web.test/split');
+    expect(replies.filter((r) => r.status !== 200)).toEqual([]);
+    const v2 = replies.filter((r) => r.body === 'v2').length / replies.length;
+    expect(v2).toBeGreaterThanOrEqual(0.07);
+    expect(v2).toBeLessThanOrEqual(0.13);
+  });
+
+  it('sends requests that match a header to its backend, the others to the next rule', async () => {
+    await apply(
+      outboundPolicy(
+        'web.test:80',
+        [
+          {
+            matches: [{ headers: [{ name: 'x-canary', type: 'Exact', value: 'yes' }], queryParams: [] }],
+            backends: [backend('web-v2.test:80', 1)],
+          },
+          { backends: [backend('web.test:80', 1)] },
+        ],
+        2,
+      ),
+    );
+    const canary = await many(
+      proxy,
+      30,
+      () => 'http://web.test/',
+      () => ({ headers: { 'x-canary': 'yes' } }),
+    );
+    const plain = await many(proxy, 30, () => 'http://web.test/');
+    expect(canary.map((r) => r.body)).toEqual(Array(30).fill('v2'));
+    expect(plain.map((r) => r.body)).toEqual(Array(30).fill('v1'));
+  });
+
+  it('applies request and response header modifiers, and answers redirects', async () => {
+    await apply(
+      outboundPolicy(
+        'web.test:80',
+        [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/old' }, headers: [], queryParams: [] }],
+            redirect: { statusCode: 301, path: { type: 'ReplacePrefixMatch', value: '/new' } },
+          },
+          {
+            requestHeaders: { set: [{ name: 'x-added', value: 'yes' }], add: [], remove: ['x-drop'] },
+            responseHeaders: { set: [], add: [{ name: 'x-resp', value: 'from-route' }], remove: [] },
+          },
+        ],
+        3,
+      ),
+    );
+    const moved = await viaProxy(proxy, 'http://web.test/old/page?q=1');
+    expect(moved.status).toBe(301);
+    expect(moved.headers.location).toBe('http://web.test/new/page?q=1');
+    const r = await viaProxy(proxy, 'http://web.test/', { headers: { 'x-drop': 'please' } });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-saw-added']).toBe('yes');
+    expect(r.headers['x-saw-drop']).toBeUndefined();
+    expect(r.headers['x-resp']).toBe('from-route');
+  });
+});
+
+describe('timeouts and retries', () => {
+  it('answers 504 request-timeout close to the route timeout, and only on that route', async () => {
+    await apply(
+      outboundPolicy(
+        'slow.test:80',
+        [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/slow' }, headers: [], queryParams: [] }],
+            timeouts: { requestMs: 200 },
+          },
+          {},
+        ],
+        4,
+      ),
+    );
+    const t0 = performance.now();
+    const r = await viaProxy(proxy, 'http://slow.test/slow');
+    const elapsed = performance.now() - t0;
+    expect(r.status).toBe(504);
+    expect(r.headers['weft-proxy-error']).toBe('request-timeout');
+    expect(elapsed).toBeGreaterThanOrEqual(195);
+    // the bound is 50 ms past the limit; a loaded machine gets generous slack on top
+    expect(elapsed).toBeLessThan(200 + 50 + 150);
+    expect((await viaProxy(proxy, 'http://slow.test/fast')).status).toBe(200);
+  });
+
+  it('lifts a backend failing 30% of requests to at least 99% success with retries', async () => {
+    await apply(
+      outboundPolicy(
+        'flaky.test:80',
+        [{ retry: { httpStatuses: [{ min: 500, max: 599 }], grpcCodes: [], limit: 4 } }],
+        5,
+      ),
+    );
+    const before = pathHits.get('/get') ?? 0;
+    const replies = await many(proxy, 1000, () => 'http://flaky.test/get');
+    const ok = replies.filter((r) => r.status === 200).length;
+    expect(ok / 1000).toBeGreaterThanOrEqual(0.99);
+    // the backend really failed: retries were sent
+    expect((pathHits.get('/get') ?? 0) - before).toBeGreaterThan(1200);
+  });
+
+  it('never retries a POST whose body outgrew the retry buffer, and retries a small one', async () => {
+    const big = 'x'.repeat(100 * 1024);
+    const r = await viaProxy(proxy, 'http://flaky.test/always-503-big', { method: 'POST', body: big });
+    expect(r.status).toBe(503);
+    expect(r.headers['weft-proxy-error']).toBeUndefined();
+    expect(pathHits.get('/always-503-big')).toBe(1);
+    const small = await viaProxy(proxy, 'http://flaky.test/always-503-small', { method: 'POST', body: 'hi' });
+    expect(small.status).toBe(503);
+    expect(pathHits.get('/always-503-small')).toBe(5); // the first attempt and 4 retries
+  });
+});
+
+describe('failure accrual', () => {
+  it('ejects an endpoint after N consecutive failures, then probes it back', async () => {
+    await apply(
+      outboundPolicy('pool.test:80', [{}], 6, {
+        failureAccrual: { consecutiveFailures: 3, minPenaltyMs: 1000, maxPenaltyMs: 2000, jitterRatio: 0 },
+      }),
+    );
+    // until the bad endpoint has failed 3 times in a row it still gets picked
+    for (let i = 0; i < 60 && bad.hits < 3; i++) await viaProxy(proxy, 'http://pool.test/');
+    expect(bad.hits).toBeGreaterThanOrEqual(3);
+    const ejectedAt = bad.hits;
+    const during = await many(proxy, 40, () => 'http://pool.test/', undefined, 4);
+    expect(bad.hits).toBe(ejectedAt);
+    expect(during.every((r) => r.status === 200 && r.body === 'good')).toBe(true);
+    badFailing = false;
+    await sleep(1100);
+    const after = await many(proxy, 60, () => 'http://pool.test/', undefined, 4);
+    expect(after.every((r) => r.status === 200)).toBe(true);
+    // the probe succeeded and the endpoint takes traffic again
+    expect(bad.hits - ejectedAt).toBeGreaterThan(3);
+  });
+});
+
+describe('faults', () => {
+  it('aborts the configured share with the configured status', async () => {
+    const source = { kind: 'HTTPFault', namespace: 'test', name: 'half' };
+    await apply(
+      outboundPolicy('fault.test:80', [{ fault: { source, abort: { percent: 50, httpStatus: 503 } } }], 7),
+    );
+    const replies = await many(proxy, 400, () => 'http://fault.test/');
+    const aborted = replies.filter(
+      (r) => r.status === 503 && r.headers['weft-proxy-error'] === 'fault-injected',
+    );
+    expect(aborted.length + replies.filter((r) => r.status === 200).length).toBe(400);
+    expect(aborted.length / 400).toBeGreaterThan(0.42);
+    expect(aborted.length / 400).toBeLessThan(0.58);
+  });
+
+  it('delays the configured share', async () => {
+    const source = { kind: 'HTTPFault', namespace: 'test', name: 'slow' };
+    await apply(
+      outboundPolicy('fault.test:80', [{ fault: { source, delay: { percent: 100, ms: 150 } } }], 8),
+    );
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await viaProxy(proxy, 'http://fault.test/');
+      expect(r.status).toBe(200);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+    }
+  });
+});
