@@ -2,8 +2,9 @@
  * Route matching cost with 1,000 routes on one authority (mixed Exact, PathPrefix and
  * header matches, a few header-only): µs per `OutboundPlan.match()` for a request that
  * lands on the first, the middle and the last route and one that matches none, for the
- * indexed plan and, side by side, a linear scan of the same compiled routes. Median of
- * several runs; JSON to stdout and to bench/results/route-match.json.
+ * plan as it serves requests (indexed) and, side by side, a linear scan of the same
+ * compiled routes; the same for a 10-route table (`tenRoutes`). Median of several runs;
+ * JSON to stdout and to bench/results/route-match.json.
  *
  *   node --import tsx bench/policy/route-match.ts [runs=7] [iterations=200000]
  */
@@ -36,15 +37,17 @@ function routeMatch(i: number) {
   }
 }
 
-const policy = OutboundPolicy.parse({
-  revision: 1,
-  authority: 'web.demo.svc.cluster.local:8080',
-  service: { namespace: 'demo', name: 'web', port: 8080 },
-  routes: Array.from({ length: ROUTES }, (_, i) => ({
-    source: { kind: 'HTTPRoute', namespace: 'demo', name: `r${i}` },
-    matches: [routeMatch(i)],
-  })),
-});
+function policyOf(routes: number) {
+  return OutboundPolicy.parse({
+    revision: 1,
+    authority: 'web.demo.svc.cluster.local:8080',
+    service: { namespace: 'demo', name: 'web', port: 8080 },
+    routes: Array.from({ length: routes }, (_, i) => ({
+      source: { kind: 'HTTPRoute', namespace: 'demo', name: `r${i}` },
+      matches: [routeMatch(i)],
+    })),
+  });
+}
 
 class Req implements RequestView {
   readonly method = 'GET';
@@ -88,44 +91,53 @@ function measure(fn: (req: RequestView) => CompiledRoute | undefined, req: Reque
   return ns / iterations / 1000;
 }
 
-const compileStart = process.hrtime.bigint();
-const plan = compileOutbound(policy);
-const compileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
+type Timings = Record<string, { indexedUs: number | null; linearUs: number | null }>;
 
-const cases: Record<string, { req: Req; want: string | null }> = {
-  first: { req: requestFor(0), want: 'r0' },
-  middle: { req: requestFor(499), want: 'r499' },
-  last: { req: requestFor(ROUTES - 1), want: `r${ROUTES - 1}` },
-  none: { req: new Req('/nowhere/at/all?q=1', 'nobody'), want: null },
-};
-
-const indexed = (req: RequestView) => plan.match(req);
-const scan = (req: RequestView) => linear(plan, req);
-const out: Record<string, { indexedUs: number | null; linearUs: number | null }> = {};
-for (const [name, { req, want }] of Object.entries(cases)) {
-  const got = plan.match(req)?.source.name ?? null;
-  if (got !== want || (linear(plan, req)?.source.name ?? null) !== want) {
-    throw new Error(`${name}: expected route ${want}, matched ${got}`);
+/** Times first, middle, last and no match on a table of `routes` routes. */
+function run(routes: number): { compileMs: number | null; usPerMatch: Timings } {
+  const policy = policyOf(routes);
+  const compileStart = process.hrtime.bigint();
+  const plan = compileOutbound(policy);
+  const compileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
+  const mid = Math.floor(routes / 2) - 1;
+  const cases: Record<string, { req: Req; want: string | null }> = {
+    first: { req: requestFor(0), want: 'r0' },
+    middle: { req: requestFor(mid), want: `r${mid}` },
+    last: { req: requestFor(routes - 1), want: `r${routes - 1}` },
+    none: { req: new Req('/nowhere/at/all?q=1', 'nobody'), want: null },
+  };
+  const indexed = (req: RequestView) => plan.match(req);
+  const scan = (req: RequestView) => linear(plan, req);
+  const out: Timings = {};
+  for (const [name, { req, want }] of Object.entries(cases)) {
+    const got = plan.match(req)?.source.name ?? null;
+    if (got !== want || (linear(plan, req)?.source.name ?? null) !== want) {
+      throw new Error(`${routes} routes, ${name}: expected route ${want}, matched ${got}`);
+    }
+    const a: number[] = [];
+    const b: number[] = [];
+    measure(indexed, req); // warm-up
+    measure(scan, req);
+    for (let r = 0; r < runs; r++) {
+      a.push(measure(indexed, req));
+      b.push(measure(scan, req));
+    }
+    out[name] = { indexedUs: round(median(a), 3), linearUs: round(median(b), 3) };
   }
-  const a: number[] = [];
-  const b: number[] = [];
-  measure(indexed, req); // warm-up
-  measure(scan, req);
-  for (let r = 0; r < runs; r++) {
-    a.push(measure(indexed, req));
-    b.push(measure(scan, req));
-  }
-  out[name] = { indexedUs: round(median(a), 3), linearUs: round(median(b), 3) };
+  return { compileMs: round(compileMs, 1), usPerMatch: out };
 }
 
+const large = run(ROUTES);
+const small = run(10);
 const result = {
   benchmark: 'route-match',
   routes: ROUTES,
   runs,
   iterations,
   node: process.version,
-  compileMs: round(compileMs, 1),
-  usPerMatch: out,
+  compileMs: large.compileMs,
+  usPerMatch: large.usPerMatch,
+  tenRoutes: small.usPerMatch,
   note: 'median of runs; indexed and linear measured alternately in one process; shared, loaded machine',
 };
 const json = JSON.stringify(result, null, 2);
