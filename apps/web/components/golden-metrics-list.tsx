@@ -1,13 +1,20 @@
 /** Golden metrics as a compact labelled list: success rate, rps, p50/p95/p99. */
 import type { GoldenMetrics } from '@weft/shared';
 import { formatLatency, formatPercent, formatRps } from '../lib/format.ts';
+import { healthOf } from '../lib/health.ts';
+import { HealthMark } from './health-mark.tsx';
 
 export function GoldenMetricsList({ metrics }: { metrics: GoldenMetrics }) {
+  const health = healthOf(metrics);
   return (
     <dl className="metric-list">
       <div>
         <dt>Success</dt>
-        <dd>{formatPercent(metrics.successRate)}</dd>
+        <dd className={`health-text-${health}`}>
+          <HealthMark health={health} showWord>
+            {formatPercent(metrics.successRate)}
+          </HealthMark>
+        </dd>
       </div>
       <div>
         <dt>RPS</dt>

@@ -1,10 +1,12 @@
 'use client';
 /** Details of the workload selected in the topology, with focus and open actions. */
-import type { Edge, TopologyNode } from '@weft/shared';
+import { type Edge, type TopologyNode, UNKNOWN_SOURCE } from '@weft/shared';
+import { X } from 'lucide-react';
 import Link from 'next/link';
 import { HEALTH_LABEL, healthOf } from '../../lib/health.ts';
 import { nodeId } from '../../lib/topology/graph.ts';
 import { GoldenMetricsList } from '../golden-metrics-list.tsx';
+import { HealthIcon } from '../health-mark.tsx';
 
 export interface SelectedWorkloadPanelProps {
   node: TopologyNode;
@@ -31,15 +33,20 @@ export function SelectedWorkloadPanel({
     <aside className="side-panel" aria-label="Selected workload">
       <header>
         <div>
-          <div className="muted small">{node.namespace}</div>
+          <div className="muted small">
+            {node.name === UNKNOWN_SOURCE ? 'outside every namespace' : node.namespace}
+          </div>
           <h2>{node.name}</h2>
         </div>
         <button type="button" className="icon-button" aria-label="Close details" onClick={onClose}>
-          ×
+          <X size={16} aria-hidden="true" focusable="false" />
         </button>
       </header>
       <p>
-        <span className={`pill health-${health}`}>{node.meshed ? HEALTH_LABEL[health] : 'Unmeshed'}</span>
+        <span className={`pill health-${health}`}>
+          <HealthIcon health={health} />
+          {node.meshed ? HEALTH_LABEL[health] : 'Unmeshed'}
+        </span>
       </p>
       {node.metrics ? (
         <GoldenMetricsList metrics={node.metrics} />

@@ -16,10 +16,10 @@ import {
   useReactFlow,
   useStore,
 } from '@xyflow/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
-import { type Health, healthOf } from '../../lib/health.ts';
-import { edgeId, nodeId } from '../../lib/topology/graph.ts';
+import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
+import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
@@ -91,6 +91,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
     const counts = new Map<string, number>();
     for (const n of nodes) counts.set(n.namespace, (counts.get(n.namespace) ?? 0) + 1);
     for (const [ns, box] of layout.boxes) {
+      if (ns === OUTSIDE) continue;
       out.push({
         id: `ns:${ns}`,
         type: 'namespace',
@@ -107,13 +108,18 @@ export function TopologyGraph(props: TopologyGraphProps) {
     for (const n of nodes) {
       const id = nodeId(n);
       const p = layout.positions.get(id);
-      if (!p || !layout.boxes.has(n.namespace)) continue;
+      const group = groupOf(n);
+      const box = layout.boxes.get(group);
+      if (!p || !box) continue;
       const health = n.meshed ? healthOf(n.metrics) : 'unknown';
+      const unknownCaller = isUnknownCaller(n);
       out.push({
         id,
         type: 'workload',
-        parentId: `ns:${n.namespace}`,
-        position: p,
+        // Unknown callers belong to no namespace: no parent box, absolute positions.
+        ...(group === OUTSIDE
+          ? { position: { x: box.x + p.x, y: box.y + p.y } }
+          : { parentId: `ns:${n.namespace}`, position: p }),
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
         selected: id === selected,
@@ -125,8 +131,9 @@ export function TopologyGraph(props: TopologyGraphProps) {
           health,
           matched: matches.has(id),
           dimmed: neighbours !== null && !neighbours.has(id),
+          unknownCaller,
         },
-        ariaLabel: `Workload ${id}${n.meshed ? '' : ' (unmeshed)'}`,
+        ariaLabel: nodeLabel(n, health, unknownCaller),
       });
     }
     return out;
@@ -151,7 +158,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
           successRate: e.metrics.successRate,
           p95Ms: e.metrics.latencyP95Ms,
           health,
-          secured: e.secured,
+          securedShare: e.securedShare,
           highlighted: touches,
           dimmed: focusId !== null && !touches,
           sparse,
@@ -191,40 +198,69 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const onNodeDoubleClick: NodeMouseHandler<Node> = (_, n) => {
     if (n.type === 'workload') onOpen(n.id);
   };
+  // Keyboard: nodes are focusable (Tab); Enter or Space selects the focused workload as a
+  // click does, Escape clears the selection.
+  const onKeyDown = (ev: KeyboardEvent<HTMLDivElement>) => {
+    const el = (ev.target as HTMLElement).closest('.react-flow__node-workload');
+    if (ev.key === 'Escape') {
+      onSelect(null);
+      return;
+    }
+    if (!el || (ev.key !== 'Enter' && ev.key !== ' ')) return;
+    const id = el.getAttribute('data-id');
+    if (id) {
+      ev.preventDefault();
+      onSelect(id);
+    }
+  };
 
   return (
-    <ReactFlow<FlowNode, TrafficFlowEdge>
-      nodes={flowNodes}
-      edges={flowEdges}
-      nodeTypes={nodeTypes}
-      edgeTypes={edgeTypes}
-      onNodeMouseEnter={onNodeEnter}
-      onNodeMouseLeave={onNodeLeave}
-      onNodeClick={onNodeClick}
-      onNodeDoubleClick={onNodeDoubleClick}
-      onPaneClick={() => onSelect(null)}
-      onlyRenderVisibleElements
-      nodesDraggable={false}
-      nodesConnectable={false}
-      edgesFocusable={false}
-      zoomOnDoubleClick={false}
-      minZoom={0.05}
-      maxZoom={2}
-      proOptions={{ hideAttribution: true }}
-      aria-label="Service topology graph"
-      className={lod}
-    >
-      <Background gap={24} size={1} color="#e2e8f0" />
-      <Controls showInteractive={false} position="bottom-right" />
-      <MiniMap
-        pannable
-        zoomable
-        ariaLabel="Topology overview map"
-        nodeColor={(n) =>
-          n.type === 'namespace' ? '#f1f5f9' : HEALTH_COLOUR[(n.data as { health: Health }).health]
-        }
-        nodeStrokeColor={(n) => (n.type === 'namespace' ? '#cbd5e1' : 'transparent')}
-      />
-    </ReactFlow>
+    // biome-ignore lint/a11y/noStaticElementInteractions: keys reach it from the focusable nodes inside.
+    <div className="topo-keys" onKeyDown={onKeyDown}>
+      <ReactFlow<FlowNode, TrafficFlowEdge>
+        nodes={flowNodes}
+        edges={flowEdges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodeMouseEnter={onNodeEnter}
+        onNodeMouseLeave={onNodeLeave}
+        onNodeClick={onNodeClick}
+        onNodeDoubleClick={onNodeDoubleClick}
+        onPaneClick={() => onSelect(null)}
+        onlyRenderVisibleElements
+        nodesDraggable={false}
+        nodesConnectable={false}
+        edgesFocusable={false}
+        zoomOnDoubleClick={false}
+        minZoom={0.05}
+        maxZoom={2}
+        proOptions={{ hideAttribution: true }}
+        aria-label="Service topology graph"
+        className={lod}
+      >
+        <Background gap={24} size={1} color="#e2e8f0" />
+        <Controls showInteractive={false} position="bottom-right" />
+        <MiniMap
+          pannable
+          zoomable
+          ariaLabel="Topology overview map"
+          nodeColor={(n) =>
+            n.type === 'namespace' ? '#f1f5f9' : HEALTH_COLOUR[(n.data as { health: Health }).health]
+          }
+          nodeStrokeColor={(n) => (n.type === 'namespace' ? '#cbd5e1' : 'transparent')}
+        />
+      </ReactFlow>
+    </div>
   );
+}
+
+/** What a screen reader announces for a workload node: name, health and rps. */
+function nodeLabel(n: TopologyNode, health: Health, unknownCaller: boolean): string {
+  if (unknownCaller) return `Unknown caller of namespace ${n.namespace} (unmeshed)`;
+  const id = nodeId(n);
+  if (!n.meshed) return `Workload ${id} (unmeshed)`;
+  const m = n.metrics;
+  const traffic =
+    m && m.requests > 0 ? `, ${formatRps(m.rps)} rps, ${formatPercent(m.successRate)} success` : '';
+  return `Workload ${id}: ${HEALTH_LABEL[health].toLowerCase()}${traffic}`;
 }

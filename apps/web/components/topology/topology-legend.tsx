@@ -1,5 +1,7 @@
 /** The key to the topology's colours and marks, with the thresholds they stand for. */
+import { Lock, LockOpen } from 'lucide-react';
 import { DEGRADED_FAILURE_RATE, FAILING_FAILURE_RATE } from '../../lib/health.ts';
+import { HealthIcon } from '../health-mark.tsx';
 
 const pct = (r: number) => `${(r * 100).toLocaleString('en', { maximumFractionDigits: 1 })}%`;
 
@@ -7,13 +9,16 @@ export function TopologyLegend() {
   return (
     <ul className="legend" aria-label="Legend">
       <li>
-        <span className="swatch health-healthy" /> Healthy (&lt; {pct(DEGRADED_FAILURE_RATE)} failures)
+        <span className="swatch health-healthy" /> <HealthIcon health="healthy" /> Healthy (&lt;{' '}
+        {pct(DEGRADED_FAILURE_RATE)} failures)
       </li>
       <li>
-        <span className="swatch health-degraded" /> Degraded (≥ {pct(DEGRADED_FAILURE_RATE)})
+        <span className="swatch health-degraded" /> <HealthIcon health="degraded" /> Degraded (≥{' '}
+        {pct(DEGRADED_FAILURE_RATE)})
       </li>
       <li>
-        <span className="swatch health-failing" /> Failing (≥ {pct(FAILING_FAILURE_RATE)})
+        <span className="swatch health-failing" /> <HealthIcon health="failing" /> Failing (≥{' '}
+        {pct(FAILING_FAILURE_RATE)})
       </li>
       <li>
         <span className="swatch health-idle" /> No traffic
@@ -21,7 +26,16 @@ export function TopologyLegend() {
       <li>
         <span className="swatch unmeshed" /> Unmeshed
       </li>
-      <li className="muted">Click: details · double-click: open · hover an edge: p95</li>
+      <li>
+        <Lock size={13} aria-hidden="true" /> mTLS
+      </li>
+      <li>
+        <LockOpen size={13} aria-hidden="true" /> mTLS on part of the requests
+      </li>
+      <li className="muted">
+        Click or Enter: details · double-click: open · hover an edge: p95 · unknown callers sit outside every
+        namespace
+      </li>
     </ul>
   );
 }

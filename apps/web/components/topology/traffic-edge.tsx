@@ -9,13 +9,15 @@ import { type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from '@xy
 import { memo } from 'react';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
 import type { Health } from '../../lib/health.ts';
+import { MtlsIcon, mtlsDescription, mtlsLabel } from '../mtls-state.tsx';
 
 export interface TrafficEdgeData extends Record<string, unknown> {
   rps: number;
   successRate: number | null;
   p95Ms: number | null;
   health: Health;
-  secured: boolean;
+  /** Share of the edge's requests that were mTLS, 0..1. */
+  securedShare: number;
   /** Touches the hovered or selected workload. */
   highlighted: boolean;
   dimmed: boolean;
@@ -35,7 +37,8 @@ function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
   const [path, labelX, labelY] = getBezierPath(props);
   if (!data) return null;
   const summary = `${formatRps(data.rps)} rps · ${formatPercent(data.successRate)}`;
-  const hover = `${summary} · p95 ${formatLatency(data.p95Ms)}${data.secured ? ' · mTLS' : ''}`;
+  const partial = data.securedShare > 0 && data.securedShare < 1;
+  const hover = `${summary} · p95 ${formatLatency(data.p95Ms)}${data.securedShare > 0 ? ` · ${mtlsDescription(data.securedShare)}` : ''}`;
   // Labels of a sparse graph are rendered and hidden by CSS when zoomed out; in a dense
   // one only the highlighted workload's edges get one.
   const showLabel = data.highlighted || (data.sparse && !data.dimmed);
@@ -62,13 +65,14 @@ function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
       {showLabel && (
         <EdgeLabelRenderer>
           <div
-            className={`topo-edge-label health-${data.health}${data.highlighted ? ' highlighted' : ''}`}
+            className={`topo-edge-label health-${data.health}${data.highlighted ? ' highlighted' : ''}${partial ? ' partial-mtls' : ''}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
             title={hover}
           >
-            {data.secured && (
-              <span className="lock" role="img" aria-label="mTLS">
-                🔒
+            {data.securedShare > 0 && (
+              <span className="mtls" role="img" aria-label={mtlsLabel(data.securedShare)}>
+                <MtlsIcon securedShare={data.securedShare} size={11} />
+                {partial && `${mtlsLabel(data.securedShare).slice(5)} · `}
               </span>
             )}
             {summary}

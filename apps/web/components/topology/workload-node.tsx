@@ -1,13 +1,15 @@
 'use client';
 /**
- * A workload in the topology graph: its name, health colour, and its rps and success
- * rate (shown once zoomed in close enough to read). Unmeshed workloads are drawn dashed.
+ * A workload in the topology graph: its name, health colour and icon, and its rps and
+ * success rate (shown once zoomed in close enough to read). Unmeshed workloads are drawn
+ * dashed.
  */
 import type { GoldenMetrics } from '@weft/shared';
 import type { Node, NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
 import type { Health } from '../../lib/health.ts';
+import { HealthIcon } from '../health-mark.tsx';
 
 export interface WorkloadNodeData extends Record<string, unknown> {
   namespace: string;
@@ -19,6 +21,8 @@ export interface WorkloadNodeData extends Record<string, unknown> {
   matched: boolean;
   /** Another node is highlighted and this one is not its neighbour. */
   dimmed: boolean;
+  /** A caller neither side could name, drawn outside every namespace. */
+  unknownCaller: boolean;
 }
 
 export type WorkloadFlowNode = Node<WorkloadNodeData, 'workload'>;
@@ -38,6 +42,7 @@ function WorkloadNodeView({ data, selected }: NodeProps<WorkloadFlowNode>) {
     'topo-node',
     `health-${data.health}`,
     data.meshed ? '' : 'unmeshed',
+    data.unknownCaller ? 'unknown-caller' : '',
     data.matched ? 'matched' : '',
     data.dimmed ? 'dimmed' : '',
     selected ? 'selected' : '',
@@ -47,7 +52,10 @@ function WorkloadNodeView({ data, selected }: NodeProps<WorkloadFlowNode>) {
   return (
     <div className={classes}>
       <Anchor type="target" />
-      <div className="topo-node-name">{data.name}</div>
+      <div className="topo-node-name">
+        {data.meshed && <HealthIcon health={data.health} size={12} />}{' '}
+        {data.unknownCaller ? 'unknown caller' : data.name}
+      </div>
       {
         // Hidden by CSS when zoomed out too far to read (see topology-graph.tsx).
         <div className="topo-node-meta">

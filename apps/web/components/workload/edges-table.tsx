@@ -1,7 +1,10 @@
 /** Every edge in and out of a workload, with its golden metrics, mTLS state and identities. */
-import type { Edge } from '@weft/shared';
+import { type Edge, UNKNOWN_SOURCE } from '@weft/shared';
+import { ArrowLeft, ArrowRight } from 'lucide-react';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
 import { healthOf } from '../../lib/health.ts';
+import { HealthMark } from '../health-mark.tsx';
+import { MtlsPill } from '../mtls-state.tsx';
 
 export function EdgesTable({ edges, namespace, name }: { edges: Edge[]; namespace: string; name: string }) {
   return (
@@ -33,29 +36,31 @@ export function EdgesTable({ edges, namespace, name }: { edges: Edge[]; namespac
             >
               <td>{inbound ? 'inbound' : 'outbound'}</td>
               <td>
-                {e.source.namespace}/{e.source.name}
+                {e.source.name === UNKNOWN_SOURCE
+                  ? 'unknown caller'
+                  : `${e.source.namespace}/${e.source.name}`}
                 {e.sourceUnmeshed && <span className="badge badge-muted">unmeshed</span>}
               </td>
               <td>
                 {e.destination.namespace}/{e.destination.name}
               </td>
               <td className={`num health-text-${healthOf(e.metrics)}`}>
-                {formatPercent(e.metrics.successRate)}
+                <HealthMark health={healthOf(e.metrics)}>{formatPercent(e.metrics.successRate)}</HealthMark>
               </td>
               <td className="num">{formatRps(e.metrics.rps)}</td>
               <td className="num">{formatLatency(e.metrics.latencyP95Ms)}</td>
               <td>
-                {e.secured ? (
-                  <span className="pill health-healthy">🔒 mTLS</span>
-                ) : (
-                  <span className="pill health-idle">plain</span>
-                )}
+                <MtlsPill securedShare={e.securedShare} />
               </td>
               <td className="identities small">
                 {e.clientIdentity || e.serverIdentity ? (
                   <>
-                    <div title="client identity">→ {e.clientIdentity ?? '–'}</div>
-                    <div title="server identity">← {e.serverIdentity ?? '–'}</div>
+                    <div title="client identity">
+                      <ArrowRight size={12} aria-label="client" role="img" /> {e.clientIdentity ?? '–'}
+                    </div>
+                    <div title="server identity">
+                      <ArrowLeft size={12} aria-label="server" role="img" /> {e.serverIdentity ?? '–'}
+                    </div>
                   </>
                 ) : (
                   <span className="muted">–</span>

@@ -31,12 +31,12 @@ function Chart({ title, points, children, yFormat, domain }: ChartProps) {
               type="number"
               domain={['dataMin', 'dataMax']}
               tickFormatter={time}
-              tick={{ fontSize: 11, fill: '#64748b' }}
+              tick={{ fontSize: 11, fill: '#475569' }}
               minTickGap={40}
             />
             <YAxis
               tickFormatter={yFormat}
-              tick={{ fontSize: 11, fill: '#64748b' }}
+              tick={{ fontSize: 11, fill: '#475569' }}
               width={58}
               domain={domain}
             />

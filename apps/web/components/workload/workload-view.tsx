@@ -5,17 +5,19 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { HEALTH_LABEL, healthOf } from '../../lib/health.ts';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
 import { useTRPC } from '../../lib/trpc/client.ts';
 import { GoldenMetricsList } from '../golden-metrics-list.tsx';
+import { LiveAnnouncer } from '../live-announcer.tsx';
 import { MeshStatePill } from '../mesh-state-pill.tsx';
 import { MetricsControls } from '../metrics-controls.tsx';
 import { MeshAction } from '../namespace/mesh-action.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
 import { EdgesTable } from './edges-table.tsx';
-import { GoldenCharts } from './golden-charts.tsx';
+import { LazyGoldenCharts } from './lazy-golden-charts.tsx';
 import { OctopusView } from './octopus-view.tsx';
 import { PodsTable } from './pods-table.tsx';
 
@@ -30,6 +32,10 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
   const series = useQuery({ ...trpc.metrics.series.queryOptions({ scope, window }), ...live });
   const edges = useQuery({ ...trpc.topology.edges.queryOptions({ namespace, name, window }), ...live });
   const workload = detail.data?.workload;
+  // Announced when the health band or mesh state changes, not on every refresh.
+  const announcement = workload
+    ? `${name}: ${workload.meshState}${golden.data ? `, ${HEALTH_LABEL[healthOf(golden.data)].toLowerCase()}` : ''}`
+    : '';
 
   return (
     <>
@@ -49,6 +55,7 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
         {workload && <MeshAction workload={workload} />}
         <MetricsControls />
       </PageHeader>
+      <LiveAnnouncer message={announcement} />
       <QueryState query={detail} what={`workload ${namespace}/${name}`}>
         {workload && !workload.meshed && (
           <p className="hint">
@@ -66,13 +73,13 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
           </QueryState>
           <QueryState query={series} what="metric series">
             {series.data && series.data.length > 0 ? (
-              <GoldenCharts points={series.data} />
+              <LazyGoldenCharts points={series.data} />
             ) : (
               <p className="state-empty">No traffic recorded in this window.</p>
             )}
           </QueryState>
         </section>
-        <section className="card" aria-label="Traffic">
+        <section className="card below-fold" aria-label="Traffic">
           <div className="card-title-row">
             <h2>Traffic</h2>
           </div>
@@ -95,7 +102,7 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
             )}
           </QueryState>
         </section>
-        <section className="card" aria-label="Pods">
+        <section className="card below-fold" aria-label="Pods">
           <div className="card-title-row">
             <h2>Pods</h2>
             {detail.data && (

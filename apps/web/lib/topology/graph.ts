@@ -3,11 +3,30 @@
  * workload search, and focus on one workload with its neighbours within N hops.
  * Pure functions, no React, so the same code serves the page and the benchmark.
  */
-import type { Edge, GoldenMetrics, Topology, TopologyNode } from '@weft/shared';
+import {
+  type Edge,
+  type GoldenMetrics,
+  type Topology,
+  type TopologyNode,
+  UNKNOWN_SOURCE,
+} from '@weft/shared';
 
 /** A node's stable id: `namespace/name`. */
 export function nodeId(ref: { namespace: string; name: string }): string {
   return `${ref.namespace}/${ref.name}`;
+}
+
+/** The group of nodes drawn outside every namespace box: callers nobody could name. */
+export const OUTSIDE = '';
+
+/** Whether a node (or edge end) is a caller neither side of its calls could name. */
+export function isUnknownCaller(ref: { name: string; meshed?: boolean }): boolean {
+  return ref.name === UNKNOWN_SOURCE && ref.meshed !== true;
+}
+
+/** The namespace box a node is drawn in, or `OUTSIDE` for an unknown caller. */
+export function groupOf(n: { namespace: string; name: string; meshed?: boolean }): string {
+  return isUnknownCaller(n) ? OUTSIDE : n.namespace;
 }
 
 /** An edge's stable id: `source->destination`. */

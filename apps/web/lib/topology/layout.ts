@@ -18,7 +18,7 @@
  */
 import type { Edge, TopologyNode } from '@weft/shared';
 import type { ELK as ElkApi, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
-import { edgeId, nodeId, shapeKey } from './graph.ts';
+import { edgeId, groupOf, nodeId, shapeKey } from './graph.ts';
 import { rankLayout } from './rank-layout.ts';
 
 /** Largest slice laid out box by box with ELK's layered algorithm. */
@@ -39,9 +39,9 @@ export interface Rect {
 }
 
 export interface TopologyLayout {
-  /** Namespace boxes, in absolute coordinates. */
+  /** Namespace boxes, in absolute coordinates (`OUTSIDE`: the unknown callers' area). */
   boxes: Map<string, Rect>;
-  /** Workload positions relative to their namespace box. */
+  /** Workload positions relative to their namespace box (or the `OUTSIDE` area). */
   positions: Map<string, { x: number; y: number }>;
   /** How the boxes were laid out inside, and how long the whole layout took (ms). */
   engine: 'elk' | 'rank';
@@ -225,26 +225,27 @@ export async function layoutTopology(
 ): Promise<TopologyLayout> {
   const started = performance.now();
   const byNs = new Map<string, { nodes: TopologyNode[]; edges: Edge[] }>();
+  // Unknown callers form a group of their own (`OUTSIDE`), placed like a box but drawn
+  // without one.
   for (const n of nodes) {
-    let group = byNs.get(n.namespace);
+    const g = groupOf(n);
+    let group = byNs.get(g);
     if (!group) {
       group = { nodes: [], edges: [] };
-      byNs.set(n.namespace, group);
+      byNs.set(g, group);
     }
     group.nodes.push(n);
   }
   const crossing = new Map<string, ElkExtendedEdge>();
   for (const e of edges) {
-    if (e.source.namespace === e.destination.namespace) {
-      byNs.get(e.source.namespace)?.edges.push(e);
-    } else if (byNs.has(e.source.namespace) && byNs.has(e.destination.namespace)) {
-      const id = `${e.source.namespace}->${e.destination.namespace}`;
+    const from = groupOf(e.source);
+    const to = groupOf(e.destination);
+    if (from === to) {
+      byNs.get(from)?.edges.push(e);
+    } else if (byNs.has(from) && byNs.has(to)) {
+      const id = `${from}->${to}`;
       if (!crossing.has(id)) {
-        crossing.set(id, {
-          id,
-          sources: [`ns:${e.source.namespace}`],
-          targets: [`ns:${e.destination.namespace}`],
-        });
+        crossing.set(id, { id, sources: [`ns:${from}`], targets: [`ns:${to}`] });
       }
     }
   }
