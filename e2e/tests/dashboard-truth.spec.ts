@@ -25,6 +25,7 @@ import { screenshot } from '../support/screenshot.ts';
 
 /** Third octet of this file's pod and service addresses (away from the other specs'). */
 const OCTET = 46;
+/** Workloads the demo runs at least (the test meshes every one the controller lists). */
 const DEMO: Array<[string, string]> = [
   ['demo', 'web'],
   ['demo', 'catalog'],
@@ -84,8 +85,16 @@ test.beforeAll(async () => {
   dashboard = await startDashboard({ port: webPort, controllerUrl: api });
   base = `http://127.0.0.1:${webPort}`;
   await expect
-    .poll(async () => (await workloads()).filter((w) => w.readyReplicas >= 1).length, { timeout: 60_000 })
-    .toBe(DEMO.length);
+    .poll(
+      async () => {
+        const all = await workloads();
+        return DEMO.every(([ns, name]) =>
+          all.some((w) => w.namespace === ns && w.name === name && w.readyReplicas >= 1),
+        );
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(true);
 });
 
 test.afterAll(async () => {
