@@ -2,8 +2,11 @@
  * `npm run bench:web`: times the topology view in Chromium on a generated mesh of 300
  * services and 1,000 edges (the dashboard's benchmark-only route, fed by a fixture):
  * time to the first full render after navigation, and to the re-render after a
- * namespace filter change and after clearing it. Builds the dashboard first unless
- * `--no-build`; prints the medians and writes bench/results/web.json.
+ * namespace filter change and after clearing it; then Lighthouse (desktop preset) on
+ * every page against the running demo (lighthouse.ts), scores as ratios to the goals.
+ * Builds the dashboard first unless `--no-build`; `--only=topology` or
+ * `--only=lighthouse` runs one part. Prints the medians and writes
+ * bench/results/web.json and web-lighthouse.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,9 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { type CDPSession, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
 import { freePort, waitForHttp } from '../../e2e/support/processes.ts';
+import { auditPages, GOALS } from './lighthouse.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS = join(ROOT, 'bench/results/web.json');
+const LIGHTHOUSE_RESULTS = join(ROOT, 'bench/results/web-lighthouse.json');
+const LIGHTHOUSE_RUNS = Number(process.env.WEFT_BENCH_LIGHTHOUSE_RUNS ?? 3);
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const SERVICES = 300;
 const EDGES = 1000;
 const RUNS = Number(process.env.WEFT_BENCH_RUNS ?? 5);
@@ -74,6 +81,9 @@ async function busyMs(cdp: CDPSession): Promise<number> {
 }
 
 async function main() {
+  if (ONLY !== undefined && ONLY !== 'topology' && ONLY !== 'lighthouse') {
+    throw new Error(`--only must be topology or lighthouse, not ${JSON.stringify(ONLY)}`);
+  }
   if (!process.argv.includes('--no-build')) {
     console.log('[bench:web] building the dashboard…');
     const b = spawnSync('npm', ['run', '-s', 'build', '--workspace', '@weft/web'], {
@@ -82,6 +92,41 @@ async function main() {
     });
     if (b.status !== 0) throw new Error('the dashboard build failed');
   }
+  if (ONLY !== 'lighthouse') await topologyTimings();
+  if (ONLY !== 'topology') await lighthouseScores();
+}
+
+/** Lighthouse's desktop scores per page, as ratios to the goals. */
+async function lighthouseScores() {
+  console.log(`[bench:web] Lighthouse ${LIGHTHOUSE_RUNS}× per page (desktop preset) against the demo…`);
+  const pages = await auditPages(LIGHTHOUSE_RUNS, ROOT, (l) => console.log(l));
+  const result = {
+    benchmark: 'web-lighthouse',
+    preset: 'desktop',
+    goals: GOALS,
+    runsPerPage: LIGHTHOUSE_RUNS,
+    pages,
+    allMeetGoals: pages.every((p) => p.performanceRatio >= 1 && p.accessibilityRatio >= 1),
+    notes: [
+      'each page: the run with the median performance score',
+      'ratios: score / goal (performance 95, accessibility 100); 1 or more meets the goal',
+      'scores on a shared, loaded machine vary from run to run; compare ratios taken in one run',
+    ],
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
+    at: new Date().toISOString(),
+  };
+  mkdirSync(dirname(LIGHTHOUSE_RESULTS), { recursive: true });
+  writeFileSync(LIGHTHOUSE_RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  for (const p of pages) {
+    console.log(
+      `[bench:web] ${p.page.padEnd(10)} performance ${p.performance} (${p.performanceRatio.toFixed(2)} of goal), accessibility ${p.accessibility} (${p.accessibilityRatio.toFixed(2)} of goal), TBT ${p.totalBlockingTimeMs} ms`,
+    );
+  }
+  console.log(`[bench:web] wrote ${LIGHTHOUSE_RESULTS}`);
+}
+
+/** The topology view's render timings on the generated mesh. */
+async function topologyTimings() {
   const port = await freePort();
   const server = spawn(
     process.execPath,

@@ -4,22 +4,11 @@
  * of them were (a side meshed during the window), "plain" when none were.
  */
 import { Lock, LockOpen } from 'lucide-react';
+import { mtlsDescription, mtlsLabel } from '../lib/mtls.ts';
 
-/** The words for a secured share (0..1): `mTLS`, `mTLS 40%`, `plain`. */
-export function mtlsLabel(securedShare: number): string {
-  if (securedShare >= 1) return 'mTLS';
-  if (securedShare <= 0) return 'plain';
-  return `mTLS ${Math.min(99, Math.max(1, Math.round(securedShare * 100)))}%`;
-}
+export { mtlsDescription, mtlsLabel };
 
-/** The longer description, for titles and accessible names. */
-export function mtlsDescription(securedShare: number): string {
-  if (securedShare >= 1) return 'all requests mTLS';
-  if (securedShare <= 0) return 'no request mTLS';
-  return `mTLS on ${mtlsLabel(securedShare).slice(5)} of requests`;
-}
-
-/** An icon for the state (no icon for plain traffic unless `showPlain`). */
+/** A closed lock for all-mTLS, a half-open one for a part. */
 export function MtlsIcon({ securedShare, size = 13 }: { securedShare: number; size?: number }) {
   const Icon = securedShare >= 1 ? Lock : LockOpen;
   return <Icon className="mtls-icon" size={size} strokeWidth={2.25} aria-hidden="true" focusable="false" />;

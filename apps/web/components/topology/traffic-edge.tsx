@@ -9,6 +9,7 @@ import { type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from '@xy
 import { memo } from 'react';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
 import type { Health } from '../../lib/health.ts';
+import { HealthIcon } from '../health-mark.tsx';
 import { MtlsIcon, mtlsDescription, mtlsLabel } from '../mtls-state.tsx';
 
 export interface TrafficEdgeData extends Record<string, unknown> {
@@ -74,6 +75,9 @@ function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
                 <MtlsIcon securedShare={data.securedShare} size={11} />
                 {partial && `${mtlsLabel(data.securedShare).slice(5)} · `}
               </span>
+            )}
+            {(data.health === 'degraded' || data.health === 'failing') && (
+              <HealthIcon health={data.health} size={11} />
             )}
             {summary}
             <span className="p95"> · p95 {formatLatency(data.p95Ms)}</span>

@@ -1,6 +1,14 @@
 import type { Edge, Topology } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { completeNodes, neighbourhood, searchNodes, shapeKey, sliceTopology } from './graph.ts';
+import {
+  completeNodes,
+  groupOf,
+  neighbourhood,
+  OUTSIDE,
+  searchNodes,
+  shapeKey,
+  sliceTopology,
+} from './graph.ts';
 
 const m = {
   successRate: 1,
@@ -79,5 +87,13 @@ describe('topology slicing', () => {
     expect(shapeKey(topology.nodes, topology.edges.slice(1))).not.toBe(
       shapeKey(topology.nodes, topology.edges),
     );
+  });
+});
+
+describe('groupOf', () => {
+  it('puts a caller nobody could name outside every namespace, and workloads in theirs', () => {
+    expect(groupOf({ namespace: 'reviews', name: 'unknown', meshed: false })).toBe(OUTSIDE);
+    expect(groupOf({ namespace: 'reviews', name: 'unknown' })).toBe(OUTSIDE);
+    expect(groupOf({ namespace: 'reviews', name: 'ratings', meshed: true })).toBe('reviews');
   });
 });

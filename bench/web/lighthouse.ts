@@ -1,0 +1,157 @@
+/**
+ * Lighthouse on every dashboard page, desktop preset, in Debian's Chromium: a controller
+ * runs the demo with catalog meshed (as in the audit of issue 21), the built dashboard
+ * points at it, and each page is audited `runs` times. Reports each page's median
+ * performance and accessibility scores as ratios to the goals (performance 95,
+ * accessibility 100) with its total blocking time, and writes
+ * bench/results/web-lighthouse.json.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from '@playwright/test';
+import lighthouse, { desktopConfig } from 'lighthouse';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
+import { freePort, type Owned, startController, startDashboard, stop } from '../../e2e/support/processes.ts';
+
+/** The goals of issue 21, as Lighthouse scores (0..100). */
+export const GOALS = { performance: 95, accessibility: 100 } as const;
+
+/** Third octet of the bench controller's pod and service addresses (away from tests'). */
+const OCTET = 48;
+const MESHED: [string, string] = ['demo', 'catalog'];
+
+export const PAGES = [
+  { name: 'overview', path: '/' },
+  { name: 'namespace', path: '/namespaces/demo' },
+  { name: 'topology', path: '/topology' },
+  { name: 'workload', path: `/workloads/${MESHED[0]}/${MESHED[1]}` },
+] as const;
+
+export interface PageScores {
+  page: string;
+  path: string;
+  performance: number;
+  accessibility: number;
+  bestPractices: number;
+  totalBlockingTimeMs: number;
+  largestContentfulPaintMs: number;
+  /** performance / 95 and accessibility / 100: 1 or more meets the goal. */
+  performanceRatio: number;
+  accessibilityRatio: number;
+  /** Accessibility audits that failed in the median run, by id. */
+  failedAccessibilityAudits: string[];
+}
+
+async function trpc(api: string, path: string, input: unknown, method: 'GET' | 'POST'): Promise<unknown> {
+  const url =
+    method === 'GET'
+      ? `${api}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`
+      : `${api}/trpc/${path}`;
+  const res = await fetch(url, {
+    method,
+    ...(method === 'POST'
+      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) }
+      : {}),
+  });
+  const body = (await res.json()) as { result?: { data: unknown }; error?: unknown };
+  if (!body.result) throw new Error(`${path}: ${JSON.stringify(body.error)}`);
+  return body.result.data;
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
+
+/** Runs the audits; `log` takes progress lines. */
+export async function auditPages(
+  runs: number,
+  root: string,
+  log: (line: string) => void,
+): Promise<PageScores[]> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'weft-bench-lighthouse-'));
+  let controller: Owned | null = null;
+  let dashboard: Owned | null = null;
+  const browserPort = await freePort();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, `--remote-debugging-port=${browserPort}`],
+  });
+  try {
+    const apiPort = await freePort();
+    controller = await startController({
+      port: apiPort,
+      stateDir,
+      manifestsDir: join(root, 'examples/demo/manifests'),
+      octet: OCTET,
+    });
+    const api = `http://127.0.0.1:${apiPort}`;
+    const webPort = await freePort();
+    dashboard = await startDashboard({ port: webPort, controllerUrl: api });
+    const base = `http://127.0.0.1:${webPort}`;
+    type W = { namespace: string; name: string; meshState: string; readyReplicas: number };
+    const find = async () =>
+      ((await trpc(api, 'workloads.list', {}, 'GET')) as W[]).find(
+        (w) => w.namespace === MESHED[0] && w.name === MESHED[1],
+      );
+    await until('the demo is ready', 60_000, async () => ((await find())?.readyReplicas ?? 0) >= 1);
+    await trpc(api, 'workloads.mesh', { namespace: MESHED[0], name: MESHED[1] }, 'POST');
+    await until(`${MESHED.join('/')} is meshed`, 90_000, async () => (await find())?.meshState === 'meshed');
+    log(`[bench:web] ${MESHED.join('/')} meshed; letting traffic accumulate for 15 s`);
+    await new Promise((r) => setTimeout(r, 15_000));
+    // One unmeasured load of each page, so Next's first-request work is not audited.
+    const warm = await browser.newPage();
+    for (const p of PAGES) await warm.goto(`${base}${p.path}`, { waitUntil: 'networkidle' });
+    await warm.close();
+
+    const out: PageScores[] = [];
+    for (const p of PAGES) {
+      const samples: PageScores[] = [];
+      for (let i = 0; i < runs; i++) {
+        const result = await lighthouse(
+          `${base}${p.path}`,
+          { port: browserPort, output: 'json', logLevel: 'error' },
+          desktopConfig,
+        );
+        const lhr = result?.lhr;
+        if (!lhr) throw new Error(`Lighthouse returned nothing for ${p.path}`);
+        if (lhr.runtimeError) throw new Error(`Lighthouse on ${p.path}: ${lhr.runtimeError.message}`);
+        const score = (id: string) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
+        const numeric = (id: string) => Math.round(lhr.audits[id]?.numericValue ?? Number.NaN);
+        const failed = (lhr.categories.accessibility?.auditRefs ?? [])
+          .filter((r) => r.weight > 0 && (lhr.audits[r.id]?.score ?? 1) < 1)
+          .map((r) => r.id);
+        const s: PageScores = {
+          page: p.name,
+          path: p.path,
+          performance: score('performance'),
+          accessibility: score('accessibility'),
+          bestPractices: score('best-practices'),
+          totalBlockingTimeMs: numeric('total-blocking-time'),
+          largestContentfulPaintMs: numeric('largest-contentful-paint'),
+          performanceRatio: score('performance') / GOALS.performance,
+          accessibilityRatio: score('accessibility') / GOALS.accessibility,
+          failedAccessibilityAudits: failed,
+        };
+        log(
+          `[bench:web] lighthouse ${p.name} run ${i + 1}: performance ${s.performance}, accessibility ${s.accessibility}, best practices ${s.bestPractices}, TBT ${s.totalBlockingTimeMs} ms, LCP ${s.largestContentfulPaintMs} ms${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`,
+        );
+        samples.push(s);
+      }
+      // The run with the median performance score (the upper one of an even count) stands for the page.
+      const sorted = [...samples].sort((a, b) => a.performance - b.performance);
+      out.push(sorted[Math.floor(sorted.length / 2)] as PageScores);
+    }
+    return out;
+  } finally {
+    await browser.close();
+    await stop(dashboard);
+    await stop(controller);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
