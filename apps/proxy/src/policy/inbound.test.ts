@@ -1,6 +1,7 @@
 import { InboundPolicy } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { compileInbound } from './plan.ts';
+import { ProxyPolicyError } from './error.ts';
+import { compileInbound, compileOutbound } from './plan.ts';
 
 const inbound = (revision: number, totalRps?: number) =>
   InboundPolicy.parse({
@@ -36,5 +37,20 @@ describe('compileInbound', () => {
     const changed = compileInbound(inbound(3, 3), same);
     expect(changed.rateLimiter).not.toBe(first.rateLimiter);
     expect(changed.rateLimiter?.admit(undefined, t)).toBe(0);
+  });
+});
+
+describe('malformed updates', () => {
+  it('are refused with the field named, for both directions', () => {
+    const bad = {
+      revision: 1,
+      authority: 'web:80',
+      service: null,
+      routes: [{ source: { kind: 'HTTPRoute' } }],
+    };
+    expect(() => compileOutbound(bad as never)).toThrow(ProxyPolicyError);
+    expect(() => compileOutbound(bad as never)).toThrow(/routes\.0\.source\.namespace/);
+    const badInbound = { ...inbound(1), port: 0 };
+    expect(() => compileInbound(badInbound)).toThrow(/port: InboundPolicy/);
   });
 });

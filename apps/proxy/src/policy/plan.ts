@@ -5,14 +5,16 @@
  * `compileInbound` turns a port's `InboundPolicy` into an `InboundPlan`. Both throw
  * `ProxyPolicyError` for a plan that cannot be enforced; the caller keeps the last plan.
  */
-import type {
-  FailureAccrualPlan,
+import {
+  type FailureAccrualPlan,
   InboundPolicy,
   OutboundPolicy,
-  RoutePlan,
-  ServicePortRef,
-  WorkloadRef,
+  type RoutePlan,
+  type ServicePortRef,
+  type WorkloadRef,
 } from '@weft/shared';
+import type { z } from 'zod';
+import { ProxyPolicyError } from './error.ts';
 import { RateLimiter } from './ratelimit.ts';
 import type { RequestView } from './request-view.ts';
 import { CompiledRoute } from './route.ts';
@@ -56,8 +58,9 @@ export class OutboundPlan {
   }
 }
 
+/** Compiles an authority's policy; the input is checked against the schema first. */
 export function compileOutbound(policy: OutboundPolicy): OutboundPlan {
-  return new OutboundPlan(policy);
+  return new OutboundPlan(checked(OutboundPolicy, policy, 'OutboundPolicy'));
 }
 
 /** The implicit route of a Service with no routes: every request, to the Service itself. */
@@ -95,5 +98,17 @@ export class InboundPlan {
  * their state across revisions.
  */
 export function compileInbound(policy: InboundPolicy, previous?: InboundPlan): InboundPlan {
-  return new InboundPlan(policy, previous);
+  return new InboundPlan(checked(InboundPolicy, policy, 'InboundPolicy'), previous);
+}
+
+/**
+ * The policy as the schema has it (defaults filled in), or a `ProxyPolicyError` naming
+ * the first field that is wrong: a malformed update must not half-apply.
+ */
+function checked<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : what;
+  throw new ProxyPolicyError(field, `${what}: ${issue?.message ?? 'invalid'}`);
 }
