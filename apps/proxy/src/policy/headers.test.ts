@@ -33,6 +33,16 @@ describe('HeaderModifier on HTTP/1 pairs', () => {
     expect(out).toEqual(['Via', '1.1 edge', 'via', 'weft']);
   });
 
+  it('leaves its input unchanged, so each attempt of a retried request gets the same result', () => {
+    const m = mod({ add: [{ name: 'x-attempt', value: '1' }], remove: ['x-drop'] });
+    const input = ['Host', 'web', 'x-drop', 'y'];
+    const first = m.applyToPairs(input);
+    const second = m.applyToPairs(input);
+    expect(input).toEqual(['Host', 'web', 'x-drop', 'y']);
+    expect(second).toEqual(first);
+    expect(first).toEqual(['Host', 'web', 'x-attempt', '1']);
+  });
+
   it('set beats add and remove beats both for the same name', () => {
     const m = mod({
       add: [

@@ -56,18 +56,16 @@ export class HeaderModifier {
   }
 
   /**
-   * Applies to HTTP/1 pairs; names are compared case-insensitively. Returns the pairs to
-   * send: the same array when nothing had to be dropped, else a new one.
+   * Applies to HTTP/1 pairs; names are compared case-insensitively. Returns a new array
+   * and leaves `pairs` as it was, so a retried attempt can apply it again to the same
+   * input.
    */
   applyToPairs(pairs: string[]): string[] {
-    let out = pairs;
+    const out: string[] = [];
     const drop = this.drop;
-    if (drop.length > 0) {
-      out = [];
-      for (let i = 0; i + 1 < pairs.length; i += 2) {
-        const name = pairs[i] as string;
-        if (!inLowerList(name, drop)) out.push(name, pairs[i + 1] as string);
-      }
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const name = pairs[i] as string;
+      if (drop.length === 0 || !inLowerList(name, drop)) out.push(name, pairs[i + 1] as string);
     }
     const add = this.append;
     for (let i = 0; i < add.length; i++) out.push(add[i] as string);
