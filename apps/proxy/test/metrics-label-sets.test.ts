@@ -1,9 +1,16 @@
 // Outbound label sets per endpoint (dst_service, dst_pod) read back from the Prometheus
 // text, and the caps that keep the number of sets bounded when pods churn: past
 // MAX_OUTBOUND_SETS new pods are counted per workload, past twice that all together, and
-// outbound sets never use up the inbound side's own cap.
+// outbound sets never use up the inbound side's own cap; and the sets of endpoints that
+// left (released by their holder, connections closed) are dropped after a while.
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MAX_INBOUND_SETS, MAX_OUTBOUND_SETS, ProxyMetrics } from '../src/metrics/registry.ts';
+import {
+  MAX_INBOUND_SETS,
+  MAX_OUTBOUND_SETS,
+  ProxyMetrics,
+  RETAIN_RELEASED_MS,
+} from '../src/metrics/registry.ts';
 import { parseProm, sum } from './core-harness.ts';
 
 const own = { namespace: 'demo', deployment: 'web', pod: 'web-1' };
@@ -93,5 +100,56 @@ describe('outbound label sets', () => {
     expect(
       sum(s, 'request_total', { direction: 'inbound', authority: 'web.demo:80', src_deployment: 'traffic' }),
     ).toBe(1);
+  });
+
+  it("drop an endpoint's set once released, idle and connection-free for the retention time", async () => {
+    const m = new ProxyMetrics(own);
+    const gone = m.outbound(target('catalog-old'));
+    const kept = m.outbound(target('catalog-new'));
+    const busy = m.outbound(target('catalog-busy'));
+    for (const h of [gone, kept, busy]) h.http.request();
+    const conn = { bytesRead: 0, bytesWritten: 0 } as Socket;
+    busy.tcp.open(conn);
+    gone.release?.();
+    busy.release?.();
+    const pods = async () =>
+      parseProm(await m.text())
+        .filter((x) => x.name === 'request_total')
+        .map((x) => x.labels.dst_pod)
+        .sort();
+    m.sweep(Date.now() + RETAIN_RELEASED_MS - 5_000);
+    expect(await pods()).toEqual(['catalog-busy', 'catalog-new', 'catalog-old']);
+    m.sweep(Date.now() + RETAIN_RELEASED_MS + 1_000);
+    // released and past retention: gone; still held: kept; a connection still open: kept
+    expect(await pods()).toEqual(['catalog-busy', 'catalog-new']);
+    busy.tcp.close(conn);
+    m.sweep(Date.now() + RETAIN_RELEASED_MS + 1_000);
+    expect(await pods()).toEqual(['catalog-new']);
+    // the same pod coming back starts a new set from zero
+    m.outbound(target('catalog-old')).http.request();
+    expect(await pods()).toEqual(['catalog-new', 'catalog-old']);
+  });
+
+  it('free room under the cap when sets are dropped, so new pods get dst_pod again', async () => {
+    const m = new ProxyMetrics(own);
+    const held = [];
+    for (let i = 0; i < MAX_OUTBOUND_SETS; i++) held.push(m.outbound(target(`catalog-${i}`)));
+    for (const h of held) h.release?.();
+    m.sweep(Date.now() + RETAIN_RELEASED_MS + 1_000);
+    m.outbound(target('catalog-after-rollout')).http.request();
+    const s = parseProm(await m.text());
+    expect(s.filter((x) => x.name === 'request_total').map((x) => x.labels.dst_pod)).toEqual([
+      'catalog-after-rollout',
+    ]);
+  });
+
+  it('keep a set held by another endpoint with the same labels until both release it', () => {
+    const m = new ProxyMetrics(own);
+    const a = m.outbound(target('catalog-x'));
+    const b = m.outbound(target('catalog-x'));
+    expect(b).toBe(a);
+    a.release?.();
+    m.sweep(Date.now() + RETAIN_RELEASED_MS + 1_000);
+    expect(m.outbound(target('catalog-x'))).toBe(a);
   });
 });

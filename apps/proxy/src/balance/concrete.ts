@@ -202,6 +202,7 @@ export class ConcreteService implements Concrete {
 
   private retire(st: EndpointState): void {
     st.removed = true;
+    st.metrics.release?.();
     st.closeIdle();
   }
 

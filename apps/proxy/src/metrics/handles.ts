@@ -36,6 +36,12 @@ export interface TcpMetrics {
 export interface TargetMetrics {
   readonly http: HttpMetrics;
   readonly tcp: TcpMetrics;
+  /**
+   * The holder is done with these handles (an endpoint left its set): once no holder is
+   * left and its connections have closed, the registry drops the label set after a
+   * while, so pods replaced by rollouts do not pile up series.
+   */
+  release?(): void;
 }
 
 /**

@@ -45,6 +45,28 @@ export const MAX_INBOUND_SETS = 1000;
  */
 export const MAX_OUTBOUND_SETS = 2000;
 
+/**
+ * How long an endpoint's label set (one with `dst_pod`) is kept after its last holder
+ * released it and its last connection closed: long enough for scrapes to see its final
+ * counts.
+ */
+export const RETAIN_RELEASED_MS = 120_000;
+
+/** The handles of one outbound label set, with the number of endpoints holding them. */
+class OutboundSet implements TargetMetrics {
+  holders = 0;
+  releasedAt = 0;
+  constructor(
+    readonly key: string,
+    readonly http: HttpAccum,
+    readonly tcp: TcpAccum,
+  ) {}
+
+  release(): void {
+    if (this.holders > 0 && --this.holders === 0) this.releasedAt = Date.now();
+  }
+}
+
 /** The key of an outbound label set. */
 function outboundKey(t: OutboundTarget): string {
   return `o\0${t.authority}\0${t.dstNamespace ?? ''}\0${t.dstDeployment ?? ''}\0${t.dstService ?? ''}\0${t.dstPod ?? ''}\0${t.tls}\0${t.serverId ?? ''}`;
@@ -56,6 +78,9 @@ export class ProxyMetrics {
   private readonly http = new Map<string, HttpAccum>();
   private readonly tcp = new Map<string, TcpAccum>();
   private readonly targets = new Map<string, TargetMetrics>();
+  private readonly outboundSetsByKey = new Map<string, OutboundSet>();
+  /** Outbound sets labelled with a pod: the ones `sweep` may drop. */
+  private readonly podSets = new Set<OutboundSet>();
   /** Label sets made by `outbound` and by `inbound`, each held to its own cap. */
   private outboundSets = 0;
   private inboundSets = 0;
@@ -87,20 +112,21 @@ export class ProxyMetrics {
   /** Handles for requests this proxy sends to an endpoint (labels resolved once per endpoint). */
   outbound(t: OutboundTarget): TargetMetrics {
     let key = outboundKey(t);
-    let m = this.targets.get(key);
-    if (m !== undefined) return m;
-    if (this.outboundSets >= MAX_OUTBOUND_SETS && t.dstPod) {
+    let m = this.outboundSetsByKey.get(key);
+    if (m === undefined && this.outboundSets >= MAX_OUTBOUND_SETS && t.dstPod) {
       // Pods come and go with every rollout: past the cap, count new ones per workload.
       t = { ...t, dstPod: undefined };
       key = outboundKey(t);
-      m = this.targets.get(key);
-      if (m !== undefined) return m;
+      m = this.outboundSetsByKey.get(key);
     }
-    if (this.outboundSets >= 2 * MAX_OUTBOUND_SETS) {
+    if (m === undefined && this.outboundSets >= 2 * MAX_OUTBOUND_SETS) {
       t = { authority: '', tls: t.tls };
       key = outboundKey(t);
-      m = this.targets.get(key);
-      if (m !== undefined) return m;
+      m = this.outboundSetsByKey.get(key);
+    }
+    if (m !== undefined) {
+      m.holders++;
+      return m;
     }
     const l: Labels = { [LabelKey.direction]: Direction.outbound, ...this.own };
     if (t.authority) l[LabelKey.authority] = t.authority;
@@ -110,10 +136,28 @@ export class ProxyMetrics {
     if (t.dstPod) l[LabelKey.dstPod] = t.dstPod;
     l[LabelKey.tls] = String(t.tls);
     if (t.serverId) l[LabelKey.serverId] = t.serverId;
-    m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }) };
-    this.targets.set(key, m);
+    m = new OutboundSet(key, this.httpFor(key, l), this.tcpFor(key, { ...l, [LabelKey.peer]: 'dst' }));
+    m.holders = 1;
+    this.outboundSetsByKey.set(key, m);
+    if (t.dstPod) this.podSets.add(m);
     this.outboundSets++;
     return m;
+  }
+
+  /**
+   * Drops the label sets of endpoints (those with `dst_pod`) that every holder released
+   * at least `RETAIN_RELEASED_MS` before `now` and that have no open connection. Runs
+   * at each scrape.
+   */
+  sweep(now: number): void {
+    for (const m of this.podSets) {
+      if (m.holders > 0 || now - m.releasedAt < RETAIN_RELEASED_MS || m.tcp.opens !== m.tcp.closes) continue;
+      this.podSets.delete(m);
+      this.outboundSetsByKey.delete(m.key);
+      this.http.delete(m.key);
+      this.tcp.delete(m.key);
+      this.outboundSets--;
+    }
   }
 
   /**
@@ -187,6 +231,7 @@ export class ProxyMetrics {
 
   /** The Prometheus text exposition. */
   text(): Promise<string> {
+    this.sweep(Date.now());
     return this.registry.metrics();
   }
 
