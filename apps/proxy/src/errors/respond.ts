@@ -169,6 +169,20 @@ export function http1ErrorResponse(reason: ProxyErrorReason, close: boolean): st
   return s;
 }
 
+/**
+ * The answer to a request the proxy refuses before routing it (malformed, too large,
+ * too slow, a method not allowed here): `status` with `message` as a text body, and the
+ * connection closed.
+ */
+export function http1BadRequest(status: number, message: string): string {
+  const body = message === '' ? '' : `${message}\n`;
+  return (
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\n` +
+    (body === '' ? '' : 'content-type: text/plain\r\n') +
+    `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`
+  );
+}
+
 /** Reason phrases for the statuses the proxy itself sends. */
 export const STATUS_TEXT: Record<number, string> = {
   301: 'Moved Permanently',

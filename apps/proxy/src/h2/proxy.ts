@@ -31,6 +31,7 @@ import type { ConnTarget } from '../detect/handoff.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
 import { retriesGrpc, retriesStatus } from '../stack/exchange.ts';
 import { meshTls } from '../tls/peer.ts';
+import { nativeReceiver } from './native-receive.ts';
 import type { H2SessionPool } from './session-pool.ts';
 import { type PairContext, StreamPair } from './stream-pair.ts';
 
@@ -81,25 +82,6 @@ const END_STREAM = { endStream: true } as const;
 /** Set just before a connection is handed to the server; read back by its 'session' event. */
 let pendingContext: ConnectionContext | null = null;
 let pendingPrefix: Buffer | null = null;
-
-/**
- * The native session handle's `receive(buf)`, which feeds bytes to the HTTP/2 parser.
- * Node's session reads the socket's handle natively from the moment it is created and
- * replays bytes buffered in the JS socket only on the next tick, so bytes that arrive in
- * between would overtake the preface detection already read (nodejs/node#35475). Feeding
- * the prefix synchronously, before the event loop can deliver anything, keeps the order.
- */
-type NativeReceiver = { receive(buf: Buffer): void };
-let handleSymbol: symbol | undefined | null = null;
-
-function nativeReceiver(session: ServerHttp2Session): NativeReceiver | undefined {
-  if (handleSymbol === null) {
-    handleSymbol = Object.getOwnPropertySymbols(session).find((s) => s.description === 'kHandle');
-  }
-  if (handleSymbol === undefined) return undefined;
-  const handle = (session as unknown as Record<symbol, NativeReceiver | undefined>)[handleSymbol];
-  return typeof handle?.receive === 'function' ? handle : undefined;
-}
 
 export class H2Proxy {
   readonly #server: Http2Server;

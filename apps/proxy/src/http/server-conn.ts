@@ -7,14 +7,13 @@
  * ticker. This is the hot path: no closures per request, module-level socket handlers.
  */
 import type { Socket } from 'node:net';
-import type { ConnTarget, Http1Head } from '../detect/handoff.ts';
-import { PROXY_ERROR_HEADER, STATUS_TEXT } from '../errors/respond.ts';
-import type { HttpMetrics } from '../metrics/handles.ts';
-import type { HeaderModifierView } from '../stack/plan-view.ts';
+import type { ConnTarget } from '../detect/handoff.ts';
+import { http1BadRequest, PROXY_ERROR_HEADER } from '../errors/respond.ts';
 import { meshTls } from '../tls/peer.ts';
 import type { HttpContext } from './context.ts';
-import { modifyBlock } from './header-block.ts';
-import { Http1Parser, headerBlock, type ParserOwner, startLineOf } from './parser.ts';
+import { handOff } from './handoff.ts';
+import { InboundLabels } from './inbound-labels.ts';
+import { Http1Parser, type ParserOwner } from './parser.ts';
 import { Http1Exchange } from './server-exchange.ts';
 
 export { MAX_RETRY_BODY } from '../stack/layers.ts';
@@ -50,7 +49,8 @@ export class ServerConn implements ParserOwner {
   private handoff = HO_NONE;
   private handoffTarget: ConnTarget | null = null;
   private handoffPath = '';
-  private closing = false;
+  /** Closing once the exchange in flight is done (drain, client half-close, error). */
+  closing = false;
   /** Set while parsing a read: writes to the endpoint are corked into one syscall. */
   private feeding = false;
   private corked: Socket | null = null;
@@ -58,10 +58,8 @@ export class ServerConn implements ParserOwner {
   private inHead = false;
   /** The request's body waits in the socket until the pipeline dispatches it. */
   private waiting = false;
-  // inbound label cache, per connection
-  private lastHost = '';
-  private lastSrc = '';
-  private lastInbound: HttpMetrics | null = null;
+  /** Inbound: the metrics handles of the last (Host, caller) seen on this connection. */
+  private readonly labels = new InboundLabels();
 
   constructor(
     socket: Socket,
@@ -155,12 +153,7 @@ export class ServerConn implements ParserOwner {
       return;
     }
     ex.dropClient();
-    const body = `${p.errorMessage}\n`;
-    this.socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\ncontent-type: text/plain\r\n` +
-        `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
-      'latin1',
-    );
+    this.socket.end(http1BadRequest(status, p.errorMessage), 'latin1');
     this.closing = true;
     this.active = false;
     ex.resetExchange();
@@ -212,7 +205,7 @@ export class ServerConn implements ParserOwner {
     ex.begin(p, path);
     ex.hostLine = hostLine;
     if (ctx.direction === 'inbound') {
-      ex.metrics = this.inboundMetrics(p, target.authority);
+      ex.metrics = this.labels.metrics(ctx, p, target.authority, this.socket);
       ex.callerId = meshTls(this.socket)?.peerIdentity ?? this.socket.remoteAddress;
     }
     this.inHead = true;
@@ -236,22 +229,6 @@ export class ServerConn implements ParserOwner {
     return false;
   }
 
-  /** The response head to send for the endpoint's head `p` (connection header adjusted). */
-  responseHead(p: Http1Parser, mods: HeaderModifierView | null): string {
-    // the client connection stays open only if the response is framed and nobody asked to close
-    const close = !this.keepAlive || p.untilEof || this.ctx.draining || this.closing;
-    if (close) this.keepAlive = false;
-    const minor = this.parser.versionMinor;
-    const conn =
-      close && minor === 1
-        ? 'connection: close\r\n'
-        : !close && minor === 0
-          ? 'connection: keep-alive\r\n'
-          : '';
-    const block = mods === null ? headerBlock(p) : modifyBlock(headerBlock(p), mods);
-    return `${startLineOf(p)}${block}${conn}\r\n`;
-  }
-
   /** The endpoint connection drained: the request body may flow again. */
   upstreamDrained(): void {
     if (!this.ex.reqEnded && this.stash === null) this.socket.resume();
@@ -268,10 +245,7 @@ export class ServerConn implements ParserOwner {
   private refuse(status: number): boolean {
     this.active = false;
     this.closing = true;
-    this.socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Bad Request'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
-      'latin1',
-    );
+    this.socket.end(http1BadRequest(status, ''), 'latin1');
     return false;
   }
 
@@ -319,7 +293,7 @@ export class ServerConn implements ParserOwner {
       this.end();
     } else if (kind === DL_HEADER) {
       this.closing = true;
-      this.socket.end(http408, 'latin1');
+      this.socket.end(http1BadRequest(408, 'request timeout'), 'latin1');
     }
   }
 
@@ -359,45 +333,22 @@ export class ServerConn implements ParserOwner {
     ex.resetExchange();
   }
 
-  private inboundMetrics(p: Http1Parser, fallback: string): HttpMetrics {
-    const host = p.host === '' ? fallback : p.host;
-    const src = p.src;
-    if (host === this.lastHost && src === this.lastSrc && this.lastInbound !== null) return this.lastInbound;
-    const slash = src.indexOf('/');
-    const m = this.ctx.inboundMetrics(
-      host,
-      slash > 0 ? src.slice(0, slash) : '',
-      slash > 0 ? src.slice(slash + 1) : '',
-      meshTls(this.socket)?.peerIdentity,
-    ).http;
-    this.lastHost = host;
-    this.lastSrc = src;
-    this.lastInbound = m;
-    return m;
-  }
-
   // === hand-offs ===
 
   private doHandoff(rest: Buffer): void {
-    const kind = this.handoff;
+    const connect = this.handoff === HO_CONNECT;
     this.handoff = HO_NONE;
-    const s = this.socket;
     this.detach();
-    const p = this.parser;
-    const raw = Buffer.from(p.head, 'latin1');
-    const head: Http1Head = { method: p.method, target: p.target, headers: p.headers, raw };
-    const rest2 = this.stash !== null ? Buffer.concat([rest, this.stash]) : rest;
+    const all = this.stash !== null ? Buffer.concat([rest, this.stash]) : rest;
     this.stash = null;
-    try {
-      if (kind === HO_CONNECT) {
-        this.ctx.handlers.serveConnect(s, head, rest2, this.ctx);
-      } else {
-        const up: Http1Head = { method: p.method, target: this.handoffPath, headers: p.headers, raw };
-        this.ctx.handlers.serveUpgrade(s, up, rest2, this.handoffTarget as ConnTarget);
-      }
-    } catch {
-      s.destroy();
-    }
+    handOff(
+      this.ctx,
+      this.socket,
+      this.parser,
+      all,
+      connect ? null : (this.handoffTarget as ConnTarget),
+      this.handoffPath,
+    );
   }
 
   /** Gives the socket up: our listeners off, paused. */
@@ -414,10 +365,6 @@ export class ServerConn implements ParserOwner {
     this.ctx.conns.delete(this);
   }
 }
-
-const http408 =
-  'HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: 16\r\n' +
-  'connection: close\r\n\r\nrequest timeout\n';
 
 // === socket handlers ===
 

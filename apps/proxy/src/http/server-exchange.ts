@@ -163,8 +163,26 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     const m = this.metrics as HttpMetrics;
     m.request();
     m.response(status, performance.now() - this.start, status >= 500);
-    this.pendingHead = this.conn.responseHead(p, this.responseMods);
+    this.pendingHead = this.responseHead(p);
     return true;
+  }
+
+  /** The response head to send for the endpoint's head `p` (connection header adjusted). */
+  responseHead(p: Http1Parser): string {
+    const conn0 = this.conn;
+    const mods = this.responseMods;
+    // the client connection stays open only if the response is framed and nobody asked to close
+    const close = !conn0.keepAlive || p.untilEof || conn0.ctx.draining || conn0.closing;
+    if (close) conn0.keepAlive = false;
+    const minor = conn0.parser.versionMinor;
+    const conn =
+      close && minor === 1
+        ? 'connection: close\r\n'
+        : !close && minor === 0
+          ? 'connection: keep-alive\r\n'
+          : '';
+    const block = mods === null ? headerBlock(p) : modifyBlock(headerBlock(p), mods);
+    return `${startLineOf(p)}${block}${conn}\r\n`;
   }
 
   onResponseBody(cc: ClientConn, chunk: Buffer): void {
