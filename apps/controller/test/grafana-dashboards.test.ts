@@ -53,8 +53,7 @@ const RATE_INTERVAL_S = 20;
 const LEGITIMATE_EMPTIES: { match: RegExp; reason: string }[] = [
   {
     match: /errno!=""/,
-    reason:
-      'connections that failed with an errno: none on a healthy demo (Weft does not label tcp_close_total with errno yet)',
+    reason: 'connections that ended in a socket error (tcp_close_total with errno): none on a healthy demo',
   },
   {
     match: /tls!="true"/,

@@ -20,6 +20,10 @@ let shutdowns = 0;
 
 beforeAll(async () => {
   up = await startUpstream((req, res) => {
+    if (req.url === '/reset') {
+      req.socket.resetAndDestroy();
+      return;
+    }
     res.statusCode = req.url === '/fail' ? 500 : 200;
     res.end('x');
   });
@@ -157,6 +161,27 @@ describe('admin', () => {
     expect(started?.labels).toMatchObject({ namespace: 'test', deployment: 'client', pod: 'client-1' });
     expect(started?.value).toBeGreaterThan(Date.now() / 1000 - 600);
     expect(started?.value).toBeLessThanOrEqual(Date.now() / 1000);
+  });
+
+  it('labels connections that ended in a socket error with their errno, as Linkerd does', async () => {
+    const dst = { direction: 'outbound', peer: 'dst', dst_deployment: 'web' };
+    const r = await viaProxy(proxy, 'http://web.test/reset');
+    expect(r.status).toBe(502);
+    let m = parseProm((await admin(proxy, '/metrics')).body);
+    for (let i = 0; i < 40 && sum(m, 'tcp_close_total', { ...dst, errno: 'ECONNRESET' }) === 0; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      m = parseProm((await admin(proxy, '/metrics')).body);
+    }
+    const resets = sum(m, 'tcp_close_total', { ...dst, errno: 'ECONNRESET' });
+    // the first attempt met a reset (and so did any retry)
+    expect(resets).toBeGreaterThanOrEqual(1);
+    expect(sum(m, 'tcp_connection_duration_ms_count', { ...dst, errno: 'ECONNRESET' })).toBe(resets);
+    const series = m.find((x) => x.name === 'tcp_close_total' && x.labels.errno === 'ECONNRESET');
+    expect(series?.labels).toMatchObject({
+      dst_service: 'web-svc',
+      dst_pod: 'web-7d4f9-abcde',
+      tls: 'false',
+    });
   });
 
   it('answers /ready, /live, and /shutdown (POST from loopback)', async () => {

@@ -3,7 +3,7 @@
 // MAX_OUTBOUND_SETS new pods are counted per workload, past twice that all together, and
 // outbound sets never use up the inbound side's own cap; and the sets of endpoints that
 // left (released by their holder, connections closed) are dropped after a while.
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_INBOUND_SETS,
@@ -108,7 +108,7 @@ describe('outbound label sets', () => {
     const kept = m.outbound(target('catalog-new'));
     const busy = m.outbound(target('catalog-busy'));
     for (const h of [gone, kept, busy]) h.http.request();
-    const conn = { bytesRead: 0, bytesWritten: 0 } as Socket;
+    const conn = new Socket(); // never connected: only counted
     busy.tcp.open(conn);
     gone.release?.();
     busy.release?.();

@@ -70,30 +70,74 @@ export class HttpAccum implements HttpMetrics {
   }
 }
 
-/** When a counted connection opened (`performance.now()`), kept on the socket itself. */
+/** When a counted connection opened (`performance.now()`), and the errno it failed with, kept on the socket itself. */
 const kOpenedAt = Symbol('weft.tcpOpenedAt');
-type TimedSocket = Socket & { [kOpenedAt]?: number };
+const kErrno = Symbol('weft.tcpErrno');
+type TimedSocket = Socket & { [kOpenedAt]?: number; [kErrno]?: string };
+
+/** Notes the errno of a socket error (`ECONNRESET`, ...) for the close that follows it. */
+function noteErrno(this: TimedSocket, err: NodeJS.ErrnoException): void {
+  if (typeof err?.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) this[kErrno] = err.code;
+}
+
+/** Connections of one label set that closed with one errno. */
+export class ErrnoCloses {
+  closes = 0;
+  readonly duration = new Histogram(BUCKETS);
+  constructor(readonly labels: Labels) {}
+}
+
+/** Errno values kept per label set; further ones are counted as `errno="EOTHER"`. */
+const MAX_ERRNOS = 16;
 
 /** TCP counters of one label set. */
 export class TcpAccum implements TcpMetrics {
   opens = 0;
+  /** All closes, clean or not. */
   closes = 0;
   readBytes = 0;
   writeBytes = 0;
-  /** `tcp_connection_duration_ms`: lifetimes of closed connections, Linkerd's latency buckets. */
+  /** `tcp_connection_duration_ms`: lifetimes of connections that closed cleanly, Linkerd's latency buckets. */
   readonly duration = new Histogram(BUCKETS);
+  /** Closes after a socket error, by errno (`tcp_close_total{errno}` and its durations). */
+  readonly byErrno = new Map<string, ErrnoCloses>();
   constructor(readonly labels: Labels) {}
 
   open(socket: Socket): void {
     this.opens++;
     (socket as TimedSocket)[kOpenedAt] = performance.now();
+    socket.on('error', noteErrno);
   }
 
   close(socket: Socket): void {
     this.closes++;
     this.readBytes += socket.bytesRead;
     this.writeBytes += socket.bytesWritten;
-    const at = (socket as TimedSocket)[kOpenedAt];
-    if (at !== undefined) this.duration.observe(performance.now() - at);
+    const s = socket as TimedSocket;
+    const at = s[kOpenedAt];
+    const errno = s[kErrno];
+    const h = errno === undefined ? this.duration : this.errnoCloses(errno);
+    if (at !== undefined) h.observe(performance.now() - at);
+  }
+
+  /** Closes that ended cleanly. */
+  get cleanCloses(): number {
+    let n = this.closes;
+    for (const e of this.byErrno.values()) n -= e.closes;
+    return n;
+  }
+
+  private errnoCloses(errno: string): Histogram {
+    let e = this.byErrno.get(errno);
+    if (e === undefined) {
+      if (this.byErrno.size >= MAX_ERRNOS) errno = 'EOTHER';
+      e = this.byErrno.get(errno);
+      if (e === undefined) {
+        e = new ErrnoCloses({ ...this.labels, errno });
+        this.byErrno.set(errno, e);
+      }
+    }
+    e.closes++;
+    return e.duration;
   }
 }

@@ -307,7 +307,17 @@ export class ProxyMetrics {
         ),
       );
     tcpMetric(MetricName.tcpOpenTotal, 'Total count of opened connections.', 'counter', (a) => a.opens);
-    tcpMetric(MetricName.tcpCloseTotal, 'Total count of closed connections.', 'counter', (a) => a.closes);
+    add(
+      new CollectedMetric(MetricName.tcpCloseTotal, 'Total count of closed connections.', 'counter', () => {
+        const out: MetricValue[] = [];
+        for (const a of tcp.values()) {
+          if (a.opens === 0) continue;
+          out.push({ labels: a.labels, value: a.cleanCloses });
+          for (const e of a.byErrno.values()) out.push({ labels: e.labels, value: e.closes });
+        }
+        return out;
+      }),
+    );
     tcpMetric(
       MetricName.tcpOpenConnections,
       'Number of currently open connections.',
@@ -334,7 +344,9 @@ export class ProxyMetrics {
         () => {
           const out: MetricValue[] = [];
           for (const a of tcp.values()) {
-            if (a.closes > 0) a.duration.render(MetricName.tcpConnectionDurationMs, a.labels, out);
+            if (a.duration.count > 0) a.duration.render(MetricName.tcpConnectionDurationMs, a.labels, out);
+            for (const e of a.byErrno.values())
+              e.duration.render(MetricName.tcpConnectionDurationMs, e.labels, out);
           }
           return out;
         },
