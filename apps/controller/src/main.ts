@@ -6,15 +6,15 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
 import { startApiServer } from './api/server.ts';
-import { lockStateDir } from './core/state-lock.ts';
-import { StateStore } from './core/state-store.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
-import { LocalPlatform } from './platform/local/local-platform.ts';
+import { createPlatform } from './platform/create.ts';
 import { seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
+import { lockStateDir } from './state/lock.ts';
+import { StateStore } from './state/store.ts';
 
 const VERSION = '0.1.0';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,15 +31,11 @@ async function main() {
     ...(env.identity.supplied ? { supplied: env.identity.supplied } : {}),
     log: (level, m) => (level === 'warn' ? console.warn : console.log)(`[identity] ${m}`),
   });
-  const platform = new LocalPlatform({
-    manifestsDir: env.manifestsDir,
-    workdir: env.workdir,
+  let controllerUrl = '';
+  const platform = await createPlatform(env, {
     store,
-    podOctet: env.podOctet,
-    serviceOctet: env.serviceOctet,
-    proxyMain: env.proxyMain,
     repoRoot: REPO_ROOT,
-    hostEnv: env.hostEnv,
+    controllerUrl: () => controllerUrl,
     // Each meshed pod's proxy proves its workload with a token and trusts the anchor in the identity dir.
     proxyEnvFor: (pod) => ({
       WEFT_PROXY_IDENTITY_TOKEN: identity.tokens.issue({
@@ -69,7 +65,7 @@ async function main() {
   );
   const [host, port] = [api.address.slice(0, api.address.lastIndexOf(':')), api.address.split(':').at(-1)];
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  platform.setControllerUrl(env.controllerUrl ?? `http://${reachable}:${port}`);
+  controllerUrl = env.controllerUrl ?? `http://${reachable}:${port}`;
   console.log(`[controller] API on http://${api.address}/trpc (state in ${env.stateDir})`);
   await platform.start();
   const seeded = seedPolicies(policy, env.manifestsDir);
@@ -82,7 +78,7 @@ async function main() {
     `[controller] scraping proxies every ${env.metrics.scrapeIntervalMs} ms; metrics from ${env.metrics.prometheusUrl ?? 'the embedded store'}; Prometheus file-SD at ${env.metrics.fileSdPath}`,
   );
   console.log(
-    `[controller] local platform running ${platform.listWorkloads().length} workloads from ${env.manifestsDir}`,
+    `[controller] ${platform.kind} platform running ${platform.listWorkloads().length} workloads${platform.kind === 'local' ? ` from ${env.manifestsDir}` : ''}`,
   );
 
   let stopping = false;

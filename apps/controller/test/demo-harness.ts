@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
-import { StateStore } from '../src/core/state-store.ts';
 import { Destination } from '../src/destination/destination.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
 import type { PodRecord } from '../src/platform/local/pod-record.ts';
 import { isAlive, type ProcRef } from '../src/platform/local/processes.ts';
 import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
 import { LOCAL_STATE_KEY, LocalState } from '../src/platform/local/state.ts';
+import { StateStore } from '../src/state/store.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_MANIFESTS = join(REPO_ROOT, 'examples/demo/manifests');

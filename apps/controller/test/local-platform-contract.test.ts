@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateStore } from '../src/core/state-store.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import { StateStore } from '../src/state/store.ts';
 import { REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
 import { describePlatformContract } from './platform-contract.ts';
 

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/router.ts';
 import { type ApiServer, startApiServer } from '../src/api/server.ts';
 import type { ApiServices } from '../src/api/trpc.ts';
-import { StateStore } from '../src/core/state-store.ts';
 import { PolicyService } from '../src/policy/service.ts';
 import { MemoryPlatform, tempStateDir } from '../src/policy/test-util.ts';
+import { StateStore } from '../src/state/store.ts';
 
 const SPLIT = (v1: number, v2: number, port = 8080) => `
 apiVersion: gateway.networking.k8s.io/v1

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
-import { StateStore } from '../src/core/state-store.ts';
 import { Destination } from '../src/destination/destination.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import { StateStore } from '../src/state/store.ts';
 import { REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
 
 const SERVER = `require('node:http').createServer((q, s) => s.end('hello from ' + process.env.HOSTNAME_IP)).listen(+process.env.PORT, process.env.HOST)`;

@@ -3,6 +3,7 @@ export * from './api.ts';
 export * from './api-metrics.ts';
 export * from './errors.ts';
 export * from './identity.ts';
+export * from './labels.ts';
 export * from './metrics.ts';
 export * from './names.ts';
 export * from './policy/index.ts';

@@ -5,6 +5,7 @@ import {
   NamespaceFilterInput,
   RolloutProgress,
   ScaleInput,
+  serviceSelects,
   Workload,
   WorkloadDetail,
   WorkloadRef,
@@ -28,11 +29,7 @@ export const workloadsRouter = router({
       const pods = ctx.platform.listPods(input.namespace, input.name);
       const services = ctx.platform
         .listServices(input.namespace)
-        .filter(
-          (s) =>
-            Object.keys(s.selector).length > 0 &&
-            Object.entries(s.selector).every(([k, v]) => workload.labels[k] === v),
-        );
+        .filter((s) => serviceSelects(s.selector, workload.labels));
       return { workload, pods, services };
     }),
 

@@ -11,6 +11,7 @@ import {
   type PolicyDocument,
   type RateLimitPlan,
   type Service,
+  serviceSelects,
   type Workload,
 } from '@weft/shared';
 import type { ServiceEndpoints } from '../core/platform.ts';
@@ -41,11 +42,6 @@ function rateLimitPlan(doc: HTTPLocalRateLimitPolicy): RateLimitPlan {
   };
 }
 
-function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  const entries = Object.entries(selector);
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
-}
-
 export function compileInbound(
   documents: readonly PolicyDocument[],
   inputs: InboundInputs,
@@ -59,7 +55,7 @@ export function compileInbound(
     if (!svc) continue;
     const workloads = new Set(
       inputs.workloads
-        .filter((w) => w.namespace === svc.namespace && selects(svc.selector, w.labels))
+        .filter((w) => w.namespace === svc.namespace && serviceSelects(svc.selector, w.labels))
         .map((w) => w.name),
     );
     for (const slice of inputs.endpoints(svc)) for (const e of slice.endpoints) workloads.add(e.workload);

@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateStore } from '../core/state-store.ts';
+import { StateStore } from '../state/store.ts';
 import { seedPolicies } from './seed.ts';
 import { PolicyService } from './service.ts';
 import { MemoryPlatform, tempStateDir } from './test-util.ts';

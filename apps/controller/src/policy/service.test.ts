@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, MeshError, type PolicyUpdate } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateStore } from '../core/state-store.ts';
+import { StateStore } from '../state/store.ts';
 import { PolicyService } from './service.ts';
 import { MemoryPlatform, tempStateDir } from './test-util.ts';
 

@@ -27,8 +27,8 @@ import {
 } from '@weft/shared';
 import { ChangeSignal } from '../core/change-signal.ts';
 import type { Platform, Unsubscribe } from '../core/platform.ts';
-import type { StateStore } from '../core/state-store.ts';
 import { parseAuthority } from '../destination/authority.ts';
+import type { StateStore } from '../state/store.ts';
 import { servicePortKey } from './attach.ts';
 import { compileInbound, workloadPortKey } from './compile-inbound.ts';
 import { compileOutbound } from './compile-outbound.ts';

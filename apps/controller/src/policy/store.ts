@@ -16,7 +16,7 @@ import {
   policyRefOf,
 } from '@weft/shared';
 import { z } from 'zod';
-import type { StateStore } from '../core/state-store.ts';
+import type { StateStore } from '../state/store.ts';
 
 export const POLICY_STATE_KEY = 'policies';
 export const DEFAULT_MAX_REVISIONS = 100;

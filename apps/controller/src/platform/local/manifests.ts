@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DnsLabel, ErrorCode, MeshError } from '@weft/shared';
+import { DnsLabel, ErrorCode, labelsMatch, MeshError } from '@weft/shared';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 
@@ -152,10 +152,7 @@ export function parseManifests(text: string, file: string): Manifests {
       if (!r.success) throw invalid(label, r.error.issues);
       const { metadata, spec } = r.data;
       const container = spec.template.spec.containers[0] as ContainerSpec;
-      const matches = Object.entries(spec.selector.matchLabels).every(
-        ([k, v]) => spec.template.metadata.labels[k] === v,
-      );
-      if (!matches) {
+      if (!labelsMatch(spec.selector.matchLabels, spec.template.metadata.labels)) {
         throw new MeshError(
           ErrorCode.invalidInput,
           `${label}: spec.selector.matchLabels does not match spec.template.metadata.labels`,

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { startTimeOf } from '../../core/state-lock.ts';
+import { startTimeOf } from '../../os/process-start.ts';
 
 /** A process we started, as recorded in durable state. */
 export interface ProcRef {

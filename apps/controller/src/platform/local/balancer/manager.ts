@@ -5,7 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StateStore } from '../../../core/state-store.ts';
+import type { StateStore } from '../../../state/store.ts';
 import { tailLines } from '../log-tail.ts';
 import { isAlive, type ProcRef, signalGroup, spawnDetached, stopProcess } from '../processes.ts';
 import { type BalancerTable, type Listener, TABLE_KEY } from './table.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { StateStore } from './state-store.ts';
+import { StateStore } from './store.ts';
 
 const Doc = z.object({ meshed: z.array(z.string()) });
 const dirs: string[] = [];

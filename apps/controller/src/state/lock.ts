@@ -7,21 +7,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, MeshError } from '@weft/shared';
+import { startTimeOf } from '../os/process-start.ts';
 
 const LOCK_FILE = 'controller.lock';
-
-/** Start time of `pid` in clock ticks since boot (field 22 of /proc/<pid>/stat); undefined when gone. */
-export function startTimeOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    const start = Number(fields[19]);
-    return Number.isFinite(start) ? start : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Takes the directory's lock for this process; returns its release. Throws `WEFT_CONFLICT` when a live controller holds it. */
 export function lockStateDir(dir: string): () => void {

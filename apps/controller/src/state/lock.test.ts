@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockStateDir, startTimeOf } from './state-lock.ts';
+import { startTimeOf } from '../os/process-start.ts';
+import { lockStateDir } from './lock.ts';
 
 const dirs: string[] = [];
 function dir() {

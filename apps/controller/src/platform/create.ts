@@ -1,0 +1,38 @@
+/**
+ * The one place the controller picks its platform (`WEFT_PLATFORM`): the local platform
+ * runs a manifest directory as processes on this machine. Everything else sees only the
+ * `Platform` port.
+ */
+import type { Platform } from '../core/platform.ts';
+import type { ControllerEnv } from '../env.ts';
+import type { StateStore } from '../state/store.ts';
+import { LocalPlatform } from './local/local-platform.ts';
+import type { PodIdentity } from './local/pod-env.ts';
+
+export interface PlatformDeps {
+  store: StateStore;
+  /** The checkout the controller runs from (where the proxy and balancer live). */
+  repoRoot: string;
+  /** Where proxies reach the controller; read when a pod starts, after the API is listening. */
+  controllerUrl: () => string;
+  /** Extra proxy environment per meshed pod (its identity token and trust anchor). */
+  proxyEnvFor: (pod: PodIdentity) => Record<string, string>;
+}
+
+export async function createPlatform(env: ControllerEnv, deps: PlatformDeps): Promise<Platform> {
+  switch (env.platform) {
+    case 'local':
+      return new LocalPlatform({
+        manifestsDir: env.manifestsDir,
+        workdir: env.workdir,
+        store: deps.store,
+        podOctet: env.podOctet,
+        serviceOctet: env.serviceOctet,
+        proxyMain: env.proxyMain,
+        repoRoot: deps.repoRoot,
+        hostEnv: env.hostEnv,
+        controllerUrl: deps.controllerUrl,
+        proxyEnvFor: deps.proxyEnvFor,
+      });
+  }
+}

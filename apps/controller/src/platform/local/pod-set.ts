@@ -1,0 +1,216 @@
+/**
+ * The local platform's running pods: their loopback addresses (127.10.x.y), starting
+ * new ones from a workload's template, draining and stopping old ones, waiting for
+ * readiness, adopting the pods a previous controller left running, and their logs.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, MeshError } from '@weft/shared';
+import { AddressPool } from './addresses.ts';
+import type { Inventory, WorkloadEntry } from './inventory.ts';
+import { tailLines } from './log-tail.ts';
+import { type Container, LocalPod } from './pod.ts';
+import { type PodIdentity, podPorts } from './pod-env.ts';
+import { noLaunch, podLaunch } from './pod-launch.ts';
+import type { PodRecord } from './pod-record.ts';
+import type { ReadyResult } from './rollout.ts';
+import { newPodName, objectKey, templateHash } from './template.ts';
+
+/** Crashes in a row after which a rollout stops waiting for a new pod. */
+const CRASH_LOOP_LIMIT = 3;
+
+export interface PodSetOptions {
+  podOctet: number;
+  /** Where each pod's logs live (`<dir>/pods/<namespace>/<name>`). */
+  stateDir: string;
+  workdir: string;
+  proxyMain: string;
+  repoRoot: string;
+  hostEnv: Record<string, string>;
+  readyTimeoutMs: number;
+  drainDelayMs: number;
+  stopGraceMs: number;
+  controllerUrl: () => string;
+  proxyEnvFor: ((pod: PodIdentity) => Record<string, string>) | undefined;
+}
+
+/** What the pod set tells the platform. */
+export interface PodSetHooks {
+  /** A pod's record changed (started, became ready, crashed, went away). */
+  changed(pod: LocalPod): void;
+  /** A pod was taken out of its endpoints and is about to drain. */
+  draining(): void;
+  /** The set of pods changed: persist it now. */
+  persist(): void;
+  /** The platform is stopping: no new pods, no more waiting. */
+  stopped(): boolean;
+}
+
+export class PodSet {
+  readonly #o: PodSetOptions;
+  readonly #inventory: Inventory;
+  readonly #hooks: PodSetHooks;
+  readonly #ips: AddressPool;
+  readonly #pods = new Map<string, LocalPod>();
+
+  constructor(options: PodSetOptions, inventory: Inventory, hooks: PodSetHooks) {
+    this.#o = options;
+    this.#inventory = inventory;
+    this.#hooks = hooks;
+    this.#ips = new AddressPool(10, options.podOctet);
+  }
+
+  /** Every pod, terminating ones included. */
+  all(): LocalPod[] {
+    return [...this.#pods.values()];
+  }
+
+  /** A pod that is not terminating. */
+  live(namespace: string, name: string): LocalPod | undefined {
+    const pod = this.#pods.get(objectKey(namespace, name));
+    return pod && !pod.terminating ? pod : undefined;
+  }
+
+  /** The workload's pods that are not terminating. */
+  of(w: WorkloadEntry): LocalPod[] {
+    return this.all().filter(
+      (p) => !p.terminating && p.record.namespace === w.spec.namespace && p.record.workload === w.spec.name,
+    );
+  }
+
+  /** The last lines of a pod's container output; `WEFT_NOT_FOUND` for an unknown pod. */
+  logs(namespace: string, name: string, lines: number, container: Container): string[] {
+    const pod = this.live(namespace, name);
+    if (!pod) throw new MeshError(ErrorCode.notFound, `pod ${namespace}/${name} not found`);
+    return tailLines(pod.logFile(container), lines);
+  }
+
+  /** Takes over the pods a previous controller recorded; stops those no workload owns any more. */
+  async adopt(records: readonly PodRecord[]): Promise<void> {
+    const orphans: PodRecord[] = [];
+    for (const record of records) {
+      const w = this.#inventory.find(record.namespace, record.workload);
+      if (!w || !this.#ips.reserve(record.ip)) {
+        orphans.push(record);
+        continue;
+      }
+      this.#pods.set(objectKey(record.namespace, record.name), this.#makePod(w, record));
+    }
+    for (const record of orphans) {
+      const pod = new LocalPod(record, noLaunch(record), this.#logDir(record), () => {});
+      void pod.stop(this.#o.stopGraceMs);
+    }
+    await Promise.all(this.all().map((p) => p.adopt()));
+  }
+
+  /** Starts a pod from the workload's current template; resolves with its name. */
+  async create(w: WorkloadEntry): Promise<string> {
+    if (this.#hooks.stopped()) throw new Error('the platform is stopping');
+    const { spec } = w;
+    const hash = templateHash(spec, w.state.meshed);
+    const name = newPodName(spec.name, hash);
+    const now = new Date().toISOString();
+    const record: PodRecord = {
+      namespace: spec.namespace,
+      name,
+      workload: spec.name,
+      ip: this.#ips.allocate(),
+      templateHash: hash,
+      meshed: w.state.meshed,
+      createdAt: now,
+      ports: podPorts(spec.container, w.state.meshed),
+      app: null,
+      proxy: null,
+      restarts: 0,
+      lastExit: null,
+      startedAt: now,
+      ready: false,
+    };
+    const pod = this.#makePod(w, record);
+    this.#pods.set(objectKey(spec.namespace, name), pod);
+    await pod.start();
+    this.#hooks.persist();
+    this.#hooks.changed(pod);
+    return name;
+  }
+
+  /** Takes the pod out of its endpoints, lets it drain, stops it and frees its address. */
+  async delete(namespace: string, name: string): Promise<void> {
+    const pod = this.#pods.get(objectKey(namespace, name));
+    if (!pod) return;
+    pod.detach();
+    pod.record.ready = false;
+    this.#hooks.changed(pod);
+    this.#hooks.draining();
+    await new Promise((r) => setTimeout(r, this.#o.drainDelayMs));
+    await pod.stop(this.#o.stopGraceMs);
+    this.#pods.delete(objectKey(namespace, name));
+    this.#ips.release(pod.record.ip);
+    rmSync(this.#logDir(pod.record), { recursive: true, force: true });
+    this.#hooks.persist();
+    this.#hooks.changed(pod);
+  }
+
+  /** Waits until the pod is ready, crash-loops, times out or goes away. */
+  async waitReady(namespace: string, name: string, cancelled: () => boolean): Promise<ReadyResult> {
+    const deadline = Date.now() + this.#o.readyTimeoutMs;
+    while (!this.#hooks.stopped()) {
+      if (cancelled()) return { ready: false, reason: 'superseded by a newer change' };
+      const pod = this.live(namespace, name);
+      if (!pod) return { ready: false, reason: `pod ${name} went away` };
+      if (pod.record.ready) return { ready: true };
+      const exit = pod.record.lastExit;
+      const why = exit ? `; last exit: code ${exit.code}, signal ${exit.signal}` : '';
+      if (pod.crashLooping >= CRASH_LOOP_LIMIT) {
+        const tail = tailLines(pod.logFile(pod.record.proxy || !pod.record.meshed ? 'app' : 'proxy'), 1)[0];
+        return {
+          ready: false,
+          reason: `pod ${name} keeps crashing (${pod.record.restarts} restarts${why})${tail ? `: ${tail}` : ''}`,
+        };
+      }
+      if (Date.now() > deadline) {
+        return {
+          ready: false,
+          reason: `pod ${name} did not become ready within ${this.#o.readyTimeoutMs / 1000} s${why}`,
+        };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { ready: false, reason: 'the platform is stopping' };
+  }
+
+  /** Stops every pod (a graceful shutdown); pods a rollout starts meanwhile are caught by the next round. */
+  async stopAll(graceMs: number): Promise<void> {
+    for (let round = 0; round < 5 && this.#pods.size > 0; round++) {
+      const pods = this.all();
+      await Promise.all(pods.map((p) => p.stop(graceMs, true)));
+      for (const p of pods) {
+        this.#pods.delete(objectKey(p.record.namespace, p.record.name));
+        rmSync(this.#logDir(p.record), { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** Lets every pod run on without this controller watching it. */
+  detachAll(): void {
+    for (const p of this.#pods.values()) p.detach();
+  }
+
+  #logDir(record: { namespace: string; name: string }) {
+    return join(this.#o.stateDir, 'pods', record.namespace, record.name);
+  }
+
+  #makePod(w: WorkloadEntry, record: PodRecord): LocalPod {
+    const launch = podLaunch(w.spec, record, {
+      workdir: this.#o.workdir,
+      proxyMain: this.#o.proxyMain,
+      repoRoot: this.#o.repoRoot,
+      hostEnv: this.#o.hostEnv,
+      stopGraceMs: this.#o.stopGraceMs,
+      controllerUrl: this.#o.controllerUrl,
+      services: () => this.#inventory.serviceAddresses(),
+      proxyEnvFor: this.#o.proxyEnvFor,
+    });
+    return new LocalPod(record, launch, this.#logDir(record), (p) => this.#hooks.changed(p));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Services on the local platform (the kube-proxy role): each service port's ready
+ * endpoints, the service as the API shows it, and the routing table handed to the
+ * balancer process, which this module keeps running.
+ */
+import { type Endpoint, meshIdentity, type Service, type WorkloadRef } from '@weft/shared';
+import type { ServiceEndpoints } from '../../core/platform.ts';
+import type { StateStore } from '../../state/store.ts';
+import { BalancerManager } from './balancer/manager.ts';
+import type { Listener } from './balancer/table.ts';
+import type { Inventory, ServiceEntry } from './inventory.ts';
+import { resolvePort } from './manifests.ts';
+import type { LocalPod } from './pod.ts';
+import type { PodSet } from './pod-set.ts';
+import type { ProcRef } from './processes.ts';
+import { serviceView } from './views.ts';
+
+/** Pod changes within this window are published to the balancer as one table. */
+const PUBLISH_DEBOUNCE_MS = 20;
+/** How often the balancer process is checked (and restarted when it died). */
+const HEALTH_CHECK_MS = 2000;
+
+export class ServiceTable {
+  readonly #inventory: Inventory;
+  readonly #pods: PodSet;
+  readonly #balancer: BalancerManager;
+  #publishTimer: NodeJS.Timeout | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    inventory: Inventory,
+    pods: PodSet,
+    store: StateStore,
+    repoRoot: string,
+    hostEnv: Record<string, string>,
+  ) {
+    this.#inventory = inventory;
+    this.#pods = pods;
+    this.#balancer = new BalancerManager(store, repoRoot, hostEnv);
+  }
+
+  /** The running balancer process, for the durable state. */
+  get balancerRef(): ProcRef | null {
+    return this.#balancer.ref;
+  }
+
+  /** Ready endpoints of every port of the service. */
+  endpoints(ref: WorkloadRef): ServiceEndpoints[] {
+    const s = this.#inventory.service(ref);
+    if (!s) return [];
+    const pods = this.#selectedPods(s).filter((p) => p.record.ready && !p.terminating);
+    return s.spec.ports.map((port) => {
+      const endpoints: Endpoint[] = [];
+      for (const pod of pods) {
+        const { namespace, workload } = pod.record;
+        const target = this.#inventory.targetPort(namespace, workload, port.targetPort);
+        if (target === undefined) continue;
+        const w = this.#inventory.find(namespace, workload);
+        endpoints.push({
+          address: pod.record.ip,
+          port: target,
+          pod: pod.record.name,
+          workload,
+          namespace,
+          meshed: pod.record.meshed,
+          ...(pod.record.meshed && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
+        });
+      }
+      endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
+      return { service: { namespace: s.spec.namespace, name: s.spec.name }, port: port.port, endpoints };
+    });
+  }
+
+  /** The service as the API shows it, named target ports resolved. */
+  view(s: ServiceEntry): Service {
+    const pods = this.#selectedPods(s);
+    const selected = this.#inventory.selectedWorkload(s.spec);
+    return serviceView(s.spec, s.clusterIP, (ref) => {
+      if (typeof ref === 'number') return ref;
+      for (const pod of pods) {
+        const port = this.#inventory.targetPort(pod.record.namespace, pod.record.workload, ref);
+        if (port !== undefined) return port;
+      }
+      return selected ? resolvePort(selected.spec.container, ref) : undefined;
+    });
+  }
+
+  /** Starts (or adopts) the balancer and checks on it periodically; `restarted` runs when it was restarted. */
+  async start(previous: ProcRef | null, restarted: () => void): Promise<void> {
+    await this.#balancer.start(previous);
+    this.#healthTimer = setInterval(() => {
+      this.#balancer
+        .ensureRunning()
+        .then((again) => again && !this.#stopped && restarted())
+        .catch((err: unknown) =>
+          console.error(`[local] cannot restart the balancer: ${(err as Error).message}`),
+        );
+    }, HEALTH_CHECK_MS);
+    this.#healthTimer.unref();
+  }
+
+  /** Problems of the balancer; empty when it runs. */
+  problems(): string[] {
+    return this.#balancer.running() ? [] : ['the service balancer is not running (restarting it)'];
+  }
+
+  /** Publishes the table soon, once for a burst of changes. */
+  schedulePublish(): void {
+    clearTimeout(this.#publishTimer);
+    this.#publishTimer = setTimeout(() => this.publish(), PUBLISH_DEBOUNCE_MS);
+  }
+
+  /** Hands the balancer every service address with its ready backends. */
+  publish(): void {
+    if (this.#stopped) return;
+    const listeners: Listener[] = [];
+    for (const s of this.#inventory.services.values()) {
+      for (const slice of this.endpoints({ namespace: s.spec.namespace, name: s.spec.name })) {
+        listeners.push({
+          service: `${s.spec.namespace}/${s.spec.name}:${slice.port}`,
+          address: s.clusterIP,
+          port: slice.port,
+          backends: slice.endpoints.map((e) => ({ host: e.address, port: e.port })),
+        });
+      }
+    }
+    try {
+      this.#balancer.publish(listeners);
+    } catch (err) {
+      console.error(`[local] cannot publish the balancer table: ${(err as Error).message}`);
+    }
+  }
+
+  /** Stops publishing and checking on the balancer (the process keeps running). */
+  halt(): void {
+    this.#stopped = true;
+    clearInterval(this.#healthTimer);
+    clearTimeout(this.#publishTimer);
+  }
+
+  /** Stops the balancer process (a graceful shutdown). */
+  async stopBalancer(): Promise<void> {
+    await this.#balancer.stop();
+  }
+
+  #selectedPods(s: ServiceEntry): LocalPod[] {
+    return this.#pods
+      .all()
+      .filter((p) => this.#inventory.selects(s.spec, p.record.namespace, p.record.workload));
+  }
+}
