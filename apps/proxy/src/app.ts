@@ -31,6 +31,7 @@ import { ListenerContext } from './stack/context.ts';
 import { inboundStack } from './stack/inbound.ts';
 import { outboundStack } from './stack/outbound.ts';
 import { type PlanView, PolicyRef } from './stack/plan-view.ts';
+import { bindRouteMetrics } from './stack/route-metrics.ts';
 import { StaticPlan } from './stack/static-plan.ts';
 import { type Connector, TcpConnector } from './transport/connector.ts';
 import { Listener } from './transport/listen.ts';
@@ -96,6 +97,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   const policies: PolicyClient | null = env.controllerUrl
     ? new PolicyClient({
         controllerUrl: env.controllerUrl,
+        metrics,
         onWarning: log,
         ...(o.backoffMinMs !== undefined ? { backoffMinMs: o.backoffMinMs } : {}),
         ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),
@@ -116,7 +118,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
         serverId: connector.secured(ep) ? ep.identity : undefined,
       }),
     authorityMetrics: (authority) => metrics.outbound({ authority, tls: false }),
-    staticPlans: staticPlans({ ...cfg.routes, ...routesOf(cfg.destinations) }, cfg.policies),
+    staticPlans: staticPlans({ ...cfg.routes, ...routesOf(cfg.destinations) }, cfg.policies, metrics),
     ...(policies !== null ? { onTarget: (t: ConnTarget) => policies.watchOutbound(t) } : {}),
     budget: o.retryBudget ?? DEFAULT_RETRY_BUDGET,
     cacheIdleMs: cfg.timeouts.cacheIdleMs,
@@ -274,10 +276,11 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
 function staticPlans(
   routes: Record<string, ProxyRoute[]>,
   policies: OutboundPolicy[],
+  metrics: ProxyMetrics,
 ): Record<string, PlanView> {
   const out: Record<string, PlanView> = {};
   for (const [authority, rs] of Object.entries(routes)) out[authority.toLowerCase()] = new StaticPlan(rs);
-  for (const p of policies) out[p.authority.toLowerCase()] = compileOutbound(p);
+  for (const p of policies) out[p.authority.toLowerCase()] = bindRouteMetrics(compileOutbound(p), metrics);
   return out;
 }
 

@@ -75,6 +75,7 @@ export class FakeController {
           let wake: (() => void) | null = null;
           const notify = () => wake?.();
           self.listeners.add(notify);
+          signal?.addEventListener('abort', notify, { once: true });
           try {
             while (!signal?.aborted) {
               yield self.sets.get(input.authority) ?? {
@@ -84,7 +85,6 @@ export class FakeController {
               };
               await new Promise<void>((r) => {
                 wake = r;
-                signal?.addEventListener('abort', () => r(), { once: true });
               });
             }
           } finally {
@@ -103,6 +103,7 @@ export class FakeController {
           const notify = () => wake?.();
           self.listeners.add(notify);
           let sent: PolicyUpdate | undefined;
+          signal?.addEventListener('abort', notify, { once: true });
           try {
             while (!signal?.aborted) {
               const current = self.policies.get(key);
@@ -112,7 +113,6 @@ export class FakeController {
               }
               await new Promise<void>((r) => {
                 wake = r;
-                signal?.addEventListener('abort', () => r(), { once: true });
               });
             }
           } finally {

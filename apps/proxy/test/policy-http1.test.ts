@@ -4,7 +4,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
-import { sleep, startTestProxy, startUpstream, type Upstream, viaProxy } from './core-harness.ts';
+import {
+  admin,
+  parseProm,
+  sleep,
+  startTestProxy,
+  startUpstream,
+  sum,
+  type Upstream,
+  viaProxy,
+} from './core-harness.ts';
 import { ep, FakeController } from './fake-controller.ts';
 import { backend, many, outboundPolicy, policyRevision, waitFor } from './policy-harness.ts';
 
@@ -201,6 +210,17 @@ describe('timeouts and retries', () => {
     expect(ok / 1000).toBeGreaterThanOrEqual(0.99);
     // the backend really failed: retries were sent
     expect((pathHits.get('/get') ?? 0) - before).toBeGreaterThan(1200);
+    // and the route's Linkerd families say so
+    const samples = parseProm((await admin(proxy, '/metrics')).body);
+    const route = { parent_name: 'flaky', route_name: 'route-0' };
+    expect(sum(samples, 'outbound_http_route_retry_requests_total', route)).toBeGreaterThan(200);
+    expect(sum(samples, 'outbound_http_route_retry_successes_total', route)).toBeGreaterThan(200);
+    expect(
+      sum(samples, 'outbound_http_route_request_statuses_total', { ...route, http_status: '200' }),
+    ).toBeGreaterThanOrEqual(990);
+    expect(
+      sum(samples, 'outbound_http_route_backend_response_statuses_total', { ...route, http_status: '503' }),
+    ).toBeGreaterThan(200);
   });
 
   it('never retries a POST whose body outgrew the retry buffer, and retries a small one', async () => {

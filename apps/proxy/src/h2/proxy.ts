@@ -299,6 +299,7 @@ function onUpResponse(this: TaggedUp, headers: IncomingHttpHeaders, flags: numbe
   const status = Number(headers[':status'] ?? 0);
   const trailersOnly = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
   const grpc = headers['grpc-status'];
+  pair.attemptDone(status, grpc === undefined ? null : Number(grpc), null);
   const retry = pair.isGrpc
     ? trailersOnly && grpc !== undefined && retriesGrpc(pair, Number(grpc))
     : retriesStatus(pair, status);
@@ -388,6 +389,7 @@ function onDownClose(this: TaggedDown): void {
   if (pair === undefined) return;
   const { up } = pair;
   if (up !== null && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
+  pair.requestDone(pair.status, pair.isGrpc ? pair.grpcStatus : null);
   pair.closed();
   const ep = pair.counted;
   if (ep !== null && pair.status !== 0) {

@@ -137,6 +137,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
   }
 
   abortAttempt(): void {
+    this.attemptDone(0, null, ProxyErrorReason.requestTimeout);
     const up = this.up;
     this.up = null;
     this.releaseSlot();
@@ -149,6 +150,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
   /** The attempt failed before its response head: retry, or answer for the proxy. */
   attemptFailed(error: unknown): void {
     const reason = this.reasonOf(error);
+    this.attemptDone(0, null, reason);
     this.abortAttempt();
     const connectFailure =
       reason === ProxyErrorReason.connectRefused || reason === ProxyErrorReason.connectTimeout;
@@ -168,7 +170,11 @@ export class StreamPair extends Exchange implements SessionWaiter {
   }
 
   fail(reason: ProxyErrorReason): void {
-    if (this.up !== null) this.abortAttempt();
+    this.failReason = reason;
+    if (this.up !== null) {
+      this.attemptDone(0, null, reason);
+      this.abortAttempt();
+    }
     this.clearTimer();
     const { down } = this;
     if (down.destroyed || down.closed || down.headersSent) {

@@ -254,6 +254,7 @@ export class ServerConn implements ParserOwner {
     this.active = false;
     this.waiting = false;
     const ex = this.ex;
+    ex.requestDone(ex.status, null);
     ex.resetExchange();
     ex.bodyBuf = null;
     ex.metrics = null;

@@ -120,6 +120,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
   }
 
   abortAttempt(): void {
+    this.attemptDone(0, null, ProxyErrorReason.requestTimeout);
     const c = this.client;
     if (c === null) return;
     this.client = null;
@@ -147,6 +148,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       return true;
     }
     this.interim = false;
+    this.attemptDone(status, null, null);
     if (retriesStatus(this, status)) {
       // the endpoint failed this request: steer the balancer away from it, then retry
       this.abortAttempt();
@@ -239,6 +241,9 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     }
     const code = (err as { code?: string } | null)?.code;
     const stale = cc.reused && !cc.gotBytes && (code === 'ECONNRESET' || code === 'EPIPE');
+    const reason =
+      code === 'WEFT_BAD_RESPONSE' ? ProxyErrorReason.badResponse : reasonOfSocketError(err, cc.connected);
+    this.attemptDone(0, null, reason);
     if (ep !== null && this.epStart !== 0) {
       ep.penalize(this.epStart);
       if (!stale) ep.recordOutcome(false, Date.now());
@@ -248,9 +253,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       this.again();
       return;
     }
-    this.fail(
-      code === 'WEFT_BAD_RESPONSE' ? ProxyErrorReason.badResponse : reasonOfSocketError(err, cc.connected),
-    );
+    this.fail(reason);
   }
 
   batchStart(): void {}
@@ -285,6 +288,8 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
 
   fail(reason: ProxyErrorReason): void {
     if (this.conn.socket.destroyed) return;
+    this.failReason = reason;
+    this.attemptDone(0, null, reason);
     this.dropClient();
     if (this.responded) {
       this.conn.abort();

@@ -13,12 +13,16 @@
 import { type InboundPolicy, type OutboundPolicy, PolicyUpdate, type WorkloadRef } from '@weft/shared';
 import type { ConcreteService } from '../balance/concrete.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
+import type { ProxyMetrics } from '../metrics/registry.ts';
 import { compileInbound, compileOutbound, type InboundPlan } from '../policy/plan.ts';
 import type { PolicyRef } from '../stack/plan-view.ts';
+import { bindRouteMetrics } from '../stack/route-metrics.ts';
 import { RateLimitedWarn, type SseHandler, type SseOptions, SseSubscription } from './sse.ts';
 
 export interface PolicyClientOptions {
   controllerUrl: string;
+  /** Per-route metrics handles are resolved here when a plan is compiled. */
+  metrics?: ProxyMetrics;
   backoffMinMs?: number;
   backoffMaxMs?: number;
   onWarning?: (msg: string) => void;
@@ -51,11 +55,11 @@ abstract class PolicyStream implements SseHandler {
 
 class OutboundStream extends PolicyStream {
   constructor(
-    opts: SseOptions,
+    private readonly client: PolicyClient,
     private readonly target: ConnTarget,
   ) {
-    super(opts, `policy.watch ${target.authority}`, target.policy);
-    this.sub = new SseSubscription(opts, 'policy.watch', { authority: target.authority }, this.label, this);
+    super(client, `policy.watch ${target.authority}`, target.policy);
+    this.sub = new SseSubscription(client, 'policy.watch', { authority: target.authority }, this.label, this);
   }
 
   protected apply(update: PolicyUpdate): void {
@@ -63,7 +67,12 @@ class OutboundStream extends PolicyStream {
     const policy: OutboundPolicy = update.policy;
     const ref = this.ref;
     const defaults = policy.routes.length === 0 && policy.failureAccrual === null;
-    const plan = defaults ? ref.staticPlan : compileOutbound(policy);
+    const metrics = this.client.metrics;
+    const plan = defaults
+      ? ref.staticPlan
+      : metrics === undefined
+        ? compileOutbound(policy)
+        : bindRouteMetrics(compileOutbound(policy), metrics);
     ref.plan = plan;
     ref.revision = policy.revision;
     (this.target.concrete as ConcreteService).setFailureAccrual(plan?.failureAccrual ?? null);
@@ -91,6 +100,7 @@ export class PolicyClient implements SseOptions {
   readonly controllerUrl: string;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
+  readonly metrics: ProxyMetrics | undefined;
   private readonly streams = new Set<PolicyStream>();
   private readonly warnings: RateLimitedWarn;
 
@@ -98,6 +108,7 @@ export class PolicyClient implements SseOptions {
     this.controllerUrl = opts.controllerUrl;
     this.backoffMinMs = opts.backoffMinMs ?? 200;
     this.backoffMaxMs = opts.backoffMaxMs ?? 5_000;
+    this.metrics = opts.metrics;
     this.warnings = new RateLimitedWarn(opts.onWarning ?? (() => {}));
   }
 

@@ -14,6 +14,8 @@ import type { ConcreteService } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
+import type { RouteBackendMetrics, RouteMetrics } from '../metrics/handles.ts';
+import { routeErrorFor } from '../metrics/route.ts';
 import type { HeaderModifierView, PlanView, RequestView, RetryView, RouteView } from './plan-view.ts';
 
 /** Why the exchange's timer is armed. */
@@ -74,6 +76,13 @@ export abstract class Exchange implements RequestView {
   requestMods: HeaderModifierView | null = null;
   backendMods: HeaderModifierView | null = null;
   responseMods: HeaderModifierView | null = null;
+  /** Per-route metrics of the matched route and the chosen backend; null without a Service plan. */
+  routeMetrics: RouteMetrics | null = null;
+  backendMetrics: RouteBackendMetrics | null = null;
+  /** When the attempt in flight was sent (`performance.now()`). */
+  attemptStart = 0;
+  /** Why the proxy answered itself, when it did. */
+  failReason: ProxyErrorReason | null = null;
 
   timer: NodeJS.Timeout | null = null;
   timerKind = TIMER_NONE;
@@ -100,8 +109,37 @@ export abstract class Exchange implements RequestView {
 
   /** Re-enters the pipeline at the balancer for another attempt. */
   again(): void {
+    this.routeMetrics?.retry();
     this.step = (this.stack as StackView).balanceStep;
     this.next();
+  }
+
+  /** An attempt ended: its response status (0: none), gRPC status, or the failure instead. */
+  attemptDone(status: number, grpcStatus: number | null, reason: ProxyErrorReason | null): void {
+    const m = this.backendMetrics;
+    if (m === null || this.attemptStart === 0) return;
+    m.done(
+      status,
+      grpcStatus,
+      reason === null ? null : routeErrorFor(reason),
+      performance.now() - this.attemptStart,
+    );
+    this.attemptStart = 0;
+  }
+
+  /** The request ended (answered, or failed): counted on its route once. */
+  requestDone(status: number, grpcStatus: number | null): void {
+    const m = this.routeMetrics;
+    if (m === null) return;
+    this.routeMetrics = null;
+    const reason = this.failReason;
+    m.requestDone(
+      status,
+      grpcStatus,
+      reason === null ? null : routeErrorFor(reason),
+      performance.now() - this.start,
+    );
+    if (this.attempts > 1 && reason === null) m.retrySucceeded();
   }
 
   /** Resets the pipeline state for a new request on a reused driver object. */
@@ -133,6 +171,10 @@ export abstract class Exchange implements RequestView {
     this.requestMods = null;
     this.backendMods = null;
     this.responseMods = null;
+    this.routeMetrics = null;
+    this.backendMetrics = null;
+    this.attemptStart = 0;
+    this.failReason = null;
     this.isGrpc = false;
     this.bodyLength = 0;
     this.callerId = undefined;
@@ -225,9 +267,15 @@ function onExchangeTimer(ex: Exchange): void {
  * unless `stale` (a keep-alive race, not an endpoint failure).
  */
 export function mayRetry(ex: Exchange, stale: boolean): boolean {
-  if (!ex.retryable || ex.attempts >= ex.maxAttempts || ex.responded || ex.concrete === null) return false;
+  if (!ex.retryable || ex.responded || ex.concrete === null) return false;
+  if (ex.attempts >= ex.maxAttempts) {
+    if (ex.maxAttempts > 1) ex.routeMetrics?.retryLimitExceeded();
+    return false;
+  }
   if (stale) return true;
-  return ex.concrete.budget.withdraw(Date.now());
+  if (ex.concrete.budget.withdraw(Date.now())) return true;
+  ex.routeMetrics?.retryOverflow();
+  return false;
 }
 
 /** Whether a response status is retried by the exchange's policy (and the retry is allowed). */

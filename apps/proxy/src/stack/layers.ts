@@ -13,6 +13,7 @@ import type { TargetCache } from '../outbound/cache.ts';
 import { redirectLocation } from '../policy/redirect.ts';
 import type { Exchange } from './exchange.ts';
 import type { RetryView } from './plan-view.ts';
+import { routeMetricsOf } from './route-metrics.ts';
 
 /** The largest request body kept for a retry; larger bodies are not retried. */
 export const MAX_RETRY_BODY = 64 * 1024;
@@ -51,6 +52,7 @@ export class RouteLayer implements Layer {
         return;
       }
       ex.route = route;
+      ex.routeMetrics = routeMetricsOf(route);
     }
     ex.next();
   }
@@ -188,6 +190,9 @@ export class SplitLayer implements Layer {
         if (backend.authority !== target.authority)
           concrete = this.cache.get(backend.authority).concrete as ConcreteService;
       }
+      const m = ex.routeMetrics;
+      const ref = backend?.service ?? ex.plan?.service;
+      if (m !== null && ref != null) ex.backendMetrics = m.backend(ref);
     }
     ex.concrete = concrete;
     concrete.holders++;
@@ -229,6 +234,10 @@ export class DispatchLayer implements Layer {
     }
     const ep = ex.endpoint as EndpointState;
     ex.epStart = ep.begin();
+    if (ex.backendMetrics !== null) {
+      ex.backendMetrics.request();
+      ex.attemptStart = performance.now();
+    }
     ex.dispatch();
   }
 }

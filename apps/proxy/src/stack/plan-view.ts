@@ -8,7 +8,7 @@
  * between requests; each request reads it once when it starts and keeps that plan to
  * its end, so a swap never changes a request in flight.
  */
-import type { FailureAccrualPlan, RedirectPlan, TimeoutsPlan } from '@weft/shared';
+import type { FailureAccrualPlan, RedirectPlan, ServicePortRef, TimeoutsPlan } from '@weft/shared';
 
 /** What route matching reads of a request. Drivers implement it on their own request objects. */
 export interface RequestView {
@@ -49,6 +49,8 @@ export interface HeaderModifierView {
 
 export interface BackendView {
   readonly authority: string;
+  /** The backend's Service port (per-route backend metrics). */
+  readonly service?: ServicePortRef;
 }
 
 export interface RouteView {
@@ -69,6 +71,8 @@ export interface RouteView {
 /** An outbound plan: the routes of one authority. */
 export interface PlanView {
   readonly revision: number;
+  /** The parent Service port the routes attach to (per-route metrics); absent or null: none. */
+  readonly service?: ServicePortRef | null;
   /** Consecutive-failure accrual for the authority's endpoints; absent or null: off. */
   readonly failureAccrual?: FailureAccrualPlan | null;
   /** The route a request takes, or undefined when none matches (404). */
