@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDependencies, ROOT } from './lib/ensure.mjs';
+import { buildOriginalDstAddon, ensureCaptureTools, ensureDependencies, ROOT } from './lib/ensure.mjs';
 import { startProcess, stopAll } from './lib/processes.mjs';
 
 const CONTROLLER_ADDR = process.env.WEFT_API_ADDR ?? '127.0.0.1:7090';
@@ -60,7 +60,9 @@ async function waitForHttp(url, timeoutMs) {
 
 async function main() {
   const started = Date.now();
+  ensureCaptureTools({ netns: process.env.WEFT_LOCAL_CAPTURE === 'netns' });
   ensureDependencies();
+  buildOriginalDstAddon();
   let stopping = false;
   const stop = async (code) => {
     if (stopping) return;

@@ -4,7 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, ensureDebianPackage, ensureDependencies, ROOT } from './lib/ensure.mjs';
+import {
+  buildOriginalDstAddon,
+  CHROMIUM,
+  ensureCaptureTools,
+  ensureDebianPackage,
+  ensureDependencies,
+  ROOT,
+} from './lib/ensure.mjs';
 
 const REPORTS = join(ROOT, 'test-results', 'summary');
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -74,7 +81,9 @@ function suite(title, cmd, args, reportFile, readCounts, env) {
 
 function main() {
   try {
+    ensureCaptureTools({ netns: true });
     ensureDependencies();
+    buildOriginalDstAddon();
   } catch (err) {
     console.error(`[weft] ${err.message}`);
     console.log('0 passed, 1 failed');

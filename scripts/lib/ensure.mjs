@@ -51,3 +51,29 @@ export function ensureDebianPackage(pkg, probe) {
   });
   return existsSync(probe);
 }
+
+/**
+ * Transparent capture's tools: a C compiler (Debian's build-essential) for the proxy's
+ * original-dst addon, run before `npm ci` builds it; with `netns`, also iptables and
+ * iproute2 (the capture tests and `WEFT_LOCAL_CAPTURE=netns`). Never throws: what cannot
+ * be installed is said, and the proxy then runs in explicit-proxy mode only.
+ */
+export function ensureCaptureTools({ netns = false } = {}) {
+  const wanted = [['build-essential', '/usr/bin/gcc']];
+  if (netns) wanted.push(['iptables', '/usr/sbin/iptables'], ['iproute2', '/usr/sbin/ip']);
+  for (const [pkg, probe] of wanted) {
+    try {
+      ensureDebianPackage(pkg, probe);
+    } catch (err) {
+      console.error(`[weft] could not install ${pkg}: ${err.message}`);
+    }
+  }
+}
+
+/** Builds the proxy's original-dst addon when it is missing or older than its source (quick otherwise). */
+export function buildOriginalDstAddon() {
+  spawnSync(process.execPath, [join(ROOT, 'apps/proxy/native/build.mjs')], {
+    stdio: 'inherit',
+    timeout: 120_000,
+  });
+}

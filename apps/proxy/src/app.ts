@@ -35,6 +35,8 @@ import { bindRouteMetrics } from './stack/route-metrics.ts';
 import { StaticPlan } from './stack/static-plan.ts';
 import { type Connector, TcpConnector } from './transport/connector.ts';
 import { Listener } from './transport/listen.ts';
+import { loadOriginalDst, type OriginalDst } from './transport/original-dst.ts';
+import { type InboundChoice, transparentAccept, transparentInbound } from './transport/transparent.ts';
 import { createProtocolServers } from './tunnel/index.ts';
 
 /** Idle keep-alive connections to endpoints close after this (below Node's 5 s server default). */
@@ -53,6 +55,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Called when `/shutdown` is requested. */
   onShutdown?: () => void;
+  /** Replaces the addon that reads a redirected connection's original destination (tests). */
+  originalDst?: OriginalDst | null;
   /** Destination stream reconnect backoff, ms. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -179,25 +183,45 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   }
 
   // === listeners ===
+  // transparent capture: iptables redirected the connection; its original destination is the target
+  const originalDst =
+    env.capture === 'transparent'
+      ? o.originalDst !== undefined
+        ? o.originalDst
+        : loadOriginalDst(log)
+      : null;
   const outListener = new Listener(
     'outbound',
-    (sock: Socket) => outCtx.detect(sock, EMPTY, null),
+    originalDst !== null
+      ? transparentAccept(outCtx, originalDst)
+      : (sock: Socket) => outCtx.detect(sock, EMPTY, null),
     metrics.accepted('outbound', false),
   );
   const listeners: Listener[] = [outListener];
   const inbound: { address: HostPort; app: HostPort }[] = [];
   try {
     const outbound = await outListener.listen(s.outboundListen);
+    // transparent: pairs sharing a public port (4143) share one listener, chosen by original port
+    const sharedInbound = new Map<number, HostPort>();
     for (let k = 0; k < inCtxs.length; k++) {
       const ctx = inCtxs[k] as ListenerContext;
       const pair = s.inboundPorts[k] as { public: number; app: number };
+      const bound = sharedInbound.get(pair.public);
+      if (bound !== undefined) {
+        inbound.push({ address: bound, app: { host: s.appHost, port: pair.app } });
+        continue;
+      }
+      const sharing = originalDst !== null && pair.public !== 0 ? inboundSharing(s, inCtxs, pair.public) : [];
       const l = new Listener(
         `inbound:${pair.public}`,
-        (sock: Socket) => ctx.detect(sock, EMPTY, ctx.fixed),
+        sharing.length > 1
+          ? transparentInbound(sharing, originalDst as OriginalDst)
+          : (sock: Socket) => ctx.detect(sock, EMPTY, ctx.fixed),
         metrics.accepted('inbound', false),
       );
       listeners.push(l);
       const address = await l.listen({ host: s.inboundHost, port: pair.public });
+      if (sharing.length > 1) sharedInbound.set(pair.public, address);
       inbound.push({ address, app: { host: s.appHost, port: pair.app } });
     }
 
@@ -270,6 +294,17 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     policies?.close();
     throw err;
   }
+}
+
+/** The inbound pairs listening on `publicPort`, with their contexts and fixed targets. */
+function inboundSharing(s: ProxySettings, ctxs: ListenerContext[], publicPort: number): InboundChoice[] {
+  const out: InboundChoice[] = [];
+  for (let k = 0; k < ctxs.length; k++) {
+    const pair = s.inboundPorts[k] as { public: number; app: number };
+    const ctx = ctxs[k] as ListenerContext;
+    if (pair.public === publicPort) out.push({ appPort: pair.app, ctx, target: ctx.fixed as ConnTarget });
+  }
+  return out;
 }
 
 /** Plans of the static config: `routes` per authority, and whole `policies` (which win). */

@@ -20,6 +20,13 @@ export const ENV_SERVICE_ACCOUNT = 'WEFT_PROXY_SERVICE_ACCOUNT';
 export const ENV_IDENTITY_TOKEN = 'WEFT_PROXY_IDENTITY_TOKEN';
 export const ENV_IDENTITY_DIR = 'WEFT_PROXY_IDENTITY_DIR';
 export const ENV_DRAIN_GRACE_MS = 'WEFT_PROXY_DRAIN_GRACE_MS';
+export const ENV_CAPTURE = 'WEFT_PROXY_CAPTURE';
+
+/**
+ * How outbound traffic reaches the proxy: `explicit` (HTTP_PROXY / CONNECT; no root) or
+ * `transparent` (iptables redirects it; the original destination names the target).
+ */
+export type CaptureMode = 'explicit' | 'transparent';
 
 /** A `host:port` listen address, split. Port 0 asks the OS for one. */
 export interface HostPort {
@@ -74,6 +81,7 @@ const EnvSchema = z.object({
   [ENV_IDENTITY_TOKEN]: label,
   [ENV_IDENTITY_DIR]: label,
   [ENV_DRAIN_GRACE_MS]: z.coerce.number().int().nonnegative().default(10_000),
+  [ENV_CAPTURE]: z.enum(['explicit', 'transparent']).default('explicit'),
 });
 
 /** The validated environment, with the names of docs/interfaces.md turned into fields. */
@@ -92,6 +100,7 @@ export interface ProxyEnv {
   identityToken: string | undefined;
   identityDir: string | undefined;
   drainGraceMs: number;
+  capture: CaptureMode;
   /** Names of the variables that were set explicitly (they win over a config file). */
   explicit: ReadonlySet<string>;
 }
@@ -127,6 +136,7 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     identityToken: e[ENV_IDENTITY_TOKEN],
     identityDir: e[ENV_IDENTITY_DIR],
     drainGraceMs: e[ENV_DRAIN_GRACE_MS],
+    capture: e[ENV_CAPTURE],
     explicit: new Set(Object.keys(raw)),
   };
 }

@@ -11,6 +11,7 @@ import { initTRPC } from '@trpc/server';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import {
   Authority,
+  CertifyRequest,
   type Endpoint,
   type EndpointSet,
   type InboundPolicy,
@@ -19,6 +20,7 @@ import {
   PolicyWatchInput,
 } from '@weft/shared';
 import { z } from 'zod';
+import type { TestCa } from '../src/tls/test-ca.ts';
 
 export class FakeController {
   private readonly sets = new Map<string, EndpointSet>();
@@ -30,6 +32,14 @@ export class FakeController {
   /** `policy.watch` subscriptions opened so far, by key (authority, or `ns/name:port`). */
   readonly policyWatches = new Map<string, number>();
   private readonly policies = new Map<string, PolicyUpdate>();
+  /** Answers `identity.certify` when set: token → identity, signed by this CA. */
+  private identity: { ca: TestCa; tokens: Map<string, string> } | null = null;
+  private host = '127.0.0.1';
+
+  /** Serves `identity.certify`: a CSR with one of `tokens` (token → identity) is signed by `ca`. */
+  serveIdentity(ca: TestCa, tokens: Record<string, string>): void {
+    this.identity = { ca, tokens: new Map(Object.entries(tokens)) };
+  }
 
   /**
    * Sets the policy of an authority (validated by the shared schema) and pushes it to
@@ -66,6 +76,14 @@ export class FakeController {
     const t = initTRPC.create();
     const self = this;
     return t.router({
+      identity: t.router({
+        certify: t.procedure.input(CertifyRequest).mutation(async ({ input }) => {
+          const id = self.identity;
+          const identity = id?.tokens.get(input.token);
+          if (id === null || identity === undefined) throw new Error('unknown token');
+          return id.ca.certify(input.csr, identity);
+        }),
+      }),
       destination: t.router({
         get: t.procedure.input(z.object({ authority: Authority })).subscription(async function* ({
           input,
@@ -123,10 +141,12 @@ export class FakeController {
     });
   }
 
-  async start(port = 0): Promise<void> {
+  /** Listens on `host` (loopback unless a test gives a namespace link's address). */
+  async start(port = 0, host = this.host): Promise<void> {
     const server = createHTTPServer({ router: this.router(), basePath: '/trpc/' });
     this.server = server;
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    this.host = host;
+    await new Promise<void>((r) => server.listen(port, host, () => r()));
     this.port = (server.address() as AddressInfo).port;
   }
 
@@ -139,7 +159,7 @@ export class FakeController {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
 }
 

@@ -1,6 +1,7 @@
 /** Test helper: a throwaway mesh CA and workload credentials, as the controller would sign them. */
 import { webcrypto } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
+import type { CertifyResponse } from '@weft/shared';
 import type { Credentials } from '../identity/manager.ts';
 import { generateProxyKey, x509 } from '../identity/x509.ts';
 
@@ -17,6 +18,8 @@ async function keyPair(): Promise<Keys> {
 export interface TestCa {
   anchorPem: string;
   issue(identity: string, opts?: { notBefore?: Date; notAfter?: Date }): Promise<Credentials>;
+  /** Signs a proxy's PEM CSR for `identity` (what the controller's `identity.certify` answers). */
+  certify(csrPem: string, identity: string): Promise<CertifyResponse>;
 }
 
 /** A trust anchor that directly signs leaves (enough for TLS tests). */
@@ -65,6 +68,32 @@ export async function testCa(name = 'test'): Promise<TestCa> {
           ca: anchorPem,
           minVersion: 'TLSv1.3',
         }),
+      };
+    },
+    async certify(csrPem, identity) {
+      const csr = new x509.Pkcs10CertificateRequest(csrPem);
+      const notBefore = new Date(Date.now() - 60_000);
+      const notAfter = new Date(Date.now() + 3600_000);
+      const leaf = await x509.X509CertificateGenerator.create({
+        subject: `CN=${identity}`,
+        issuer: anchor.subject,
+        notBefore,
+        notAfter,
+        publicKey: csr.publicKey,
+        signingKey: keys.privateKey,
+        signingAlgorithm: EC_SIGN,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: identity }]),
+        ],
+      });
+      return {
+        identity,
+        certificate: leaf.toString('pem'),
+        intermediates: [],
+        trustAnchors: anchorPem,
+        notBefore: notBefore.toISOString(),
+        notAfter: notAfter.toISOString(),
       };
     },
   };
