@@ -12,10 +12,10 @@ import http from 'node:http';
 import { POLICY_REVISION_METRIC } from '@weft/shared';
 import { startApiServer } from '../../apps/controller/src/api/server.ts';
 import type { ApiServices } from '../../apps/controller/src/api/trpc.ts';
-import { StateStore } from '../../apps/controller/src/state/store.ts';
 import { Destination } from '../../apps/controller/src/destination/destination.ts';
 import { PolicyService } from '../../apps/controller/src/policy/service.ts';
 import { MemoryPlatform, tempStateDir } from '../../apps/controller/src/policy/test-util.ts';
+import { StateStore } from '../../apps/controller/src/state/store.ts';
 import { type Spawned, spawnPinned } from '../lib/spawn.ts';
 
 export interface PropagationOptions {
