@@ -6,7 +6,7 @@
  * accessibility 100) with its total blocking time, and writes
  * bench/results/web-lighthouse.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
@@ -73,6 +73,8 @@ export async function auditPages(
   runs: number,
   root: string,
   log: (line: string) => void,
+  dumpDir?: string,
+  only?: readonly string[],
 ): Promise<PageScores[]> {
   const stateDir = mkdtempSync(join(tmpdir(), 'weft-bench-lighthouse-'));
   let controller: Owned | null = null;
@@ -110,7 +112,7 @@ export async function auditPages(
     await warm.close();
 
     const out: PageScores[] = [];
-    for (const p of PAGES) {
+    for (const p of PAGES.filter((x) => only === undefined || only.includes(x.name))) {
       const samples: PageScores[] = [];
       for (let i = 0; i < runs; i++) {
         const result = await lighthouse(
@@ -121,6 +123,10 @@ export async function auditPages(
         const lhr = result?.lhr;
         if (!lhr) throw new Error(`Lighthouse returned nothing for ${p.path}`);
         if (lhr.runtimeError) throw new Error(`Lighthouse on ${p.path}: ${lhr.runtimeError.message}`);
+        if (dumpDir) {
+          mkdirSync(dumpDir, { recursive: true });
+          writeFileSync(join(dumpDir, `${p.name}-${i + 1}.json`), JSON.stringify(lhr));
+        }
         const score = (id: string) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
         const numeric = (id: string) => Math.round(lhr.audits[id]?.numericValue ?? Number.NaN);
         const failed = (lhr.categories.accessibility?.auditRefs ?? [])

@@ -99,7 +99,15 @@ async function main() {
 /** Lighthouse's desktop scores per page, as ratios to the goals. */
 async function lighthouseScores() {
   console.log(`[bench:web] Lighthouse ${LIGHTHOUSE_RUNS}× per page (desktop preset) against the demo…`);
-  const pages = await auditPages(LIGHTHOUSE_RUNS, ROOT, (l) => console.log(l));
+  // WEFT_BENCH_LIGHTHOUSE_REPORTS=dir keeps every full report (JSON) there, to see what costs.
+  const pages = await auditPages(
+    LIGHTHOUSE_RUNS,
+    ROOT,
+    (l) => console.log(l),
+    process.env.WEFT_BENCH_LIGHTHOUSE_REPORTS,
+    // WEFT_BENCH_LIGHTHOUSE_PAGES=workload,topology audits only those pages.
+    process.env.WEFT_BENCH_LIGHTHOUSE_PAGES?.split(','),
+  );
   const result = {
     benchmark: 'web-lighthouse',
     preset: 'desktop',

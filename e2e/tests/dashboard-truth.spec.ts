@@ -133,7 +133,7 @@ async function tabTo(page: Page, target: Locator, max = 80): Promise<void> {
 test('keyboard only: namespace, mesh, rollout, workload page, topology, select a node', async ({
   page,
 }, testInfo) => {
-  test.setTimeout(150_000);
+  test.setTimeout(240_000);
   await page.goto(`${base}/`);
   await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
@@ -148,7 +148,7 @@ test('keyboard only: namespace, mesh, rollout, workload page, topology, select a
   await tabTo(page, row.getByRole('button', { name: 'Mesh catalog', exact: true }));
   await page.keyboard.press('Enter');
   const rollout = row.getByRole('status', { name: 'Rollout of catalog' });
-  await expect(rollout).toContainText('Meshed: 1/1 pods with a proxy', { timeout: 60_000 });
+  await expect(rollout).toContainText('Meshed: 1/1 pods with a proxy', { timeout: 120_000 });
 
   await tabTo(page, row.getByRole('link', { name: 'catalog', exact: true }));
   await page.keyboard.press('Enter');

@@ -1,11 +1,14 @@
 'use client';
 /**
  * Golden-metric charts over the chosen window: success rate, requests per second, and
- * latency p50/p95/p99 as lines. Animation is off so the charts draw at once.
+ * latency p50/p95/p99 as lines. Animation is off so the charts draw at once; they are
+ * drawn one per task so that no task blocks the page for long.
  */
 import type { GoldenPoint } from '@weft/shared';
+import { startTransition, useEffect, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
+import { CHART_TITLES, ChartFrame } from './chart-frame.tsx';
 
 const time = (t: number) =>
   new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -52,22 +55,45 @@ function Chart({ title, points, children, yFormat, domain }: ChartProps) {
   );
 }
 
+/** How many charts are drawn: one more per task, so no single task draws all three. */
+function useStaggered(total: number): number {
+  const [shown, setShown] = useState(1);
+  useEffect(() => {
+    if (shown >= total) return;
+    const t = setTimeout(() => startTransition(() => setShown((n) => n + 1)), 0);
+    return () => clearTimeout(t);
+  }, [shown, total]);
+  return shown;
+}
+
 export function GoldenCharts({ points }: { points: GoldenPoint[] }) {
   const common = { isAnimationActive: false, dot: false, connectNulls: false, strokeWidth: 2 } as const;
+  const shown = useStaggered(CHART_TITLES.length);
+  const charts = [
+    <Chart
+      key="success"
+      title={CHART_TITLES[0]}
+      points={points}
+      yFormat={(v) => formatPercent(v)}
+      domain={[0, 1]}
+    >
+      <Line {...common} type="monotone" dataKey="successRate" name="Success" stroke="#16a34a" />
+    </Chart>,
+    <Chart key="rps" title={CHART_TITLES[1]} points={points} yFormat={(v) => formatRps(v)}>
+      <Line {...common} type="monotone" dataKey="rps" name="RPS" stroke="#2563eb" />
+    </Chart>,
+    <Chart key="latency" title={CHART_TITLES[2]} points={points} yFormat={(v) => formatLatency(v)}>
+      <Line {...common} type="monotone" dataKey="latencyP50Ms" name="p50" stroke="#0ea5e9" />
+      <Line {...common} type="monotone" dataKey="latencyP95Ms" name="p95" stroke="#f59e0b" />
+      <Line {...common} type="monotone" dataKey="latencyP99Ms" name="p99" stroke="#ef4444" />
+      <Legend verticalAlign="top" height={20} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
+    </Chart>,
+  ];
   return (
     <div className="charts">
-      <Chart title="Success rate" points={points} yFormat={(v) => formatPercent(v)} domain={[0, 1]}>
-        <Line {...common} type="monotone" dataKey="successRate" name="Success" stroke="#16a34a" />
-      </Chart>
-      <Chart title="Requests per second" points={points} yFormat={(v) => formatRps(v)}>
-        <Line {...common} type="monotone" dataKey="rps" name="RPS" stroke="#2563eb" />
-      </Chart>
-      <Chart title="Latency" points={points} yFormat={(v) => formatLatency(v)}>
-        <Line {...common} type="monotone" dataKey="latencyP50Ms" name="p50" stroke="#0ea5e9" />
-        <Line {...common} type="monotone" dataKey="latencyP95Ms" name="p95" stroke="#f59e0b" />
-        <Line {...common} type="monotone" dataKey="latencyP99Ms" name="p99" stroke="#ef4444" />
-        <Legend verticalAlign="top" height={20} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
-      </Chart>
+      {charts.map((chart, i) =>
+        i < shown ? chart : <ChartFrame key={CHART_TITLES[i]} title={CHART_TITLES[i] ?? ''} />,
+      )}
     </div>
   );
 }

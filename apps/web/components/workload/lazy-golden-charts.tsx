@@ -1,28 +1,34 @@
 'use client';
 /**
  * The golden-metric charts, split out of the workload page's first bundle: Recharts is
- * the page's largest dependency, so it is fetched and run only after the page is
- * interactive, behind frames of the same size (the layout does not shift when they
+ * the page's largest dependency, so it is fetched only once the page has hydrated, and
+ * drawn in a transition (React renders it in slices, leaving the main thread free to
+ * answer input), behind frames of the same size (the layout does not shift when they
  * draw).
  */
-import dynamic from 'next/dynamic';
+import type { GoldenPoint } from '@weft/shared';
+import { type ComponentType, startTransition, useEffect, useState } from 'react';
+import { CHART_TITLES, ChartFrame } from './chart-frame.tsx';
 
-const TITLES = ['Success rate', 'Requests per second', 'Latency'] as const;
+type Charts = ComponentType<{ points: GoldenPoint[] }>;
 
-function ChartFrames() {
+export function LazyGoldenCharts({ points }: { points: GoldenPoint[] }) {
+  const [Charts, setCharts] = useState<Charts | null>(null);
+  useEffect(() => {
+    let live = true;
+    void import('./golden-charts.tsx').then((m) => {
+      if (live) startTransition(() => setCharts(() => m.GoldenCharts));
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (Charts) return <Charts points={points} />;
   return (
-    <div className="charts" aria-busy="true">
-      {TITLES.map((t) => (
-        <figure key={t} className="chart">
-          <figcaption>{t}</figcaption>
-          <div className="chart-body" />
-        </figure>
+    <div className="charts">
+      {CHART_TITLES.map((t) => (
+        <ChartFrame key={t} title={t} />
       ))}
     </div>
   );
 }
-
-export const LazyGoldenCharts = dynamic(() => import('./golden-charts.tsx').then((m) => m.GoldenCharts), {
-  ssr: false,
-  loading: ChartFrames,
-});
