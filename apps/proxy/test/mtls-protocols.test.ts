@@ -19,6 +19,7 @@ import {
 import { connectTunnel, readBytes } from './tunnel-client.ts';
 
 const WEB = meshIdentity('web', 'demo');
+const LOAD = meshIdentity('load', 'demo');
 let ctl: TestController;
 const cleanup: (() => Promise<void>)[] = [];
 
@@ -99,6 +100,10 @@ describe('protocols inside mTLS', () => {
     expect(
       await metricSum(client, 'response_total', ['direction="outbound"', 'tls="true"', `server_id="${WEB}"`]),
     ).toBe(3);
+    // the server side counts the streams for the caller it authenticated
+    expect(
+      await metricSum(server, 'response_total', ['direction="inbound"', 'tls="true"', `client_id="${LOAD}"`]),
+    ).toBe(3);
     expect(server.logs.join('\n')).not.toMatch(/refused/);
   });
 
@@ -112,7 +117,7 @@ describe('protocols inside mTLS', () => {
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     cleanup.push(() => new Promise((r) => app.close(() => r())));
     const authority = 'db.demo.svc.cluster.local:5432';
-    const { client, relay } = await meshPair((app.address() as AddressInfo).port, authority);
+    const { client, server, relay } = await meshPair((app.address() as AddressInfo).port, authority);
 
     const tunnel = await connectTunnel(client.proxy.outbound.port, authority);
     expect(tunnel.status).toBe(200);
@@ -123,5 +128,9 @@ describe('protocols inside mTLS', () => {
     expect(relay.up()[0]).toBe(0x16);
     expect(relay.up().includes('select 1')).toBe(false);
     expect(relay.down().includes('HELLO FROM DB')).toBe(false);
+    // the server side counts the connection for the caller it authenticated
+    expect(
+      await metricSum(server, 'tcp_open_total', ['direction="inbound"', 'tls="true"', `client_id="${LOAD}"`]),
+    ).toBe(1);
   });
 });

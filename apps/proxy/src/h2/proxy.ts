@@ -106,16 +106,17 @@ export class H2Proxy {
   serve(socket: Socket, prefix: Buffer, target: ConnTarget): void {
     target.concrete.retain();
     socket.once('close', target.concrete.release.bind(target.concrete));
+    const inbound = target.ctx.direction === 'inbound';
+    const clientId = inbound ? meshTls(socket)?.peerIdentity : undefined;
     pendingContext = {
       target,
       proxy: this.#options,
       sessions: this.#sessions,
       pool: this.#options.pool,
       openUpstream,
-      callerId:
-        target.ctx.direction === 'inbound'
-          ? (meshTls(socket)?.peerIdentity ?? socket.remoteAddress)
-          : undefined,
+      callerId: inbound ? (clientId ?? socket.remoteAddress) : undefined,
+      // inbound requests are counted for the app's authority and the caller's mTLS identity
+      inboundHttp: inbound ? target.ctx.inboundMetrics(target.authority, '', '', clientId).http : null,
     };
     pendingPrefix = prefix.length > 0 ? prefix : null;
     this.#server.emit('connection', socket);
@@ -391,10 +392,11 @@ function onDownClose(this: TaggedDown): void {
   if (up !== null && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
   pair.requestDone(pair.status, pair.isGrpc ? pair.grpcStatus : null);
   pair.closed();
-  const ep = pair.counted;
-  if (ep !== null && pair.status !== 0) {
+  const m = pair.counted ?? pair.ctx.inboundHttp;
+  if (m !== null && pair.status !== 0) {
+    if (pair.counted === null) m.request(); // answered before any dispatch (e.g. rate-limited)
     const failure =
       pair.status >= 500 || (pair.grpcStatus !== null && pair.grpcStatus !== 0) || pair.error !== null;
-    ep.metrics.http.response(pair.status, pair.latencyMs, failure);
+    m.response(pair.status, pair.latencyMs, failure);
   }
 }

@@ -21,6 +21,7 @@ import {
   reasonOfSocketError,
   responseFor,
 } from '../errors/respond.ts';
+import type { HttpMetrics } from '../metrics/handles.ts';
 import { Exchange, mayRetry } from '../stack/exchange.ts';
 import { MAX_RETRY_BODY } from '../stack/layers.ts';
 import type { H2SessionPool, SessionWaiter } from './session-pool.ts';
@@ -31,6 +32,8 @@ const { NGHTTP2_CANCEL } = http2.constants;
 /** What the stream pair needs of its connection. */
 export interface PairContext {
   readonly pool: H2SessionPool;
+  /** Inbound: the connection's request metrics (authority, caller identity); null outbound. */
+  readonly inboundHttp: HttpMetrics | null;
   /** Opens the attempt's stream on `session` (a slot is reserved) and wires it. */
   openUpstream(pair: StreamPair, session: ClientHttp2Session): void;
 }
@@ -51,8 +54,8 @@ export class StreamPair extends Exchange implements SessionWaiter {
   grpcStatus: number | null = null;
   responseTrailers: IncomingHttpHeaders | null = null;
   requestTrailers: IncomingHttpHeaders | null = null;
-  /** Metrics counted for this request's endpoint (once). */
-  counted: EndpointState | null = null;
+  /** The metrics this request was counted on at its first dispatch. */
+  counted: HttpMetrics | null = null;
   error: unknown = null;
 
   constructor(
@@ -95,8 +98,9 @@ export class StreamPair extends Exchange implements SessionWaiter {
   dispatch(): void {
     const ep = this.endpoint as EndpointState;
     if (this.counted === null) {
-      this.counted = ep;
-      ep.metrics.http.request();
+      const m = this.ctx.inboundHttp ?? ep.metrics.http;
+      this.counted = m;
+      m.request();
       const h = this.headers as Record<string, string | string[] | undefined>;
       this.requestMods?.applyToObject(h);
       this.backendMods?.applyToObject(h);

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Concrete } from '../balance/types.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
+import { meshTls } from '../tls/peer.ts';
 import { forwardTcp, type TcpForwardOptions } from './forward.ts';
 
 /** Defaults: an endpoint gets 10 s to accept; a silent connection is closed after an hour. */
@@ -17,6 +18,7 @@ export function createOpaqueServer(
 ): (socket: Socket, head: Buffer, target: ConnTarget) => void {
   return function serveOpaque(socket: Socket, head: Buffer, target: ConnTarget): void {
     socket.on('error', destroyOnError);
+    if (target.ctx.direction === 'inbound') countCaller(socket, target);
     const endpoint = target.concrete.pick();
     if (endpoint !== undefined) {
       forwardTcp(socket, head, endpoint, target.ctx.connector, options);
@@ -31,6 +33,18 @@ export function createOpaqueServer(
       else forwardTcp(socket, head, late, target.ctx.connector, options);
     });
   };
+}
+
+/**
+ * An inbound connection from a meshed caller (mTLS) is counted in the inbound TCP
+ * families with its `client_id`, as its HTTP requests would be.
+ */
+function countCaller(socket: Socket, target: ConnTarget): void {
+  const clientId = meshTls(socket)?.peerIdentity;
+  if (clientId === undefined) return;
+  const tcp = target.ctx.inboundMetrics(target.authority, '', '', clientId).tcp;
+  tcp.open(socket);
+  socket.once('close', () => tcp.close(socket));
 }
 
 function pickOrNull(concrete: Concrete) {
