@@ -47,8 +47,8 @@ export const MAX_OUTBOUND_SETS = 2000;
 
 /**
  * How long an endpoint's label set (one with `dst_pod`) is kept after its last holder
- * released it and its last connection closed: long enough for scrapes to see its final
- * counts.
+ * released it (and for as long as any of its connections stays open): long enough for
+ * scrapes to see its final counts.
  */
 export const RETAIN_RELEASED_MS = 120_000;
 
