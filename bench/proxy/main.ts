@@ -366,6 +366,14 @@ async function main(): Promise<void> {
       );
     }
     ratios.nginxRpsVsDirect = round(base('nginx', 'rps') / base('direct', 'rps'), 3);
+    // What a 10-rule route table with retries costs one hop (issue 10: goal <= 1.10).
+    if (results.oneHopPolicy && results.oneHopOut) {
+      ratios.policyCpuVsPlain = round(
+        base('oneHopPolicy', 'cpuUsPerReq') / base('oneHopOut', 'cpuUsPerReq'),
+        3,
+      );
+      ratios.policyRpsVsPlain = round(base('oneHopPolicy', 'rps') / base('oneHopOut', 'rps'), 3);
+    }
     // What mTLS costs on the meshed path, connections established (issue 7: goal >= 0.85).
     if (results.twoHopMtls && results.twoHop) {
       ratios.twoHopMtlsRpsVsTwoHop = round(base('twoHopMtls', 'rps') / base('twoHop', 'rps'), 3);

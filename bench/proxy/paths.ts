@@ -5,6 +5,8 @@
  *   nginx    load → nginx (1 worker, keep-alive upstream pool) → upstream
  *   oneHop   load → Weft inbound listener → upstream          (a meshed server's proxy)
  *   twoHop   load → Weft outbound → Weft inbound → upstream   (the meshed path)
+ *   oneHopOut / oneHopPolicy   load → Weft outbound → upstream, without and with a
+ *            10-rule route table and retries (`policy.ts`)
  *
  * To add a path (issue 7's `twoHopMtls`, say), append a `PathSpec` to `PATHS`: `start`
  * returns the port the load generator should hit and the pids whose CPU and memory are
@@ -13,6 +15,7 @@
 
 import { twoHopMtls } from './mtls.ts';
 import { type Nginx, startNginx } from './nginx.ts';
+import { oneHopOut, oneHopPolicy } from './policy.ts';
 import { startWeft } from './weft.ts';
 
 export interface BenchContext {
@@ -132,4 +135,4 @@ const twoHop: PathSpec = {
 };
 
 /** Every path, in the order they run within a repetition. */
-export const PATHS: PathSpec[] = [direct, nginx, oneHop, twoHop, twoHopMtls];
+export const PATHS: PathSpec[] = [direct, nginx, oneHop, oneHopOut, oneHopPolicy, twoHop, twoHopMtls];

@@ -29,6 +29,11 @@ export interface WeftOptions {
    * outbound listener itself as the authority: `Host: 127.0.0.1:<outbound port>`).
    */
   readonly routes?: (own: { outboundPort: number; inboundPort: number }) => readonly StaticRoute[];
+  /**
+   * Static traffic policies (`OutboundPolicy` objects, as `policy.watch` sends them),
+   * given the proxy's own ports.
+   */
+  readonly policies?: (own: { outboundPort: number; inboundPort: number }) => readonly unknown[];
   /** Extra environment (the identity work's variables, say). */
   readonly env?: Readonly<Record<string, string>>;
   /** Run this esbuild bundle of the proxy instead of the sources under tsx. */
@@ -73,6 +78,7 @@ export async function startWeft(o: WeftOptions): Promise<WeftProxy> {
         },
       ]),
     ),
+    policies: o.policies?.({ outboundPort, inboundPort }) ?? [],
   };
   const file = path.join(o.workDir, `${o.name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
