@@ -4,10 +4,20 @@
  * `Platform` port.
  */
 import type { Platform } from '../core/platform.ts';
-import type { ControllerEnv } from '../env.ts';
 import type { StateStore } from '../state/store.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import type { PodIdentity } from './local/pod-env.ts';
+
+/** The part of the controller's configuration (env.ts) the platforms read. */
+export interface PlatformConfig {
+  platform: 'local';
+  manifestsDir: string;
+  workdir: string;
+  podOctet: number;
+  serviceOctet: number;
+  proxyMain: string;
+  hostEnv: Record<string, string>;
+}
 
 export interface PlatformDeps {
   store: StateStore;
@@ -19,7 +29,7 @@ export interface PlatformDeps {
   proxyEnvFor: (pod: PodIdentity) => Record<string, string>;
 }
 
-export async function createPlatform(env: ControllerEnv, deps: PlatformDeps): Promise<Platform> {
+export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): Promise<Platform> {
   switch (env.platform) {
     case 'local':
       return new LocalPlatform({
