@@ -3,7 +3,7 @@
  * destination says the server is meshed, so the client proxy speaks TLS 1.3 to the
  * server proxy with certificates the controller's identity service signed. The identity
  * service runs in this process behind the real tRPC router (only the two proxies'
- * `identity.certify` calls reach it, before measuring); both proxies wait for their
+ * `identity.certify` calls reach it, before measuring; it runs as with `WEFT_AUTH=off`); both proxies wait for their
  * certificate (`/ready`) before the path counts as started.
  */
 import { mkdirSync } from 'node:fs';
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { meshIdentity } from '@weft/shared';
 import { appRouter } from '../../apps/controller/src/api/router.ts';
-import type { ApiServices } from '../../apps/controller/src/api/trpc.ts';
+import { type ApiServices, createContext } from '../../apps/controller/src/api/trpc.ts';
 import { createIdentity } from '../../apps/controller/src/identity/index.ts';
 import type { PathSpec } from './paths.ts';
 
@@ -28,7 +28,11 @@ async function startIdentityApi(stateDir: string) {
     version: 'bench',
     identity: identity.service,
   } as unknown as ApiServices;
-  const handler = createHTTPHandler({ router: appRouter, basePath: '/trpc/', createContext: () => services });
+  const handler = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: () => createContext(services, { kind: 'auth-off', role: 'admin' }),
+  });
   const server = http.createServer((req, res) => handler(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   server.unref(); // never keeps the benchmark alive

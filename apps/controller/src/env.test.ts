@@ -36,6 +36,19 @@ describe('loadEnv', () => {
     expect(env.hostEnv).toEqual({ PATH: '/bin', HOME: '/root' });
   });
 
+  it('turns auth on by default, and allows WEFT_AUTH=off only on loopback', () => {
+    expect(loadEnv({}, '/repo').auth).toMatchObject({ enabled: true, allowedHosts: [] });
+    expect(loadEnv({ WEFT_AUTH: 'off', WEFT_API_ADDR: '127.0.0.1:7090' }, '/repo').auth.enabled).toBe(false);
+    expect(() => loadEnv({ WEFT_AUTH: 'off', WEFT_API_ADDR: '0.0.0.0:7090' }, '/repo')).toThrow(
+      /WEFT_AUTH=off is allowed only on loopback, but WEFT_API_ADDR is 0\.0\.0\.0:7090/,
+    );
+    expect(() => loadEnv({ WEFT_AUTH: 'maybe' }, '/repo')).toThrow(/WEFT_AUTH/);
+    expect(loadEnv({ WEFT_API_ALLOWED_HOSTS: 'Weft.example.com,mesh' }, '/repo').auth.allowedHosts).toEqual([
+      'weft.example.com',
+      'mesh',
+    ]);
+  });
+
   it('names every bad variable', () => {
     expect(() => loadEnv({ WEFT_API_ADDR: 'nope', WEFT_LOCAL_POD_OCTET: '300' })).toThrow(
       /WEFT_API_ADDR: must be host:port[\s\S]*WEFT_LOCAL_POD_OCTET/,

@@ -13,6 +13,9 @@ import { defaultProxyMain } from './platform/local/proxy-entry.ts';
 /** Environment variable names. */
 export const ENV = {
   apiAddr: 'WEFT_API_ADDR',
+  auth: 'WEFT_AUTH',
+  apiAllowedHosts: 'WEFT_API_ALLOWED_HOSTS',
+  workloadTokenTtl: 'WEFT_WORKLOAD_TOKEN_TTL',
   stateDir: 'WEFT_STATE_DIR',
   platform: 'WEFT_PLATFORM',
   manifests: 'WEFT_LOCAL_MANIFESTS',
@@ -45,6 +48,18 @@ const Octet = z.coerce.number().int().min(0).max(250);
 
 const Schema = z.object({
   [ENV.apiAddr]: HostPort.default('127.0.0.1:7090'),
+  [ENV.auth]: z.enum(['on', 'off']).default('on'),
+  [ENV.apiAllowedHosts]: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/,
+      'must be host names separated by commas, such as weft.example.com',
+    )
+    .optional(),
+  [ENV.workloadTokenTtl]: z
+    .string()
+    .default('24h')
+    .refine(isDuration, 'must be a duration of at least 1s, such as 24h, 90m or 60s'),
   [ENV.stateDir]: z.string().min(1).default('.weft'),
   [ENV.platform]: z.enum(['local']).default('local'),
   [ENV.manifests]: z.string().min(1).default('examples/demo/manifests'),
@@ -69,6 +84,11 @@ const Schema = z.object({
   [ENV.identityIssuerKey]: z.string().min(1).optional(),
 });
 
+/** Whether a listen host is loopback only (127.0.0.0/8, ::1 or localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 function isDuration(s: string): boolean {
   try {
     parseDuration(s);
@@ -84,6 +104,8 @@ const HOST_PASS_THROUGH = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR'];
 /** The controller's validated configuration. */
 export interface ControllerEnv {
   api: { host: string; port: number };
+  /** API authentication; off (`WEFT_AUTH=off`) is allowed only when the API listens on loopback. */
+  auth: { enabled: boolean; allowedHosts: string[]; workloadTokenTtlMs: number };
   stateDir: string;
   platform: 'local';
   /** Directory of Kubernetes manifests the local platform runs. */
@@ -129,8 +151,21 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       `invalid environment:\n  ${ENV.identityTrustAnchor}, ${ENV.identityIssuerCert} and ${ENV.identityIssuerKey} must be set together`,
     );
   const manifestsDir = resolve(cwd, e[ENV.manifests]);
+  const api = splitHostPort(e[ENV.apiAddr]);
+  if (e[ENV.auth] === 'off' && !isLoopback(api.host))
+    throw new Error(
+      `invalid environment:\n  ${ENV.auth}=off is allowed only on loopback, but ${ENV.apiAddr} is ${e[ENV.apiAddr]}`,
+    );
   const env: ControllerEnv = {
-    api: splitHostPort(e[ENV.apiAddr]),
+    api,
+    auth: {
+      enabled: e[ENV.auth] === 'on',
+      allowedHosts: (e[ENV.apiAllowedHosts] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((h) => h.toLowerCase()),
+      workloadTokenTtlMs: parseDuration(e[ENV.workloadTokenTtl]),
+    },
     stateDir: resolve(cwd, e[ENV.stateDir]),
     platform: e[ENV.platform],
     manifestsDir,

@@ -6,6 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
 import { startApiServer } from './api/server.ts';
+import { AuthService } from './auth/service.ts';
+import type { Platform } from './core/platform.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
@@ -24,10 +26,14 @@ async function main() {
   const store = new StateStore(env.stateDir);
   // One controller per state directory: a second one would fight the first over its pods.
   const unlock = lockStateDir(env.stateDir);
+  // Tokens name their pod; one whose pod is gone proves nothing (bound once the platform exists).
+  let platformRef: Platform | undefined;
   const identity = await createIdentity({
     stateDir: env.stateDir,
     trustDomain: DEFAULT_TRUST_DOMAIN,
     certLifetimeMs: env.identity.certLifetimeMs,
+    tokenTtlMs: env.auth.workloadTokenTtlMs,
+    podExists: (namespace, name) => platformRef?.listPods(namespace).some((p) => p.name === name) ?? false,
     ...(env.identity.supplied ? { supplied: env.identity.supplied } : {}),
     log: (level, m) => (level === 'warn' ? console.warn : console.log)(`[identity] ${m}`),
   });
@@ -47,6 +53,17 @@ async function main() {
       WEFT_PROXY_IDENTITY_DIR: identity.identityDir,
     }),
   });
+  platformRef = platform;
+  const auth = new AuthService({
+    stateDir: env.stateDir,
+    enabled: env.auth.enabled,
+    workloads: identity.validator,
+    onWarning: (m) => console.warn(`[auth] ${m}`),
+  });
+  if (!env.auth.enabled)
+    console.warn(
+      `[controller] WARNING: WEFT_AUTH=off: anyone who can reach ${env.api.host}:${env.api.port} is admin`,
+    );
   const destination = new Destination(platform);
   const metrics = new MetricsService(platform, env.metrics);
   const policy = new PolicyService({ platform, state: store });
@@ -59,14 +76,20 @@ async function main() {
       identity: identity.service,
       metrics,
       policy,
+      auth,
+      workloadTokens: identity.tokens,
     },
     env.api.host,
     env.api.port,
+    { allowedHosts: env.auth.allowedHosts },
   );
   const [host, port] = [api.address.slice(0, api.address.lastIndexOf(':')), api.address.split(':').at(-1)];
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   controllerUrl = env.controllerUrl ?? `http://${reachable}:${port}`;
   console.log(`[controller] API on http://${api.address}/trpc (state in ${env.stateDir})`);
+  console.log(
+    `[controller] admin API token in ${auth.adminToken.path} (send it as "Authorization: Bearer <token>")`,
+  );
   await platform.start();
   const seeded = seedPolicies(policy, env.manifestsDir);
   if ('error' in seeded) console.warn(`[policy] initial policies not applied: ${seeded.error}`);

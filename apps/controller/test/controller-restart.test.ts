@@ -1,7 +1,8 @@
 // The controller as its own process, over HTTP: a restart keeps the meshed set; a
 // SIGKILL while meshed traffic flows does not stop that traffic, and the next
 // controller takes the running pods over; a graceful stop leaves no process behind.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/router.ts';
@@ -26,7 +27,11 @@ let current: ControllerProcess | undefined;
 const catalog = { namespace: 'demo', name: 'catalog' };
 
 function client(url: string) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+  // The admin token the controller wrote at its first start.
+  const token = () => readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token()}` }) })],
+  });
 }
 
 async function start() {

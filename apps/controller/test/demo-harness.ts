@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
+import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
 import { Destination } from '../src/destination/destination.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
 import type { PodRecord } from '../src/platform/local/pod-record.ts';
@@ -142,7 +143,7 @@ export async function startInProcess(opts: {
   });
   const destination = new Destination(platform);
   const caller = createCaller(
-    createContext({ platform, destination, startedAt: Date.now(), version: 'test' }),
+    createContext({ platform, destination, startedAt: Date.now(), version: 'test' }, IN_PROCESS_ADMIN),
   );
   return { platform, caller, store };
 }

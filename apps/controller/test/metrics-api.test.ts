@@ -4,6 +4,7 @@ import { meshIdentity, type Pod, UNKNOWN_SOURCE, type Workload } from '@weft/sha
 import { describe, expect, it } from 'vitest';
 import { createCaller } from '../src/api/router.ts';
 import { type ApiServices, createContext } from '../src/api/trpc.ts';
+import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
 import type { Platform } from '../src/core/platform.ts';
 import { parseExposition } from '../src/metrics/exposition.ts';
 import { MetricsService } from '../src/metrics/service.ts';
@@ -56,7 +57,7 @@ function setup() {
     version: 'test',
     metrics,
   } satisfies ApiServices;
-  return { caller: createCaller(createContext(services)), store: metrics.store };
+  return { caller: createCaller(createContext(services, IN_PROCESS_ADMIN)), store: metrics.store };
 }
 
 const c = (

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
+import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
 import { Destination } from '../src/destination/destination.ts';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
 import { StateStore } from '../src/state/store.ts';
@@ -77,7 +78,10 @@ beforeAll(async () => {
     drainDelayMs: 200,
   });
   caller = createCaller(
-    createContext({ platform, destination: new Destination(platform), startedAt: 0, version: 'test' }),
+    createContext(
+      { platform, destination: new Destination(platform), startedAt: 0, version: 'test' },
+      IN_PROCESS_ADMIN,
+    ),
   );
   await platform.start();
   await waitFor(

@@ -133,3 +133,10 @@ export const MeshAlpn = {
   opaque: 'weft.dev/opaque',
 } as const;
 export type MeshAlpn = (typeof MeshAlpn)[keyof typeof MeshAlpn];
+
+/** `identity.renewToken`: a fresh workload token for the calling proxy, and when it expires. */
+export const WorkloadTokenGrant = z.object({
+  token: z.string().min(1),
+  expiresAt: z.string(),
+});
+export type WorkloadTokenGrant = z.infer<typeof WorkloadTokenGrant>;

@@ -1,6 +1,7 @@
 /** @weft/shared: the domain model (zod schemas and inferred types) and pure helpers. */
 export * from './api.ts';
 export * from './api-metrics.ts';
+export * from './auth.ts';
 export * from './capture.ts';
 export * from './errors.ts';
 export * from './identity.ts';

@@ -1,9 +1,9 @@
 /** `health.*`: whether the control plane and the workloads it runs are well. */
 import { ControlPlaneHealth } from '@weft/shared';
-import { publicProcedure, router } from './trpc.ts';
+import { router, viewerProcedure } from './trpc.ts';
 
 export const healthRouter = router({
-  get: publicProcedure.output(ControlPlaneHealth).query(({ ctx }) => {
+  get: viewerProcedure.output(ControlPlaneHealth).query(({ ctx }) => {
     const { platform } = ctx;
     const workloads = platform.listWorkloads();
     const pods = platform.listPods();

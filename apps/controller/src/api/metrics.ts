@@ -18,7 +18,7 @@ import {
 } from '@weft/shared';
 import { z } from 'zod';
 import type { MetricsService } from '../metrics/service.ts';
-import { type ApiContext, publicProcedure, router } from './trpc.ts';
+import { type ApiContext, router, viewerProcedure } from './trpc.ts';
 
 /** The metrics service, or `WEFT_UNAVAILABLE` when this controller runs without one. */
 export function metricsOf(ctx: ApiContext): MetricsService {
@@ -29,21 +29,21 @@ export function metricsOf(ctx: ApiContext): MetricsService {
 }
 
 export const metricsRouter = router({
-  namespaces: publicProcedure
+  namespaces: viewerProcedure
     .input(MetricsNamespacesInput)
     .output(z.array(NamespaceMetrics))
     .query(({ ctx, input }) => metricsOf(ctx).queries.namespaces(input.window)),
-  workloads: publicProcedure
+  workloads: viewerProcedure
     .input(MetricsWorkloadsInput)
     .output(z.array(WorkloadMetrics))
     .query(({ ctx, input }) => metricsOf(ctx).queries.workloads(input.namespace, input.window)),
-  golden: publicProcedure
+  golden: viewerProcedure
     .input(MetricsGoldenInput)
     .output(GoldenMetrics)
     .query(({ ctx, input }) => metricsOf(ctx).queries.golden(input.scope, input.window)),
-  series: publicProcedure
+  series: viewerProcedure
     .input(MetricsSeriesInput)
     .output(z.array(GoldenPoint))
     .query(({ ctx, input }) => metricsOf(ctx).queries.series(input.scope, input.window, input.stepSeconds)),
-  targets: publicProcedure.output(MetricsStatus).query(({ ctx }) => metricsOf(ctx).status()),
+  targets: viewerProcedure.output(MetricsStatus).query(({ ctx }) => metricsOf(ctx).status()),
 });

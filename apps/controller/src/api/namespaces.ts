@@ -1,10 +1,10 @@
 /** `namespaces.*`: the namespaces that hold workloads, and how much of each is meshed. */
 import { NamespaceSummary } from '@weft/shared';
 import { z } from 'zod';
-import { publicProcedure, router } from './trpc.ts';
+import { router, viewerProcedure } from './trpc.ts';
 
 export const namespacesRouter = router({
-  list: publicProcedure.output(z.array(NamespaceSummary)).query(({ ctx }) => {
+  list: viewerProcedure.output(z.array(NamespaceSummary)).query(({ ctx }) => {
     const { platform } = ctx;
     return platform.listNamespaces().map((name) => {
       const workloads = platform.listWorkloads(name);

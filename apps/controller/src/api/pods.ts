@@ -1,18 +1,19 @@
 /** `pods.*`: the replicas of a workload, and the last lines of a pod's output. */
 import { Pod, PodListInput, PodLogs, PodLogsInput } from '@weft/shared';
 import { z } from 'zod';
-import { notFound, publicProcedure, router } from './trpc.ts';
+import { adminProcedure, notFound, router, viewerProcedure } from './trpc.ts';
 
 /** Lines `pods.logs` returns when the input does not say. */
 const DEFAULT_LOG_LINES = 200;
 
 export const podsRouter = router({
-  list: publicProcedure
+  list: viewerProcedure
     .input(PodListInput)
     .output(z.array(Pod))
     .query(({ ctx, input }) => ctx.platform.listPods(input.namespace, input.workload)),
 
-  logs: publicProcedure
+  /** Admins only: an application's output can hold secrets. */
+  logs: adminProcedure
     .input(PodLogsInput)
     .output(PodLogs)
     .query(async ({ ctx, input }) => {

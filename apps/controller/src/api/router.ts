@@ -2,6 +2,7 @@
  * The root router: one sub-router per resource. The web app imports only the type
  * (`import type { AppRouter } from '@weft/controller/router'`).
  */
+import { authRouter } from './auth.ts';
 import { destinationRouter } from './destination.ts';
 import { healthRouter } from './health.ts';
 import { identityRouter } from './identity.ts';
@@ -16,6 +17,7 @@ import { createCallerFactory, router } from './trpc.ts';
 import { workloadsRouter } from './workloads.ts';
 
 export const appRouter = router({
+  auth: authRouter,
   health: healthRouter,
   namespaces: namespacesRouter,
   workloads: workloadsRouter,

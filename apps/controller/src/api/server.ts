@@ -1,13 +1,27 @@
 /**
  * The API over HTTP: tRPC's standalone adapter under `/trpc` (queries as GET, mutations
- * as POST, subscriptions as SSE), plus `GET /healthz` for plain liveness checks.
+ * as POST, subscriptions as SSE), plus `GET /healthz` for plain liveness checks. Every
+ * request passes the request guard (Host, Origin, body size) and is authenticated once,
+ * into `ctx.caller`.
  */
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Caller } from '../auth/caller.ts';
+import { checkRequest, DEFAULT_MAX_BODY_BYTES, type RequestGuardOptions } from './request-guard.ts';
 import { appRouter } from './router.ts';
 import { type ApiServices, createContext } from './trpc.ts';
+
+const NOBODY: Caller = { kind: 'anonymous', refused: 'this controller has no authentication configured' };
+
+function refuse(res: http.ServerResponse, status: number, message: string): void {
+  const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'FORBIDDEN';
+  const meshCode = status === 413 ? 'WEFT_INVALID_INPUT' : 'WEFT_FORBIDDEN';
+  res
+    .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
+    .end(JSON.stringify({ error: { message, code: -32600, data: { code, httpStatus: status, meshCode } } }));
+}
 
 /** Base path of every procedure. */
 export const API_BASE_PATH = '/trpc/';
@@ -19,11 +33,22 @@ export interface ApiServer {
 }
 
 /** Listens on `host:port` (port 0 picks one) and serves the API. */
-export async function startApiServer(services: ApiServices, host: string, port: number): Promise<ApiServer> {
+export async function startApiServer(
+  services: ApiServices,
+  host: string,
+  port: number,
+  guard: RequestGuardOptions = {},
+): Promise<ApiServer> {
+  const authenticator = services.auth?.authenticator;
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: API_BASE_PATH,
-    createContext: () => createContext(services),
+    maxBodySize: guard.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    createContext: async ({ req }) =>
+      createContext(
+        services,
+        authenticator ? await authenticator.authenticate(req.headers.authorization) : NOBODY,
+      ),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[api] ${path ?? '?'}: ${error.message}`);
     },
@@ -31,6 +56,11 @@ export async function startApiServer(services: ApiServices, host: string, port: 
   const server = http.createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    const refusal = checkRequest(req.headers, guard);
+    if (refusal) {
+      refuse(res, refusal.status, refusal.message);
       return;
     }
     if (!req.url?.startsWith(API_BASE_PATH)) {

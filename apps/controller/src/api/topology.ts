@@ -5,14 +5,14 @@
 import { Edge, Topology, TopologyEdgesInput, TopologyGraphInput } from '@weft/shared';
 import { z } from 'zod';
 import { metricsOf } from './metrics.ts';
-import { publicProcedure, router } from './trpc.ts';
+import { router, viewerProcedure } from './trpc.ts';
 
 export const topologyRouter = router({
-  graph: publicProcedure
+  graph: viewerProcedure
     .input(TopologyGraphInput)
     .output(Topology)
     .query(({ ctx, input }) => metricsOf(ctx).topology.graph(input.window, input.namespace)),
-  edges: publicProcedure
+  edges: viewerProcedure
     .input(TopologyEdgesInput)
     .output(z.array(Edge))
     .query(({ ctx, input }) =>

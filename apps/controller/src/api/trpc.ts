@@ -1,19 +1,25 @@
 /**
  * The API's one infrastructure module.
  *
- * 1. CONTEXT: the services every procedure can reach (`ctx.platform`, ...). Another
- *    part adds its service by adding a field to `ApiServices` and one wiring line in
- *    `main.ts`.
+ * 1. CONTEXT: the services every procedure can reach (`ctx.platform`, ...) and the
+ *    authenticated caller (`ctx.caller`). Another part adds its service by adding a
+ *    field to `ApiServices` and one wiring line in `main.ts`.
  * 2. INITIALIZATION: tRPC with plain JSON (no transformer) and one error formatter.
- * 3. ROUTER & PROCEDURE: `router` and `publicProcedure`; every `MeshError` code and
- *    every input validation issue is mapped to a tRPC error here, and nowhere else.
+ * 3. ROUTER & PROCEDURES: every procedure says who may call it by the base it is built
+ *    on: `viewerProcedure` (reads), `adminProcedure` (changes), `proxyProcedure` (a
+ *    proxy's workload token), `publicProcedure` (logging in only). 401 (no or a refused
+ *    credential), 403 (the wrong role), every `MeshError` code and every input
+ *    validation issue are mapped to a tRPC error here, and nowhere else.
  */
 
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ErrorCode, MeshError } from '@weft/shared';
+import { type Caller, roleOf } from '../auth/caller.ts';
+import type { AuthService } from '../auth/service.ts';
 import type { Platform } from '../core/platform.ts';
 import type { Destination } from '../destination/destination.ts';
 import type { IdentityService } from '../identity/service.ts';
+import type { TokenIdentity } from '../identity/token.ts';
 import type { MetricsService } from '../metrics/service.ts';
 import type { PolicyService } from '../policy/service.ts';
 
@@ -32,14 +38,18 @@ export interface ApiServices {
   metrics?: MetricsService;
   /** Traffic policy behind `policies.*`/`policy.watch`; absent, they answer `WEFT_UNAVAILABLE`. */
   policy?: PolicyService;
+  /** Logins, sessions and login links behind `auth.*`; absent, those answer `WEFT_UNAVAILABLE`. */
+  auth?: AuthService;
+  /** Mints fresh workload tokens for `identity.renewToken`. */
+  workloadTokens?: { issue(who: TokenIdentity): string; ttlMs: number };
 }
 
-/** What every procedure receives as `ctx`. */
-export type ApiContext = ApiServices;
+/** What every procedure receives as `ctx`: the shared services and who is calling. */
+export type ApiContext = ApiServices & { caller: Caller };
 
-/** Builds the per-request context (the services are shared; nothing is per request yet). */
-export function createContext(services: ApiServices): ApiContext {
-  return services;
+/** Builds the per-request context: the shared services and the caller authenticated for this request. */
+export function createContext(services: ApiServices, caller: Caller): ApiContext {
+  return { ...services, caller };
 }
 
 // === 2. INITIALIZATION ===
@@ -128,8 +138,62 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** The base of every procedure (no authentication yet: the API listens on loopback). */
+/** Anyone, authenticated or not: only for logging in. */
 export const publicProcedure = t.procedure.use(mapErrors);
+
+function unauthenticated(caller: Caller): never {
+  const why = caller.kind === 'anonymous' && caller.refused ? `: ${caller.refused}` : '';
+  throw new MeshError(
+    ErrorCode.unauthenticated,
+    `authentication required${why} (send "Authorization: Bearer <token>", or log in to the dashboard)`,
+  );
+}
+
+/** Any authenticated caller (`auth.me`). */
+export const authenticatedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (ctx.caller.kind === 'anonymous') unauthenticated(ctx.caller);
+  return next();
+});
+
+/** Reads: a viewer or an admin. */
+export const viewerProcedure = publicProcedure.use(({ ctx, next, path }) => {
+  if (ctx.caller.kind === 'anonymous') unauthenticated(ctx.caller);
+  if (roleOf(ctx.caller) === undefined)
+    throw new MeshError(ErrorCode.forbidden, `${path}: a workload token may not read the API`);
+  return next();
+});
+
+/** Changes to the mesh (and reads that can leak secrets, such as logs): admins only. */
+export const adminProcedure = publicProcedure.use(({ ctx, next, path }) => {
+  if (ctx.caller.kind === 'anonymous') unauthenticated(ctx.caller);
+  if (roleOf(ctx.caller) !== 'admin')
+    throw new MeshError(ErrorCode.forbidden, `${path}: needs the admin role`);
+  return next();
+});
+
+/** What a proxy needs: a workload token (or auth off). `ctx.workload` is whom the token proves. */
+export const proxyProcedure = publicProcedure.use(({ ctx, next, path }) => {
+  const caller = ctx.caller;
+  if (caller.kind === 'anonymous') unauthenticated(caller);
+  if (caller.kind === 'auth-off') return next({ ctx: { workload: undefined as TokenIdentity | undefined } });
+  if (caller.kind !== 'workload')
+    throw new MeshError(ErrorCode.forbidden, `${path}: only a proxy, with its workload token, may call this`);
+  return next({ ctx: { workload: caller.workload as TokenIdentity | undefined } });
+});
+
+/** Throws `WEFT_FORBIDDEN` unless the calling proxy runs for `namespace/workload` (any, with auth off). */
+export function requireOwnWorkload(
+  workload: TokenIdentity | undefined,
+  namespace: string,
+  name: string,
+): void {
+  if (workload === undefined) return;
+  if (workload.namespace !== namespace || (workload.workload !== undefined && workload.workload !== name))
+    throw new MeshError(
+      ErrorCode.forbidden,
+      `a proxy of ${workload.namespace}/${workload.workload ?? workload.serviceAccount} may not watch ${namespace}/${name}`,
+    );
+}
 
 /** Throws `WEFT_NOT_FOUND` naming the missing object. */
 export function notFound(what: string): never {

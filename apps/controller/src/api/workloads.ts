@@ -12,15 +12,15 @@ import {
 } from '@weft/shared';
 import { z } from 'zod';
 import { ChangeSignal } from '../core/change-signal.ts';
-import { notFound, publicProcedure, router } from './trpc.ts';
+import { adminProcedure, notFound, router, viewerProcedure } from './trpc.ts';
 
 export const workloadsRouter = router({
-  list: publicProcedure
+  list: viewerProcedure
     .input(NamespaceFilterInput)
     .output(z.array(Workload))
     .query(({ ctx, input }) => ctx.platform.listWorkloads(input.namespace)),
 
-  get: publicProcedure
+  get: viewerProcedure
     .input(WorkloadRef)
     .output(WorkloadDetail)
     .query(({ ctx, input }) => {
@@ -33,23 +33,23 @@ export const workloadsRouter = router({
       return { workload, pods, services };
     }),
 
-  mesh: publicProcedure
+  mesh: adminProcedure
     .input(WorkloadRef)
     .output(RolloutProgress)
     .mutation(({ ctx, input }) => ctx.platform.mesh(input)),
 
-  unmesh: publicProcedure
+  unmesh: adminProcedure
     .input(WorkloadRef)
     .output(RolloutProgress)
     .mutation(({ ctx, input }) => ctx.platform.unmesh(input)),
 
-  scale: publicProcedure
+  scale: adminProcedure
     .input(ScaleInput)
     .output(Workload)
     .mutation(({ ctx, input }) => ctx.platform.scale(input, input.replicas)),
 
   /** The current progress, then every change, until the client goes away. */
-  rollout: publicProcedure.input(WorkloadRef).subscription(async function* ({ ctx, input, signal }) {
+  rollout: viewerProcedure.input(WorkloadRef).subscription(async function* ({ ctx, input, signal }) {
     ctx.platform.getWorkload(input) ?? notFound(`workload ${input.namespace}/${input.name}`);
     const changed = new ChangeSignal();
     const unsubscribe = ctx.platform.watch((e) => {

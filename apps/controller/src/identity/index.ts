@@ -4,6 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import { issuedFile } from './issued-file.ts';
+import { LiveWorkloadTokens, type PodExists } from './live-tokens.ts';
 import { type IdentityLogger, IdentityService } from './service.ts';
 import { loadOrCreateCa, loadOrCreateTokens, type SuppliedCaFiles } from './store.ts';
 import type { HmacTokens, TokenValidator } from './token.ts';
@@ -11,6 +12,7 @@ import type { HmacTokens, TokenValidator } from './token.ts';
 export { type CaMaterial, checkCaMaterial, generateCa, signWorkloadCertificate } from './ca.ts';
 export { type CheckedCsr, checkCsr } from './csr.ts';
 export { parseDuration } from './duration.ts';
+export { LiveWorkloadTokens, type PodExists } from './live-tokens.ts';
 export { type IdentityLogger, IdentityService } from './service.ts';
 export {
   identityDir,
@@ -29,6 +31,10 @@ export interface CreateIdentityOptions {
   stateDir: string;
   trustDomain: string;
   certLifetimeMs?: number;
+  /** Lifetime of workload tokens (24 h by default). */
+  tokenTtlMs?: number;
+  /** When given, a token naming a pod that no longer exists is refused. */
+  podExists?: PodExists;
   supplied?: SuppliedCaFiles;
   /** Replaces the local HMAC validator (for example a Kubernetes TokenReview one). */
   validator?: TokenValidator;
@@ -41,6 +47,8 @@ export interface Identity {
   service: IdentityService;
   /** Mints `WEFT_PROXY_IDENTITY_TOKEN` values for the local platform's proxies. */
   tokens: HmacTokens;
+  /** Workload tokens checked for signature, expiry and a live pod: what the API accepts. */
+  validator: TokenValidator;
   /** Directory holding `trust-anchor.pem`: `WEFT_PROXY_IDENTITY_DIR` for proxies. */
   identityDir: string;
   trustDomain: string;
@@ -53,15 +61,20 @@ export async function createIdentity(opts: CreateIdentityOptions): Promise<Ident
     trustDomain: opts.trustDomain,
     ...(opts.supplied ? { supplied: opts.supplied } : {}),
   });
-  const tokens = await loadOrCreateTokens(opts.stateDir);
+  const tokens = await loadOrCreateTokens(
+    opts.stateDir,
+    opts.tokenTtlMs === undefined ? {} : { ttlMs: opts.tokenTtlMs },
+  );
+  const validator =
+    opts.validator ?? (opts.podExists ? new LiveWorkloadTokens(tokens, opts.podExists) : tokens);
   const service = new IdentityService({
     ca,
-    validator: opts.validator ?? tokens,
+    validator,
     trustDomain: opts.trustDomain,
     certLifetimeMs: opts.certLifetimeMs ?? DEFAULT_CERT_LIFETIME_MS,
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     records: issuedFile(ca.identityDir, (m) => opts.log?.('warn', m)),
   });
-  return { service, tokens, identityDir: ca.identityDir, trustDomain: opts.trustDomain };
+  return { service, tokens, validator, identityDir: ca.identityDir, trustDomain: opts.trustDomain };
 }

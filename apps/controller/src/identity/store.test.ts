@@ -88,4 +88,16 @@ describe('loadOrCreateTokens', () => {
     expect((await b.validate(t)).serviceAccount).toBe('web');
     expect((await stat(join(dir, 'identity', 'private', 'token-secret'))).mode & 0o777).toBe(0o600);
   });
+
+  it.each([
+    ['empty', ''],
+    ['corrupt', 'not base64 at all!'],
+    ['too short', Buffer.alloc(8).toString('base64')],
+  ])('stops start-up on an %s secret instead of replacing it', async (_what, text) => {
+    await loadOrCreateTokens(dir);
+    const file = join(dir, 'identity', 'private', 'token-secret');
+    await writeFile(file, text);
+    await expect(loadOrCreateTokens(dir)).rejects.toThrow(/token-secret is empty or corrupt; restore it/);
+    expect(await readFile(file, 'utf8')).toBe(text);
+  });
 });

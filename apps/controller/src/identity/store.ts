@@ -12,8 +12,8 @@
  *     private/trust-anchor-key.pem  0600 (generated CA only)
  *     private/token-secret      0600, the HMAC key of workload tokens
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ErrorCode, MeshError } from '@weft/shared';
 import { type CaMaterial, checkCaMaterial, generateCa } from './ca.ts';
 import { HmacTokens } from './token.ts';
@@ -59,11 +59,24 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 /** Writes a file atomically with the given mode. */
+/** Temporary file, fsync, rename, fsync of the directory: a crash leaves the old file or the new, whole. */
 async function writeAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data, { mode });
+  const file = await open(tmp, 'w', mode);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   await chmod(tmp, mode);
   await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 function parseCert(pem: string, what: string): x509.X509Certificate {
@@ -159,13 +172,27 @@ export async function loadOrCreateCa(opts: LoadCaOptions): Promise<LoadedCa> {
 }
 
 /** Loads the workload-token secret from the state directory, making one on first start. */
-export async function loadOrCreateTokens(stateDir: string): Promise<HmacTokens> {
+export async function loadOrCreateTokens(
+  stateDir: string,
+  opts: { ttlMs?: number } = {},
+): Promise<HmacTokens> {
   const priv = join(identityDir(stateDir), 'private');
   await mkdir(priv, { recursive: true, mode: 0o700 });
   const file = join(priv, 'token-secret');
   const existing = await readIfExists(file);
-  if (existing) return new HmacTokens(Buffer.from(existing.trim(), 'base64'));
+  if (existing !== undefined) {
+    // Regenerating it would silently break every running proxy's renewals: stop instead.
+    const text = existing.trim();
+    const secret = Buffer.from(text, 'base64');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || secret.length < 32)
+      throw new MeshError(
+        ErrorCode.invalidInput,
+        `the workload token secret ${file} is empty or corrupt; restore it from a backup, or delete it ` +
+          'to make a new one (every running proxy must then be restarted: unmesh and mesh its workload)',
+      );
+    return new HmacTokens(secret, opts);
+  }
   const secret = HmacTokens.newSecret();
   await writeAtomic(file, secret.toString('base64'), 0o600);
-  return new HmacTokens(secret);
+  return new HmacTokens(secret, opts);
 }

@@ -3,7 +3,9 @@
  * (Linkerd's `Validator`), so that Kubernetes' TokenReview can stand behind it later;
  * `HmacTokens` is the local platform's implementation: the controller signs a small claim
  * set naming namespace and service account with a secret only it knows, and hands the
- * token to each meshed pod's proxy in `WEFT_PROXY_IDENTITY_TOKEN`.
+ * token to each meshed pod's proxy in `WEFT_PROXY_IDENTITY_TOKEN`. Tokens expire (`exp`,
+ * 24 h by default); a proxy trades its token for a fresh one before then
+ * (`identity.renewToken`).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, MeshError } from '@weft/shared';
@@ -27,18 +29,28 @@ export interface TokenIssuer {
   issue(who: TokenIdentity): string;
 }
 
+/** Default lifetime of a workload token. */
+export const DEFAULT_TOKEN_TTL_MS = 24 * 3600 * 1000;
+
 const PREFIX = 'weft1';
 const unauthenticated = (msg: string) => new MeshError(ErrorCode.unauthenticated, `token: ${msg}`);
 
 /** HMAC-SHA256 tokens: `weft1.<base64url claims>.<base64url mac>`. */
 export class HmacTokens implements TokenValidator, TokenIssuer {
   readonly #secret: Buffer;
+  readonly #ttlMs: number;
 
   /** `secret` must hold at least 32 bytes. */
-  constructor(secret: Buffer) {
+  constructor(secret: Buffer, opts: { ttlMs?: number } = {}) {
     if (secret.length < 32)
       throw new MeshError(ErrorCode.invalidInput, 'token secret must be at least 32 bytes');
     this.#secret = secret;
+    this.#ttlMs = opts.ttlMs ?? DEFAULT_TOKEN_TTL_MS;
+  }
+
+  /** How long a token issued now stays valid, ms. */
+  get ttlMs(): number {
+    return this.#ttlMs;
   }
 
   /** A fresh random secret of the right size. */
@@ -46,19 +58,27 @@ export class HmacTokens implements TokenValidator, TokenIssuer {
     return randomBytes(32);
   }
 
-  issue(who: TokenIdentity): string {
+  issue(who: TokenIdentity, now = Date.now()): string {
     const claims = {
       ns: who.namespace,
       sa: who.serviceAccount,
       wl: who.workload,
       pod: who.pod,
-      iat: Date.now(),
+      iat: now,
+      exp: now + this.#ttlMs,
     };
     const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
     return `${PREFIX}.${body}.${this.#mac(body)}`;
   }
 
-  async validate(token: string): Promise<TokenIdentity> {
+  /** When a token (already validated) stops working, ms since epoch. */
+  expiryOf(token: string): number {
+    const body = token.split('.')[1] ?? '';
+    const exp = (JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : 0;
+  }
+
+  async validate(token: string, now = Date.now()): Promise<TokenIdentity> {
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== PREFIX) throw unauthenticated('is not a Weft workload token');
     const body = parts[1] as string;
@@ -72,9 +92,11 @@ export class HmacTokens implements TokenValidator, TokenIssuer {
     } catch {
       throw unauthenticated('claims are not JSON');
     }
-    const { ns, sa, wl, pod } = claims;
+    const { ns, sa, wl, pod, exp } = claims;
     if (typeof ns !== 'string' || typeof sa !== 'string' || !ns || !sa)
       throw unauthenticated('does not name a namespace and service account');
+    if (typeof exp !== 'number') throw unauthenticated('has no expiry (issued by an older controller)');
+    if (exp <= now) throw unauthenticated(`expired at ${new Date(exp).toISOString()}`);
     return {
       namespace: ns,
       serviceAccount: sa,
