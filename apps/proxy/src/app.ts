@@ -57,6 +57,8 @@ export interface StartOptions {
   onShutdown?: () => void;
   /** Replaces the addon that reads a redirected connection's original destination (tests). */
   originalDst?: OriginalDst | null;
+  /** The `Authorization` value for controller calls (the renewed workload token); default: the env's token. */
+  authorization?: () => string | undefined;
   /** Destination stream reconnect backoff, ms. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -89,9 +91,13 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   const log = o.log ?? (() => {});
 
   // === discovery ===
+  // Every controller call carries the workload token (renewed by main.ts, else the env's).
+  const authorization =
+    o.authorization ?? (() => (env.identityToken ? `Bearer ${env.identityToken}` : undefined));
   const controller: Resolver | null = env.controllerUrl
     ? new DestinationResolver({
         controllerUrl: env.controllerUrl,
+        authorization,
         onWarning: log,
         ...(o.backoffMinMs !== undefined ? { backoffMinMs: o.backoffMinMs } : {}),
         ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),
@@ -102,6 +108,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     ? new PolicyClient({
         controllerUrl: env.controllerUrl,
         metrics,
+        authorization,
         onWarning: log,
         ...(o.backoffMinMs !== undefined ? { backoffMinMs: o.backoffMinMs } : {}),
         ...(o.backoffMaxMs !== undefined ? { backoffMaxMs: o.backoffMaxMs } : {}),

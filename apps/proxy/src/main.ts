@@ -8,6 +8,7 @@ import { startProxy } from './app.ts';
 import { loadConfigFile, settingsFrom } from './config/settings.ts';
 import { type ProxyEnv, parseProxyEnv } from './env.ts';
 import { setupIdentity } from './identity/setup.ts';
+import { WorkloadToken } from './identity/workload-token.ts';
 
 function usage(): never {
   process.stderr.write('usage: main.ts [--config file.json]\n');
@@ -50,15 +51,22 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     identity.stop();
+    token?.stop();
     log(`${why}: draining (grace ${env.drainGraceMs} ms)`);
     proxy
       .drain(env.drainGraceMs)
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
-  const identity = await setupIdentity(env, log);
+  // The workload token authenticates every controller call, and is renewed before it expires.
+  const token =
+    env.identityToken && env.controllerUrl
+      ? new WorkloadToken(env.identityToken, { controllerUrl: env.controllerUrl, log })
+      : undefined;
+  const identity = await setupIdentity(env, log, token ? () => token.current() : undefined);
   const proxy = await startProxy(settings, {
     log,
+    ...(token ? { authorization: () => token.authorization() } : {}),
     onShutdown: () => stop('shutdown requested'),
     handlers: identity.handlers,
     ready: identity.ready,
@@ -66,6 +74,7 @@ async function main(): Promise<void> {
   });
   identity.register(proxy.metrics.registry, ownLabels(env));
   identity.start();
+  token?.start();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   const fmt = (h: { host: string; port: number }) => `${h.host}:${h.port}`;

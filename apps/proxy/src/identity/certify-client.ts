@@ -5,7 +5,7 @@
  */
 import { CertifyResponse, ErrorCode, MeshError } from '@weft/shared';
 
-/** Sends the CSR and token; throws a MeshError naming the controller's reason on refusal. */
+/** Sends the CSR and token (also as the bearer credential); throws a MeshError naming the controller's reason on refusal. */
 export async function requestCertificate(
   controllerUrl: string,
   body: { csr: string; token: string },
@@ -16,7 +16,7 @@ export async function requestCertificate(
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${body.token}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

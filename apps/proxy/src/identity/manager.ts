@@ -30,7 +30,8 @@ export interface Credentials {
 
 export interface IdentityManagerOptions {
   controllerUrl: string;
-  token: string;
+  /** The workload token, as it is now (it is renewed while the proxy runs). */
+  token: string | (() => string);
   /** The identity to ask for: `meshIdentity(serviceAccount, namespace, trustDomain)`. */
   identity: string;
   /** Trust anchors given out of band (the identity directory); else the controller's are used. */
@@ -129,7 +130,10 @@ export class IdentityManager {
     try {
       const res = await requestCertificate(
         this.#opts.controllerUrl,
-        { csr: this.#csr as string, token: this.#opts.token },
+        {
+          csr: this.#csr as string,
+          token: typeof this.#opts.token === 'string' ? this.#opts.token : this.#opts.token(),
+        },
         this.#opts.requestTimeoutMs ?? 5_000,
       );
       const leaf = new x509.X509Certificate(res.certificate);

@@ -31,7 +31,12 @@ export interface ProxyIdentity {
 }
 
 /** Builds the proxy's identity from its environment; `log` takes one line. */
-export async function setupIdentity(env: ProxyEnv, log: (line: string) => void): Promise<ProxyIdentity> {
+export async function setupIdentity(
+  env: ProxyEnv,
+  log: (line: string) => void,
+  /** The current workload token (renewed while the proxy runs); default: the env's. */
+  token?: () => string,
+): Promise<ProxyIdentity> {
   const metrics = new IdentityMetrics();
   const r = await identityOptionsFromEnv(env);
   if ('disabled' in r) {
@@ -52,6 +57,7 @@ export async function setupIdentity(env: ProxyEnv, log: (line: string) => void):
   const { IdentityManager } = await import('./manager.ts');
   const manager = new IdentityManager({
     ...r.options,
+    ...(token ? { token } : {}),
     metrics,
     log: (level, m) => log(`identity ${level}: ${m}`),
   });

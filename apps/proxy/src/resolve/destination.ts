@@ -12,6 +12,8 @@ export interface DestinationOptions {
   /** Controller base URL, e.g. `http://127.0.0.1:7090`. */
   controllerUrl: string;
   /** First reconnect delay and its cap, in ms. */
+  /** The `Authorization` value to send (the proxy's workload token), if any. */
+  authorization?: () => string | undefined;
   backoffMinMs?: number;
   backoffMaxMs?: number;
   /** Called with a short line when a stream fails (logging). */
@@ -63,6 +65,7 @@ export class DestinationResolver implements Resolver, SseOptions {
   readonly controllerUrl: string;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
+  readonly authorization: () => string | undefined;
   private readonly streams = new Set<DestinationStream>();
   private readonly warnings: RateLimitedWarn;
 
@@ -70,6 +73,7 @@ export class DestinationResolver implements Resolver, SseOptions {
     this.controllerUrl = opts.controllerUrl;
     this.backoffMinMs = opts.backoffMinMs ?? 200;
     this.backoffMaxMs = opts.backoffMaxMs ?? 5_000;
+    this.authorization = opts.authorization ?? (() => undefined);
     this.warnings = new RateLimitedWarn(opts.onWarning ?? (() => {}));
   }
 

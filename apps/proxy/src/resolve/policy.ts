@@ -23,6 +23,8 @@ export interface PolicyClientOptions {
   controllerUrl: string;
   /** Per-route metrics handles are resolved here when a plan is compiled. */
   metrics?: ProxyMetrics;
+  /** The `Authorization` value to send (the proxy's workload token), if any. */
+  authorization?: () => string | undefined;
   backoffMinMs?: number;
   backoffMaxMs?: number;
   onWarning?: (msg: string) => void;
@@ -101,6 +103,7 @@ export class PolicyClient implements SseOptions {
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
   readonly metrics: ProxyMetrics | undefined;
+  readonly authorization: () => string | undefined;
   private readonly streams = new Set<PolicyStream>();
   private readonly warnings: RateLimitedWarn;
 
@@ -109,6 +112,7 @@ export class PolicyClient implements SseOptions {
     this.backoffMinMs = opts.backoffMinMs ?? 200;
     this.backoffMaxMs = opts.backoffMaxMs ?? 5_000;
     this.metrics = opts.metrics;
+    this.authorization = opts.authorization ?? (() => undefined);
     this.warnings = new RateLimitedWarn(opts.onWarning ?? (() => {}));
   }
 

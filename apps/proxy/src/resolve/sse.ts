@@ -14,6 +14,8 @@ export interface SseOptions {
   readonly controllerUrl: string;
   readonly backoffMinMs: number;
   readonly backoffMaxMs: number;
+  /** The `Authorization` value to send (the proxy's current workload token), if any. */
+  authorization?(): string | undefined;
   /** Rate-limited warning sink. */
   warn(msg: string): void;
 }
@@ -63,7 +65,10 @@ export class SseSubscription {
     if (this.closed) return;
     const input = encodeURIComponent(JSON.stringify(this.input));
     const url = new URL(`/trpc/${this.procedure}?input=${input}`, this.opts.controllerUrl);
-    const req = request(url, { headers: { accept: 'text/event-stream' } });
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    const authorization = this.opts.authorization?.();
+    if (authorization !== undefined) headers.authorization = authorization;
+    const req = request(url, { headers });
     this.req = req;
     req.on('response', (res) => this.onResponse(res));
     req.on('error', (err) => this.retry(`${this.label}: ${err.message}`));
