@@ -1,14 +1,18 @@
 // `npm start`: installs what is missing, builds the dashboard when its build is stale,
 // starts the controller on the local platform with the demo application and the
-// dashboard, prints the dashboard URL, and stops everything it started on Ctrl-C.
+// dashboard, prints the dashboard URL with a one-time login link (minted with the admin
+// token the controller wrote to its state directory), and stops everything it started
+// on Ctrl-C. The dashboard listens on 127.0.0.1 unless WEFT_WEB_HOST says otherwise.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { buildOriginalDstAddon, ensureCaptureTools, ensureDependencies, ROOT } from './lib/ensure.mjs';
 import { startProcess, stopAll } from './lib/processes.mjs';
 
 const CONTROLLER_ADDR = process.env.WEFT_API_ADDR ?? '127.0.0.1:7090';
 const WEB_PORT = process.env.WEFT_WEB_PORT ?? '50750';
+const WEB_HOST = process.env.WEFT_WEB_HOST ?? '127.0.0.1';
+const STATE_DIR = resolve(ROOT, process.env.WEFT_STATE_DIR ?? '.weft');
 const CONTROLLER_MAIN = join(ROOT, 'apps/controller/src/main.ts');
 const WEB_DIR = join(ROOT, 'apps/web');
 
@@ -58,6 +62,28 @@ async function waitForHttp(url, timeoutMs) {
   return false;
 }
 
+/** A one-time login link for the dashboard, or undefined (auth off, or the controller refused). */
+async function loginLink(controllerUrl, dashboardUrl) {
+  let token;
+  try {
+    token = readFileSync(join(STATE_DIR, 'auth', 'admin-token'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  try {
+    const res = await fetch(`${controllerUrl}/trpc/auth.createLoginLink`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{}',
+      signal: AbortSignal.timeout(10_000),
+    });
+    const code = (await res.json())?.result?.data?.code;
+    return typeof code === 'string' ? `${dashboardUrl}/login/link?code=${code}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main() {
   const started = Date.now();
   ensureCaptureTools({ netns: process.env.WEFT_LOCAL_CAPTURE === 'netns' });
@@ -99,7 +125,7 @@ async function main() {
   const web = startProcess(
     'web',
     process.execPath,
-    [join(ROOT, 'node_modules/next/dist/bin/next'), 'start', WEB_DIR, '-H', '127.0.0.1', '-p', WEB_PORT],
+    [join(ROOT, 'node_modules/next/dist/bin/next'), 'start', WEB_DIR, '-H', WEB_HOST, '-p', WEB_PORT],
     { cwd: ROOT, env: { ...env, CONTROLLER_URL: controllerUrl } },
   );
   web.on('exit', (code) => {
@@ -109,10 +135,19 @@ async function main() {
     }
   });
 
-  const url = `http://127.0.0.1:${WEB_PORT}`;
+  const url = `http://${WEB_HOST === '0.0.0.0' ? '127.0.0.1' : WEB_HOST}:${WEB_PORT}`;
   if (await waitForHttp(url, 60_000)) {
     console.log(`\n[weft] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    console.log(`[weft] dashboard: ${url}`);
+    const link = await loginLink(controllerUrl, url);
+    if (link) {
+      console.log(`[weft] dashboard: ${url}`);
+      console.log(`[weft] log in as admin with this one-time link (valid for an hour):\n\n    ${link}\n`);
+      console.log(
+        `[weft] scripts: send the token in ${join(STATE_DIR, 'auth', 'admin-token')} as "Authorization: Bearer"`,
+      );
+    } else {
+      console.log(`[weft] dashboard: ${url}`);
+    }
     console.log('[weft] Ctrl-C stops everything.\n');
   } else {
     console.error('[weft] the dashboard did not come up within 60 s');

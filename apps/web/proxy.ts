@@ -3,9 +3,15 @@
  * browser stays same-origin (no CORS), and responses are streamed through as they come,
  * so SSE subscriptions work. When the controller does not answer, replies 502 with a
  * tRPC-shaped error that the dashboard shows as its "controller unreachable" banner.
+ *
+ * Before anything, the Host and Origin are checked (403 otherwise) here and for the
+ * login and logout routes. The session cookie is sent on as `Authorization: Bearer`;
+ * the browser's cookies and Origin are not forwarded.
  */
-import type { NextRequest } from 'next/server';
-import { controllerUrl } from './lib/env.ts';
+import { type NextRequest, NextResponse } from 'next/server';
+import { allowedHosts, controllerUrl } from './lib/env.ts';
+import { refusalFor } from './lib/request-guard.ts';
+import { sessionFrom } from './lib/session.ts';
 
 /** Hop-by-hop headers, which must not be forwarded. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length'];
@@ -15,7 +21,15 @@ function unreachable(message: string): Response {
   return Response.json(body, { status: 502, headers: { 'cache-control': 'no-store' } });
 }
 
+function forbidden(message: string): Response {
+  const body = { error: { message, code: -32600, data: { code: 'FORBIDDEN', httpStatus: 403 } } };
+  return Response.json(body, { status: 403, headers: { 'cache-control': 'no-store' } });
+}
+
 export async function proxy(request: NextRequest): Promise<Response> {
+  const refusal = refusalFor(request.headers, allowedHosts());
+  if (refusal) return forbidden(refusal);
+  if (!request.nextUrl.pathname.startsWith('/trpc/')) return NextResponse.next();
   let base: string;
   try {
     base = controllerUrl();
@@ -26,6 +40,10 @@ export async function proxy(request: NextRequest): Promise<Response> {
   const headers = new Headers(request.headers);
   for (const h of HOP_BY_HOP) headers.delete(h);
   headers.delete('accept-encoding');
+  // The session travels as a bearer credential; nothing else of the browser's identity does.
+  const session = sessionFrom(request.headers.get('cookie'));
+  for (const h of ['cookie', 'origin', 'referer']) headers.delete(h);
+  if (session !== undefined) headers.set('authorization', `Bearer ${session}`);
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   let upstream: Response;
   try {
@@ -50,4 +68,4 @@ export async function proxy(request: NextRequest): Promise<Response> {
   });
 }
 
-export const config = { matcher: '/trpc/:path*' };
+export const config = { matcher: ['/trpc/:path*', '/login/:path*', '/logout'] };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { OWN_POD_OCTET } from '../support/env.ts';
+import { logIn } from '../support/login.ts';
 import { freePort, type Owned, startController, startDashboard, stop } from '../support/processes.ts';
 import { screenshot } from '../support/screenshot.ts';
 
@@ -35,6 +36,12 @@ test('the banner shows while the controller is away and the page recovers when i
   const webPort = await freePort();
   dashboard = await startDashboard({ port: webPort, controllerUrl: `http://127.0.0.1:${apiPort}` });
 
+  // The session outlives the controller's restart.
+  await logIn(page, {
+    webUrl: `http://127.0.0.1:${webPort}`,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    stateDir,
+  });
   await page.goto(`http://127.0.0.1:${webPort}/`);
   const controlPlane = page.getByRole('region', { name: 'Control plane' });
   const banner = page.getByRole('alert', { name: 'Controller unreachable' });

@@ -5,9 +5,19 @@
  * workload page draws the charts.
  */
 import { expect, test } from '@playwright/test';
+import { API_PORT, STATE_DIR, WEB_PORT } from '../support/env.ts';
+import { logIn } from '../support/login.ts';
 import { screenshot } from '../support/screenshot.ts';
 
 const MESHED = 'catalog';
+
+test.beforeEach(async ({ page }) => {
+  await logIn(page, {
+    webUrl: `http://127.0.0.1:${WEB_PORT}`,
+    apiUrl: `http://127.0.0.1:${API_PORT}`,
+    stateDir: STATE_DIR,
+  });
+});
 
 test('mesh a demo workload and follow it to metrics, topology and charts', async ({ page }, testInfo) => {
   test.setTimeout(170_000);
@@ -46,6 +56,15 @@ test('mesh a demo workload and follow it to metrics, topology and charts', async
     await expect(rollout).toContainText('Meshed: 1/1 pods with a proxy', { timeout: 60_000 });
     await expect(row.getByText('Meshed', { exact: true })).toBeVisible();
     await expect(row.getByRole('button', { name: `Unmesh ${MESHED}`, exact: true })).toBeVisible();
+  });
+
+  await test.step('Unmesh asks for confirmation, and Cancel leaves it meshed', async () => {
+    await row.getByRole('button', { name: `Unmesh ${MESHED}`, exact: true }).click();
+    const confirm = row.getByRole('group', { name: new RegExp(`^Unmesh ${MESHED}\\?`) });
+    await expect(confirm.getByRole('button', { name: `Confirm unmesh ${MESHED}` })).toBeVisible();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(row.getByText('Meshed', { exact: true })).toBeVisible();
   });
 
   await test.step('its golden metrics become non-zero', async () => {

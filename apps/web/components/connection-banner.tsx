@@ -7,7 +7,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useTRPC } from '../lib/trpc/client.ts';
-import { describeError, isUnreachable } from '../lib/trpc/errors.ts';
+import { describeError, isUnauthenticated, isUnreachable } from '../lib/trpc/errors.ts';
 
 const UP_INTERVAL_MS = 5000;
 const DOWN_INTERVAL_MS = 1500;
@@ -30,7 +30,8 @@ export function ConnectionBanner() {
     }
   }, [down, health.isSuccess, queryClient]);
 
-  if (health.isError && !down) {
+  // Not logged in is not a controller problem: the login page says what to do.
+  if (health.isError && !down && !isUnauthenticated(health.error)) {
     return (
       <div className="banner banner-warn" role="alert" aria-label="Controller error">
         The controller answered with an error: {describeError(health.error)}

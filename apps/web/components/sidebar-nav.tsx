@@ -8,6 +8,7 @@ import type { ReactNode } from 'react';
 import { useLiveRefresh } from '../lib/live-refresh.tsx';
 import { useTimeWindow, withWindow } from '../lib/time-window.ts';
 import { useTRPC } from '../lib/trpc/client.ts';
+import { SessionStatus } from './session-status.tsx';
 
 export function SidebarNav() {
   const trpc = useTRPC();
@@ -51,6 +52,7 @@ export function SidebarNav() {
             <li className="sidebar-note small">Unavailable</li>
           )}
         </ul>
+        <SessionStatus />
       </nav>
     </div>
   );

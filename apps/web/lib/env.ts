@@ -4,6 +4,8 @@
  */
 /** Env var: the controller's base URL, e.g. `http://127.0.0.1:7090`. */
 export const ENV_CONTROLLER_URL = 'CONTROLLER_URL';
+/** Env var: host names the dashboard answers to besides IP addresses and `localhost` (comma-separated). */
+export const ENV_WEB_ALLOWED_HOSTS = 'WEFT_WEB_ALLOWED_HOSTS';
 /** Env var: `1` enables the benchmark-only routes under `/bench`. */
 export const ENV_WEB_BENCH = 'WEFT_WEB_BENCH';
 
@@ -28,4 +30,12 @@ export function controllerUrl(): string {
 /** Whether the benchmark routes are served. */
 export function benchEnabled(): boolean {
   return process.env[ENV_WEB_BENCH] === '1';
+}
+
+/** Host names accepted besides IP addresses and `localhost`, lowercase. */
+export function allowedHosts(): string[] {
+  return (process.env[ENV_WEB_ALLOWED_HOSTS] ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
 }

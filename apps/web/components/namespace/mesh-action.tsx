@@ -2,7 +2,8 @@
 /**
  * The Mesh / Unmesh button of one workload, and the rollout it starts, followed live
  * through the `workloads.rollout` subscription: pods updated / ready / total, ending in
- * a clear meshed (or unmeshed) state or a clear failure, without a page reload.
+ * a clear meshed (or unmeshed) state or a clear failure, without a page reload. Unmesh
+ * asks for confirmation first; for a viewer the button is disabled (admins only).
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
@@ -10,6 +11,7 @@ import type { RolloutProgress, Workload } from '@weft/shared';
 import { useEffect, useState } from 'react';
 import { useTRPC } from '../../lib/trpc/client.ts';
 import { describeError } from '../../lib/trpc/errors.ts';
+import { useIsAdmin } from '../../lib/use-role.ts';
 import { RolloutStatus } from './rollout-status.tsx';
 
 export function MeshAction({ workload }: { workload: Workload }) {
@@ -19,6 +21,8 @@ export function MeshAction({ workload }: { workload: Workload }) {
   const inFlight = workload.meshState === 'meshing' || workload.meshState === 'unmeshing';
   const [following, setFollowing] = useState(inFlight);
   const [progress, setProgress] = useState<RolloutProgress | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const isAdmin = useIsAdmin();
 
   useEffect(() => {
     if (inFlight) setFollowing(true);
@@ -60,21 +64,39 @@ export function MeshAction({ workload }: { workload: Workload }) {
   const busy = following || mesh.isPending || unmesh.isPending;
   const action = workload.meshed ? 'Unmesh' : 'Mesh';
 
+  const run = () => {
+    setConfirming(false);
+    mesh.reset();
+    unmesh.reset();
+    (workload.meshed ? unmesh : mesh).mutate(ref);
+  };
+
   return (
     <div className="mesh-action">
-      <button
-        type="button"
-        className={`button ${workload.meshed ? '' : 'primary'}`}
-        aria-label={`${action} ${workload.name}`}
-        disabled={busy}
-        onClick={() => {
-          mesh.reset();
-          unmesh.reset();
-          (workload.meshed ? unmesh : mesh).mutate(ref);
-        }}
-      >
-        {action}
-      </button>
+      {confirming ? (
+        <fieldset className="confirm">
+          <legend className="small">
+            Unmesh {workload.name}? Its pods restart without a proxy: no mTLS, no metrics.
+          </legend>
+          <button type="button" className="button danger" onClick={run}>
+            Confirm unmesh {workload.name}
+          </button>
+          <button type="button" className="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </fieldset>
+      ) : (
+        <button
+          type="button"
+          className={`button ${workload.meshed ? '' : 'primary'}`}
+          aria-label={`${action} ${workload.name}`}
+          disabled={busy || !isAdmin}
+          title={isAdmin ? undefined : `${action} needs the admin role`}
+          onClick={() => (workload.meshed ? setConfirming(true) : run())}
+        >
+          {action}
+        </button>
+      )}
       {progress && <RolloutStatus progress={progress} live={following} />}
       {mutationError && (
         <p className="state-error small" role="alert">

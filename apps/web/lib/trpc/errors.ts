@@ -18,6 +18,18 @@ export function isUnreachable(err: unknown): boolean {
   );
 }
 
+/** True when the API says the caller is not logged in (or the session ended): 401. */
+export function isUnauthenticated(err: unknown): boolean {
+  if (!(err instanceof TRPCClientError)) return false;
+  const status = (err.meta?.response as { status?: number } | undefined)?.status ?? err.data?.httpStatus;
+  return status === 401 || err.data?.code === 'UNAUTHORIZED';
+}
+
+/** True when the API refuses for the caller's role: 403. */
+export function isForbidden(err: unknown): boolean {
+  return err instanceof TRPCClientError && (err.data?.httpStatus === 403 || err.data?.code === 'FORBIDDEN');
+}
+
 /** A sentence that says what went wrong. */
 export function describeError(err: unknown): string {
   if (isUnreachable(err)) return 'The controller cannot be reached.';
@@ -26,9 +38,11 @@ export function describeError(err: unknown): string {
     const prefix =
       code === 'NOT_FOUND'
         ? 'Not found'
-        : code === 'BAD_REQUEST'
-          ? 'Invalid request'
-          : 'The API answered with an error';
+        : code === 'FORBIDDEN'
+          ? 'Not allowed'
+          : code === 'BAD_REQUEST'
+            ? 'Invalid request'
+            : 'The API answered with an error';
     return `${prefix}: ${err.message}`;
   }
   if (err instanceof Error) return err.message;
