@@ -298,7 +298,7 @@ describe('topology: one call is one edge', () => {
       version: 'test',
       metrics,
     } satisfies ApiServices;
-    return createCaller(createContext(services));
+    return createCaller(createContext(services, IN_PROCESS_ADMIN));
   }
   const names = (
     edges: Array<{

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/router.ts';
 import { type ApiServer, startApiServer } from '../src/api/server.ts';
 import type { ApiServices } from '../src/api/trpc.ts';
+import { AuthService } from '../src/auth/service.ts';
+import { HmacTokens } from '../src/identity/token.ts';
 import { PolicyService } from '../src/policy/service.ts';
 import { MemoryPlatform, tempStateDir } from '../src/policy/test-util.ts';
 import { StateStore } from '../src/state/store.ts';
@@ -37,8 +39,14 @@ beforeAll(async () => {
   dir = tempStateDir();
   const platform = new MemoryPlatform();
   policy = new PolicyService({ platform: platform.asPlatform(), state: new StateStore(dir) });
-  // The policy procedures use only `policy`; the other services are not reached.
-  const services = { startedAt: Date.now(), version: 'test', policy } as unknown as ApiServices;
+  // The policy procedures use only `policy` (and auth); the other services are not reached.
+  // Auth is off here: who may call what is tested in api-auth.test.ts and procedure-access.test.ts.
+  const auth = new AuthService({
+    stateDir: dir,
+    enabled: false,
+    workloads: new HmacTokens(HmacTokens.newSecret()),
+  });
+  const services = { startedAt: Date.now(), version: 'test', policy, auth } as unknown as ApiServices;
   api = await startApiServer(services, '127.0.0.1', 0);
   const url = `http://${api.address}/trpc`;
   client = createTRPCClient<AppRouter>({

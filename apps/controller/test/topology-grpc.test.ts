@@ -13,6 +13,7 @@ import { meshIdentity, type Pod, UNKNOWN_SOURCE, type Workload } from '@weft/sha
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../src/api/server.ts';
 import type { ApiServices } from '../src/api/trpc.ts';
+import { AuthService } from '../src/auth/service.ts';
 import { createIdentity, type Identity } from '../src/identity/index.ts';
 import { EmbeddedBackend } from '../src/metrics/embedded-backend.ts';
 import { MetricsService } from '../src/metrics/service.ts';
@@ -122,6 +123,7 @@ beforeAll(async () => {
     startedAt: Date.now(),
     version: 'test',
     identity: identity.service,
+    auth: new AuthService({ stateDir, enabled: true, workloads: identity.validator }),
   } as unknown as ApiServices;
   api = await startApiServer(services, '127.0.0.1', 0);
   const controllerUrl = `http://${api.address}`;

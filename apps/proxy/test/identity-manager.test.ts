@@ -10,6 +10,7 @@ import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../controller/src/api/server.ts';
 import type { ApiServices } from '../../controller/src/api/trpc.ts';
+import { AuthService } from '../../controller/src/auth/service.ts';
 import { createIdentity, type Identity } from '../../controller/src/identity/index.ts';
 import { IdentityManager } from '../src/identity/manager.ts';
 
@@ -24,6 +25,8 @@ async function startApi(listenPort: number): Promise<ApiServer> {
     startedAt: Date.now(),
     version: 'test',
     identity: ctl.service,
+    // The proxy authenticates with its workload token, as against a real controller.
+    auth: new AuthService({ stateDir: dir, enabled: true, workloads: ctl.validator }),
   } as unknown as ApiServices;
   return startApiServer(services, '127.0.0.1', listenPort);
 }

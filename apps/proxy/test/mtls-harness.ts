@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApiServer, startApiServer } from '../../controller/src/api/server.ts';
 import type { ApiServices } from '../../controller/src/api/trpc.ts';
+import { AuthService } from '../../controller/src/auth/service.ts';
 import { createIdentity, type Identity } from '../../controller/src/identity/index.ts';
 import { type RunningProxy, startProxy } from '../src/app.ts';
 import { parseConfig, settingsFrom } from '../src/config/settings.ts';
@@ -56,6 +57,8 @@ export async function startTestController(
         startedAt: Date.now(),
         version: 'test',
         identity: c.identity.service,
+        // Proxies authenticate with their workload tokens, as against a real controller.
+        auth: new AuthService({ stateDir: dir, enabled: true, workloads: c.identity.validator }),
       } as unknown as ApiServices;
       api = await startApiServer(services, '127.0.0.1', c.port);
       c.port = Number(api.address.split(':')[1]);

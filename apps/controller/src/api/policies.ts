@@ -1,7 +1,8 @@
 /**
  * `policies.*`: applyYaml (multi-document YAML, all or nothing, with `dryRun`), list, get,
  * delete, revisions, one revision, rollback, and propagation (which proxies run which
- * revision). Reads are queries, writes are mutations, each its own procedure.
+ * revision). Reads are queries (viewers), writes are mutations (admins), each its own
+ * procedure.
  */
 import {
   ErrorCode,
@@ -19,7 +20,7 @@ import {
 } from '@weft/shared';
 import { z } from 'zod';
 import type { PolicyService } from '../policy/service.ts';
-import { type ApiContext, publicProcedure, router } from './trpc.ts';
+import { type ApiContext, adminProcedure, router, viewerProcedure } from './trpc.ts';
 
 /** The policy service, or `WEFT_UNAVAILABLE` when this controller runs without one. */
 export function policyService(ctx: ApiContext): PolicyService {
@@ -30,34 +31,34 @@ export function policyService(ctx: ApiContext): PolicyService {
 
 export const policiesRouter = router({
   // tRPC reserves `apply` (and `call`, `then`) as procedure names.
-  applyYaml: publicProcedure
+  applyYaml: adminProcedure
     .input(PolicyApplyInput)
     .output(PolicyApplyResult)
     .mutation(({ ctx, input }) => policyService(ctx).apply(input.yaml, { dryRun: input.dryRun })),
-  delete: publicProcedure
+  delete: adminProcedure
     .input(PolicyRefInput)
     .output(PolicyApplyResult)
     .mutation(({ ctx, input }) => policyService(ctx).delete(input)),
-  rollback: publicProcedure
+  rollback: adminProcedure
     .input(PolicyRevisionInput)
     .output(PolicyApplyResult)
     .mutation(({ ctx, input }) => policyService(ctx).rollback(input.revision)),
-  list: publicProcedure
+  list: viewerProcedure
     .input(NamespaceFilterInput)
     .output(z.array(PolicyListItem))
     .query(({ ctx, input }) => policyService(ctx).list(input.namespace)),
-  get: publicProcedure
+  get: viewerProcedure
     .input(PolicyRefInput)
     .output(PolicyListItem)
     .query(({ ctx, input }) => policyService(ctx).get(input)),
-  revisions: publicProcedure
+  revisions: viewerProcedure
     .output(z.array(PolicyRevisionSummary))
     .query(({ ctx }) => policyService(ctx).revisions()),
-  revision: publicProcedure
+  revision: viewerProcedure
     .input(PolicyRevisionInput)
     .output(PolicyRevision)
     .query(({ ctx, input }) => policyService(ctx).revisionDetail(input.revision)),
-  propagation: publicProcedure
+  propagation: viewerProcedure
     .input(PolicyPropagationInput)
     .output(PolicyPropagation)
     .query(({ ctx, input }) => policyService(ctx).propagation(input.revision)),
