@@ -9,7 +9,7 @@
  * Writes bench/results/controller.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,15 +48,17 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeout
 
 async function main() {
   const base = await waitFor('the API address', async () => /API on (http:\/\/[\d.:]+)\/trpc/.exec(out)?.[1]);
+  // The admin token the controller wrote at its first start.
+  const authorization = `Bearer ${readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim()}`;
   const get = async (path: string, input?: unknown) => {
     const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
-    const res = await fetch(`${base}/trpc/${path}${q}`);
+    const res = await fetch(`${base}/trpc/${path}${q}`, { headers: { authorization } });
     return ((await res.json()) as { result: { data: unknown } }).result.data;
   };
   const post = (path: string, input: unknown) =>
     fetch(`${base}/trpc/${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify(input),
     });
   const workload = async () =>
