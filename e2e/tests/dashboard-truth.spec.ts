@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { axeVersion, seriousViolations } from '../support/axe.ts';
+import { adminToken, logIn } from '../support/login.ts';
 import {
   freePort,
   type Owned,
@@ -38,6 +39,7 @@ let controller: Owned | null = null;
 let dashboard: Owned | null = null;
 let api = '';
 let base = '';
+let stateDir = '';
 const dirs: string[] = [];
 
 test.describe.configure({ mode: 'serial' });
@@ -52,7 +54,9 @@ interface WorkloadRow {
 }
 
 async function trpcQuery<T>(path: string, input: unknown): Promise<T> {
-  const res = await fetch(`${api}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
+  const res = await fetch(`${api}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, {
+    headers: { authorization: `Bearer ${adminToken(stateDir)}` },
+  });
   const body = (await res.json()) as { result?: { data: T }; error?: unknown };
   if (!body.result) throw new Error(`${path}: ${JSON.stringify(body.error)}`);
   return body.result.data;
@@ -61,7 +65,7 @@ async function trpcQuery<T>(path: string, input: unknown): Promise<T> {
 async function trpcMutation(path: string, input: unknown): Promise<void> {
   const res = await fetch(`${api}/trpc/${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken(stateDir)}` },
     body: JSON.stringify(input),
   });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -71,7 +75,7 @@ const workloads = () => trpcQuery<WorkloadRow[]>('workloads.list', {});
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  const stateDir = mkdtempSync(join(tmpdir(), 'weft-e2e-truth-'));
+  stateDir = mkdtempSync(join(tmpdir(), 'weft-e2e-truth-'));
   dirs.push(stateDir);
   const apiPort = await freePort();
   controller = await startController({
@@ -95,6 +99,10 @@ test.beforeAll(async () => {
       { timeout: 60_000 },
     )
     .toBe(true);
+});
+
+test.beforeEach(async ({ page }) => {
+  await logIn(page, { webUrl: base, apiUrl: api, stateDir });
 });
 
 test.afterAll(async () => {
@@ -247,6 +255,7 @@ test('no serious or critical accessibility violation on any page', async ({ page
       page.getByRole('figure', { name: 'Latency chart' }).locator('path.recharts-curve'),
     ],
     ['/workloads/reviews/ratings', page.getByRole('table', { name: 'Edges' })],
+    ['/login', page.getByRole('heading', { name: 'Log in', level: 1 })],
   ];
   const found: string[] = [];
   for (const [path, ready] of pages) {

@@ -8,7 +8,7 @@ export function SessionStatus() {
   return (
     <form method="post" action="/logout" className="session-status small">
       <span>
-        {me.name} <span className="muted">({me.role})</span>
+        {me.name} ({me.role})
       </span>
       <button type="submit" className="button small">
         Log out
