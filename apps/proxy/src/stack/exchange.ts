@@ -250,6 +250,11 @@ export abstract class Exchange implements RequestView {
       this.fail(ProxyErrorReason.requestTimeout);
       return;
     }
+    if (this.attemptDeadline === 0 || now < this.attemptDeadline - 1) {
+      // fired early (timers run on the event loop's cached clock, which lags under load)
+      this.armDeadline();
+      return;
+    }
     // the attempt's own timeout: drop it and retry if allowed
     this.attemptDeadline = 0;
     this.abortAttempt();
