@@ -23,6 +23,7 @@ export const ENV = {
   podOctet: 'WEFT_LOCAL_POD_OCTET',
   serviceOctet: 'WEFT_LOCAL_SERVICE_OCTET',
   proxyMain: 'WEFT_LOCAL_PROXY_MAIN',
+  localCapture: 'WEFT_LOCAL_CAPTURE',
   controllerUrl: 'WEFT_CONTROLLER_URL',
   logLevel: 'WEFT_LOG_LEVEL',
   scrapeIntervalMs: 'WEFT_SCRAPE_INTERVAL_MS',
@@ -67,6 +68,7 @@ const Schema = z.object({
   [ENV.podOctet]: Octet.default(0),
   [ENV.serviceOctet]: Octet.optional(),
   [ENV.proxyMain]: z.string().min(1).optional(),
+  [ENV.localCapture]: z.enum(['http-proxy', 'netns']).default('http-proxy'),
   [ENV.controllerUrl]: z.string().url().optional(),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.scrapeIntervalMs]: z.coerce.number().int().min(100).max(300_000).default(5000),
@@ -118,6 +120,8 @@ export interface ControllerEnv {
   serviceOctet: number;
   /** The proxy's entry point: a `.ts` file runs under tsx, a bundle as it is (platform/local/proxy-entry.ts). */
   proxyMain: string;
+  /** How meshed local pods' traffic reaches their proxies: `http-proxy` (rootless) or `netns` (root, iptables). */
+  localCapture: 'http-proxy' | 'netns';
   /** URL proxies use to reach this controller; defaults to the API address. */
   controllerUrl: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -173,6 +177,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     podOctet: e[ENV.podOctet],
     serviceOctet: e[ENV.serviceOctet] ?? e[ENV.podOctet],
     proxyMain: resolveProxyMain(e[ENV.proxyMain], cwd),
+    localCapture: e[ENV.localCapture],
     controllerUrl: e[ENV.controllerUrl],
     logLevel: e[ENV.logLevel],
     hostEnv: Object.fromEntries(

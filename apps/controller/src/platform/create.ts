@@ -6,6 +6,7 @@
 import type { Platform } from '../core/platform.ts';
 import type { StateStore } from '../state/store.ts';
 import { LocalPlatform } from './local/local-platform.ts';
+import { netnsUnavailable } from './local/netns/node-network.ts';
 import type { PodIdentity } from './local/pod-env.ts';
 
 /** The part of the controller's configuration (env.ts) the platforms read. */
@@ -17,6 +18,8 @@ export interface PlatformConfig {
   serviceOctet: number;
   proxyMain: string;
   hostEnv: Record<string, string>;
+  /** `netns` (root): each local pod in its own network namespace with iptables capture. */
+  localCapture?: 'http-proxy' | 'netns';
 }
 
 export interface PlatformDeps {
@@ -31,7 +34,11 @@ export interface PlatformDeps {
 
 export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): Promise<Platform> {
   switch (env.platform) {
-    case 'local':
+    case 'local': {
+      if (env.localCapture === 'netns') {
+        const why = netnsUnavailable();
+        if (why !== null) throw new Error(why);
+      }
       return new LocalPlatform({
         manifestsDir: env.manifestsDir,
         workdir: env.workdir,
@@ -43,6 +50,8 @@ export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): P
         hostEnv: env.hostEnv,
         controllerUrl: deps.controllerUrl,
         proxyEnvFor: deps.proxyEnvFor,
+        capture: env.localCapture ?? 'http-proxy',
       });
+    }
   }
 }

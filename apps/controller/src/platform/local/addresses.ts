@@ -5,6 +5,9 @@
  * deterministic for a given sequence of allocations and releases.
  *
  *   127.<second>.<base + ⌊i / 254⌋>.<i mod 254 + 1>     for index i in [0, size)
+ *
+ * With `WEFT_LOCAL_CAPTURE=netns` the blocks are link-local instead (169.254.<second>...),
+ * since loopback addresses cannot cross network namespaces.
  */
 import { ErrorCode, MeshError } from '@weft/shared';
 
@@ -12,32 +15,34 @@ import { ErrorCode, MeshError } from '@weft/shared';
 export const BLOCK_OCTETS = 4;
 
 export class AddressPool {
+  readonly #first: number;
   readonly #second: number;
   readonly #base: number;
   readonly #size: number;
   readonly #used = new Set<number>();
 
-  constructor(second: number, baseOctet: number, octets = BLOCK_OCTETS) {
+  constructor(second: number, baseOctet: number, octets = BLOCK_OCTETS, first = 127) {
     if (baseOctet < 0 || baseOctet + octets > 256) {
       throw new MeshError(
         ErrorCode.invalidInput,
-        `address block 127.${second}.${baseOctet}.0 + ${octets} octets leaves 127.${second}.0.0/16`,
+        `address block ${first}.${second}.${baseOctet}.0 + ${octets} octets leaves ${first}.${second}.0.0/16`,
       );
     }
+    this.#first = first;
     this.#second = second;
     this.#base = baseOctet;
     this.#size = octets * 254;
   }
 
   addressOf(index: number): string {
-    return `127.${this.#second}.${this.#base + Math.floor(index / 254)}.${(index % 254) + 1}`;
+    return `${this.#first}.${this.#second}.${this.#base + Math.floor(index / 254)}.${(index % 254) + 1}`;
   }
 
   indexOf(address: string): number | undefined {
-    const m = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-    if (!m || Number(m[1]) !== this.#second) return undefined;
-    const third = Number(m[2]) - this.#base;
-    const fourth = Number(m[3]);
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
+    if (!m || Number(m[1]) !== this.#first || Number(m[2]) !== this.#second) return undefined;
+    const third = Number(m[3]) - this.#base;
+    const fourth = Number(m[4]);
     if (third < 0 || fourth < 1 || fourth > 254) return undefined;
     const index = third * 254 + fourth - 1;
     return index < this.#size ? index : undefined;
@@ -61,7 +66,7 @@ export class AddressPool {
     }
     throw new MeshError(
       ErrorCode.unavailable,
-      `no free address left in 127.${this.#second}.${this.#base}.0 (${this.#size} in use)`,
+      `no free address left in ${this.#first}.${this.#second}.${this.#base}.0 (${this.#size} in use)`,
     );
   }
 

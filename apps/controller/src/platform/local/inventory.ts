@@ -14,7 +14,8 @@ import {
 } from '@weft/shared';
 import { AddressPool } from './addresses.ts';
 import { type DeploymentSpec, type Manifests, resolvePort, type ServiceSpec } from './manifests.ts';
-import type { ServiceAddress } from './pod-env.ts';
+import { netnsServicePool } from './netns/layout.ts';
+import type { LocalCapture, ServiceAddress } from './pod-env.ts';
 import type { LocalState, WorkloadState } from './state.ts';
 import { objectKey } from './template.ts';
 
@@ -42,8 +43,8 @@ export class Inventory {
   #namespaces: string[] = [];
   readonly #serviceIps: AddressPool;
 
-  constructor(serviceOctet: number) {
-    this.#serviceIps = new AddressPool(20, serviceOctet);
+  constructor(serviceOctet: number, capture: LocalCapture = 'http-proxy') {
+    this.#serviceIps = capture === 'netns' ? netnsServicePool() : new AddressPool(20, serviceOctet);
   }
 
   /** Fills the inventory from the manifests, keeping the saved addresses and desired state. */

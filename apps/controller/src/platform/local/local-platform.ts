@@ -22,9 +22,10 @@ import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../
 import type { StateStore } from '../../state/store.ts';
 import { Inventory, type WorkloadEntry } from './inventory.ts';
 import { readManifestDir } from './manifests.ts';
+import { NodeNetwork } from './netns/node-network.ts';
 import { LocalStatePersistence } from './persistence.ts';
 import type { Container, LocalPod } from './pod.ts';
-import type { PodIdentity } from './pod-env.ts';
+import type { LocalCapture, PodIdentity } from './pod-env.ts';
 import { PodSet } from './pod-set.ts';
 import { Reconciler } from './reconciler.ts';
 import { ServiceTable } from './service-table.ts';
@@ -57,6 +58,8 @@ export interface LocalPlatformOptions {
   hostEnv?: Record<string, string>;
   /** Extra proxy environment per pod (e.g. an identity token). */
   proxyEnvFor?: (pod: PodIdentity) => Record<string, string>;
+  /** `netns` (root): each pod in its own network namespace with iptables capture; default `http-proxy`. */
+  capture?: LocalCapture;
 }
 
 /** How long each process may drain when the whole platform shuts down. */
@@ -74,13 +77,20 @@ export class LocalPlatform implements Platform {
   readonly #persistence: LocalStatePersistence;
   #stopped = false;
   #started = false;
+  /** netns capture: the bridge, host link and controller relay; null otherwise. */
+  readonly #node: NodeNetwork | null;
+  readonly #controllerUrl: () => string;
+  #podControllerUrl = '';
 
   constructor(options: LocalPlatformOptions) {
     this.#manifestsDir = options.manifestsDir;
     this.#stopGraceMs = options.stopGraceMs ?? 10_000;
     const hostEnv = options.hostEnv ?? {};
     const stopped = () => this.#stopped;
-    this.#inventory = new Inventory(options.serviceOctet);
+    const capture = options.capture ?? 'http-proxy';
+    this.#node = capture === 'netns' ? new NodeNetwork() : null;
+    this.#controllerUrl = options.controllerUrl ?? (() => '');
+    this.#inventory = new Inventory(options.serviceOctet, capture);
     this.#persistence = new LocalStatePersistence(options.store, () => this.#snapshot());
     this.#pods = new PodSet(
       {
@@ -93,8 +103,10 @@ export class LocalPlatform implements Platform {
         readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
         drainDelayMs: options.drainDelayMs ?? 1000,
         stopGraceMs: this.#stopGraceMs,
-        controllerUrl: options.controllerUrl ?? (() => ''),
+        // netns: proxies reach the controller through the relay on the host's link address
+        controllerUrl: this.#node === null ? this.#controllerUrl : () => this.#podControllerUrl,
         proxyEnvFor: options.proxyEnvFor,
+        capture,
       },
       this.#inventory,
       {
@@ -213,6 +225,14 @@ export class LocalPlatform implements Platform {
     const manifests = readManifestDir(this.#manifestsDir);
     const saved = this.#persistence.load();
     this.#inventory.load(manifests, saved, new Date().toISOString());
+    if (this.#node !== null) {
+      this.#node.up();
+      const api = new URL(this.#controllerUrl());
+      this.#podControllerUrl = await this.#node.relayController(api.hostname, Number(api.port));
+      console.log(
+        `[local] netns capture: pods on 169.254.100.0/24, proxies reach the controller at ${this.#podControllerUrl}`,
+      );
+    }
     await this.#services.start(saved.balancer, () => this.#persistence.saveNow());
     await this.#pods.adopt(saved.pods);
     this.#persistence.saveNow();
@@ -229,8 +249,10 @@ export class LocalPlatform implements Platform {
       // Everything goes down together: no traffic to keep whole, so a short grace.
       await this.#pods.stopAll(Math.min(this.#stopGraceMs, SHUTDOWN_GRACE_MS));
       await this.#services.stopBalancer();
+      this.#node?.down();
     } else {
       this.#pods.detachAll();
+      this.#node?.closeRelay();
     }
     this.#persistence.save();
   }

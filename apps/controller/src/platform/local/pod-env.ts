@@ -18,9 +18,13 @@ export const IMAGE_WORKDIR = '/app';
 /** Proxy ports on the pod's address (Linkerd's). */
 export const PROXY_OUTBOUND_PORT = 4140;
 export const PROXY_ADMIN_PORT = 4191;
+export const PROXY_INBOUND_PORT = 4143;
+
+/** How a meshed pod's outbound traffic reaches its proxy: `HTTP_PROXY` (rootless) or iptables in its own network namespace. */
+export type LocalCapture = 'http-proxy' | 'netns';
 
 /** Ports the proxy itself takes on a meshed pod's address. */
-const PROXY_PORTS = new Set([PROXY_OUTBOUND_PORT, PROXY_ADMIN_PORT, 4143]);
+const PROXY_PORTS = new Set([PROXY_OUTBOUND_PORT, PROXY_ADMIN_PORT, PROXY_INBOUND_PORT]);
 
 export interface PodPort {
   name?: string;
@@ -117,6 +121,8 @@ export function appEnv(opts: {
   services: ServiceAddress[];
   /** Host variables to pass on (PATH, HOME, ...). */
   host: Record<string, string>;
+  /** `netns`: iptables captures the pod's traffic, so no `HTTP_PROXY` is set. */
+  capture?: LocalCapture;
 }): Record<string, string> {
   const { container, pod, ports, meshed } = opts;
   const env: Record<string, string> = {
@@ -135,7 +141,7 @@ export function appEnv(opts: {
   }
   env.HOST = pod.ip;
   if (ports[0]) env.PORT = String(ports[0].appPort);
-  if (meshed) {
+  if (meshed && opts.capture !== 'netns') {
     const proxy = `http://${pod.ip}:${PROXY_OUTBOUND_PORT}`;
     env.HTTP_PROXY = proxy;
     env.http_proxy = proxy;
@@ -151,8 +157,27 @@ export function proxyEnv(opts: {
   controllerUrl: string;
   extra?: Record<string, string>;
   host: Record<string, string>;
+  capture?: LocalCapture;
 }): Record<string, string> {
   const { pod, ports } = opts;
+  if (opts.capture === 'netns') {
+    // iptables sends every inbound connection to 4143 and every outbound one to 4140
+    return {
+      ...opts.host,
+      WEFT_PROXY_CAPTURE: 'transparent',
+      WEFT_PROXY_INBOUND_HOST: '0.0.0.0',
+      WEFT_PROXY_INBOUND_PORTS: ports.map((p) => `${PROXY_INBOUND_PORT}:${p.appPort}`).join(','),
+      WEFT_PROXY_APP_HOST: pod.ip,
+      WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${PROXY_OUTBOUND_PORT}`,
+      WEFT_PROXY_ADMIN_LISTEN: `${pod.ip}:${PROXY_ADMIN_PORT}`,
+      WEFT_PROXY_CONTROLLER_URL: opts.controllerUrl,
+      WEFT_PROXY_NAMESPACE: pod.namespace,
+      WEFT_PROXY_WORKLOAD: pod.workload,
+      WEFT_PROXY_POD: pod.name,
+      WEFT_PROXY_SERVICE_ACCOUNT: pod.serviceAccount,
+      ...opts.extra,
+    };
+  }
   return {
     ...opts.host,
     WEFT_PROXY_INBOUND_HOST: pod.ip,

@@ -6,11 +6,14 @@
  */
 import type { DeploymentSpec } from './manifests.ts';
 import { resolvePort } from './manifests.ts';
+import { IP, PROXY_GID } from './netns/layout.ts';
+import { inPod } from './netns/pod-network.ts';
 import type { PodLaunch } from './pod.ts';
 import {
   appCommand,
   appEnv,
   hostWorkdir,
+  type LocalCapture,
   type PodIdentity,
   proxyEnv,
   type ServiceAddress,
@@ -40,6 +43,15 @@ export interface LaunchContext {
   controllerUrl: () => string;
   services: () => ServiceAddress[];
   proxyEnvFor: ((pod: PodIdentity) => Record<string, string>) | undefined;
+  /** `netns`: processes run inside the pod's network namespace (`ip netns exec`). */
+  capture: LocalCapture;
+}
+
+/** Runs `command args` inside the pod's network namespace when capture is netns. */
+function placed(ctx: LaunchContext, ip: string, command: string, args: string[]) {
+  return ctx.capture === 'netns'
+    ? { command: IP, args: [...inPod(ip), command, ...args] }
+    : { command, args };
 }
 
 /** Where the app's readiness is checked: its probe's port moved to the app's own port, else its first port. */
@@ -74,7 +86,7 @@ export function podLaunch(spec: DeploymentSpec, record: PodRecord, ctx: LaunchCo
   const container = spec.container;
   return {
     app: () => ({
-      ...appCommand(container),
+      ...(({ command, args }) => placed(ctx, record.ip, command, args))(appCommand(container)),
       cwd: hostWorkdir(container, ctx.workdir),
       env: appEnv({
         container,
@@ -83,18 +95,20 @@ export function podLaunch(spec: DeploymentSpec, record: PodRecord, ctx: LaunchCo
         meshed: record.meshed,
         services: ctx.services(),
         host: ctx.hostEnv,
+        capture: ctx.capture,
       }),
     }),
     proxy: record.meshed
       ? () => ({
-          command: process.execPath,
-          args: proxyNodeArgs(ctx.proxyMain),
+          ...placed(ctx, record.ip, process.execPath, proxyNodeArgs(ctx.proxyMain)),
+          ...(ctx.capture === 'netns' ? { gid: PROXY_GID } : {}),
           cwd: ctx.repoRoot,
           env: proxyEnv({
             pod: identity,
             ports: record.ports,
             controllerUrl: ctx.controllerUrl(),
             host: ctx.hostEnv,
+            capture: ctx.capture,
             extra: {
               WEFT_PROXY_DRAIN_GRACE_MS: String(Math.min(PROXY_DRAIN_MS, ctx.stopGraceMs)),
               ...ctx.proxyEnvFor?.(identity),

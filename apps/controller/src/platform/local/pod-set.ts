@@ -9,8 +9,10 @@ import { ErrorCode, MeshError } from '@weft/shared';
 import { AddressPool } from './addresses.ts';
 import type { Inventory, WorkloadEntry } from './inventory.ts';
 import { tailLines } from './log-tail.ts';
+import { netnsPodPool } from './netns/layout.ts';
+import { createPodNetwork, deletePodNetwork, podNetworkExists } from './netns/pod-network.ts';
 import { type Container, LocalPod } from './pod.ts';
-import { type PodIdentity, podPorts } from './pod-env.ts';
+import { type LocalCapture, type PodIdentity, podPorts } from './pod-env.ts';
 import { noLaunch, podLaunch } from './pod-launch.ts';
 import type { PodRecord } from './pod-record.ts';
 import type { ReadyResult } from './rollout.ts';
@@ -32,6 +34,8 @@ export interface PodSetOptions {
   stopGraceMs: number;
   controllerUrl: () => string;
   proxyEnvFor: ((pod: PodIdentity) => Record<string, string>) | undefined;
+  /** `netns`: each pod in its own network namespace on link-local addresses (root). */
+  capture: LocalCapture;
 }
 
 /** What the pod set tells the platform. */
@@ -57,7 +61,7 @@ export class PodSet {
     this.#o = options;
     this.#inventory = inventory;
     this.#hooks = hooks;
-    this.#ips = new AddressPool(10, options.podOctet);
+    this.#ips = options.capture === 'netns' ? netnsPodPool() : new AddressPool(10, options.podOctet);
   }
 
   /** Every pod, terminating ones included. */
@@ -94,11 +98,14 @@ export class PodSet {
         orphans.push(record);
         continue;
       }
+      // a pod whose namespace is gone (the machine restarted) gets a new one before it restarts
+      if (this.#o.capture === 'netns' && !podNetworkExists(record.ip))
+        createPodNetwork(record.ip, record.meshed);
       this.#pods.set(objectKey(record.namespace, record.name), this.#makePod(w, record));
     }
     for (const record of orphans) {
       const pod = new LocalPod(record, noLaunch(record), this.#logDir(record), () => {});
-      void pod.stop(this.#o.stopGraceMs);
+      void pod.stop(this.#o.stopGraceMs).then(() => this.#removeNetwork(record.ip));
     }
     await Promise.all(this.all().map((p) => p.adopt()));
   }
@@ -118,7 +125,8 @@ export class PodSet {
       templateHash: hash,
       meshed: w.state.meshed,
       createdAt: now,
-      ports: podPorts(spec.container, w.state.meshed),
+      // in its own namespace the app keeps its declared ports: iptables hands them to the proxy
+      ports: podPorts(spec.container, w.state.meshed && this.#o.capture !== 'netns'),
       app: null,
       proxy: null,
       restarts: 0,
@@ -126,6 +134,15 @@ export class PodSet {
       startedAt: now,
       ready: false,
     };
+    if (this.#o.capture === 'netns') {
+      try {
+        createPodNetwork(record.ip, record.meshed);
+      } catch (err) {
+        this.#removeNetwork(record.ip);
+        this.#ips.release(record.ip);
+        throw err;
+      }
+    }
     const pod = this.#makePod(w, record);
     this.#pods.set(objectKey(spec.namespace, name), pod);
     await pod.start();
@@ -145,6 +162,7 @@ export class PodSet {
     await new Promise((r) => setTimeout(r, this.#o.drainDelayMs));
     await pod.stop(this.#o.stopGraceMs);
     this.#pods.delete(objectKey(namespace, name));
+    this.#removeNetwork(pod.record.ip);
     this.#ips.release(pod.record.ip);
     rmSync(this.#logDir(pod.record), { recursive: true, force: true });
     this.#hooks.persist();
@@ -186,6 +204,7 @@ export class PodSet {
       await Promise.all(pods.map((p) => p.stop(graceMs, true)));
       for (const p of pods) {
         this.#pods.delete(objectKey(p.record.namespace, p.record.name));
+        this.#removeNetwork(p.record.ip);
         rmSync(this.#logDir(p.record), { recursive: true, force: true });
       }
     }
@@ -194,6 +213,10 @@ export class PodSet {
   /** Lets every pod run on without this controller watching it. */
   detachAll(): void {
     for (const p of this.#pods.values()) p.detach();
+  }
+
+  #removeNetwork(ip: string): void {
+    if (this.#o.capture === 'netns') deletePodNetwork(ip);
   }
 
   #logDir(record: { namespace: string; name: string }) {
@@ -210,6 +233,7 @@ export class PodSet {
       controllerUrl: this.#o.controllerUrl,
       services: () => this.#inventory.serviceAddresses(),
       proxyEnvFor: this.#o.proxyEnvFor,
+      capture: this.#o.capture,
     });
     return new LocalPod(record, launch, this.#logDir(record), (p) => this.#hooks.changed(p));
   }

@@ -24,7 +24,9 @@ import {
 /** How to (re)start the pod's processes; built by the platform from the current spec. */
 export interface PodLaunch {
   app: () => { command: string; args: string[]; cwd: string; env: Record<string, string> };
-  proxy: (() => { command: string; args: string[]; cwd: string; env: Record<string, string> }) | undefined;
+  proxy:
+    | (() => { command: string; args: string[]; cwd: string; env: Record<string, string>; gid?: number })
+    | undefined;
   /** The app's readiness check (already pointed at the app's own port); none: ready while running. */
   probe: {
     target: ProbeTarget | undefined;

@@ -52,6 +52,8 @@ export interface SpawnSpec {
   cwd: string;
   env: Record<string, string>;
   logFile: string;
+  /** Group to run as (netns capture: the proxy's group, which iptables leaves alone). */
+  gid?: number;
 }
 
 /** A running process and a way to learn when it ends. */
@@ -72,6 +74,7 @@ export function spawnDetached(spec: SpawnSpec): Promise<Running> {
       env: spec.env,
       detached: true,
       stdio: ['ignore', fd, fd],
+      ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
     });
   } finally {
     closeSync(fd);
