@@ -287,6 +287,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
       metrics: async () => (await metrics.text()) + policyRevisionText(policies),
       ready: () => listening && (o.ready === undefined || o.ready()),
       shutdown: () => (o.onShutdown ?? (() => void proxy.drain(env.drainGraceMs)))(),
+      ...(env.adminToken ? { shutdownToken: env.adminToken } : {}),
     });
     adminServer = admin.server;
     (proxy as { admin: HostPort }).admin = admin.address;

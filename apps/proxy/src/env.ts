@@ -11,6 +11,8 @@ export const ENV_INBOUND_PORTS = 'WEFT_PROXY_INBOUND_PORTS';
 export const ENV_APP_HOST = 'WEFT_PROXY_APP_HOST';
 export const ENV_OUTBOUND_LISTEN = 'WEFT_PROXY_OUTBOUND_LISTEN';
 export const ENV_ADMIN_LISTEN = 'WEFT_PROXY_ADMIN_LISTEN';
+/** A token that allows `/shutdown` from another address than the pod's own. */
+export const ENV_ADMIN_TOKEN = 'WEFT_PROXY_ADMIN_TOKEN';
 export const ENV_CONTROLLER_URL = 'WEFT_PROXY_CONTROLLER_URL';
 export const ENV_CONFIG = 'WEFT_PROXY_CONFIG';
 export const ENV_NAMESPACE = 'WEFT_PROXY_NAMESPACE';
@@ -72,6 +74,7 @@ const EnvSchema = z.object({
   [ENV_APP_HOST]: z.string().min(1).default('127.0.0.1'),
   [ENV_OUTBOUND_LISTEN]: hostPort.default({ host: '127.0.0.1', port: 4140 }),
   [ENV_ADMIN_LISTEN]: hostPort.default({ host: '127.0.0.1', port: 4191 }),
+  [ENV_ADMIN_TOKEN]: z.string().min(16, 'must be at least 16 characters').optional(),
   [ENV_CONTROLLER_URL]: z.url().optional(),
   [ENV_CONFIG]: z.string().min(1).optional(),
   [ENV_NAMESPACE]: label,
@@ -91,6 +94,7 @@ export interface ProxyEnv {
   appHost: string;
   outboundListen: HostPort;
   adminListen: HostPort;
+  adminToken: string | undefined;
   controllerUrl: string | undefined;
   configFile: string | undefined;
   namespace: string | undefined;
@@ -127,6 +131,7 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     appHost: e[ENV_APP_HOST],
     outboundListen: e[ENV_OUTBOUND_LISTEN],
     adminListen: e[ENV_ADMIN_LISTEN],
+    adminToken: e[ENV_ADMIN_TOKEN],
     controllerUrl: e[ENV_CONTROLLER_URL],
     configFile: e[ENV_CONFIG],
     namespace: e[ENV_NAMESPACE],

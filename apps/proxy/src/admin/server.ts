@@ -1,8 +1,12 @@
 /**
  * The admin server (`WEFT_PROXY_ADMIN_LISTEN`): `/metrics` (Prometheus text), `/ready`
  * (200 once the listeners are up, and later the certificate obtained), `/live`, and
- * `/shutdown` (POST, from loopback only) which starts a graceful drain.
+ * `/shutdown` (POST) which starts a graceful drain. `/shutdown` is accepted only from the
+ * pod's own address (the address the admin server listens on), or with the shutdown
+ * token (`WEFT_PROXY_ADMIN_TOKEN`) as `Authorization: Bearer`. Any request carrying an
+ * Origin (a browser page, whatever its site) is refused: nothing here is for pages.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { HostPort } from '../env.ts';
 
@@ -10,12 +14,33 @@ export interface AdminHooks {
   metrics(): Promise<string>;
   ready(): boolean;
   shutdown(): void;
+  /** A token that also allows `/shutdown` from another address (`Authorization: Bearer <token>`). */
+  shutdownToken?: string;
 }
 
 const PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-function isLoopback(addr: string | undefined): boolean {
-  return addr !== undefined && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
+/** `::ffff:127.0.0.1` → `127.0.0.1`. */
+function plain(addr: string | undefined): string | undefined {
+  return addr?.startsWith('::ffff:') ? addr.slice(7) : addr;
+}
+
+function sameToken(given: string, want: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Why `/shutdown` is refused to this request, or undefined when it is allowed. */
+function shutdownRefusal(req: IncomingMessage, token: string | undefined): string | undefined {
+  const auth = req.headers.authorization;
+  if (token !== undefined && auth !== undefined) {
+    return sameToken(auth, `Bearer ${token}`) ? undefined : 'the shutdown token is wrong';
+  }
+  const from = plain(req.socket.remoteAddress);
+  if (from === undefined || from !== plain(req.socket.localAddress))
+    return `shutdown is accepted only from the pod's own address (${plain(req.socket.localAddress)}), not ${from}`;
+  return undefined;
 }
 
 function reply(res: ServerResponse, status: number, body: string, type = 'text/plain'): void {
@@ -25,6 +50,10 @@ function reply(res: ServerResponse, status: number, body: string, type = 'text/p
 
 async function handle(hooks: AdminHooks, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
+  if (req.headers.origin !== undefined) {
+    reply(res, 403, 'requests from web pages (with an Origin) are refused\n');
+    return;
+  }
   switch (path) {
     case '/metrics':
       reply(res, 200, await hooks.metrics(), PROM_TYPE);
@@ -40,9 +69,12 @@ async function handle(hooks: AdminHooks, req: IncomingMessage, res: ServerRespon
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
         reply(res, 405, 'use POST\n');
-      } else if (!isLoopback(req.socket.remoteAddress)) {
-        reply(res, 403, 'shutdown is accepted from loopback only\n');
       } else {
+        const refusal = shutdownRefusal(req, hooks.shutdownToken);
+        if (refusal !== undefined) {
+          reply(res, 403, `${refusal}\n`);
+          return;
+        }
         reply(res, 202, 'shutting down\n');
         hooks.shutdown();
       }
