@@ -6,11 +6,13 @@
 // unchanged (Grafana's variables substituted with real values, each checked against the
 // dashboard's own `label_values` query) and must return data, except the named
 // legitimate empties. The route dashboard queries the ServiceProfile-era `route_*`
-// families, which Weft does not serve (see apps/proxy/src/README.md).
+// families, which Weft does not serve (see apps/proxy/src/README.md); instead, the
+// Linkerd 2.16+ `outbound_http_route_*` families are queried for web's calls to catalog
+// once the demo's HTTPRoute on catalog is applied.
 //
 // Test data: fixtures/linkerd-grafana/ (Apache-2.0, source in its README).
 
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTRPCClient, httpLink } from '@trpc/client';
@@ -44,6 +46,8 @@ const missing = ensurePrometheus();
 if (missing) console.log(`[grafana-dashboards] skipped: ${missing}`);
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/linkerd-grafana/', import.meta.url));
+/** The demo's HTTPRoute on catalog (a 1 s request timeout): web's calls to catalog then take a route. */
+const CATALOG_ROUTE = fileURLToPath(new URL('../../../examples/demo/policies/timeout.yaml', import.meta.url));
 const SERVED_DASHBOARDS = ['deployment', 'pod', 'service', 'namespace', 'top-line', 'authority'];
 const SCRAPE_S = 1;
 /** What `$__rate_interval` stands for: Grafana's is at least 4 scrape intervals; a little more rides out a late scrape. */
@@ -230,4 +234,40 @@ describe.skipIf(missing !== undefined)("Linkerd's Grafana dashboards against Wef
       `[grafana-dashboards] route.json: ${route?.queries.length} queries not run: ${ROUTE_NOT_SERVED}`,
     );
   });
+
+  it("serves Linkerd 2.16's per-route families for real traffic through the demo's HTTPRoute", async () => {
+    const api = client(controller?.url ?? '');
+    const url = prom?.url ?? '';
+    const applied = await api.policies.applyYaml.mutate({ yaml: readFileSync(CATALOG_ROUTE, 'utf8') });
+    await waitFor(
+      "web's proxies to run the revision with catalog's HTTPRoute",
+      async () => {
+        const p = await api.policies.propagation.query({ revision: applied.revision });
+        return (
+          p.proxies.filter((x) => x.pod.startsWith('web-') && (x.revision ?? 0) >= applied.revision)
+            .length === 2
+        );
+      },
+      30_000,
+      500,
+    );
+    const route =
+      'namespace="demo", deployment="web", parent_kind="Service", parent_namespace="demo", parent_name="catalog", parent_port="8080", route_group="gateway.networking.k8s.io", route_kind="HTTPRoute", route_namespace="demo", route_name="catalog-timeout"';
+    const queries = [
+      `sum(rate(outbound_http_route_request_statuses_total{${route}, http_status="200"}[${RATE_INTERVAL_S}s]))`,
+      `histogram_quantile(0.95, sum by (le) (rate(outbound_http_route_request_duration_seconds_bucket{${route}}[${RATE_INTERVAL_S}s])))`,
+      `sum(rate(outbound_http_route_backend_requests_total{${route}, backend_kind="Service", backend_name="catalog", backend_port="8080"}[${RATE_INTERVAL_S}s]))`,
+      `sum(rate(outbound_http_route_backend_response_statuses_total{${route}, backend_name="catalog", http_status="200"}[${RATE_INTERVAL_S}s]))`,
+      `histogram_quantile(0.95, sum by (le) (rate(outbound_http_route_backend_response_duration_seconds_bucket{${route}, backend_name="catalog"}[${RATE_INTERVAL_S}s])))`,
+    ];
+    let empty: string[] = queries;
+    const deadline = Date.now() + 90_000;
+    while (empty.length > 0 && Date.now() < deadline) {
+      const left: string[] = [];
+      for (const q of empty) if (!hasData(await instantQuery(url, q))) left.push(q);
+      empty = left;
+      if (empty.length > 0) await new Promise((r) => setTimeout(r, 2000));
+    }
+    expect(empty, `per-route queries with no data:\n${empty.join('\n')}`).toEqual([]);
+  }, 150_000);
 });

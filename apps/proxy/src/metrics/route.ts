@@ -181,6 +181,10 @@ export class RouteAccum implements RouteMetrics {
   limitExceeded = 0;
   overflows = 0;
   readonly backends = new Map<string, RouteBackendAccum>();
+  /** Backends by the plan's ref objects (dropped with the plan that held them). */
+  private readonly byRef = new WeakMap<ServicePortRef, RouteBackendAccum>();
+  private lastRef: ServicePortRef | null = null;
+  private lastBackend: RouteBackendAccum | null = null;
   constructor(
     readonly labels: Labels,
     readonly protocol: 'http' | 'grpc',
@@ -215,6 +219,20 @@ export class RouteAccum implements RouteMetrics {
   }
 
   backend(ref: ServicePortRef): RouteBackendMetrics {
+    // Called per request with the plan's own ref objects: found by identity first,
+    // without building a key.
+    if (ref === this.lastRef && this.lastBackend !== null) return this.lastBackend;
+    let b = this.byRef.get(ref);
+    if (b === undefined) {
+      b = this.backendFor(ref);
+      this.byRef.set(ref, b);
+    }
+    this.lastRef = ref;
+    this.lastBackend = b;
+    return b;
+  }
+
+  private backendFor(ref: ServicePortRef): RouteBackendAccum {
     let key = `${ref.namespace}\0${ref.name}\0${ref.port}`;
     let b = this.backends.get(key);
     if (b !== undefined) return b;
