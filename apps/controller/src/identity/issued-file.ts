@@ -1,14 +1,14 @@
 /**
  * Keeps the per-pod certificate records (`identity.certificates`) across controller
  * restarts in `<identityDir>/issued.json`, so the workload page still shows each pod's
- * certificate until its proxy renews. Writes are batched (at most one per second) and
- * atomic; unreadable or expired records are dropped on load.
+ * certificate until its proxy renews. Writes are batched (at most one per second),
+ * atomic and fsync'd; unreadable or expired records are dropped on load.
  */
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IssuedCertificate } from '@weft/shared';
 import { z } from 'zod';
+import { writeAtomic } from './store.ts';
 
 /** Where the service loads its records from and saves them to. */
 export interface IssuedRecords {
@@ -29,9 +29,7 @@ export function issuedFile(dir: string, onError: (message: string) => void = () 
     pending = null;
     if (records === null) return;
     try {
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(records));
-      await rename(tmp, path);
+      await writeAtomic(path, JSON.stringify(records), 0o644);
     } catch (err) {
       onError(`cannot save ${path}: ${(err as Error).message}`);
     }

@@ -60,7 +60,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
 
 /** Writes a file atomically with the given mode. */
 /** Temporary file, fsync, rename, fsync of the directory: a crash leaves the old file or the new, whole. */
-async function writeAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
+export async function writeAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   const file = await open(tmp, 'w', mode);
   try {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTimeOf } from '../os/process-start.ts';
 import { lockStateDir } from './lock.ts';
@@ -46,4 +47,43 @@ describe('lockStateDir', () => {
     writeFileSync(join(d, 'controller.lock'), JSON.stringify({ pid, startTime: 123 }));
     expect(() => lockStateDir(d)).not.toThrow();
   });
+
+  it('lets exactly one of several controllers started at once take a free directory, or a stale lock', async () => {
+    const racer = fileURLToPath(new URL('./fixtures/lock-race.ts', import.meta.url));
+    const race = async (d: string) => {
+      // Every racer starts (tsx takes a while), then all try at the same moment; a winner
+      // holds the lock until every racer has answered.
+      const at = Date.now() + 5000;
+      const children = [0, 1, 2, 3, 4, 5].map(() =>
+        spawn(process.execPath, ['--import', 'tsx', racer, d, String(at)], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        }),
+      );
+      const outs = await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<string>((resolve, reject) => {
+              let out = '';
+              child.stdout.on('data', (c: Buffer) => {
+                out += c.toString();
+                if (out.includes('\n')) resolve(out.trim());
+              });
+              child.on('error', reject);
+              child.on('exit', () => resolve(out.trim()));
+            }),
+        ),
+      );
+      await Promise.all(
+        children.map((child) => {
+          child.stdin.end();
+          return new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+        }),
+      );
+      return outs.sort();
+    };
+    expect(await race(dir())).toEqual(['locked', 'refused', 'refused', 'refused', 'refused', 'refused']);
+    const stale = dir();
+    writeFileSync(join(stale, 'controller.lock'), JSON.stringify({ pid: 999_999_999, startTime: 1 }));
+    expect(await race(stale)).toEqual(['locked', 'refused', 'refused', 'refused', 'refused', 'refused']);
+  }, 60_000);
 });

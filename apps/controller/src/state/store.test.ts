@@ -41,10 +41,23 @@ describe('StateStore', () => {
     expect(s.load('mesh', Doc)).toEqual({ meshed: ['a'] });
   });
 
+  it('refuses a torn or corrupt document naming the file and what to do, and leaves it as it is', () => {
+    const s = store();
+    writeFileSync(join(s.dir, 'mesh.json'), '{"meshed": ["a", "b');
+    expect(() => s.load('mesh', Doc)).toThrow(
+      new RegExp(
+        `state file ${join(s.dir, 'mesh.json').replace(/[.]/g, '\\.')} is not valid JSON .*; restore it from a backup`,
+      ),
+    );
+    expect(readFileSync(join(s.dir, 'mesh.json'), 'utf8')).toBe('{"meshed": ["a", "b');
+  });
+
   it('refuses a document that does not match its schema, and bad keys', () => {
     const s = store();
     s.save('mesh', { meshed: 'everything' });
-    expect(() => s.load('mesh', Doc)).toThrow(/mesh\.json does not match its schema/);
+    expect(() => s.load('mesh', Doc)).toThrow(
+      /mesh\.json does not match its schema \(meshed: .*\); restore it/,
+    );
     expect(() => s.save('../escape', {})).toThrow(/state key/);
   });
 });

@@ -28,20 +28,41 @@ export class StateStore {
     return join(this.dir, `${key}.json`);
   }
 
-  /** The stored document, validated; undefined when there is none. Throws when it is unreadable. */
+  /**
+   * The stored document, validated; undefined when there is none. A document that is not
+   * JSON or does not match its schema throws, naming the file and what to do: it is never
+   * replaced by an empty one, since that would lose track of the pods it records.
+   */
   load<T extends z.ZodType>(key: string, schema: T): z.infer<T> | undefined {
+    const path = this.#path(key);
     let text: string;
     try {
-      text = readFileSync(this.#path(key), 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const parsed = schema.safeParse(JSON.parse(text));
-    if (!parsed.success) {
+    const fix =
+      'restore it from a backup or fix it by hand, then start again; moving it away starts afresh, ' +
+      'but pods it records are then not taken over (stop them first)';
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
       throw new MeshError(
         ErrorCode.internal,
-        `state file ${key}.json does not match its schema: ${parsed.error.message}`,
+        `state file ${path} is not valid JSON (${err instanceof Error ? err.message : String(err)}); ${fix}`,
+      );
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const what = parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.') || 'document'}: ${i.message}`)
+        .join('; ');
+      throw new MeshError(
+        ErrorCode.internal,
+        `state file ${path} does not match its schema (${what}); ${fix}`,
       );
     }
     return parsed.data;
