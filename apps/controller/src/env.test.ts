@@ -26,6 +26,13 @@ describe('loadEnv', () => {
     expect([env.manifestsDir, env.workdir, env.stateDir]).toEqual(['/m/x', '/m', '/repo/s']);
   });
 
+  it('picks the Kubernetes platform with its kubeconfig, and refuses an unknown platform', () => {
+    const env = loadEnv({ WEFT_PLATFORM: 'kubernetes', KUBECONFIG: 'k/config' }, '/repo');
+    expect([env.platform, env.kubeconfig]).toEqual(['kubernetes', '/repo/k/config']);
+    expect(loadEnv({}, '/repo').kubeconfig).toBeUndefined();
+    expect(() => loadEnv({ WEFT_PLATFORM: 'nomad' })).toThrow(/WEFT_PLATFORM/);
+  });
+
   it('passes only a few host variables on to the processes it runs', () => {
     const env = loadEnv({
       PATH: '/bin',

@@ -18,6 +18,8 @@ export const ENV = {
   workloadTokenTtl: 'WEFT_WORKLOAD_TOKEN_TTL',
   stateDir: 'WEFT_STATE_DIR',
   platform: 'WEFT_PLATFORM',
+  /** The kubeconfig of `WEFT_PLATFORM=kubernetes` (else the in-cluster service account). */
+  kubeconfig: 'KUBECONFIG',
   manifests: 'WEFT_LOCAL_MANIFESTS',
   workdir: 'WEFT_LOCAL_WORKDIR',
   podOctet: 'WEFT_LOCAL_POD_OCTET',
@@ -62,7 +64,8 @@ const Schema = z.object({
     .default('24h')
     .refine(isDuration, 'must be a duration of at least 1s, such as 24h, 90m or 60s'),
   [ENV.stateDir]: z.string().min(1).default('.weft'),
-  [ENV.platform]: z.enum(['local']).default('local'),
+  [ENV.platform]: z.enum(['local', 'kubernetes']).default('local'),
+  [ENV.kubeconfig]: z.string().min(1).optional(),
   [ENV.manifests]: z.string().min(1).default('examples/demo/manifests'),
   [ENV.workdir]: z.string().min(1).optional(),
   [ENV.podOctet]: Octet.default(0),
@@ -109,7 +112,12 @@ export interface ControllerEnv {
   /** API authentication; off (`WEFT_AUTH=off`) is allowed only when the API listens on loopback. */
   auth: { enabled: boolean; allowedHosts: string[]; workloadTokenTtlMs: number };
   stateDir: string;
-  platform: 'local';
+  /** Where workloads run: `local` (a manifest directory run as processes here) or `kubernetes`. */
+  platform: 'local' | 'kubernetes';
+  /** The kubeconfig file for `kubernetes`; unset there means in-cluster. */
+  kubeconfig: string | undefined;
+  /** Whether the controller runs as a pod (`KUBERNETES_SERVICE_HOST` is set). */
+  inCluster: boolean;
   /** Directory of Kubernetes manifests the local platform runs. */
   manifestsDir: string;
   /** Host directory a container's working directory (the image's WORKDIR) maps to. */
@@ -172,6 +180,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     },
     stateDir: resolve(cwd, e[ENV.stateDir]),
     platform: e[ENV.platform],
+    inCluster: source.KUBERNETES_SERVICE_HOST !== undefined,
+    kubeconfig: e[ENV.kubeconfig] === undefined ? undefined : resolve(cwd, e[ENV.kubeconfig] as string),
     manifestsDir,
     workdir: resolve(cwd, e[ENV.workdir] ?? resolve(manifestsDir, '..')),
     podOctet: e[ENV.podOctet],

@@ -13,7 +13,7 @@ import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
 import { createPlatform } from './platform/create.ts';
-import { seedPolicies } from './policy/seed.ts';
+import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
 import { lockStateDir } from './state/lock.ts';
 import { StateStore } from './state/store.ts';
@@ -91,7 +91,11 @@ async function main() {
     `[controller] admin API token in ${auth.adminToken.path} (send it as "Authorization: Bearer <token>")`,
   );
   await platform.start();
-  const seeded = seedPolicies(policy, env.manifestsDir);
+  // The local platform's manifest directory may carry initial policies; a cluster keeps its own.
+  const seeded: SeedResult =
+    env.platform === 'local'
+      ? seedPolicies(policy, env.manifestsDir)
+      : { skipped: 'the Kubernetes platform' };
   if ('error' in seeded) console.warn(`[policy] initial policies not applied: ${seeded.error}`);
   else if ('applied' in seeded)
     console.log(`[policy] applied ${seeded.applied} initial policies as revision ${seeded.revision}`);

@@ -1,17 +1,22 @@
 /**
  * The one place the controller picks its platform (`WEFT_PLATFORM`): the local platform
- * runs a manifest directory as processes on this machine. Everything else sees only the
- * `Platform` port.
+ * runs a manifest directory as processes on this machine; the Kubernetes platform reads
+ * and changes a cluster (kubeconfig from `KUBECONFIG`, else in-cluster). Everything else
+ * sees only the `Platform` port.
  */
 import type { Platform } from '../core/platform.ts';
 import type { StateStore } from '../state/store.ts';
+import { loadKubeConfig } from './kubernetes/kubeconfig.ts';
+import { KubernetesPlatform } from './kubernetes/kubernetes-platform.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import { netnsUnavailable } from './local/netns/node-network.ts';
 import type { PodIdentity } from './local/pod-env.ts';
 
 /** The part of the controller's configuration (env.ts) the platforms read. */
 export interface PlatformConfig {
-  platform: 'local';
+  platform: 'local' | 'kubernetes';
+  kubeconfig: string | undefined;
+  inCluster: boolean;
   manifestsDir: string;
   workdir: string;
   podOctet: number;
@@ -53,5 +58,7 @@ export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): P
         capture: env.localCapture ?? 'http-proxy',
       });
     }
+    case 'kubernetes':
+      return new KubernetesPlatform(loadKubeConfig(env.kubeconfig, env.inCluster));
   }
 }

@@ -210,7 +210,8 @@ export class FakeApiServer {
     const status = subresource === 'status' ? 'status' : undefined;
     let updated = prepareUpdate(type, current, next, status);
     if (!status) updated = await this.#runAdmission('UPDATE', type, updated, current);
-    const stored = this.store.update(key, updated);
+    // As etcd: a write that changes nothing stores nothing (no new resourceVersion, no event).
+    const stored = sameContent(updated, current) ? current : this.store.update(key, updated);
     return this.#send(res, 200, subresource === 'scale' ? scaleOf(stored) : stored);
   }
 
@@ -306,6 +307,21 @@ export class FakeApiServer {
       metadata: { resourceVersion: String(this.store.resourceVersion) },
       items,
     });
+  }
+
+  /**
+   * Creates an object as a POST would (checks and admission included): how the cluster's
+   * controllers (cluster.ts) create pods, so mutating admission sees them.
+   */
+  async create(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    body: unknown,
+  ): Promise<KubeObject> {
+    const type = this.typeOf(apiVersion, kind);
+    if (!type) throw new Error(`no resource type ${apiVersion} ${kind}`);
+    return this.#create({ type, namespace, name: undefined, subresource: undefined }, body);
   }
 
   async #create(target: Target, body: unknown): Promise<KubeObject> {
@@ -454,6 +470,21 @@ export class FakeApiServer {
     }
     this.#send(res, status.code, status.toStatus());
   }
+}
+
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => k !== 'resourceVersion')
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
