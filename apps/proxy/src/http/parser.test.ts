@@ -99,4 +99,78 @@ describe('Http1Parser', () => {
     expect(r.ends).toBe(3);
     expect(r.body).toEqual([]);
   });
+
+  describe('strict framing: each of these is refused, at every split point', () => {
+    const chunked = 'POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const cases: [string, string, number, RegExp][] = [
+      ['a bare LF ending a chunk-size line', `${chunked}5\nhello\r\n0\r\n\r\n`, 400, /bare LF/],
+      ['a bare LF ending chunk data', `${chunked}5\r\nhello\n0\r\n\r\n`, 400, /missing CRLF after chunk/],
+      ['a bare LF ending a trailer', `${chunked}0\r\nx-t: 1\n\r\n`, 400, /bare LF/],
+      ['a bare LF ending the last trailer line', `${chunked}0\r\n\n`, 400, /bare LF/],
+      [
+        'a CR inside a chunk size (1\\r0 is not 0x10)',
+        `${chunked}1\r0\r\n${'x'.repeat(16)}\r\n0\r\n\r\n`,
+        400,
+        /CR not followed by LF/,
+      ],
+      [
+        'a trailer line that is not a header field',
+        `${chunked}0\r\nnot a field\r\n\r\n`,
+        400,
+        /not a header field/,
+      ],
+      ['a trailer whose name is not a token', `${chunked}0\r\nx y: 1\r\n\r\n`, 400, /not a header field/],
+      ['a trailer with a control character', `${chunked}0\r\nx: a\x01b\r\n\r\n`, 400, /not a header field/],
+      [
+        'an empty Host followed by a second Host',
+        'GET / HTTP/1.1\r\nHost:\r\nHost: evil\r\n\r\n',
+        400,
+        /more than one host/,
+      ],
+      [
+        'HTTP/1.0 with Transfer-Encoding',
+        'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+        /HTTP\/1\.0/,
+      ],
+      [
+        'more than 100 header fields',
+        `GET / HTTP/1.1\r\nHost: a\r\n${Array.from({ length: 100 }, (_, k) => `x-${k}: 1\r\n`).join('')}\r\n`,
+        431,
+        /more than 100 header fields/,
+      ],
+    ];
+    it.each(cases)('%s', (_what, msg, status, why) => {
+      for (const step of [1, 3, 4096]) {
+        const r = new Recorder();
+        const p = new Http1Parser(true, r);
+        expect(feedAll(p, msg, step)).toBe(-1);
+        expect(p.errorStatus).toBe(status);
+        expect(p.errorMessage).toMatch(why);
+        // Nothing of the message counted as complete.
+        expect(r.ends).toBe(0);
+      }
+    });
+
+    it('still accepts 100 header fields, CRLF framing, extensions and valid trailers', () => {
+      const ok = [
+        `GET / HTTP/1.1\r\n${Array.from({ length: 99 }, (_, k) => `x-${k}: 1\r\n`).join('')}Host: a\r\n\r\n`,
+        `${chunked}5;ext=1\r\nhello\r\n0\r\nx-t: 1\r\nx-u:\t2\r\n\r\n`,
+        'POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\nok',
+      ];
+      for (const msg of ok) {
+        const r = new Recorder();
+        const p = new Http1Parser(true, r);
+        expect(feedAll(p, msg, 1), JSON.stringify(msg.slice(0, 60))).toBeGreaterThan(0);
+        expect(r.ends).toBe(1);
+      }
+    });
+
+    it('answers 502 for a response with a malformed trailer', () => {
+      const p = new Http1Parser(false, new Recorder());
+      const res = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nbad trailer\r\n\r\n';
+      expect(feedAll(p, res, 7)).toBe(-1);
+      expect(p.errorStatus).toBe(502);
+    });
+  });
 });

@@ -30,6 +30,8 @@ const DEAD = 7;
 export const MAX_HEAD_BYTES = 32 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const MAX_TRAILERS = 32 * 1024;
+/** Most header fields in a head (a request past it gets 431). */
+export const MAX_HEADER_FIELDS = 100;
 
 /** Callbacks of the parser's owner (a server or client connection). */
 export interface ParserOwner {
@@ -159,6 +161,10 @@ export class Http1Parser {
   private chunkSize = 0;
   private sawDigit = false;
   private inExt = false;
+  /** A CR was read in framing; the next byte must be LF. */
+  private crPending = false;
+  /** The trailer line read so far (latin1), checked as a header field when it ends. */
+  private trailerLine = '';
   private trailerBytes = 0;
   private trailerLineLen = 0;
   private partial: Buffer | null = null;
@@ -322,6 +328,8 @@ export class Http1Parser {
     this.src = '';
     let teSeen = false;
     let teChunkedLast = false;
+    let hostSeen = false;
+    let fields = 0;
     let connTokens: string[] | null = null;
 
     const lineEnd = h.indexOf('\r\n');
@@ -355,6 +363,8 @@ export class Http1Parser {
     // one native pass for forbidden bytes: control characters, and CR or LF not in a CRLF pair
     if (BAD_HEAD.test(h)) return this.fail(bad, 'control character or bare CR/LF in head') >= 0;
     while (pos < stop) {
+      if (++fields > MAX_HEADER_FIELDS)
+        return this.fail(this.isRequest ? 431 : 502, `more than ${MAX_HEADER_FIELDS} header fields`) >= 0;
       const eol = h.indexOf('\r\n', pos);
       const colon = h.indexOf(':', pos);
       if (colon < 0 || colon > eol) return this.fail(bad, 'header line without colon') >= 0;
@@ -398,7 +408,9 @@ export class Http1Parser {
           }
           this.contentLength = n;
         } else if (kind === K_HOST) {
-          if (this.host !== '') return this.fail(400, 'more than one host header') >= 0;
+          // an empty Host counts too: `Host:` then `Host: evil` is two Hosts
+          if (hostSeen) return this.fail(400, 'more than one host header') >= 0;
+          hostSeen = true;
           this.host = value;
         } else if (kind === K_EXPECT) {
           this.expectContinue = value.toLowerCase() === '100-continue';
@@ -418,6 +430,9 @@ export class Http1Parser {
     // framing
     if (this.isRequest) {
       if (this.versionMinor === 1 && this.host === '') return this.fail(400, 'missing host header') >= 0;
+      // HTTP/1.0 has no Transfer-Encoding (RFC 9112 §6.1): a 1.0 message carrying one is refused
+      if (teSeen && this.versionMinor === 0)
+        return this.fail(400, 'transfer-encoding in an HTTP/1.0 request') >= 0;
       if (teSeen) {
         if (!teChunkedLast || this.contentLength >= 0) {
           return this.fail(400, 'unsupported transfer-encoding') >= 0;
@@ -483,6 +498,7 @@ export class Http1Parser {
     this.lineBytes = 0;
     this.sawDigit = false;
     this.inExt = false;
+    this.crPending = false;
   }
 
   /** Advances through chunked framing; returns the offset reached, or -1 on error. */
@@ -502,18 +518,25 @@ export class Http1Parser {
       } else if (st === BODY_CHUNK_SIZE) {
         const c = buf[i++] as number;
         if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail(bad, 'chunk size line too long');
+        if (this.crPending && c !== 10) return this.fail(bad, 'CR not followed by LF in chunk size line');
         if (c === 10) {
+          if (!this.crPending) return this.fail(bad, 'chunk size line ends with a bare LF');
+          this.crPending = false;
           if (!this.sawDigit) return this.fail(bad, 'bad chunk size');
           if (this.chunkSize === 0) {
             this.state = TRAILERS;
             this.trailerBytes = 0;
             this.trailerLineLen = 0;
+            this.trailerLine = '';
           } else {
             this.state = BODY_CHUNK_DATA;
             this.remaining = this.chunkSize;
           }
-        } else if (this.inExt || c === 13) {
-          // extensions and the CR before LF are skipped
+        } else if (c === 13) {
+          this.crPending = true;
+        } else if (this.inExt) {
+          // extensions are skipped, but no control character may hide in them
+          if (c < 32 && c !== 9) return this.fail(bad, 'control character in chunk extension');
         } else if (c === 59 /* ; */ || c === 32 || c === 9) {
           this.inExt = true;
         } else {
@@ -525,29 +548,49 @@ export class Http1Parser {
           if (this.chunkSize > 2 ** 48) return this.fail(bad, 'chunk too large');
         }
       } else if (st === BODY_CHUNK_DATA_END) {
+        // exactly CRLF after the chunk's data
         const c = buf[i++] as number;
-        if (c === 10) {
-          this.startChunked();
-        } else if (c !== 13 || ++this.lineBytes > 1) {
-          return this.fail(bad, 'missing CRLF after chunk');
-        }
+        if (this.lineBytes === 0 && c === 13) this.lineBytes = 1;
+        else if (this.lineBytes === 1 && c === 10) this.startChunked();
+        else return this.fail(bad, 'missing CRLF after chunk');
       } else {
-        // TRAILERS: lines until an empty one
+        // TRAILERS: header field lines, each ending in CRLF, until an empty one
         const c = buf[i++] as number;
         if (++this.trailerBytes > MAX_TRAILERS) return this.fail(bad, 'trailers too large');
-        if (c === 10) {
+        if (this.crPending) {
+          if (c !== 10) return this.fail(bad, 'CR not followed by LF in trailers');
+          this.crPending = false;
           if (this.trailerLineLen === 0) {
             this.state = HEAD;
             return i;
           }
+          if (!isFieldLine(this.trailerLine)) return this.fail(bad, 'trailer line is not a header field');
           this.trailerLineLen = 0;
-        } else if (c !== 13) {
+          this.trailerLine = '';
+        } else if (c === 13) {
+          this.crPending = true;
+        } else if (c === 10) {
+          return this.fail(bad, 'trailer line ends with a bare LF');
+        } else {
           this.trailerLineLen++;
+          this.trailerLine += String.fromCharCode(c);
         }
       }
     }
     return i;
   }
+}
+
+/** Whether a line is a header field: a token name, a colon, a value without control characters but HTAB. */
+function isFieldLine(line: string): boolean {
+  const colon = line.indexOf(':');
+  if (colon <= 0) return false;
+  for (let k = 0; k < colon; k++) if (!TCHAR[line.charCodeAt(k)]) return false;
+  for (let k = colon + 1; k < line.length; k++) {
+    const c = line.charCodeAt(k);
+    if ((c < 32 && c !== 9) || c === 127) return false;
+  }
+  return true;
 }
 
 /**
