@@ -162,6 +162,8 @@ export async function startControllerProcess(opts: {
   octet: number;
   /** Keep the same port across restarts so running proxies find the next controller. */
   apiPort?: number;
+  /** More environment (e.g. `WEFT_LOCAL_CAPTURE`). */
+  env?: Record<string, string>;
 }): Promise<ControllerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
     cwd: REPO_ROOT,
@@ -171,6 +173,7 @@ export async function startControllerProcess(opts: {
       WEFT_STATE_DIR: opts.stateDir,
       WEFT_LOCAL_POD_OCTET: String(opts.octet),
       WEFT_LOCAL_MANIFESTS: DEMO_MANIFESTS,
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
