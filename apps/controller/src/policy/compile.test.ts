@@ -1,5 +1,5 @@
 /** Compilation: Gateway API precedence, splits, annotations, faults and rate limits in the plans proxies get. */
-import type { PolicyDocument } from '@weft/shared';
+import { InboundPolicy, OutboundPolicy, type PolicyDocument } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { compileInbound } from './compile-inbound.ts';
 import { compileOutbound } from './compile-outbound.ts';
@@ -158,6 +158,8 @@ metadata:
       },
     ]);
     expect(plans.get('demo/web:80')?.routes).toEqual([]);
+    // What is streamed is exactly what the proxy's schema reads (nothing added by defaults).
+    for (const plan of plans.values()) expect(OutboundPolicy.parse(plan)).toEqual(plan);
   });
 
   it('uses only GRPCRoutes on a port any GRPCRoute attaches to, ordered by service and method length', () => {
@@ -216,6 +218,7 @@ spec:
     }));
     const plans = compileInbound(docs(yaml), { services, workloads, endpoints: () => [] }, 4);
     expect([...plans.keys()]).toEqual(['demo/inventory:8080']);
+    for (const plan of plans.values()) expect(InboundPolicy.parse(plan)).toEqual(plan);
     expect(plans.get('demo/inventory:8080')).toEqual({
       revision: 4,
       workload: { namespace: 'demo', name: 'inventory' },
