@@ -4,7 +4,7 @@
  * route matching with 1,000 routes (route-match.ts, when present). Prints a summary and
  * writes bench/results/policy.json.
  *
- *   npm run bench:policy -- [--proxies 100] [--rounds 10] [--poll-ms 25]
+ *   npm run bench:policy -- [--proxies 100] [--rounds 10] [--poll-ms 50]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,9 +50,9 @@ async function main() {
   }
   const proxies = option('proxies', 100);
   const rounds = option('rounds', 10);
-  const pollMs = option('poll-ms', 25);
+  const pollMs = option('poll-ms', 50);
   const load = os.loadavg()[0] ?? 0;
-  const r = await measurePropagation({ bundle, proxies, rounds, pollMs, timeoutMs: 10_000, log });
+  const r = await measurePropagation({ repoRoot, bundle, proxies, rounds, pollMs, timeoutMs: 10_000, log });
   const sorted = [...r.samples].sort((a, b) => a - b);
   const propagation = {
     proxies,

@@ -1,24 +1,25 @@
 /**
- * Policy propagation: from `policies.applyYaml` to "enforced in all of N proxies". An
- * in-process controller API (the real policy service, destination and tRPC server over
- * an in-memory platform holding the demo's Services) and N proxy processes run from the
+ * Policy propagation: from `policies.applyYaml` to "enforced in all of N proxies". The
+ * real controller as its own process (the local platform running only the demo's
+ * inventory Services, so no pods) and N proxy processes run from the
  * bundle (`apps/proxy/dist/weft-proxy.mjs`), each sent one request for the inventory
- * Service so that it subscribes to that authority's `policy.watch`. Each round applies a
- * changed split over HTTP and polls every proxy's `/metrics` (every `pollMs`) until its
- * `weft_policy_revision` shows the new revision; a proxy's latency is the time from just
- * before the apply to the first poll that shows it.
+ * Service so that it subscribes to that authority's `policy.watch` (until its
+ * `weft_policy_revision` shows the first revision). Each round applies a route whose
+ * redirect names the round, over HTTP, then sends each proxy a request every `pollMs`
+ * until it answers with that round's redirect: enforced. A proxy's latency is the time
+ * from just before the apply to the first request that shows the new routing. (Polling
+ * `/metrics` instead costs the proxies far more CPU per poll and skews the figure.)
  */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { POLICY_REVISION_METRIC } from '@weft/shared';
-import { startApiServer } from '../../apps/controller/src/api/server.ts';
-import type { ApiServices } from '../../apps/controller/src/api/trpc.ts';
-import { Destination } from '../../apps/controller/src/destination/destination.ts';
-import { PolicyService } from '../../apps/controller/src/policy/service.ts';
-import { MemoryPlatform, tempStateDir } from '../../apps/controller/src/policy/test-util.ts';
-import { StateStore } from '../../apps/controller/src/state/store.ts';
 import { type Spawned, spawnPinned } from '../lib/spawn.ts';
 
 export interface PropagationOptions {
+  repoRoot: string;
   bundle: string;
   proxies: number;
   rounds: number;
@@ -42,17 +43,22 @@ export interface PropagationResult {
 
 const AUTHORITY = 'inventory.demo.svc.cluster.local:8080';
 
-const split = (round: number) => `
+/** Round `n`'s route: a redirect to a host naming the round, so one request shows which policy a proxy runs. */
+const route = (round: number) => `
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
-metadata: { name: inventory-split, namespace: demo }
+metadata: { name: inventory-probe, namespace: demo }
 spec:
   parentRefs: [{ group: core, kind: Service, name: inventory, port: 8080 }]
   rules:
-    - backendRefs:
-        - { name: inventory, port: 8080, weight: ${100 - (round % 50)} }
-        - { name: inventory-v2, port: 8080, weight: ${round % 50} }
+    - filters:
+        - type: RequestRedirect
+          requestRedirect: { hostname: ${roundHost(round)}, statusCode: 302 }
 `;
+
+function roundHost(round: number): string {
+  return `round-${round}.bench.invalid`;
+}
 
 function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -76,7 +82,7 @@ function post(url: string, body: unknown): Promise<{ status: number; text: strin
 }
 
 /** One request through a proxy's outbound listener: makes it resolve the authority and subscribe. */
-function touch(host: string): Promise<void> {
+function touch(host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const req = http.get(
       {
@@ -89,11 +95,11 @@ function touch(host: string): Promise<void> {
       },
       (res) => {
         res.resume();
-        res.on('end', () => resolve());
+        res.on('end', () => resolve(res.headers.location));
       },
     );
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve());
+    req.on('error', () => resolve(undefined));
   });
 }
 
@@ -103,6 +109,21 @@ function revisionOf(text: string): number | undefined {
       const v = Number(line.slice(line.lastIndexOf(' ') + 1));
       if (Number.isFinite(v)) return v;
     }
+  return undefined;
+}
+
+/** ms from `t0` until a request through the proxy is redirected to round `round`'s host, or undefined after the timeout. */
+async function untilRouted(
+  host: string,
+  round: number,
+  t0: number,
+  o: PropagationOptions,
+): Promise<number | undefined> {
+  const want = `//${roundHost(round)}`;
+  while (performance.now() - t0 < o.timeoutMs) {
+    if ((await touch(host))?.includes(want)) return performance.now() - t0;
+    await sleep(o.pollMs);
+  }
   return undefined;
 }
 
@@ -135,6 +156,29 @@ async function waitForAdmin(host: string, proc: Spawned, timeoutMs: number): Pro
   throw new Error(`the proxy on ${host} did not answer on :4191 within ${timeoutMs} ms:\n${proc.output()}`);
 }
 
+const SERVICES = ['inventory', 'inventory-v2']
+  .map(
+    (name) =>
+      `apiVersion: v1\nkind: Service\nmetadata: { name: ${name}, namespace: demo }\nspec:\n  selector: { app: ${name} }\n  ports: [{ name: http, port: 8080, targetPort: 8080 }]\n`,
+  )
+  .join('---\n');
+
+function revisionIn(text: string): number {
+  return (JSON.parse(text) as { result: { data: { revision: number } } }).result.data.revision;
+}
+
+/** The controller's API address, once it prints it. */
+async function controllerUrl(proc: Spawned): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`the controller exited:\n${proc.output()}`);
+    const m = /API on (http:\/\/[\d.]+:\d+)/.exec(proc.output());
+    if (m?.[1]) return m[1];
+    await sleep(100);
+  }
+  throw new Error(`the controller did not start:\n${proc.output()}`);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** ms from `t0` until the proxy's gauge shows at least `revision`, or undefined after the timeout. */
@@ -153,18 +197,24 @@ async function until(
 }
 
 export async function measurePropagation(o: PropagationOptions): Promise<PropagationResult> {
-  const stateDir = tempStateDir();
-  const platform = new MemoryPlatform().asPlatform();
-  const policy = new PolicyService({ platform, state: new StateStore(stateDir) });
-  const services = {
-    platform,
-    destination: new Destination(platform),
-    policy,
-    startedAt: Date.now(),
-    version: 'bench',
-  } as ApiServices;
-  const api = await startApiServer(services, '127.0.0.1', 0);
-  const url = `http://${api.address}`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'weft-bench-policy-'));
+  mkdirSync(path.join(dir, 'manifests'));
+  writeFileSync(path.join(dir, 'manifests', 'services.yaml'), SERVICES);
+  const controller = spawnPinned(
+    null,
+    '',
+    process.execPath,
+    ['--import', 'tsx', path.join(o.repoRoot, 'apps/controller/src/main.ts')],
+    {
+      ...process.env,
+      WEFT_API_ADDR: '127.0.0.1:0',
+      WEFT_STATE_DIR: path.join(dir, 'state'),
+      WEFT_LOCAL_MANIFESTS: path.join(dir, 'manifests'),
+      WEFT_LOCAL_POD_OCTET: String(200 + Math.floor(Math.random() * 50)),
+    },
+  );
+  const url = await controllerUrl(controller);
+  let revision = 0;
   const proxies: { proc: Spawned; host: string }[] = [];
   try {
     o.log(`starting ${o.proxies} proxies from ${o.bundle} ...`);
@@ -184,13 +234,14 @@ export async function measurePropagation(o: PropagationOptions): Promise<Propaga
       proxies.push({ proc, host });
     }
     for (const p of proxies) await waitForAdmin(p.host, p.proc, 120_000);
-    const initial = await post(`${url}/trpc/policies.applyYaml`, { yaml: split(0) });
+    const initial = await post(`${url}/trpc/policies.applyYaml`, { yaml: route(0) });
     if (initial.status !== 200) throw new Error(`apply failed: ${initial.text}`);
+    revision = revisionIn(initial.text);
     // A proxy subscribes when it first resolves the authority: send a request until its gauge shows up.
     const following = async (host: string) => {
       for (let attempt = 0; attempt < 12; attempt++) {
         await touch(host);
-        const seen = await until(host, policy.revision, performance.now(), { ...o, timeoutMs: 5_000 });
+        const seen = await until(host, revision, performance.now(), { ...o, timeoutMs: 5_000 });
         if (seen !== undefined) return true;
       }
       return false;
@@ -199,7 +250,7 @@ export async function measurePropagation(o: PropagationOptions): Promise<Propaga
     const missing = proxies.filter((_, i) => !ready[i]);
     if (missing.length > 0)
       throw new Error(
-        `${missing.length} of ${o.proxies} proxies never reported ${POLICY_REVISION_METRIC} ${policy.revision}; one of them said:\n${missing[0]?.proc.output()}`,
+        `${missing.length} of ${o.proxies} proxies never reported ${POLICY_REVISION_METRIC} ${revision}; one of them said:\n${missing[0]?.proc.output()}`,
       );
     o.log(`all ${o.proxies} proxies follow policy.watch; ${o.rounds} rounds`);
 
@@ -209,12 +260,10 @@ export async function measurePropagation(o: PropagationOptions): Promise<Propaga
     for (let round = 1; round <= o.rounds; round++) {
       await sleep(200);
       const t0 = performance.now();
-      const r = await post(`${url}/trpc/policies.applyYaml`, { yaml: split(round) });
+      const r = await post(`${url}/trpc/policies.applyYaml`, { yaml: route(round) });
       applyMs.push(performance.now() - t0);
       if (r.status !== 200) throw new Error(`apply failed: ${r.text}`);
-      const revision = (JSON.parse(r.text) as { result: { data: { revision: number } } }).result.data
-        .revision;
-      const times = await Promise.all(proxies.map((p) => until(p.host, revision, t0, o)));
+      const times = await Promise.all(proxies.map((p) => untilRouted(p.host, round, t0, o)));
       for (const ms of times) {
         if (ms === undefined) timedOut += 1;
         else samples.push(ms);
@@ -223,7 +272,7 @@ export async function measurePropagation(o: PropagationOptions): Promise<Propaga
     return { proxies: o.proxies, rounds: o.rounds, pollMs: o.pollMs, samples, timedOut, applyMs };
   } finally {
     await Promise.all(proxies.map((p) => p.proc.stop()));
-    await api.close();
-    policy.close();
+    await controller.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
