@@ -4,57 +4,19 @@
 // both proxies; the topology must hold exactly one edge between them, secured, with both
 // identities, and no unknown caller.
 
-import { mkdtempSync, rmSync } from 'node:fs';
 import http2, { type Http2Server } from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { meshIdentity, type Pod, UNKNOWN_SOURCE, type Workload } from '@weft/shared';
+import { meshIdentity, UNKNOWN_SOURCE } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../src/api/server.ts';
-import type { ApiServices } from '../src/api/trpc.ts';
-import { AuthService } from '../src/auth/service.ts';
-import { createIdentity, type Identity } from '../src/identity/index.ts';
 import { EmbeddedBackend } from '../src/metrics/embedded-backend.ts';
 import { MetricsService } from '../src/metrics/service.ts';
-import { freePort, type RunningProxy, sleep, startProxy } from './metrics-helpers.ts';
+import { type IdentityApi, meshedPod, meshedWorkload, settle, startIdentityApi } from './mesh-helpers.ts';
+import { freePort, type RunningProxy, startProxy } from './metrics-helpers.ts';
 
 const WEB_ID = meshIdentity('web', 'demo');
 const RATINGS_ID = meshIdentity('ratings', 'reviews');
 const AUTHORITY = 'ratings.reviews.svc.cluster.local:9090';
 const CALLS = 30;
-
-function workload(namespace: string, name: string): Workload {
-  return {
-    namespace,
-    name,
-    kind: 'Deployment',
-    labels: {},
-    serviceAccount: name,
-    replicas: 1,
-    readyReplicas: 1,
-    meshedReplicas: 1,
-    meshed: true,
-    meshState: 'meshed',
-    createdAt: new Date(0).toISOString(),
-  };
-}
-
-function pod(namespace: string, name: string, admin: string): Pod {
-  return {
-    namespace,
-    name: `${name}-1`,
-    workload: name,
-    ip: '127.0.0.1',
-    phase: 'Running',
-    ready: true,
-    meshed: true,
-    restarts: 0,
-    lastExit: null,
-    proxyAdmin: admin,
-    startedAt: new Date().toISOString(),
-  };
-}
 
 /** `CONNECT authority` through the proxy at 127.0.0.1:port; resolves with the open socket. */
 function connectTunnel(port: number, authority: string): Promise<Socket> {
@@ -102,9 +64,7 @@ function grpcCall(session: http2.ClientHttp2Session): Promise<string> {
   });
 }
 
-let stateDir = '';
-let identity: Identity | undefined;
-let api: ApiServer | undefined;
+let ids: IdentityApi | undefined;
 let app: Http2Server | undefined;
 let web: RunningProxy | undefined;
 let ratings: RunningProxy | undefined;
@@ -112,21 +72,8 @@ let service: MetricsService | undefined;
 let webOutboundPort = 0;
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'weft-topology-grpc-'));
-  identity = await createIdentity({
-    stateDir,
-    trustDomain: 'cluster.local',
-    certLifetimeMs: 3_600_000,
-    log: () => {},
-  });
-  const services = {
-    startedAt: Date.now(),
-    version: 'test',
-    identity: identity.service,
-    auth: new AuthService({ stateDir, enabled: true, workloads: identity.validator }),
-  } as unknown as ApiServices;
-  api = await startApiServer(services, '127.0.0.1', 0);
-  const controllerUrl = `http://${api.address}`;
+  ids = await startIdentityApi();
+  const meshEnv = ids.meshEnv;
 
   // The gRPC server: every call answers an empty message with grpc-status 0.
   app = http2.createServer();
@@ -141,17 +88,6 @@ beforeAll(async () => {
   const ratingsPort = await freePort();
   webOutboundPort = await freePort();
 
-  const meshEnv = (namespace: string, name: string) => ({
-    WEFT_PROXY_NAMESPACE: namespace,
-    WEFT_PROXY_WORKLOAD: name,
-    WEFT_PROXY_POD: `${name}-1`,
-    WEFT_PROXY_SERVICE_ACCOUNT: name,
-    WEFT_PROXY_CONTROLLER_URL: controllerUrl,
-    WEFT_PROXY_IDENTITY_DIR: join(stateDir, 'identity'),
-    WEFT_PROXY_IDENTITY_TOKEN:
-      identity?.tokens.issue({ namespace, serviceAccount: name, workload: name, pod: `${name}-1` }) ?? '',
-    WEFT_PROXY_INBOUND_HOST: '127.0.0.1',
-  });
   [ratings, web] = await Promise.all([
     startProxy(
       {},
@@ -186,8 +122,8 @@ beforeAll(async () => {
       },
     ),
   ]);
-  const pods = [pod('demo', 'web', web.admin), pod('reviews', 'ratings', ratings.admin)];
-  const workloads = [workload('demo', 'web'), workload('reviews', 'ratings')];
+  const pods = [meshedPod('demo', 'web', web.admin), meshedPod('reviews', 'ratings', ratings.admin)];
+  const workloads = [meshedWorkload('demo', 'web'), meshedWorkload('reviews', 'ratings')];
   service = new MetricsService(
     {
       listNamespaces: () => ['demo', 'reviews'],
@@ -204,32 +140,13 @@ afterAll(async () => {
   await service?.stop();
   await Promise.all([web?.stop(), ratings?.stop()]);
   await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
-  await api?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await ids?.close();
 });
-
-/** Waits until every proxy is ready (holds a certificate) and scraped, then two more rounds. */
-async function settle(admins: string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (const admin of admins) {
-    while (
-      (await fetch(`http://${admin}/ready`).then(
-        (r) => r.status,
-        () => 0,
-      )) !== 200
-    ) {
-      if (Date.now() > deadline) throw new Error(`proxy ${admin} not ready within 30 s`);
-      await sleep(100);
-    }
-  }
-  const target = (service?.scraper.rounds ?? 0) + 2;
-  while ((service?.scraper.rounds ?? 0) < target) await sleep(50);
-}
 
 describe('topology of a meshed gRPC call', () => {
   it('is exactly one edge, secured, with both identities', async () => {
     if (!service || !web || !ratings) throw new Error('setup failed');
-    await settle([web.admin, ratings.admin]);
+    await settle(service, [web.admin, ratings.admin]);
     const socket = await connectTunnel(webOutboundPort, AUTHORITY);
     const session = http2.connect(`http://${AUTHORITY}`, { createConnection: () => socket });
     socket.resume();
@@ -237,7 +154,7 @@ describe('topology of a meshed gRPC call', () => {
     for (let i = 0; i < CALLS; i++) statuses.push(await grpcCall(session));
     session.close();
     expect(statuses).toEqual(Array(CALLS).fill('0'));
-    await settle([]);
+    await settle(service, []);
 
     const g = await service.topology.graph('1m');
     expect(
