@@ -70,14 +70,16 @@ export class HttpAccum implements HttpMetrics {
   }
 }
 
-/** When a counted connection opened (`performance.now()`), and the errno it failed with, kept on the socket itself. */
-const kOpenedAt = Symbol('weft.tcpOpenedAt');
-const kErrno = Symbol('weft.tcpErrno');
-type TimedSocket = Socket & { [kOpenedAt]?: number; [kErrno]?: string };
+/**
+ * When each counted connection opened (`performance.now()`) and the errno it failed
+ * with: kept beside the socket rather than on it, so sockets keep their shape.
+ */
+const openedAt = new WeakMap<Socket, number>();
+const errnoOf = new WeakMap<Socket, string>();
 
 /** Notes the errno of a socket error (`ECONNRESET`, ...) for the close that follows it. */
-function noteErrno(this: TimedSocket, err: NodeJS.ErrnoException): void {
-  if (typeof err?.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) this[kErrno] = err.code;
+function noteErrno(this: Socket, err: NodeJS.ErrnoException): void {
+  if (typeof err?.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) errnoOf.set(this, err.code);
 }
 
 /** Connections of one label set that closed with one errno. */
@@ -105,7 +107,7 @@ export class TcpAccum implements TcpMetrics {
 
   open(socket: Socket): void {
     this.opens++;
-    (socket as TimedSocket)[kOpenedAt] = performance.now();
+    openedAt.set(socket, performance.now());
     socket.on('error', noteErrno);
   }
 
@@ -113,9 +115,8 @@ export class TcpAccum implements TcpMetrics {
     this.closes++;
     this.readBytes += socket.bytesRead;
     this.writeBytes += socket.bytesWritten;
-    const s = socket as TimedSocket;
-    const at = s[kOpenedAt];
-    const errno = s[kErrno];
+    const at = openedAt.get(socket);
+    const errno = errnoOf.get(socket);
     const h = errno === undefined ? this.duration : this.errnoCloses(errno);
     if (at !== undefined) h.observe(performance.now() - at);
   }
