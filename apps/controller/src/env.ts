@@ -20,6 +20,11 @@ export const ENV = {
   platform: 'WEFT_PLATFORM',
   /** The kubeconfig of `WEFT_PLATFORM=kubernetes` (else the in-cluster service account). */
   kubeconfig: 'KUBECONFIG',
+  webhookAddr: 'WEFT_WEBHOOK_ADDR',
+  webhookCert: 'WEFT_WEBHOOK_CERT_FILE',
+  webhookKey: 'WEFT_WEBHOOK_KEY_FILE',
+  proxyImage: 'WEFT_PROXY_IMAGE',
+  initImage: 'WEFT_INIT_IMAGE',
   manifests: 'WEFT_LOCAL_MANIFESTS',
   workdir: 'WEFT_LOCAL_WORKDIR',
   podOctet: 'WEFT_LOCAL_POD_OCTET',
@@ -66,6 +71,11 @@ const Schema = z.object({
   [ENV.stateDir]: z.string().min(1).default('.weft'),
   [ENV.platform]: z.enum(['local', 'kubernetes']).default('local'),
   [ENV.kubeconfig]: z.string().min(1).optional(),
+  [ENV.webhookAddr]: HostPort.default('0.0.0.0:8443'),
+  [ENV.webhookCert]: z.string().min(1).optional(),
+  [ENV.webhookKey]: z.string().min(1).optional(),
+  [ENV.proxyImage]: z.string().min(1).default('ghcr.io/weft/proxy:0.1.0'),
+  [ENV.initImage]: z.string().min(1).default('ghcr.io/weft/init:0.1.0'),
   [ENV.manifests]: z.string().min(1).default('examples/demo/manifests'),
   [ENV.workdir]: z.string().min(1).optional(),
   [ENV.podOctet]: Octet.default(0),
@@ -118,6 +128,15 @@ export interface ControllerEnv {
   kubeconfig: string | undefined;
   /** Whether the controller runs as a pod (`KUBERNETES_SERVICE_HOST` is set). */
   inCluster: boolean;
+  /** The injection webhook (Kubernetes only; served when both TLS files are given). */
+  webhook: {
+    host: string;
+    port: number;
+    certFile: string | undefined;
+    keyFile: string | undefined;
+    proxyImage: string;
+    initImage: string;
+  };
   /** Directory of Kubernetes manifests the local platform runs. */
   manifestsDir: string;
   /** Host directory a container's working directory (the image's WORKDIR) maps to. */
@@ -181,6 +200,13 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     stateDir: resolve(cwd, e[ENV.stateDir]),
     platform: e[ENV.platform],
     inCluster: source.KUBERNETES_SERVICE_HOST !== undefined,
+    webhook: {
+      ...splitHostPort(e[ENV.webhookAddr]),
+      certFile: e[ENV.webhookCert] === undefined ? undefined : resolve(cwd, e[ENV.webhookCert] as string),
+      keyFile: e[ENV.webhookKey] === undefined ? undefined : resolve(cwd, e[ENV.webhookKey] as string),
+      proxyImage: e[ENV.proxyImage],
+      initImage: e[ENV.initImage],
+    },
     kubeconfig: e[ENV.kubeconfig] === undefined ? undefined : resolve(cwd, e[ENV.kubeconfig] as string),
     manifestsDir,
     workdir: resolve(cwd, e[ENV.workdir] ?? resolve(manifestsDir, '..')),

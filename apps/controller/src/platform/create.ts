@@ -17,6 +17,14 @@ export interface PlatformConfig {
   platform: 'local' | 'kubernetes';
   kubeconfig: string | undefined;
   inCluster: boolean;
+  webhook: {
+    host: string;
+    port: number;
+    certFile: string | undefined;
+    keyFile: string | undefined;
+    proxyImage: string;
+    initImage: string;
+  };
   manifestsDir: string;
   workdir: string;
   podOctet: number;
@@ -58,7 +66,11 @@ export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): P
         capture: env.localCapture ?? 'http-proxy',
       });
     }
-    case 'kubernetes':
-      return new KubernetesPlatform(loadKubeConfig(env.kubeconfig, env.inCluster));
+    case 'kubernetes': {
+      const { certFile, keyFile, ...rest } = env.webhook;
+      const webhook =
+        certFile && keyFile ? { ...rest, certFile, keyFile, controllerUrl: deps.controllerUrl } : undefined;
+      return new KubernetesPlatform(loadKubeConfig(env.kubeconfig, env.inCluster), webhook);
+    }
   }
 }

@@ -6,6 +6,7 @@
  * kubelet through the API. The cluster keeps running its pods when the controller stops.
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -29,6 +30,7 @@ import {
 import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../../core/platform.ts';
 import { fromApiError } from './api-errors.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
+import type { InjectionConfig } from './inject.ts';
 import {
   appContainer,
   endpointsView,
@@ -38,11 +40,24 @@ import {
   serviceView,
   workloadView,
 } from './views.ts';
+import { type RunningWebhook, startInjectionWebhook } from './webhook.ts';
 
 const byKey = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
   `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** The injection webhook the platform serves while it runs (TLS files from the webhook Secret). */
+export interface WebhookSettings {
+  host: string;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  proxyImage: string;
+  initImage: string;
+  /** Where injected proxies reach the controller; read when the webhook starts. */
+  controllerUrl: () => string;
+}
 
 export class KubernetesPlatform implements Platform {
   readonly kind = 'kubernetes';
@@ -51,8 +66,11 @@ export class KubernetesPlatform implements Platform {
   readonly #apps: AppsV1Api;
   readonly #events = new EventEmitter();
   #started = false;
+  readonly #webhookSettings: WebhookSettings | undefined;
+  #webhook: RunningWebhook | undefined;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, webhook?: WebhookSettings) {
+    this.#webhookSettings = webhook;
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#apps = kc.makeApiClient(AppsV1Api);
     this.#cache = new ClusterCache(kc, (c) => this.#changed(c));
@@ -211,12 +229,30 @@ export class KubernetesPlatform implements Platform {
 
   async start(): Promise<void> {
     await this.#cache.start();
+    const w = this.#webhookSettings;
+    if (w) {
+      const config: InjectionConfig = {
+        proxyImage: w.proxyImage,
+        initImage: w.initImage,
+        controllerUrl: w.controllerUrl(),
+      };
+      this.#webhook = await startInjectionWebhook({
+        certPem: readFileSync(w.certFile, 'utf8'),
+        keyPem: readFileSync(w.keyFile, 'utf8'),
+        host: w.host,
+        port: w.port,
+        config,
+        namespaceAnnotations: (ns) => this.#cache.namespaces.informer.get(ns)?.metadata?.annotations ?? {},
+      });
+      console.log(`[kubernetes] injection webhook on https://${this.#webhook.address}/inject`);
+    }
     this.#started = true;
   }
 
   async stop(_options: { stopWorkloads: boolean }): Promise<void> {
     // The cluster runs the workloads: stopping the controller stops only its watches.
     this.#started = false;
+    await this.#webhook?.close();
     await this.#cache.stop();
   }
 

@@ -1,0 +1,154 @@
+/**
+ * Proxy injection, a pure function: the JSON patch (RFC 6902) the mutating admission
+ * webhook returns for a pod that asks to be meshed (`weft.dev/inject: enabled` on the
+ * pod, or on its namespace unless the pod says `disabled`). It adds the `weft-init`
+ * init container, which installs the iptables redirection (inbound → 4143, outbound →
+ * 4140, the proxy's UID and the skip ports left alone), and the `weft-proxy` container.
+ * A pod already injected, or on the host network, gets no patch.
+ */
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import {
+  CAPTURE_DEFAULT_INBOUND_SKIP,
+  CAPTURE_INBOUND_PORT,
+  CAPTURE_OUTBOUND_PORT,
+  CAPTURE_PROXY_UID,
+  INJECT_ANNOTATION,
+  redirectionScript,
+} from '@weft/shared';
+import { PROXY_ADMIN_PORT, PROXY_CONTAINER } from './views.ts';
+
+export const INIT_CONTAINER = 'weft-init';
+/** Set on an injected pod. */
+export const INJECTED_ANNOTATION = 'weft.dev/injected';
+/** Comma-separated ports or ranges the redirection leaves alone (pod or namespace annotation). */
+export const SKIP_INBOUND_ANNOTATION = 'config.weft.dev/skip-inbound-ports';
+export const SKIP_OUTBOUND_ANNOTATION = 'config.weft.dev/skip-outbound-ports';
+
+export interface InjectionConfig {
+  proxyImage: string;
+  /** An image with `sh` and `iptables`. */
+  initImage: string;
+  /** Where proxies reach the controller (its Service's URL). */
+  controllerUrl: string;
+}
+
+export interface JsonPatchOperation {
+  op: 'add';
+  path: string;
+  value: unknown;
+}
+
+/** `~` and `/` escaped for a JSON pointer segment. */
+const pointer = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
+
+const ports = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+
+/** Whether the pod (or, failing its own word, its namespace) asks for the proxy. */
+export function wantsInjection(pod: V1Pod, namespaceAnnotations: Record<string, string>): boolean {
+  const own = pod.metadata?.annotations?.[INJECT_ANNOTATION];
+  if (own !== undefined) return own === 'enabled';
+  return namespaceAnnotations[INJECT_ANNOTATION] === 'enabled';
+}
+
+/** The workload a pod belongs to: its ReplicaSet's name without the pod-template hash. */
+function workloadOf(pod: V1Pod): string {
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  const rs = pod.metadata?.ownerReferences?.find((r) => r.kind === 'ReplicaSet')?.name;
+  if (rs && hash && rs.endsWith(`-${hash}`)) return rs.slice(0, -hash.length - 1);
+  return rs ?? pod.metadata?.name ?? pod.metadata?.generateName?.replace(/-$/, '') ?? 'unknown';
+}
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+export function proxyContainer(pod: V1Pod, config: InjectionConfig): V1Container {
+  const appPorts = (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+  return {
+    name: PROXY_CONTAINER,
+    image: config.proxyImage,
+    ports: [
+      { name: 'weft-proxy', containerPort: CAPTURE_INBOUND_PORT },
+      { name: 'weft-admin', containerPort: PROXY_ADMIN_PORT },
+    ],
+    env: [
+      { name: 'WEFT_PROXY_CAPTURE', value: 'transparent' },
+      { name: 'WEFT_PROXY_INBOUND_HOST', value: '0.0.0.0' },
+      ...(appPorts.length > 0
+        ? [
+            {
+              name: 'WEFT_PROXY_INBOUND_PORTS',
+              value: appPorts.map((p) => `${CAPTURE_INBOUND_PORT}:${p}`).join(','),
+            },
+          ]
+        : []),
+      { name: 'WEFT_PROXY_APP_HOST', value: '127.0.0.1' },
+      { name: 'WEFT_PROXY_OUTBOUND_LISTEN', value: `127.0.0.1:${CAPTURE_OUTBOUND_PORT}` },
+      { name: 'WEFT_PROXY_ADMIN_LISTEN', value: `0.0.0.0:${PROXY_ADMIN_PORT}` },
+      { name: 'WEFT_PROXY_CONTROLLER_URL', value: config.controllerUrl },
+      { name: 'WEFT_PROXY_WORKLOAD', value: workloadOf(pod) },
+      fieldEnv('WEFT_PROXY_NAMESPACE', 'metadata.namespace'),
+      fieldEnv('WEFT_PROXY_POD', 'metadata.name'),
+      fieldEnv('WEFT_PROXY_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    ],
+    readinessProbe: { httpGet: { path: '/ready', port: PROXY_ADMIN_PORT }, periodSeconds: 2 },
+    securityContext: {
+      runAsUser: CAPTURE_PROXY_UID,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+    },
+  };
+}
+
+/** The init container; throws a `MeshError` naming a bad skip-port annotation. */
+export function initContainer(
+  pod: V1Pod,
+  namespaceAnnotations: Record<string, string>,
+  config: InjectionConfig,
+): V1Container {
+  const annotation = (key: string) => pod.metadata?.annotations?.[key] ?? namespaceAnnotations[key];
+  const script = redirectionScript({
+    proxyUid: CAPTURE_PROXY_UID,
+    inboundPortsToIgnore: [...CAPTURE_DEFAULT_INBOUND_SKIP, ...ports(annotation(SKIP_INBOUND_ANNOTATION))],
+    outboundPortsToIgnore: ports(annotation(SKIP_OUTBOUND_ANNOTATION)),
+  });
+  return {
+    name: INIT_CONTAINER,
+    image: config.initImage,
+    command: ['sh', '-c', script],
+    securityContext: {
+      runAsUser: 0,
+      runAsNonRoot: false,
+      allowPrivilegeEscalation: false,
+      capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] },
+    },
+  };
+}
+
+/** The patch that meshes the pod; empty when it does not ask for it or already has the proxy. */
+export function injectionPatch(
+  pod: V1Pod,
+  namespaceAnnotations: Record<string, string>,
+  config: InjectionConfig,
+): JsonPatchOperation[] {
+  if (!wantsInjection(pod, namespaceAnnotations)) return [];
+  if (pod.spec?.hostNetwork) return [];
+  if ((pod.spec?.containers ?? []).some((c) => c.name === PROXY_CONTAINER)) return [];
+  const init = initContainer(pod, namespaceAnnotations, config);
+  const ops: JsonPatchOperation[] = [];
+  ops.push(
+    pod.spec?.initContainers?.length
+      ? { op: 'add', path: '/spec/initContainers/0', value: init }
+      : { op: 'add', path: '/spec/initContainers', value: [init] },
+  );
+  ops.push({ op: 'add', path: '/spec/containers/-', value: proxyContainer(pod, config) });
+  ops.push(
+    pod.metadata?.annotations
+      ? { op: 'add', path: `/metadata/annotations/${pointer(INJECTED_ANNOTATION)}`, value: 'true' }
+      : { op: 'add', path: '/metadata/annotations', value: { [INJECTED_ANNOTATION]: 'true' } },
+  );
+  return ops;
+}
