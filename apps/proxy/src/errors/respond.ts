@@ -3,6 +3,7 @@
  * `ProxyError` with a reason and calls `errorResponse` to learn the status and the
  * `weft-proxy-error` header value; no protocol builds its own error response.
  */
+import type { OutgoingHttpHeaders } from 'node:http2';
 import { ErrorCode, MeshError } from '@weft/shared';
 
 /** The header naming why the proxy, not the application, answered. */
@@ -167,6 +168,37 @@ export function http1ErrorResponse(reason: ProxyErrorReason, close: boolean): st
     heads.set(key, s);
   }
   return s;
+}
+
+/** A redirect (a route's RequestRedirect): `extra` carries the `location:` line. */
+export function http1Redirect(status: number, extra: string, close: boolean): string {
+  return (
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Redirect'}\r\n${extra}content-length: 0\r\n` +
+    (close ? 'connection: close\r\n' : '') +
+    '\r\n'
+  );
+}
+
+/** HTTP/2 response headers of the proxy's own answer (a short text body follows). */
+export function h2Answer(status: number, reason: ProxyErrorReason, retryAfter: number): OutgoingHttpHeaders {
+  const h: OutgoingHttpHeaders = {
+    ':status': status,
+    'content-type': 'text/plain',
+    [PROXY_ERROR_HEADER]: reason,
+  };
+  if (retryAfter > 0) h['retry-after'] = String(retryAfter);
+  return h;
+}
+
+/** A trailers-only gRPC answer of the proxy's own: `grpc-status`, the reason as `grpc-message`. */
+export function h2GrpcAnswer(reason: ProxyErrorReason, grpcStatus: number): OutgoingHttpHeaders {
+  return {
+    ':status': 200,
+    'content-type': 'application/grpc',
+    'grpc-status': String(grpcStatus),
+    'grpc-message': encodeURIComponent(reason),
+    [PROXY_ERROR_HEADER]: reason,
+  };
 }
 
 /**

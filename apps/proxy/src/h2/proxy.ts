@@ -55,8 +55,6 @@ interface ConnectionContext extends PairContext {
   readonly proxy: H2ProxyOptions;
   /** The live client sessions of the owning `H2Proxy` (for drain). */
   readonly sessions: Set<ServerHttp2Session>;
-  /** Inbound: who called (mTLS identity, else address), for rate limits. */
-  readonly callerId: string | undefined;
 }
 
 const kContext = Symbol('weft.h2.context');
@@ -183,7 +181,6 @@ function onStream(this: Http2Server, down: TaggedDown, headers: IncomingHttpHead
     return;
   }
   const pair = new StreamPair(ctx, down, headers, (flags & NGHTTP2_FLAG_END_STREAM) !== 0);
-  pair.callerId = ctx.callerId;
   down[kPair] = pair;
   down.on('close', onDownClose);
   down.on('wantTrailers', onDownWantTrailers);

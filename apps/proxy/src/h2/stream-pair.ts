@@ -15,7 +15,8 @@ import http2, {
 import type { EndpointState } from '../balance/endpoint.ts';
 import {
   grpcStatusFor,
-  PROXY_ERROR_HEADER,
+  h2Answer,
+  h2GrpcAnswer,
   ProxyError,
   ProxyErrorReason,
   reasonOfSocketError,
@@ -28,10 +29,13 @@ import type { H2SessionPool, SessionWaiter } from './session-pool.ts';
 import { sessionState } from './session-pool.ts';
 
 const { NGHTTP2_CANCEL } = http2.constants;
+const END_STREAM = { endStream: true } as const;
 
 /** What the stream pair needs of its connection. */
 export interface PairContext {
   readonly pool: H2SessionPool;
+  /** Inbound: who called (mTLS identity, else address), for rate limits. */
+  readonly callerId: string | undefined;
   /** Inbound: the connection's request metrics (authority, caller identity); null outbound. */
   readonly inboundHttp: HttpMetrics | null;
   /** Opens the attempt's stream on `session` (a slot is reserved) and wires it. */
@@ -78,6 +82,10 @@ export class StreamPair extends Exchange implements SessionWaiter {
   header(lowerName: string): string | undefined {
     const v = this.headers[lowerName];
     return Array.isArray(v) ? v[0] : v;
+  }
+
+  caller(): string | undefined {
+    return this.ctx.callerId;
   }
 
   get gone(): boolean {
@@ -191,30 +199,12 @@ export class StreamPair extends Exchange implements SessionWaiter {
       const grpcStatus = this.answerGrpc >= 0 ? this.answerGrpc : grpcStatusFor(reason);
       this.status = 200;
       this.grpcStatus = grpcStatus;
-      down.respond(
-        {
-          ':status': 200,
-          'content-type': 'application/grpc',
-          'grpc-status': String(grpcStatus),
-          'grpc-message': encodeURIComponent(reason),
-          [PROXY_ERROR_HEADER]: reason,
-        },
-        { endStream: true },
-      );
+      down.respond(h2GrpcAnswer(reason, grpcStatus), END_STREAM);
       return;
     }
     const status = this.answerStatus !== 0 ? this.answerStatus : responseFor(reason).status;
     this.status = status;
-    down.respond(
-      this.retryAfter > 0
-        ? {
-            ':status': status,
-            'content-type': 'text/plain',
-            'retry-after': String(this.retryAfter),
-            [PROXY_ERROR_HEADER]: reason,
-          }
-        : { ':status': status, 'content-type': 'text/plain', [PROXY_ERROR_HEADER]: reason },
-    );
+    down.respond(h2Answer(status, reason, this.retryAfter));
     down.end(`weft proxy: ${reason}\n`);
   }
 
@@ -225,7 +215,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
     this.responded = true;
     this.status = status;
     this.latencyMs = performance.now() - this.start;
-    down.respond({ ':status': status, location }, { endStream: true });
+    down.respond({ ':status': status, location }, END_STREAM);
   }
 
   /** The request is over (the client's stream closed): the pipeline's hold on it ends. */

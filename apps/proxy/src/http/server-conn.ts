@@ -9,7 +9,6 @@
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { http1BadRequest, PROXY_ERROR_HEADER } from '../errors/respond.ts';
-import { meshTls } from '../tls/peer.ts';
 import type { HttpContext } from './context.ts';
 import { handOff } from './handoff.ts';
 import { InboundLabels } from './inbound-labels.ts';
@@ -206,7 +205,6 @@ export class ServerConn implements ParserOwner {
     ex.hostLine = hostLine;
     if (ctx.direction === 'inbound') {
       ex.metrics = this.labels.metrics(ctx, p, target.authority, this.socket);
-      ex.callerId = meshTls(this.socket)?.peerIdentity ?? this.socket.remoteAddress;
     }
     this.inHead = true;
     ctx.stack.start(ex, target);

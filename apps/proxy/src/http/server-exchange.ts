@@ -12,15 +12,16 @@
 import type { EndpointState } from '../balance/endpoint.ts';
 import {
   http1Answer,
+  http1Redirect,
   ProxyErrorReason,
   reasonOfSocketError,
   responseFor,
-  STATUS_TEXT,
 } from '../errors/respond.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
 import { countStreamed } from '../runtime/gc-nudge.ts';
 import { Exchange, mayRetry, retriesStatus } from '../stack/exchange.ts';
 import { MAX_RETRY_BODY } from '../stack/layers.ts';
+import { meshTls } from '../tls/peer.ts';
 import { acquire, type ClientConn, type ClientConnUser, FREE, HELD, HELD_PAUSED } from './client-conn.ts';
 import { modifyBlock } from './header-block.ts';
 import { type Http1Parser, headerBlock, startLineOf } from './parser.ts';
@@ -52,6 +53,11 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     const h = this.conn.parser.headers;
     for (let k = 0; k < h.length; k += 2) if (h[k] === lowerName) return h[k + 1];
     return undefined;
+  }
+
+  caller(): string | undefined {
+    const s = this.conn.socket;
+    return meshTls(s)?.peerIdentity ?? s.remoteAddress;
   }
 
   get gone(): boolean {
@@ -317,9 +323,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     if (!this.reqEnded || conn.ctx.draining) conn.keepAlive = false;
     const close = !conn.keepAlive;
     conn.socket.write(
-      reason === ''
-        ? `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Redirect'}\r\n${extra}content-length: 0\r\n${close ? 'connection: close\r\n' : ''}\r\n`
-        : http1Answer(status, reason, close, extra),
+      reason === '' ? http1Redirect(status, extra, close) : http1Answer(status, reason, close, extra),
       'latin1',
     );
     if (this.reqEnded) conn.finish();

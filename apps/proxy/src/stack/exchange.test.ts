@@ -10,6 +10,9 @@ class Probe extends Exchange {
   header(): undefined {
     return undefined;
   }
+  caller(): undefined {
+    return undefined;
+  }
   dispatch(): void {
     this.events.push('dispatch');
   }

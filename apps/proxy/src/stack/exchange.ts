@@ -39,8 +39,6 @@ export abstract class Exchange implements RequestView {
   isGrpc = false;
   /** The body's length when known up front; -1 when chunked/streamed, 0 when none. */
   bodyLength = 0;
-  /** The caller's identity for rate limits: its mTLS identity, else its address. */
-  callerId: string | undefined = undefined;
 
   // --- pipeline position and decisions ---
   stack: StackView | null = null;
@@ -90,6 +88,8 @@ export abstract class Exchange implements RequestView {
   private resolvedCb: ((err: Error | null) => void) | null = null;
 
   abstract header(lowerName: string): string | undefined;
+  /** The caller's identity for rate limits: its mTLS identity, else its address. */
+  abstract caller(): string | undefined;
   /** Sends the attempt to `this.endpoint` (replaying a buffered body on a retry). */
   abstract dispatch(): void;
   /** Answers the caller on the proxy's behalf (unless already answered). */
@@ -177,7 +177,6 @@ export abstract class Exchange implements RequestView {
     this.failReason = null;
     this.isGrpc = false;
     this.bodyLength = 0;
-    this.callerId = undefined;
   }
 
   // === the timer ===

@@ -121,7 +121,7 @@ export class RateLimitLayer implements Layer {
   enter(ex: Exchange): void {
     const limiter = (ex.target as NonNullable<Exchange['target']>).policy.inbound?.rateLimiter;
     if (limiter != null) {
-      const wait = limiter.admit(ex.callerId, Date.now());
+      const wait = limiter.admit(ex.caller(), Date.now());
       if (wait > 0) {
         ex.retryAfter = wait;
         ex.fail(ProxyErrorReason.rateLimited);
