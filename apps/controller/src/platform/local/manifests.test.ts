@@ -89,6 +89,7 @@ metadata: { name: ignored }
     expect(m.deployments.map((d) => `${d.namespace}/${d.name}`).sort()).toEqual([
       'demo/catalog',
       'demo/inventory',
+      'demo/inventory-v2',
       'demo/traffic',
       'demo/web',
       'reviews/ratings',
