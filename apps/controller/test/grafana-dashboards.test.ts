@@ -71,7 +71,11 @@ const ROUTE_NOT_SERVED =
   'route.json queries the ServiceProfile-era route_request_total / route_response_total / route_response_latency_ms with rt_route; Weft serves the Linkerd 2.16+ outbound_{http,grpc}_route_* families instead';
 
 function client(url: string) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+  // As an admin, with the token the controller wrote at its start.
+  const token = () => readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token()}` }) })],
+  });
 }
 
 const meshed = ['web', 'catalog', 'inventory'];
