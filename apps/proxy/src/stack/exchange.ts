@@ -84,8 +84,6 @@ export abstract class Exchange implements RequestView {
 
   timer: NodeJS.Timeout | null = null;
   timerKind = TIMER_NONE;
-  /** Created once per exchange object, used only while resolution is pending. */
-  private resolvedCb: ((err: Error | null) => void) | null = null;
 
   abstract header(lowerName: string): string | undefined;
   /** The caller's identity for rate limits: its mTLS identity, else its address. */
@@ -214,12 +212,13 @@ export abstract class Exchange implements RequestView {
       this.timerKind = TIMER_RESOLVE;
       this.timer = setTimeout(onExchangeTimer, ms, this);
     }
-    this.resolvedCb ??= this.onResolved.bind(this);
-    concrete.whenReady(this.resolvedCb);
+    // a closure only on this rare path (an authority's first resolution): it names the
+    // concrete, so a late answer for an earlier request on a reused exchange is ignored
+    concrete.whenReady((err) => this.onResolved(concrete, err));
   }
 
-  private onResolved(err: Error | null): void {
-    if (this.gone || this.endpoint !== null || this.stack === null) return;
+  private onResolved(concrete: ConcreteService, err: Error | null): void {
+    if (this.gone || this.endpoint !== null || this.stack === null || concrete !== this.concrete) return;
     if (this.timerKind === TIMER_RESOLVE) this.clearTimer();
     if (err !== null) {
       const reason = (err as { reason?: ProxyErrorReason }).reason ?? ProxyErrorReason.unresolvable;
