@@ -208,6 +208,8 @@ export async function measurePropagation(o: PropagationOptions): Promise<Propaga
     {
       ...process.env,
       WEFT_API_ADDR: '127.0.0.1:0',
+      // What is measured is propagation; the proxies here carry no workload tokens.
+      WEFT_AUTH: 'off',
       WEFT_STATE_DIR: path.join(dir, 'state'),
       WEFT_LOCAL_MANIFESTS: path.join(dir, 'manifests'),
       WEFT_LOCAL_POD_OCTET: String(200 + Math.floor(Math.random() * 50)),

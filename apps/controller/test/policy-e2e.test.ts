@@ -3,8 +3,9 @@
 // Service. Applying a split moves the traffic to inventory-v2, the proxy reports the
 // revision it runs, and with the controller killed the last policy stays enforced.
 
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/router.ts';
@@ -37,7 +38,11 @@ spec:
 `;
 
 function client(url: string) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+  // The admin token the controller wrote at its first start.
+  const token = () => readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token()}` }) })],
+  });
 }
 
 async function start() {
