@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import lighthouse, { desktopConfig } from 'lighthouse';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
+import { adminToken, loginCode } from '../../e2e/support/login.ts';
 import { freePort, type Owned, startController, startDashboard, stop } from '../../e2e/support/processes.ts';
 
 /** The goals of issue 21, as Lighthouse scores (0..100). */
@@ -43,16 +44,19 @@ export interface PageScores {
   failedAccessibilityAudits: string[];
 }
 
-async function trpc(api: string, path: string, input: unknown, method: 'GET' | 'POST'): Promise<unknown> {
-  const url =
-    method === 'GET'
-      ? `${api}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`
-      : `${api}/trpc/${path}`;
-  const res = await fetch(url, {
+/** A tRPC call to the controller with the admin token. */
+async function trpc(
+  api: string,
+  token: string,
+  path: string,
+  input: unknown,
+  method: 'GET' | 'POST',
+): Promise<unknown> {
+  const query = method === 'GET' ? `?input=${encodeURIComponent(JSON.stringify(input))}` : '';
+  const res = await fetch(`${api}/trpc/${path}${query}`, {
     method,
-    ...(method === 'POST'
-      ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) }
-      : {}),
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(method === 'POST' ? { body: JSON.stringify(input) } : {}),
   });
   const body = (await res.json()) as { result?: { data: unknown }; error?: unknown };
   if (!body.result) throw new Error(`${path}: ${JSON.stringify(body.error)}`);
@@ -77,10 +81,13 @@ export async function auditPages(
   only?: readonly string[],
 ): Promise<PageScores[]> {
   const stateDir = mkdtempSync(join(tmpdir(), 'weft-bench-lighthouse-'));
+  const profileDir = mkdtempSync(join(tmpdir(), 'weft-bench-chromium-'));
   let controller: Owned | null = null;
   let dashboard: Owned | null = null;
   const browserPort = await freePort();
-  const browser = await chromium.launch({
+  // The browser's default profile: the session cookie set by logging in there is the one
+  // Lighthouse's own tab sees (its storage reset is turned off below so it stays).
+  const browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS, `--remote-debugging-port=${browserPort}`],
   });
@@ -97,18 +104,25 @@ export async function auditPages(
     dashboard = await startDashboard({ port: webPort, controllerUrl: api });
     const base = `http://127.0.0.1:${webPort}`;
     type W = { namespace: string; name: string; meshState: string; readyReplicas: number };
+    const token = adminToken(stateDir);
     const find = async () =>
-      ((await trpc(api, 'workloads.list', {}, 'GET')) as W[]).find(
+      ((await trpc(api, token, 'workloads.list', {}, 'GET')) as W[]).find(
         (w) => w.namespace === MESHED[0] && w.name === MESHED[1],
       );
     await until('the demo is ready', 60_000, async () => ((await find())?.readyReplicas ?? 0) >= 1);
-    await trpc(api, 'workloads.mesh', { namespace: MESHED[0], name: MESHED[1] }, 'POST');
+    await trpc(api, token, 'workloads.mesh', { namespace: MESHED[0], name: MESHED[1] }, 'POST');
     await until(`${MESHED.join('/')} is meshed`, 90_000, async () => (await find())?.meshState === 'meshed');
     log(`[bench:web] ${MESHED.join('/')} meshed; letting traffic accumulate for 15 s`);
     await new Promise((r) => setTimeout(r, 15_000));
-    // One unmeasured load of each page, so Next's first-request work is not audited.
+    // Log in as a user does (a one-time link), then one unmeasured load of each page, so
+    // Next's first-request work is not audited.
     const warm = await browser.newPage();
-    for (const p of PAGES) await warm.goto(`${base}${p.path}`, { waitUntil: 'networkidle' });
+    await warm.goto(`${base}/login/link?code=${await loginCode(api, stateDir)}`);
+    for (const p of PAGES) {
+      await warm.goto(`${base}${p.path}`, { waitUntil: 'networkidle' });
+      if (new URL(warm.url()).pathname.startsWith('/login'))
+        throw new Error(`${p.path} sent the browser to log in`);
+    }
     await warm.close();
 
     const out: PageScores[] = [];
@@ -117,7 +131,7 @@ export async function auditPages(
       for (let i = 0; i < runs; i++) {
         const result = await lighthouse(
           `${base}${p.path}`,
-          { port: browserPort, output: 'json', logLevel: 'error' },
+          { port: browserPort, output: 'json', logLevel: 'error', disableStorageReset: true },
           desktopConfig,
         );
         const lhr = result?.lhr;
@@ -159,5 +173,6 @@ export async function auditPages(
     await stop(dashboard);
     await stop(controller);
     rmSync(stateDir, { recursive: true, force: true });
+    rmSync(profileDir, { recursive: true, force: true });
   }
 }
