@@ -70,9 +70,10 @@ export function rolloutView(d: V1Deployment, pods: V1Pod[]): RolloutProgress {
   const meshed = wantsMesh(d);
   const total = d.spec?.replicas ?? 1;
   const status = d.status ?? {};
-  const updated = Math.min(status.updatedReplicas ?? 0, total);
-  const ready = Math.min(pods.filter((p) => isReadyPod(p) && isMeshedPod(p) === meshed).length, total);
   const observed = (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  // Until the Deployment controller has seen the change, its counts are of the old template.
+  const updated = observed ? Math.min(status.updatedReplicas ?? 0, total) : 0;
+  const ready = Math.min(pods.filter((p) => isReadyPod(p) && isMeshedPod(p) === meshed).length, total);
   const stuck = (status.conditions ?? []).find(
     (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
   );
