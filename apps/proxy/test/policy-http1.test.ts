@@ -87,6 +87,11 @@ beforeAll(async () => {
   fake.set('flaky.test:80', [ep(flaky.port, 'flaky')]);
   fake.set('pool.test:80', [ep(bad.port, 'pool'), ep(good.port, 'pool')]);
   fake.set('fault.test:80', [ep(v1.port, 'web')]);
+  const broken = await up((_req, res) => {
+    res.statusCode = 500;
+    res.end('broken');
+  });
+  fake.set('lonely.test:80', [ep(broken.port, 'lonely')]);
   proxy = await startTestProxy(
     {},
     { WEFT_PROXY_CONTROLLER_URL: fake.url },
@@ -255,6 +260,24 @@ describe('failure accrual', () => {
     expect(after.every((r) => r.status === 200)).toBe(true);
     // the probe succeeded and the endpoint takes traffic again
     expect(bad.hits - ejectedAt).toBeGreaterThan(3);
+  });
+});
+
+describe('load shedding', () => {
+  it('answers 503 loadshed without calling the endpoint while every endpoint is ejected', async () => {
+    await apply(
+      outboundPolicy('lonely.test:80', [{}], 9, {
+        failureAccrual: { consecutiveFailures: 2, minPenaltyMs: 5000, maxPenaltyMs: 10000, jitterRatio: 0 },
+      }),
+    );
+    const replies = await many(proxy, 10, () => 'http://lonely.test/', undefined, 1);
+    // at most two failures reach the endpoint (the warm-up may be the first); then it is ejected
+    const reached = replies.filter((r) => r.status === 500).length;
+    expect(reached).toBeLessThanOrEqual(2);
+    expect(replies.slice(0, reached).every((r) => r.status === 500)).toBe(true);
+    const shed = replies.slice(reached);
+    expect(shed.length).toBeGreaterThanOrEqual(8);
+    expect(shed.every((r) => r.status === 503 && r.headers['weft-proxy-error'] === 'loadshed')).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@
 // streamed on policy.watch for (namespace, workload, port), holds its rate within ±10%
 // and answers the excess with 429, Retry-After and `weft-proxy-error: rate-limited`.
 import http from 'node:http';
+import http2 from 'node:http2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
 import { sleep, startTestProxy, startUpstream, type Upstream } from './core-harness.ts';
@@ -77,4 +78,40 @@ it('holds an inbound rate limit within ±10% and answers the excess with 429 and
     expect(r.headers['weft-proxy-error']).toBe('rate-limited');
     expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   }
+});
+
+it('answers HTTP/2 callers beyond the limit with 429 and Retry-After, gRPC callers with RESOURCE_EXHAUSTED', async () => {
+  // the bucket is nearly empty after the load above (it refills at 20/s): most requests here are refused
+  const port = (proxy.inbound[0] as { address: { port: number } }).address.port;
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  const ask = (grpc: boolean) =>
+    new Promise<http2.IncomingHttpHeaders>((resolve) => {
+      const req = session.request(
+        grpc
+          ? {
+              ':method': 'POST',
+              ':path': '/pkg.Svc/Call',
+              'content-type': 'application/grpc',
+              te: 'trailers',
+            }
+          : { ':path': '/' },
+      );
+      req.on('response', (h) => resolve(h));
+      req.on('error', () => resolve({}));
+      req.resume();
+      req.end();
+    });
+  const plain = await Promise.all(Array.from({ length: 20 }, () => ask(false)));
+  const grpc = await Promise.all(Array.from({ length: 20 }, () => ask(true)));
+  session.close();
+  const limited = plain.filter((h) => Number(h[':status']) === 429);
+  expect(limited.length).toBeGreaterThanOrEqual(15);
+  for (const h of limited) {
+    expect(h['weft-proxy-error']).toBe('rate-limited');
+    expect(Number(h['retry-after'])).toBeGreaterThanOrEqual(1);
+  }
+  const exhausted = grpc.filter((h) => h['grpc-status'] === '8');
+  expect(exhausted.length).toBeGreaterThanOrEqual(15);
+  expect(exhausted.every((h) => h['weft-proxy-error'] === 'rate-limited')).toBe(true);
 });
