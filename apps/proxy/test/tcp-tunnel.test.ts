@@ -112,10 +112,11 @@ describe('opaque TCP through a CONNECT tunnel', () => {
     expect((await endpointTcp(REFUSED)).opens).toBe(0);
   });
 
-  it('refuses a CONNECT whose target is not host:port, with the proxy error header', async () => {
+  it('refuses a CONNECT whose target is not host:port as a bad request', async () => {
+    // A CONNECT target must be host:port (authority-form): anything else is a bad request.
     const { socket, head } = await tunnel('no-port-here');
-    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
-    expect(head).toContain('weft-proxy-error: unresolvable');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head).toContain('connection: close');
     socket.destroy();
   });
 });

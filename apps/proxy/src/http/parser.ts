@@ -16,6 +16,8 @@
  * ```
  */
 
+import { METHODS } from 'node:http';
+
 // === Parser states ===
 const HEAD = 0;
 const BODY_LENGTH = 1;
@@ -63,8 +65,24 @@ export const SRC_HEADER = 'weft-src';
 const SRC_HEADER_NAME = SRC_HEADER;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/**
+ * The methods llhttp (Node's parser, so most apps behind the proxy) knows: anything else
+ * is refused with 501 rather than forwarded to an app that would parse it differently.
+ */
+const KNOWN_METHODS = new Set(METHODS);
+/** Absolute-form (RFC 9112 §3.2.2): a scheme (letters, as llhttp takes it), `://`, an authority of URI characters, then a path or query. */
+const ABSOLUTE_FORM = /^[A-Za-z]+:\/\/[A-Za-z0-9\-._~!$&'()*+,;=:@%[\]]+(?:[/?].*)?$/;
+/** Authority-form (§3.2.3, CONNECT only): host and port. */
+const AUTHORITY_FORM = /^(?:\[[0-9A-Fa-f:.]+\]|[^/?#@:[\]]+):\d{1,5}$/;
+
+/** Whether `target` has one of the four request-target forms, and the one `method` allows. */
+function validTargetForm(method: string, target: string): boolean {
+  if (method === 'CONNECT') return AUTHORITY_FORM.test(target);
+  if (target === '*') return method === 'OPTIONS';
+  return target.charCodeAt(0) === 47 /* / */ || ABSOLUTE_FORM.test(target);
+}
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-const BAD_TARGET = /[\x00-\x20\x7f]/;
+const BAD_TARGET = /[\x00-\x20\x7f-\xff]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const BAD_HEAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 
@@ -76,7 +94,14 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL
 
 // header kinds the parser acts on
 /** `Transfer-Encoding` whose last coding is chunked (RFC 9112 §6.3). */
-const CHUNKED_LAST = /(^|,)\s*chunked\s*$/i;
+const CHUNKED_LAST = /(^|,)[ \t]*chunked[ \t]*$/i;
+/**
+ * A chunk-size line without its CRLF (RFC 9112 §7.1): hex size (at most 12 digits, so
+ * it stays exact), then extensions `;name[=token|"quoted"]`, without blanks (llhttp
+ * refuses them, so an app behind us would read the line differently).
+ */
+const CHUNK_LINE =
+  /^([0-9A-Fa-f]{1,12})(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:=(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)*$/;
 /** A `Content-Length` value: digits only, bounded so it stays an exact number. */
 const CONTENT_LENGTH = /^\d{1,15}$/;
 
@@ -159,8 +184,8 @@ export class Http1Parser {
   private remaining = 0;
   private lineBytes = 0;
   private chunkSize = 0;
-  private sawDigit = false;
-  private inExt = false;
+  /** The chunk-size line read so far (latin1), checked when its CRLF arrives. */
+  private chunkLine = '';
   /** A CR was read in framing; the next byte must be LF. */
   private crPending = false;
   /** The trailer line read so far (latin1), checked as a header field when it ends. */
@@ -184,7 +209,7 @@ export class Http1Parser {
       while (pos < h.length - 2) {
         const eol = h.indexOf('\r\n', pos);
         const colon = h.indexOf(':', pos);
-        l.push(h.slice(pos, colon).toLowerCase(), h.slice(colon + 1, eol).trim());
+        l.push(h.slice(pos, colon).toLowerCase(), trimOws(h.slice(colon + 1, eol)));
         pos = eol + 2;
       }
       this.headerList = l;
@@ -342,7 +367,9 @@ export class Http1Parser {
       const target = line.slice(s1 + 1, s2);
       const version = line.slice(s2 + 1);
       if (!TOKEN.test(method)) return this.fail(400, 'bad method') >= 0;
+      if (!KNOWN_METHODS.has(method)) return this.fail(501, `method ${method} is not supported`) >= 0;
       if (target.length === 0 || BAD_TARGET.test(target)) return this.fail(400, 'bad request target') >= 0;
+      if (!validTargetForm(method, target)) return this.fail(400, 'request target of the wrong form') >= 0;
       if (version === 'HTTP/1.1') this.versionMinor = 1;
       else if (version === 'HTTP/1.0') this.versionMinor = 0;
       else return this.fail(version.startsWith('HTTP/') ? 505 : 400, 'bad HTTP version') >= 0;
@@ -377,11 +404,11 @@ export class Http1Parser {
       // only the names the proxy acts on are sliced and compared
       const kind = interesting(h, pos, len);
       if (kind !== 0) {
-        const value = h.slice(colon + 1, eol).trim();
+        const value = trimOws(h.slice(colon + 1, eol));
         if (kind === K_CONNECTION) {
           this.hopRanges.push(pos, eol + 2);
           for (const t of value.split(',')) {
-            const tok = t.trim().toLowerCase();
+            const tok = trimOws(t).toLowerCase();
             if (tok === 'close') this.connClose = true;
             else if (tok === 'keep-alive') this.connKeepAlive = true;
             else if (tok.length > 0) {
@@ -398,9 +425,12 @@ export class Http1Parser {
           this.hopRanges.push(pos, eol + 2);
           this.src = value;
         } else if (kind === K_TE) {
+          // llhttp refuses a tab after the last coding; so do we, rather than read it otherwise
+          if (h.charCodeAt(eol - 1) === 9) return this.fail(bad, 'tab at the end of transfer-encoding') >= 0;
           teSeen = true;
           teChunkedLast = CHUNKED_LAST.test(value);
         } else if (kind === K_CL) {
+          if (h.charCodeAt(eol - 1) === 9) return this.fail(bad, 'tab at the end of content-length') >= 0;
           if (!CONTENT_LENGTH.test(value)) return this.fail(bad, 'bad content-length') >= 0;
           const n = Number(value);
           if (this.contentLength >= 0 && this.contentLength !== n) {
@@ -496,8 +526,7 @@ export class Http1Parser {
     this.state = BODY_CHUNK_SIZE;
     this.chunkSize = 0;
     this.lineBytes = 0;
-    this.sawDigit = false;
-    this.inExt = false;
+    this.chunkLine = '';
     this.crPending = false;
   }
 
@@ -518,11 +547,12 @@ export class Http1Parser {
       } else if (st === BODY_CHUNK_SIZE) {
         const c = buf[i++] as number;
         if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail(bad, 'chunk size line too long');
-        if (this.crPending && c !== 10) return this.fail(bad, 'CR not followed by LF in chunk size line');
-        if (c === 10) {
-          if (!this.crPending) return this.fail(bad, 'chunk size line ends with a bare LF');
+        if (this.crPending) {
+          if (c !== 10) return this.fail(bad, 'CR not followed by LF in chunk size line');
           this.crPending = false;
-          if (!this.sawDigit) return this.fail(bad, 'bad chunk size');
+          const m = CHUNK_LINE.exec(this.chunkLine);
+          if (m === null) return this.fail(bad, 'bad chunk size line');
+          this.chunkSize = Number.parseInt(m[1] as string, 16);
           if (this.chunkSize === 0) {
             this.state = TRAILERS;
             this.trailerBytes = 0;
@@ -534,18 +564,10 @@ export class Http1Parser {
           }
         } else if (c === 13) {
           this.crPending = true;
-        } else if (this.inExt) {
-          // extensions are skipped, but no control character may hide in them
-          if (c < 32 && c !== 9) return this.fail(bad, 'control character in chunk extension');
-        } else if (c === 59 /* ; */ || c === 32 || c === 9) {
-          this.inExt = true;
+        } else if (c === 10) {
+          return this.fail(bad, 'chunk size line ends with a bare LF');
         } else {
-          const d =
-            c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-          if (d < 0) return this.fail(bad, 'bad chunk size');
-          this.sawDigit = true;
-          this.chunkSize = this.chunkSize * 16 + d;
-          if (this.chunkSize > 2 ** 48) return this.fail(bad, 'chunk too large');
+          this.chunkLine += String.fromCharCode(c);
         }
       } else if (st === BODY_CHUNK_DATA_END) {
         // exactly CRLF after the chunk's data
@@ -579,6 +601,19 @@ export class Http1Parser {
     }
     return i;
   }
+}
+
+/**
+ * A field value without its optional whitespace (RFC 9110 §5.6.3: SP and HTAB only). Not
+ * `String.prototype.trim`, which also strips NBSP (0xA0) and would turn
+ * `Content-Length: 3<NBSP>` into 3 where llhttp refuses it.
+ */
+function trimOws(v: string): string {
+  let a = 0;
+  let b = v.length;
+  while (a < b && (v.charCodeAt(a) === 32 || v.charCodeAt(a) === 9)) a++;
+  while (b > a && (v.charCodeAt(b - 1) === 32 || v.charCodeAt(b - 1) === 9)) b--;
+  return a === 0 && b === v.length ? v : v.slice(a, b);
 }
 
 /** Whether a line is a header field: a token name, a colon, a value without control characters but HTAB. */
