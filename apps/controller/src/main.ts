@@ -12,7 +12,7 @@ import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
-import { createPlatform } from './platform/create.ts';
+import { createPlatform, platformTokenValidator } from './platform/create.ts';
 import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
 import { lockStateDir } from './state/lock.ts';
@@ -28,12 +28,15 @@ async function main() {
   const unlock = lockStateDir(env.stateDir);
   // Tokens name their pod; one whose pod is gone proves nothing (bound once the platform exists).
   let platformRef: Platform | undefined;
+  // On Kubernetes the API server vouches for workloads (TokenReview of projected tokens).
+  const reviewedTokens = platformTokenValidator(env);
   const identity = await createIdentity({
     stateDir: env.stateDir,
     trustDomain: DEFAULT_TRUST_DOMAIN,
     certLifetimeMs: env.identity.certLifetimeMs,
     tokenTtlMs: env.auth.workloadTokenTtlMs,
     podExists: (namespace, name) => platformRef?.listPods(namespace).some((p) => p.name === name) ?? false,
+    ...(reviewedTokens ? { validator: reviewedTokens } : {}),
     ...(env.identity.supplied ? { supplied: env.identity.supplied } : {}),
     log: (level, m) => (level === 'warn' ? console.warn : console.log)(`[identity] ${m}`),
   });

@@ -5,9 +5,11 @@
  * sees only the `Platform` port.
  */
 import type { Platform } from '../core/platform.ts';
+import type { TokenValidator } from '../identity/token.ts';
 import type { StateStore } from '../state/store.ts';
 import { loadKubeConfig } from './kubernetes/kubeconfig.ts';
 import { KubernetesPlatform } from './kubernetes/kubernetes-platform.ts';
+import { TokenReviewValidator } from './kubernetes/token-review.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import { netnsUnavailable } from './local/netns/node-network.ts';
 import type { PodIdentity } from './local/pod-env.ts';
@@ -73,4 +75,14 @@ export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): P
       return new KubernetesPlatform(loadKubeConfig(env.kubeconfig, env.inCluster), webhook);
     }
   }
+}
+
+/**
+ * How the platform proves workloads: on Kubernetes, projected service-account tokens
+ * checked with TokenReview; undefined on the local platform (the controller's own tokens).
+ */
+export function platformTokenValidator(env: PlatformConfig): TokenValidator | undefined {
+  return env.platform === 'kubernetes'
+    ? new TokenReviewValidator(loadKubeConfig(env.kubeconfig, env.inCluster))
+    : undefined;
 }

@@ -60,7 +60,7 @@ export class FakeApiServer {
   readonly #types = new Map<string, ResourceType>();
   readonly #admission: AdmissionHook[] = [];
   #logs: (namespace: string, pod: string, container: string) => string[] = () => [];
-  #tokenReview: (token: string, audiences: string[]) => JsonObject = () => ({ authenticated: false });
+  #tokenReview: (token: string, audiences: string[]) => object = () => ({ authenticated: false });
   readonly #bookmarkMs: number;
   readonly #maxWatchMs: number;
   /** Requests served, `METHOD path` (for tests that check what a client did). */
@@ -105,7 +105,7 @@ export class FakeApiServer {
   }
 
   /** Answers TokenReviews (the authenticator's role): the `status` of the review. */
-  reviewTokens(fn: (token: string, audiences: string[]) => JsonObject): void {
+  reviewTokens(fn: (token: string, audiences: string[]) => object): void {
     this.#tokenReview = fn;
   }
 
@@ -447,7 +447,7 @@ export class FakeApiServer {
     return {
       ...review,
       metadata: { creationTimestamp: null },
-      status: this.#tokenReview(spec.token, spec.audiences ?? []),
+      status: this.#tokenReview(spec.token, spec.audiences ?? []) as JsonObject,
     };
   }
 
