@@ -211,6 +211,20 @@ describe('Http1Parser', () => {
       }
     });
 
+    it('answers 502 for a response with both Content-Length and Transfer-Encoding', () => {
+      for (const res of [
+        'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+      ]) {
+        const r = new Recorder();
+        const p = new Http1Parser(false, r);
+        expect(feedAll(p, res, 5)).toBe(-1);
+        expect(p.errorStatus).toBe(502);
+        expect(p.errorMessage).toMatch(/both content-length and transfer-encoding/);
+        expect(r.heads).toEqual([]);
+      }
+    });
+
     it('answers 502 for a response with a malformed trailer', () => {
       const p = new Http1Parser(false, new Recorder());
       const res = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nbad trailer\r\n\r\n';

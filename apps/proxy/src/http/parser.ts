@@ -478,6 +478,10 @@ export class Http1Parser {
       return true;
     }
     const s = this.status;
+    // Both framings: the two ends could disagree on where the body stops (response
+    // splitting), so such a response is not passed on at all (RFC 9112 §6.3).
+    if (teSeen && this.contentLength >= 0)
+      return this.fail(502, 'response has both content-length and transfer-encoding') >= 0;
     if (this.noBody || s < 200 || s === 204 || s === 304) {
       this.state = HEAD;
     } else if (teSeen) {
