@@ -505,6 +505,11 @@ export class Http1Parser {
     return true;
   }
 
+  /** Leaves every line of header `name` (lower-case) out of what is forwarded. */
+  dropHeader(name: string): void {
+    this.cutHeader(name);
+  }
+
   /** Marks every line of header `name` as hop-by-hop (named by Connection). */
   private cutHeader(name: string): void {
     const h = this.head;

@@ -187,7 +187,11 @@ export class ServerConn implements ParserOwner {
         if (auth.length === 0 || auth.includes('@')) return this.refuse(400);
         target = ctx.target(auth.includes(':') ? auth : `${auth}:80`);
       }
-      if (p.host === '') hostLine = `host: ${auth}\r\n`;
+      // The target's authority is the Host (RFC 9112 §3.2.2): a stale Host header is replaced.
+      if (p.host !== auth) {
+        if (p.host !== '') p.dropHeader('host');
+        hostLine = `host: ${auth}\r\n`;
+      }
     } else if (target === null) {
       // origin-form on the explicit-proxy listener: the Host header names the destination
       if (p.host === '') return this.refuse(400);

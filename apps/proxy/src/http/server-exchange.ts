@@ -34,7 +34,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
   client: ClientConn | null = null;
   startLine = '';
   block = '';
-  /** A `host:` line added when an absolute-form request had no Host header. */
+  /** The `host:` line of an absolute-form request (its authority), replacing any Host header it had. */
   hostLine = '';
   reqEnded = false;
   interim = false;
