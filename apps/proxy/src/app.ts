@@ -195,7 +195,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     env.capture === 'transparent'
       ? o.originalDst !== undefined
         ? o.originalDst
-        : loadOriginalDst(log)
+        : loadOriginalDst(log, env.originalDstAddon)
       : null;
   const outListener = new Listener(
     'outbound',

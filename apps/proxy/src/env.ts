@@ -23,6 +23,8 @@ export const ENV_IDENTITY_TOKEN = 'WEFT_PROXY_IDENTITY_TOKEN';
 export const ENV_IDENTITY_DIR = 'WEFT_PROXY_IDENTITY_DIR';
 export const ENV_DRAIN_GRACE_MS = 'WEFT_PROXY_DRAIN_GRACE_MS';
 export const ENV_CAPTURE = 'WEFT_PROXY_CAPTURE';
+/** The original-destination addon to load instead of the one built beside the proxy. */
+export const ENV_ORIGINAL_DST_ADDON = 'WEFT_PROXY_ORIGINAL_DST_ADDON';
 
 /**
  * How outbound traffic reaches the proxy: `explicit` (HTTP_PROXY / CONNECT; no root) or
@@ -85,6 +87,7 @@ const EnvSchema = z.object({
   [ENV_IDENTITY_DIR]: label,
   [ENV_DRAIN_GRACE_MS]: z.coerce.number().int().nonnegative().default(10_000),
   [ENV_CAPTURE]: z.enum(['explicit', 'transparent']).default('explicit'),
+  [ENV_ORIGINAL_DST_ADDON]: label,
 });
 
 /** The validated environment, with the names of docs/interfaces.md turned into fields. */
@@ -105,6 +108,7 @@ export interface ProxyEnv {
   identityDir: string | undefined;
   drainGraceMs: number;
   capture: CaptureMode;
+  originalDstAddon: string | undefined;
   /** Names of the variables that were set explicitly (they win over a config file). */
   explicit: ReadonlySet<string>;
 }
@@ -142,6 +146,7 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     identityDir: e[ENV_IDENTITY_DIR],
     drainGraceMs: e[ENV_DRAIN_GRACE_MS],
     capture: e[ENV_CAPTURE],
+    originalDstAddon: e[ENV_ORIGINAL_DST_ADDON],
     explicit: new Set(Object.keys(raw)),
   };
 }

@@ -19,9 +19,6 @@ interface Addon {
 /** Where the built addon may be: beside the sources (tsx) or beside the bundle (dist/). */
 const CANDIDATES = ['../../native/build/original-dst.node', '../native/build/original-dst.node'];
 
-/** Set to use an addon built elsewhere. */
-export const ENV_ORIGINAL_DST_ADDON = 'WEFT_PROXY_ORIGINAL_DST_ADDON';
-
 function addonPath(override: string | undefined): string | undefined {
   if (override) return override;
   for (const rel of CANDIDATES) {
