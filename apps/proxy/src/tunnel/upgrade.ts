@@ -7,10 +7,14 @@
 import type { Socket } from 'node:net';
 import type { ConnTarget, Http1Head } from '../detect/handoff.ts';
 import { http1ErrorResponse, ProxyErrorReason } from '../errors/respond.ts';
+import { SRC_HEADER } from '../http/parser.ts';
 import { forwardTcp, type TcpForwardOptions } from '../tcp/index.ts';
 
-/** Headers meant for this proxy, not for the endpoint. */
-const PROXY_ONLY = new Set(['proxy-connection', 'proxy-authorization']);
+/**
+ * Headers meant for this proxy, not for the endpoint; and `weft-src`, which only a proxy
+ * may set (a client sending its own would claim another workload's identity).
+ */
+const PROXY_ONLY = new Set(['proxy-connection', 'proxy-authorization', SRC_HEADER]);
 
 /** The request head sent to the endpoint: origin form, the client's headers less the proxy's own. */
 export function upgradeHead(req: Http1Head): Buffer {
