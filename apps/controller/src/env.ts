@@ -2,6 +2,7 @@
  * Every environment variable the controller reads, named once and validated once at
  * start-up. No other module reads `process.env`.
  */
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -21,6 +22,10 @@ export const ENV = {
   /** The kubeconfig of `WEFT_PLATFORM=kubernetes` (else the in-cluster service account). */
   kubeconfig: 'KUBECONFIG',
   webhookAddr: 'WEFT_WEBHOOK_ADDR',
+  leaseNamespace: 'WEFT_LEASE_NAMESPACE',
+  leaseDurationSeconds: 'WEFT_LEASE_DURATION_SECONDS',
+  leaseRetryMs: 'WEFT_LEASE_RETRY_MS',
+  podName: 'WEFT_POD_NAME',
   webhookCert: 'WEFT_WEBHOOK_CERT_FILE',
   webhookKey: 'WEFT_WEBHOOK_KEY_FILE',
   proxyImage: 'WEFT_PROXY_IMAGE',
@@ -72,6 +77,10 @@ const Schema = z.object({
   [ENV.platform]: z.enum(['local', 'kubernetes']).default('local'),
   [ENV.kubeconfig]: z.string().min(1).optional(),
   [ENV.webhookAddr]: HostPort.default('0.0.0.0:8443'),
+  [ENV.leaseNamespace]: z.string().min(1).default('weft'),
+  [ENV.leaseDurationSeconds]: z.coerce.number().int().min(1).max(300).default(15),
+  [ENV.leaseRetryMs]: z.coerce.number().int().min(100).max(60_000).default(2000),
+  [ENV.podName]: z.string().min(1).optional(),
   [ENV.webhookCert]: z.string().min(1).optional(),
   [ENV.webhookKey]: z.string().min(1).optional(),
   [ENV.proxyImage]: z.string().min(1).default('ghcr.io/weft/proxy:0.1.0'),
@@ -128,6 +137,8 @@ export interface ControllerEnv {
   kubeconfig: string | undefined;
   /** Whether the controller runs as a pod (`KUBERNETES_SERVICE_HOST` is set). */
   inCluster: boolean;
+  /** Leader election among controller replicas (Kubernetes only): a Lease named `weft-controller`. */
+  lease: { namespace: string; durationSeconds: number; retryMs: number; identity: string };
   /** The injection webhook (Kubernetes only; served when both TLS files are given). */
   webhook: {
     host: string;
@@ -200,6 +211,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     stateDir: resolve(cwd, e[ENV.stateDir]),
     platform: e[ENV.platform],
     inCluster: source.KUBERNETES_SERVICE_HOST !== undefined,
+    lease: {
+      namespace: e[ENV.leaseNamespace],
+      durationSeconds: e[ENV.leaseDurationSeconds],
+      retryMs: Math.min(e[ENV.leaseRetryMs], (e[ENV.leaseDurationSeconds] * 1000) / 2),
+      identity: e[ENV.podName] ?? `${hostname()}-${process.pid}`,
+    },
     webhook: {
       ...splitHostPort(e[ENV.webhookAddr]),
       certFile: e[ENV.webhookCert] === undefined ? undefined : resolve(cwd, e[ENV.webhookCert] as string),

@@ -123,6 +123,11 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
                 ],
                 env: [
                   { name: 'WEFT_PLATFORM', value: 'kubernetes' },
+                  { name: 'WEFT_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  {
+                    name: 'WEFT_LEASE_NAMESPACE',
+                    valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+                  },
                   { name: 'WEFT_API_ADDR', value: `0.0.0.0:${API_PORT}` },
                   { name: 'WEFT_STATE_DIR', value: '/var/lib/weft' },
                   { name: 'WEFT_CONTROLLER_URL', value: `http://${service}:${API_PORT}` },

@@ -19,6 +19,7 @@ export interface PlatformConfig {
   platform: 'local' | 'kubernetes';
   kubeconfig: string | undefined;
   inCluster: boolean;
+  lease: { namespace: string; durationSeconds: number; retryMs: number; identity: string };
   webhook: {
     host: string;
     port: number;
@@ -72,7 +73,7 @@ export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): P
       const { certFile, keyFile, ...rest } = env.webhook;
       const webhook =
         certFile && keyFile ? { ...rest, certFile, keyFile, controllerUrl: deps.controllerUrl } : undefined;
-      return new KubernetesPlatform(loadKubeConfig(env.kubeconfig, env.inCluster), webhook);
+      return new KubernetesPlatform(loadKubeConfig(env.kubeconfig, env.inCluster), webhook, env.lease);
     }
   }
 }

@@ -31,6 +31,7 @@ import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../
 import { fromApiError } from './api-errors.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
 import type { InjectionConfig } from './inject.ts';
+import { LeaderElector } from './leader-election.ts';
 import {
   appContainer,
   endpointsView,
@@ -46,6 +47,14 @@ const byKey = (a: { namespace: string; name: string }, b: { namespace: string; n
   `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`);
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Leader election among replicas: only the Lease holder runs the writers. */
+export interface LeaseSettings {
+  namespace: string;
+  durationSeconds: number;
+  retryMs: number;
+  identity: string;
+}
 
 /** The injection webhook the platform serves while it runs (TLS files from the webhook Secret). */
 export interface WebhookSettings {
@@ -69,8 +78,22 @@ export class KubernetesPlatform implements Platform {
   readonly #webhookSettings: WebhookSettings | undefined;
   #webhook: RunningWebhook | undefined;
 
-  constructor(kc: KubeConfig, webhook?: WebhookSettings) {
+  readonly #elector: LeaderElector | undefined;
+
+  constructor(kc: KubeConfig, webhook?: WebhookSettings, lease?: LeaseSettings) {
     this.#webhookSettings = webhook;
+    this.#elector =
+      lease &&
+      new LeaderElector(kc, {
+        namespace: lease.namespace,
+        name: 'weft-controller',
+        identity: lease.identity,
+        leaseDurationSeconds: lease.durationSeconds,
+        retryPeriodMs: lease.retryMs,
+        onStartedLeading: () => console.log(`[kubernetes] ${lease.identity} leads (runs the writers)`),
+        onStoppedLeading: () => console.log(`[kubernetes] ${lease.identity} no longer leads`),
+        log: (m) => console.log(`[kubernetes] ${m}`),
+      });
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#apps = kc.makeApiClient(AppsV1Api);
     this.#cache = new ClusterCache(kc, (c) => this.#changed(c));
@@ -143,7 +166,14 @@ export class KubernetesPlatform implements Platform {
   }
 
   problems(): string[] {
-    return this.#started ? this.#cache.problems() : [];
+    if (!this.#started) return [];
+    const lease = this.#elector?.problem;
+    return [...this.#cache.problems(), ...(lease ? [lease] : [])];
+  }
+
+  /** Whether this replica holds the Lease (true without leader election). */
+  get leading(): boolean {
+    return this.#elector ? this.#elector.leading : true;
   }
 
   rolloutStatus(ref: WorkloadRef): RolloutProgress {
@@ -246,12 +276,14 @@ export class KubernetesPlatform implements Platform {
       });
       console.log(`[kubernetes] injection webhook on https://${this.#webhook.address}/inject`);
     }
+    this.#elector?.start();
     this.#started = true;
   }
 
   async stop(_options: { stopWorkloads: boolean }): Promise<void> {
     // The cluster runs the workloads: stopping the controller stops only its watches.
     this.#started = false;
+    await this.#elector?.stop();
     await this.#webhook?.close();
     await this.#cache.stop();
   }
