@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DefaultInboundPolicy } from '@weft/shared';
 import { z } from 'zod';
 import { parseDuration } from './identity/duration.ts';
 import type { SuppliedCaFiles } from './identity/store.ts';
@@ -48,6 +49,8 @@ export const ENV = {
   identityTrustAnchor: 'WEFT_IDENTITY_TRUST_ANCHOR_FILE',
   identityIssuerCert: 'WEFT_IDENTITY_ISSUER_CERT_FILE',
   identityIssuerKey: 'WEFT_IDENTITY_ISSUER_KEY_FILE',
+  /** What ports no Server covers allow, mesh-wide (Linkerd's `proxy.defaultInboundPolicy`). */
+  defaultInboundPolicy: 'WEFT_DEFAULT_INBOUND_POLICY',
 } as const;
 
 const HostPort = z.string().regex(/^[0-9A-Za-z.-]+:\d{1,5}$/, 'must be host:port, such as 127.0.0.1:7090');
@@ -106,6 +109,7 @@ const Schema = z.object({
   [ENV.identityTrustAnchor]: z.string().min(1).optional(),
   [ENV.identityIssuerCert]: z.string().min(1).optional(),
   [ENV.identityIssuerKey]: z.string().min(1).optional(),
+  [ENV.defaultInboundPolicy]: DefaultInboundPolicy.default('all-unauthenticated'),
 });
 
 /** Whether a listen host is loopback only (127.0.0.0/8, ::1 or localhost). */
@@ -169,6 +173,8 @@ export interface ControllerEnv {
   metrics: MetricsConfig;
   /** The identity CA: workload certificate lifetime, and the CA files a user supplies (else generated). */
   identity: { certLifetimeMs: number; supplied: SuppliedCaFiles | undefined };
+  /** The mesh-wide default inbound policy. */
+  defaultInboundPolicy: DefaultInboundPolicy;
 }
 
 /** The checkout this controller runs from: the proxy it launches lives there, wherever the cwd is. */
@@ -258,6 +264,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
             }
           : undefined,
     },
+    defaultInboundPolicy: e[ENV.defaultInboundPolicy],
   };
   return env;
 }

@@ -13,6 +13,7 @@ import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
 import { createPlatform, platformTokenValidator } from './platform/create.ts';
+import { DEFAULT_CLUSTER_NETWORKS } from './policy/compile-authz.ts';
 import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
 import { lockStateDir } from './state/lock.ts';
@@ -69,7 +70,11 @@ async function main() {
     );
   const destination = new Destination(platform);
   const metrics = new MetricsService(platform, env.metrics);
-  const policy = new PolicyService({ platform, state: store });
+  const policy = new PolicyService({
+    platform,
+    state: store,
+    authz: { defaultPolicy: env.defaultInboundPolicy, clusterNetworks: DEFAULT_CLUSTER_NETWORKS },
+  });
   const api = await startApiServer(
     {
       platform,

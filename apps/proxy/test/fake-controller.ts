@@ -51,7 +51,8 @@ export class FakeController {
   }
 
   /** Sets the policy of one inbound port of a workload (a new store revision too). */
-  setInbound(policy: InboundPolicy): void {
+  /** Fields with defaults may be left out (`authz`: anyone may call). */
+  setInbound(policy: z.input<typeof InboundPolicy>): void {
     const key = `${policy.workload.namespace}/${policy.workload.name}:${policy.port}`;
     this.store(key, PolicyUpdate.parse({ kind: 'inbound', policy }));
   }

@@ -2,6 +2,7 @@
 export * from './api.ts';
 export * from './api-metrics.ts';
 export * from './auth.ts';
+export * from './authz-plan.ts';
 export * from './capture.ts';
 export * from './errors.ts';
 export * from './identity.ts';

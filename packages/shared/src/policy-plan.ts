@@ -6,6 +6,7 @@
  * an immutable plan when it arrives and never recomputes it per request.
  */
 import { z } from 'zod';
+import { ALLOW_ALL_AUTHZ, InboundAuthzPlan } from './authz-plan.ts';
 import { Authority, WorkloadRef } from './workload.ts';
 
 /** A Service port a route attaches to or sends to. */
@@ -188,6 +189,8 @@ export const InboundPolicy = z.object({
   workload: WorkloadRef,
   port: z.number().int().min(1).max(65535),
   rateLimit: RateLimitPlan.nullable().default(null),
+  /** Who may call this port; absent from older controllers: anyone. */
+  authz: InboundAuthzPlan.default(ALLOW_ALL_AUTHZ),
 });
 export type InboundPolicy = z.infer<typeof InboundPolicy>;
 

@@ -2,9 +2,11 @@
  * Compiles `HTTPLocalRateLimitPolicy` documents into one `InboundPolicy` per workload
  * port: a rate limit that targets a Service port applies on the inbound side of every
  * workload behind it (selected by the Service's selector, or seen among its endpoints),
- * on the pods' own (target) port.
+ * on the pods' own (target) port. `authz` is left at anyone-may-call here: the policy
+ * service fills in each port's compiled authorization (`compile-authz.ts`) when asked.
  */
 import {
+  ALLOW_ALL_AUTHZ,
   type HTTPLocalRateLimitPolicy,
   type InboundPolicy,
   meshIdentity,
@@ -70,6 +72,7 @@ export function compileInbound(
           workload: { namespace: svc.namespace, name: workload },
           port: target,
           rateLimit: plan,
+          authz: ALLOW_ALL_AUTHZ,
         });
       }
     }

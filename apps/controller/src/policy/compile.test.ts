@@ -1,5 +1,5 @@
 /** Compilation: Gateway API precedence, splits, annotations, faults and rate limits in the plans proxies get. */
-import { InboundPolicy, OutboundPolicy, type PolicyDocument } from '@weft/shared';
+import { ALLOW_ALL_AUTHZ, InboundPolicy, OutboundPolicy, type PolicyDocument } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { compileInbound } from './compile-inbound.ts';
 import { compileOutbound } from './compile-outbound.ts';
@@ -229,6 +229,7 @@ spec:
         identityRps: 20,
         overrides: [{ rps: 50, identities: ['web.demo.serviceaccount.identity.weft.cluster.local'] }],
       },
+      authz: ALLOW_ALL_AUTHZ,
     });
   });
 });

@@ -1,9 +1,10 @@
 /** The demo's example policies (`examples/demo/policies/`) apply cleanly to the demo's own Services. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Service } from '@weft/shared';
+import type { Service, Workload } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { readManifestDir } from '../platform/local/manifests.ts';
+import { AuthzCompiler, DEFAULT_AUTHZ_SETTINGS } from './compile-authz.ts';
 import { compileOutbound } from './compile-outbound.ts';
 import { parsePolicyYaml } from './parse.ts';
 import { validatePolicies } from './validate.ts';
@@ -16,7 +17,28 @@ function demoServices(): Service[] {
     name: s.name,
     clusterIP: `127.20.0.${i + 1}`,
     selector: s.selector,
-    ports: s.ports.map((p) => ({ port: p.port, targetPort: 8080, protocol: p.protocol })),
+    ports: s.ports.map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: p.port,
+      targetPort: 8080,
+      protocol: p.protocol,
+    })),
+  }));
+}
+
+function demoWorkloads(): Workload[] {
+  return readManifestDir(`${DEMO}manifests`).deployments.map((d) => ({
+    namespace: d.namespace,
+    name: d.name,
+    kind: 'Deployment',
+    labels: d.podLabels,
+    serviceAccount: d.serviceAccount,
+    replicas: d.replicas,
+    readyReplicas: d.replicas,
+    meshedReplicas: d.replicas,
+    meshed: true,
+    meshState: 'meshed',
+    createdAt: '2026-01-01T00:00:00.000Z',
   }));
 }
 
@@ -27,7 +49,7 @@ describe('example policies', () => {
     expect(files.sort()).toEqual(['fault.yaml', 'retries.yaml', 'split.yaml', 'timeout.yaml']);
     const docs = parsePolicyYaml(files.map((f) => readFileSync(`${dir}/${f}`, 'utf8')).join('\n---\n'));
     const services = demoServices();
-    expect(validatePolicies(docs, services)).toEqual([]);
+    expect(validatePolicies(docs, services, demoWorkloads())).toEqual([]);
     const inventory = compileOutbound(docs, services, 1).get('demo/inventory:8080');
     expect(inventory?.routes[0]?.backends.map((b) => [b.service.name, b.weight])).toEqual([
       ['inventory', 90],
@@ -39,5 +61,32 @@ describe('example policies', () => {
       limit: 2,
       timeoutMs: 300,
     });
+  });
+
+  it("authz/web-to-catalog.yaml lets only web's identity call catalog", () => {
+    const text = readFileSync(`${DEMO}policies/authz/web-to-catalog.yaml`, 'utf8');
+    const docs = parsePolicyYaml(text);
+    const services = demoServices();
+    const workloads = demoWorkloads();
+    expect(validatePolicies(docs, services, workloads)).toEqual([]);
+    const authz = new AuthzCompiler(docs, services, DEFAULT_AUTHZ_SETTINGS);
+    const catalog = workloads.find((w) => w.name === 'catalog');
+    expect(authz.plan(catalog, 'demo', 'catalog', 8080)).toEqual({
+      serverKind: 'server',
+      serverName: 'catalog-http',
+      protocol: 'HTTP/1',
+      rules: [
+        {
+          kind: 'AuthorizationPolicy',
+          namespace: 'demo',
+          name: 'catalog-from-web',
+          identities: ['web.demo.serviceaccount.identity.weft.cluster.local'],
+          networks: null,
+        },
+      ],
+      audit: false,
+    });
+    const web = workloads.find((w) => w.name === 'web');
+    expect(authz.plan(web, 'demo', 'web', 8080).serverName).toBe('default:all-unauthenticated');
   });
 });

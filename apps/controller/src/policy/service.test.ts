@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, MeshError, type PolicyUpdate } from '@weft/shared';
+import { ALLOW_ALL_AUTHZ, ErrorCode, MeshError, type PolicyUpdate } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state/store.ts';
 import { PolicyService } from './service.ts';
@@ -234,6 +234,7 @@ spec:
         workload: { namespace: 'demo', name: 'inventory' },
         port: 8080,
         rateLimit: null,
+        authz: ALLOW_ALL_AUTHZ,
       },
     });
     abort.abort();

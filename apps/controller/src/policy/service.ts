@@ -30,6 +30,7 @@ import type { Platform, Unsubscribe } from '../core/platform.ts';
 import { parseAuthority } from '../destination/authority.ts';
 import type { StateStore } from '../state/store.ts';
 import { servicePortKey } from './attach.ts';
+import { AuthzCompiler, type AuthzSettings, DEFAULT_AUTHZ_SETTINGS } from './compile-authz.ts';
 import { compileInbound, workloadPortKey } from './compile-inbound.ts';
 import { compileOutbound } from './compile-outbound.ts';
 import { diffPolicies } from './diff.ts';
@@ -51,12 +52,15 @@ export interface PolicyServiceOptions {
   maxRevisions?: number;
   /** How propagation reads a proxy's `/metrics` (tests replace it). */
   readMetrics?: MetricsReader;
+  /** The mesh-wide default inbound policy and the cluster's networks. */
+  authz?: AuthzSettings;
 }
 
 interface Compiled {
   revision: number;
   outbound: Map<string, OutboundPolicy>;
   inbound: Map<string, InboundPolicy>;
+  authz: AuthzCompiler;
 }
 
 interface Stream {
@@ -67,6 +71,7 @@ export class PolicyService {
   readonly #platform: Platform;
   readonly #store: PolicyStore;
   readonly #readMetrics: MetricsReader | undefined;
+  readonly #authzSettings: AuthzSettings;
   readonly #subscribers = new Set<ChangeSignal>();
   readonly #streams = new Set<Stream>();
   readonly #unwatch: Unsubscribe;
@@ -76,6 +81,7 @@ export class PolicyService {
     this.#platform = options.platform;
     this.#store = new PolicyStore(options.state, options.maxRevisions);
     this.#readMetrics = options.readMetrics;
+    this.#authzSettings = options.authz ?? DEFAULT_AUTHZ_SETTINGS;
     this.#unwatch = options.platform.watch((e) => {
       if (e.kind === 'service' || e.kind === 'workload' || e.kind === 'endpoints' || e.kind === 'namespace')
         this.#changed();
@@ -118,6 +124,7 @@ export class PolicyService {
         },
         revision,
       ),
+      authz: new AuthzCompiler(documents, services, this.#authzSettings),
     };
     return this.#compiled;
   }
@@ -137,8 +144,9 @@ export class PolicyService {
       ]);
     const live = this.#store.documents;
     const services = this.#platform.listServices();
-    const before = new Set(validatePolicies(live, services).map(describePolicyIssue));
-    const after = validatePolicies(next, services);
+    const workloads = this.#platform.listWorkloads();
+    const before = new Set(validatePolicies(live, services, workloads).map(describePolicyIssue));
+    const after = validatePolicies(next, services, workloads);
     const errors = after.filter((i) => !before.has(describePolicyIssue(i)));
     const diff = diffPolicies(live, next);
     const statuses = shown.map((d) => statusOf(d, after));
@@ -226,7 +234,7 @@ export class PolicyService {
 
   list(namespace?: string): PolicyListItem[] {
     const documents = this.#store.documents;
-    const issues = validatePolicies(documents, this.#platform.listServices());
+    const issues = validatePolicies(documents, this.#platform.listServices(), this.#platform.listWorkloads());
     return documents
       .filter((d) => namespace === undefined || d.metadata.namespace === namespace)
       .map((document) => ({ document, status: statusOf(document, issues) }));
@@ -236,7 +244,14 @@ export class PolicyService {
     const document = this.#find(ref);
     return {
       document,
-      status: statusOf(document, validatePolicies(this.#store.documents, this.#platform.listServices())),
+      status: statusOf(
+        document,
+        validatePolicies(
+          this.#store.documents,
+          this.#platform.listServices(),
+          this.#platform.listWorkloads(),
+        ),
+      ),
     };
   }
 
@@ -275,14 +290,16 @@ export class PolicyService {
   /** The inbound policy of one of a workload's own ports. */
   inbound(workload: { namespace: string; name: string }, port: number): InboundPolicy {
     const plans = this.#plans();
-    return (
-      plans.inbound.get(workloadPortKey(workload.namespace, workload.name, port)) ?? {
-        revision: plans.revision,
-        workload,
-        port,
-        rateLimit: null,
-      }
-    );
+    const compiled = plans.inbound.get(workloadPortKey(workload.namespace, workload.name, port));
+    const found = this.#platform.listWorkloads(workload.namespace).find((w) => w.name === workload.name);
+    const authz = plans.authz.plan(found, workload.namespace, workload.name, port);
+    return {
+      revision: plans.revision,
+      workload,
+      port,
+      rateLimit: compiled?.rateLimit ?? null,
+      authz,
+    };
   }
 
   #update(input: PolicyWatchInput): PolicyUpdate {

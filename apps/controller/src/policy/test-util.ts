@@ -41,6 +41,11 @@ function workload(name: string): Workload {
   };
 }
 
+/** One workload per demo Service, labelled `app: <name>`. */
+export function demoWorkloads(): Workload[] {
+  return demoServices().map((s) => workload(s.name));
+}
+
 export class MemoryPlatform {
   services: Service[] = demoServices();
   workloads: Workload[] = this.services.map((s) => workload(s.name));

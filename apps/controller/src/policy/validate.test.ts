@@ -2,11 +2,11 @@
 import { describePolicyIssue, type PolicyDocument } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyYaml } from './parse.ts';
-import { demoServices } from './test-util.ts';
+import { demoServices, demoWorkloads } from './test-util.ts';
 import { statusOf, validatePolicies } from './validate.ts';
 
 function problems(yaml: string): string[] {
-  return validatePolicies(parsePolicyYaml(yaml), demoServices()).map(describePolicyIssue);
+  return validatePolicies(parsePolicyYaml(yaml), demoServices(), demoWorkloads()).map(describePolicyIssue);
 }
 
 const route = (name: string, body: string, annotations = '') => `
@@ -112,7 +112,7 @@ ${route(
         metadata: { ...d.metadata, creationTimestamp: `2026-01-0${i + 1}T00:00:00Z` },
       }),
     );
-    const issues = validatePolicies(docs, demoServices()).map(describePolicyIssue).sort();
+    const issues = validatePolicies(docs, demoServices(), demoWorkloads()).map(describePolicyIssue).sort();
     expect(issues).toEqual([
       'HTTPRoute demo/second: spec.rules[0]: no request on Service demo/inventory:8080 can reach this rule: HTTPRoute demo/first rule 0 matches the same requests (identically or more broadly) and takes precedence',
       'HTTPRoute demo/second: spec.rules[3]: no request on Service demo/inventory:8080 can reach this rule: HTTPRoute demo/second rule 1 matches the same requests (identically or more broadly) and takes precedence',
@@ -146,7 +146,7 @@ metadata:
     balancer.linkerd.io/failure-accrual-consecutive-max-penalty: 5s
 `;
     const docs = parsePolicyYaml(yaml);
-    const issues = validatePolicies(docs, demoServices());
+    const issues = validatePolicies(docs, demoServices(), demoWorkloads());
     expect(issues.map(describePolicyIssue)).toEqual([
       'HTTPFault demo/f: spec.targetRef.name: HTTPRoute demo/missing does not exist',
       'HTTPLocalRateLimitPolicy demo/rl: spec.targetRef.port: Service demo/inventory has no port 9999 (it has 8080)',

@@ -12,10 +12,12 @@ import {
   policyKey,
   policyRefOf,
   type Service,
+  type Workload,
 } from '@weft/shared';
 import { entriesByPort, isRoute, ServiceIndex } from './attach.ts';
 import { sortByPrecedence } from './precedence.ts';
 import { findShadowedRules } from './shadow.ts';
+import { validateAuthorization } from './validate-authz.ts';
 import { validateAttachedPolicies } from './validate-policy.ts';
 import { reporter, validateRoute } from './validate-route.ts';
 
@@ -45,12 +47,14 @@ function validateShadowing(
 export function validatePolicies(
   documents: readonly PolicyDocument[],
   services: readonly Service[],
+  workloads: readonly Workload[],
 ): PolicyIssue[] {
   const index = new ServiceIndex(services);
   const out: PolicyIssue[] = [];
   for (const doc of documents) if (isRoute(doc)) validateRoute(doc, index, out);
   validateShadowing(documents, index, out);
   validateAttachedPolicies(documents, index, out);
+  validateAuthorization(documents, services, workloads, out);
   return out;
 }
 

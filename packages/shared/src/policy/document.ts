@@ -5,6 +5,14 @@
  */
 import { z } from 'zod';
 import { DnsLabel } from '../names.ts';
+import {
+  AuthorizationPolicy,
+  DeploymentAnnotations,
+  MeshTLSAuthentication,
+  NamespaceAnnotations,
+  NetworkAuthentication,
+  Server,
+} from './authorization.ts';
 import { HTTPFault } from './fault.ts';
 import { GRPCRoute } from './grpc-route.ts';
 import { HTTPRoute } from './http-route.ts';
@@ -17,6 +25,12 @@ export const PolicyDocument = z.discriminatedUnion('kind', [
   HTTPLocalRateLimitPolicy,
   HTTPFault,
   ServiceAnnotations,
+  Server,
+  AuthorizationPolicy,
+  MeshTLSAuthentication,
+  NetworkAuthentication,
+  NamespaceAnnotations,
+  DeploymentAnnotations,
 ]);
 export type PolicyDocument = z.infer<typeof PolicyDocument>;
 export type PolicyKind = PolicyDocument['kind'];
@@ -26,6 +40,12 @@ export const POLICY_KINDS: readonly PolicyKind[] = [
   'HTTPLocalRateLimitPolicy',
   'HTTPFault',
   'Service',
+  'Server',
+  'AuthorizationPolicy',
+  'MeshTLSAuthentication',
+  'NetworkAuthentication',
+  'Namespace',
+  'Deployment',
 ];
 
 /** Names one document: its API group (`''` for core `v1`), kind, namespace and name. */

@@ -1,5 +1,6 @@
 /** Policy documents: Gateway API and Linkerd routes, Weft's rate limits and faults, Service annotations. */
 export * from './annotations.ts';
+export * from './authorization.ts';
 export * from './document.ts';
 export * from './duration.ts';
 export * from './fault.ts';
