@@ -60,9 +60,15 @@ beforeAll(async () => {
   await fake.start();
   const v1 = await up(named('v1'));
   const v2 = await up(named('v2'));
+  let alternate = 0;
   const slow = await up((req, res) => {
-    const delay = req.url?.startsWith('/slow') ? 1000 : 0;
-    setTimeout(() => res.end('late'), delay);
+    // /every-other: the first attempt of each pair hangs, the next answers at once
+    const delay = req.url?.startsWith('/slow')
+      ? 1000
+      : req.url?.startsWith('/every-other') && alternate++ % 2 === 0
+        ? 1000
+        : 0;
+    setTimeout(() => res.end(delay > 0 ? 'late' : 'fast'), delay);
   });
   flaky = await up((req, res) => {
     const path = req.url ?? '';
@@ -201,12 +207,38 @@ describe('timeouts and retries', () => {
     expect((await viaProxy(proxy, 'http://slow.test/fast')).status).toBe(200);
   });
 
+  it('gives up an attempt at the backend timeout and retries it on time', async () => {
+    await apply(
+      outboundPolicy(
+        'slow.test:80',
+        [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: '/every-other' }, headers: [], queryParams: [] }],
+            timeouts: { backendRequestMs: 150, requestMs: 2000 },
+            retry: { httpStatuses: [], grpcCodes: [], limit: 2 },
+          },
+          {},
+        ],
+        5,
+      ),
+    );
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      const r = await viaProxy(proxy, 'http://slow.test/every-other');
+      expect(r.status).toBe(200);
+      expect(r.body).toBe('fast');
+      const elapsed = performance.now() - t0;
+      expect(elapsed).toBeGreaterThanOrEqual(145);
+      expect(elapsed).toBeLessThan(700); // one 150 ms attempt given up, then a fast one; slack for load
+    }
+  });
+
   it('lifts a backend failing 30% of requests to at least 99% success with retries', async () => {
     await apply(
       outboundPolicy(
         'flaky.test:80',
         [{ retry: { httpStatuses: [{ min: 500, max: 599 }], grpcCodes: [], limit: 4 } }],
-        5,
+        6,
       ),
     );
     const before = pathHits.get('/get') ?? 0;
@@ -243,7 +275,7 @@ describe('timeouts and retries', () => {
 describe('failure accrual', () => {
   it('ejects an endpoint after N consecutive failures, then probes it back', async () => {
     await apply(
-      outboundPolicy('pool.test:80', [{}], 6, {
+      outboundPolicy('pool.test:80', [{}], 7, {
         failureAccrual: { consecutiveFailures: 3, minPenaltyMs: 1000, maxPenaltyMs: 2000, jitterRatio: 0 },
       }),
     );
@@ -266,7 +298,7 @@ describe('failure accrual', () => {
 describe('load shedding', () => {
   it('answers 503 loadshed without calling the endpoint while every endpoint is ejected', async () => {
     await apply(
-      outboundPolicy('lonely.test:80', [{}], 9, {
+      outboundPolicy('lonely.test:80', [{}], 8, {
         failureAccrual: { consecutiveFailures: 2, minPenaltyMs: 5000, maxPenaltyMs: 10000, jitterRatio: 0 },
       }),
     );
@@ -285,7 +317,7 @@ describe('faults', () => {
   it('aborts the configured share with the configured status', async () => {
     const source = { kind: 'HTTPFault', namespace: 'test', name: 'half' };
     await apply(
-      outboundPolicy('fault.test:80', [{ fault: { source, abort: { percent: 50, httpStatus: 503 } } }], 7),
+      outboundPolicy('fault.test:80', [{ fault: { source, abort: { percent: 50, httpStatus: 503 } } }], 9),
     );
     const replies = await many(proxy, 400, () => 'http://fault.test/');
     const aborted = replies.filter(
@@ -299,7 +331,7 @@ describe('faults', () => {
   it('delays the configured share', async () => {
     const source = { kind: 'HTTPFault', namespace: 'test', name: 'slow' };
     await apply(
-      outboundPolicy('fault.test:80', [{ fault: { source, delay: { percent: 100, ms: 150 } } }], 8),
+      outboundPolicy('fault.test:80', [{ fault: { source, delay: { percent: 100, ms: 150 } } }], 10),
     );
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
