@@ -7,6 +7,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'apps/proxy/{src,test}/**/*.test.ts',
       'apps/controller/{src,test}/**/*.test.ts',
+      'apps/cli/{src,test}/**/*.test.ts',
       'examples/**/*.test.ts',
       'apps/web/lib/**/*.test.ts',
       'scripts/**/*.test.ts',

@@ -5,6 +5,7 @@ export * from './auth.ts';
 export * from './authz-plan.ts';
 export * from './capture.ts';
 export * from './errors.ts';
+export * from './health.ts';
 export * from './identity.ts';
 export * from './labels.ts';
 export * from './metrics.ts';

@@ -1,5 +1,9 @@
-/** `health.*`: whether the control plane and the workloads it runs are well. */
-import { ControlPlaneHealth } from '@weft/shared';
+/**
+ * `health.*`: whether the control plane and the workloads it runs are well (`get`), and the
+ * checks `weft check` and the Health page show (`checks`).
+ */
+import { ControlPlaneHealth, HealthReport } from '@weft/shared';
+import { runHealthChecks } from '../health/checks.ts';
 import { router, viewerProcedure } from './trpc.ts';
 
 export const healthRouter = router({
@@ -28,4 +32,7 @@ export const healthRouter = router({
       problems,
     };
   }),
+
+  /** Every health check, with what it found and how to fix it. */
+  checks: viewerProcedure.output(HealthReport).query(({ ctx }) => runHealthChecks(ctx)),
 });
