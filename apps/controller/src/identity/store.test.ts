@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateCa } from './ca.ts';
-import { loadOrCreateCa, loadOrCreateTokens } from './store.ts';
+import { loadOrCreateCa, loadOrCreateTokens, writeAtomic } from './store.ts';
 import { privateKeyToPem } from './x509.ts';
 
 let dir: string;
@@ -99,5 +99,25 @@ describe('loadOrCreateTokens', () => {
     await writeFile(file, text);
     await expect(loadOrCreateTokens(dir)).rejects.toThrow(/token-secret is empty or corrupt; restore it/);
     expect(await readFile(file, 'utf8')).toBe(text);
+  });
+});
+
+describe('writeAtomic', () => {
+  it('serializes saves of the same file: all succeed, the last one wins, no temporary file is left', async () => {
+    const path = join(dir, 'issued.json');
+    const saves = Array.from({ length: 20 }, (_, i) => writeAtomic(path, JSON.stringify({ save: i }), 0o644));
+    const results = await Promise.allSettled(saves);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ save: 19 });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a failed save does not stop the next one', async () => {
+    const missing = join(dir, 'no-such-dir', 'file.json');
+    const first = writeAtomic(missing, 'x', 0o644);
+    const path = join(dir, 'ok.json');
+    await expect(first).rejects.toThrow(/ENOENT/);
+    await writeAtomic(path, 'y', 0o644);
+    expect(await readFile(path, 'utf8')).toBe('y');
   });
 });

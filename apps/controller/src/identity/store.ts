@@ -58,10 +58,32 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** Writes a file atomically with the given mode. */
-/** Temporary file, fsync, rename, fsync of the directory: a crash leaves the old file or the new, whole. */
-export async function writeAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+/** The write in progress for each path, so saves of one file run one after another. */
+const writesInFlight = new Map<string, Promise<void>>();
+let tempCounter = 0;
+
+/**
+ * Writes a file atomically with the given mode: temporary file, fsync, rename, fsync of the
+ * directory, so a crash leaves the old file or the new, whole. Writes to the same path are
+ * serialized (each waits for the one before it), and each uses its own temporary file.
+ */
+export function writeAtomic(path: string, data: string | Buffer, mode: number): Promise<void> {
+  const before = writesInFlight.get(path);
+  const run = (before ?? Promise.resolve()).then(
+    () => writeOnce(path, data, mode),
+    () => writeOnce(path, data, mode),
+  );
+  writesInFlight.set(path, run);
+  const forget = () => {
+    if (writesInFlight.get(path) === run) writesInFlight.delete(path);
+  };
+  run.then(forget, forget);
+  return run;
+}
+
+async function writeOnce(path: string, data: string | Buffer, mode: number): Promise<void> {
+  tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
+  const tmp = `${path}.${process.pid}.${tempCounter}.tmp`;
   const file = await open(tmp, 'w', mode);
   try {
     await file.writeFile(data);
