@@ -92,6 +92,65 @@ describe('IdentityService.certify', () => {
   });
 });
 
+describe('IdentityService.certify, retried', () => {
+  it('gives a retried CSR of the same pod and key the certificate already issued, not a new one', async () => {
+    const token = id.tokens.issue({
+      namespace: 'retry',
+      serviceAccount: 'web',
+      workload: 'web',
+      pod: 'web-2',
+    });
+    const identity = 'web.retry.serviceaccount.identity.weft.cluster.local';
+    const csr = (await makeCsr([identity])).pem;
+    const issuedBefore = id.service.status().issuedTotal;
+    const first = await id.service.certify({ csr, token });
+    const second = await id.service.certify({ csr, token });
+    expect(second.certificate).toBe(first.certificate);
+    expect(id.service.status().issuedTotal).toBe(issuedBefore + 1);
+    expect(await registry.getSingleMetricAsString('identity_certify_total')).toMatch(
+      /identity_certify_total\{result="reused"\} 1/,
+    );
+    expect(logs.at(-1)).toMatch(/re-sent the certificate just issued to retry\/web-2/);
+  });
+
+  it('signs a new certificate for a new key, and for another pod with the same key', async () => {
+    const identity = 'web.retry.serviceaccount.identity.weft.cluster.local';
+    const tokenA = id.tokens.issue({
+      namespace: 'retry',
+      serviceAccount: 'web',
+      workload: 'web',
+      pod: 'web-3',
+    });
+    const tokenB = id.tokens.issue({
+      namespace: 'retry',
+      serviceAccount: 'web',
+      workload: 'web',
+      pod: 'web-4',
+    });
+    const csr = (await makeCsr([identity])).pem;
+    const a = await id.service.certify({ csr, token: tokenA });
+    const b = await id.service.certify({ csr, token: tokenB });
+    const c = await id.service.certify({ csr: (await makeCsr([identity])).pem, token: tokenA });
+    const serials = [a, b, c].map((r) => new x509.X509Certificate(r.certificate).serialNumber);
+    expect(new Set(serials).size).toBe(3);
+  });
+
+  it('signs a fresh certificate for a renewal with the same key once a tenth of the lifetime has passed', async () => {
+    const shortLived = await createIdentity({
+      stateDir: join(dir, 'short-lived'),
+      trustDomain: 'cluster.local',
+      certLifetimeMs: 2_000,
+      log: () => {},
+    });
+    const token = shortLived.tokens.issue({ namespace: 'renew', serviceAccount: 'web', pod: 'web-5' });
+    const csr = (await makeCsr(['web.renew.serviceaccount.identity.weft.cluster.local'])).pem;
+    const first = await shortLived.service.certify({ csr, token });
+    await new Promise((r) => setTimeout(r, 400));
+    const renewed = await shortLived.service.certify({ csr, token });
+    expect(renewed.certificate).not.toBe(first.certificate);
+  });
+});
+
 describe('IdentityService.status', () => {
   it('gives the anchor and issuer subjects and expiry, no warning for a fresh CA', () => {
     const s = id.service.status();

@@ -2,7 +2,8 @@
  * The identity service behind `identity.certify`, `identity.status` and
  * `identity.certificates`: checks a proxy's token and CSR, signs its certificate, keeps
  * the last certificate per pod for the dashboard, and counts every answer
- * (`identity_certify_total{result}`) with a log line for each refusal.
+ * (`identity_certify_total{result}`) with a log line for each refusal. A retried CSR
+ * (same pod, same key, moments later) gets the certificate already issued (`result="reused"`).
  */
 import {
   CA_EXPIRY_WARNING_SECONDS,
@@ -23,6 +24,7 @@ import { Counter, type Registry } from 'prom-client';
 import { signWorkloadCertificate } from './ca.ts';
 import { checkCsr } from './csr.ts';
 import type { IssuedRecords } from './issued-file.ts';
+import { RecentIssues } from './recent-issues.ts';
 import type { LoadedCa } from './store.ts';
 import type { TokenValidator } from './token.ts';
 import type { x509 } from './x509.ts';
@@ -56,6 +58,7 @@ export class IdentityService {
   readonly #counter: Counter<'result'>;
   readonly #counts = new Map<string, number>();
   readonly #records = new Map<string, IssuedCertificate>();
+  readonly #recent = new RecentIssues();
 
   constructor(opts: IdentityServiceOptions) {
     this.#opts = opts;
@@ -111,6 +114,14 @@ export class IdentityService {
       );
       throw this.#refuse(Reject.identityMismatch, err, subject);
     }
+    const publicKey = Buffer.from(csr.publicKey.rawData).toString('base64');
+    const again = this.#recent.find(subject, publicKey, Date.now());
+    if (again) {
+      // A retry of a request already answered (the proxy gave up waiting): same key, same pod.
+      this.#counter.inc({ result: 'reused' });
+      this.#log('info', `re-sent the certificate just issued to ${subject} (a retried request)`);
+      return again;
+    }
     const now = new Date();
     const cert = await signWorkloadCertificate(this.#opts.ca.ca, {
       publicKey: csr.publicKey,
@@ -134,7 +145,7 @@ export class IdentityService {
       'info',
       `issued ${expected} to ${subject}, serial ${cert.serialNumber}, until ${cert.notAfter.toISOString()}`,
     );
-    return {
+    const response: CertifyResponse = {
       identity: expected,
       certificate: cert.toString('pem'),
       intermediates: [this.#opts.ca.ca.issuer.toString('pem')],
@@ -142,6 +153,8 @@ export class IdentityService {
       notBefore: cert.notBefore.toISOString(),
       notAfter: cert.notAfter.toISOString(),
     };
+    this.#recent.remember(subject, publicKey, response, now.getTime());
+    return response;
   }
 
   /** The CA's state, with warnings for CA certificates expiring within 60 days. */
