@@ -121,5 +121,7 @@ export const RolloutProgress = z.object({
   ready: z.number().int().nonnegative(),
   state: z.enum(['progressing', 'complete', 'failed']),
   message: z.string(),
+  /** A pod took longer than the progress deadline; the rollout still waits for it (as Kubernetes does). */
+  progressDeadlineExceeded: z.boolean().optional(),
 });
 export type RolloutProgress = z.infer<typeof RolloutProgress>;

@@ -28,6 +28,7 @@ import type { Container, LocalPod } from './pod.ts';
 import type { LocalCapture, PodIdentity } from './pod-env.ts';
 import { PodSet } from './pod-set.ts';
 import { Reconciler } from './reconciler.ts';
+import { defaultRolloutConcurrency, RolloutSlots } from './rollout-slots.ts';
 import { ServiceTable } from './service-table.ts';
 import type { LocalState } from './state.ts';
 import { templateHash } from './template.ts';
@@ -48,8 +49,10 @@ export interface LocalPlatformOptions {
   repoRoot: string;
   /** Where proxies reach the controller; read each time a pod starts (the API may bind after construction). */
   controllerUrl?: () => string;
-  /** How long a new pod may take to become ready before a rollout fails. */
+  /** How long a new pod may take to become ready before its rollout is reported as not progressing (it keeps waiting). */
   readyTimeoutMs?: number;
+  /** How many workloads roll out at once (the rest wait, queued); default one per core, at least two. */
+  maxConcurrentRollouts?: number;
   /** Pause between taking a pod out of its endpoints and stopping it. */
   drainDelayMs?: number;
   /** How long a stopping process may drain before SIGKILL. */
@@ -116,14 +119,18 @@ export class LocalPlatform implements Platform {
         stopped,
       },
     );
-    this.#reconciler = new Reconciler(this.#pods, {
-      progressed: (w) => {
-        this.#emit({ kind: 'rollout', progress: w.progress });
-        this.#emit({ kind: 'workload', namespace: w.spec.namespace, name: w.spec.name });
+    this.#reconciler = new Reconciler(
+      this.#pods,
+      {
+        progressed: (w) => {
+          this.#emit({ kind: 'rollout', progress: w.progress });
+          this.#emit({ kind: 'workload', namespace: w.spec.namespace, name: w.spec.name });
+        },
+        persist: () => this.#persistence.saveNow(),
+        stopped,
       },
-      persist: () => this.#persistence.saveNow(),
-      stopped,
-    });
+      new RolloutSlots(options.maxConcurrentRollouts ?? defaultRolloutConcurrency()),
+    );
     this.#services = new ServiceTable(this.#inventory, this.#pods, options.store, options.repoRoot, hostEnv);
     this.#events.setMaxListeners(0);
   }

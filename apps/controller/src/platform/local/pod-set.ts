@@ -169,9 +169,17 @@ export class PodSet {
     this.#hooks.changed(pod);
   }
 
-  /** Waits until the pod is ready, crash-loops, times out or goes away. */
-  async waitReady(namespace: string, name: string, cancelled: () => boolean): Promise<ReadyResult> {
-    const deadline = Date.now() + this.#o.readyTimeoutMs;
+  /**
+   * Waits until the pod is ready, crash-loops or goes away. Past the progress deadline it
+   * says so once through `onDeadline` and keeps waiting (a slow machine is not a failure).
+   */
+  async waitReady(
+    namespace: string,
+    name: string,
+    cancelled: () => boolean,
+    onDeadline: (reason: string) => void,
+  ): Promise<ReadyResult> {
+    let deadline = Date.now() + this.#o.readyTimeoutMs;
     while (!this.#hooks.stopped()) {
       if (cancelled()) return { ready: false, reason: 'superseded by a newer change' };
       const pod = this.live(namespace, name);
@@ -187,10 +195,8 @@ export class PodSet {
         };
       }
       if (Date.now() > deadline) {
-        return {
-          ready: false,
-          reason: `pod ${name} did not become ready within ${this.#o.readyTimeoutMs / 1000} s${why}`,
-        };
+        deadline = Number.POSITIVE_INFINITY;
+        onDeadline(`pod ${name} did not become ready within ${this.#o.readyTimeoutMs / 1000} s${why}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,12 +1,14 @@
 /**
  * Drives each workload's pods towards its desired state (replicas, meshed or not) with
  * a rolling update, one round at a time per workload; a change during a round asks for
- * another, and a newer mesh/unmesh cancels the round in progress.
+ * another, and a newer mesh/unmesh cancels the round in progress. Rounds of different
+ * workloads share a bounded number of slots (`RolloutSlots`): the rest wait, queued.
  */
 import type { RolloutProgress } from '@weft/shared';
 import type { WorkloadEntry } from './inventory.ts';
 import type { PodSet } from './pod-set.ts';
 import { type RolloutStep, rollOut } from './rollout.ts';
+import type { RolloutSlots } from './rollout-slots.ts';
 import { templateHash } from './template.ts';
 
 export interface ReconcilerHooks {
@@ -24,10 +26,12 @@ const actionOf = (w: WorkloadEntry): Action => (w.state.meshed ? 'mesh' : 'unmes
 export class Reconciler {
   readonly #pods: PodSet;
   readonly #hooks: ReconcilerHooks;
+  readonly #slots: RolloutSlots;
 
-  constructor(pods: PodSet, hooks: ReconcilerHooks) {
+  constructor(pods: PodSet, hooks: ReconcilerHooks, slots: RolloutSlots) {
     this.#pods = pods;
     this.#hooks = hooks;
+    this.#slots = slots;
   }
 
   /** Sets whether the workload is meshed and rolls its pods when they do not match. */
@@ -89,27 +93,42 @@ export class Reconciler {
     const { namespace } = w.spec;
     // A newer mesh/unmesh of this workload stops this rollout between steps (or while it waits).
     const cancelled = () => this.#hooks.stopped() || (w.again && action !== actionOf(w));
-    rollOut(
-      {
-        desired: () => ({ templateHash: templateHash(w.spec, w.state.meshed), replicas: w.state.replicas }),
-        pods: () =>
-          this.#pods.of(w).map((p) => ({
-            name: p.record.name,
-            templateHash: p.record.templateHash,
-            ready: p.record.ready,
-            createdAt: p.record.createdAt,
-          })),
-        createPod: () => this.#pods.create(w),
-        deletePod: (name) => this.#pods.delete(namespace, name),
-        waitReady: (name) => this.#pods.waitReady(namespace, name, cancelled),
-      },
-      report,
-      cancelled,
-    )
+    if (this.#slots.running >= this.#slots.limit)
+      report({
+        ...this.progress(w, action, 'progressing', ''),
+        message: `queued: ${this.#slots.limit} rollouts are running, this one starts when one ends`,
+      });
+    let release: () => void = () => {};
+    this.#slots
+      .acquire()
+      .then((r) => {
+        release = r;
+        return rollOut(
+          {
+            desired: () => ({
+              templateHash: templateHash(w.spec, w.state.meshed),
+              replicas: w.state.replicas,
+            }),
+            pods: () =>
+              this.#pods.of(w).map((p) => ({
+                name: p.record.name,
+                templateHash: p.record.templateHash,
+                ready: p.record.ready,
+                createdAt: p.record.createdAt,
+              })),
+            createPod: () => this.#pods.create(w),
+            deletePod: (name) => this.#pods.delete(namespace, name),
+            waitReady: (name, onDeadline) => this.#pods.waitReady(namespace, name, cancelled, onDeadline),
+          },
+          report,
+          cancelled,
+        );
+      })
       .catch((err: unknown) =>
         report({ ...w.progress, state: 'failed', message: `rollout error: ${(err as Error).message}` }),
       )
       .finally(() => {
+        release();
         w.rolling = false;
         if (w.again && !this.#hooks.stopped()) this.reconcile(w);
       });

@@ -13,6 +13,8 @@ function fakeWorkload(opts: {
   hash: string;
   replicas: number;
   becomesReady?: (name: string) => boolean;
+  /** Pods that pass the progress deadline before they become ready. */
+  slow?: (name: string) => boolean;
 }) {
   const pods = [...opts.pods];
   const log: string[] = [];
@@ -42,7 +44,11 @@ function fakeWorkload(opts: {
       log.push(`delete ${name}`);
       trackAvailability();
     },
-    async waitReady(name): Promise<ReadyResult> {
+    async waitReady(name, onDeadline): Promise<ReadyResult> {
+      if (opts.slow?.(name)) {
+        log.push(`past deadline ${name}`);
+        onDeadline(`pod ${name} did not become ready within 60 s`);
+      }
       const ok = opts.becomesReady?.(name) ?? true;
       const pod = pods.find((p) => p.name === name);
       if (ok && pod) pod.ready = true;
@@ -147,5 +153,22 @@ describe('rollOut', () => {
     );
     expect(last).toMatchObject({ state: 'progressing', message: 'superseded by a newer change' });
     expect(w.pods.find((p) => p.name === 'a1')?.ready).toBe(true);
+  });
+
+  it('reports a pod past the progress deadline as not progressing, keeps waiting, then removes the old pod', async () => {
+    const w = fakeWorkload({ pods: [old('a1')], hash: 'new', replicas: 1, slow: (n) => n === 'new-1' });
+    const steps: RolloutStep[] = [];
+    const last = await rollOut(w.driver, (s) => steps.push(s));
+    expect(w.log).toEqual(['create new-1', 'past deadline new-1', 'ready new-1', 'delete a1']);
+    expect(steps).toContainEqual(
+      expect.objectContaining({
+        state: 'progressing',
+        progressDeadlineExceeded: true,
+        message: 'not progressing: pod new-1 did not become ready within 60 s; still waiting for it',
+      }),
+    );
+    expect(steps.some((s) => s.state === 'failed')).toBe(false);
+    expect(last).toMatchObject({ state: 'complete', total: 1, updated: 1, ready: 1 });
+    expect(w.pods.map((p) => p.name)).toEqual(['new-1']);
   });
 });

@@ -2,8 +2,10 @@
  * Rolling a workload to its desired pod template and replica count, one pod at a time
  * with at most one extra pod (maxSurge 1, maxUnavailable 0): a new pod must be ready
  * before an old one stops. Pure logic over a `RolloutDriver`, so it is tested without
- * processes. A new pod that does not become ready stops the rollout with a failed
- * status; the old pods keep serving.
+ * processes. A new pod that crash-loops or goes away stops the rollout with a failed
+ * status; the old pods keep serving. A pod slower than the progress deadline (Kubernetes'
+ * `progressDeadlineSeconds`) is reported as not progressing, and the rollout keeps
+ * waiting for it: once it is ready the old pod goes, as usual.
  */
 
 /** A pod as the rollout sees it. */
@@ -25,8 +27,12 @@ export interface RolloutDriver {
   createPod(): Promise<string>;
   /** Takes the pod out of its endpoints, drains and stops it. */
   deletePod(name: string): Promise<void>;
-  /** Resolves when the pod is ready, or with the reason it will not be (also early, once the rollout is cancelled). */
-  waitReady(name: string): Promise<ReadyResult>;
+  /**
+   * Resolves when the pod is ready, or with the reason it will not be (also early, once the
+   * rollout is cancelled). Calls `onDeadline` once if the progress deadline passes first,
+   * and keeps waiting.
+   */
+  waitReady(name: string, onDeadline: (reason: string) => void): Promise<ReadyResult>;
 }
 
 export interface RolloutStep {
@@ -35,6 +41,8 @@ export interface RolloutStep {
   ready: number;
   state: 'progressing' | 'complete' | 'failed';
   message: string;
+  /** Set while a pod is past the progress deadline (the rollout still waits for it). */
+  progressDeadlineExceeded?: boolean;
 }
 
 const SUPERSEDED = 'superseded by a newer change';
@@ -54,16 +62,20 @@ export async function rollOut(
     const pods = driver.pods().sort(byAge);
     const current = pods.filter((p) => p.templateHash === templateHash);
     const old = pods.filter((p) => p.templateHash !== templateHash);
-    const step = (state: RolloutStep['state'], message: string): RolloutStep => {
+    const step = (state: RolloutStep['state'], message: string, pastDeadline = false): RolloutStep => {
       const s: RolloutStep = {
         total: replicas,
         updated: Math.min(current.length, replicas),
         ready: Math.min(current.filter((p) => p.ready).length, replicas),
         state,
         message,
+        ...(pastDeadline ? { progressDeadlineExceeded: true } : {}),
       };
       report(s);
       return s;
+    };
+    const notProgressing = (reason: string) => {
+      step('progressing', `not progressing: ${reason}; still waiting for it`, true);
     };
     if (isCancelled()) return step('progressing', SUPERSEDED);
 
@@ -83,7 +95,7 @@ export async function rollOut(
     if (old.length > 0 && current.length + old.length > replicas) {
       for (const p of unreadyCurrent) {
         step('progressing', `waiting for pod ${p.name} to become ready`);
-        const r = await driver.waitReady(p.name);
+        const r = await driver.waitReady(p.name, notProgressing);
         if (!r.ready && isCancelled()) return step('progressing', SUPERSEDED);
         if (!r.ready) return step('failed', `rollout stopped: ${r.reason}; the old pods keep serving`);
       }
@@ -95,7 +107,7 @@ export async function rollOut(
     if (current.length < replicas) {
       step('progressing', `starting a new pod (${current.length + 1} of ${replicas})`);
       const name = await driver.createPod();
-      const r = await driver.waitReady(name);
+      const r = await driver.waitReady(name, notProgressing);
       if (!r.ready && isCancelled()) return step('progressing', SUPERSEDED);
       if (!r.ready) {
         const kept = old.length ? '; the old pods keep serving' : '';
@@ -105,7 +117,7 @@ export async function rollOut(
     }
     for (const p of unreadyCurrent) {
       step('progressing', `waiting for pod ${p.name} to become ready`);
-      const r = await driver.waitReady(p.name);
+      const r = await driver.waitReady(p.name, notProgressing);
       if (!r.ready && isCancelled()) return step('progressing', SUPERSEDED);
       if (!r.ready) return step('failed', `rollout stopped: ${r.reason}`);
     }
