@@ -26,6 +26,7 @@ const SERVER_IP = '169.254.213.10'; // the server pod's address
 const SERVICE = '169.254.213.100'; // the Service's address: nobody listens there
 const PROXY_GID = 2102;
 const APP_PORT = 8080;
+const TCP_PORT = 7000; // a server-speaks-first TCP service beside the HTTP one
 const ADMIN_PORT = 4191;
 const TRUST = 'cluster.local';
 const idOf = (sa: string) => `${sa}.test.serviceaccount.identity.weft.${TRUST}`;
@@ -77,7 +78,8 @@ describe.skipIf(unavailable !== null)('transparent capture in network namespaces
       WEFT_PROXY_CAPTURE: 'transparent',
       WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${CAPTURE_OUTBOUND_PORT}`,
       WEFT_PROXY_INBOUND_HOST: '0.0.0.0',
-      WEFT_PROXY_INBOUND_PORTS: `${CAPTURE_INBOUND_PORT}:${APP_PORT}`,
+      // every inbound port arrives on 4143; the original destination's port picks the app port
+      WEFT_PROXY_INBOUND_PORTS: `${CAPTURE_INBOUND_PORT}:${APP_PORT},${CAPTURE_INBOUND_PORT}:${TCP_PORT}`,
       WEFT_PROXY_ADMIN_LISTEN: `0.0.0.0:${ADMIN_PORT}`,
       WEFT_PROXY_CONTROLLER_URL: controllerUrl,
       WEFT_PROXY_NAMESPACE: 'test',
@@ -126,6 +128,21 @@ describe.skipIf(unavailable !== null)('transparent capture in network namespaces
         ],
         { namespace: 'test', name: 'web' },
       );
+      controller.set(
+        `${SERVICE}:${TCP_PORT}`,
+        [
+          {
+            address: SERVER_IP,
+            port: TCP_PORT,
+            pod: 'web-1',
+            workload: 'web',
+            namespace: 'test',
+            meshed: true,
+            identity: idOf('web'),
+          },
+        ],
+        { namespace: 'test', name: 'greeter' },
+      );
       await controller.start(0, HOST);
 
       const app = lab.start(
@@ -138,6 +155,16 @@ describe.skipIf(unavailable !== null)('transparent capture in network namespaces
         podEnv(),
       );
       procs.push(app);
+      const greeter = lab.start(
+        server,
+        [
+          process.execPath,
+          '-e',
+          `require('net').createServer((s) => { s.on('error', () => {}); s.end('greeting for ' + s.remoteAddress + '\\n'); }).listen(${TCP_PORT}, '0.0.0.0')`,
+        ],
+        podEnv(),
+      );
+      procs.push(greeter);
       startProxy(server, 'web', controller.url);
       startProxy(client, 'curl', controller.url);
       for (const admin of [CLIENT_POD, SERVER_ADMIN])
@@ -210,5 +237,21 @@ describe.skipIf(unavailable !== null)('transparent capture in network namespaces
         'classification="success"',
       ]),
     ).toBe(2);
+  });
+
+  it('opaque TCP where the server speaks first reaches the right app port over mTLS', async () => {
+    const script = `const s = require('net').connect(${TCP_PORT}, '${SERVICE}'); let b = ''; s.on('data', (d) => (b += d)); s.on('error', (e) => { console.error(String(e)); process.exit(1); }); s.on('close', () => console.log(b.trim()));`;
+    const r = await lab.exec(client, [process.execPath, '-e', script], podEnv());
+    expect(r.stdout.trim(), r.stderr + logs()).toBe('greeting for 127.0.0.1');
+    const out = (await adminGet(CLIENT_POD, '/metrics')).body;
+    expect(
+      sumSeries(out, 'tcp_open_total', [
+        'direction="outbound"',
+        `authority="${SERVICE}:${TCP_PORT}"`,
+        'tls="true"',
+        'peer="dst"',
+      ]),
+      out,
+    ).toBeGreaterThanOrEqual(1);
   });
 });
