@@ -12,7 +12,7 @@ import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
-import { createPlatform, platformTokenValidator } from './platform/create.ts';
+import { attachPolicyResources, createPlatform, platformTokenValidator } from './platform/create.ts';
 import { DEFAULT_CLUSTER_NETWORKS } from './policy/compile-authz.ts';
 import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
@@ -75,6 +75,7 @@ async function main() {
     state: store,
     authz: { defaultPolicy: env.defaultInboundPolicy, clusterNetworks: DEFAULT_CLUSTER_NETWORKS },
   });
+  attachPolicyResources(platform, policy);
   const api = await startApiServer(
     {
       platform,

@@ -88,12 +88,22 @@ const KINDS = [
   },
 ] as const;
 
+/** The policy kinds served as custom resources: kind, plural and served versions. */
+export function policyResourceKinds(): { kind: string; plural: string; versions: string[] }[] {
+  return KINDS.map(({ schema, kind, plural }) => ({ kind, plural, versions: versionsOf(schema) }));
+}
+
+function versionsOf(schema: unknown): string[] {
+  const shape = (schema as z.ZodObject).shape as Record<string, z.ZodType>;
+  return ((shape.apiVersion as unknown as { options: string[] }).options ?? [])
+    .filter((v) => v.startsWith(`${WEFT_POLICY_GROUP}/`))
+    .map((v) => v.slice(WEFT_POLICY_GROUP.length + 1));
+}
+
 export function policyCrds(): Schema[] {
   return KINDS.map(({ schema, kind, plural }) => {
     const shape = (schema as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
-    const versions = ((shape.apiVersion as unknown as { options: string[] }).options ?? [])
-      .filter((v) => v.startsWith(`${WEFT_POLICY_GROUP}/`))
-      .map((v) => v.slice(WEFT_POLICY_GROUP.length + 1));
+    const versions = versionsOf(schema);
     const spec = toOpenApi(
       z.toJSONSchema(shape.spec as z.ZodType, { io: 'input', unrepresentable: 'any', reused: 'inline' }),
     );

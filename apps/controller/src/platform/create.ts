@@ -9,6 +9,7 @@ import type { TokenValidator } from '../identity/token.ts';
 import type { StateStore } from '../state/store.ts';
 import { loadKubeConfig } from './kubernetes/kubeconfig.ts';
 import { KubernetesPlatform } from './kubernetes/kubernetes-platform.ts';
+import type { PolicySink } from './kubernetes/policy-resources.ts';
 import { TokenReviewValidator } from './kubernetes/token-review.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import { netnsUnavailable } from './local/netns/node-network.ts';
@@ -86,4 +87,9 @@ export function platformTokenValidator(env: PlatformConfig): TokenValidator | un
   return env.platform === 'kubernetes'
     ? new TokenReviewValidator(loadKubeConfig(env.kubeconfig, env.inCluster))
     : undefined;
+}
+
+/** On Kubernetes, the policy custom resources feed `policy` (and get their status written); elsewhere nothing. */
+export function attachPolicyResources(platform: Platform, policy: PolicySink): void {
+  if (platform instanceof KubernetesPlatform) platform.attachPolicies(policy);
 }

@@ -32,6 +32,7 @@ import { fromApiError } from './api-errors.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
 import type { InjectionConfig } from './inject.ts';
 import { LeaderElector } from './leader-election.ts';
+import { PolicyResourceSync, type PolicySink } from './policy-resources.ts';
 import {
   appContainer,
   endpointsView,
@@ -79,8 +80,11 @@ export class KubernetesPlatform implements Platform {
   #webhook: RunningWebhook | undefined;
 
   readonly #elector: LeaderElector | undefined;
+  readonly #kc: KubeConfig;
+  #policies: PolicyResourceSync | undefined;
 
   constructor(kc: KubeConfig, webhook?: WebhookSettings, lease?: LeaseSettings) {
+    this.#kc = kc;
     this.#webhookSettings = webhook;
     this.#elector =
       lease &&
@@ -169,6 +173,14 @@ export class KubernetesPlatform implements Platform {
     if (!this.#started) return [];
     const lease = this.#elector?.problem;
     return [...this.#cache.problems(), ...(lease ? [lease] : [])];
+  }
+
+  /**
+   * Feeds the policy custom resources into `policy` from `start` on, and (as leader)
+   * writes their status. Called once, before `start`.
+   */
+  attachPolicies(policy: PolicySink): void {
+    this.#policies = new PolicyResourceSync(this.#kc, policy, () => this.leading);
   }
 
   /** Whether this replica holds the Lease (true without leader election). */
@@ -277,12 +289,14 @@ export class KubernetesPlatform implements Platform {
       console.log(`[kubernetes] injection webhook on https://${this.#webhook.address}/inject`);
     }
     this.#elector?.start();
+    await this.#policies?.start();
     this.#started = true;
   }
 
   async stop(_options: { stopWorkloads: boolean }): Promise<void> {
     // The cluster runs the workloads: stopping the controller stops only its watches.
     this.#started = false;
+    await this.#policies?.stop();
     await this.#elector?.stop();
     await this.#webhook?.close();
     await this.#cache.stop();
