@@ -1,0 +1,157 @@
+/**
+ * Helpers for the CLI's end-to-end tests: a real controller as its own process on the demo
+ * (or on no workloads), run `weft` as a user does and collect what it printed and its exit
+ * status, all bounded in time and on loopback only.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CONTROLLER_MAIN = join(REPO_ROOT, 'apps/controller/src/main.ts');
+const WEFT = fileURLToPath(new URL('../bin/weft.mjs', import.meta.url));
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+const held: net.Server[] = [];
+
+/** A third octet for pod and service addresses no other test run uses (held as a listener lock). */
+export async function reserveOctet(): Promise<number> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const octet = 60 + 4 * Math.floor(Math.random() * 45);
+    const server = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(65001, `127.10.${octet}.254`, () => resolve(true));
+    });
+    if (ok) {
+      server.unref();
+      held.push(server);
+      return octet;
+    }
+  }
+  throw new Error('no free address block for the test');
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface RunningController {
+  url: string;
+  stateDir: string;
+  output: () => string;
+  /** SIGTERM (the controller stops every pod), then waits for the exit. */
+  stop: () => Promise<void>;
+}
+
+/** Starts the controller; resolves once it prints its API address. */
+export async function startController(opts: {
+  stateDir: string;
+  octet: number;
+  manifestsDir: string;
+  env?: Record<string, string>;
+}): Promise<RunningController> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      WEFT_API_ADDR: '127.0.0.1:0',
+      WEFT_STATE_DIR: opts.stateDir,
+      WEFT_LOCAL_POD_OCTET: String(opts.octet),
+      WEFT_LOCAL_MANIFESTS: opts.manifestsDir,
+      WEFT_SCRAPE_INTERVAL_MS: '1000',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const collect = (c: Buffer) => {
+    out = (out + c.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await waitFor(
+    'the controller to print its API address',
+    () => {
+      if (child.exitCode !== null) throw new Error(`controller exited: ${out}`);
+      return /API on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
+    },
+    30_000,
+  );
+  return {
+    url,
+    stateDir: opts.stateDir,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface WeftResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `weft ARGS` with `env` on top of a clean environment; kills it after `timeoutMs`. */
+export function weft(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<WeftResult> {
+  const child = spawn(process.execPath, [WEFT, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
+}
