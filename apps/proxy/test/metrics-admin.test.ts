@@ -59,7 +59,7 @@ describe('admin', () => {
   it('counts requests and responses by the labels of docs and shared', async () => {
     for (let i = 0; i < 7; i++) await viaProxy(proxy, 'http://web.test/ok');
     for (let i = 0; i < 3; i++) await viaProxy(proxy, 'http://web.test/fail', { method: 'DELETE' });
-    // inbound, as a meshed caller would arrive
+    // inbound from a plaintext caller that claims to be shop/frontend
     const inPort = proxy.inbound[0]?.address.port as number;
     for (let i = 0; i < 4; i++) {
       await new Promise<void>((resolve, reject) => {
@@ -109,9 +109,12 @@ describe('admin', () => {
     );
     expect(buckets.map((s) => s.labels.le)).toEqual([...LATENCY_BUCKETS_MS.map(String), '+Inf']);
     expect(buckets.at(-1)?.value).toBe(7);
-    // inbound shows the caller
-    const inb = { direction: 'inbound', src_namespace: 'shop', src_deployment: 'frontend', tls: 'false' };
+    // inbound counts the requests, but a plaintext caller's claim names no caller
+    const inb = { direction: 'inbound', tls: 'false' };
     expect(sum(m, 'request_total', inb)).toBe(4);
+    expect(m.some((s) => s.labels.src_namespace === 'shop' || s.labels.src_deployment === 'frontend')).toBe(
+      false,
+    );
     expect(sum(m, 'response_total', { ...inb, classification: 'success' })).toBe(4);
     // connections: 14 accepted on the two listeners, all closed again by now or soon
     expect(sum(m, 'tcp_open_total', { peer: 'src' })).toBe(14);

@@ -37,6 +37,8 @@ export const ProxyErrorReason = {
   faultInjected: 'fault-injected',
   /** Every endpoint is ejected by failure accrual. */
   loadshed: 'loadshed',
+  /** The port's authorization policy does not let this caller in (403, gRPC PERMISSION_DENIED). */
+  unauthorized: 'unauthorized',
   /** Anything else: a bug, reported rather than crashing. */
   internal: 'internal',
 } as const;
@@ -56,6 +58,7 @@ const STATUS: Record<ProxyErrorReason, number> = {
   'rate-limited': 429,
   'fault-injected': 500,
   loadshed: 503,
+  unauthorized: 403,
   internal: 500,
 };
 
@@ -73,6 +76,7 @@ const CODE: Record<ProxyErrorReason, ErrorCode> = {
   'rate-limited': ErrorCode.unavailable,
   'fault-injected': ErrorCode.unavailable,
   loadshed: ErrorCode.unavailable,
+  unauthorized: ErrorCode.forbidden,
   internal: ErrorCode.internal,
 };
 
@@ -117,13 +121,14 @@ export function responseFor(reason: ProxyErrorReason): ErrorResponse {
 
 /**
  * The gRPC status a reason maps to (for HTTP/2 gRPC callers): DEADLINE_EXCEEDED for
- * timeouts, UNIMPLEMENTED for no route, RESOURCE_EXHAUSTED for the rate limit, INTERNAL
- * for a bug, UNAVAILABLE otherwise.
+ * timeouts, UNIMPLEMENTED for no route, RESOURCE_EXHAUSTED for the rate limit,
+ * PERMISSION_DENIED for authorization, INTERNAL for a bug, UNAVAILABLE otherwise.
  */
 export function grpcStatusFor(reason: ProxyErrorReason): number {
   if (STATUS[reason] === 504) return 4;
   if (reason === ProxyErrorReason.noRoute) return 12;
   if (reason === ProxyErrorReason.rateLimited) return 8;
+  if (reason === ProxyErrorReason.unauthorized) return 7;
   return reason === ProxyErrorReason.internal ? 13 : 14;
 }
 

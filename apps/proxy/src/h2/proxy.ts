@@ -113,6 +113,8 @@ export class H2Proxy {
       pool: this.#options.pool,
       openUpstream,
       callerId: inbound ? (clientId ?? socket.remoteAddress) : undefined,
+      peerIdentity: clientId,
+      peerAddress: inbound ? socket.remoteAddress : undefined,
       // inbound requests are counted for the app's authority and the caller's mTLS identity
       inboundHttp: inbound ? target.ctx.inboundMetrics(target.authority, '', '', clientId).http : null,
     };

@@ -36,6 +36,10 @@ export interface PairContext {
   readonly pool: H2SessionPool;
   /** Inbound: who called (mTLS identity, else address), for rate limits. */
   readonly callerId: string | undefined;
+  /** Inbound: the identity the caller proved over mTLS; undefined for plaintext. */
+  readonly peerIdentity: string | undefined;
+  /** Inbound: the caller's source address. */
+  readonly peerAddress: string | undefined;
   /** Inbound: the connection's request metrics (authority, caller identity); null outbound. */
   readonly inboundHttp: HttpMetrics | null;
   /** Opens the attempt's stream on `session` (a slot is reserved) and wires it. */
@@ -86,6 +90,14 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   caller(): string | undefined {
     return this.ctx.callerId;
+  }
+
+  peerIdentity(): string | undefined {
+    return this.ctx.peerIdentity;
+  }
+
+  peerAddress(): string | undefined {
+    return this.ctx.peerAddress;
   }
 
   get gone(): boolean {

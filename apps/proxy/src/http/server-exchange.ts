@@ -60,6 +60,14 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     return meshTls(s)?.peerIdentity ?? s.remoteAddress;
   }
 
+  peerIdentity(): string | undefined {
+    return meshTls(this.conn.socket)?.peerIdentity;
+  }
+
+  peerAddress(): string | undefined {
+    return this.conn.socket.remoteAddress;
+  }
+
   get gone(): boolean {
     return !this.conn.active || this.conn.socket.destroyed;
   }

@@ -11,6 +11,7 @@ import type { PolicySource, ServicePortRef } from '@weft/shared';
 import { Direction, LabelKey, MetricName } from '@weft/shared';
 import { Registry } from 'prom-client';
 import { BUCKETS, HttpAccum, NB, TcpAccum } from './accumulators.ts';
+import { AuthzMetrics } from './authz.ts';
 import { CollectedMetric, type Labels, type MetricValue } from './collected.ts';
 import type { RouteMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
 import { RouteRegistry } from './route.ts';
@@ -86,6 +87,8 @@ export class ProxyMetrics {
   private inboundSets = 0;
   private readonly own: Labels;
   private readonly routes: RouteRegistry;
+  /** The authorization counters (`inbound_{http,tcp}_authz_*_total`). */
+  readonly authz: AuthzMetrics;
   /** When this process started, in seconds since the epoch. */
   private readonly startedAt = performance.timeOrigin / 1000;
 
@@ -96,8 +99,10 @@ export class ProxyMetrics {
     if (own.pod) o[LabelKey.pod] = own.pod;
     this.own = o;
     this.routes = new RouteRegistry(o);
+    this.authz = new AuthzMetrics(o);
     this.register();
     this.routes.register(this.registry);
+    this.authz.register(this.registry);
   }
 
   /**

@@ -78,6 +78,7 @@ const ROUTE_ERROR_FOR: Record<ProxyErrorReason, RouteError> = {
   'rate-limited': 'LOAD_SHED',
   'fault-injected': 'UNKNOWN',
   loadshed: 'LOAD_SHED',
+  unauthorized: 'UNKNOWN',
   internal: 'UNKNOWN',
 };
 

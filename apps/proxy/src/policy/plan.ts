@@ -14,6 +14,7 @@ import {
   type WorkloadRef,
 } from '@weft/shared';
 import type { z } from 'zod';
+import { Authorizer, type AuthzCounters } from './authz.ts';
 import { ProxyPolicyError } from './error.ts';
 import { RateLimiter } from './ratelimit.ts';
 import type { RequestView } from './request-view.ts';
@@ -74,16 +75,19 @@ function defaultRoute(service: ServicePortRef | null): RoutePlan {
   };
 }
 
-/** One of the proxy's own ports. Authorization fields join this class in their own issue. */
+/** One of the proxy's own ports: its rate limit and its authorization. */
 export class InboundPlan {
   readonly revision: number;
   readonly workload: WorkloadRef;
   readonly port: number;
   /** The port's HTTPLocalRateLimitPolicy, or null for none. */
   readonly rateLimiter: RateLimiter | null;
+  /** Who may call the port. */
+  readonly authorizer: Authorizer;
 
-  constructor(policy: InboundPolicy, previous?: InboundPlan) {
+  constructor(policy: InboundPolicy, previous?: InboundPlan, counters?: AuthzCounters) {
     this.revision = policy.revision;
+    this.authorizer = new Authorizer(policy.authz, counters);
     this.workload = policy.workload;
     this.port = policy.port;
     const rl = policy.rateLimit;
@@ -97,8 +101,12 @@ export class InboundPlan {
  * Compiles an inbound policy. Pass the plan it replaces so unchanged rate limits keep
  * their state across revisions.
  */
-export function compileInbound(policy: InboundPolicy, previous?: InboundPlan): InboundPlan {
-  return new InboundPlan(checked(InboundPolicy, policy, 'InboundPolicy'), previous);
+export function compileInbound(
+  policy: InboundPolicy,
+  previous?: InboundPlan,
+  counters?: AuthzCounters,
+): InboundPlan {
+  return new InboundPlan(checked(InboundPolicy, policy, 'InboundPolicy'), previous, counters);
 }
 
 /**

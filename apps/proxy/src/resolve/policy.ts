@@ -92,7 +92,11 @@ class InboundStream extends PolicyStream {
     const policy: InboundPolicy = update.policy;
     const ref = this.ref;
     // the same limits again keep the buckets (a revision elsewhere must not reset them)
-    ref.inbound = compileInbound(policy, (ref.inbound as InboundPlan | null) ?? undefined);
+    ref.inbound = compileInbound(
+      policy,
+      (ref.inbound as InboundPlan | null) ?? undefined,
+      (this.opts as PolicyClient).metrics?.authz,
+    );
     ref.revision = policy.revision;
   }
 }

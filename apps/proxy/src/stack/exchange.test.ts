@@ -13,6 +13,12 @@ class Probe extends Exchange {
   caller(): undefined {
     return undefined;
   }
+  peerIdentity(): undefined {
+    return undefined;
+  }
+  peerAddress(): undefined {
+    return undefined;
+  }
   dispatch(): void {
     this.events.push('dispatch');
   }

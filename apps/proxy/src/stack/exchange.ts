@@ -88,6 +88,10 @@ export abstract class Exchange implements RequestView {
   abstract header(lowerName: string): string | undefined;
   /** The caller's identity for rate limits: its mTLS identity, else its address. */
   abstract caller(): string | undefined;
+  /** The identity the caller proved over mTLS (never a header); undefined for plaintext. */
+  abstract peerIdentity(): string | undefined;
+  /** The caller's source address. */
+  abstract peerAddress(): string | undefined;
   /** Sends the attempt to `this.endpoint` (replaying a buffered body on a retry). */
   abstract dispatch(): void;
   /** Answers the caller on the proxy's behalf (unless already answered). */

@@ -116,6 +116,21 @@ export class FaultLayer implements Layer {
   }
 }
 
+/**
+ * Inbound authorization: a caller the port's policy does not let in gets 403 (gRPC
+ * PERMISSION_DENIED) `unauthorized`; the caller is its mTLS identity and source address.
+ */
+export class AuthorizeLayer implements Layer {
+  enter(ex: Exchange): void {
+    const inbound = (ex.target as NonNullable<Exchange['target']>).policy.inbound;
+    if (inbound != null && !inbound.authorizer.admitHttp(ex.peerIdentity(), ex.peerAddress())) {
+      ex.fail(ProxyErrorReason.unauthorized);
+      return;
+    }
+    ex.next();
+  }
+}
+
 /** Inbound HTTPLocalRateLimitPolicy: beyond the limit, 429 `rate-limited` with Retry-After. */
 export class RateLimitLayer implements Layer {
   enter(ex: Exchange): void {

@@ -86,6 +86,12 @@ export interface InboundPlanView {
     /** 0: admitted, else Retry-After in whole seconds. */
     admit(identity: string | undefined, nowMs: number): number;
   } | null;
+  /** Who may call: decided from the caller's mTLS identity and source address only. */
+  readonly authorizer: {
+    readonly opaque: boolean;
+    admitHttp(identity: string | undefined, address: string | undefined): boolean;
+    admitTcp(identity: string | undefined, address: string | undefined): boolean;
+  };
 }
 
 /** The plan in force for one target; replaced whole when a revision arrives. */

@@ -1,7 +1,8 @@
 /**
  * The opaque-TCP protocol server: what detection hands a connection to when it is not
  * HTTP (or is TLS the proxy does not terminate). Picks one endpoint of the target per
- * connection (waiting for the first resolution if needed) and forwards the bytes.
+ * connection (waiting for the first resolution if needed) and forwards the bytes. An
+ * inbound connection the port's authorization does not let in is reset at once.
  */
 import type { Socket } from 'node:net';
 import type { Concrete } from '../balance/types.ts';
@@ -18,7 +19,13 @@ export function createOpaqueServer(
 ): (socket: Socket, head: Buffer, target: ConnTarget) => void {
   return function serveOpaque(socket: Socket, head: Buffer, target: ConnTarget): void {
     socket.on('error', destroyOnError);
-    if (target.ctx.direction === 'inbound') countCaller(socket, target);
+    if (target.ctx.direction === 'inbound') {
+      if (!authorized(socket, target)) {
+        socket.resetAndDestroy();
+        return;
+      }
+      countCaller(socket, target);
+    }
     const endpoint = target.concrete.pick();
     if (endpoint !== undefined) {
       forwardTcp(socket, head, endpoint, target.ctx.connector, options);
@@ -33,6 +40,12 @@ export function createOpaqueServer(
       else forwardTcp(socket, head, late, target.ctx.connector, options);
     });
   };
+}
+
+/** Whether the port's policy lets this connection's caller in (counted either way); true with no policy. */
+function authorized(socket: Socket, target: ConnTarget): boolean {
+  const inbound = target.policy.inbound;
+  return inbound == null || inbound.authorizer.admitTcp(meshTls(socket)?.peerIdentity, socket.remoteAddress);
 }
 
 /**

@@ -1,0 +1,210 @@
+/**
+ * Authorization of one inbound port, compiled once from the port's `InboundAuthzPlan`:
+ * identity sets and suffixes, CIDR block lists, and the counters of each outcome. A
+ * caller is its mTLS identity (never a header) and its source address; the decision for
+ * a caller is remembered (bounded), so a request costs two map lookups.
+ */
+import { BlockList, isIPv4 } from 'node:net';
+import type { AuthorizationRulePlan, InboundAuthzPlan, NetworkPlan } from '@weft/shared';
+
+/** A counter handle: `n` is read at scrape time. */
+export interface AuthzCount {
+  n: number;
+}
+
+/** Where the counters of each outcome come from (the proxy's metrics, or none in tests). */
+export interface AuthzCounters {
+  /** `proto` `http` or `tcp`; `outcome` `allow`, `deny` or `audit`; labels as Linkerd's. */
+  counter(
+    proto: 'http' | 'tcp',
+    outcome: 'allow' | 'deny' | 'audit',
+    labels: { srvKind: string; srvName: string; authzKind: string; authzName: string },
+  ): AuthzCount;
+}
+
+const UNCOUNTED: AuthzCounters = { counter: () => ({ n: 0 }) };
+
+/** Decisions remembered per authorizer before the memory is cleared. */
+export const MAX_REMEMBERED_CALLERS = 4096;
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`. */
+export function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+function addSubnet(list: BlockList, cidr: string): void {
+  const slash = cidr.indexOf('/');
+  const address = slash < 0 ? cidr : cidr.slice(0, slash);
+  const type = isIPv4(address) ? 'ipv4' : 'ipv6';
+  const bits = slash < 0 ? (type === 'ipv4' ? 32 : 128) : Number(cidr.slice(slash + 1));
+  list.addSubnet(address, bits, type);
+}
+
+class NetworkMatcher {
+  readonly #in = new BlockList();
+  readonly #out = new BlockList();
+  readonly #hasExcept: boolean;
+  constructor(n: NetworkPlan) {
+    addSubnet(this.#in, n.cidr);
+    for (const e of n.except) addSubnet(this.#out, e);
+    this.#hasExcept = n.except.length > 0;
+  }
+  matches(address: string, type: 'ipv4' | 'ipv6'): boolean {
+    return this.#in.check(address, type) && !(this.#hasExcept && this.#out.check(address, type));
+  }
+}
+
+/** One rule: every condition it has must hold. */
+export class AuthzRule {
+  readonly kind: string;
+  readonly name: string;
+  readonly #anyIdentity: boolean;
+  readonly #identities: Set<string> | null;
+  readonly #suffixes: string[];
+  readonly #networks: NetworkMatcher[] | null;
+  readonly httpAllow: AuthzCount;
+  readonly tcpAllow: AuthzCount;
+
+  constructor(
+    plan: AuthorizationRulePlan,
+    labels: { srvKind: string; srvName: string },
+    counters: AuthzCounters,
+  ) {
+    this.kind = plan.kind;
+    this.name = plan.name;
+    const ids = plan.identities;
+    this.#anyIdentity = ids?.includes('*') ?? false;
+    this.#identities = ids === null ? null : new Set(ids.filter((i) => !i.startsWith('*')));
+    // `*.demo.serviceaccount...` matches any identity that ends with `.demo.serviceaccount...`.
+    this.#suffixes = (ids ?? []).filter((i) => i.startsWith('*.')).map((i) => i.slice(1));
+    this.#networks = plan.networks === null ? null : plan.networks.map((n) => new NetworkMatcher(n));
+    const l = {
+      ...labels,
+      authzKind: plan.kind === 'default' ? 'default' : plan.kind.toLowerCase(),
+      authzName: plan.name,
+    };
+    this.httpAllow = counters.counter('http', 'allow', l);
+    this.tcpAllow = counters.counter('tcp', 'allow', l);
+  }
+
+  allows(identity: string | undefined, address: string | undefined): boolean {
+    if (this.#identities !== null) {
+      if (identity === undefined) return false;
+      if (!this.#anyIdentity && !this.#identities.has(identity)) {
+        let ok = false;
+        for (const s of this.#suffixes) if (identity.endsWith(s)) ok = true;
+        if (!ok) return false;
+      }
+    }
+    if (this.#networks !== null) {
+      if (address === undefined) return false;
+      const plain = plainAddress(address);
+      const type = isIPv4(plain) ? 'ipv4' : 'ipv6';
+      let ok = false;
+      for (const n of this.#networks) if (n.matches(plain, type)) ok = true;
+      if (!ok) return false;
+    }
+    return true;
+  }
+}
+
+/** The authorization of one port. */
+export class Authorizer {
+  readonly serverKind: string;
+  readonly serverName: string;
+  /** Opaque ports are decided per connection, when it is accepted. */
+  readonly opaque: boolean;
+  readonly audit: boolean;
+  readonly rules: readonly AuthzRule[];
+  readonly httpDeny: AuthzCount;
+  readonly tcpDeny: AuthzCount;
+  readonly httpAudit: AuthzCount;
+  readonly tcpAudit: AuthzCount;
+  /** identity ('' when none) → address → rule index, or -1 for denied. */
+  readonly #remembered = new Map<string, Map<string, number>>();
+  #size = 0;
+
+  constructor(plan: InboundAuthzPlan, counters: AuthzCounters = UNCOUNTED) {
+    this.serverKind = plan.serverKind;
+    this.serverName = plan.serverName;
+    this.opaque = plan.protocol === 'opaque';
+    this.audit = plan.audit;
+    const srv = { srvKind: plan.serverKind, srvName: plan.serverName };
+    this.rules = plan.rules.map((r) => new AuthzRule(r, srv, counters));
+    const none = { ...srv, authzKind: '', authzName: '' };
+    this.httpDeny = counters.counter('http', 'deny', none);
+    this.tcpDeny = counters.counter('tcp', 'deny', none);
+    const audit = { ...srv, authzKind: 'default', authzName: 'audit' };
+    this.httpAudit = counters.counter('http', 'audit', audit);
+    this.tcpAudit = counters.counter('tcp', 'audit', audit);
+  }
+
+  /** The index of the first rule that lets this caller in, or -1. */
+  decide(identity: string | undefined, address: string | undefined): number {
+    const byAddress = this.#remembered.get(identity ?? '');
+    const known = byAddress?.get(address ?? '');
+    if (known !== undefined) return known;
+    let found = -1;
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++)
+      if ((rules[i] as AuthzRule).allows(identity, address)) {
+        found = i;
+        break;
+      }
+    if (this.#size >= MAX_REMEMBERED_CALLERS) {
+      this.#remembered.clear();
+      this.#size = 0;
+    }
+    let map = this.#remembered.get(identity ?? '');
+    if (map === undefined) {
+      map = new Map();
+      this.#remembered.set(identity ?? '', map);
+    }
+    map.set(address ?? '', found);
+    this.#size++;
+    return found;
+  }
+
+  /** Decides an HTTP request and counts it: true to let it through (allowed, or denied under audit). */
+  admitHttp(identity: string | undefined, address: string | undefined): boolean {
+    const i = this.decide(identity, address);
+    if (i >= 0) {
+      (this.rules[i] as AuthzRule).httpAllow.n++;
+      return true;
+    }
+    if (this.audit) {
+      this.httpAudit.n++;
+      return true;
+    }
+    this.httpDeny.n++;
+    return false;
+  }
+
+  /** Decides a connection to an opaque port and counts it. */
+  admitTcp(identity: string | undefined, address: string | undefined): boolean {
+    const i = this.decide(identity, address);
+    if (i >= 0) {
+      (this.rules[i] as AuthzRule).tcpAllow.n++;
+      return true;
+    }
+    if (this.audit) {
+      this.tcpAudit.n++;
+      return true;
+    }
+    this.tcpDeny.n++;
+    return false;
+  }
+}
+
+/** Anyone may call: the authorizer of a port with no policy stream yet. */
+export function allowAllAuthorizer(): Authorizer {
+  return new Authorizer({
+    serverKind: 'default',
+    serverName: 'default:all-unauthenticated',
+    protocol: 'unknown',
+    rules: [
+      { kind: 'default', namespace: '', name: 'all-unauthenticated', identities: null, networks: null },
+    ],
+    audit: false,
+  });
+}
