@@ -52,6 +52,7 @@ describe('install manifests', () => {
       'ClusterRoleBinding/weft-controller',
       'CustomResourceDefinition/httpfaults.policy.weft.dev',
       'Secret/weft-webhook-tls',
+      'Secret/weft-identity-ca',
       'Deployment/weft-controller',
       'Service/weft-controller',
       'MutatingWebhookConfiguration/weft-proxy-injector',
@@ -84,8 +85,29 @@ describe('install manifests', () => {
     expect(() => new Deployment(invalid).validate()).toThrow();
   });
 
+  it('keep the mesh CA in a Secret whose files the controller is pointed at, and checks', async () => {
+    const secret = objects.find((o) => o.metadata.name === 'weft-identity-ca') as Obj & {
+      data: Record<string, string>;
+    };
+    const files = Object.fromEntries(
+      Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+    );
+    const anchor = new X509Certificate(files['trust-anchor.pem'] as string);
+    const issuer = new X509Certificate(files['issuer.pem'] as string);
+    expect(issuer.verify(anchor.publicKey)).toBe(true);
+    expect(issuer.ca).toBe(true);
+    const controller = JSON.stringify(
+      objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'weft-controller'),
+    );
+    for (const file of ['trust-anchor.pem', 'issuer.pem', 'issuer-key.pem'])
+      expect(controller).toContain(`/etc/weft/identity/${file}`);
+    expect(controller).toContain('"secretName":"weft-identity-ca"');
+  });
+
   it('give the webhook a caBundle that is its Secret certificate, naming the controller Service', () => {
-    const secret = objects.find((o) => o.kind === 'Secret') as Obj & { data: Record<string, string> };
+    const secret = objects.find((o) => o.metadata.name === 'weft-webhook-tls') as Obj & {
+      data: Record<string, string>;
+    };
     const hook = objects.find((o) => o.kind === 'MutatingWebhookConfiguration') as Obj & {
       webhooks: { clientConfig: { caBundle: string; service: { name: string; namespace: string } } }[];
     };

@@ -1,12 +1,17 @@
 /**
  * What `npm run manifests` prints to install Weft in a cluster: the namespace, the
  * controller's ServiceAccount and RBAC, the policy CRDs, the webhook's TLS Secret, the
+ * mesh CA's Secret (trust anchor, issuer certificate and key, so every replica signs
+ * with the same CA), the
  * controller Deployment and Service (API on 7090, injection webhook on 8443), the
  * MutatingWebhookConfiguration (its caBundle the Secret's certificate) and the
  * dashboard Deployment and Service. Images are built from the esbuild bundles with the
  * Dockerfiles beside each app.
  */
 
+import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
+import { generateCa } from '../identity/ca.ts';
+import { privateKeyToPem } from '../identity/x509.ts';
 import { WEBHOOK_PATH } from '../platform/kubernetes/webhook.ts';
 import { selfSignedServingCert } from '../platform/kubernetes/webhook-cert.ts';
 import { policyCrds } from './crds.ts';
@@ -36,6 +41,8 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
     dnsNames: [service, `weft-controller.${ns}`, 'weft-controller'],
   });
   const caBundle = Buffer.from(cert.certPem).toString('base64');
+  const meshCa = await generateCa({ trustDomain: DEFAULT_TRUST_DOMAIN });
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
 
   return [
     {
@@ -98,6 +105,17 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       },
     },
     {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: 'weft-identity-ca', namespace: ns, labels: labels('weft-controller') },
+      data: {
+        'trust-anchor.pem': b64(meshCa.trustAnchor.toString('pem')),
+        'issuer.pem': b64(meshCa.issuer.toString('pem')),
+        'issuer-key.pem': b64(await privateKeyToPem(meshCa.issuerKey)),
+      },
+    },
+    {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
@@ -111,6 +129,8 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 2103,
+              // Secret volumes are root's; the group lets the controller read the CA key (0440).
+              fsGroup: 2103,
               seccompProfile: { type: 'RuntimeDefault' },
             },
             containers: [
@@ -134,6 +154,9 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
                   { name: 'WEFT_WEBHOOK_ADDR', value: `0.0.0.0:${WEBHOOK_PORT}` },
                   { name: 'WEFT_WEBHOOK_CERT_FILE', value: '/etc/weft/webhook/tls.crt' },
                   { name: 'WEFT_WEBHOOK_KEY_FILE', value: '/etc/weft/webhook/tls.key' },
+                  { name: 'WEFT_IDENTITY_TRUST_ANCHOR_FILE', value: '/etc/weft/identity/trust-anchor.pem' },
+                  { name: 'WEFT_IDENTITY_ISSUER_CERT_FILE', value: '/etc/weft/identity/issuer.pem' },
+                  { name: 'WEFT_IDENTITY_ISSUER_KEY_FILE', value: '/etc/weft/identity/issuer-key.pem' },
                   { name: 'WEFT_PROXY_IMAGE', value: image('proxy') },
                   { name: 'WEFT_INIT_IMAGE', value: image('init') },
                 ],
@@ -145,12 +168,14 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
                 },
                 volumeMounts: [
                   { name: 'webhook-tls', mountPath: '/etc/weft/webhook', readOnly: true },
+                  { name: 'identity-ca', mountPath: '/etc/weft/identity', readOnly: true },
                   { name: 'state', mountPath: '/var/lib/weft' },
                 ],
               },
             ],
             volumes: [
               { name: 'webhook-tls', secret: { secretName: 'weft-webhook-tls' } },
+              { name: 'identity-ca', secret: { secretName: 'weft-identity-ca', defaultMode: 0o440 } },
               { name: 'state', emptyDir: {} },
             ],
           },
