@@ -1,7 +1,8 @@
 /**
  * The service balancer process on its own: with one dead backend and one live one in
  * its table, every client connection still reaches the live backend (a refused
- * connect moves on to the next backend instead of hanging the client).
+ * connect moves on to the next backend instead of hanging the client), and the backend
+ * sees the caller's own address, not the balancer's.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,9 +26,9 @@ async function deadPort(): Promise<number> {
 }
 
 /** Connects to the service address and returns what the backend greets with, or an error. */
-function greeting(port: number): Promise<string> {
+function greeting(port: number, localAddress = '127.0.0.1'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = net.connect({ host: VIP, port });
+    const c = net.connect({ host: VIP, port, localAddress });
     const timer = setTimeout(() => c.destroy(new Error('no greeting within 5 s')), 5000);
     c.once('data', (d) => {
       clearTimeout(timer);
@@ -44,7 +45,7 @@ function greeting(port: number): Promise<string> {
 
 describe('service balancer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-balancer-'));
-  const backend = net.createServer((s) => s.end('hello from live\n'));
+  const backend = net.createServer((s) => s.end(`hello from live to ${s.remoteAddress}\n`));
   let proc: ChildProcess;
   let servicePort = 0;
 
@@ -91,6 +92,11 @@ describe('service balancer', () => {
   it('sends every connection to the live backend when the other one refuses', async () => {
     const answers: string[] = [];
     for (let i = 0; i < 6; i++) answers.push(await greeting(servicePort));
-    expect(answers).toEqual(Array(6).fill('hello from live\n'));
+    expect(answers).toEqual(Array(6).fill('hello from live to 127.0.0.1\n'));
+  });
+
+  it("connects to the backend from the caller's own loopback address", async () => {
+    expect(await greeting(servicePort, '127.10.77.3')).toBe('hello from live to 127.10.77.3\n');
+    expect(await greeting(servicePort, '127.10.77.4')).toBe('hello from live to 127.10.77.4\n');
   });
 });

@@ -4,6 +4,11 @@
  * connection to one ready backend, round-robin, trying the next backend when a connect
  * fails. It keeps forwarding with its last table while the controller is away.
  *
+ * Like kube-proxy, it keeps the caller's address: it connects to the backend from the
+ * calling pod's own loopback address (every 127/8 address is local here, so it can bind
+ * it), so the backend, its proxy's NetworkAuthentication and the topology see the real
+ * caller rather than the balancer.
+ *
  * Usage: node --import tsx balancer/main.ts <state-dir>
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -43,13 +48,25 @@ function pick(b: Bound): Backend | undefined {
   return backend;
 }
 
+/** The caller's address when it is an IPv4 loopback address (bindable here), else undefined. */
+function callerLoopback(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain) ? plain : undefined;
+}
+
 function forward(b: Bound, client: net.Socket, attempt: number) {
   const backend = pick(b);
   if (!backend) {
     client.destroy();
     return;
   }
-  const upstream = net.connect({ host: backend.host, port: backend.port });
+  const from = callerLoopback(client.remoteAddress);
+  const upstream = net.connect({
+    host: backend.host,
+    port: backend.port,
+    ...(from === undefined ? {} : { localAddress: from }),
+  });
   // A client that leaves while we are still connecting takes the upstream with it.
   const dropUpstream = () => upstream.destroy();
   client.once('close', dropUpstream);
