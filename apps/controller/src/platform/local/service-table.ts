@@ -1,12 +1,14 @@
 /**
  * Services on the local platform (the kube-proxy role): each service port's ready
  * endpoints, the service as the API shows it, and the routing table handed to the
- * balancer process, which this module keeps running.
+ * balancer process, which this module keeps running (with a panic threshold: when most
+ * pods look unhealthy, the balancer uses them all).
  */
 import { type Endpoint, meshIdentity, type Service, type WorkloadRef } from '@weft/shared';
 import type { ServiceEndpoints } from '../../core/platform.ts';
 import type { StateStore } from '../../state/store.ts';
 import { BalancerManager } from './balancer/manager.ts';
+import { backendsWithPanic } from './balancer/panic.ts';
 import type { Listener } from './balancer/table.ts';
 import type { Inventory, ServiceEntry } from './inventory.ts';
 import { resolvePort } from './manifests.ts';
@@ -49,7 +51,26 @@ export class ServiceTable {
   endpoints(ref: WorkloadRef): ServiceEndpoints[] {
     const s = this.#inventory.service(ref);
     if (!s) return [];
-    const pods = this.#selectedPods(s).filter((p) => p.record.ready && !p.terminating);
+    return this.#slices(
+      s,
+      this.#selectedPods(s).filter((p) => p.record.ready && !p.terminating),
+    );
+  }
+
+  /**
+   * The balancer's endpoints of every port: the ready ones, or, past the panic threshold
+   * (most running pods not ready), every running pod.
+   */
+  #balancerEndpoints(s: ServiceEntry): ServiceEndpoints[] {
+    const live = this.#selectedPods(s).filter((p) => !p.terminating);
+    const ready = live.filter((p) => p.record.ready);
+    const running = live.filter(
+      (p) => p.record.app !== null && (!p.record.meshed || p.record.proxy !== null),
+    );
+    return this.#slices(s, backendsWithPanic(ready, running));
+  }
+
+  #slices(s: ServiceEntry, pods: LocalPod[]): ServiceEndpoints[] {
     return s.spec.ports.map((port) => {
       const endpoints: Endpoint[] = [];
       for (const pod of pods) {
@@ -116,7 +137,7 @@ export class ServiceTable {
     if (this.#stopped) return;
     const listeners: Listener[] = [];
     for (const s of this.#inventory.services.values()) {
-      for (const slice of this.endpoints({ namespace: s.spec.namespace, name: s.spec.name })) {
+      for (const slice of this.#balancerEndpoints(s)) {
         listeners.push({
           service: `${s.spec.namespace}/${s.spec.name}:${slice.port}`,
           address: s.clusterIP,
