@@ -1,0 +1,298 @@
+/**
+ * Scale figures of the local platform: the demo namespace copied K times (demo1..demoK,
+ * all calling the shared `reviews/ratings`), the controller run as its own process, then
+ * every workload meshed at once as a user clicking through the dashboard would. Reports
+ * start → ready, mesh-all time, failed rollouts, the generators' errors during and after
+ * the rollout, the controller's CPU and RSS, API p99 during the rollout, certificates
+ * issued per meshed pod, and processes left after a SIGINT stop.
+ *
+ * Usage: npm run bench:scale -- --namespaces K [--after-seconds 20]
+ * Writes bench/results/scale.json (one entry per K, the latest run of each K kept).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, rss } from '../lib/proc.ts';
+import { round } from '../lib/stats.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    namespaces: { type: 'string', default: '1' },
+    'after-seconds': { type: 'string', default: '20' },
+  },
+});
+const K = Number(args.namespaces);
+const AFTER_MS = Number(args['after-seconds']) * 1000;
+if (!Number.isInteger(K) || K < 1 || K > 20)
+  throw new Error(`--namespaces must be 1..20, got ${args.namespaces}`);
+if (!(AFTER_MS >= 0)) throw new Error(`--after-seconds must be a number, got ${args['after-seconds']}`);
+
+const work = mkdtempSync(join(tmpdir(), 'weft-bench-scale-'));
+const manifests = join(work, 'manifests');
+const stateDir = join(work, 'state');
+mkdirSync(manifests);
+const demo = readFileSync(join(ROOT, 'examples/demo/manifests/demo.yaml'), 'utf8');
+for (let i = 1; i <= K; i++)
+  writeFileSync(
+    join(manifests, `demo${i}.yaml`),
+    demo.replace(/^(\s+(?:name|namespace): )demo$/gm, `$1demo${i}`),
+  );
+writeFileSync(
+  join(manifests, 'reviews.yaml'),
+  readFileSync(join(ROOT, 'examples/demo/manifests/reviews.yaml')),
+);
+
+const startedAt = Date.now();
+const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/controller/src/main.ts')], {
+  cwd: ROOT,
+  env: {
+    ...process.env,
+    WEFT_API_ADDR: '127.0.0.1:0',
+    WEFT_STATE_DIR: stateDir,
+    WEFT_LOCAL_POD_OCTET: '246',
+    WEFT_LOCAL_SERVICE_OCTET: '246',
+    WEFT_LOCAL_MANIFESTS: manifests,
+    WEFT_LOCAL_WORKDIR: join(ROOT, 'examples/demo'),
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let out = '';
+child.stdout.on('data', (c: Buffer) => {
+  out += c.toString();
+});
+child.stderr.on('data', (c: Buffer) => {
+  out += c.toString();
+});
+const exited = new Promise<void>((r) => child.once('exit', () => r()));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    await sleep(200);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+interface WorkloadRow {
+  namespace: string;
+  name: string;
+  meshState: string;
+  replicas: number;
+  readyReplicas: number;
+  meshedReplicas: number;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/** Processes the state file lists (pods' apps and proxies, the balancer) that still run. */
+function recordedPids(): number[] {
+  const file = join(stateDir, 'local-platform.json');
+  if (!existsSync(file)) return [];
+  const state = JSON.parse(readFileSync(file, 'utf8')) as {
+    pods: { app: { pid: number } | null; proxy: { pid: number } | null }[];
+    balancer: { pid: number } | null;
+  };
+  return [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer]
+    .filter((r): r is { pid: number } => r !== null)
+    .map((r) => r.pid);
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function main() {
+  const base = await waitFor(
+    'the API address',
+    async () => /API on (http:\/\/[\d.:]+)\/trpc/.exec(out)?.[1],
+    60_000,
+  );
+  const authorization = `Bearer ${readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim()}`;
+  const get = async (path: string, input?: unknown) => {
+    const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const res = await fetch(`${base}/trpc/${path}${q}`, {
+      headers: { authorization },
+      signal: AbortSignal.timeout(30_000),
+    });
+    return ((await res.json()) as { result: { data: unknown } }).result.data;
+  };
+  const post = async (path: string, input: unknown) => {
+    const res = await fetch(`${base}/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(60_000),
+    });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+  };
+  const health = async () => (await get('health.get')) as { pods: number; readyPods: number };
+  await waitFor(
+    'every pod ready',
+    async () => {
+      const h = await health();
+      return h.pods > 0 && h.readyPods === h.pods ? h : undefined;
+    },
+    180_000,
+  );
+  const startToReadyS = (Date.now() - startedAt) / 1000;
+  console.log(`K=${K}: every pod ready ${round(startToReadyS)} s after start`);
+  await sleep(2000);
+
+  // The generators' counters, per pod (a pod replaced by the rollout keeps its last count).
+  const generatorErrors = new Map<string, number>();
+  const sampleGenerators = async () => {
+    for (let i = 1; i <= K; i++) {
+      const pods = (await get('pods.list', { namespace: `demo${i}`, workload: 'traffic' }).catch(
+        () => [],
+      )) as {
+        name: string;
+        ip: string;
+      }[];
+      for (const p of pods) {
+        const s = await fetch(`http://${p.ip}:8080/stats`, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.json() as Promise<{ errors: number }>)
+          .catch(() => undefined);
+        if (s) generatorErrors.set(p.name, Math.max(generatorErrors.get(p.name) ?? 0, s.errors));
+      }
+    }
+  };
+  const totalErrors = () => [...generatorErrors.values()].reduce((a, b) => a + b, 0);
+  await sampleGenerators();
+  const errorsBefore = totalErrors();
+
+  // API latency probe through the rollout.
+  const apiMs: number[] = [];
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      const t = performance.now();
+      await health().catch(() => undefined);
+      apiMs.push(performance.now() - t);
+      await sleep(100);
+    }
+  })();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      await sampleGenerators();
+      await sleep(1000);
+    }
+  })();
+
+  const workloads = (await get('workloads.list')) as WorkloadRow[];
+  const cpuBefore = cpuSeconds(child.pid as number);
+  const meshStart = Date.now();
+  const callMs: number[] = [];
+  await Promise.all(
+    workloads.map(async (w) => {
+      const t = performance.now();
+      await post('workloads.mesh', { namespace: w.namespace, name: w.name });
+      callMs.push(performance.now() - t);
+    }),
+  );
+  const meshed = await waitFor(
+    'every workload meshed and ready',
+    async () => {
+      const rows = (await get('workloads.list')) as WorkloadRow[];
+      const done = rows.every(
+        (w) => w.meshState === 'meshed' && w.readyReplicas === w.replicas && w.meshedReplicas === w.replicas,
+      );
+      return done ? rows : undefined;
+    },
+    300_000,
+  );
+  const meshAllS = (Date.now() - meshStart) / 1000;
+  const rolloutCpuS = cpuSeconds(child.pid as number) - cpuBefore;
+  probing = false;
+  await probe;
+  sampling = false;
+  await sampler;
+  await sampleGenerators();
+  const errorsDuring = totalErrors() - errorsBefore;
+  console.log(`K=${K}: every workload meshed ${round(meshAllS)} s after the mesh calls`);
+
+  const afterStart = totalErrors();
+  const afterEnd = Date.now() + AFTER_MS;
+  while (Date.now() < afterEnd) {
+    await sampleGenerators();
+    await sleep(1000);
+  }
+  const errorsAfter = totalErrors() - afterStart;
+
+  const h = await health();
+  const identity = (await get('identity.status')) as { issuedTotal: number };
+  const rolloutsFailed = meshed.filter((w) => w.meshState === 'failed').length;
+  const mem = rss(child.pid as number);
+
+  const pids = recordedPids();
+  child.kill('SIGINT');
+  await Promise.race([exited, sleep(60_000)]);
+  await sleep(500);
+  const left = pids.filter(alive);
+
+  const result = {
+    namespaces: K,
+    pods: h.pods,
+    workloads: workloads.length,
+    startToReadySeconds: round(startToReadyS),
+    meshAllSeconds: round(meshAllS),
+    meshCallMsMax: round(Math.max(...callMs), 0),
+    rolloutsFailed,
+    generatorErrorsDuringRollout: errorsDuring,
+    generatorErrorsAfter: errorsAfter,
+    afterSeconds: AFTER_MS / 1000,
+    apiP99MsDuringRollout: round(percentile(apiMs, 99), 0),
+    apiSamples: apiMs.length,
+    controllerCpuShareDuringRollout: round(rolloutCpuS / meshAllS, 2),
+    controllerRssMb: round(mem.rssMb, 1),
+    certificatesIssued: identity.issuedTotal,
+    certificatesPerPod: round(identity.issuedTotal / Math.max(1, h.pods), 2),
+    processesLeftAfterStop: left.length,
+    loadAverage: loadavg().map((l) => round(l, 1)),
+    cores: (await import('node:os')).availableParallelism(),
+    at: new Date().toISOString(),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const file = join(ROOT, 'bench/results/scale.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as (typeof result)[]) : [];
+  const rows = [...previous.filter((r) => r.namespaces !== K), result].sort(
+    (a, b) => a.namespaces - b.namespaces,
+  );
+  writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(
+      `bench failed: ${(err as Error).message}\n--- controller output (tail) ---\n${out.slice(-3000)}`,
+    );
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGINT');
+      await Promise.race([exited, sleep(30_000)]);
+    }
+    for (const pid of recordedPids()) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {}
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
