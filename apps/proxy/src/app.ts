@@ -33,6 +33,7 @@ import { outboundStack } from './stack/outbound.ts';
 import { type PlanView, PolicyRef } from './stack/plan-view.ts';
 import { bindRouteMetrics } from './stack/route-metrics.ts';
 import { StaticPlan } from './stack/static-plan.ts';
+import { TapHub } from './tap/hub.ts';
 import { type Connector, TcpConnector } from './transport/connector.ts';
 import { Listener } from './transport/listen.ts';
 import { loadOriginalDst, type OriginalDst } from './transport/original-dst.ts';
@@ -87,6 +88,11 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   });
   const handlers: ProtocolHandlers = { ...protocols, ...o.handlers };
   const state = { draining: false };
+  const tap = new TapHub(
+    [env.namespace, env.workload, env.pod].filter((x) => x).join('/') || 'proxy',
+    env.namespace ?? null,
+    env.workload ?? null,
+  );
   const srcLine = env.namespace && env.workload ? `weft-src: ${env.namespace}/${env.workload}\r\n` : '';
   const log = o.log ?? (() => {});
 
@@ -149,14 +155,14 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     direction: 'outbound',
     cache,
     fixed: null,
-    stack: outboundStack(cache, cfg.timeouts.resolveMs),
+    stack: outboundStack(cache, cfg.timeouts.resolveMs, tap),
   });
   cache.ctx = outCtx;
 
   // === inbound: one fixed target (the app port) per public port ===
   const inCtxs: ListenerContext[] = [];
   const appConcretes: ConcreteService[] = [];
-  const inStack = inboundStack(cfg.timeouts.resolveMs);
+  const inStack = inboundStack(cfg.timeouts.resolveMs, tap);
   for (const pair of s.inboundPorts) {
     const ctx = new ListenerContext({
       ...common,
@@ -288,6 +294,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
       ready: () => listening && (o.ready === undefined || o.ready()),
       shutdown: () => (o.onShutdown ?? (() => void proxy.drain(env.drainGraceMs)))(),
       ...(env.adminToken ? { shutdownToken: env.adminToken } : {}),
+      tap,
     });
     adminServer = admin.server;
     (proxy as { admin: HostPort }).admin = admin.address;

@@ -15,4 +15,6 @@ export * from './policy-plan.ts';
 export * from './proxy-config.ts';
 export * from './quantile.ts';
 export * from './regex-safety.ts';
+export * from './sse.ts';
+export * from './tap.ts';
 export * from './workload.ts';

@@ -1,14 +1,17 @@
 /**
  * The admin server (`WEFT_PROXY_ADMIN_LISTEN`): `/metrics` (Prometheus text), `/ready`
  * (200 once the listeners are up, and later the certificate obtained), `/live`, and
- * `/shutdown` (POST) which starts a graceful drain. `/shutdown` is accepted only from the
- * pod's own address (the address the admin server listens on), or with the shutdown
- * token (`WEFT_PROXY_ADMIN_TOKEN`) as `Authorization: Bearer`. Any request carrying an
+ * `/shutdown` (POST) which starts a graceful drain, and `/tap` (GET, live request events,
+ * `tap/serve.ts`). `/shutdown` and `/tap` are accepted only from the pod's own address
+ * (the address the admin server listens on) or loopback, or with the admin token
+ * (`WEFT_PROXY_ADMIN_TOKEN`) as `Authorization: Bearer`. Any request carrying an
  * Origin (a browser page, whatever its site) is refused: nothing here is for pages.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { HostPort } from '../env.ts';
+import type { TapHub } from '../tap/hub.ts';
+import { serveTap } from '../tap/serve.ts';
 
 export interface AdminHooks {
   metrics(): Promise<string>;
@@ -16,6 +19,8 @@ export interface AdminHooks {
   shutdown(): void;
   /** A token that also allows `/shutdown` from another address (`Authorization: Bearer <token>`). */
   shutdownToken?: string;
+  /** The proxy's taps; absent: `/tap` answers 404. */
+  tap?: TapHub;
 }
 
 const PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -31,15 +36,29 @@ function sameToken(given: string, want: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+function isLoopback(addr: string | undefined): boolean {
+  return addr !== undefined && (addr.startsWith('127.') || addr === '::1');
+}
+
+/** Why `/tap` is refused to this request, or undefined when it is allowed. */
+function tapRefusal(req: IncomingMessage, token: string | undefined): string | undefined {
+  if (isLoopback(plain(req.socket.remoteAddress))) return undefined;
+  return shutdownRefusal(req, token, 'tap');
+}
+
 /** Why `/shutdown` is refused to this request, or undefined when it is allowed. */
-function shutdownRefusal(req: IncomingMessage, token: string | undefined): string | undefined {
+function shutdownRefusal(
+  req: IncomingMessage,
+  token: string | undefined,
+  what = 'shutdown',
+): string | undefined {
   const auth = req.headers.authorization;
   if (token !== undefined && auth !== undefined) {
-    return sameToken(auth, `Bearer ${token}`) ? undefined : 'the shutdown token is wrong';
+    return sameToken(auth, `Bearer ${token}`) ? undefined : `the ${what} token is wrong`;
   }
   const from = plain(req.socket.remoteAddress);
   if (from === undefined || from !== plain(req.socket.localAddress))
-    return `shutdown is accepted only from the pod's own address (${plain(req.socket.localAddress)}), not ${from}`;
+    return `${what} is accepted only from the pod's own address (${plain(req.socket.localAddress)}), not ${from}`;
   return undefined;
 }
 
@@ -49,7 +68,9 @@ function reply(res: ServerResponse, status: number, body: string, type = 'text/p
 }
 
 async function handle(hooks: AdminHooks, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
   if (req.headers.origin !== undefined) {
     reply(res, 403, 'requests from web pages (with an Origin) are refused\n');
     return;
@@ -79,9 +100,23 @@ async function handle(hooks: AdminHooks, req: IncomingMessage, res: ServerRespon
         hooks.shutdown();
       }
       return;
-    default:
-      reply(res, 404, 'not found: try /metrics, /ready, /live, /shutdown\n');
+    case '/tap': {
+      if (hooks.tap === undefined) break;
+      if (req.method !== 'GET') {
+        res.setHeader('allow', 'GET');
+        reply(res, 405, 'use GET\n');
+        return;
+      }
+      const refusal = tapRefusal(req, hooks.shutdownToken);
+      if (refusal !== undefined) {
+        reply(res, 403, `${refusal}\n`);
+        return;
+      }
+      serveTap(hooks.tap, req, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)));
+      return;
+    }
   }
+  reply(res, 404, 'not found: try /metrics, /ready, /live, /shutdown, /tap\n');
 }
 
 /** Starts the admin server; resolves with it and its bound address. */

@@ -88,6 +88,10 @@ export class StreamPair extends Exchange implements SessionWaiter {
     return Array.isArray(v) ? v[0] : v;
   }
 
+  override headerNames(): readonly string[] {
+    return Object.keys(this.headers);
+  }
+
   caller(): string | undefined {
     return this.ctx.callerId;
   }

@@ -55,6 +55,13 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     return undefined;
   }
 
+  override headerNames(): readonly string[] {
+    const h = this.conn.parser.headers;
+    const out: string[] = [];
+    for (let k = 0; k < h.length; k += 2) out.push(h[k] as string);
+    return out;
+  }
+
   caller(): string | undefined {
     const s = this.conn.socket;
     return meshTls(s)?.peerIdentity ?? s.remoteAddress;

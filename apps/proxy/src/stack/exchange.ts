@@ -10,12 +10,16 @@
  * the layers are shared. The one timer an exchange may arm (request, attempt or
  * resolution deadline) exists only when a route sets a timeout or resolution is pending.
  */
+
+import type { TapAttempt } from '@weft/shared';
 import type { ConcreteService } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
 import type { RouteBackendMetrics, RouteMetrics } from '../metrics/handles.ts';
 import { routeErrorFor } from '../metrics/route.ts';
+import { recordAttempt, tapEvent } from '../tap/event.ts';
+import type { TapHub } from '../tap/hub.ts';
 import type { HeaderModifierView, PlanView, RequestView, RetryView, RouteView } from './plan-view.ts';
 
 /** Why the exchange's timer is armed. */
@@ -29,6 +33,9 @@ export interface StackView {
   readonly layers: readonly { enter(ex: Exchange): void }[];
   /** Index of the balancer layer: retries re-enter there. */
   readonly balanceStep: number;
+  /** The proxy's taps (null: tap off for this pipeline) and the pipeline's direction. */
+  readonly tap: TapHub | null;
+  readonly direction: 'outbound' | 'inbound';
 }
 
 export abstract class Exchange implements RequestView {
@@ -82,8 +89,16 @@ export abstract class Exchange implements RequestView {
   /** Why the proxy answered itself, when it did. */
   failReason: ProxyErrorReason | null = null;
 
+  /** Each attempt's outcome, kept only while someone taps (`tap/`). */
+  tapAttempts: TapAttempt[] | null = null;
+
   timer: NodeJS.Timeout | null = null;
   timerKind = TIMER_NONE;
+
+  /** The request's header names, lower-case (for tap events). */
+  headerNames(): readonly string[] {
+    return [];
+  }
 
   abstract header(lowerName: string): string | undefined;
   /** The caller's identity for rate limits: its mTLS identity, else its address. */
@@ -118,6 +133,8 @@ export abstract class Exchange implements RequestView {
 
   /** An attempt ended: its response status (0: none), gRPC status, or the failure instead. */
   attemptDone(status: number, grpcStatus: number | null, reason: ProxyErrorReason | null): void {
+    const tap = this.stack?.tap;
+    if (tap?.active === true) recordAttempt(this, status, grpcStatus, reason);
     const m = this.backendMetrics;
     if (m === null || this.attemptStart === 0) return;
     m.done(
@@ -131,6 +148,9 @@ export abstract class Exchange implements RequestView {
 
   /** The request ended (answered, or failed): counted on its route once. */
   requestDone(status: number, grpcStatus: number | null): void {
+    const s = this.stack;
+    if (s !== null && s.tap?.active === true)
+      s.tap.publish(tapEvent(s.tap, s.direction, this, status, grpcStatus));
     const m = this.routeMetrics;
     if (m === null) return;
     this.routeMetrics = null;
@@ -177,6 +197,7 @@ export abstract class Exchange implements RequestView {
     this.backendMetrics = null;
     this.attemptStart = 0;
     this.failReason = null;
+    this.tapAttempts = null;
     this.isGrpc = false;
     this.bodyLength = 0;
   }

@@ -9,6 +9,7 @@
  *   → balancer
  *   → dispatch (the driver's connection pool to the app)
  */
+import type { TapHub } from '../tap/hub.ts';
 import {
   AuthorizeLayer,
   BalanceLayer,
@@ -19,13 +20,17 @@ import {
 } from './layers.ts';
 import { RequestStack } from './pipeline.ts';
 
-export function inboundStack(resolveMs: number): RequestStack {
-  return new RequestStack([
-    new AuthorizeLayer(),
-    new RateLimitLayer(),
-    new RetryLayer(),
-    new SplitLayer(null),
-    new BalanceLayer(resolveMs),
-    new DispatchLayer(),
-  ]);
+export function inboundStack(resolveMs: number, tap: TapHub | null = null): RequestStack {
+  return new RequestStack(
+    [
+      new AuthorizeLayer(),
+      new RateLimitLayer(),
+      new RetryLayer(),
+      new SplitLayer(null),
+      new BalanceLayer(resolveMs),
+      new DispatchLayer(),
+    ],
+    'inbound',
+    tap,
+  );
 }

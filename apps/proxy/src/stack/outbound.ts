@@ -14,6 +14,7 @@
  * Errors on the way become responses in `errors/respond.ts` only.
  */
 import type { TargetCache } from '../outbound/cache.ts';
+import type { TapHub } from '../tap/hub.ts';
 import {
   BalanceLayer,
   DispatchLayer,
@@ -26,15 +27,23 @@ import {
 } from './layers.ts';
 import { RequestStack } from './pipeline.ts';
 
-export function outboundStack(cache: TargetCache, resolveMs: number): RequestStack {
-  return new RequestStack([
-    new RouteLayer(),
-    new FilterLayer(),
-    new FaultLayer(),
-    new TimeoutLayer(),
-    new RetryLayer(),
-    new SplitLayer(cache),
-    new BalanceLayer(resolveMs),
-    new DispatchLayer(),
-  ]);
+export function outboundStack(
+  cache: TargetCache,
+  resolveMs: number,
+  tap: TapHub | null = null,
+): RequestStack {
+  return new RequestStack(
+    [
+      new RouteLayer(),
+      new FilterLayer(),
+      new FaultLayer(),
+      new TimeoutLayer(),
+      new RetryLayer(),
+      new SplitLayer(cache),
+      new BalanceLayer(resolveMs),
+      new DispatchLayer(),
+    ],
+    'outbound',
+    tap,
+  );
 }

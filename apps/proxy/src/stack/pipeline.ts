@@ -4,13 +4,18 @@
  * exchange; retries re-enter at the balancer.
  */
 import type { ConnTarget } from '../detect/handoff.ts';
+import type { TapHub } from '../tap/hub.ts';
 import type { Exchange, StackView } from './exchange.ts';
 import { BalanceLayer, type Layer } from './layers.ts';
 
 export class RequestStack implements StackView {
   readonly balanceStep: number;
 
-  constructor(readonly layers: readonly Layer[]) {
+  constructor(
+    readonly layers: readonly Layer[],
+    readonly direction: 'outbound' | 'inbound' = 'outbound',
+    readonly tap: TapHub | null = null,
+  ) {
     this.balanceStep = layers.findIndex((l) => l instanceof BalanceLayer);
     if (this.balanceStep < 0) throw new Error('a request stack needs a balancer layer');
   }

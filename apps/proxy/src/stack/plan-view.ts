@@ -8,7 +8,13 @@
  * between requests; each request reads it once when it starts and keeps that plan to
  * its end, so a swap never changes a request in flight.
  */
-import type { FailureAccrualPlan, RedirectPlan, ServicePortRef, TimeoutsPlan } from '@weft/shared';
+import type {
+  FailureAccrualPlan,
+  PolicySource,
+  RedirectPlan,
+  ServicePortRef,
+  TimeoutsPlan,
+} from '@weft/shared';
 
 /** What route matching reads of a request. Drivers implement it on their own request objects. */
 export interface RequestView {
@@ -54,6 +60,8 @@ export interface BackendView {
 }
 
 export interface RouteView {
+  /** The route's policy document (HTTPRoute, GRPCRoute, default), when it has one. */
+  readonly source?: PolicySource;
   readonly timeouts: TimeoutsPlan;
   readonly retry: RetryView | null;
   readonly fault: FaultView | null;

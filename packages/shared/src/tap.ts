@@ -1,0 +1,105 @@
+/**
+ * Live tap: the events a proxy streams from its admin port (`GET /tap`, server-sent
+ * events) and the controller merges into `tap.watch`, the filters both accept, and the
+ * header names whose values may be shown (every other header is shown by name only).
+ */
+import { z } from 'zod';
+
+/** Headers whose values are never secret; any other header appears by name only. */
+export const TAP_SAFE_HEADERS: readonly string[] = [
+  'accept',
+  'accept-encoding',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'user-agent',
+  'grpc-timeout',
+  'grpc-encoding',
+  'te',
+];
+
+/** Limits of one tap: the most events per second it gets (the rest are counted as dropped). */
+export const TAP_MAX_RATE = 1000;
+export const TAP_DEFAULT_RATE = 100;
+/** The most taps a proxy serves at once. */
+export const TAP_MAX_CONCURRENT = 8;
+
+const name = z.string().min(1).max(253);
+
+/** What a tap selects; every field given must hold. */
+export const TapFilter = z
+  .object({
+    namespace: name.optional(),
+    workload: name.optional(),
+    toNamespace: name.optional(),
+    toWorkload: name.optional(),
+    method: z.string().min(1).max(32).optional(),
+    pathPrefix: z.string().startsWith('/').max(2048).optional(),
+    authority: z.string().min(1).max(512).optional(),
+    statusClass: z.enum(['1xx', '2xx', '3xx', '4xx', '5xx']).optional(),
+    /** Events per second for this tap (default `TAP_DEFAULT_RATE`). */
+    maxRps: z.number().int().min(1).max(TAP_MAX_RATE).optional(),
+  })
+  .strict();
+export type TapFilter = z.infer<typeof TapFilter>;
+
+/** One attempt of a request: the endpoint it went to and how it ended. */
+export const TapAttempt = z.object({
+  endpoint: z.string().nullable(),
+  status: z.number().int(),
+  grpcStatus: z.number().int().nullable(),
+  /** Why the attempt failed without a response (a proxy error reason), else null. */
+  error: z.string().nullable(),
+});
+export type TapAttempt = z.infer<typeof TapAttempt>;
+
+export const TapHeader = z.object({ name: z.string(), value: z.string().optional() });
+export type TapHeader = z.infer<typeof TapHeader>;
+
+/** One finished request as a proxy saw it. */
+export const TapEvent = z.object({
+  /** The proxy that saw it (`namespace/workload/pod` when known). */
+  proxy: z.string(),
+  direction: z.enum(['outbound', 'inbound']),
+  /** When the request ended (ms since the epoch). */
+  at: z.number(),
+  source: z.object({ namespace: z.string().nullable(), workload: z.string().nullable() }),
+  destination: z.object({ namespace: z.string().nullable(), workload: z.string().nullable() }),
+  method: z.string(),
+  authority: z.string(),
+  path: z.string(),
+  /** HTTP status (0: none reached the caller). */
+  status: z.number().int(),
+  grpcStatus: z.number().int().nullable(),
+  latencyMs: z.number(),
+  /** The request body's length when known up front, else null. */
+  requestBytes: z.number().int().nullable(),
+  /** TLS identities: the caller's (inbound mTLS) and the endpoint's (outbound mTLS). */
+  clientIdentity: z.string().nullable(),
+  serverIdentity: z.string().nullable(),
+  /** The matched route (`kind namespace/name`), null without a route policy. */
+  route: z.string().nullable(),
+  /** The backend authority the split chose, and the endpoint the balancer picked last. */
+  backend: z.string().nullable(),
+  endpoint: z.string().nullable(),
+  attempts: z.array(TapAttempt),
+  retries: z.number().int(),
+  /** The timeout applied to the whole request and to each attempt (ms), null when none. */
+  timeoutMs: z.number().nullable(),
+  attemptTimeoutMs: z.number().nullable(),
+  /** A fault injected: its status (HTTP or gRPC code), null when none. */
+  fault: z
+    .object({ status: z.number().int().nullable(), grpcStatus: z.number().int().nullable() })
+    .nullable(),
+  /** The proxy's own error reason when it answered itself. */
+  proxyError: z.string().nullable(),
+  /** The inbound authorization decision and the policy that made it (null until authorization exists). */
+  authorization: z.object({ allowed: z.boolean(), policy: z.string().nullable() }).nullable(),
+  headers: z.array(TapHeader),
+});
+export type TapEvent = z.infer<typeof TapEvent>;
+
+/** Whether `status` falls in `cls` (`2xx`…). */
+export function inStatusClass(status: number, cls: string): boolean {
+  return Math.floor(status / 100) === Number(cls[0]);
+}
