@@ -5,6 +5,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useDeferredValue } from 'react';
 import { HEALTH_LABEL, healthOf } from '../../lib/health.ts';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
@@ -32,6 +33,11 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
   const series = useQuery({ ...trpc.metrics.series.queryOptions({ scope, window }), ...live });
   const edges = useQuery({ ...trpc.topology.edges.queryOptions({ namespace, name, window }), ...live });
   const workload = detail.data?.workload;
+  // What the charts, the traffic and the pods show is rendered at transition priority:
+  // React renders it in slices, so a refresh never blocks input for long.
+  const points = useDeferredValue(series.data);
+  const edgeList = useDeferredValue(edges.data);
+  const pods = useDeferredValue(detail.data?.pods);
   // Announced when the health band or mesh state changes, not on every refresh.
   const announcement = workload
     ? `${name}: ${workload.meshState}${golden.data ? `, ${HEALTH_LABEL[healthOf(golden.data)].toLowerCase()}` : ''}`
@@ -73,7 +79,7 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
           </QueryState>
           <QueryState query={series} what="metric series">
             {series.data && series.data.length > 0 ? (
-              <LazyGoldenCharts points={series.data} />
+              <LazyGoldenCharts points={points ?? series.data} />
             ) : (
               <p className="state-empty">No traffic recorded in this window.</p>
             )}
@@ -84,17 +90,17 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
             <h2>Traffic</h2>
           </div>
           <QueryState query={edges} what="edges">
-            {edges.data && (
+            {edgeList && (
               <>
                 <OctopusView
                   namespace={namespace}
                   name={name}
                   metrics={golden.data ?? null}
-                  edges={edges.data}
+                  edges={edgeList}
                   window={window}
                 />
-                {edges.data.length > 0 ? (
-                  <EdgesTable edges={edges.data} namespace={namespace} name={name} />
+                {edgeList.length > 0 ? (
+                  <EdgesTable edges={edgeList} namespace={namespace} name={name} />
                 ) : (
                   <p className="state-empty">No edge seen in this window.</p>
                 )}
@@ -105,14 +111,14 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
         <section className="card below-fold" aria-label="Pods">
           <div className="card-title-row">
             <h2>Pods</h2>
-            {detail.data && (
+            {pods && (
               <span className="muted small">
-                {detail.data.pods.filter((p) => p.ready).length}/{detail.data.pods.length} ready
+                {pods.filter((p) => p.ready).length}/{pods.length} ready
               </span>
             )}
           </div>
-          {detail.data && detail.data.pods.length > 0 ? (
-            <PodsTable pods={detail.data.pods} />
+          {pods === undefined ? null : pods.length > 0 ? (
+            <PodsTable pods={pods} />
           ) : (
             <p className="state-empty">No pod runs for this workload.</p>
           )}
