@@ -96,6 +96,8 @@ describe('inbound authorization', () => {
     expect(denied.status).toBe(403);
     expect(denied.error).toBe('unauthorized');
     const after = await counters();
+    // the plaintext caller is labelled with its real address, for the topology to name it
+    expect(sum(after, 'request_total', { direction: 'inbound', src_addr: '127.0.5.1' })).toBe(1);
     const labels = { srv_kind: 'server', srv_name: 'api-http' };
     expect(
       sum(after, 'inbound_http_authz_allow_total', {

@@ -64,6 +64,8 @@ export const LabelKey = {
   statusCode: 'status_code',
   tls: 'tls',
   clientId: 'client_id',
+  /** Inbound, plaintext callers only: the caller's source address (the controller maps it to its pod). */
+  srcAddr: 'src_addr',
   serverId: 'server_id',
   errorReason: 'error',
   peer: 'peer',

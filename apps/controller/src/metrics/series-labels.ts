@@ -1,7 +1,7 @@
 /**
  * Which of a proxy's labels the embedded store keeps. Golden metrics and edges only need
  * who answered (direction, namespace, deployment, pod), who it talked to (dst_* on
- * outbound, client identity or src_* on inbound) and whether it was mTLS; labels such as
+ * outbound, client identity, src_* or a plaintext caller's src_addr on inbound) and whether it was mTLS; labels such as
  * `status_code` or `authority` are summed away at ingest, which is what keeps the store
  * small. The metric-specific column (`classification`, `le`) is kept separately.
  */
@@ -21,6 +21,7 @@ export const KEPT_LABELS = [
   LabelKey.serverId,
   LabelKey.srcNamespace,
   LabelKey.srcDeployment,
+  LabelKey.srcAddr,
 ] as const;
 
 export type KeptLabel = (typeof KEPT_LABELS)[number];

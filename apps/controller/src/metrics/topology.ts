@@ -3,7 +3,8 @@
  * caller's proxy on its outbound side (`namespace`/`deployment` → `dst_namespace`/
  * `dst_deployment`, as in Linkerd viz's `edges.go`) and by the callee's proxy on its
  * inbound side, which names the caller by the identity it proved over mTLS (`client_id`)
- * or, for plaintext, by the `src_*` workload when the proxy knew it. Both views of a pair
+ * or, for plaintext, by the pod whose address the caller came from (`src_addr`: an
+ * unmeshed caller is named after its workload). Both views of a pair
  * are merged into one edge (see edge-views.ts); its mTLS state is the share of its
  * requests that were mTLS. Inbound traffic neither side can name becomes an edge from
  * `UNKNOWN_SOURCE`. Nodes are every workload the platform lists (meshed or not) plus any
@@ -129,12 +130,15 @@ export class TopologyQueries {
       this.backend.golden({
         direction: 'inbound',
         match: [],
-        by: ['namespace', 'deployment', 'src_namespace', 'src_deployment', 'tls', 'client_id'],
+        by: ['namespace', 'deployment', 'src_namespace', 'src_deployment', 'tls', 'client_id', 'src_addr'],
         seconds,
         atMs,
       }),
     ]);
     const index = new WorkloadIndex(this.platform.listWorkloads());
+    const podsByAddress = new Map<string, End>();
+    for (const pod of this.platform.listPods())
+      podsByAddress.set(pod.ip, { namespace: pod.namespace, name: pod.workload });
     const pairs = new Map<string, Pair>();
     const pairOf = (source: End, destination: End): Pair => {
       const k = pairKey(ref(source.namespace, source.name), ref(destination.namespace, destination.name));
@@ -178,7 +182,7 @@ export class TopologyQueries {
       if (clientId) source = index.callerWithIdentity(clientId, dst, hasOutbound);
       else if (r.labels.src_deployment) {
         source = { namespace: r.labels.src_namespace || dns, name: r.labels.src_deployment };
-      }
+      } else if (r.labels.src_addr) source = podsByAddress.get(r.labels.src_addr);
       if (source) {
         const p = pairOf(source, destination);
         p.inbound = addView(p.inbound, view);

@@ -81,13 +81,15 @@ export interface ProxyContext {
   /**
    * Metrics for traffic this proxy accepts on behalf of `authority` (inbound: the app;
    * labels direction, own workload, authority, src_* when known, tls; `clientId` is the
-   * identity a meshed caller proved over mTLS: `tls="true"` and `client_id`).
+   * identity a meshed caller proved over mTLS: `tls="true"` and `client_id`; `srcAddr` is
+   * a plaintext caller's source address, labelled `src_addr`).
    */
   inboundMetrics(
     authority: string,
     srcNamespace: string,
     srcDeployment: string,
     clientId?: string,
+    srcAddr?: string,
   ): TargetMetrics;
   /** This direction's request pipeline (`stack/outbound.ts`, `stack/inbound.ts`), for every protocol. */
   readonly stack: RequestStack;

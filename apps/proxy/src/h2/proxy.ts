@@ -116,7 +116,9 @@ export class H2Proxy {
       peerIdentity: clientId,
       peerAddress: inbound ? socket.remoteAddress : undefined,
       // inbound requests are counted for the app's authority and the caller's mTLS identity
-      inboundHttp: inbound ? target.ctx.inboundMetrics(target.authority, '', '', clientId).http : null,
+      inboundHttp: inbound
+        ? target.ctx.inboundMetrics(target.authority, '', '', clientId, socket.remoteAddress).http
+        : null,
     };
     pendingPrefix = prefix.length > 0 ? prefix : null;
     this.#server.emit('connection', socket);

@@ -36,7 +36,7 @@ export class InboundLabels {
     if (host === this.host && src === this.src && this.last !== null) return this.last;
     const identity = meshTls(socket)?.peerIdentity;
     const [srcNamespace, srcDeployment] = callerLabels(identity, src);
-    const m = ctx.inboundMetrics(host, srcNamespace, srcDeployment, identity).http;
+    const m = ctx.inboundMetrics(host, srcNamespace, srcDeployment, identity, socket.remoteAddress).http;
     this.host = host;
     this.src = src;
     this.last = m;

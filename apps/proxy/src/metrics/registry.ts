@@ -175,8 +175,9 @@ export class ProxyMetrics {
     srcDeployment: string,
     tls: boolean,
     clientId = '',
+    srcAddr = '',
   ): TargetMetrics {
-    let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}\0${clientId}`;
+    let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}\0${clientId}\0${srcAddr}`;
     let m = this.targets.get(key);
     if (m !== undefined) return m;
     if (this.inboundSets >= MAX_INBOUND_SETS) {
@@ -185,7 +186,8 @@ export class ProxyMetrics {
       srcNamespace = '';
       srcDeployment = '';
       clientId = '';
-      key = `i\0\0\0\0${tls}\0`;
+      srcAddr = '';
+      key = `i\0\0\0\0${tls}\0\0`;
       m = this.targets.get(key);
       if (m !== undefined) return m;
     }
@@ -195,6 +197,7 @@ export class ProxyMetrics {
     if (srcDeployment) l[LabelKey.srcDeployment] = srcDeployment;
     l[LabelKey.tls] = String(tls);
     if (clientId) l[LabelKey.clientId] = clientId;
+    if (srcAddr) l[LabelKey.srcAddr] = srcAddr;
     m = { http: this.httpFor(key, l), tcp: this.tcpFor(key, { ...l, [LabelKey.peer]: 'src' }) };
     this.targets.set(key, m);
     this.inboundSets++;

@@ -3,6 +3,7 @@
  * HTTP/1 server needs. Built once per listener at start-up; every connection accepted
  * there (and every tunnel opened through it) shares it.
  */
+
 import type { Socket } from 'node:net';
 import type { ProxyTimeouts } from '@weft/shared';
 import { detectProtocol } from '../detect/detect.ts';
@@ -12,6 +13,7 @@ import { type ServerConn, serveHttp1 } from '../http/server-conn.ts';
 import type { HttpMetrics, TargetMetrics } from '../metrics/handles.ts';
 import type { ProxyMetrics } from '../metrics/registry.ts';
 import type { TargetCache } from '../outbound/cache.ts';
+import { plainAddress } from '../policy/authz.ts';
 import type { Ticker } from '../runtime/ticker.ts';
 import type { Connector } from '../transport/connector.ts';
 import type { RequestStack } from './pipeline.ts';
@@ -85,8 +87,16 @@ export class ListenerContext implements HttpContext {
     srcNamespace: string,
     srcDeployment: string,
     clientId?: string,
+    srcAddr?: string,
   ): TargetMetrics {
-    return this.metrics.inbound(authority, srcNamespace, srcDeployment, clientId !== undefined, clientId);
+    return this.metrics.inbound(
+      authority,
+      srcNamespace,
+      srcDeployment,
+      clientId !== undefined,
+      clientId,
+      clientId === undefined && srcAddr !== undefined ? plainAddress(srcAddr) : undefined,
+    );
   }
 
   /** Sweeps this listener's HTTP/1 connections for passed deadlines. */

@@ -1,0 +1,114 @@
+// An unmeshed caller is named after its workload: the callee's proxy labels plaintext
+// requests with the caller's source address (`src_addr`), and the topology maps that
+// address to the pod the platform lists, instead of drawing an `unknown` node. An address
+// no pod has stays unknown.
+import { type Pod, UNKNOWN_SOURCE, type Workload } from '@weft/shared';
+import { describe, expect, it } from 'vitest';
+import { createCaller } from '../src/api/router.ts';
+import { type ApiServices, createContext } from '../src/api/trpc.ts';
+import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
+import type { Platform } from '../src/core/platform.ts';
+import { parseExposition } from '../src/metrics/exposition.ts';
+import { MetricsService } from '../src/metrics/service.ts';
+import { INGESTED_NAMES } from '../src/metrics/store.ts';
+import { exposition } from '../src/metrics/test-util.ts';
+
+function workload(name: string, meshed: boolean): Workload {
+  return {
+    namespace: 'demo',
+    name,
+    kind: 'Deployment',
+    labels: { app: name },
+    serviceAccount: name,
+    replicas: 1,
+    readyReplicas: 1,
+    meshedReplicas: meshed ? 1 : 0,
+    meshed,
+    meshState: meshed ? 'meshed' : 'unmeshed',
+    createdAt: new Date(0).toISOString(),
+  };
+}
+
+function pod(name: string, ip: string, meshed: boolean): Pod {
+  return {
+    namespace: 'demo',
+    name: `${name}-1`,
+    workload: name,
+    ip,
+    phase: 'Running',
+    ready: true,
+    meshed,
+    restarts: 0,
+    lastExit: null,
+  } as Pod;
+}
+
+const platform = {
+  kind: 'fake',
+  listNamespaces: () => ['demo'],
+  listWorkloads: () => [workload('catalog', true), workload('pinger', false)],
+  listPods: () => [pod('catalog', '127.10.0.2', true), pod('pinger', '127.10.0.7', false)],
+  watch: () => () => {},
+};
+
+describe('topology of unmeshed callers', () => {
+  it('names a plaintext caller after the workload of its source address, marked unmeshed', async () => {
+    const metrics = new MetricsService(platform, {
+      scrapeIntervalMs: 5000,
+      scrapeTimeoutMs: 1000,
+      retentionMs: 3_600_000,
+      maxRingBytes: 16 * 1024 * 1024,
+    });
+    const services = {
+      platform: platform as unknown as Platform,
+      destination: undefined as unknown as ApiServices['destination'],
+      startedAt: 0,
+      version: 'test',
+      metrics,
+    } satisfies ApiServices;
+    const caller = createCaller(createContext(services, IN_PROCESS_ADMIN));
+    const counters = (n: number, m: number) => [
+      {
+        labels: { direction: 'inbound', tls: 'false', src_addr: '127.10.0.7' },
+        success: n,
+        failure: 0,
+        latenciesMs: [],
+      },
+      {
+        labels: { direction: 'inbound', tls: 'false', src_addr: '127.99.0.1' },
+        success: m,
+        failure: 0,
+        latenciesMs: [],
+      },
+    ];
+    for (const [tick, n, m] of [
+      [Date.now() - 5000, 0, 0],
+      [Date.now(), 12, 3],
+    ] as const) {
+      const t = metrics.store.beginTick(tick);
+      metrics.store.ingest(
+        'demo/catalog',
+        { namespace: 'demo', workload: 'catalog', pod: 'catalog-1' },
+        t,
+        parseExposition(exposition(counters(n, m)), (x) => INGESTED_NAMES.has(x)),
+      );
+    }
+    const edges = await caller.topology.edges({ namespace: 'demo', name: 'catalog', window: '1m' });
+    expect(edges).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          source: { namespace: 'demo', name: 'pinger' },
+          destination: { namespace: 'demo', name: 'catalog' },
+          sourceUnmeshed: true,
+          clientIdentity: null,
+          metrics: expect.objectContaining({ requests: 12 }),
+        }),
+        expect.objectContaining({
+          source: { namespace: 'demo', name: UNKNOWN_SOURCE },
+          metrics: expect.objectContaining({ requests: 3 }),
+        }),
+      ]),
+    );
+    expect(edges).toHaveLength(2);
+  });
+});
