@@ -57,6 +57,10 @@ test('a viewer logs in with a password, sees workloads, may not mesh, and logs o
   await expect(mesh).toBeDisabled();
   await expect(mesh).toHaveAttribute('title', 'Mesh needs the admin role');
 
+  // Pod output can hold secrets: a viewer is told it needs the admin role, and not shown it.
+  await page.goto('/workloads/demo/inventory');
+  await expect(page.getByText('Output needs the admin role').first()).toBeVisible();
+
   await nav.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('heading', { name: 'Log in', level: 1 })).toBeVisible();
   await page.goto('/');

@@ -1,19 +1,25 @@
 'use client';
-/** The last lines a pod wrote, refreshed with the page. */
+/** The last lines a pod wrote, refreshed with the page; admins only (output can hold secrets). */
 import { useQuery } from '@tanstack/react-query';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTRPC } from '../../lib/trpc/client.ts';
 import { describeError } from '../../lib/trpc/errors.ts';
+import { useWhoAmI } from '../../lib/use-role.ts';
 
 const LINES = 6;
 
 export function PodLogs({ namespace, pod }: { namespace: string; pod: string }) {
   const trpc = useTRPC();
   const { interval } = useLiveRefresh();
+  const me = useWhoAmI();
+  const isAdmin = me?.role === 'admin';
   const logs = useQuery({
     ...trpc.pods.logs.queryOptions({ namespace, name: pod, lines: LINES }),
     refetchInterval: interval,
+    // A viewer may not read logs: the API would refuse, so the page does not ask.
+    enabled: isAdmin,
   });
+  if (me !== undefined && !isAdmin) return <span className="muted small">Output needs the admin role</span>;
   if (logs.isPending) return <span className="muted small">Loading output…</span>;
   if (logs.isError) return <span className="state-error small">{describeError(logs.error)}</span>;
   if (logs.data.lines.length === 0) return <span className="muted small">No output yet</span>;
