@@ -12,6 +12,7 @@ import { podsRouter } from './pods.ts';
 import { policiesRouter } from './policies.ts';
 import { policyRouter } from './policy.ts';
 import { servicesRouter } from './services.ts';
+import { tapRouter } from './tap.ts';
 import { topologyRouter } from './topology.ts';
 import { createCallerFactory, router } from './trpc.ts';
 import { workloadsRouter } from './workloads.ts';
@@ -29,6 +30,7 @@ export const appRouter = router({
   topology: topologyRouter,
   policies: policiesRouter,
   policy: policyRouter,
+  tap: tapRouter,
 });
 
 /** The API's type, for clients. */
