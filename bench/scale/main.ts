@@ -95,26 +95,33 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-/** Processes the state file lists (pods' apps and proxies, the balancer) that still run. */
-function recordedPids(): number[] {
+interface ProcRef {
+  pid: number;
+  startTime: number;
+}
+
+/** Processes the state file lists (pods' apps and proxies, the balancer). */
+function recordedProcesses(): ProcRef[] {
   const file = join(stateDir, 'local-platform.json');
   if (!existsSync(file)) return [];
   const state = JSON.parse(readFileSync(file, 'utf8')) as {
-    pods: { app: { pid: number } | null; proxy: { pid: number } | null }[];
-    balancer: { pid: number } | null;
+    pods: { app: ProcRef | null; proxy: ProcRef | null }[];
+    balancer: ProcRef | null;
   };
-  return [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer]
-    .filter((r): r is { pid: number } => r !== null)
-    .map((r) => r.pid);
+  return [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer].filter((r) => r !== null);
 }
-const alive = (pid: number) => {
+
+/** The process still runs (same pid and kernel start time, not a zombie); its command line, else undefined. */
+function stillRunning(ref: ProcRef): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${ref.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X' || Number(fields[19]) !== ref.startTime) return undefined;
+    return readFileSync(`/proc/${ref.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
   } catch {
-    return false;
+    return undefined;
   }
-};
+}
 
 async function main() {
   const base = await waitFor(
@@ -239,11 +246,12 @@ async function main() {
   const rolloutsFailed = meshed.filter((w) => w.meshState === 'failed').length;
   const mem = rss(child.pid as number);
 
-  const pids = recordedPids();
+  const processes = recordedProcesses();
   child.kill('SIGINT');
   await Promise.race([exited, sleep(60_000)]);
   await sleep(500);
-  const left = pids.filter(alive);
+  const left = processes.map(stillRunning).filter((c) => c !== undefined);
+  for (const c of left) console.log(`left running after stop: ${c}`);
 
   const result = {
     namespaces: K,
@@ -289,9 +297,10 @@ main()
       child.kill('SIGINT');
       await Promise.race([exited, sleep(30_000)]);
     }
-    for (const pid of recordedPids()) {
+    for (const ref of recordedProcesses()) {
+      if (stillRunning(ref) === undefined) continue;
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(-ref.pid, 'SIGKILL');
       } catch {}
     }
     rmSync(work, { recursive: true, force: true });
