@@ -121,7 +121,9 @@ async function main() {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[controller] ${signal}: stopping every pod`);
+    console.log(
+      `[controller] ${signal}: ${platform.kind === 'local' ? 'stopping every pod' : 'stopping (the cluster keeps its pods)'}`,
+    );
     // Each part is stopped even when one before it fails, and the process always exits.
     const step = async (part: string, stop: () => Promise<unknown>) => {
       try {
