@@ -64,12 +64,15 @@ export async function startController(opts: {
   stateDir: string;
   manifestsDir: string;
   octet: number;
+  /** More controller environment (such as the WEFT_IDENTITY_* files of a supplied CA). */
+  env?: Record<string, string>;
 }): Promise<Owned> {
   const owned = start(['--import', 'tsx', join(REPO_ROOT, 'apps/controller/src/main.ts')], {
     WEFT_API_ADDR: `127.0.0.1:${opts.port}`,
     WEFT_STATE_DIR: opts.stateDir,
     WEFT_LOCAL_MANIFESTS: opts.manifestsDir,
     WEFT_LOCAL_POD_OCTET: String(opts.octet),
+    ...opts.env,
   });
   await waitForHttp(`http://127.0.0.1:${opts.port}/trpc/health.get`, 30_000, owned);
   return owned;

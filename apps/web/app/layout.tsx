@@ -1,9 +1,10 @@
-// The dashboard's root layout: providers, navigation, the connection banner, the page.
+// The dashboard's root layout: providers, navigation, the connection and certificate expiry banners, the page.
 import '@xyflow/react/dist/style.css';
 import './globals.css';
 import type { Metadata } from 'next';
 import { type ReactNode, Suspense } from 'react';
 import { ConnectionBanner } from '../components/connection-banner.tsx';
+import { ExpiryBanner } from '../components/identity/expiry-banner.tsx';
 import { SidebarNav } from '../components/sidebar-nav.tsx';
 import { LiveRefreshProvider } from '../lib/live-refresh.tsx';
 import { TrpcQueryProvider } from '../lib/trpc/provider.tsx';
@@ -24,6 +25,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
                 <SidebarNav />
                 <div className="main-column">
                   <ConnectionBanner />
+                  <ExpiryBanner />
                   <main className="content">{children}</main>
                 </div>
               </div>

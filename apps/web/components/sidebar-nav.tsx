@@ -1,7 +1,7 @@
 'use client';
-/** The dashboard's navigation: overview, topology, health, and every namespace. */
+/** The dashboard's navigation: overview, topology, health, identity, and every namespace. */
 import { useQuery } from '@tanstack/react-query';
-import { Folder, HeartPulse, LayoutDashboard, Network, Waypoints } from 'lucide-react';
+import { Folder, HeartPulse, KeyRound, LayoutDashboard, Network, Waypoints } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
@@ -38,6 +38,7 @@ export function SidebarNav() {
           {item('/', 'Overview', <LayoutDashboard className="nav-icon" size={16} aria-hidden="true" />)}
           {item('/topology', 'Topology', <Network className="nav-icon" size={16} aria-hidden="true" />)}
           {item('/health', 'Health', <HeartPulse className="nav-icon" size={16} aria-hidden="true" />)}
+          {item('/identity', 'Identity', <KeyRound className="nav-icon" size={16} aria-hidden="true" />)}
         </ul>
         <h2 className="sidebar-heading">Namespaces</h2>
         <ul>

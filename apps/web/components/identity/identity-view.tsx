@@ -1,0 +1,101 @@
+'use client';
+/**
+ * The Identity page: countdowns to the trust anchor's and the issuer's expiry, the last
+ * certificate of every proxy (identity, issued, expires), and the certificates issued and
+ * refused by reason since the controller started.
+ */
+import { useQuery } from '@tanstack/react-query';
+import type { CertificateSummary } from '@weft/shared';
+import { useLiveRefresh } from '../../lib/live-refresh.tsx';
+import { useTRPC } from '../../lib/trpc/client.ts';
+import { PageHeader } from '../page-header.tsx';
+import { QueryState } from '../query-state.tsx';
+
+function countdown(seconds: number): string {
+  if (seconds <= 0) return 'expired';
+  const days = Math.floor(seconds / 86_400);
+  if (days >= 1) return `${days} days left`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min left`;
+}
+
+function CaCertificate({ name, cert }: { name: string; cert: CertificateSummary }) {
+  return (
+    <section aria-label={name} className="card">
+      <h2>{name}</h2>
+      <p data-testid={`countdown-${name.toLowerCase().replace(' ', '-')}`}>
+        <strong>{countdown(cert.expiresInSeconds)}</strong>
+        {cert.expiringSoon ? ' (under 60 days: rotate it)' : ''}
+      </p>
+      <p className="small">
+        {cert.subject}, valid {cert.notBefore} to {cert.notAfter}
+      </p>
+    </section>
+  );
+}
+
+export function IdentityView() {
+  const trpc = useTRPC();
+  const { interval } = useLiveRefresh();
+  const status = useQuery({ ...trpc.identity.status.queryOptions(), refetchInterval: interval });
+  const certs = useQuery({ ...trpc.identity.certificates.queryOptions({}), refetchInterval: interval });
+  const s = status.data;
+  return (
+    <>
+      <PageHeader title="Identity" />
+      <QueryState query={status} what="the certificate authority">
+        {s && (
+          <>
+            <p>
+              Trust domain <code>{s.trustDomain}</code>, CA {s.source}; workload certificates live{' '}
+              {Math.round(s.certLifetimeSeconds / 3600)} h.
+            </p>
+            <CaCertificate name="Trust anchor" cert={s.trustAnchor} />
+            <CaCertificate name="Issuer" cert={s.issuer} />
+            <section aria-label="Certificate requests" className="card">
+              <h2>Certificate requests</h2>
+              <p>Issued: {s.issuedTotal}</p>
+              <p>
+                Refused:{' '}
+                {Object.keys(s.rejectedTotal).length
+                  ? Object.entries(s.rejectedTotal)
+                      .map(([reason, n]) => `${reason} ${n}`)
+                      .join(', ')
+                  : 'none'}
+              </p>
+            </section>
+          </>
+        )}
+      </QueryState>
+      <h2>Proxy certificates</h2>
+      <QueryState query={certs} what="the proxy certificates">
+        <table aria-label="Proxy certificates">
+          <thead>
+            <tr>
+              <th scope="col">Pod</th>
+              <th scope="col">Identity</th>
+              <th scope="col">Issued</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(certs.data ?? []).map((c) => (
+              <tr key={`${c.namespace}/${c.pod ?? c.serialNumber}`}>
+                <td>
+                  {c.namespace}/{c.pod ?? '-'}
+                </td>
+                <td>{c.identity}</td>
+                <td>{c.issuedAt}</td>
+                <td>{c.notAfter}</td>
+              </tr>
+            ))}
+            {certs.data?.length === 0 && (
+              <tr>
+                <td colSpan={4}>No proxy has asked for a certificate yet.</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </QueryState>
+    </>
+  );
+}
