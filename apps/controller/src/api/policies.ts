@@ -1,8 +1,9 @@
 /**
  * `policies.*`: applyYaml (multi-document YAML, all or nothing, with `dryRun`), list, get,
  * delete, revisions, one revision, rollback, and propagation (which proxies run which
- * revision). Reads are queries (viewers), writes are mutations (admins), each its own
- * procedure.
+ * revision), and authorization (for a workload port: who is allowed, and who is calling
+ * now with the policy's verdict on each). Reads are queries (viewers), writes are
+ * mutations (admins), each its own procedure.
  */
 import {
   ErrorCode,
@@ -17,8 +18,11 @@ import {
   PolicyRevision,
   PolicyRevisionInput,
   PolicyRevisionSummary,
+  PortAuthorization,
+  PortAuthorizationInput,
 } from '@weft/shared';
 import { z } from 'zod';
+import { observedCallers } from '../policy/authz-report.ts';
 import type { PolicyService } from '../policy/service.ts';
 import { type ApiContext, adminProcedure, router, viewerProcedure } from './trpc.ts';
 
@@ -62,4 +66,29 @@ export const policiesRouter = router({
     .input(PolicyPropagationInput)
     .output(PolicyPropagation)
     .query(({ ctx, input }) => policyService(ctx).propagation(input.revision)),
+  authorization: viewerProcedure
+    .input(PortAuthorizationInput)
+    .output(PortAuthorization)
+    .query(async ({ ctx, input }) => {
+      const workload = { namespace: input.namespace, name: input.workload };
+      const authz = policyService(ctx).inbound(workload, input.port).authz;
+      // Callers come from the topology when metrics run here; without them, only the rules.
+      const edges = ctx.metrics
+        ? (
+            await ctx.metrics.topology.edges(input.window, {
+              namespace: input.namespace,
+              workload: input.workload,
+            })
+          ).filter(
+            (e) => e.destination.namespace === input.namespace && e.destination.name === input.workload,
+          )
+        : [];
+      return {
+        namespace: input.namespace,
+        workload: input.workload,
+        port: input.port,
+        authz,
+        callers: observedCallers(authz, edges, ctx.platform.listPods()),
+      };
+    }),
 });
