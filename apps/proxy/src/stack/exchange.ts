@@ -149,7 +149,7 @@ export abstract class Exchange implements RequestView {
   /** The request ended (answered, or failed): counted on its route once. */
   requestDone(status: number, grpcStatus: number | null): void {
     const s = this.stack;
-    if (s !== null && s.tap?.active === true)
+    if (s !== null && s.tap?.active === true && s.tap.wants())
       s.tap.publish(tapEvent(s.tap, s.direction, this, status, grpcStatus));
     const m = this.routeMetrics;
     if (m === null) return;

@@ -32,6 +32,16 @@ export class Tap {
     this.rate = filter.maxRps ?? TAP_DEFAULT_RATE;
   }
 
+  /** Whether this second's budget has room (else events for it are not even built). */
+  hasRoom(nowMs: number): boolean {
+    return nowMs - this.windowStart >= 1000 || this.inWindow < this.rate;
+  }
+
+  /** Counts an event not built because the budget was spent. */
+  skip(): void {
+    this.dropped++;
+  }
+
   /** Sends `event` if it matches and the rate allows. */
   offer(event: TapEvent, nowMs: number): void {
     if (!matches(this.filter, event)) return;
@@ -91,6 +101,17 @@ export class TapHub {
   close(tap: Tap): void {
     this.taps.delete(tap);
     this.active = this.taps.size > 0;
+  }
+
+  /**
+   * Whether an event is worth building now: some tap still has room this second. When
+   * none has, the request is counted as dropped on every tap and nothing is built.
+   */
+  wants(): boolean {
+    const now = Date.now();
+    for (const tap of this.taps) if (tap.hasRoom(now)) return true;
+    for (const tap of this.taps) tap.skip();
+    return false;
   }
 
   publish(event: TapEvent): void {
