@@ -16,6 +16,7 @@
 import { twoHopMtls } from './mtls.ts';
 import { type Nginx, startNginx } from './nginx.ts';
 import { oneHopOut, oneHopPolicy } from './policy.ts';
+import { oneHopBaseline, oneHopTapped } from './tap.ts';
 import { startWeft } from './weft.ts';
 
 export interface BenchContext {
@@ -135,4 +136,14 @@ const twoHop: PathSpec = {
 };
 
 /** Every path, in the order they run within a repetition. */
-export const PATHS: PathSpec[] = [direct, nginx, oneHop, oneHopOut, oneHopPolicy, twoHop, twoHopMtls];
+export const PATHS: PathSpec[] = [
+  direct,
+  nginx,
+  oneHopBaseline,
+  oneHop,
+  oneHopTapped,
+  oneHopOut,
+  oneHopPolicy,
+  twoHop,
+  twoHopMtls,
+];
