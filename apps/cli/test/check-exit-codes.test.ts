@@ -72,7 +72,9 @@ function makeCa(dir: string, issuerDays: number): { anchor: string; issuer: stri
 describe('weft check with the controller down', () => {
   it('exits 1 and says the controller does not answer, and how to fix it', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const human = await weft(['check', '--controller', url], { WEFT_STATE_DIR: tempDir('weft-cli-none-') });
+    const empty = tempDir('weft-cli-none-');
+    const human = await weft(['check', '--controller', url], { WEFT_STATE_DIR: empty });
+    rmSync(empty, { recursive: true, force: true });
     expect(human.code).toBe(1);
     expect(human.stdout).toContain('× the controller API answers');
     expect(human.stdout).toContain(`cannot reach the controller at ${url}`);
