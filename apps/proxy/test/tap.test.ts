@@ -33,6 +33,19 @@ beforeAll(async () => {
   });
   const policy = outboundPolicy('web.test:80', [
     { name: 'api', matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [], queryParams: [] }] },
+    {
+      name: 'faulty',
+      matches: [{ path: { type: 'PathPrefix', value: '/fault' }, headers: [], queryParams: [] }],
+      fault: {
+        source: { kind: 'HTTPFault', namespace: 'test', name: 'all' },
+        abort: { percent: 100, httpStatus: 503 },
+      },
+    },
+    {
+      name: 'timed',
+      matches: [{ path: { type: 'PathPrefix', value: '/timed' }, headers: [], queryParams: [] }],
+      timeouts: { requestMs: 2000, backendRequestMs: 1000 },
+    },
     { name: 'rest', matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] }] },
   ]);
   proxy = await startTestProxy({
@@ -111,6 +124,31 @@ describe('tap events', () => {
     expect(e?.retries).toBe(1);
     expect(e?.attempts.map((a) => a.status)).toEqual([503, 200]);
     expect(e?.attempts.every((a) => a.endpoint === `127.0.0.1:${flaky.port}`)).toBe(true);
+    t.close();
+  });
+
+  it('name the fault injected and the timeouts applied', async () => {
+    const t = await tap('authority=web.test');
+    const faulted = await viaProxy(proxy, 'http://web.test/fault/now');
+    expect(faulted.status).toBe(503);
+    expect((await viaProxy(proxy, 'http://web.test/timed/x')).status).toBe(200);
+    await t.waitFor(2);
+    const [f, timed] = t.events;
+    expect(f).toMatchObject({
+      route: 'HTTPRoute test/faulty',
+      status: 503,
+      fault: { status: 503, grpcStatus: null },
+      proxyError: 'fault-injected',
+      endpoint: null,
+      attempts: [],
+    });
+    expect(timed).toMatchObject({
+      route: 'HTTPRoute test/timed',
+      status: 200,
+      timeoutMs: 2000,
+      attemptTimeoutMs: 1000,
+      fault: null,
+    });
     t.close();
   });
 });
