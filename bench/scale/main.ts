@@ -6,8 +6,8 @@
  * the rollout, the controller's CPU and RSS, API p99 during the rollout, certificates
  * issued per meshed pod, and processes left after a SIGINT stop.
  *
- * Usage: npm run bench:scale -- --namespaces K [--after-seconds 20]
- * Writes bench/results/scale.json (one entry per K, the latest run of each K kept).
+ * Usage: [WEFT_LOCAL_MAX_ROLLOUTS=N] npm run bench:scale -- --namespaces K [--after-seconds 20]
+ * Writes bench/results/scale.json (the latest run of each K and rollout limit kept).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -255,6 +255,8 @@ async function main() {
 
   const result = {
     namespaces: K,
+    /** WEFT_LOCAL_MAX_ROLLOUTS as given, else the controller's default (one per core, at least two). */
+    maxRollouts: process.env.WEFT_LOCAL_MAX_ROLLOUTS ?? 'default',
     pods: h.pods,
     workloads: workloads.length,
     startToReadySeconds: round(startToReadyS),
@@ -279,9 +281,10 @@ async function main() {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results/scale.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as (typeof result)[]) : [];
-  const rows = [...previous.filter((r) => r.namespaces !== K), result].sort(
-    (a, b) => a.namespaces - b.namespaces,
-  );
+  const rows = [
+    ...previous.filter((r) => r.namespaces !== K || r.maxRollouts !== result.maxRollouts),
+    result,
+  ].sort((a, b) => a.namespaces - b.namespaces);
   writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
 }
 

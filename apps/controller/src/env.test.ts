@@ -26,6 +26,12 @@ describe('loadEnv', () => {
     expect([env.manifestsDir, env.workdir, env.stateDir]).toEqual(['/m/x', '/m', '/repo/s']);
   });
 
+  it('reads how many workloads roll out at once, and refuses a value below 1 naming the variable', () => {
+    expect(loadEnv({}, '/repo').maxRollouts).toBeUndefined();
+    expect(loadEnv({ WEFT_LOCAL_MAX_ROLLOUTS: '6' }, '/repo').maxRollouts).toBe(6);
+    expect(() => loadEnv({ WEFT_LOCAL_MAX_ROLLOUTS: '0' }, '/repo')).toThrow(/WEFT_LOCAL_MAX_ROLLOUTS/);
+  });
+
   it('picks the Kubernetes platform with its kubeconfig, and refuses an unknown platform', () => {
     const env = loadEnv({ WEFT_PLATFORM: 'kubernetes', KUBECONFIG: 'k/config' }, '/repo');
     expect([env.platform, env.kubeconfig]).toEqual(['kubernetes', '/repo/k/config']);

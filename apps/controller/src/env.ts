@@ -37,6 +37,7 @@ export const ENV = {
   serviceOctet: 'WEFT_LOCAL_SERVICE_OCTET',
   proxyMain: 'WEFT_LOCAL_PROXY_MAIN',
   localCapture: 'WEFT_LOCAL_CAPTURE',
+  maxRollouts: 'WEFT_LOCAL_MAX_ROLLOUTS',
   controllerUrl: 'WEFT_CONTROLLER_URL',
   logLevel: 'WEFT_LOG_LEVEL',
   scrapeIntervalMs: 'WEFT_SCRAPE_INTERVAL_MS',
@@ -94,6 +95,7 @@ const Schema = z.object({
   [ENV.serviceOctet]: Octet.optional(),
   [ENV.proxyMain]: z.string().min(1).optional(),
   [ENV.localCapture]: z.enum(['http-proxy', 'netns']).default('http-proxy'),
+  [ENV.maxRollouts]: z.coerce.number().int().min(1).max(1000).optional(),
   [ENV.controllerUrl]: z.string().url().optional(),
   [ENV.logLevel]: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   [ENV.scrapeIntervalMs]: z.coerce.number().int().min(100).max(300_000).default(5000),
@@ -164,6 +166,8 @@ export interface ControllerEnv {
   proxyMain: string;
   /** How meshed local pods' traffic reaches their proxies: `http-proxy` (rootless) or `netns` (root, iptables). */
   localCapture: 'http-proxy' | 'netns';
+  /** How many workloads the local platform rolls out at once; undefined: one per core, at least two. */
+  maxRollouts: number | undefined;
   /** URL proxies use to reach this controller; defaults to the API address. */
   controllerUrl: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -237,6 +241,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     serviceOctet: e[ENV.serviceOctet] ?? e[ENV.podOctet],
     proxyMain: resolveProxyMain(e[ENV.proxyMain], cwd),
     localCapture: e[ENV.localCapture],
+    maxRollouts: e[ENV.maxRollouts],
     controllerUrl: e[ENV.controllerUrl],
     logLevel: e[ENV.logLevel],
     hostEnv: Object.fromEntries(

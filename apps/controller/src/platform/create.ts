@@ -37,6 +37,8 @@ export interface PlatformConfig {
   hostEnv: Record<string, string>;
   /** `netns` (root): each local pod in its own network namespace with iptables capture. */
   localCapture?: 'http-proxy' | 'netns';
+  /** How many workloads the local platform rolls out at once (default one per core, at least two). */
+  maxRollouts?: number | undefined;
 }
 
 export interface PlatformDeps {
@@ -68,6 +70,7 @@ export async function createPlatform(env: PlatformConfig, deps: PlatformDeps): P
         controllerUrl: deps.controllerUrl,
         proxyEnvFor: deps.proxyEnvFor,
         capture: env.localCapture ?? 'http-proxy',
+        ...(env.maxRollouts === undefined ? {} : { maxConcurrentRollouts: env.maxRollouts }),
       });
     }
     case 'kubernetes': {
