@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { registerCheck } from './commands/check.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerDashboard } from './commands/dashboard.ts';
+import { registerInstall } from './commands/install.ts';
 import { registerMesh } from './commands/mesh.ts';
 import { registerEdges, registerStat } from './commands/metrics.ts';
 import { registerPolicy } from './commands/policy.ts';
@@ -41,6 +42,7 @@ Examples:
   registerPolicy(program);
   registerMesh(program);
   registerDashboard(program);
+  registerInstall(program);
   registerVersion(program);
   registerCompletion(program);
   return program;
