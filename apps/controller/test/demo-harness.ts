@@ -142,10 +142,17 @@ export async function startInProcess(opts: {
     ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
   });
   const destination = new Destination(platform);
-  const caller = createCaller(
-    createContext({ platform, destination, startedAt: Date.now(), version: 'test' }, IN_PROCESS_ADMIN),
+  const services = { platform, destination, startedAt: Date.now(), version: 'test' };
+  const caller = createCaller(createContext(services, IN_PROCESS_ADMIN));
+  /** The same API as a meshed demo/traffic pod's proxy calls it (destination and policy streams). */
+  const proxyCaller = createCaller(
+    createContext(services, {
+      kind: 'workload',
+      workload: { namespace: 'demo', serviceAccount: 'default', workload: 'traffic' },
+      token: 'in-process',
+    }),
   );
-  return { platform, caller, store };
+  return { platform, caller, proxyCaller, store };
 }
 
 export interface ControllerProcess {

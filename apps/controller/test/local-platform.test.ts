@@ -153,7 +153,7 @@ describe('the demo on the local platform', () => {
   it('scales a deployment and streams the changed endpoint set to destination subscribers', async () => {
     const controller = new AbortController();
     // The caller accepts a signal at run time; its type does not declare it.
-    const subscribe = env.caller.destination.get as unknown as (
+    const subscribe = env.proxyCaller.destination.get as unknown as (
       input: { authority: string },
       opts: { signal: AbortSignal },
     ) => Promise<AsyncIterable<unknown>>;
