@@ -244,7 +244,7 @@ test('the workload page shows the lock as an icon and the sidebar spans the page
 });
 
 test('no serious or critical accessibility violation on any page', async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   const pages: Array<[string, Locator]> = [
     ['/', page.getByRole('table', { name: 'Namespaces' })],
     ['/namespaces/demo', page.getByRole('table', { name: 'Workloads' })],
@@ -255,6 +255,7 @@ test('no serious or critical accessibility violation on any page', async ({ page
       page.getByRole('figure', { name: 'Latency chart' }).locator('path.recharts-curve'),
     ],
     ['/workloads/reviews/ratings', page.getByRole('table', { name: 'Edges' })],
+    ['/health', page.getByTestId('health-summary')],
     ['/login', page.getByRole('heading', { name: 'Log in', level: 1 })],
   ];
   const found: string[] = [];
