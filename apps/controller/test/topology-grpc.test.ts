@@ -173,11 +173,7 @@ describe('topology of a meshed gRPC call', () => {
     expect(g.nodes.map((n) => n.name)).not.toContain(UNKNOWN_SOURCE);
   }, 90_000);
 
-  // Skipped until the proxy labels inbound HTTP/2 (gRPC) metrics with `client_id`
-  // (issue 19, the proxy's part): today the callee's inbound side counts these calls as
-  // `tls="false"` without a client identity, and the edge above is right only because
-  // the topology reconciles them with the caller's outbound side.
-  it.skip("the callee counted every call under the caller's proven identity", async () => {
+  it("the callee counted every call under the caller's proven identity", async () => {
     if (!service) throw new Error('setup failed');
     const inbound = await new EmbeddedBackend(service.store).golden({
       direction: 'inbound',
