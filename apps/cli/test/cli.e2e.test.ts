@@ -33,8 +33,8 @@ beforeAll(async () => {
   });
   env = { WEFT_CONTROLLER_URL: controller.url, WEFT_STATE_DIR: controller.stateDir };
   await waitFor(
-    'the demo to be ready (weft check passing)',
-    async () => (await weft(['check', '-o', 'json'], env)).code === 0,
+    'the demo to be ready (weft check passing without warnings: every replica ready)',
+    async () => (await weft(['check', '--strict', '-o', 'json'], env)).code === 0,
     90_000,
     1000,
   );
