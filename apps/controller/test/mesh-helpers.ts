@@ -11,7 +11,7 @@ import { startApiServer } from '../src/api/server.ts';
 import type { ApiServices } from '../src/api/trpc.ts';
 import { AuthService } from '../src/auth/service.ts';
 import { createIdentity } from '../src/identity/index.ts';
-import type { MetricsService } from '../src/metrics/service.ts';
+import { MetricsService } from '../src/metrics/service.ts';
 import { sleep } from './metrics-helpers.ts';
 
 export interface IdentityApi {
@@ -111,4 +111,23 @@ export async function settle(service: MetricsService, admins: string[]): Promise
   }
   const target = service.scraper.rounds + 2;
   while (service.scraper.rounds < target) await sleep(50);
+}
+
+/** A started metrics service over a fixed fake platform, scraping its pods every 500 ms. */
+export function scrapingService(
+  namespaces: string[],
+  workloads: Workload[],
+  pods: () => Pod[],
+): MetricsService {
+  const service = new MetricsService(
+    {
+      listNamespaces: () => namespaces,
+      listWorkloads: (ns?: string) => workloads.filter((w) => ns === undefined || w.namespace === ns),
+      listPods: pods,
+      watch: () => () => {},
+    },
+    { scrapeIntervalMs: 500, scrapeTimeoutMs: 400, retentionMs: 120_000, maxRingBytes: 16 * 1024 * 1024 },
+  );
+  service.start();
+  return service;
 }

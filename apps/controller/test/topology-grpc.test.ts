@@ -9,8 +9,15 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { meshIdentity, UNKNOWN_SOURCE } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../src/metrics/embedded-backend.ts';
-import { MetricsService } from '../src/metrics/service.ts';
-import { type IdentityApi, meshedPod, meshedWorkload, settle, startIdentityApi } from './mesh-helpers.ts';
+import type { MetricsService } from '../src/metrics/service.ts';
+import {
+  type IdentityApi,
+  meshedPod,
+  meshedWorkload,
+  scrapingService,
+  settle,
+  startIdentityApi,
+} from './mesh-helpers.ts';
 import { freePort, type RunningProxy, startProxy } from './metrics-helpers.ts';
 
 const WEB_ID = meshIdentity('web', 'demo');
@@ -124,16 +131,7 @@ beforeAll(async () => {
   ]);
   const pods = [meshedPod('demo', 'web', web.admin), meshedPod('reviews', 'ratings', ratings.admin)];
   const workloads = [meshedWorkload('demo', 'web'), meshedWorkload('reviews', 'ratings')];
-  service = new MetricsService(
-    {
-      listNamespaces: () => ['demo', 'reviews'],
-      listWorkloads: (ns?: string) => workloads.filter((w) => ns === undefined || w.namespace === ns),
-      listPods: () => pods,
-      watch: () => () => {},
-    },
-    { scrapeIntervalMs: 500, scrapeTimeoutMs: 400, retentionMs: 120_000, maxRingBytes: 16 * 1024 * 1024 },
-  );
-  service.start();
+  service = scrapingService(['demo', 'reviews'], workloads, () => pods);
 }, 120_000);
 
 afterAll(async () => {

@@ -6,8 +6,15 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetricsService } from '../src/metrics/service.ts';
-import { type IdentityApi, meshedPod, meshedWorkload, settle, startIdentityApi } from './mesh-helpers.ts';
+import type { MetricsService } from '../src/metrics/service.ts';
+import {
+  type IdentityApi,
+  meshedPod,
+  meshedWorkload,
+  scrapingService,
+  settle,
+  startIdentityApi,
+} from './mesh-helpers.ts';
 import { freePort, type RunningProxy, startProxy } from './metrics-helpers.ts';
 
 const PLAIN_CALLS = 20;
@@ -97,16 +104,7 @@ beforeAll(async () => {
   pods.set('web', meshedPod('demo', 'web', web.admin));
   pods.set('traffic', meshedPod('demo', 'traffic', trafficAdmin));
   const workloads = [meshedWorkload('demo', 'web'), meshedWorkload('demo', 'traffic')];
-  service = new MetricsService(
-    {
-      listNamespaces: () => ['demo'],
-      listWorkloads: () => workloads,
-      listPods: () => [...pods.values()],
-      watch: () => () => {},
-    },
-    { scrapeIntervalMs: 500, scrapeTimeoutMs: 400, retentionMs: 120_000, maxRingBytes: 16 * 1024 * 1024 },
-  );
-  service.start();
+  service = scrapingService(['demo'], workloads, () => [...pods.values()]);
 }, 120_000);
 
 afterAll(async () => {
