@@ -2,15 +2,20 @@
  * `policies.*`: applyYaml (multi-document YAML, all or nothing, with `dryRun`), list, get,
  * delete, revisions, one revision, rollback, and propagation (which proxies run which
  * revision), and authorization (for a workload port: who is allowed, and who is calling
- * now with the policy's verdict on each). Reads are queries (viewers), writes are
- * mutations (admins), each its own procedure.
+ * now with the policy's verdict on each). For the editor: describeChange and
+ * describeRevision (a change in words), trafficImpact (a dry run against observed
+ * traffic). Reads are queries (viewers), writes are mutations (admins), each its own
+ * procedure.
  */
 import {
+  DescribeChangeInput,
+  DescribeRevisionInput,
   ErrorCode,
   MeshError,
   NamespaceFilterInput,
   PolicyApplyInput,
   PolicyApplyResult,
+  PolicyChangeDescription,
   PolicyListItem,
   PolicyPropagation,
   PolicyPropagationInput,
@@ -20,9 +25,13 @@ import {
   PolicyRevisionSummary,
   PortAuthorization,
   PortAuthorizationInput,
+  TrafficImpact,
+  TrafficImpactInput,
 } from '@weft/shared';
 import { z } from 'zod';
 import { observedCallers } from '../policy/authz-report.ts';
+import { describeChange, describeRevision } from '../policy/describe.ts';
+import { trafficImpact } from '../policy/impact.ts';
 import type { PolicyService } from '../policy/service.ts';
 import { type ApiContext, adminProcedure, router, viewerProcedure } from './trpc.ts';
 
@@ -90,5 +99,26 @@ export const policiesRouter = router({
         authz,
         callers: observedCallers(authz, edges, ctx.platform.listPods()),
       };
+    }),
+  describeChange: viewerProcedure
+    .input(DescribeChangeInput)
+    .output(PolicyChangeDescription)
+    .query(({ ctx, input }) => describeChange(policyService(ctx), ctx.platform, input.yaml)),
+  describeRevision: viewerProcedure
+    .input(DescribeRevisionInput)
+    .output(PolicyChangeDescription)
+    .query(({ ctx, input }) => describeRevision(policyService(ctx), ctx.platform, input.revision)),
+  trafficImpact: viewerProcedure
+    .input(TrafficImpactInput)
+    .output(TrafficImpact)
+    .query(({ ctx, input }) => {
+      const metrics = ctx.metrics;
+      return trafficImpact(
+        policyService(ctx),
+        ctx.platform,
+        metrics ? (seconds) => metrics.topology.edgesOver(seconds) : undefined,
+        input.yaml,
+        input.windowMinutes,
+      );
     }),
 });

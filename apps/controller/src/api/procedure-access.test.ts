@@ -56,4 +56,21 @@ describe('procedure access', () => {
       expect(await codeOf(proxy, path)).toBe('FORBIDDEN');
     },
   );
+
+  // The policy editor's reads and the canary runner: each on the base its role needs.
+  it.each([
+    'policies.describeChange',
+    'policies.describeRevision',
+    'policies.trafficImpact',
+    'canaries.list',
+    'canaries.get',
+  ])('%s is a read a viewer may call (it stops at its input or the missing service)', async (path) => {
+    expect(procedures.map(([p]) => p)).toContain(path);
+    const code = await codeOf({ kind: 'user', name: 'vera', role: 'viewer' }, path);
+    expect(['BAD_REQUEST', 'SERVICE_UNAVAILABLE']).toContain(code);
+  });
+
+  it.each(['canaries.start', 'canaries.abort'])('%s is an admin mutation', (path) => {
+    expect(procedures.find(([p]) => p === path)?.[1]._def.type).toBe('mutation');
+  });
 });

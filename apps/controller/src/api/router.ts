@@ -3,6 +3,7 @@
  * (`import type { AppRouter } from '@weft/controller/router'`).
  */
 import { authRouter } from './auth.ts';
+import { canariesRouter } from './canaries.ts';
 import { destinationRouter } from './destination.ts';
 import { healthRouter } from './health.ts';
 import { identityRouter } from './identity.ts';
@@ -30,6 +31,7 @@ export const appRouter = router({
   topology: topologyRouter,
   policies: policiesRouter,
   policy: policyRouter,
+  canaries: canariesRouter,
   tap: tapRouter,
 });
 

@@ -16,6 +16,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ErrorCode, MeshError } from '@weft/shared';
 import { type Caller, roleOf } from '../auth/caller.ts';
 import type { AuthService } from '../auth/service.ts';
+import type { CanaryControl } from '../canary/control.ts';
 import type { Platform } from '../core/platform.ts';
 import type { Destination } from '../destination/destination.ts';
 import type { IdentityService } from '../identity/service.ts';
@@ -38,6 +39,8 @@ export interface ApiServices {
   metrics?: MetricsService;
   /** Traffic policy behind `policies.*`/`policy.watch`; absent, they answer `WEFT_UNAVAILABLE`. */
   policy?: PolicyService;
+  /** Canary rollouts behind `canaries.*`; absent, those answer `WEFT_UNAVAILABLE`. */
+  canaries?: CanaryControl;
   /** Logins, sessions and login links behind `auth.*`; absent, those answer `WEFT_UNAVAILABLE`. */
   auth?: AuthService;
   /** Mints fresh workload tokens for `identity.renewToken`. */

@@ -108,8 +108,12 @@ export class TopologyQueries {
   ) {}
 
   /** Edges seen in the window (filtered), sorted by source then destination. */
-  async edges(window: TimeWindow, filter: EdgeFilter = {}, atMs?: number): Promise<Edge[]> {
-    const seconds = WINDOW_SECONDS[window];
+  edges(window: TimeWindow, filter: EdgeFilter = {}, atMs?: number): Promise<Edge[]> {
+    return this.edgesOver(WINDOW_SECONDS[window], filter, atMs);
+  }
+
+  /** Edges seen in the last `seconds` (filtered), sorted by source then destination. */
+  async edgesOver(seconds: number, filter: EdgeFilter = {}, atMs?: number): Promise<Edge[]> {
     const toWorkload = { label: 'dst_deployment', op: '!=', value: '' } as const;
     const [outbound, outboundTls, inbound] = await Promise.all([
       this.backend.golden({

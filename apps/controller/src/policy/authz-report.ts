@@ -4,7 +4,14 @@
  * the workload, judged by those rules from its mTLS identity and its pods' addresses.
  */
 import { BlockList, isIPv4 } from 'node:net';
-import type { AuthorizationRulePlan, Edge, InboundAuthzPlan, ObservedCaller, Pod } from '@weft/shared';
+import type {
+  AuthorizationRulePlan,
+  AuthzVerdict,
+  Edge,
+  InboundAuthzPlan,
+  ObservedCaller,
+  Pod,
+} from '@weft/shared';
 
 function inNetworks(networks: NonNullable<AuthorizationRulePlan['networks']>, address: string): boolean {
   const type = isIPv4(address) ? 'ipv4' : 'ipv6';
@@ -45,15 +52,34 @@ export function allowingRule(
   );
 }
 
+/** How messages name a rule: `demo/allow-web`, or `default:all-unauthenticated`. */
+export function ruleName(rule: AuthorizationRulePlan): string {
+  return rule.kind === 'default' ? `default:${rule.name}` : `${rule.namespace}/${rule.name}`;
+}
+
+/** What the port does with such a caller: allow (and by which rule), audit (denied but let through) or deny. */
+export function judge(
+  plan: InboundAuthzPlan,
+  identity: string | null,
+  addresses: readonly string[],
+): { verdict: AuthzVerdict; rule: string | null } {
+  const rule = allowingRule(plan, identity, addresses);
+  if (rule) return { verdict: 'allow', rule: ruleName(rule) };
+  return { verdict: plan.audit ? 'audit' : 'deny', rule: null };
+}
+
+/** The addresses of a workload's pods. */
+export function workloadAddresses(pods: readonly Pod[], namespace: string, name: string): string[] {
+  return pods.filter((p) => p.namespace === namespace && p.workload === name).map((p) => p.ip);
+}
+
 export function observedCallers(
   plan: InboundAuthzPlan,
   edges: readonly Edge[],
   pods: readonly Pod[],
 ): ObservedCaller[] {
   return edges.map((e) => {
-    const addresses = pods
-      .filter((p) => p.namespace === e.source.namespace && p.workload === e.source.name)
-      .map((p) => p.ip);
+    const addresses = workloadAddresses(pods, e.source.namespace, e.source.name);
     const rule = allowingRule(plan, e.clientIdentity, addresses);
     return {
       source: e.source,
@@ -61,12 +87,7 @@ export function observedCallers(
       unmeshed: e.sourceUnmeshed,
       requests: e.metrics.requests,
       allowed: rule !== undefined,
-      rule:
-        rule === undefined
-          ? null
-          : rule.kind === 'default'
-            ? `default:${rule.name}`
-            : `${rule.namespace}/${rule.name}`,
+      rule: rule === undefined ? null : ruleName(rule),
     };
   });
 }

@@ -56,11 +56,15 @@ export interface PolicyServiceOptions {
   authz?: AuthzSettings;
 }
 
-interface Compiled {
+/** The outbound plans (by Service port key) and authorization a set of documents compiles to. */
+export interface CompiledPlans {
   revision: number;
   outbound: Map<string, OutboundPolicy>;
-  inbound: Map<string, InboundPolicy>;
   authz: AuthzCompiler;
+}
+
+interface Compiled extends CompiledPlans {
+  inbound: Map<string, InboundPolicy>;
 }
 
 interface Stream {
@@ -165,8 +169,8 @@ export class PolicyService {
     return { revision: committed.revision, dryRun, valid: true, errors: [], statuses, diff };
   }
 
-  /** `policies.apply`: creates or replaces each document of the YAML, all or nothing. */
-  apply(yaml: string, options: { dryRun?: boolean; author?: string } = {}): PolicyApplyResult {
+  /** The live set with each document of the YAML created or replaced, and the documents the YAML holds. */
+  #merge(yaml: string): { next: PolicyDocument[]; incoming: PolicyDocument[] } {
     const now = new Date().toISOString();
     const incoming = this.#store.stamp(parsePolicyYaml(yaml), now);
     const byKey = new Map(incoming.map((d) => [policyKey(policyRefOf(d)), d]));
@@ -177,6 +181,12 @@ export class PolicyService {
       return replacement ?? d;
     });
     next.push(...byKey.values());
+    return { next, incoming };
+  }
+
+  /** `policies.apply`: creates or replaces each document of the YAML, all or nothing. */
+  apply(yaml: string, options: { dryRun?: boolean; author?: string } = {}): PolicyApplyResult {
+    const { next, incoming } = this.#merge(yaml);
     const names = incoming.map((d) => describePolicyRef(policyRefOf(d)));
     const summary = `apply ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
     return this.#change(
@@ -185,6 +195,33 @@ export class PolicyService {
       { author: options.author ?? LOCAL_AUTHOR, action: 'apply', summary },
       options.dryRun ?? false,
     );
+  }
+
+  /**
+   * What applying `yaml` would do, without storing anything: the live documents, the
+   * documents after, and the dry-run result (its errors are those `apply` would refuse).
+   * A YAML that does not parse throws `WEFT_INVALID_INPUT`, as `apply` does.
+   */
+  preview(yaml: string): {
+    live: readonly PolicyDocument[];
+    next: PolicyDocument[];
+    result: PolicyApplyResult;
+  } {
+    const live = this.#store.documents;
+    const { next, incoming } = this.#merge(yaml);
+    const result = this.#change(next, incoming, { author: LOCAL_AUTHOR, action: 'apply', summary: '' }, true);
+    return { live, next, result };
+  }
+
+  /** The plans any set of documents compiles to against the platform as it is now (the live set: cached). */
+  plansFor(documents: readonly PolicyDocument[]): CompiledPlans {
+    if (documents === this.#store.documents) return this.#plans();
+    const services = this.#platform.listServices();
+    return {
+      revision: this.#store.revision,
+      outbound: compileOutbound(documents, services, this.#store.revision),
+      authz: new AuthzCompiler(documents, services, this.#authzSettings),
+    };
   }
 
   #find(ref: PolicyRefInput): PolicyDocument {
@@ -261,6 +298,12 @@ export class PolicyService {
 
   revisionDetail(revision: number): PolicyRevision {
     return this.#store.get(revision);
+  }
+
+  /** The revision before `revision` when it is still kept (revision 0 is the empty set before any). */
+  previousRevision(revision: number): Pick<PolicyRevision, 'revision' | 'items'> | undefined {
+    if (revision <= 1) return { revision: 0, items: [] };
+    return this.#store.find(revision - 1);
   }
 
   // === what proxies receive ===

@@ -59,9 +59,14 @@ export class PolicyStore {
     return this.#revisions.map(({ items: _, ...summary }) => summary).reverse();
   }
 
+  /** One kept revision, or undefined. */
+  find(revision: number): PolicyRevision | undefined {
+    return this.#revisions.find((r) => r.revision === revision);
+  }
+
   /** One kept revision; `WEFT_NOT_FOUND` when it never existed or was pruned. */
   get(revision: number): PolicyRevision {
-    const found = this.#revisions.find((r) => r.revision === revision);
+    const found = this.find(revision);
     if (found) return found;
     const oldest = this.#revisions[0]?.revision;
     throw new MeshError(
