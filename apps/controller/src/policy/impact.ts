@@ -22,7 +22,7 @@ import {
 import type { Platform } from '../core/platform.ts';
 import { judge, workloadAddresses } from './authz-report.ts';
 import { workloadPorts } from './describe-authz.ts';
-import { backendShares, routeKey, routeName } from './describe-outbound.ts';
+import { backendShares, isCatchAll, routeKey, routeName } from './describe-outbound.ts';
 import type { CompiledPlans, PolicyService } from './service.ts';
 
 /** Reads the edges of the last `seconds` (the metrics service's topology). */
@@ -113,11 +113,12 @@ export function backendShifts(
     for (const r of routesA) backendShares(r, parent.name, names);
     const total = single ? observedRps(names, parent.namespace, edges, world) : null;
     for (const rb of routesB) {
+      // The same route before; a catch-all route now takes what no route took before.
       const ra =
         rb === undefined
-          ? routesA.find((r) => r === undefined || r.matches.length === 0)
+          ? routesA.find((r) => r === undefined || isCatchAll(r))
           : (routesA.find((r) => r !== undefined && routeKey(r) === routeKey(rb)) ??
-            (single && routesA[0] === undefined && rb.matches.length === 0 ? undefined : null));
+            (single && routesA[0] === undefined && isCatchAll(rb) ? undefined : null));
       if (ra === null) continue; // a new route: no traffic of the parent is known to take it
       const order: string[] = [];
       const sa = backendShares(ra, parent.name, order);
