@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
 import { startApiServer } from './api/server.ts';
 import { AuthService } from './auth/service.ts';
+import { backendMetricsReader, policyRouteWriter, systemClock } from './canary/adapters.ts';
+import { CanaryRunner } from './canary/runner.ts';
 import type { Platform } from './core/platform.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
@@ -76,6 +78,12 @@ async function main() {
     authz: { defaultPolicy: env.defaultInboundPolicy, clusterNetworks: DEFAULT_CLUSTER_NETWORKS },
   });
   attachPolicyResources(platform, policy);
+  const canaries = new CanaryRunner({
+    state: store,
+    clock: systemClock,
+    metrics: backendMetricsReader(metrics.backend, platform),
+    routes: policyRouteWriter(policy, platform),
+  });
   const api = await startApiServer(
     {
       platform,
@@ -85,6 +93,7 @@ async function main() {
       identity: identity.service,
       metrics,
       policy,
+      canaries,
       auth,
       workloadTokens: identity.tokens,
     },
@@ -110,6 +119,8 @@ async function main() {
     console.log(`[policy] applied ${seeded.applied} initial policies as revision ${seeded.revision}`);
   console.log(`[policy] serving policy revision ${policy.revision}`);
   metrics.start();
+  // After the platform lists its Services: a resumed step's route is validated against them.
+  canaries.resume();
   console.log(
     `[controller] scraping proxies every ${env.metrics.scrapeIntervalMs} ms; metrics from ${env.metrics.prometheusUrl ?? 'the embedded store'}; Prometheus file-SD at ${env.metrics.fileSdPath}`,
   );
@@ -134,6 +145,7 @@ async function main() {
         );
       }
     };
+    await step('canaries', () => canaries.close());
     await step('metrics', () => metrics.stop());
     await step('policy', async () => policy.close());
     await step('the API', () => api.close());
