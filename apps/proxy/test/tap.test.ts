@@ -101,8 +101,18 @@ describe('tap events', () => {
       authorization: null,
     });
     expect(e?.attempts).toEqual([
-      { endpoint: `127.0.0.1:${web.port}`, status: 200, grpcStatus: null, error: null },
+      {
+        endpoint: `127.0.0.1:${web.port}`,
+        pick: {
+          reason: 'only-endpoint',
+          candidates: [expect.objectContaining({ endpoint: `127.0.0.1:${web.port}`, pending: 0 })],
+        },
+        status: 200,
+        grpcStatus: null,
+        error: null,
+      },
     ]);
+    expect(e?.routeMatch).toBe('PathPrefix /api');
     expect(e?.latencyMs).toBeGreaterThan(0);
     expect(e?.headers).toContainEqual({ name: 'user-agent', value: 'tap-test/1' });
     expect(e?.headers).toContainEqual({ name: 'content-type', value: 'text/plain' });

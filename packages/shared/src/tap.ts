@@ -43,9 +43,33 @@ export const TapFilter = z
   .strict();
 export type TapFilter = z.infer<typeof TapFilter>;
 
+/** One endpoint the balancer weighed: its peak-EWMA latency estimate and the cost compared. */
+export const TapCandidate = z.object({
+  endpoint: z.string(),
+  /** The decayed peak-EWMA round-trip estimate (ms). */
+  ewmaMs: z.number(),
+  /** Requests in flight on it when picked. */
+  pending: z.number().int(),
+  /** `ewmaMs × (pending + 1)`: the lower cost wins. */
+  cost: z.number(),
+});
+export type TapCandidate = z.infer<typeof TapCandidate>;
+
+/**
+ * How the balancer chose an attempt's endpoint: `candidates` holds the two endpoints
+ * power-of-two-choices drew (the chosen one first), or the only one there was.
+ */
+export const TapPick = z.object({
+  reason: z.enum(['only-endpoint', 'lower-cost', 'avoided-previous', 'failure-accrual']),
+  candidates: z.array(TapCandidate).max(2),
+});
+export type TapPick = z.infer<typeof TapPick>;
+
 /** One attempt of a request: the endpoint it went to and how it ended. */
 export const TapAttempt = z.object({
   endpoint: z.string().nullable(),
+  /** How the balancer picked the endpoint (absent from older proxies). */
+  pick: TapPick.nullable().optional(),
   status: z.number().int(),
   grpcStatus: z.number().int().nullable(),
   /** Why the attempt failed without a response (a proxy error reason), else null. */
@@ -79,6 +103,12 @@ export const TapEvent = z.object({
   serverIdentity: z.string().nullable(),
   /** The matched route (`kind namespace/name`), null without a route policy. */
   route: z.string().nullable(),
+  /**
+   * Why that route: its rule's index in the route and the match that held, in words
+   * (`PathPrefix /api, method GET`); routes are tried in Gateway API precedence order.
+   */
+  routeRule: z.number().int().nullable().optional(),
+  routeMatch: z.string().nullable().optional(),
   /** The backend authority the split chose, and the endpoint the balancer picked last. */
   backend: z.string().nullable(),
   endpoint: z.string().nullable(),
@@ -93,8 +123,22 @@ export const TapEvent = z.object({
     .nullable(),
   /** The proxy's own error reason when it answered itself. */
   proxyError: z.string().nullable(),
-  /** The inbound authorization decision and the policy that made it (null until authorization exists). */
-  authorization: z.object({ allowed: z.boolean(), policy: z.string().nullable() }).nullable(),
+  /**
+   * The inbound authorization decision (null outbound and on ports without policy):
+   * `policy` is the rule that let the caller in (`AuthorizationPolicy ns/name`), null when
+   * none did; `server` the Server (or default policy) that governs the port; `policies`
+   * every rule the port has, so a denial can name what the caller failed; `audit` true
+   * when a denied request was let through because the port only audits.
+   */
+  authorization: z
+    .object({
+      allowed: z.boolean(),
+      policy: z.string().nullable(),
+      server: z.string().optional(),
+      policies: z.array(z.string()).max(64).optional(),
+      audit: z.boolean().optional(),
+    })
+    .nullable(),
   headers: z.array(TapHeader),
 });
 export type TapEvent = z.infer<typeof TapEvent>;

@@ -15,6 +15,23 @@ import type { Concrete } from './types.ts';
 /** Builds the metrics handles of an endpoint of this concrete (once per endpoint). */
 export type EndpointMetricsFactory = (authority: string, ep: Endpoint) => TargetMetrics;
 
+/** Why a traced pick chose its endpoint (`PickTrace.reason`). */
+export const PICK_ONLY = 0;
+export const PICK_LOWER_COST = 1;
+export const PICK_AVOIDED = 2;
+export const PICK_ACCRUAL = 3;
+
+/**
+ * What one pick weighed: the chosen endpoint, the other one drawn (null when there was
+ * only one) and why. Filled only when the caller passes one (while someone taps), so an
+ * untraced pick writes nothing.
+ */
+export class PickTrace {
+  chosen: EndpointState | null = null;
+  other: EndpointState | null = null;
+  reason = PICK_ONLY;
+}
+
 const READY = 1;
 const PENDING = 0;
 const FAILED = 2;
@@ -104,16 +121,23 @@ export class ConcreteService implements Concrete {
    * (the endpoint a retry follows) loses to any other. With failure accrual on, ejected
    * endpoints are skipped, and undefined means every endpoint is ejected.
    */
-  pick(avoid?: EndpointState): EndpointState | undefined {
+  pick(avoid?: EndpointState, trace: PickTrace | null = null): EndpointState | undefined {
     const eps = this.endpoints;
     const n = eps.length;
     if (n === 0) return undefined;
-    if (this.accrual !== null) return this.pickAccruing(eps, avoid, this.accrual);
-    if (n === 1) return eps[0];
+    if (this.accrual !== null) return this.pickAccruing(eps, avoid, this.accrual, trace);
+    if (n === 1) {
+      if (trace !== null) traced(trace, eps[0] as EndpointState, null, PICK_ONLY);
+      return eps[0];
+    }
     const i = Math.floor(Math.random() * n);
     let j = Math.floor(Math.random() * (n - 1));
     if (j >= i) j++;
-    return cheaper(eps[i] as EndpointState, eps[j] as EndpointState, avoid);
+    const a = eps[i] as EndpointState;
+    const b = eps[j] as EndpointState;
+    const chosen = cheaper(a, b, avoid);
+    if (trace !== null) tracedPair(trace, chosen, chosen === a ? b : a, avoid);
+    return chosen;
   }
 
   /**
@@ -136,6 +160,7 @@ export class ConcreteService implements Concrete {
     eps: EndpointState[],
     avoid: EndpointState | undefined,
     policy: FailureAccrualPolicy,
+    trace: PickTrace | null,
   ): EndpointState | undefined {
     const n = eps.length;
     const now = Date.now();
@@ -143,6 +168,7 @@ export class ConcreteService implements Concrete {
     if (n === 1) {
       chosen = eps[0] as EndpointState;
       if (!chosen.accrual.pickable(now)) return undefined;
+      if (trace !== null) traced(trace, chosen, null, PICK_ONLY);
     } else {
       const i = Math.floor(Math.random() * n);
       let j = Math.floor(Math.random() * (n - 1));
@@ -151,8 +177,10 @@ export class ConcreteService implements Concrete {
       const b = eps[j] as EndpointState;
       const aOk = a.accrual.pickable(now);
       const bOk = b.accrual.pickable(now);
-      if (aOk && bOk) chosen = cheaper(a, b, avoid);
-      else if (aOk) chosen = a;
+      if (aOk && bOk) {
+        chosen = cheaper(a, b, avoid);
+        if (trace !== null) tracedPair(trace, chosen, chosen === a ? b : a, avoid);
+      } else if (aOk) chosen = a;
       else if (bOk) chosen = b;
       else {
         // Both drawn are out: the first one in the pool, from a random start.
@@ -162,6 +190,7 @@ export class ConcreteService implements Concrete {
         }
         if (chosen === undefined) return undefined;
       }
+      if (trace !== null && !(aOk && bOk)) traced(trace, chosen, chosen === a ? b : a, PICK_ACCRUAL);
     }
     chosen.accrual.picked(policy, now);
     return chosen;
@@ -218,6 +247,21 @@ export class ConcreteService implements Concrete {
     this.waiters = [];
     for (const w of ws) w(err);
   }
+}
+
+function traced(t: PickTrace, chosen: EndpointState, other: EndpointState | null, reason: number): void {
+  t.chosen = chosen;
+  t.other = other;
+  t.reason = reason;
+}
+
+function tracedPair(
+  t: PickTrace,
+  chosen: EndpointState,
+  other: EndpointState,
+  avoid: EndpointState | undefined,
+): void {
+  traced(t, chosen, other, other === avoid ? PICK_AVOIDED : PICK_LOWER_COST);
 }
 
 /** The cheaper of two endpoints by peak-EWMA cost; `avoid` loses to the other. */

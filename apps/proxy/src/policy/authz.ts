@@ -100,6 +100,7 @@ class NetworkMatcher {
 /** One rule: every condition it has must hold. */
 export class AuthzRule {
   readonly kind: string;
+  readonly namespace: string;
   readonly name: string;
   readonly #anyIdentity: boolean;
   readonly #identities: Set<string> | null;
@@ -114,6 +115,7 @@ export class AuthzRule {
     counters: AuthzCounters,
   ) {
     this.kind = plan.kind;
+    this.namespace = plan.namespace;
     this.name = plan.name;
     const ids = plan.identities;
     this.#anyIdentity = ids?.includes('*') ?? false;

@@ -58,6 +58,8 @@ export class CompiledMatch {
   private readonly grpcMethodRegex: RegExp | null;
   /** The PathPrefix value as the plan gave it (for RequestRedirect's ReplacePrefixMatch). */
   readonly prefix: string | undefined;
+  /** The match in words (`PathPrefix /api, method GET, header x-canary=1`), for tap explanations. */
+  readonly text: string;
 
   constructor(plan: RouteMatchPlan, field: string, source: PolicySource) {
     const p = plan.path;
@@ -93,6 +95,7 @@ export class CompiledMatch {
       g?.service !== undefined && regex ? compileFullMatch(g.service, `${field}.grpc.service`, source) : null;
     this.grpcMethodRegex =
       g?.method !== undefined && regex ? compileFullMatch(g.method, `${field}.grpc.method`, source) : null;
+    this.text = describeMatch(plan);
   }
 
   /** How this match narrows the path, so the plan can skip it for other paths. */
@@ -174,6 +177,20 @@ function testQuery(path: string, m: ValueMatch): boolean {
     start = stop + 1;
   }
   return false;
+}
+
+/** A match in words, as the tap explanation shows it. */
+export function describeMatch(plan: RouteMatchPlan): string {
+  const parts: string[] = [];
+  if (plan.path !== undefined) parts.push(`${plan.path.type} ${plan.path.value}`);
+  if (plan.grpc?.service !== undefined || plan.grpc?.method !== undefined)
+    parts.push(`gRPC ${plan.grpc.service ?? '*'}/${plan.grpc.method ?? '*'}`);
+  if (plan.method) parts.push(`method ${plan.method.toUpperCase()}`);
+  for (const h of plan.headers)
+    parts.push(`header ${h.name}${h.type === 'RegularExpression' ? ' ~ ' : '='}${h.value}`);
+  for (const q of plan.queryParams)
+    parts.push(`query ${q.name}${q.type === 'RegularExpression' ? ' ~ ' : '='}${q.value}`);
+  return parts.length === 0 ? 'any request' : parts.join(', ');
 }
 
 function trimTrailingSlashes(p: string): string {

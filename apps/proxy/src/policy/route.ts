@@ -82,6 +82,17 @@ export class CompiledRoute {
     return this.backendModifiers.get(backend) ?? null;
   }
 
+  /** The first match that holds, in words (tap explanations); 'any request' without matches. */
+  matchedText(req: RequestView): string | null {
+    const ms = this.matches;
+    if (ms.length === 0) return 'any request';
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i] as CompiledMatch;
+      if (m.test(req)) return m.text;
+    }
+    return null;
+  }
+
   /** The PathPrefix of the first match that holds (for a redirect's ReplacePrefixMatch). */
   matchedPrefix(req: RequestView): string | undefined {
     const ms = this.matches;

@@ -11,7 +11,7 @@
  * resolution deadline) exists only when a route sets a timeout or resolution is pending.
  */
 
-import type { TapAttempt } from '@weft/shared';
+import type { TapAttempt, TapEvent, TapPick } from '@weft/shared';
 import type { ConcreteService } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
@@ -91,6 +91,10 @@ export abstract class Exchange implements RequestView {
 
   /** Each attempt's outcome, kept only while someone taps (`tap/`). */
   tapAttempts: TapAttempt[] | null = null;
+  /** How the balancer picked the attempt in flight (only while someone taps). */
+  tapPick: TapPick | null = null;
+  /** The authorization decision, recorded only while someone taps. */
+  tapAuthz: TapEvent['authorization'] = null;
 
   timer: NodeJS.Timeout | null = null;
   timerKind = TIMER_NONE;
@@ -198,6 +202,8 @@ export abstract class Exchange implements RequestView {
     this.attemptStart = 0;
     this.failReason = null;
     this.tapAttempts = null;
+    this.tapPick = null;
+    this.tapAuthz = null;
     this.isGrpc = false;
     this.bodyLength = 0;
   }

@@ -5,12 +5,13 @@
  * request with `ex.fail(reason)` / `ex.redirect(...)`. `stack/outbound.ts` and
  * `stack/inbound.ts` put them in order.
  */
-import type { ConcreteService } from '../balance/concrete.ts';
+import { type ConcreteService, PickTrace } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
 import { isIdempotent } from '../http/parser.ts';
 import type { TargetCache } from '../outbound/cache.ts';
 import { redirectLocation } from '../policy/redirect.ts';
+import { recordAuthz, recordPick } from '../tap/explain.ts';
 import type { Exchange } from './exchange.ts';
 import type { RetryView } from './plan-view.ts';
 import { routeMetricsOf } from './route-metrics.ts';
@@ -123,9 +124,13 @@ export class FaultLayer implements Layer {
 export class AuthorizeLayer implements Layer {
   enter(ex: Exchange): void {
     const inbound = (ex.target as NonNullable<Exchange['target']>).policy.inbound;
-    if (inbound != null && !inbound.authorizer.admitHttp(ex.peerIdentity(), ex.peerAddress())) {
-      ex.fail(ProxyErrorReason.unauthorized);
-      return;
+    if (inbound != null) {
+      const admitted = inbound.authorizer.admitHttp(ex.peerIdentity(), ex.peerAddress());
+      if (ex.stack?.tap?.active === true) recordAuthz(ex, inbound.authorizer, admitted);
+      if (!admitted) {
+        ex.fail(ProxyErrorReason.unauthorized);
+        return;
+      }
     }
     ex.next();
   }
@@ -220,6 +225,9 @@ export class SplitLayer implements Layer {
 
 /** The balancer: P2C over peak-EWMA, avoiding the endpoint a retry follows. */
 export class BalanceLayer implements Layer {
+  /** Reused for every traced pick (picks run one at a time). */
+  private readonly trace = new PickTrace();
+
   constructor(private readonly resolveMs: number) {}
 
   enter(ex: Exchange): void {
@@ -229,7 +237,12 @@ export class BalanceLayer implements Layer {
       ex.waitResolved(concrete, this.resolveMs);
       return;
     }
-    const ep: EndpointState | undefined = concrete.pick(ex.endpoint ?? undefined);
+    const tapping = ex.stack?.tap?.active === true;
+    const ep: EndpointState | undefined = concrete.pick(
+      ex.endpoint ?? undefined,
+      tapping ? this.trace : null,
+    );
+    if (tapping && ep !== undefined) recordPick(ex, this.trace);
     if (ep === undefined) {
       ex.fail(concrete.endpoints.length === 0 ? ProxyErrorReason.noEndpoints : ProxyErrorReason.loadshed);
       return;

@@ -74,6 +74,10 @@ export interface RouteView {
   backendRequestHeaders(backend: BackendView): HeaderModifierView | null;
   /** The PathPrefix the request matched (for a redirect's ReplacePrefixMatch). */
   matchedPrefix(req: RequestView): string | undefined;
+  /** The rule's index within its route document, when known (tap explanations). */
+  readonly rule?: number;
+  /** The match that holds for the request, in words (tap explanations only; may allocate). */
+  matchedText?(req: RequestView): string | null;
 }
 
 /** An outbound plan: the routes of one authority. */
@@ -97,6 +101,15 @@ export interface InboundPlanView {
   /** Who may call: decided from the caller's mTLS identity and source address only. */
   readonly authorizer: {
     readonly opaque: boolean;
+    /** `server` or `default`, and the Server's (or default policy's) name. */
+    readonly serverKind: string;
+    readonly serverName: string;
+    /** Denied callers are let through and counted (the port only audits). */
+    readonly audit: boolean;
+    /** The rules, in order: the AuthorizationPolicies (or default policy) that admit callers. */
+    readonly rules: readonly { readonly kind: string; readonly namespace: string; readonly name: string }[];
+    /** The index of the first rule that admits the caller, or -1 (counts nothing). */
+    decide(identity: string | undefined, address: string | undefined): number;
     admitHttp(identity: string | undefined, address: string | undefined): boolean;
     admitTcp(identity: string | undefined, address: string | undefined): boolean;
   };

@@ -27,10 +27,12 @@ export function recordAttempt(
   const ep = ex.endpoint;
   const attempt: TapAttempt = {
     endpoint: ep === null ? null : `${ep.address}:${ep.port}`,
+    pick: ex.tapPick,
     status,
     grpcStatus,
     error: reason,
   };
+  ex.tapPick = null;
   if (ex.tapAttempts === null) ex.tapAttempts = [attempt];
   else if (ex.tapAttempts.length < 16) ex.tapAttempts.push(attempt);
 }
@@ -49,10 +51,13 @@ function headersOf(ex: Exchange): TapHeader[] {
   return out;
 }
 
-/** Inbound requests under an authorization policy: allowed, or refused (403). The policy's name is not known yet. */
+/**
+ * Inbound requests under an authorization policy: the decision `AuthorizeLayer` recorded
+ * (with the rule that admitted the caller), else allowed or refused (403) without names.
+ */
 function authorizationOf(ex: Exchange, outbound: boolean): TapEvent['authorization'] {
   if (outbound || ex.target?.policy.inbound == null) return null;
-  return { allowed: ex.failReason !== 'unauthorized', policy: null };
+  return ex.tapAuthz ?? { allowed: ex.failReason !== 'unauthorized', policy: null };
 }
 
 function routeName(ex: Exchange): string | null {
@@ -105,6 +110,8 @@ export function tapEvent(
     clientIdentity: ex.peerIdentity() ?? null,
     serverIdentity: outbound && ep?.meshed === true ? (ep.identity ?? null) : null,
     route: routeName(ex),
+    routeRule: route?.rule ?? null,
+    routeMatch: route?.matchedText?.(ex) ?? null,
     backend: ex.concrete?.authority ?? null,
     endpoint: ep === null ? null : `${ep.address}:${ep.port}`,
     attempts,
