@@ -2,7 +2,8 @@
  * tap.watch over real HTTP: a controller API (real auth, a viewer session) taps real
  * proxy processes on loopback through their admin ports and merges their server-sent
  * events into one tRPC subscription. The proxies of the selected namespace are tapped,
- * another namespace's proxy is not; callers without a credential are refused.
+ * another namespace's proxy is not; a proxy that restarts streams again into the same
+ * subscription; callers without a credential are refused.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -47,8 +48,10 @@ function pod(namespace: string, name: string, workload: string, admin: string): 
   };
 }
 
-async function meshedPod(namespace: string, name: string, workload: string): Promise<Meshed> {
-  const outPort = await freePort();
+async function meshedPod(namespace: string, name: string, workload: string, again?: Meshed): Promise<Meshed> {
+  const outPort = again?.outPort ?? (await freePort());
+  const fixedAdmin: Record<string, string> =
+    again === undefined ? {} : { WEFT_PROXY_ADMIN_LISTEN: again.pod.proxyAdmin as string };
   const proxy = await startProxy(
     {
       inbound: { ports: [] },
@@ -59,6 +62,7 @@ async function meshedPod(namespace: string, name: string, workload: string): Pro
       WEFT_PROXY_NAMESPACE: namespace,
       WEFT_PROXY_WORKLOAD: workload,
       WEFT_PROXY_POD: name,
+      ...fixedAdmin,
     },
   );
   return { pod: pod(namespace, name, workload, proxy.admin), proxy, outPort };
@@ -221,6 +225,27 @@ describe('tap.watch', () => {
       expect(e.source.namespace).toBe('demo');
     }
   }, 60_000);
+
+  it('streams again from a proxy that restarts, in the same subscription', async () => {
+    const w = await watch({ namespace: 'demo', pathPrefix: '/again' }, { authorization: `Bearer ${viewer}` });
+    await w.until(() => w.items.filter((i) => i.kind === 'source' && i.status === 'tapping').length === 2);
+    const old = meshed[1] as Meshed;
+    expect(await callThrough(old, '/again/before')).toBe(200);
+    await w.until(() => w.events.some((e) => e.path === '/again/before'));
+    await old.proxy.stop();
+    await w.until(() => w.items.some((i) => i.source === 'demo/web-2' && i.status !== 'tapping'));
+    // the same pod's proxy comes back on the same admin address
+    const back = await meshedPod('demo', 'web-2', 'web', old);
+    meshed[1] = back;
+    await w.until(
+      () => w.items.filter((i) => i.source === 'demo/web-2' && i.status === 'tapping').length === 2,
+      15_000,
+    );
+    expect(await callThrough(back, '/again/after')).toBe(200);
+    await w.until(() => w.events.some((e) => e.path === '/again/after'));
+    w.close();
+    expect(w.events.find((e) => e.path === '/again/after')?.proxy).toBe('demo/web/web-2');
+  }, 90_000);
 
   it('refuses callers without a credential', async () => {
     const w = await watch({ namespace: 'demo' }, {});

@@ -69,6 +69,14 @@ it('keeps at most maxQueued items for a slow reader, counting the rest as droppe
   expect(merge.dropped).toBe(42); // 41 more events and the end-of-stream status
 });
 
+it("passes at most the filter's maxRps events a second on the merged stream", async () => {
+  const merge = new TapMerge([{ name: 'demo/web-1', admin: `127.0.0.1:${port}` }], { maxRps: 5 });
+  const items = [];
+  for await (const item of merge.items()) items.push(item);
+  expect(items.filter((i) => i.kind === 'event').length).toBe(5);
+  expect(merge.dropped).toBe(45);
+});
+
 it('reports a proxy that refuses, with its answer, and ends', async () => {
   const merge = new TapMerge([{ name: 'demo/web-1', admin: `127.0.0.1:${port}` }], { statusClass: '5xx' });
   const items = [];
