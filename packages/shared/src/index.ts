@@ -19,4 +19,5 @@ export * from './quantile.ts';
 export * from './regex-safety.ts';
 export * from './sse.ts';
 export * from './tap.ts';
+export * from './tap-explain.ts';
 export * from './workload.ts';
