@@ -1,7 +1,7 @@
 'use client';
 /** The dashboard's navigation: overview, topology, health, identity, and every namespace. */
 import { useQuery } from '@tanstack/react-query';
-import { Folder, HeartPulse, KeyRound, LayoutDashboard, Network, Waypoints } from 'lucide-react';
+import { Activity, Folder, HeartPulse, KeyRound, LayoutDashboard, Network, Waypoints } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
@@ -37,6 +37,7 @@ export function SidebarNav() {
         <ul>
           {item('/', 'Overview', <LayoutDashboard className="nav-icon" size={16} aria-hidden="true" />)}
           {item('/topology', 'Topology', <Network className="nav-icon" size={16} aria-hidden="true" />)}
+          {item('/tap', 'Tap', <Activity className="nav-icon" size={16} aria-hidden="true" />)}
           {item('/health', 'Health', <HeartPulse className="nav-icon" size={16} aria-hidden="true" />)}
           {item('/identity', 'Identity', <KeyRound className="nav-icon" size={16} aria-hidden="true" />)}
         </ul>

@@ -58,6 +58,14 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
           </>
         }
       >
+        {workload?.meshed && (
+          <Link
+            className="button"
+            href={`/tap?namespace=${encodeURIComponent(namespace)}&workload=${encodeURIComponent(name)}`}
+          >
+            Tap
+          </Link>
+        )}
         {workload && <MeshAction workload={workload} />}
         <MetricsControls />
       </PageHeader>
