@@ -7,6 +7,7 @@ import { registerInstall } from './commands/install.ts';
 import { registerMesh } from './commands/mesh.ts';
 import { registerEdges, registerStat } from './commands/metrics.ts';
 import { registerPolicy } from './commands/policy.ts';
+import { registerTap, registerTop } from './commands/tap.ts';
 import { CLI_VERSION, registerVersion } from './commands/version.ts';
 import { DEFAULT_CONTROLLER_URL } from './config.ts';
 import { OUTPUT_FORMATS } from './output.ts';
@@ -34,6 +35,7 @@ Examples:
   $ weft stat -n demo --window 5m    # golden metrics per workload
   $ weft mesh web -n demo            # add the proxy, follow the rollout
   $ weft apply -f route.yaml         # change traffic policy
+  $ weft tap web -n demo             # watch live requests
   $ weft dashboard --open            # log in to the dashboard`,
     );
   registerCheck(program);
@@ -41,6 +43,8 @@ Examples:
   registerEdges(program);
   registerPolicy(program);
   registerMesh(program);
+  registerTap(program);
+  registerTop(program);
   registerDashboard(program);
   registerInstall(program);
   registerVersion(program);
