@@ -23,10 +23,17 @@ const MAX_KNOBS_BODY = 1024;
 
 /** `GET` answers the knobs; `PUT` with a JSON object changes some of them (all or nothing). */
 function serveKnobs(name: string, knobs: Knobs, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const reply = (status: number, body: unknown) =>
+  const reply = (status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  if (req.method === 'GET') return reply(200, knobs);
-  if (req.method !== 'PUT') return reply(405, { error: 'use GET or PUT' });
+  };
+  if (req.method === 'GET') {
+    reply(200, knobs);
+    return;
+  }
+  if (req.method !== 'PUT') {
+    reply(405, { error: 'use GET or PUT' });
+    return;
+  }
   let body = '';
   let tooLarge = false;
   req.setEncoding('utf8');
@@ -36,11 +43,15 @@ function serveKnobs(name: string, knobs: Knobs, req: http.IncomingMessage, res: 
     if (body.length > MAX_KNOBS_BODY) tooLarge = true;
   });
   req.on('end', () => {
-    if (tooLarge) return reply(413, { error: `body must be at most ${MAX_KNOBS_BODY} bytes` });
+    if (tooLarge) {
+      reply(413, { error: `body must be at most ${MAX_KNOBS_BODY} bytes` });
+      return;
+    }
     try {
       updateKnobs(knobs, JSON.parse(body));
     } catch (err) {
-      return reply(400, { error: `${name}: ${(err as Error).message}` });
+      reply(400, { error: `${name}: ${(err as Error).message}` });
+      return;
     }
     console.log(`${name}: knobs now ${JSON.stringify(knobs)}`);
     reply(200, knobs);
