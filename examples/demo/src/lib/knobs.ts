@@ -33,6 +33,33 @@ export function readKnobs(): Knobs {
   };
 }
 
+/** The knobs a `PUT /_demo/knobs` body may set, each optional: `{"failureRate": 0.5}`. */
+const KNOB_RANGES: Record<keyof Knobs, [number, number]> = {
+  failureRate: [0, 1],
+  latencyMs: [0, 60_000],
+  jitterMs: [0, 60_000],
+};
+
+/**
+ * Changes `k` in place from a JSON body, all or nothing; throws naming the first field
+ * that is unknown or out of range.
+ */
+export function updateKnobs(k: Knobs, body: unknown): Knobs {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new Error('body must be a JSON object such as {"failureRate": 0.5}');
+  const next = { ...k };
+  for (const [key, value] of Object.entries(body)) {
+    const range = KNOB_RANGES[key as keyof Knobs];
+    if (!range) throw new Error(`unknown knob "${key}" (known: ${Object.keys(KNOB_RANGES).join(', ')})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1])
+      throw new Error(
+        `${key} must be a number from ${range[0]} to ${range[1]} (got ${JSON.stringify(value)})`,
+      );
+    next[key as keyof Knobs] = value;
+  }
+  return Object.assign(k, next);
+}
+
 /** Waits the configured latency. */
 export function addedLatency(k: Knobs): Promise<void> {
   const ms = Math.max(0, k.latencyMs + (Math.random() * 2 - 1) * k.jitterMs);

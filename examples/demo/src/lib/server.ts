@@ -1,11 +1,12 @@
 /**
  * The HTTP server every demo service runs: listens where `HOST`/`PORT` say, answers
- * `/healthz` (readiness), applies the latency and failure knobs to every other route,
- * and drains on SIGTERM (keeps answering, with `Connection: close`, until its
- * connections are gone or a grace period ends).
+ * `/healthz` (readiness) and `/_demo/knobs` (read with GET, change at run time with PUT),
+ * applies the latency and failure knobs to every other route, and drains on SIGTERM
+ * (keeps answering, with `Connection: close`, until its connections are gone or a grace
+ * period ends).
  */
 import http from 'node:http';
-import { addedLatency, INJECTED_HEADER, type Knobs, readKnobs, shouldFail } from './knobs.ts';
+import { addedLatency, INJECTED_HEADER, type Knobs, readKnobs, shouldFail, updateKnobs } from './knobs.ts';
 
 export interface Reply {
   status: number;
@@ -14,6 +15,48 @@ export interface Reply {
 }
 
 export type Handler = (req: http.IncomingMessage, url: URL) => Promise<Reply>;
+
+/** The path of the knobs endpoint. */
+export const KNOBS_PATH = '/_demo/knobs';
+/** Largest knobs body read, bytes. */
+const MAX_KNOBS_BODY = 1024;
+
+/** `GET` answers the knobs; `PUT` with a JSON object changes some of them (all or nothing). */
+function serveKnobs(name: string, knobs: Knobs, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const reply = (status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  if (req.method === 'GET') {
+    reply(200, knobs);
+    return;
+  }
+  if (req.method !== 'PUT') {
+    reply(405, { error: 'use GET or PUT' });
+    return;
+  }
+  let body = '';
+  let tooLarge = false;
+  req.setEncoding('utf8');
+  req.on('data', (chunk: string) => {
+    if (tooLarge) return;
+    body += chunk;
+    if (body.length > MAX_KNOBS_BODY) tooLarge = true;
+  });
+  req.on('end', () => {
+    if (tooLarge) {
+      reply(413, { error: `body must be at most ${MAX_KNOBS_BODY} bytes` });
+      return;
+    }
+    try {
+      updateKnobs(knobs, JSON.parse(body));
+    } catch (err) {
+      reply(400, { error: `${name}: ${(err as Error).message}` });
+      return;
+    }
+    console.log(`${name}: knobs now ${JSON.stringify(knobs)}`);
+    reply(200, knobs);
+  });
+}
 
 /** How long a draining server waits for its connections before exiting. */
 const DRAIN_MS = 5000;
@@ -44,6 +87,10 @@ export function serve(name: string, handler: Handler, knobs: Knobs = readKnobs()
     const url = new URL(req.url ?? '/', 'http://local');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (url.pathname === KNOBS_PATH) {
+      serveKnobs(name, knobs, req, res);
       return;
     }
     try {
