@@ -65,6 +65,10 @@ export class ClientConn implements ParserOwner, PooledConn {
   /** The reusable read buffer, and whether a queued write still references it. */
   readBuf: Buffer | null = null;
   held = false;
+  /** Set while a read is parsed: a final response's end is reported once parsing stopped. */
+  parsing = false;
+  /** A final response ended during the read being parsed. */
+  ended = false;
 
   constructor(
     readonly endpoint: EndpointState,
@@ -106,7 +110,13 @@ export class ClientConn implements ParserOwner, PooledConn {
   }
   onMessageEnd(p: Http1Parser): boolean {
     const u = this.user;
-    return u !== null ? u.onResponseEnd(this, p) : false;
+    if (u === null) return false;
+    if (this.parsing && p.status >= 200) {
+      // Stop here: what follows a complete response is not the next caller's.
+      this.ended = true;
+      return false;
+    }
+    return u.onResponseEnd(this, p);
   }
 
   /** Whether the last response allows reusing the connection. */
@@ -163,13 +173,22 @@ function onClientData(this: ClientSocket, chunk: Buffer): void {
   c.gotBytes = true;
   const u = c.user;
   u.batchStart();
+  c.parsing = true;
   const n = c.parser.execute(chunk);
+  c.parsing = false;
   u.batchEnd();
   if (chunk.buffer === c.readBuf?.buffer && u.retains() === HELD) c.held = true;
   if (n < 0) {
     const u = c.user;
     this.destroy();
     u?.onUpstreamFailure(c, Object.assign(new Error(c.parser.errorMessage), { code: 'WEFT_BAD_RESPONSE' }));
+    return;
+  }
+  if (c.ended) {
+    c.ended = false;
+    // Bytes after a complete response: the server is confused; the connection is not reused.
+    if (n < chunk.length) c.closed = true;
+    if (c.user === u) u.onResponseEnd(c, c.parser);
   }
 }
 
