@@ -10,6 +10,7 @@ import type { Concrete } from '../balance/types.ts';
 import type { TargetMetrics } from '../metrics/handles.ts';
 import type { RequestStack } from '../stack/pipeline.ts';
 import type { PolicyRef } from '../stack/plan-view.ts';
+import type { EarlyConn } from '../tcp/early.ts';
 import type { Connector } from '../transport/connector.ts';
 
 type DirectionValue = (typeof Direction)[keyof typeof Direction];
@@ -45,11 +46,16 @@ export interface Http1Head {
 export interface ProtocolHandlers {
   /** HTTP/2 prior knowledge: `head` starts with the h2c preface. Inbound or inside a tunnel. */
   serveH2(socket: Socket, head: Buffer, target: ConnTarget): void;
-  /** Opaque TCP (and, until mTLS, TLS): relay bytes to one endpoint picked from `target.concrete`. */
-  serveOpaque(socket: Socket, head: Buffer, target: ConnTarget): void;
+  /**
+   * Opaque TCP (and, until mTLS, TLS): relay bytes to one endpoint picked from
+   * `target.concrete`, or over `early` (opened during detection; its server's first bytes
+   * go to the client first).
+   */
+  serveOpaque(socket: Socket, head: Buffer, target: ConnTarget, early?: EarlyConn | null): void;
   /**
    * An HTTP/1 `CONNECT host:port` on the outbound listener. Answer it, then call
-   * `ctx.detect(socket, rest, ctx.target(authority))` to serve what the tunnel carries.
+   * `ctx.detect(socket, rest, ctx.target(authority), early)` to serve what the tunnel
+   * carries (`early`: the endpoint connection that proved the target reachable).
    */
   serveConnect(socket: Socket, req: Http1Head, rest: Buffer, ctx: ProxyContext): void;
   /**
@@ -76,8 +82,11 @@ export interface ProxyContext {
    * Detects the protocol of `socket` (an accepted connection or a tunnel) from `head`
    * plus what it reads next, and dispatches it to `target`. `target` null means "the
    * outbound explicit-proxy listener": HTTP/1 requests name their own authority.
+   * `early`: an endpoint connection already open (a CONNECT's); without one, detection
+   * opens one itself when the client stays silent, so a server that speaks first is
+   * heard at once. It is used if the connection turns out opaque, else closed.
    */
-  detect(socket: Socket, head: Buffer, target: ConnTarget | null): void;
+  detect(socket: Socket, head: Buffer, target: ConnTarget | null, early?: EarlyConn | null): void;
   /**
    * Metrics for traffic this proxy accepts on behalf of `authority` (inbound: the app;
    * labels direction, own workload, authority, src_* when known, tls; `clientId` is the

@@ -15,6 +15,7 @@ import type { ProxyMetrics } from '../metrics/registry.ts';
 import type { TargetCache } from '../outbound/cache.ts';
 import { plainAddress } from '../policy/authz.ts';
 import type { Ticker } from '../runtime/ticker.ts';
+import type { EarlyConn } from '../tcp/early.ts';
 import type { Connector } from '../transport/connector.ts';
 import type { RequestStack } from './pipeline.ts';
 
@@ -78,8 +79,8 @@ export class ListenerContext implements HttpContext {
     return this.fixed as ConnTarget;
   }
 
-  detect(socket: Socket, head: Buffer, target: ConnTarget | null): void {
-    detectProtocol(socket, head, this, target, this.timeouts.detectMs, serveHttp1 as never);
+  detect(socket: Socket, head: Buffer, target: ConnTarget | null, early: EarlyConn | null = null): void {
+    detectProtocol(socket, head, this, target, this.timeouts, serveHttp1 as never, early);
   }
 
   inboundMetrics(

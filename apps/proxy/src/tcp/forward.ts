@@ -13,6 +13,7 @@ import { MeshAlpn } from '@weft/shared';
 import type { BalancedEndpoint } from '../balance/types.ts';
 import { http1ErrorResponse, ProxyErrorReason, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector } from '../transport/connector.ts';
+import type { EarlyConn } from './early.ts';
 
 /** How long to wait for the endpoint to accept, and how long a silent pipe stays open. */
 export interface TcpForwardOptions {
@@ -51,9 +52,11 @@ interface ForwardState {
 type Tagged = Socket & { [kForward]?: ForwardState };
 
 /**
- * Forwards `client` to `endpoint` over a connection from `connector`. `prefix` holds
- * bytes already read from the client (during protocol detection); they reach the
- * endpoint first. If the endpoint cannot be reached, the client is closed.
+ * Forwards `client` to `endpoint` over a connection from `connector`, or over `early`
+ * (a connection to `endpoint` opened during detection; what its server already said
+ * reaches the client first). `prefix` holds bytes already read from the client (during
+ * protocol detection); they reach the endpoint first. If the endpoint cannot be
+ * reached, the client is closed.
  */
 export function forwardTcp(
   client: Socket,
@@ -61,10 +64,14 @@ export function forwardTcp(
   endpoint: BalancedEndpoint,
   connector: Connector,
   options: TcpForwardOptions,
+  early: EarlyConn | null = null,
 ): void {
   client.allowHalfOpen = true;
-  const loadToken = endpoint.begin();
-  const upstream = connector.connect(endpoint, options.upgrade === true ? MeshAlpn.http1 : MeshAlpn.opaque);
+  const loadToken = early !== null ? early.loadToken : endpoint.begin();
+  const upstream =
+    early !== null
+      ? early.adopt()
+      : connector.connect(endpoint, options.upgrade === true ? MeshAlpn.http1 : MeshAlpn.opaque);
   upstream.allowHalfOpen = true;
   const state: ForwardState = {
     client,
@@ -74,7 +81,7 @@ export function forwardTcp(
     upgrade: options.upgrade === true,
     loadToken,
     loadEnded: false,
-    startedAt: performance.now(),
+    startedAt: early !== null ? early.startedAt : performance.now(),
     connected: false,
     answered: false,
     error: null,
@@ -94,9 +101,15 @@ export function forwardTcp(
   client.on('timeout', onTimeout);
   client.on('error', onError);
   client.on('close', onClose);
-  if (client.destroyed) {
+  if (client.destroyed || (early !== null && (early.failed || upstream.destroyed))) {
+    if (early?.failed) state.loadEnded = true; // its failure ended the load already
+    client.destroy();
     upstream.destroy();
     return;
+  }
+  if (early !== null) {
+    if (early.connected) onUpstreamConnect.call(upstream as Tagged);
+    if (early.banner !== null) client.write(early.banner);
   }
   // The connector queues writes until the connection is up; `pipe` stops reading the
   // client as soon as that queue is full.

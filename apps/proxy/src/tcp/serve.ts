@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Concrete } from '../balance/types.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { meshTls } from '../tls/peer.ts';
+import type { EarlyConn } from './early.ts';
 import { forwardTcp, type TcpForwardOptions } from './forward.ts';
 
 /** Defaults: an endpoint gets 10 s to accept; a silent connection is closed after an hour. */
@@ -16,15 +17,26 @@ export const DEFAULT_TCP_OPTIONS: TcpForwardOptions = { connectTimeoutMs: 10_000
 /** Serves opaque connections with `options`; the result is `ProtocolHandlers.serveOpaque`. */
 export function createOpaqueServer(
   options: TcpForwardOptions = DEFAULT_TCP_OPTIONS,
-): (socket: Socket, head: Buffer, target: ConnTarget) => void {
-  return function serveOpaque(socket: Socket, head: Buffer, target: ConnTarget): void {
+): (socket: Socket, head: Buffer, target: ConnTarget, early?: EarlyConn | null) => void {
+  return function serveOpaque(
+    socket: Socket,
+    head: Buffer,
+    target: ConnTarget,
+    early?: EarlyConn | null,
+  ): void {
     socket.on('error', destroyOnError);
     if (target.ctx.direction === 'inbound') {
       if (!authorized(socket, target)) {
+        early?.drop();
         socket.resetAndDestroy();
         return;
       }
       countCaller(socket, target);
+    }
+    if (early != null && !early.failed) {
+      // the endpoint connection opened during detection (its server may have spoken already)
+      forwardTcp(socket, head, early.endpoint, target.ctx.connector, options, early);
+      return;
     }
     const endpoint = target.concrete.pick();
     if (endpoint !== undefined) {

@@ -2,14 +2,23 @@
  * CONNECT tunnels on the outbound listener: how HTTP/2, gRPC and raw TCP clients use an
  * explicit proxy (`@grpc/grpc-js` honours `grpc_proxy`/`http_proxy` this way). The
  * authority is resolved first, so that an unknown service is refused with the proxy's
- * error response rather than a tunnel to nowhere; then the client gets
- * `200 Connection established` and the tunnel's bytes go through protocol detection
- * again: h2 to the HTTP/2 proxy (balanced per stream), HTTP/1 to the HTTP/1 path, anything
- * else to an opaque forward to one balanced endpoint.
+ * error response rather than a tunnel to nowhere; then one balanced endpoint is
+ * connected to, and only once it accepted does the client get
+ * `200 Connection established` (a refused or unreachable endpoint: 502/504). The
+ * tunnel's bytes then go through protocol detection again: h2 to the HTTP/2 proxy
+ * (balanced per stream), HTTP/1 to the HTTP/1 path, anything else (or a server that
+ * speaks first) to an opaque forward over that endpoint connection.
  */
 import type { Socket } from 'node:net';
 import type { ConnTarget, Http1Head, ProxyContext } from '../detect/handoff.ts';
-import { errorResponse, http1ErrorResponse, ProxyError, ProxyErrorReason } from '../errors/respond.ts';
+import {
+  errorResponse,
+  http1ErrorResponse,
+  ProxyError,
+  ProxyErrorReason,
+  reasonOfSocketError,
+} from '../errors/respond.ts';
+import { type EarlyConn, type EarlyListener, openEarly } from '../tcp/early.ts';
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection established\r\n\r\n';
 
@@ -17,7 +26,13 @@ const ESTABLISHED = 'HTTP/1.1 200 Connection established\r\n\r\n';
 const AUTHORITY = /^(?:\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}$/;
 
 /** `ProtocolHandlers.serveConnect`: answers a CONNECT and serves what the tunnel carries. */
-export function serveConnect(socket: Socket, req: Http1Head, rest: Buffer, ctx: ProxyContext): void {
+export function serveConnect(
+  socket: Socket,
+  req: Http1Head,
+  rest: Buffer,
+  ctx: ProxyContext,
+  connectMs: number,
+): void {
   socket.on('error', destroyOnError);
   if (ctx.draining) {
     refuse(socket, new ProxyError(ProxyErrorReason.draining, 'the proxy is shutting down'));
@@ -47,12 +62,52 @@ export function serveConnect(socket: Socket, req: Http1Head, rest: Buffer, ctx: 
       refuse(socket, err);
       return;
     }
+    const early = openEarly(concrete, ctx.connector, connectMs);
+    if (early === null) {
+      refuse(socket, new ProxyError(ProxyErrorReason.noEndpoints, `no endpoint for ${authority}`));
+      return;
+    }
+    early.listener = new PendingTunnel(socket, rest, ctx, target);
+    socket.once('close', early.drop.bind(early));
+  });
+}
+
+/** A CONNECT waiting for its endpoint to accept before it is answered. */
+class PendingTunnel implements EarlyListener {
+  constructor(
+    readonly socket: Socket,
+    readonly rest: Buffer,
+    readonly ctx: ProxyContext,
+    readonly target: ConnTarget,
+  ) {}
+
+  earlyConnected(e: EarlyConn): void {
+    this.established(e);
+  }
+
+  earlySpoke(e: EarlyConn): void {
+    // (after earlyConnected, which hands the listener to detection; kept for safety)
+    this.established(e);
+  }
+
+  earlyFailed(e: EarlyConn): void {
+    const reason = reasonOfSocketError(e.error, false);
+    refuse(this.socket, new ProxyError(reason, `cannot reach ${this.target.authority}`));
+  }
+
+  private established(e: EarlyConn): void {
+    const socket = this.socket;
+    e.listener = null;
+    if (socket.destroyed) {
+      e.drop();
+      return;
+    }
     socket.write(ESTABLISHED);
     // The socket came paused; `resume` takes effect on the next tick, after detection
     // (or the server it dispatches to) has attached its listeners or paused it again.
     socket.resume();
-    ctx.detect(socket, rest, target);
-  });
+    this.ctx.detect(socket, this.rest, this.target, e);
+  }
 }
 
 /** Answers the CONNECT with the proxy's error response and closes the connection. */

@@ -37,7 +37,7 @@ export function createProtocolServers(
   return {
     serveH2: h2.serveH2,
     serveOpaque: createOpaqueServer(tcp),
-    serveConnect,
+    serveConnect: (socket, req, rest, ctx) => serveConnect(socket, req, rest, ctx, tcp.connectTimeoutMs),
     serveUpgrade: createUpgradeServer(tcp),
     drain: h2.drain,
     activeConnections: h2.activeConnections,
