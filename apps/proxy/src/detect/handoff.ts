@@ -61,9 +61,17 @@ export interface ProtocolHandlers {
   /**
    * An HTTP/1.1 request with `Upgrade` (WebSocket) for `target` (already resolved; the
    * request is in origin form in `req.target`). Forward it to an endpoint, relay the 101
-   * (or the refusal) and then the bytes both ways.
+   * and then the bytes both ways; any other answer is relayed and the connection goes
+   * back to HTTP/1 (`ctx.resumeHttp1(socket, rest, fixed)`; `fixed`: the HTTP/1
+   * server's own target, null on the explicit-proxy listener).
    */
-  serveUpgrade(socket: Socket, req: Http1Head, rest: Buffer, target: ConnTarget): void;
+  serveUpgrade(
+    socket: Socket,
+    req: Http1Head,
+    rest: Buffer,
+    target: ConnTarget,
+    fixed: ConnTarget | null,
+  ): void;
   /**
    * Inbound TLS (a ClientHello was sniffed): the hook where meshed mTLS is terminated,
    * then `ctx.detect(tlsSocket, EMPTY, target)` serves the plaintext. Absent: opaque.
@@ -87,6 +95,11 @@ export interface ProxyContext {
    * heard at once. It is used if the connection turns out opaque, else closed.
    */
   detect(socket: Socket, head: Buffer, target: ConnTarget | null, early?: EarlyConn | null): void;
+  /**
+   * Serves HTTP/1 on `socket` again (an Upgrade the endpoint refused: the connection goes
+   * back to parsing requests); `head` holds bytes already read. `target` as for `detect`.
+   */
+  resumeHttp1(socket: Socket, head: Buffer, target: ConnTarget | null): void;
   /**
    * Metrics for traffic this proxy accepts on behalf of `authority` (inbound: the app;
    * labels direction, own workload, authority, src_* when known, tls; `clientId` is the

@@ -7,7 +7,10 @@ import type { ConnTarget, Http1Head } from '../detect/handoff.ts';
 import type { HttpContext } from './context.ts';
 import type { Http1Parser } from './parser.ts';
 
-/** `upgradeTarget` null: a CONNECT; else an Upgrade to that target, its origin-form `path`. */
+/**
+ * `upgradeTarget` null: a CONNECT; else an Upgrade to that target, its origin-form `path`
+ * (`fixed`: the server connection's own target, for going back to HTTP/1 after a refusal).
+ */
 export function handOff(
   ctx: HttpContext,
   socket: Socket,
@@ -15,6 +18,7 @@ export function handOff(
   rest: Buffer,
   upgradeTarget: ConnTarget | null,
   path: string,
+  fixed: ConnTarget | null,
 ): void {
   const raw = Buffer.from(p.head, 'latin1');
   try {
@@ -23,7 +27,7 @@ export function handOff(
       ctx.handlers.serveConnect(socket, head, rest, ctx);
     } else {
       const head: Http1Head = { method: p.method, target: path, headers: p.headers, raw };
-      ctx.handlers.serveUpgrade(socket, head, rest, upgradeTarget);
+      ctx.handlers.serveUpgrade(socket, head, rest, upgradeTarget, fixed);
     }
   } catch {
     socket.destroy();

@@ -351,6 +351,7 @@ export class ServerConn implements ParserOwner {
       all,
       connect ? null : (this.handoffTarget as ConnTarget),
       this.handoffPath,
+      this.fixed,
     );
   }
 

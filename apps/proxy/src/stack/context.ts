@@ -83,6 +83,10 @@ export class ListenerContext implements HttpContext {
     detectProtocol(socket, head, this, target, this.timeouts, serveHttp1 as never, early);
   }
 
+  resumeHttp1(socket: Socket, head: Buffer, target: ConnTarget | null): void {
+    serveHttp1(socket, head, this, target);
+  }
+
   inboundMetrics(
     authority: string,
     srcNamespace: string,

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { MeshAlpn } from '@weft/shared';
 import type { BalancedEndpoint, Concrete } from '../balance/types.ts';
 import type { Connector } from '../transport/connector.ts';
+import type { OpenUpstream } from './forward.ts';
 
 /** What an early connection reports; one listener at a time. */
 export interface EarlyListener {
@@ -27,8 +28,9 @@ const kEarly = Symbol('weft.tcp.early');
 type EarlySocket = Socket & { [kEarly]?: EarlyConn };
 
 /** One endpoint connection opened ahead of detection. */
-export class EarlyConn {
+export class EarlyConn implements OpenUpstream {
   readonly socket: Socket;
+  readonly opened = false;
   /** The balancer's token from `begin()`, ended by the forward that adopts it (or by `drop`). */
   readonly loadToken: number;
   readonly startedAt = performance.now();
@@ -39,6 +41,11 @@ export class EarlyConn {
   failed = false;
   listener: EarlyListener | null = null;
   private adopted = false;
+
+  /** Only a failure ends the load before adoption (the forward ends it on connect). */
+  get loadEnded(): boolean {
+    return this.failed;
+  }
 
   constructor(
     readonly endpoint: BalancedEndpoint,

@@ -11,9 +11,7 @@
 import type { Socket } from 'node:net';
 import { MeshAlpn } from '@weft/shared';
 import type { BalancedEndpoint } from '../balance/types.ts';
-import { http1ErrorResponse, ProxyErrorReason, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector } from '../transport/connector.ts';
-import type { EarlyConn } from './early.ts';
 
 /** How long to wait for the endpoint to accept, and how long a silent pipe stays open. */
 export interface TcpForwardOptions {
@@ -21,12 +19,27 @@ export interface TcpForwardOptions {
   readonly connectTimeoutMs: number;
   /** Milliseconds without a byte in either direction before both sides are closed. */
   readonly idleTimeoutMs: number;
-  /**
-   * The forward carries an HTTP/1.1 Upgrade request (`prefix` is its head): count it as a
-   * request, take the status from the endpoint's response line, and answer a failure to
-   * reach the endpoint with an HTTP error response rather than a bare close.
-   */
-  readonly upgrade?: boolean;
+}
+
+/**
+ * An endpoint connection already open, handed over to a forward: one opened during
+ * detection (`EarlyConn`), or an Upgrade's after its 101 (`tunnel/upgrade-relay.ts`).
+ */
+export interface OpenUpstream {
+  /** The balancer's token from `begin()`. */
+  readonly loadToken: number;
+  /** Whether `end(loadToken)` was called already (the forward then does not). */
+  readonly loadEnded: boolean;
+  readonly startedAt: number;
+  readonly connected: boolean;
+  /** Whether `tcp.open` was counted for it already. */
+  readonly opened: boolean;
+  /** It failed before the hand-over: the client is closed. */
+  readonly failed: boolean;
+  /** What the endpoint sent before the hand-over, for the client first. */
+  readonly banner: Buffer | null;
+  /** Takes the socket over (listeners of the previous owner off). */
+  adopt(): Socket;
 }
 
 const kForward = Symbol('weft.tcp.forward');
@@ -36,15 +49,12 @@ interface ForwardState {
   readonly upstream: Socket;
   readonly endpoint: BalancedEndpoint;
   readonly idleTimeoutMs: number;
-  readonly upgrade: boolean;
   /** The balancer's token from `begin()`, until `end()` is called on connect or failure. */
   loadToken: number;
   loadEnded: boolean;
   /** `performance.now()` when the forward began. */
   readonly startedAt: number;
   connected: boolean;
-  /** Whether the endpoint sent any byte (for an Upgrade: its response began). */
-  answered: boolean;
   error: unknown;
   closed: number;
 }
@@ -64,33 +74,24 @@ export function forwardTcp(
   endpoint: BalancedEndpoint,
   connector: Connector,
   options: TcpForwardOptions,
-  early: EarlyConn | null = null,
+  early: OpenUpstream | null = null,
 ): void {
   client.allowHalfOpen = true;
   const loadToken = early !== null ? early.loadToken : endpoint.begin();
-  const upstream =
-    early !== null
-      ? early.adopt()
-      : connector.connect(endpoint, options.upgrade === true ? MeshAlpn.http1 : MeshAlpn.opaque);
+  const upstream = early !== null ? early.adopt() : connector.connect(endpoint, MeshAlpn.opaque);
   upstream.allowHalfOpen = true;
   const state: ForwardState = {
     client,
     upstream,
     endpoint,
     idleTimeoutMs: options.idleTimeoutMs,
-    upgrade: options.upgrade === true,
     loadToken,
-    loadEnded: false,
+    loadEnded: early !== null && (early.loadEnded || early.failed),
     startedAt: early !== null ? early.startedAt : performance.now(),
     connected: false,
-    answered: false,
     error: null,
     closed: 0,
   };
-  if (state.upgrade) {
-    endpoint.metrics.http.request();
-    upstream.once('data', onUpgradeResponse);
-  }
   (client as Tagged)[kForward] = state;
   (upstream as Tagged)[kForward] = state;
   upstream.setTimeout(options.connectTimeoutMs);
@@ -102,13 +103,12 @@ export function forwardTcp(
   client.on('error', onError);
   client.on('close', onClose);
   if (client.destroyed || (early !== null && (early.failed || upstream.destroyed))) {
-    if (early?.failed) state.loadEnded = true; // its failure ended the load already
     client.destroy();
     upstream.destroy();
     return;
   }
   if (early !== null) {
-    if (early.connected) onUpstreamConnect.call(upstream as Tagged);
+    if (early.connected) connected(state, !early.opened);
     if (early.banner !== null) client.write(early.banner);
   }
   // The connector queues writes until the connection is up; `pipe` stops reading the
@@ -120,10 +120,13 @@ export function forwardTcp(
 
 function onUpstreamConnect(this: Tagged): void {
   const state = this[kForward];
-  if (state === undefined) return;
+  if (state !== undefined) connected(state, true);
+}
+
+function connected(state: ForwardState, count: boolean): void {
   state.connected = true;
-  if (!state.upgrade) endLoad(state);
-  state.endpoint.metrics.tcp.open(state.upstream);
+  endLoad(state);
+  if (count) state.endpoint.metrics.tcp.open(state.upstream);
   state.upstream.setTimeout(state.idleTimeoutMs);
   state.client.setTimeout(state.idleTimeoutMs);
 }
@@ -140,43 +143,8 @@ function onError(this: Tagged, error: unknown): void {
   const state = this[kForward];
   if (state === undefined) return;
   if (state.error === null) state.error = error;
-  if (this === state.upstream && state.upgrade && !state.answered && answerUpgradeFailure(state)) return;
   state.client.destroy();
   state.upstream.destroy();
-}
-
-/** The endpoint's first bytes of an Upgrade forward: its status line. */
-function onUpgradeResponse(this: Tagged, chunk: Buffer): void {
-  const state = this[kForward];
-  if (state === undefined) return;
-  state.answered = true;
-  const latencyMs = endLoad(state);
-  // "HTTP/1.1 101 ..." — the status is the three digits after the first space.
-  const status = chunk.length >= 12 ? Number(chunk.toString('latin1', 9, 12)) : 0;
-  state.endpoint.metrics.http.response(status || 502, latencyMs, !(status > 0 && status < 500));
-}
-
-/**
- * An Upgrade whose endpoint failed before answering: send the client the proxy's error
- * response (502/504 with `weft-proxy-error`) and close. False when it is too late.
- */
-function answerUpgradeFailure(state: ForwardState): boolean {
-  const { client, upstream } = state;
-  state.answered = true;
-  const latencyMs = endLoad(state);
-  upstream.unpipe(client);
-  client.unpipe(upstream);
-  upstream.destroy();
-  if (client.destroyed || client.writableEnded) return false;
-  const reason =
-    state.error === null
-      ? ProxyErrorReason.connectionReset
-      : reasonOfSocketError(state.error, state.connected);
-  const response = http1ErrorResponse(reason, true);
-  state.endpoint.metrics.http.response(Number(response.slice(9, 12)), latencyMs, true);
-  client.once('finish', destroySelf);
-  client.end(response);
-  return true;
 }
 
 /** Tells the balancer the attempt is over (once); returns the milliseconds it took. */
@@ -193,9 +161,7 @@ function onClose(this: Tagged): void {
   if (state === undefined) return;
   state.closed++;
   if (state.closed === 1) {
-    if (this === state.upstream && state.upgrade && !state.answered && answerUpgradeFailure(state)) {
-      // The client gets the error response; its own close reports the forward.
-    } else if (this === state.client) state.upstream.destroy();
+    if (this === state.client) state.upstream.destroy();
     else if (state.client.writableLength === 0 || !state.connected) state.client.destroy();
     else {
       // Let what the endpoint sent last reach the client, then close.

@@ -1,14 +1,16 @@
 /**
  * HTTP/1.1 `Upgrade` (WebSocket and the like): the request is sent to one balanced
- * endpoint and, from then on, the connection is a bidirectional tunnel to it. The
- * endpoint's answer (the `101 Switching Protocols`, or a refusal) reaches the client
- * unchanged; a failure to reach the endpoint becomes the proxy's 502/504.
+ * endpoint (`upgrade-relay.ts`). On its `101 Switching Protocols` the connection becomes
+ * a bidirectional tunnel to it; any other answer reaches the client unchanged and the
+ * connection goes back to HTTP/1 parsing. A failure to reach the endpoint becomes the
+ * proxy's 502/504.
  */
 import type { Socket } from 'node:net';
 import type { ConnTarget, Http1Head } from '../detect/handoff.ts';
 import { http1ErrorResponse, ProxyErrorReason } from '../errors/respond.ts';
 import { SRC_HEADER } from '../http/parser.ts';
-import { forwardTcp, type TcpForwardOptions } from '../tcp/index.ts';
+import type { TcpForwardOptions } from '../tcp/index.ts';
+import { UpgradeRelay } from './upgrade-relay.ts';
 
 /**
  * Headers meant for this proxy, not for the endpoint; and `weft-src`, which only a proxy
@@ -30,15 +32,19 @@ export function upgradeHead(req: Http1Head): Buffer {
 /** Serves Upgrade requests with `options`; the result is `ProtocolHandlers.serveUpgrade`. */
 export function createUpgradeServer(
   options: TcpForwardOptions,
-): (socket: Socket, req: Http1Head, rest: Buffer, target: ConnTarget) => void {
-  const forward: TcpForwardOptions = { ...options, upgrade: true };
-  return function serveUpgrade(socket: Socket, req: Http1Head, rest: Buffer, target: ConnTarget): void {
+): (socket: Socket, req: Http1Head, rest: Buffer, target: ConnTarget, fixed: ConnTarget | null) => void {
+  return function serveUpgrade(
+    socket: Socket,
+    req: Http1Head,
+    rest: Buffer,
+    target: ConnTarget,
+    fixed: ConnTarget | null,
+  ): void {
     socket.on('error', destroyOnError);
     const head = upgradeHead(req);
-    const prefix = rest.length > 0 ? Buffer.concat([head, rest]) : head;
     const endpoint = target.concrete.pick();
     if (endpoint !== undefined) {
-      forwardTcp(socket, prefix, endpoint, target.ctx.connector, forward);
+      new UpgradeRelay(socket, head, rest, endpoint, target, fixed, options);
       return;
     }
     target.concrete.retain();
@@ -47,7 +53,7 @@ export function createUpgradeServer(
       if (socket.destroyed) return;
       const late = err === null ? target.concrete.pick() : undefined;
       if (late !== undefined) {
-        forwardTcp(socket, prefix, late, target.ctx.connector, forward);
+        new UpgradeRelay(socket, head, rest, late, target, fixed, options);
         return;
       }
       socket.once('finish', destroySelf);
