@@ -11,6 +11,9 @@ describe('parseProxyEnv', () => {
     expect(e.adminListen).toEqual({ host: '127.0.0.1', port: 4191 });
     expect(e.drainGraceMs).toBe(10_000);
     expect(e.controllerUrl).toBeUndefined();
+    expect(e.maxConnections).toBe(10_000);
+    expect(e.maxConnectionsPerSource).toBe(1_000);
+    expect(e.httpBodyMs).toBeUndefined();
   });
   it('parses every variable', () => {
     const e = parseProxyEnv({
@@ -35,5 +38,7 @@ describe('parseProxyEnv', () => {
     expect(() => parseProxyEnv({ WEFT_PROXY_INBOUND_PORTS: '80' })).toThrow(/WEFT_PROXY_INBOUND_PORTS/);
     expect(() => parseProxyEnv({ WEFT_PROXY_ADMIN_LISTEN: 'nope' })).toThrow(MeshError);
     expect(() => parseProxyEnv({ WEFT_PROXY_DRAIN_GRACE_MS: '-1' })).toThrow(/DRAIN_GRACE/);
+    expect(() => parseProxyEnv({ WEFT_PROXY_HTTP_BODY_TIMEOUT_MS: '0' })).toThrow(/HTTP_BODY_TIMEOUT/);
+    expect(() => parseProxyEnv({ WEFT_PROXY_MAX_CONNECTIONS_PER_SOURCE: 'many' })).toThrow(/PER_SOURCE/);
   });
 });

@@ -23,6 +23,13 @@ export const ENV_IDENTITY_TOKEN = 'WEFT_PROXY_IDENTITY_TOKEN';
 export const ENV_IDENTITY_DIR = 'WEFT_PROXY_IDENTITY_DIR';
 export const ENV_DRAIN_GRACE_MS = 'WEFT_PROXY_DRAIN_GRACE_MS';
 export const ENV_CAPTURE = 'WEFT_PROXY_CAPTURE';
+/** HTTP/1 deadlines (ms), overriding the config file's `timeouts`: a request head, an idle keep-alive connection, a stalled request body. */
+export const ENV_HTTP_HEADER_TIMEOUT_MS = 'WEFT_PROXY_HTTP_HEADER_TIMEOUT_MS';
+export const ENV_HTTP_IDLE_TIMEOUT_MS = 'WEFT_PROXY_HTTP_IDLE_TIMEOUT_MS';
+export const ENV_HTTP_BODY_TIMEOUT_MS = 'WEFT_PROXY_HTTP_BODY_TIMEOUT_MS';
+/** Connections each listener keeps open at most, in total and per source address. */
+export const ENV_MAX_CONNECTIONS = 'WEFT_PROXY_MAX_CONNECTIONS';
+export const ENV_MAX_CONNECTIONS_PER_SOURCE = 'WEFT_PROXY_MAX_CONNECTIONS_PER_SOURCE';
 /** The original-destination addon to load instead of the one built beside the proxy. */
 export const ENV_ORIGINAL_DST_ADDON = 'WEFT_PROXY_ORIGINAL_DST_ADDON';
 
@@ -69,6 +76,7 @@ const portPairs = z.string().transform((s, ctx): PortPair[] => {
 });
 
 const label = z.string().min(1).optional();
+const millis = z.coerce.number().int().positive().optional();
 
 const EnvSchema = z.object({
   [ENV_INBOUND_HOST]: z.string().min(1).default('0.0.0.0'),
@@ -88,6 +96,11 @@ const EnvSchema = z.object({
   [ENV_DRAIN_GRACE_MS]: z.coerce.number().int().nonnegative().default(10_000),
   [ENV_CAPTURE]: z.enum(['explicit', 'transparent']).default('explicit'),
   [ENV_ORIGINAL_DST_ADDON]: label,
+  [ENV_HTTP_HEADER_TIMEOUT_MS]: millis,
+  [ENV_HTTP_IDLE_TIMEOUT_MS]: millis,
+  [ENV_HTTP_BODY_TIMEOUT_MS]: millis,
+  [ENV_MAX_CONNECTIONS]: z.coerce.number().int().positive().default(10_000),
+  [ENV_MAX_CONNECTIONS_PER_SOURCE]: z.coerce.number().int().positive().default(1_000),
 });
 
 /** The validated environment, with the names of docs/interfaces.md turned into fields. */
@@ -109,6 +122,13 @@ export interface ProxyEnv {
   drainGraceMs: number;
   capture: CaptureMode;
   originalDstAddon: string | undefined;
+  /** HTTP/1 deadlines set here (they win over the config file's `timeouts`). */
+  httpHeaderMs: number | undefined;
+  httpIdleMs: number | undefined;
+  httpBodyMs: number | undefined;
+  /** Per-listener connection caps: beyond them a new connection is closed at once. */
+  maxConnections: number;
+  maxConnectionsPerSource: number;
   /** Names of the variables that were set explicitly (they win over a config file). */
   explicit: ReadonlySet<string>;
 }
@@ -147,6 +167,11 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     drainGraceMs: e[ENV_DRAIN_GRACE_MS],
     capture: e[ENV_CAPTURE],
     originalDstAddon: e[ENV_ORIGINAL_DST_ADDON],
+    httpHeaderMs: e[ENV_HTTP_HEADER_TIMEOUT_MS],
+    httpIdleMs: e[ENV_HTTP_IDLE_TIMEOUT_MS],
+    httpBodyMs: e[ENV_HTTP_BODY_TIMEOUT_MS],
+    maxConnections: e[ENV_MAX_CONNECTIONS],
+    maxConnectionsPerSource: e[ENV_MAX_CONNECTIONS_PER_SOURCE],
     explicit: new Set(Object.keys(raw)),
   };
 }

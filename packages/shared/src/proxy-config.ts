@@ -52,6 +52,11 @@ export const ProxyTimeouts = z.object({
   /** A keep-alive client connection idle this long is closed. */
   idleMs: z.number().int().positive().default(60_000),
   /**
+   * A request body that brings no byte for this long (while the proxy is reading it) is
+   * cut off: 408 if no answer began, else the connection is closed.
+   */
+  bodyMs: z.number().int().positive().default(30_000),
+  /**
    * Protocol detection gives up and treats the connection as opaque TCP after this. Short,
    * so a server-speaks-first protocol does not wait long; long enough that a meshed peer's
    * ClientHello, slowed by a busy CPU, is not mistaken for silence.

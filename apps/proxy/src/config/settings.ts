@@ -67,9 +67,16 @@ export function parseConfig(json: unknown, source = 'config'): ProxyConfig {
 /** Overlays a config on the environment: explicitly set variables win. */
 export function settingsFrom(env: ProxyEnv, config: ProxyConfig): ProxySettings {
   const set = (name: string) => env.explicit.has(name);
+  const t = config.timeouts;
+  const timeouts = {
+    ...t,
+    headerMs: env.httpHeaderMs ?? t.headerMs,
+    idleMs: env.httpIdleMs ?? t.idleMs,
+    bodyMs: env.httpBodyMs ?? t.bodyMs,
+  };
   return {
     env,
-    config,
+    config: { ...config, timeouts },
     inboundHost: !set(ENV_INBOUND_HOST) && config.inbound?.host ? config.inbound.host : env.inboundHost,
     appHost: !set(ENV_APP_HOST) && config.inbound?.appHost ? config.inbound.appHost : env.appHost,
     inboundPorts: !set(ENV_INBOUND_PORTS) && config.inbound?.ports ? config.inbound.ports : env.inboundPorts,

@@ -3,24 +3,30 @@
  * tunnel carrying HTTP/1). It only parses, writes and hands on: each request head goes
  * to the connection's `Http1Exchange` and through the direction's request pipeline
  * (`stack/outbound.ts`, `stack/inbound.ts`); CONNECT and Upgrade go to their protocol
- * servers. Connection-level deadlines (header, idle, connect) are swept by the proxy's
+ * servers. Connection-level deadlines (header, idle, body, connect: `deadlines.ts`) are swept by the proxy's
  * ticker. This is the hot path: no closures per request, module-level socket handlers.
  */
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { http1BadRequest, PROXY_ERROR_HEADER } from '../errors/respond.ts';
 import type { HttpContext } from './context.ts';
+import {
+  armBody,
+  armHeader,
+  armIdle,
+  checkConnect,
+  clearDeadline,
+  DL_BODY,
+  DL_HEADER,
+  DL_NONE,
+  expire,
+} from './deadlines.ts';
 import { handOff } from './handoff.ts';
 import { InboundLabels } from './inbound-labels.ts';
 import { Http1Parser, type ParserOwner } from './parser.ts';
 import { Http1Exchange } from './server-exchange.ts';
 
 export { MAX_RETRY_BODY } from '../stack/layers.ts';
-
-// deadline kinds
-const DL_NONE = 0;
-const DL_HEADER = 1;
-const DL_IDLE = 2;
 
 // hand-offs decided in onHead
 const HO_NONE = 0;
@@ -77,7 +83,7 @@ export class ServerConn implements ParserOwner {
     socket.on('close', onServerClose);
     socket.on('end', onServerEnd);
     ctx.conns.add(this);
-    this.setIdle();
+    armIdle(this);
   }
 
   // === input ===
@@ -108,10 +114,7 @@ export class ServerConn implements ParserOwner {
       return;
     }
     if (n < buf.length) this.hold(buf.subarray(n));
-    else if (!this.active && this.parser.inHead && this.deadlineKind !== DL_HEADER) {
-      this.deadlineKind = DL_HEADER;
-      this.deadline = this.ctx.ticker.now + this.ctx.timeouts.headerMs;
-    }
+    else if (!this.active && this.parser.inHead && this.deadlineKind !== DL_HEADER) armHeader(this);
   }
 
   private hold(rest: Buffer): void {
@@ -163,8 +166,7 @@ export class ServerConn implements ParserOwner {
   onHead(p: Http1Parser): boolean {
     const method = p.method;
     this.active = true;
-    this.deadlineKind = DL_NONE;
-    this.deadline = 0;
+    clearDeadline(this);
     if (method === 'CONNECT') {
       if (this.fixed !== null) return this.refuse(405);
       this.handoff = HO_CONNECT;
@@ -210,6 +212,7 @@ export class ServerConn implements ParserOwner {
     if (ctx.direction === 'inbound') {
       ex.metrics = this.labels.metrics(ctx, p, target.authority, this.socket);
     }
+    if (p.chunked || p.contentLength > 0) armBody(this);
     this.inHead = true;
     ctx.stack.start(ex, target);
     this.inHead = false;
@@ -220,11 +223,13 @@ export class ServerConn implements ParserOwner {
   }
 
   onBody(chunk: Buffer): void {
+    if (this.deadlineKind === DL_BODY) this.deadline = this.ctx.ticker.now + this.ctx.timeouts.bodyMs;
     this.ex.onBody(chunk);
   }
 
   onMessageEnd(_p: Http1Parser): boolean {
     if (!this.active) return true; // a body-less message with a refused head
+    if (this.deadlineKind === DL_BODY) clearDeadline(this);
     const ex = this.ex;
     ex.reqEnded = true;
     if (ex.status !== 0 && !ex.interim && ex.client === null) this.finish();
@@ -264,19 +269,15 @@ export class ServerConn implements ParserOwner {
       this.end();
       return;
     }
-    this.setIdle();
+    armIdle(this);
     this.unhold();
-  }
-
-  private setIdle(): void {
-    this.deadlineKind = DL_IDLE;
-    this.deadline = this.ctx.ticker.now + this.ctx.timeouts.idleMs;
   }
 
   /** Closes gracefully after what was written. */
   end(): void {
     this.closing = true;
     this.deadlineKind = DL_NONE;
+    this.deadline = 0;
     this.socket.end();
   }
 
@@ -289,25 +290,27 @@ export class ServerConn implements ParserOwner {
 
   /** Called by the ticker when `deadline` passed. */
   expire(): void {
-    const kind = this.deadlineKind;
-    this.deadlineKind = DL_NONE;
-    this.deadline = 0;
-    if (kind === DL_IDLE) {
-      this.end();
-    } else if (kind === DL_HEADER) {
-      this.closing = true;
-      this.socket.end(http1BadRequest(408, 'request timeout'), 'latin1');
-    }
+    expire(this);
   }
 
   /** Connect deadline of the attempt in flight (checked by the ticker). */
   checkConnect(now: number): void {
-    const c = this.ex.client;
-    if (c !== null && c.connectDeadline !== 0 && c.connectDeadline <= now) {
-      c.connectDeadline = 0;
-      this.ex.onUpstreamFailure(c, Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' }));
-      c.destroy();
+    checkConnect(this, now);
+  }
+
+  /** The request body stalled past `bodyMs`: 408 if no answer began, else close. */
+  bodyTimedOut(): void {
+    const ex = this.ex;
+    if (ex.responded) {
+      this.abort();
+      return;
     }
+    ex.dropClient();
+    this.keepAlive = false;
+    this.closing = true;
+    this.active = false;
+    this.socket.end(http1BadRequest(408, 'request body timeout'), 'latin1');
+    ex.resetExchange();
   }
 
   /** The client half-closed: finish what is in flight, then close. */
@@ -365,7 +368,7 @@ export class ServerConn implements ParserOwner {
     s.removeListener('end', onServerEnd);
     s.pause();
     this.active = false;
-    this.deadlineKind = DL_NONE;
+    clearDeadline(this);
     this.ctx.conns.delete(this);
   }
 }
