@@ -35,7 +35,7 @@ import { bindRouteMetrics } from './stack/route-metrics.ts';
 import { StaticPlan } from './stack/static-plan.ts';
 import { TapHub } from './tap/hub.ts';
 import { type Connector, TcpConnector } from './transport/connector.ts';
-import { Listener } from './transport/listen.ts';
+import { Listener, type ListenerCaps } from './transport/listen.ts';
 import { loadOriginalDst, type OriginalDst } from './transport/original-dst.ts';
 import { type InboundChoice, transparentAccept, transparentInbound } from './transport/transparent.ts';
 import { createProtocolServers } from './tunnel/index.ts';
@@ -203,12 +203,19 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
         ? o.originalDst
         : loadOriginalDst(log, env.originalDstAddon)
       : null;
+  const caps = (direction: 'inbound' | 'outbound', listener: string): ListenerCaps => ({
+    total: env.maxConnections,
+    perSource: env.maxConnectionsPerSource,
+    refusedTotal: metrics.refused.counter(direction, listener, 'total'),
+    refusedPerSource: metrics.refused.counter(direction, listener, 'per_source'),
+  });
   const outListener = new Listener(
     'outbound',
     originalDst !== null
       ? transparentAccept(outCtx, originalDst)
       : (sock: Socket) => outCtx.detect(sock, EMPTY, null),
     metrics.accepted('outbound', false),
+    caps('outbound', 'outbound'),
   );
   const listeners: Listener[] = [outListener];
   const inbound: { address: HostPort; app: HostPort }[] = [];
@@ -231,6 +238,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
           ? transparentInbound(sharing, originalDst as OriginalDst)
           : (sock: Socket) => ctx.detect(sock, EMPTY, ctx.fixed),
         metrics.accepted('inbound', false),
+        caps('inbound', `inbound:${pair.public}`),
       );
       listeners.push(l);
       const address = await l.listen({ host: s.inboundHost, port: pair.public });

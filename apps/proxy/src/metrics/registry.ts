@@ -14,6 +14,7 @@ import { BUCKETS, HttpAccum, NB, TcpAccum } from './accumulators.ts';
 import { AuthzMetrics } from './authz.ts';
 import { CollectedMetric, type Labels, type MetricValue } from './collected.ts';
 import type { RouteMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
+import { RefusedMetrics } from './refused.ts';
 import { RouteRegistry } from './route.ts';
 
 /** Who this proxy runs for: its own label values. */
@@ -89,6 +90,8 @@ export class ProxyMetrics {
   private readonly routes: RouteRegistry;
   /** The authorization counters (`inbound_{http,tcp}_authz_*_total`). */
   readonly authz: AuthzMetrics;
+  /** Connections turned away at a listener's cap (`tcp_accept_refused_total`). */
+  readonly refused: RefusedMetrics;
   /** When this process started, in seconds since the epoch. */
   private readonly startedAt = performance.timeOrigin / 1000;
 
@@ -100,9 +103,11 @@ export class ProxyMetrics {
     this.own = o;
     this.routes = new RouteRegistry(o);
     this.authz = new AuthzMetrics(o);
+    this.refused = new RefusedMetrics(o);
     this.register();
     this.routes.register(this.registry);
     this.authz.register(this.registry);
+    this.refused.register(this.registry);
   }
 
   /**
