@@ -41,6 +41,13 @@ export interface OutboundTarget {
 /** Inbound label sets kept per (authority, caller) before further ones share one. */
 export const MAX_INBOUND_SETS = 1000;
 /**
+ * Distinct inbound `authority` values (raw Host headers, which any caller can make up)
+ * labelled before further ones are labelled `authority="overflow"`; the caller's own
+ * labels are kept, so junk Hosts cannot use up the label sets of later callers.
+ */
+export const MAX_INBOUND_AUTHORITIES = 100;
+export const OVERFLOW_AUTHORITY = 'overflow';
+/**
  * Outbound label sets kept per (authority, endpoint): past this, new endpoints are
  * labelled without `dst_pod` (one set per workload), and past twice this, further sets
  * are counted together without `authority` or `dst_*`.
@@ -86,6 +93,8 @@ export class ProxyMetrics {
   /** Label sets made by `outbound` and by `inbound`, each held to its own cap. */
   private outboundSets = 0;
   private inboundSets = 0;
+  /** Inbound `authority` values labelled so far (up to `MAX_INBOUND_AUTHORITIES`). */
+  private readonly inboundAuthorities = new Set<string>();
   private readonly own: Labels;
   private readonly routes: RouteRegistry;
   /** The authorization counters (`inbound_{http,tcp}_authz_*_total`). */
@@ -182,6 +191,11 @@ export class ProxyMetrics {
     clientId = '',
     srcAddr = '',
   ): TargetMetrics {
+    const seen = this.inboundAuthorities;
+    if (authority !== '' && !seen.has(authority)) {
+      if (seen.size < MAX_INBOUND_AUTHORITIES) seen.add(authority);
+      else authority = OVERFLOW_AUTHORITY;
+    }
     let key = `i\0${authority}\0${srcNamespace}\0${srcDeployment}\0${tls}\0${clientId}\0${srcAddr}`;
     let m = this.targets.get(key);
     if (m !== undefined) return m;
