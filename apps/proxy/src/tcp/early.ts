@@ -82,7 +82,7 @@ export class EarlyConn implements OpenUpstream {
 
   /** Not needed after all (the client speaks a protocol the proxy parses): closes it. */
   drop(): void {
-    if (this.adopted) return;
+    if (this.adopted || this.failed) return;
     this.adopted = true;
     this.listener = null;
     this.endpoint.end(this.loadToken);
