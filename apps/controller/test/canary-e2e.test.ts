@@ -2,7 +2,9 @@
 // catalog (the caller) and inventory-v2 (the canary) meshed, inventory-v2 made to fail
 // with the demo's knob. A canary of inventory-v2 against inventory fails its first gate
 // on inventory-v2's own metrics and sends all traffic back to inventory by itself; the
-// timeline says so, and catalog's proxy routes to inventory only again.
+// timeline says so, and catalog's proxy routes to inventory only again. Then, with
+// inventory-v2 healthy, a canary survives the controller being killed mid-step: the next
+// controller resumes it and it completes, and all traffic goes to inventory-v2.
 
 import { readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -55,6 +57,21 @@ async function stop(signal: NodeJS.Signals) {
   if (!c || c.child.exitCode !== null) return;
   c.child.kill(signal);
   await c.exited;
+}
+
+/** Sends 20 requests to inventory through catalog's proxy; the versions that answered, or the failures. */
+async function versionsViaCatalog(api: ReturnType<typeof client>): Promise<string[]> {
+  const [catalogPod] = await api.pods.list.query({ namespace: 'demo', workload: 'catalog' });
+  const inventory = (await api.services.list.query({ namespace: 'demo' })).find(
+    (s) => s.name === 'inventory',
+  );
+  const target = `${inventory?.clusterIP}:8080`;
+  const rs = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      request(catalogPod?.ip ?? '', 4140, `http://${target}/stock/book-${i}`, { hostHeader: target }),
+    ),
+  );
+  return rs.map((r) => (r.status === 200 ? String(JSON.parse(r.body).version) : `status ${r.status}`));
 }
 
 /** One plain HTTP request (absolute form when sent to a proxy's outbound listener). */
@@ -168,22 +185,59 @@ it('a canary of a failing inventory-v2 fails its gate and reverts to inventory b
   expect(JSON.stringify(route.document)).toContain('"name":"inventory-v2","port":8080,"weight":0');
 
   // And the traffic follows: through catalog's proxy, inventory (v1) answers every request.
-  const [catalogPod] = await api.pods.list.query({ namespace: 'demo', workload: 'catalog' });
-  const inventory = (await api.services.list.query({ namespace: 'demo' })).find(
-    (s) => s.name === 'inventory',
-  );
-  const target = `${inventory?.clusterIP}:8080`;
-  const answers = await waitFor(
+  await waitFor(
     'catalog’s proxy to route to inventory only',
-    async () => {
-      const rs = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          request(catalogPod?.ip ?? '', 4140, `http://${target}/stock/book-${i}`, { hostHeader: target }),
-        ),
-      );
-      return rs.every((r) => r.status === 200 && JSON.parse(r.body).version === 'v1') && rs;
-    },
+    async () => (await versionsViaCatalog(api)).every((v) => v === 'v1'),
     15_000,
   );
-  expect(answers).toHaveLength(20);
+}, 300_000);
+
+it('a canary survives the controller being killed mid-step: the next controller resumes it to the end', async () => {
+  let api = current ? client(current.url) : await start();
+  const [v2Pod] = await api.pods.list.query({ namespace: 'demo', workload: 'inventory-v2' });
+  const knob = await request(v2Pod?.ip ?? '', 8080, '/_demo/knobs', {
+    method: 'PUT',
+    body: '{"failureRate": 0}',
+  });
+  expect(knob, knob.body).toMatchObject({ status: 200 });
+
+  const started = await api.canaries.start.mutate({
+    namespace: 'demo',
+    service: 'inventory',
+    port: 8080,
+    stable: 'inventory',
+    canary: 'inventory-v2',
+    steps: [50, 100],
+    holdSeconds: 10,
+    gates: { minSuccessRate: 0.9, maxP99Ms: 2000 },
+  });
+  expect(started).toMatchObject({
+    phase: 'running',
+    weight: 50,
+    route: 'inventory-canary',
+    routeExisted: true,
+  });
+
+  // Killed: nothing stops the canary's loop gracefully; its state file is all that is left.
+  await stop('SIGKILL');
+  api = await start();
+  const ended = await waitFor(
+    'the resumed canary to end',
+    async () => {
+      const c = await api.canaries.get.query({ id: started.id });
+      return c.phase !== 'running' && c;
+    },
+    90_000,
+    500,
+  );
+  const kinds = ended.events.map((e) => e.kind);
+  expect(ended.phase, JSON.stringify(ended.events, null, 1)).toBe('succeeded');
+  expect(kinds).toEqual(['started', 'step', 'resumed', 'gate-passed', 'step', 'gate-passed', 'succeeded']);
+  expect(ended.events[2]?.message).toBe('controller restarted: holding step 1 at 50 % again for 10 s');
+  expect(ended.weight).toBe(100);
+  await waitFor(
+    'catalog’s proxy to route to inventory-v2 only',
+    async () => (await versionsViaCatalog(api)).every((v) => v === 'v2'),
+    15_000,
+  );
 }, 300_000);
