@@ -107,7 +107,7 @@ function findRoute(policy: PolicyService, namespace: string, name: string): HTTP
 /** Writes a canary's weights on its HTTPRoute through the policy service. */
 export function policyRouteWriter(
   policy: PolicyService,
-  platform: Pick<Platform, 'listServices'>,
+  platform: Pick<Platform, 'listServices' | 'listWorkloads'>,
 ): CanaryRouteWriter {
   return {
     resolveRoute(input: CanaryStart) {
@@ -121,6 +121,14 @@ export function policyRouteWriter(
         if (!svc) invalid(`${field}: Service ${input.namespace}/${name} not found`);
         if (!svc.ports.some((p) => p.port === input.port))
           invalid(`${field}: Service ${input.namespace}/${name} has no port ${input.port}`);
+        // The gates read the canary's own proxies: without one, nothing could be measured.
+        if (
+          field === 'canary' &&
+          !serviceWorkloads(svc, platform.listWorkloads(input.namespace)).some((w) => w.meshedReplicas > 0)
+        )
+          invalid(
+            `canary: no workload behind Service ${input.namespace}/${name} is meshed; mesh it first (the gates read its proxies' metrics)`,
+          );
       }
       if (input.route !== undefined)
         return { route: input.route, existed: findRoute(policy, input.namespace, input.route) !== undefined };

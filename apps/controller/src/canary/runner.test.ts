@@ -2,7 +2,7 @@
  * The canary runner over fake ports: steps applied in order while gates pass, a failed
  * gate (or nothing measured) reverts to 100 % stable by itself, abort reverts, the
  * timeline says each of these, and a new runner on the same state directory resumes a
- * canary in its hold without applying its step again.
+ * canary in its hold, holding again without applying its step again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,7 +188,7 @@ describe('CanaryRunner', () => {
     await runner.close();
   });
 
-  it('resumes a canary in its hold after a restart, without applying its step again', async () => {
+  it('resumes a canary in its hold after a restart, holding its step again without applying it again', async () => {
     const first = setup();
     first.clock.auto = false;
     await first.runner.start(INPUT, 'alice');
@@ -218,8 +218,9 @@ describe('CanaryRunner', () => {
       'gate-passed',
       'succeeded',
     ]);
-    // The first hold ended 30 s after it started, not 30 s after the restart.
-    expect(Date.parse(c.events[3]?.at ?? '') - Date.parse(c.events[1]?.at ?? '')).toBe(30_000);
+    // The hold starts over at the restart (the metrics of its first 10 s were lost with the controller).
+    expect(c.events[2]?.message).toBe('controller restarted: holding step 1 at 10 % again for 30 s');
+    expect(Date.parse(c.events[3]?.at ?? '') - Date.parse(c.events[2]?.at ?? '')).toBe(30_000);
   });
 });
 

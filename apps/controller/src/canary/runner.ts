@@ -4,7 +4,7 @@
  * and goes back to 100 % stable by itself when a gate fails (or on abort). Every change
  * of a canary is kept in the state directory (`canaries`, written atomically and
  * fsync'd) before the runner goes on, so a controller restart resumes each running
- * canary where it was: a step applied keeps holding until its hold is over.
+ * canary where it was: a step applied stays applied and is held (again) in full.
  *
  * Pure logic over three ports (a clock, a metrics reader, a route weight setter), so it
  * is tested without processes, as platform/local/rollout.ts is.
@@ -88,11 +88,24 @@ export class CanaryRunner implements CanaryControl {
     this.#canaries = this.#state.load(CANARY_STATE_KEY, StoredCanaries)?.canaries ?? [];
   }
 
-  /** Resumes every canary that was running when the controller stopped. */
+  /**
+   * Resumes every canary that was running when the controller stopped. A step already
+   * applied is not applied again, but its hold starts over: the embedded metrics store
+   * lost what it measured before the restart, and a gate judged on a few seconds would be
+   * judged on nothing.
+   */
   resume(): void {
     for (const c of this.#canaries) {
       if (c.phase !== 'running' || this.#loops.has(c.id)) continue;
-      this.#event(c, { kind: 'resumed', message: 'controller restarted: canary resumed' });
+      const holding = c.holdStartedAt !== null;
+      if (holding) c.holdStartedAt = new Date(this.#clock.now()).toISOString();
+      this.#event(c, {
+        kind: 'resumed',
+        ...(holding ? { step: c.stepIndex, weight: c.weight } : {}),
+        message: holding
+          ? `controller restarted: holding step ${c.stepIndex + 1} at ${c.weight} % again for ${c.holdSeconds} s`
+          : 'controller restarted: canary resumed',
+      });
       this.#save();
       this.#launch(c);
     }

@@ -111,6 +111,28 @@ describe('describeChange', () => {
     expect(t.filter((s) => s.startsWith('demo/web → demo/catalog'))).toEqual([]);
   });
 
+  it('says a rate limit on the port of the workload behind the Service', () => {
+    const { policy, platform } = open();
+    const d = describeChange(
+      policy,
+      platform.asPlatform(),
+      `
+apiVersion: policy.weft.dev/v1alpha1
+kind: HTTPLocalRateLimitPolicy
+metadata: { name: rl, namespace: demo }
+spec:
+  targetRef: { kind: Service, name: inventory }
+  total: { requestsPerSecond: 100 }
+  identity: { requestsPerSecond: 20 }
+`,
+    );
+    expect(texts(d)).toEqual([
+      'demo/inventory:8080: rate limit none → 100 rps in total, 20 rps per caller',
+      'HTTPLocalRateLimitPolicy demo/rl: added',
+    ]);
+    expect(d.sentences[0]?.kind).toBe('added');
+  });
+
   it('reports invalid YAML as a dry-run apply does, and stores nothing', () => {
     const { policy, platform } = open();
     const d = describeChange(

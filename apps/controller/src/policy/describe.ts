@@ -1,7 +1,7 @@
 /**
  * A policy change in words, for the editor's "before apply" panel and for History: the
  * compiled outbound plans and authorization before and after, compared (see
- * describe-outbound.ts and describe-authz.ts), then one sentence per document added,
+ * describe-outbound.ts, describe-inbound.ts and describe-authz.ts), then one sentence per document added,
  * removed or changed that the plans do not speak of (rate limits, documents that attach
  * to nothing yet). Built on `diffPolicies`, so the sentences and the field diff agree.
  */
@@ -14,6 +14,7 @@ import {
 } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
 import { describeAuthz } from './describe-authz.ts';
+import { describeRateLimits } from './describe-inbound.ts';
 import { describeOutbound } from './describe-outbound.ts';
 import { diffPolicies } from './diff.ts';
 import type { CompiledPlans, PolicyService } from './service.ts';
@@ -36,6 +37,7 @@ export function describeBetween(
   if (diff.length === 0) return { diff, sentences: [] };
   const sentences = [
     ...describeOutbound(before.plans.outbound, after.plans.outbound),
+    ...describeRateLimits(before.plans.inbound, after.plans.inbound),
     ...describeAuthz(before.plans.authz, after.plans.authz, {
       workloads: platform.listWorkloads(),
       services: platform.listServices(),

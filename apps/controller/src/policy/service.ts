@@ -56,15 +56,12 @@ export interface PolicyServiceOptions {
   authz?: AuthzSettings;
 }
 
-/** The outbound plans (by Service port key) and authorization a set of documents compiles to. */
+/** The plans a set of documents compiles to: outbound by Service port key, inbound by workload port key, and authorization. */
 export interface CompiledPlans {
   revision: number;
   outbound: Map<string, OutboundPolicy>;
-  authz: AuthzCompiler;
-}
-
-interface Compiled extends CompiledPlans {
   inbound: Map<string, InboundPolicy>;
+  authz: AuthzCompiler;
 }
 
 interface Stream {
@@ -79,7 +76,7 @@ export class PolicyService {
   readonly #subscribers = new Set<ChangeSignal>();
   readonly #streams = new Set<Stream>();
   readonly #unwatch: Unsubscribe;
-  #compiled: Compiled | undefined;
+  #compiled: CompiledPlans | undefined;
 
   constructor(options: PolicyServiceOptions) {
     this.#platform = options.platform;
@@ -110,13 +107,15 @@ export class PolicyService {
     for (const s of this.#subscribers) s.notify();
   }
 
-  #plans(): Compiled {
-    if (this.#compiled) return this.#compiled;
-    const documents = this.#store.documents;
-    const revision = this.#store.revision;
+  #plans(): CompiledPlans {
+    this.#compiled ??= this.#compile(this.#store.documents, this.#store.revision);
+    return this.#compiled;
+  }
+
+  #compile(documents: readonly PolicyDocument[], revision: number): CompiledPlans {
     const services = this.#platform.listServices();
     const platform = this.#platform;
-    this.#compiled = {
+    return {
       revision,
       outbound: compileOutbound(documents, services, revision),
       inbound: compileInbound(
@@ -130,7 +129,6 @@ export class PolicyService {
       ),
       authz: new AuthzCompiler(documents, services, this.#authzSettings),
     };
-    return this.#compiled;
   }
 
   // === changes ===
@@ -216,12 +214,7 @@ export class PolicyService {
   /** The plans any set of documents compiles to against the platform as it is now (the live set: cached). */
   plansFor(documents: readonly PolicyDocument[]): CompiledPlans {
     if (documents === this.#store.documents) return this.#plans();
-    const services = this.#platform.listServices();
-    return {
-      revision: this.#store.revision,
-      outbound: compileOutbound(documents, services, this.#store.revision),
-      authz: new AuthzCompiler(documents, services, this.#authzSettings),
-    };
+    return this.#compile(documents, this.#store.revision);
   }
 
   #find(ref: PolicyRefInput): PolicyDocument {
