@@ -2,7 +2,8 @@
 /**
  * The Service page: the routes attached to the Service (matches, filters, backends with
  * their share and the traffic each receives, timeouts), its retries and timeouts, the
- * faults and rate limits on it, and the authorization of the pods behind it.
+ * faults and rate limits on it, the policy editor, and the authorization of the pods
+ * behind it.
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -11,12 +12,15 @@ import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { policiesOfService } from '../../lib/policy/service-policies.ts';
 import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
 import { useTRPC } from '../../lib/trpc/client.ts';
+import { useIsAdmin } from '../../lib/use-role.ts';
 import { MetricsControls } from '../metrics-controls.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
 import { AuthorizationSection } from './authorization-section.tsx';
 import { backendTraffic, selectedWorkloads } from './backend-traffic.ts';
+import { LazyPolicyEditor } from './lazy-policy-editor.tsx';
 import { ResilienceSection } from './resilience-section.tsx';
+import { RevisionHistory } from './revision-history.tsx';
 import { RoutesSection } from './routes-section.tsx';
 
 export function ServiceView({ namespace, name }: { namespace: string; name: string }) {
@@ -29,6 +33,7 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
   const policies = useQuery({ ...trpc.policies.list.queryOptions({ namespace }), ...live });
   const graph = useQuery({ ...trpc.topology.graph.queryOptions({ namespace, window }), ...live });
 
+  const admin = useIsAdmin();
   const service = services.data?.find((s) => s.name === name);
   const mine = useMemo(
     () => policiesOfService(policies.data?.map((p) => p.document) ?? [], namespace, name),
@@ -115,6 +120,22 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
                 <QueryState query={policies} what="policies">
                   <ResilienceSection overlay={mine.overlay} />
                 </QueryState>
+              </section>
+              <section className="card" aria-label="Edit policy">
+                <div className="card-title-row">
+                  <h2>Edit policy</h2>
+                  <span className="muted small">
+                    form and YAML are one document; the controller checks it as you type
+                  </span>
+                </div>
+                {policies.data && <LazyPolicyEditor service={service} policies={mine} readOnly={!admin} />}
+              </section>
+              <section className="card" aria-label="Policy history">
+                <div className="card-title-row">
+                  <h2>Policy history</h2>
+                  <span className="muted small">every revision of the mesh's policy</span>
+                </div>
+                <RevisionHistory admin={admin} />
               </section>
               <section className="card below-fold" aria-label="Authorization">
                 <div className="card-title-row">
