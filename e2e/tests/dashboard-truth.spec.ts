@@ -255,6 +255,7 @@ test('no serious or critical accessibility violation on any page', async ({ page
       page.getByRole('figure', { name: 'Latency chart' }).locator('path.recharts-curve'),
     ],
     ['/workloads/reviews/ratings', page.getByRole('table', { name: 'Edges' })],
+    ['/services/demo/inventory', page.getByRole('textbox', { name: 'Policy YAML' })],
     ['/health', page.getByTestId('health-summary')],
     ['/login', page.getByRole('heading', { name: 'Log in', level: 1 })],
   ];

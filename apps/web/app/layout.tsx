@@ -1,6 +1,7 @@
 // The dashboard's root layout: providers, navigation, the connection and certificate expiry banners, the page.
 import '@xyflow/react/dist/style.css';
 import './globals.css';
+import './policy.css';
 import type { Metadata } from 'next';
 import { type ReactNode, Suspense } from 'react';
 import { ConnectionBanner } from '../components/connection-banner.tsx';

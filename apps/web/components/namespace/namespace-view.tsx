@@ -1,5 +1,5 @@
 'use client';
-/** The namespace page: its workloads, each with golden metrics and a Mesh / Unmesh button. */
+/** The namespace page: its workloads, each with golden metrics and a Mesh / Unmesh button, and its Services. */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo } from 'react';
@@ -10,6 +10,7 @@ import { describeError } from '../../lib/trpc/errors.ts';
 import { MetricsControls } from '../metrics-controls.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
+import { ServicesTable } from './services-table.tsx';
 import { WorkloadsTable } from './workloads-table.tsx';
 
 export function NamespaceView({ namespace }: { namespace: string }) {
@@ -22,6 +23,10 @@ export function NamespaceView({ namespace }: { namespace: string }) {
   });
   const metrics = useQuery({
     ...trpc.metrics.workloads.queryOptions({ namespace, window }),
+    refetchInterval: interval,
+  });
+  const services = useQuery({
+    ...trpc.services.list.queryOptions({ namespace }),
     refetchInterval: interval,
   });
   const byName = useMemo(() => new Map((metrics.data ?? []).map((m) => [m.name, m.metrics])), [metrics.data]);
@@ -64,6 +69,19 @@ export function NamespaceView({ namespace }: { namespace: string }) {
         {metrics.isError && (
           <p className="muted small">Metrics are unavailable: {describeError(metrics.error)}</p>
         )}
+      </section>
+      <section className="card" aria-label="Services in namespace">
+        <div className="card-title-row">
+          <h2>Services</h2>
+          <span className="muted small">routes, retries, authorization and the policy editor</span>
+        </div>
+        <QueryState query={services} what="services">
+          {services.data?.length === 0 ? (
+            <p className="state-empty">No Service in {namespace}.</p>
+          ) : (
+            <ServicesTable services={services.data ?? []} window={window} />
+          )}
+        </QueryState>
       </section>
     </>
   );

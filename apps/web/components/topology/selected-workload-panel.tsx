@@ -1,5 +1,5 @@
 'use client';
-/** Details of the workload selected in the topology, with focus and open actions. */
+/** Details of the workload selected in the topology, with focus and open actions and links to its Services. */
 import { type Edge, type TopologyNode, UNKNOWN_SOURCE } from '@weft/shared';
 import { X } from 'lucide-react';
 import Link from 'next/link';
@@ -7,6 +7,7 @@ import { HEALTH_LABEL, healthOf } from '../../lib/health.ts';
 import { nodeId } from '../../lib/topology/graph.ts';
 import { GoldenMetricsList } from '../golden-metrics-list.tsx';
 import { HealthIcon } from '../health-mark.tsx';
+import { ServiceLinks } from '../service/service-links.tsx';
 
 export interface SelectedWorkloadPanelProps {
   node: TopologyNode;
@@ -56,6 +57,7 @@ export function SelectedWorkloadPanel({
       <p className="muted small">
         {inbound} caller{inbound === 1 ? '' : 's'} · {outbound} callee{outbound === 1 ? '' : 's'} shown
       </p>
+      {node.name !== UNKNOWN_SOURCE && <ServiceLinks namespace={node.namespace} workload={node.name} />}
       <div className="actions">
         <button type="button" className="button" onClick={onFocus} disabled={focused}>
           {focused ? 'Focused' : 'Focus here'}

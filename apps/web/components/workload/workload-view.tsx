@@ -17,6 +17,7 @@ import { MetricsControls } from '../metrics-controls.tsx';
 import { MeshAction } from '../namespace/mesh-action.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
+import { ServiceLinks } from '../service/service-links.tsx';
 import { EdgesTable } from './edges-table.tsx';
 import { LazyGoldenCharts } from './lazy-golden-charts.tsx';
 import { OctopusView } from './octopus-view.tsx';
@@ -70,6 +71,7 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
         <MetricsControls />
       </PageHeader>
       <LiveAnnouncer message={announcement} />
+      <ServiceLinks namespace={namespace} workload={name} />
       <QueryState query={detail} what={`workload ${namespace}/${name}`}>
         {workload && !workload.meshed && (
           <p className="hint">

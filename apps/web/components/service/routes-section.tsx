@@ -1,0 +1,188 @@
+/**
+ * The routes attached to a Service as they are live: per route its status, and per rule
+ * its matches, filters, backends with their weight share and the traffic each receives,
+ * and its timeouts; then the faults on those routes and the rate limits on the Service.
+ */
+import type { GRPCRoute, HTTPFault, HTTPLocalRateLimitPolicy, HTTPRoute, PolicyStatus } from '@weft/shared';
+import { formatPercent, formatRps } from '../../lib/format.ts';
+import type { BackendTraffic } from './backend-traffic.ts';
+
+type Route = HTTPRoute | GRPCRoute;
+type Rule = NonNullable<HTTPRoute['spec']['rules']>[number];
+
+function describeMatch(m: NonNullable<Rule['matches']>[number]): string {
+  const parts: string[] = [];
+  if (m.path)
+    parts.push(
+      `path ${m.path.type === 'PathPrefix' ? 'starts with' : m.path.type === 'Exact' ? 'is' : 'matches'} ${m.path.value}`,
+    );
+  if (m.method) parts.push(`method ${m.method}`);
+  for (const h of m.headers ?? [])
+    parts.push(`header ${h.name} ${h.type === 'RegularExpression' ? 'matches' : 'is'} ${h.value}`);
+  for (const q of m.queryParams ?? [])
+    parts.push(`query ${q.name} ${q.type === 'RegularExpression' ? 'matches' : 'is'} ${q.value}`);
+  return parts.join(', ') || 'every request';
+}
+
+function RuleBlock({
+  rule,
+  index,
+  traffic,
+}: {
+  rule: Rule;
+  index: number;
+  traffic: (name: string, namespace?: string) => BackendTraffic | undefined;
+}) {
+  const backends = rule.backendRefs ?? [];
+  const total = backends.reduce((s, b) => s + (b.weight ?? 1), 0);
+  return (
+    <div className="rule">
+      <h4>
+        Rule {index + 1}
+        {rule.name ? ` (${rule.name})` : ''}
+      </h4>
+      <p className="small">
+        <span className="muted">Matches: </span>
+        {rule.matches && rule.matches.length > 0
+          ? rule.matches.map(describeMatch).join(' or ')
+          : 'every request'}
+      </p>
+      {rule.filters && rule.filters.length > 0 && (
+        <p className="small">
+          <span className="muted">Filters: </span>
+          {rule.filters.map((f) => f.type).join(', ')}
+        </p>
+      )}
+      {(rule.timeouts?.request || rule.timeouts?.backendRequest) && (
+        <p className="small">
+          <span className="muted">Timeouts: </span>
+          {rule.timeouts.request && `request ${rule.timeouts.request}`}
+          {rule.timeouts.request && rule.timeouts.backendRequest && ', '}
+          {rule.timeouts.backendRequest && `per backend request ${rule.timeouts.backendRequest}`}
+        </p>
+      )}
+      {backends.length > 0 && (
+        <table className="table" aria-label={`Backends of rule ${index + 1}`}>
+          <thead>
+            <tr>
+              <th scope="col">Backend</th>
+              <th scope="col" className="num">
+                Weight
+              </th>
+              <th scope="col" className="num">
+                Share
+              </th>
+              <th scope="col" className="num">
+                RPS received
+              </th>
+              <th scope="col" className="num">
+                Success
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {backends.map((b) => {
+              const t = traffic(b.name, b.namespace);
+              return (
+                <tr key={`${b.namespace ?? ''}/${b.name}:${b.port ?? ''}`}>
+                  <th scope="row">
+                    {b.namespace ? `${b.namespace}/` : ''}
+                    {b.name}
+                    {b.port ? `:${b.port}` : ''}
+                  </th>
+                  <td className="num">{b.weight ?? 1}</td>
+                  <td className="num">{total > 0 ? formatPercent((b.weight ?? 1) / total) : '–'}</td>
+                  <td className="num">{formatRps(t?.rps)}</td>
+                  <td className="num">{formatPercent(t?.successRate)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+export function RoutesSection({
+  routes,
+  statuses,
+  faults,
+  rateLimits,
+  traffic,
+}: {
+  routes: Route[];
+  statuses: Map<string, PolicyStatus>;
+  faults: HTTPFault[];
+  rateLimits: HTTPLocalRateLimitPolicy[];
+  traffic: (name: string, namespace?: string) => BackendTraffic | undefined;
+}) {
+  if (routes.length === 0)
+    return (
+      <p className="state-empty">
+        No route is attached: callers reach the Service's own pods, each request once, with no timeout.
+      </p>
+    );
+  return (
+    <>
+      {routes.map((r) => {
+        const status = statuses.get(`${r.kind}/${r.metadata.name}`);
+        const problems = status?.conditions.filter((c) => c.status === 'False') ?? [];
+        return (
+          <article
+            key={`${r.kind}/${r.metadata.name}`}
+            className="route"
+            aria-label={`${r.kind} ${r.metadata.name}`}
+          >
+            <h3>
+              {r.kind} {r.metadata.name}{' '}
+              <span className={`pill ${problems.length > 0 ? 'health-failing' : 'health-healthy'}`}>
+                {problems.length > 0 ? 'Not accepted' : 'Accepted'}
+              </span>
+            </h3>
+            {problems.map((c) => (
+              <p key={c.type} className="state-error small">
+                {c.type}: {c.reason}: {c.message}
+              </p>
+            ))}
+            {(r.spec.rules ?? []).map((rule, i) => (
+              // Rules have no identity of their own but their position.
+              // biome-ignore lint/suspicious/noArrayIndexKey: a rule is known by its index
+              <RuleBlock key={i} rule={rule as Rule} index={i} traffic={traffic} />
+            ))}
+          </article>
+        );
+      })}
+      {faults.length > 0 && (
+        <div>
+          <h3>Faults</h3>
+          <ul className="plain-list">
+            {faults.map((f) => (
+              <li key={f.metadata.name}>
+                <strong>{f.metadata.name}</strong> on {f.spec.targetRef.kind} {f.spec.targetRef.name}:{' '}
+                {f.spec.abort &&
+                  `${f.spec.abort.percentage}% aborted with ${f.spec.abort.httpStatus ?? `gRPC ${f.spec.abort.grpcStatus}`}`}
+                {f.spec.abort && f.spec.delay && '; '}
+                {f.spec.delay && `${f.spec.delay.percentage}% delayed ${f.spec.delay.fixedDelay}`}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {rateLimits.length > 0 && (
+        <div>
+          <h3>Rate limits</h3>
+          <ul className="plain-list">
+            {rateLimits.map((l) => (
+              <li key={l.metadata.name}>
+                <strong>{l.metadata.name}</strong>:{' '}
+                {l.spec.total ? `${l.spec.total.requestsPerSecond} rps in total` : 'no total limit'}
+                {l.spec.identity ? `, ${l.spec.identity.requestsPerSecond} rps per caller identity` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </>
+  );
+}
