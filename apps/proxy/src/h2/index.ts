@@ -14,9 +14,18 @@ export interface H2ServerOptions {
   readonly idleTimeoutMs: number;
   /** Connecting to an endpoint (and receiving its SETTINGS) may take this long. */
   readonly connectTimeoutMs: number;
+  /** A stream waits this long at most for a slot on a pooled endpoint session. */
+  readonly queueTimeoutMs: number;
+  /** Streams waiting for a session slot, per endpoint, at most. */
+  readonly maxQueuedStreams: number;
 }
 
-export const DEFAULT_H2_OPTIONS: H2ServerOptions = { idleTimeoutMs: 300_000, connectTimeoutMs: 10_000 };
+export const DEFAULT_H2_OPTIONS: H2ServerOptions = {
+  idleTimeoutMs: 300_000,
+  connectTimeoutMs: 10_000,
+  queueTimeoutMs: 10_000,
+  maxQueuedStreams: 1_000,
+};
 
 /** An HTTP/2 server for `ProtocolHandlers.serveH2`, and a way to close its endpoint sessions. */
 export interface H2Server {
@@ -40,6 +49,8 @@ export function createH2Server(
     connector,
     idleTimeoutMs: options.idleTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    queueTimeoutMs: options.queueTimeoutMs,
+    maxQueued: options.maxQueuedStreams,
   });
   const proxy = new H2Proxy({ pool, idleTimeoutMs: options.idleTimeoutMs });
   return {

@@ -52,6 +52,9 @@ export class StreamPair extends Exchange implements SessionWaiter {
   upSession: ClientHttp2Session | null = null;
   /** Whether the slot on `upSession` is still to be given back. */
   slotHeld = false;
+  /** The pool queue this attempt waits in for a session slot (see `SessionWaiter`). */
+  queuedOn: object | null = null;
+  queuedAt = 0;
   /** Whether the client's stream is wired to relay into `up` (done once). */
   relaying = false;
   /** Request body kept for a retry (bounded by MAX_RETRY_BODY), or null. */
@@ -166,6 +169,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   abortAttempt(): void {
     this.attemptDone(0, null, ProxyErrorReason.requestTimeout);
+    this.queuedOn = null; // gives up its place in a session queue, if it waits in one
     const up = this.up;
     this.up = null;
     this.releaseSlot();
@@ -236,6 +240,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   /** The request is over (the client's stream closed): the pipeline's hold on it ends. */
   closed(): void {
+    this.queuedOn = null;
     this.clearTimer();
     this.releaseSlot();
     this.settle(true);
