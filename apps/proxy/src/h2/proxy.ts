@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
 import { meshTls } from '../tls/peer.ts';
+import { guardSession, isTripped } from './flood-guard.ts';
 import { nativeReceiver } from './native-receive.ts';
 import type { H2SessionPool } from './session-pool.ts';
 import { type PairContext, StreamPair } from './stream-pair.ts';
@@ -42,6 +43,28 @@ interface ConnectionContext extends PairContext {
 
 const kContext = Symbol('weft.h2.context');
 
+/** Two options Node 20 has that its type definitions lack. */
+type ServerOptions = http2.ServerOptions & {
+  maxSessionInvalidFrames: number;
+  maxSessionRejectedStreams: number;
+};
+
+const SERVER_OPTIONS: ServerOptions = {
+  settings: {
+    initialWindowSize: 256 * 1024,
+    maxConcurrentStreams: 1000,
+    enablePush: false,
+    // a header block (with its CONTINUATION frames) larger than this resets its stream
+    maxHeaderListSize: 64 * 1024,
+  },
+  // Node's own bounds, stated rather than left to its defaults (flood-guard.ts has ours)
+  maxSessionMemory: 32, // MiB of nghttp2 state per connection, past which new streams are refused
+  maxHeaderListPairs: 128, // header fields per block
+  maxSettings: 32, // entries per SETTINGS frame
+  maxSessionInvalidFrames: 100, // invalid frames before the connection is closed
+  maxSessionRejectedStreams: 100, // streams refused (too many at once) before it is closed
+};
+
 type TaggedSession = ServerHttp2Session & { [kContext]?: ConnectionContext };
 
 /** Set just before a connection is handed to the server; read back by its 'session' event. */
@@ -55,10 +78,7 @@ export class H2Proxy {
 
   constructor(options: H2ProxyOptions) {
     this.#options = options;
-    this.#server = http2.createServer({
-      settings: { initialWindowSize: 256 * 1024, maxConcurrentStreams: 1000, enablePush: false },
-      maxSessionMemory: 32,
-    });
+    this.#server = http2.createServer(SERVER_OPTIONS);
     this.#server.on('session', onSession);
     this.#server.on('stream', onStream);
     this.#server.on('sessionError', ignore);
@@ -78,6 +98,7 @@ export class H2Proxy {
       proxy: this.#options,
       sessions: this.#sessions,
       pool: this.#options.pool,
+      session: null,
       openUpstream,
       callerId: inbound ? (clientId ?? socket.remoteAddress) : undefined,
       peerIdentity: clientId,
@@ -127,11 +148,13 @@ function onSession(this: Http2Server, session: TaggedSession): void {
     else session.socket.unshift(prefix);
   }
   session[kContext] = ctx;
+  ctx.session = session;
   ctx.sessions.add(session);
   session.once('close', onSessionClose);
   session.setTimeout(ctx.proxy.idleTimeoutMs);
   session.on('timeout', onIdleSession);
   session.on('error', ignore);
+  guardSession(session);
 }
 
 function onSessionClose(this: TaggedSession): void {
@@ -152,7 +175,7 @@ function onStream(
 ): void {
   const ctx = (down.session as TaggedSession | undefined)?.[kContext];
   down.on('error', ignore);
-  if (ctx === undefined) {
+  if (ctx === undefined || isTripped(down.session as ServerHttp2Session | undefined)) {
     down.close(NGHTTP2_REFUSED_STREAM);
     return;
   }

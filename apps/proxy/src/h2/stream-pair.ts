@@ -10,6 +10,7 @@ import http2, {
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
+  type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { EndpointState } from '../balance/endpoint.ts';
@@ -34,6 +35,8 @@ const END_STREAM = { endStream: true } as const;
 /** What the stream pair needs of its connection. */
 export interface PairContext {
   readonly pool: H2SessionPool;
+  /** The client connection (set once its session starts), for flood accounting. */
+  session: ServerHttp2Session | null;
   /** Inbound: who called (mTLS identity, else address), for rate limits. */
   readonly callerId: string | undefined;
   /** Inbound: the identity the caller proved over mTLS; undefined for plaintext. */

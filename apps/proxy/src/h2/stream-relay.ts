@@ -22,6 +22,7 @@ import http2, {
   type ServerHttp2Stream,
 } from 'node:http2';
 import { retriesGrpc, retriesStatus } from '../stack/exchange.ts';
+import { countReset } from './flood-guard.ts';
 import type { StreamPair } from './stream-pair.ts';
 
 const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
@@ -246,6 +247,9 @@ function onUpClose(this: TaggedUp): void {
 function onDownClose(this: TaggedDown): void {
   const pair = this[kPair];
   if (pair === undefined) return;
+  // reset by the client before any answer: counted against rapid reset
+  if (!pair.responded && this.rstCode !== undefined && this.rstCode !== NGHTTP2_NO_ERROR)
+    countReset(pair.ctx.session);
   const { up } = pair;
   if (up !== null && !up.closed && !up.destroyed) up.close(NGHTTP2_CANCEL);
   pair.requestDone(pair.status, pair.isGrpc ? pair.grpcStatus : null);
