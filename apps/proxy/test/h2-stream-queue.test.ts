@@ -6,10 +6,11 @@ import http2, { type ClientHttp2Session, type ServerHttp2Stream } from 'node:htt
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
+import { MAX_SESSIONS_PER_ENDPOINT } from '../src/h2/session-pool.ts';
 import { startTestProxy } from './core-harness.ts';
 
-/** Sessions the pool opens per endpoint at most (session-pool.ts); each holds one stream here. */
-const SESSIONS = 16;
+/** Sessions the pool opens per endpoint at most; each holds one stream here. */
+const SESSIONS = MAX_SESSIONS_PER_ENDPOINT;
 const MAX_QUEUED = 4;
 const QUEUE_TIMEOUT_MS = 1_500;
 

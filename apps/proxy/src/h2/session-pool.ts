@@ -81,7 +81,7 @@ const kState = Symbol('weft.h2.sessionState');
  * Sessions per endpoint at most: beyond this (a peer allowing very few streams per
  * connection), streams wait for a slot rather than opening yet another connection.
  */
-const MAX_SESSIONS_PER_ENDPOINT = 16;
+export const MAX_SESSIONS_PER_ENDPOINT = 16;
 
 type PooledSession = ClientHttp2Session & { [kState]?: SessionState };
 

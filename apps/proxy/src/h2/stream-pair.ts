@@ -206,6 +206,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   fail(reason: ProxyErrorReason): void {
     this.failReason = reason;
+    this.queuedOn = null; // answered: a place it held in a session queue is free
     if (this.up !== null) {
       this.attemptDone(0, null, reason);
       this.abortAttempt();
