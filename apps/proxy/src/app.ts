@@ -89,6 +89,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
       ...DEFAULT_H2_OPTIONS,
       queueTimeoutMs: cfg.http2.queueTimeoutMs,
       maxQueuedStreams: cfg.http2.maxQueuedStreams,
+      floods: metrics.h2Floods,
     },
     tcp: { connectTimeoutMs: cfg.timeouts.connectMs, idleTimeoutMs: 3_600_000 },
   });

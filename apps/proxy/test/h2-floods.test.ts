@@ -3,9 +3,12 @@
 // abusive connection is closed (GOAWAY ENHANCE_YOUR_CALM where the proxy counts the
 // rate), the proxy's private memory stays within a bound while it lasts, and a second,
 // well-behaved client is answered throughout, each request within a few seconds.
+import http from 'node:http';
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { H2_FLOOD_CLOSED_METRIC } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseProm, sum } from './core-harness.ts';
 import {
   continuationFrame,
   Flag,
@@ -130,6 +133,24 @@ async function underFlood(batch: (i: number) => Buffer | null, paceMs = 0): Prom
   }
 }
 
+/** The proxy's count of connections closed past a flood limit of `kind`, from its /metrics. */
+function floodsClosed(kind: 'reset' | 'ping' | 'settings'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: '127.0.0.1', port: proxy.adminPort, path: '/metrics', agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve(sum(parseProm(body), H2_FLOOD_CLOSED_METRIC, { kind })));
+      },
+    );
+    req.on('error', reject);
+  });
+}
+
 function expectServed(o: FloodOutcome): void {
   expect(o.served.length).toBeGreaterThan(0);
   expect(o.served.filter((s) => s !== 200)).toEqual([]);
@@ -143,6 +164,7 @@ describe('HTTP/2 floods against the proxy', () => {
     const block = getHeaderBlock(AUTHORITY, '/reset');
     let stream = 1;
     const before = upstreamStreams;
+    const counted = await floodsClosed('reset');
     const o = await underFlood(() => {
       // 100 streams per batch, each opened and reset at once; 20,000 at most
       if (stream > 40_000) return null;
@@ -159,6 +181,7 @@ describe('HTTP/2 floods against the proxy', () => {
     expect(o.goaway?.lastStreamId ?? Number.MAX_SAFE_INTEGER).toBeLessThan(40_000);
     expect(upstreamStreams - before).toBeLessThan(5_000);
     expectServed(o);
+    expect(await floodsClosed('reset')).toBe(counted + 1);
   });
 
   it('CONTINUATION flood: a header block that never ends closes the connection', async () => {
@@ -180,18 +203,22 @@ describe('HTTP/2 floods against the proxy', () => {
   // the acknowledgements keep flowing and Node's own flood detection never fires.
   it('SETTINGS flood: past the rate, GOAWAY ENHANCE_YOUR_CALM', async () => {
     const frame = settingsFrame([[0x4, 65_535]]);
+    const counted = await floodsClosed('settings');
     const o = await underFlood(() => Buffer.concat([frame, frame, frame]), 2);
     expect(o.closed).toBe(true);
     expect(o.goaway?.code).toBe(H2Error.enhanceYourCalm);
     expectServed(o);
+    expect(await floodsClosed('settings')).toBe(counted + 1);
   });
 
   it('PING flood: past the rate, GOAWAY ENHANCE_YOUR_CALM', async () => {
     let n = 0;
+    const counted = await floodsClosed('ping');
     const o = await underFlood(() => Buffer.concat([pingFrame(n++), pingFrame(n++), pingFrame(n++)]), 2);
     expect(o.closed).toBe(true);
     expect(o.goaway?.code).toBe(H2Error.enhanceYourCalm);
     expectServed(o);
+    expect(await floodsClosed('ping')).toBe(counted + 1);
   });
 
   it('SETTINGS and PING as fast as they can be sent: the connection is closed', async () => {

@@ -13,6 +13,7 @@
  * flood than that.
  */
 import http2, { type ServerHttp2Session } from 'node:http2';
+import type { H2FloodKind, H2FloodMetrics } from '../metrics/h2-floods.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 
@@ -69,7 +70,10 @@ class FloodGuard {
   /** Set once the connection went past a limit: it is being closed. */
   tripped = false;
 
-  constructor(now: number) {
+  constructor(
+    now: number,
+    readonly metrics: H2FloodMetrics | null,
+  ) {
     this.resets = new Bucket(RESET_LIMIT, now);
     this.pings = new Bucket(PING_LIMIT, now);
     this.settings = new Bucket(SETTINGS_LIMIT, now);
@@ -80,9 +84,9 @@ const kGuard = Symbol('weft.h2.floodGuard');
 
 type Guarded = ServerHttp2Session & { [kGuard]?: FloodGuard };
 
-/** Starts counting a client connection's resets, SETTINGS and PINGs. */
-export function guardSession(session: ServerHttp2Session): void {
-  (session as Guarded)[kGuard] = new FloodGuard(Date.now());
+/** Starts counting a client connection's resets, SETTINGS and PINGs (closes counted on `metrics`). */
+export function guardSession(session: ServerHttp2Session, metrics: H2FloodMetrics | null): void {
+  (session as Guarded)[kGuard] = new FloodGuard(Date.now(), metrics);
   session.on('ping', onPing);
   session.on('remoteSettings', onRemoteSettings);
 }
@@ -96,17 +100,18 @@ export function isTripped(session: ServerHttp2Session | undefined): boolean {
 export function countReset(session: ServerHttp2Session | null): void {
   const guard = (session as Guarded | null)?.[kGuard];
   if (guard === undefined || guard.tripped || session === null || session.destroyed) return;
-  if (!guard.resets.take(Date.now())) trip(session, guard);
+  if (!guard.resets.take(Date.now())) trip(session, guard, 'reset');
 }
 
 function onPing(this: Guarded): void {
   const guard = this[kGuard];
-  if (guard !== undefined && !guard.tripped && !guard.pings.take(Date.now())) trip(this, guard);
+  if (guard !== undefined && !guard.tripped && !guard.pings.take(Date.now())) trip(this, guard, 'ping');
 }
 
 function onRemoteSettings(this: Guarded): void {
   const guard = this[kGuard];
-  if (guard !== undefined && !guard.tripped && !guard.settings.take(Date.now())) trip(this, guard);
+  if (guard !== undefined && !guard.tripped && !guard.settings.take(Date.now()))
+    trip(this, guard, 'settings');
 }
 
 /**
@@ -114,8 +119,9 @@ function onRemoteSettings(this: Guarded): void {
  * closed a moment later: closing it at once, with the flood still arriving unread, would
  * reset it and could lose the GOAWAY on the way to the client.
  */
-function trip(session: ServerHttp2Session, guard: FloodGuard): void {
+function trip(session: ServerHttp2Session, guard: FloodGuard, kind: H2FloodKind): void {
   guard.tripped = true;
+  guard.metrics?.closed(kind);
   session.goaway(NGHTTP2_ENHANCE_YOUR_CALM, session.state.lastProcStreamID ?? 0);
   setTimeout(closeFlooded, CLOSE_AFTER_GOAWAY_MS, session).unref();
 }

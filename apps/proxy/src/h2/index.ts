@@ -1,6 +1,7 @@
 /** HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions. */
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
+import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
 import type { Connector } from '../transport/connector.ts';
 import { H2Proxy } from './proxy.ts';
 import { H2SessionPool } from './session-pool.ts';
@@ -18,6 +19,8 @@ export interface H2ServerOptions {
   readonly queueTimeoutMs: number;
   /** Streams waiting for a session slot, per endpoint, at most. */
   readonly maxQueuedStreams: number;
+  /** Where client connections closed past a flood limit are counted. */
+  readonly floods?: H2FloodMetrics;
 }
 
 export const DEFAULT_H2_OPTIONS: H2ServerOptions = {
@@ -52,7 +55,7 @@ export function createH2Server(
     queueTimeoutMs: options.queueTimeoutMs,
     maxQueued: options.maxQueuedStreams,
   });
-  const proxy = new H2Proxy({ pool, idleTimeoutMs: options.idleTimeoutMs });
+  const proxy = new H2Proxy({ pool, idleTimeoutMs: options.idleTimeoutMs, floods: options.floods ?? null });
   return {
     serveH2(socket: Socket, head: Buffer, target: ConnTarget): void {
       proxy.serve(socket, head, target);

@@ -18,6 +18,7 @@ import http2, {
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { ProxyErrorReason } from '../errors/respond.ts';
+import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
 import { meshTls } from '../tls/peer.ts';
 import { guardSession, isTripped } from './flood-guard.ts';
 import { nativeReceiver } from './native-receive.ts';
@@ -31,6 +32,8 @@ export interface H2ProxyOptions {
   readonly pool: H2SessionPool;
   /** Milliseconds a client connection with no activity stays open. */
   readonly idleTimeoutMs: number;
+  /** Where connections closed past a flood limit are counted; null: not counted. */
+  readonly floods: H2FloodMetrics | null;
 }
 
 /** Per-connection context, set on the server session. */
@@ -154,7 +157,7 @@ function onSession(this: Http2Server, session: TaggedSession): void {
   session.setTimeout(ctx.proxy.idleTimeoutMs);
   session.on('timeout', onIdleSession);
   session.on('error', ignore);
-  guardSession(session);
+  guardSession(session, ctx.proxy.floods);
 }
 
 function onSessionClose(this: TaggedSession): void {
