@@ -18,6 +18,7 @@ import { ConcreteService } from './balance/concrete.ts';
 import type { ProxySettings } from './config/settings.ts';
 import type { ConnTarget, ProtocolHandlers } from './detect/handoff.ts';
 import type { HostPort } from './env.ts';
+import { DEFAULT_H2_OPTIONS } from './h2/index.ts';
 import { sweepIdle } from './http/client-conn.ts';
 import { ProxyMetrics } from './metrics/registry.ts';
 import { TargetCache } from './outbound/cache.ts';
@@ -84,6 +85,12 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   const metrics = new ProxyMetrics({ namespace: env.namespace, deployment: env.workload, pod: env.pod });
   const connector = o.connector ?? new TcpConnector();
   const protocols = createProtocolServers(connector, {
+    h2: {
+      ...DEFAULT_H2_OPTIONS,
+      queueTimeoutMs: cfg.http2.queueTimeoutMs,
+      maxQueuedStreams: cfg.http2.maxQueuedStreams,
+      floods: metrics.h2Floods,
+    },
     tcp: { connectTimeoutMs: cfg.timeouts.connectMs, idleTimeoutMs: 3_600_000 },
   });
   const handlers: ProtocolHandlers = { ...protocols, ...o.handlers };

@@ -22,6 +22,12 @@ export const MetricName = {
 } as const;
 
 /**
+ * HTTP/2 client connections a proxy closed for going past a flood limit, by `kind`
+ * (`reset`, `ping`, `settings`).
+ */
+export const H2_FLOOD_CLOSED_METRIC = 'weft_h2_flood_closed_total';
+
+/**
  * Per-route families, as linkerd2-proxy 2.16+ serves them (`outbound_{http,grpc}_route_*`),
  * labelled by `parent_*`, `route_*` and (backend families) `backend_*`.
  */

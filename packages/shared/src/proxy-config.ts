@@ -71,6 +71,18 @@ export const ProxyTimeouts = z.object({
 });
 export type ProxyTimeouts = z.infer<typeof ProxyTimeouts>;
 
+/** Bounds of the HTTP/2 server. */
+export const ProxyHttp2 = z.object({
+  /**
+   * Milliseconds a stream waits for a slot on a pooled endpoint session (every session
+   * full, or one still connecting) before the proxy answers 503 `stream-queue-timeout`.
+   */
+  queueTimeoutMs: z.number().int().positive().default(10_000),
+  /** Streams waiting for a session slot, per endpoint, at most; beyond, 503 `stream-queue-full`. */
+  maxQueuedStreams: z.number().int().positive().default(1_000),
+});
+export type ProxyHttp2 = z.infer<typeof ProxyHttp2>;
+
 /** The whole file. Listener fields override the environment's defaults. */
 export const ProxyConfig = z.object({
   inbound: z
@@ -97,5 +109,6 @@ export const ProxyConfig = z.object({
    */
   policies: z.array(OutboundPolicy).default([]),
   timeouts: ProxyTimeouts.default(ProxyTimeouts.parse({})),
+  http2: ProxyHttp2.default(ProxyHttp2.parse({})),
 });
 export type ProxyConfig = z.infer<typeof ProxyConfig>;

@@ -37,6 +37,10 @@ export const ProxyErrorReason = {
   faultInjected: 'fault-injected',
   /** Every endpoint is ejected by failure accrual. */
   loadshed: 'loadshed',
+  /** Too many HTTP/2 streams already wait for a session slot to the endpoint. */
+  streamQueueFull: 'stream-queue-full',
+  /** An HTTP/2 stream waited too long for a session slot to the endpoint. */
+  streamQueueTimeout: 'stream-queue-timeout',
   /** The port's authorization policy does not let this caller in (403, gRPC PERMISSION_DENIED). */
   unauthorized: 'unauthorized',
   /** Anything else: a bug, reported rather than crashing. */
@@ -58,6 +62,8 @@ const STATUS: Record<ProxyErrorReason, number> = {
   'rate-limited': 429,
   'fault-injected': 500,
   loadshed: 503,
+  'stream-queue-full': 503,
+  'stream-queue-timeout': 503,
   unauthorized: 403,
   internal: 500,
 };
@@ -76,6 +82,8 @@ const CODE: Record<ProxyErrorReason, ErrorCode> = {
   'rate-limited': ErrorCode.unavailable,
   'fault-injected': ErrorCode.unavailable,
   loadshed: ErrorCode.unavailable,
+  'stream-queue-full': ErrorCode.unavailable,
+  'stream-queue-timeout': ErrorCode.unavailable,
   unauthorized: ErrorCode.forbidden,
   internal: ErrorCode.internal,
 };

@@ -1,6 +1,7 @@
 /** HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions. */
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
+import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
 import type { Connector } from '../transport/connector.ts';
 import { H2Proxy } from './proxy.ts';
 import { H2SessionPool } from './session-pool.ts';
@@ -14,9 +15,20 @@ export interface H2ServerOptions {
   readonly idleTimeoutMs: number;
   /** Connecting to an endpoint (and receiving its SETTINGS) may take this long. */
   readonly connectTimeoutMs: number;
+  /** A stream waits this long at most for a slot on a pooled endpoint session. */
+  readonly queueTimeoutMs: number;
+  /** Streams waiting for a session slot, per endpoint, at most. */
+  readonly maxQueuedStreams: number;
+  /** Where client connections closed past a flood limit are counted. */
+  readonly floods?: H2FloodMetrics;
 }
 
-export const DEFAULT_H2_OPTIONS: H2ServerOptions = { idleTimeoutMs: 300_000, connectTimeoutMs: 10_000 };
+export const DEFAULT_H2_OPTIONS: H2ServerOptions = {
+  idleTimeoutMs: 300_000,
+  connectTimeoutMs: 10_000,
+  queueTimeoutMs: 10_000,
+  maxQueuedStreams: 1_000,
+};
 
 /** An HTTP/2 server for `ProtocolHandlers.serveH2`, and a way to close its endpoint sessions. */
 export interface H2Server {
@@ -40,8 +52,10 @@ export function createH2Server(
     connector,
     idleTimeoutMs: options.idleTimeoutMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    queueTimeoutMs: options.queueTimeoutMs,
+    maxQueued: options.maxQueuedStreams,
   });
-  const proxy = new H2Proxy({ pool, idleTimeoutMs: options.idleTimeoutMs });
+  const proxy = new H2Proxy({ pool, idleTimeoutMs: options.idleTimeoutMs, floods: options.floods ?? null });
   return {
     serveH2(socket: Socket, head: Buffer, target: ConnTarget): void {
       proxy.serve(socket, head, target);

@@ -10,13 +10,19 @@
  *   ├─ sessions: [ s1 (ready, 100/100) , s2 (ready, 37/100) , s3 (connecting) ]
  *   └─ waiters:  FIFO of streams waiting for a slot
  *
+ * The wait is bounded: at most `maxQueued` streams wait per endpoint (the next one is
+ * answered 503 `stream-queue-full` at once), and none waits longer than `queueTimeoutMs`
+ * (503 `stream-queue-timeout`); one coarse timer sweeps the queues while any stream waits.
+ * A stream that gives up (its client reset it, its deadline passed) leaves its place
+ * empty; empty places are skipped, and dropped before the queue counts as full.
+ *
  * Connections come from the proxy's `Connector`, so mTLS to meshed endpoints slots in
  * without touching this module.
  */
 import http2, { type ClientHttp2Session, type Settings } from 'node:http2';
 import type { Socket } from 'node:net';
 import { MeshAlpn } from '@weft/shared';
-import { ProxyError, reasonOfSocketError } from '../errors/respond.ts';
+import { ProxyError, ProxyErrorReason, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector, ConnectTarget } from '../transport/connector.ts';
 
 export interface H2SessionPoolOptions {
@@ -25,10 +31,21 @@ export interface H2SessionPoolOptions {
   readonly idleTimeoutMs: number;
   /** Milliseconds to wait for the connection and the peer's SETTINGS. */
   readonly connectTimeoutMs: number;
+  /** Milliseconds a stream may wait for a slot (503 `stream-queue-timeout` after). */
+  readonly queueTimeoutMs: number;
+  /** Streams waiting per endpoint at most (503 `stream-queue-full` beyond). */
+  readonly maxQueued: number;
 }
 
 /** A stream waiting for a session slot. */
 export interface SessionWaiter {
+  /**
+   * The queue holding the waiter, set by the pool while it waits; the waiter sets it
+   * back to null to give up its place (the pool then skips it).
+   */
+  queuedOn: object | null;
+  /** When the waiter was queued (`Date.now()`), set by the pool. */
+  queuedAt: number;
   /**
    * Called once: with a session on which one stream slot is reserved for the waiter
    * (give it back with `release`), or with null and the reason no session could be had.
@@ -64,13 +81,25 @@ const kState = Symbol('weft.h2.sessionState');
  * Sessions per endpoint at most: beyond this (a peer allowing very few streams per
  * connection), streams wait for a slot rather than opening yet another connection.
  */
-const MAX_SESSIONS_PER_ENDPOINT = 16;
+export const MAX_SESSIONS_PER_ENDPOINT = 16;
 
 type PooledSession = ClientHttp2Session & { [kState]?: SessionState };
+
+/** The failures of a bounded wait: shared, so a flood of refusals allocates nothing. */
+const QUEUE_FULL = new ProxyError(
+  ProxyErrorReason.streamQueueFull,
+  'too many HTTP/2 streams wait for a session to this endpoint',
+);
+const QUEUE_TIMEOUT = new ProxyError(
+  ProxyErrorReason.streamQueueTimeout,
+  'an HTTP/2 stream waited too long for a session to this endpoint',
+);
 
 export class H2SessionPool {
   readonly #entries = new Map<ConnectTarget, Entry>();
   readonly #options: H2SessionPoolOptions;
+  /** Sweeps the queues for waits past their deadline; set while any stream waits. */
+  #sweeper: NodeJS.Timeout | null = null;
 
   constructor(options: H2SessionPoolOptions) {
     this.#options = options;
@@ -79,7 +108,8 @@ export class H2SessionPool {
   /**
    * Reserves a stream slot to `target`: returns a session with room at once, or null
    * when `waiter.sessionReady` will be called later (a session is being opened, or every
-   * session is full). Every slot obtained must be given back with `release`.
+   * session is full), or was just called with `stream-queue-full`. Every slot obtained
+   * must be given back with `release`.
    */
   acquire(target: ConnectTarget, waiter: SessionWaiter): ClientHttp2Session | null {
     let entry = this.#entries.get(target);
@@ -87,14 +117,28 @@ export class H2SessionPool {
       entry = { pool: this, target, sessions: [], waiters: [], connecting: 0 };
       this.#entries.set(target, entry);
     }
-    if (entry.waiters.length === 0) {
+    if (skipAbandoned(entry) === 0) {
       const session = withRoom(entry);
       if (session !== null) {
         (session[kState] as SessionState).inflight++;
         return session;
       }
     }
+    if (entry.waiters.length >= this.#options.maxQueued) {
+      entry.waiters = entry.waiters.filter(isQueuedOn, entry);
+      if (entry.waiters.length >= this.#options.maxQueued) {
+        waiter.sessionReady(null, QUEUE_FULL);
+        return null;
+      }
+    }
+    waiter.queuedOn = entry;
+    waiter.queuedAt = Date.now();
     entry.waiters.push(waiter);
+    if (this.#sweeper === null) {
+      const every = Math.min(250, Math.max(10, this.#options.queueTimeoutMs >> 3));
+      this.#sweeper = setInterval(sweepQueues, every, this);
+      this.#sweeper.unref();
+    }
     if (entry.connecting === 0 && entry.sessions.length < MAX_SESSIONS_PER_ENDPOINT) this.open(entry);
     return null;
   }
@@ -114,8 +158,36 @@ export class H2SessionPool {
     return n;
   }
 
+  /**
+   * Answers the streams that waited past the deadline, in queue order (the oldest are
+   * first); stops sweeping once no stream waits.
+   */
+  sweep(now: number): void {
+    const oldest = now - this.#options.queueTimeoutMs;
+    let waiting = 0;
+    for (const entry of this.#entries.values()) {
+      while (entry.waiters.length > 0) {
+        const w = entry.waiters[0] as SessionWaiter;
+        if (w.queuedOn === entry && w.queuedAt > oldest) break;
+        entry.waiters.shift();
+        if (w.queuedOn !== entry) continue;
+        w.queuedOn = null;
+        w.sessionReady(null, QUEUE_TIMEOUT);
+      }
+      waiting += entry.waiters.length;
+      if (entry.waiters.length === 0) this.prune(entry);
+    }
+    if (waiting === 0) this.#stopSweeper();
+  }
+
+  #stopSweeper(): void {
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    this.#sweeper = null;
+  }
+
   /** Closes every session gracefully: streams in flight finish; waiting streams fail. */
   close(): void {
+    this.#stopSweeper();
     for (const entry of this.#entries.values()) {
       for (const s of entry.sessions) s.close();
       failWaiters(entry, new Error('the proxy is shutting down'), false);
@@ -177,14 +249,30 @@ function withRoom(entry: Entry): PooledSession | null {
   return null;
 }
 
+function sweepQueues(pool: H2SessionPool): void {
+  pool.sweep(Date.now());
+}
+
+function isQueuedOn(this: Entry, w: SessionWaiter): boolean {
+  return w.queuedOn === this;
+}
+
+/** Drops the places given up at the head of the queue; returns how many remain. */
+function skipAbandoned(entry: Entry): number {
+  const waiters = entry.waiters;
+  while (waiters.length > 0 && (waiters[0] as SessionWaiter).queuedOn !== entry) waiters.shift();
+  return waiters.length;
+}
+
 /** Hands free slots to waiting streams, in order; opens a session if some still wait. */
 function dispatch(entry: Entry): void {
-  while (entry.waiters.length > 0) {
+  while (skipAbandoned(entry) > 0) {
     const session = withRoom(entry);
     if (session === null) break;
     (session[kState] as SessionState).inflight++;
     // Out of the queue before it is served: serving may release a slot and re-enter here.
     const waiter = entry.waiters.shift() as SessionWaiter;
+    waiter.queuedOn = null;
     waiter.sessionReady(session, null);
   }
   if (
@@ -211,7 +299,11 @@ function failWaiters(entry: Entry, error: unknown, connected: boolean): void {
             cause: error,
           },
         );
-  for (const w of waiters) w.sessionReady(null, failure);
+  for (const w of waiters) {
+    if (w.queuedOn !== entry) continue;
+    w.queuedOn = null;
+    w.sessionReady(null, failure);
+  }
 }
 
 /** Takes a session out of the offer; once it was never ready, its waiters fail. */

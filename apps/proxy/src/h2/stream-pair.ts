@@ -10,6 +10,7 @@ import http2, {
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type IncomingHttpHeaders,
+  type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { EndpointState } from '../balance/endpoint.ts';
@@ -34,6 +35,8 @@ const END_STREAM = { endStream: true } as const;
 /** What the stream pair needs of its connection. */
 export interface PairContext {
   readonly pool: H2SessionPool;
+  /** The client connection (set once its session starts), for flood accounting. */
+  session: ServerHttp2Session | null;
   /** Inbound: who called (mTLS identity, else address), for rate limits. */
   readonly callerId: string | undefined;
   /** Inbound: the identity the caller proved over mTLS; undefined for plaintext. */
@@ -52,6 +55,9 @@ export class StreamPair extends Exchange implements SessionWaiter {
   upSession: ClientHttp2Session | null = null;
   /** Whether the slot on `upSession` is still to be given back. */
   slotHeld = false;
+  /** The pool queue this attempt waits in for a session slot (see `SessionWaiter`). */
+  queuedOn: object | null = null;
+  queuedAt = 0;
   /** Whether the client's stream is wired to relay into `up` (done once). */
   relaying = false;
   /** Request body kept for a retry (bounded by MAX_RETRY_BODY), or null. */
@@ -166,6 +172,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   abortAttempt(): void {
     this.attemptDone(0, null, ProxyErrorReason.requestTimeout);
+    this.queuedOn = null; // gives up its place in a session queue, if it waits in one
     const up = this.up;
     this.up = null;
     this.releaseSlot();
@@ -199,6 +206,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   fail(reason: ProxyErrorReason): void {
     this.failReason = reason;
+    this.queuedOn = null; // answered: a place it held in a session queue is free
     if (this.up !== null) {
       this.attemptDone(0, null, reason);
       this.abortAttempt();
@@ -236,6 +244,7 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   /** The request is over (the client's stream closed): the pipeline's hold on it ends. */
   closed(): void {
+    this.queuedOn = null;
     this.clearTimer();
     this.releaseSlot();
     this.settle(true);

@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { BUCKETS, HttpAccum, NB, TcpAccum } from './accumulators.ts';
 import { AuthzMetrics } from './authz.ts';
 import { CollectedMetric, type Labels, type MetricValue } from './collected.ts';
+import { H2FloodMetrics } from './h2-floods.ts';
 import type { RouteMetrics, TargetMetrics, TcpMetrics } from './handles.ts';
 import { RefusedMetrics } from './refused.ts';
 import { RouteRegistry } from './route.ts';
@@ -101,6 +102,8 @@ export class ProxyMetrics {
   readonly authz: AuthzMetrics;
   /** Connections turned away at a listener's cap (`tcp_accept_refused_total`). */
   readonly refused: RefusedMetrics;
+  /** HTTP/2 connections closed past a flood limit (`weft_h2_flood_closed_total`). */
+  readonly h2Floods: H2FloodMetrics;
   /** When this process started, in seconds since the epoch. */
   private readonly startedAt = performance.timeOrigin / 1000;
 
@@ -113,10 +116,12 @@ export class ProxyMetrics {
     this.routes = new RouteRegistry(o);
     this.authz = new AuthzMetrics(o);
     this.refused = new RefusedMetrics(o);
+    this.h2Floods = new H2FloodMetrics(o);
     this.register();
     this.routes.register(this.registry);
     this.authz.register(this.registry);
     this.refused.register(this.registry);
+    this.h2Floods.register(this.registry);
   }
 
   /**

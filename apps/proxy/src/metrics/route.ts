@@ -78,6 +78,8 @@ const ROUTE_ERROR_FOR: Record<ProxyErrorReason, RouteError> = {
   'rate-limited': 'LOAD_SHED',
   'fault-injected': 'UNKNOWN',
   loadshed: 'LOAD_SHED',
+  'stream-queue-full': 'LOAD_SHED',
+  'stream-queue-timeout': 'LOAD_SHED',
   unauthorized: 'UNKNOWN',
   internal: 'UNKNOWN',
 };

@@ -13,6 +13,7 @@ import type { TargetCache } from '../outbound/cache.ts';
 import { redirectLocation } from '../policy/redirect.ts';
 import { recordAuthz, recordPick } from '../tap/explain.ts';
 import type { Exchange } from './exchange.ts';
+import { grpcTimeoutMs } from './grpc-timeout.ts';
 import type { RetryView } from './plan-view.ts';
 import { routeMetricsOf } from './route-metrics.ts';
 
@@ -154,20 +155,26 @@ export class RateLimitLayer implements Layer {
 
 /**
  * Timeouts: the route's request timeout (to the response head, all attempts included)
- * becomes the exchange's deadline; the per-attempt one (backendRequest, or the retry's)
- * is armed at each dispatch.
+ * becomes the exchange's deadline, or a gRPC caller's own deadline (`grpc-timeout`) when
+ * that is sooner; past it, the caller gets DEADLINE_EXCEEDED. The per-attempt one
+ * (backendRequest, or the retry's) is armed at each dispatch.
  */
 export class TimeoutLayer implements Layer {
   enter(ex: Exchange): void {
     const route = ex.route;
+    let whole: number | undefined;
     if (route !== null) {
       const t = route.timeouts;
-      const whole = t.requestMs ?? t.responseMs;
-      if (whole !== undefined) {
-        ex.requestDeadline = ex.start + whole;
-        ex.armDeadline();
-      }
+      whole = t.requestMs ?? t.responseMs;
       ex.attemptTimeoutMs = t.backendRequestMs ?? route.retry?.timeoutMs ?? 0;
+    }
+    if (ex.isGrpc) {
+      const caller = grpcTimeoutMs(ex.header('grpc-timeout'));
+      if (caller >= 0 && (whole === undefined || caller < whole)) whole = caller;
+    }
+    if (whole !== undefined) {
+      ex.requestDeadline = ex.start + whole;
+      ex.armDeadline();
     }
     ex.next();
   }

@@ -5,7 +5,7 @@
  *   route match (the authority's plan, read once per request)
  *   → filters (redirect; header modifiers recorded for the driver)
  *   → fault (abort / delay a share)
- *   → timeout (request deadline; per-attempt deadline armed at dispatch)
+ *   → timeout (request deadline, or a gRPC caller's sooner grpc-timeout; per-attempt deadline armed at dispatch)
  *   → retry (what is retried, how often, under the backend's retry budget)
  *   → split (a weighted backend authority, resolved through the target cache)
  *   → balancer (P2C over peak-EWMA)
