@@ -17,6 +17,7 @@ export * from './policy-plan.ts';
 export * from './proxy-config.ts';
 export * from './quantile.ts';
 export * from './regex-safety.ts';
+export * from './rotation.ts';
 export * from './sse.ts';
 export * from './tap.ts';
 export * from './tap-explain.ts';

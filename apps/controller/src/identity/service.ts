@@ -21,6 +21,7 @@ import {
   CertifyRejectReason as Reject,
 } from '@weft/shared';
 import { Counter, type Registry } from 'prom-client';
+import { Authority } from './authority.ts';
 import { signWorkloadCertificate } from './ca.ts';
 import { checkCsr } from './csr.ts';
 import type { IssuedRecords } from './issued-file.ts';
@@ -59,9 +60,12 @@ export class IdentityService {
   readonly #counts = new Map<string, number>();
   readonly #records = new Map<string, IssuedCertificate>();
   readonly #recent = new RecentIssues();
+  /** The issuer that signs and the anchors handed out now (a rotation changes them). */
+  readonly authority: Authority;
 
   constructor(opts: IdentityServiceOptions) {
     this.#opts = opts;
+    this.authority = new Authority(opts.ca.ca);
     this.#log = opts.log ?? defaultLog;
     this.#counter = new Counter({
       name: IdentityMetricName.certifyTotal,
@@ -74,7 +78,7 @@ export class IdentityService {
 
   /** The trust anchors' PEM bundle. */
   get trustAnchorsPem(): string {
-    return this.#opts.ca.ca.trustAnchor.toString('pem');
+    return this.authority.anchorsPem;
   }
 
   /** Checks the token and the CSR and signs a certificate for the token's workload. */
@@ -123,7 +127,10 @@ export class IdentityService {
       return again;
     }
     const now = new Date();
-    const cert = await signWorkloadCertificate(this.#opts.ca.ca, {
+    const signer = this.authority.signer;
+    const anchorsPem = this.authority.anchorsPem;
+    const anchorsDigest = this.authority.anchorsDigest;
+    const cert = await signWorkloadCertificate(signer, {
       publicKey: csr.publicKey,
       identity: expected,
       lifetimeMs: this.#opts.certLifetimeMs,
@@ -140,6 +147,8 @@ export class IdentityService {
       notBefore: cert.notBefore.toISOString(),
       notAfter: cert.notAfter.toISOString(),
       issuedAt: now.toISOString(),
+      issuerSerial: signer.issuer.serialNumber,
+      anchorsDigest,
     });
     this.#log(
       'info',
@@ -148,8 +157,8 @@ export class IdentityService {
     const response: CertifyResponse = {
       identity: expected,
       certificate: cert.toString('pem'),
-      intermediates: [this.#opts.ca.ca.issuer.toString('pem')],
-      trustAnchors: this.trustAnchorsPem,
+      intermediates: [signer.issuer.toString('pem')],
+      trustAnchors: anchorsPem,
       notBefore: cert.notBefore.toISOString(),
       notAfter: cert.notAfter.toISOString(),
     };
@@ -159,9 +168,10 @@ export class IdentityService {
 
   /** The CA's state, with warnings for CA certificates expiring within 60 days. */
   status(now = new Date()): IdentityStatus {
-    const { ca, source } = this.#opts.ca;
-    const trustAnchor = summarize(ca.trustAnchor, now);
-    const issuer = summarize(ca.issuer, now);
+    const ca = this.authority.signer;
+    const source = this.#opts.ca.source;
+    const trustAnchor = summarizeCertificate(ca.trustAnchor, now);
+    const issuer = summarizeCertificate(ca.issuer, now);
     const warnings: string[] = [];
     for (const [name, s] of [
       ['trust anchor', trustAnchor],
@@ -235,7 +245,8 @@ function asMeshError(err: unknown, code: ErrorCode): MeshError {
   return new MeshError(code, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-function summarize(cert: x509.X509Certificate, now: Date): CertificateSummary {
+/** A CA certificate as the dashboard shows it. */
+export function summarizeCertificate(cert: x509.X509Certificate, now: Date): CertificateSummary {
   const expiresInSeconds = Math.round((cert.notAfter.getTime() - now.getTime()) / 1000);
   return {
     subject: cert.subject,
