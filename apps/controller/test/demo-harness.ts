@@ -171,6 +171,8 @@ export async function startControllerProcess(opts: {
   apiPort?: number;
   /** More environment (e.g. `WEFT_LOCAL_CAPTURE`). */
   env?: Record<string, string>;
+  /** How long it may take to listen (20 s by default). */
+  startTimeoutMs?: number;
 }): Promise<ControllerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
     cwd: REPO_ROOT,
@@ -198,9 +200,15 @@ export async function startControllerProcess(opts: {
       if (child.exitCode !== null) throw new Error(`controller exited: ${out}`);
       return /API on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
     },
-    20_000,
+    opts.startTimeoutMs ?? 20_000,
     100,
-  );
+  ).catch(async (err: unknown) => {
+    // A controller too slow to start is not left behind (with the pods it starts).
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw err;
+  });
   return { child, url, output: () => out, exited };
 }
 

@@ -90,22 +90,25 @@ export function identityChecks(
       },
     ];
   const status = identity.status(now);
+  const supplied = status.source === 'supplied';
   const replace =
-    status.source === 'supplied'
-      ? 'put the new files where WEFT_IDENTITY_TRUST_ANCHOR_FILE, WEFT_IDENTITY_ISSUER_CERT_FILE and WEFT_IDENTITY_ISSUER_KEY_FILE point'
-      : 'supply a new CA with WEFT_IDENTITY_TRUST_ANCHOR_FILE, WEFT_IDENTITY_ISSUER_CERT_FILE and WEFT_IDENTITY_ISSUER_KEY_FILE';
+    'put the new files where WEFT_IDENTITY_TRUST_ANCHOR_FILE, WEFT_IDENTITY_ISSUER_CERT_FILE and WEFT_IDENTITY_ISSUER_KEY_FILE point';
   return [
     caCheck(
       'identity.trust-anchor',
       'trust anchor',
       status.trustAnchor,
-      `make a new trust anchor and issuer, ${replace}, restart the controller, then restart the meshed pods so their proxies trust the new anchor`,
+      supplied
+        ? `make a new trust anchor and issuer, ${replace}, restart the controller, then restart the meshed pods so their proxies trust the new anchor`
+        : 'rotate it with `weft identity rotate --anchor` (or the rotation on the Identity page): proxies move to the new anchor one step at a time, without a restart',
     ),
     caCheck(
       'identity.issuer',
       'issuer certificate',
       status.issuer,
-      `sign a new issuer certificate with the trust anchor's key, ${replace}, and restart the controller; proxies pick up the new chain at their next renewal`,
+      supplied
+        ? `sign a new issuer certificate with the trust anchor's key, ${replace}, and restart the controller; proxies pick up the new chain at their next renewal`
+        : 'rotate it with `weft identity rotate --issuer` (or the rotation on the Identity page); proxies renew onto the new issuer at once',
     ),
     proxyCertificatesCheck(platform, identity, now),
   ];

@@ -118,7 +118,12 @@ export class IdentityService {
       );
       throw this.#refuse(Reject.identityMismatch, err, subject);
     }
-    const publicKey = Buffer.from(csr.publicKey.rawData).toString('base64');
+    const signer = this.authority.signer;
+    const anchorsPem = this.authority.anchorsPem;
+    const anchorsDigest = this.authority.anchorsDigest;
+    // A retry is answered again only while the CA hands out the same chain (a rotation step
+    // makes proxies renew with the same key, and they must get the new chain).
+    const publicKey = `${Buffer.from(csr.publicKey.rawData).toString('base64')}|${signer.issuer.serialNumber}|${anchorsDigest}`;
     const again = this.#recent.find(subject, publicKey, Date.now());
     if (again) {
       // A retry of a request already answered (the proxy gave up waiting): same key, same pod.
@@ -127,9 +132,6 @@ export class IdentityService {
       return again;
     }
     const now = new Date();
-    const signer = this.authority.signer;
-    const anchorsPem = this.authority.anchorsPem;
-    const anchorsDigest = this.authority.anchorsDigest;
     const cert = await signWorkloadCertificate(signer, {
       publicKey: csr.publicKey,
       identity: expected,
