@@ -8,6 +8,7 @@ export * from './capture.ts';
 export * from './errors.ts';
 export * from './health.ts';
 export * from './identity.ts';
+export * from './inject.ts';
 export * from './labels.ts';
 export * from './metrics.ts';
 export * from './names.ts';
