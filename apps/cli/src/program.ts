@@ -4,6 +4,7 @@ import { registerCheck } from './commands/check.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerDashboard } from './commands/dashboard.ts';
 import { registerIdentity } from './commands/identity.ts';
+import { registerInject } from './commands/inject.ts';
 import { registerInstall } from './commands/install.ts';
 import { registerMesh } from './commands/mesh.ts';
 import { registerEdges, registerStat } from './commands/metrics.ts';
@@ -50,6 +51,7 @@ Examples:
   registerIdentity(program);
   registerDashboard(program);
   registerInstall(program);
+  registerInject(program);
   registerVersion(program);
   registerCompletion(program);
   return program;
