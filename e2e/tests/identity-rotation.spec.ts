@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { seriousViolations } from '../support/axe.ts';
 import { logIn } from '../support/login.ts';
 import { freePort, type Owned, startController, startDashboard, stop } from '../support/processes.ts';
 
@@ -56,6 +57,8 @@ test('an admin walks the trust-anchor rotation through its four steps', async ({
   await expect(steps.getByRole('listitem').nth(0)).toContainText('1. Generate (done)');
   await expect(rotation).toContainText('new anchor CN=root.weft.cluster.local, OU=rotated-');
   await expect(rotation.getByTestId('rotation-progress')).toHaveText('0 proxies will move.');
+  // The wizard in the middle of a rotation, audited like every other page.
+  expect(await seriousViolations(page)).toEqual([]);
 
   await rotation.getByRole('button', { name: 'Distribute both anchors' }).click();
   await expect(steps.getByRole('listitem').nth(1)).toContainText('2. Distribute (done)');
