@@ -44,9 +44,16 @@ function proxyCertificatesCheck(platform: Platform, identity: IdentityService, n
   const meshed = platform.listPods().filter((p) => p.meshed && p.phase === 'Running');
   const failures: string[] = [];
   const warnings: string[] = [];
+  const renewals: { key: string; at: string }[] = [];
+  const refusals = identity.renewalRefusals();
   for (const pod of meshed) {
     const key = `${pod.namespace}/${pod.name}`;
     const cert = byPod.get(key);
+    const refused = refusals.get(key);
+    if (refused)
+      warnings.push(
+        `${key}: ${refused.count} renewal${refused.count === 1 ? '' : 's'} refused since its last certificate${cert ? ` (${cert.issuedAt})` : ''}, last at ${refused.lastAt} (${refused.reason}: ${refused.message})`,
+      );
     if (!cert) {
       // A pod that just started asks for its first certificate within seconds.
       if (now.getTime() - Date.parse(pod.startedAt) > 60_000) warnings.push(`${key}: no certificate issued`);
@@ -58,14 +65,23 @@ function proxyCertificatesCheck(platform: Platform, identity: IdentityService, n
     if (left <= 0) failures.push(`${key}: certificate expired on ${cert.notAfter}`);
     else if (left < life * RENEWAL_OVERDUE_FRACTION)
       warnings.push(`${key}: certificate expires on ${cert.notAfter} and was not renewed`);
+    renewals.push({ key, at: cert.issuedAt });
   }
+  // The proxies that renewed longest ago first: where a stuck renewal would show.
+  renewals.sort((a, b) => a.at.localeCompare(b.at));
+  const shown = renewals.slice(0, 10).map((r) => `${r.key} ${r.at}`);
+  const lastRenewals = renewals.length
+    ? `; last renewal: ${shown.join(', ')}${renewals.length > shown.length ? `, and ${renewals.length - shown.length} more` : ''}`
+    : '';
   const problems = [...failures, ...warnings];
   return {
     id,
     category,
     title,
     status: failures.length ? 'failure' : warnings.length ? 'warning' : 'ok',
-    detail: problems.length ? problems.join('; ') : `${meshed.length} meshed proxies hold valid certificates`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${meshed.length} meshed proxies hold valid certificates${lastRenewals}`,
     fix: problems.length
       ? 'read those proxies\' logs for the certificate request error (identity_cert_refresh_total{result="failure"} counts them); a proxy whose workload token expired needs its pod restarted'
       : null,

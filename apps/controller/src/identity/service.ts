@@ -46,6 +46,15 @@ export interface IdentityServiceOptions {
   records?: IssuedRecords;
 }
 
+/** Certificate requests of one pod refused since its last certificate (its failed renewals). */
+export interface RenewalRefusals {
+  count: number;
+  /** ISO time of the last refusal. */
+  lastAt: string;
+  reason: CertifyRejectReason;
+  message: string;
+}
+
 /** At most this many per-pod records are kept (the oldest go first). */
 const MAX_RECORDS = 10_000;
 
@@ -60,6 +69,8 @@ export class IdentityService {
   readonly #counts = new Map<string, number>();
   readonly #records = new Map<string, IssuedCertificate>();
   readonly #recent = new RecentIssues();
+  /** Refusals by pod (`namespace/pod`) since its last certificate; cleared when it gets one. */
+  readonly #refusals = new Map<string, RenewalRefusals>();
   /** The issuer that signs and the anchors handed out now (a rotation changes them). */
   readonly authority: Authority;
 
@@ -165,6 +176,7 @@ export class IdentityService {
       notAfter: cert.notAfter.toISOString(),
     };
     this.#recent.remember(subject, publicKey, response, now.getTime());
+    this.#refusals.delete(subject);
     return response;
   }
 
@@ -215,8 +227,27 @@ export class IdentityService {
     return out.sort((a, b) => (a.namespace + a.pod).localeCompare(b.namespace + b.pod));
   }
 
+  /** Refused requests of each pod since its last certificate, by `namespace/pod`. */
+  renewalRefusals(): ReadonlyMap<string, RenewalRefusals> {
+    return this.#refusals;
+  }
+
   #refuse(reason: CertifyRejectReason, err: MeshError, subject: string): MeshError {
     this.#count(reason);
+    if (subject.includes('/')) {
+      const before = this.#refusals.get(subject);
+      this.#refusals.delete(subject);
+      this.#refusals.set(subject, {
+        count: (before?.count ?? 0) + 1,
+        lastAt: new Date().toISOString(),
+        reason,
+        message: err.message,
+      });
+      if (this.#refusals.size > MAX_RECORDS) {
+        const oldest = this.#refusals.keys().next().value;
+        if (oldest !== undefined) this.#refusals.delete(oldest);
+      }
+    }
     this.#log('warn', `refused certificate for ${subject} (${reason}): ${err.message}`);
     return err;
   }
