@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { registerCheck } from './commands/check.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerDashboard } from './commands/dashboard.ts';
+import { registerIdentity } from './commands/identity.ts';
+import { registerInject } from './commands/inject.ts';
 import { registerInstall } from './commands/install.ts';
 import { registerMesh } from './commands/mesh.ts';
 import { registerEdges, registerStat } from './commands/metrics.ts';
@@ -36,6 +38,7 @@ Examples:
   $ weft mesh web -n demo            # add the proxy, follow the rollout
   $ weft apply -f route.yaml         # change traffic policy
   $ weft tap web -n demo             # watch live requests
+  $ weft identity rotate --anchor    # rotate the trust anchor, proxy by proxy
   $ weft dashboard --open            # log in to the dashboard`,
     );
   registerCheck(program);
@@ -45,8 +48,10 @@ Examples:
   registerMesh(program);
   registerTap(program);
   registerTop(program);
+  registerIdentity(program);
   registerDashboard(program);
   registerInstall(program);
+  registerInject(program);
   registerVersion(program);
   registerCompletion(program);
   return program;

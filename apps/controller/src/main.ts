@@ -91,6 +91,7 @@ async function main() {
       startedAt: Date.now(),
       version: VERSION,
       identity: identity.service,
+      rotation: identity.rotation,
       metrics,
       policy,
       canaries,

@@ -171,7 +171,7 @@ export async function startControllerProcess(opts: {
   apiPort?: number;
   /** More environment (e.g. `WEFT_LOCAL_CAPTURE`). */
   env?: Record<string, string>;
-  /** How long the controller may take to print its API address (default 20 s). */
+  /** How long it may take to listen (20 s by default). */
   startTimeoutMs?: number;
 }): Promise<ControllerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
@@ -194,23 +194,21 @@ export async function startControllerProcess(opts: {
     out += c.toString();
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let url: string;
-  try {
-    url = await waitFor(
-      'the controller to print its API address',
-      () => {
-        if (child.exitCode !== null) throw new Error(`controller exited: ${out}`);
-        return /API on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
-      },
-      opts.startTimeoutMs ?? 20_000,
-      100,
-    );
-  } catch (err) {
-    // Not left running behind a failed test (what it started is in the state directory).
+  const url = await waitFor(
+    'the controller to print its API address',
+    () => {
+      if (child.exitCode !== null) throw new Error(`controller exited: ${out}`);
+      return /API on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
+    },
+    opts.startTimeoutMs ?? 20_000,
+    100,
+  ).catch(async (err: unknown) => {
+    // A controller too slow to start is not left behind (with the pods it starts).
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
     if (child.exitCode === null) child.kill('SIGKILL');
-    await exited;
     throw err;
-  }
+  });
   return { child, url, output: () => out, exited };
 }
 

@@ -84,6 +84,10 @@ export const IssuedCertificate = z.object({
   notBefore: z.string(),
   notAfter: z.string(),
   issuedAt: z.string(),
+  /** Serial number of the issuer that signed it (absent in records older than rotation). */
+  issuerSerial: z.string().optional(),
+  /** Digest of the trust anchors handed out with it (what the proxy trusts since). */
+  anchorsDigest: z.string().optional(),
 });
 export type IssuedCertificate = z.infer<typeof IssuedCertificate>;
 

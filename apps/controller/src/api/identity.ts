@@ -2,7 +2,7 @@
  * `identity.*`: proxies get their certificates here (`certify`, a plain JSON POST to
  * `/trpc/identity.certify`), and the dashboard reads the CA's state (`status`) and the
  * last certificate of each pod (`certificates`). A proxy renews its workload token with
- * `renewToken`.
+ * `renewToken`. `watch` and `rotation.*` (in `identity-rotation.ts`) rotate the CA.
  */
 import {
   CertifyRequest,
@@ -16,6 +16,7 @@ import {
 } from '@weft/shared';
 import { z } from 'zod';
 import type { IdentityService } from '../identity/service.ts';
+import { identityWatch, rotationRouter } from './identity-rotation.ts';
 import { proxyProcedure, router, viewerProcedure } from './trpc.ts';
 
 function service(identity: IdentityService | undefined): IdentityService {
@@ -35,6 +36,12 @@ export const identityRouter = router({
     .input(IssuedCertificatesQuery.optional())
     .output(z.array(IssuedCertificate))
     .query(({ ctx, input }) => service(ctx.identity).certificates(input ?? {})),
+
+  /** Which issuer signs and which anchors to trust, now and on every change (proxies renew on a change). */
+  watch: identityWatch,
+
+  /** The guided rotation of the issuer or the trust anchor. */
+  rotation: rotationRouter,
 
   /** A fresh token for the calling proxy's workload, before its own expires. */
   renewToken: proxyProcedure.output(WorkloadTokenGrant).mutation(({ ctx }) => {

@@ -19,6 +19,7 @@ import type { AuthService } from '../auth/service.ts';
 import type { CanaryControl } from '../canary/control.ts';
 import type { Platform } from '../core/platform.ts';
 import type { Destination } from '../destination/destination.ts';
+import type { RotationMachine } from '../identity/rotation.ts';
 import type { IdentityService } from '../identity/service.ts';
 import type { TokenIdentity } from '../identity/token.ts';
 import type { MetricsService } from '../metrics/service.ts';
@@ -35,6 +36,8 @@ export interface ApiServices {
   version: string;
   /** The CA behind `identity.*`; absent, those procedures answer `WEFT_UNAVAILABLE`. */
   identity?: IdentityService;
+  /** The CA rotation behind `identity.rotation.*`; absent, those answer `WEFT_UNAVAILABLE`. */
+  rotation?: RotationMachine;
   /** Scraping, golden metrics and topology behind `metrics.*`/`topology.*`; absent, they answer `WEFT_UNAVAILABLE`. */
   metrics?: MetricsService;
   /** Traffic policy behind `policies.*`/`policy.watch`; absent, they answer `WEFT_UNAVAILABLE`. */

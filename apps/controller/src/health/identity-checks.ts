@@ -44,9 +44,16 @@ function proxyCertificatesCheck(platform: Platform, identity: IdentityService, n
   const meshed = platform.listPods().filter((p) => p.meshed && p.phase === 'Running');
   const failures: string[] = [];
   const warnings: string[] = [];
+  const renewals: { key: string; at: string }[] = [];
+  const refusals = identity.renewalRefusals();
   for (const pod of meshed) {
     const key = `${pod.namespace}/${pod.name}`;
     const cert = byPod.get(key);
+    const refused = refusals.get(key);
+    if (refused)
+      warnings.push(
+        `${key}: ${refused.count} renewal${refused.count === 1 ? '' : 's'} refused since its last certificate${cert ? ` (${cert.issuedAt})` : ''}, last at ${refused.lastAt} (${refused.reason}: ${refused.message})`,
+      );
     if (!cert) {
       // A pod that just started asks for its first certificate within seconds.
       if (now.getTime() - Date.parse(pod.startedAt) > 60_000) warnings.push(`${key}: no certificate issued`);
@@ -58,14 +65,23 @@ function proxyCertificatesCheck(platform: Platform, identity: IdentityService, n
     if (left <= 0) failures.push(`${key}: certificate expired on ${cert.notAfter}`);
     else if (left < life * RENEWAL_OVERDUE_FRACTION)
       warnings.push(`${key}: certificate expires on ${cert.notAfter} and was not renewed`);
+    renewals.push({ key, at: cert.issuedAt });
   }
+  // The proxies that renewed longest ago first: where a stuck renewal would show.
+  renewals.sort((a, b) => a.at.localeCompare(b.at));
+  const shown = renewals.slice(0, 10).map((r) => `${r.key} ${r.at}`);
+  const lastRenewals = renewals.length
+    ? `; last renewal: ${shown.join(', ')}${renewals.length > shown.length ? `, and ${renewals.length - shown.length} more` : ''}`
+    : '';
   const problems = [...failures, ...warnings];
   return {
     id,
     category,
     title,
     status: failures.length ? 'failure' : warnings.length ? 'warning' : 'ok',
-    detail: problems.length ? problems.join('; ') : `${meshed.length} meshed proxies hold valid certificates`,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${meshed.length} meshed proxies hold valid certificates${lastRenewals}`,
     fix: problems.length
       ? 'read those proxies\' logs for the certificate request error (identity_cert_refresh_total{result="failure"} counts them); a proxy whose workload token expired needs its pod restarted'
       : null,
@@ -90,22 +106,25 @@ export function identityChecks(
       },
     ];
   const status = identity.status(now);
+  const supplied = status.source === 'supplied';
   const replace =
-    status.source === 'supplied'
-      ? 'put the new files where WEFT_IDENTITY_TRUST_ANCHOR_FILE, WEFT_IDENTITY_ISSUER_CERT_FILE and WEFT_IDENTITY_ISSUER_KEY_FILE point'
-      : 'supply a new CA with WEFT_IDENTITY_TRUST_ANCHOR_FILE, WEFT_IDENTITY_ISSUER_CERT_FILE and WEFT_IDENTITY_ISSUER_KEY_FILE';
+    'put the new files where WEFT_IDENTITY_TRUST_ANCHOR_FILE, WEFT_IDENTITY_ISSUER_CERT_FILE and WEFT_IDENTITY_ISSUER_KEY_FILE point';
   return [
     caCheck(
       'identity.trust-anchor',
       'trust anchor',
       status.trustAnchor,
-      `make a new trust anchor and issuer, ${replace}, restart the controller, then restart the meshed pods so their proxies trust the new anchor`,
+      supplied
+        ? `make a new trust anchor and issuer, ${replace}, restart the controller, then restart the meshed pods so their proxies trust the new anchor`
+        : 'rotate it with `weft identity rotate --anchor` (or the rotation on the Identity page): proxies move to the new anchor one step at a time, without a restart',
     ),
     caCheck(
       'identity.issuer',
       'issuer certificate',
       status.issuer,
-      `sign a new issuer certificate with the trust anchor's key, ${replace}, and restart the controller; proxies pick up the new chain at their next renewal`,
+      supplied
+        ? `sign a new issuer certificate with the trust anchor's key, ${replace}, and restart the controller; proxies pick up the new chain at their next renewal`
+        : 'rotate it with `weft identity rotate --issuer` (or the rotation on the Identity page); proxies renew onto the new issuer at once',
     ),
     proxyCertificatesCheck(platform, identity, now),
   ];

@@ -33,13 +33,42 @@ export interface GenerateCaOptions {
 /** Makes a new trust anchor and an issuer signed by it. */
 export async function generateCa(opts: GenerateCaOptions): Promise<CaMaterial> {
   const now = opts.now ?? new Date();
-  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+  const anchor = await generateAnchor(opts.trustDomain, opts.anchorLifetimeMs ?? ANCHOR_LIFETIME_MS, now);
+  const issuer = await generateIssuer(anchor, {
+    trustDomain: opts.trustDomain,
+    now,
+    ...(opts.issuerLifetimeMs === undefined ? {} : { issuerLifetimeMs: opts.issuerLifetimeMs }),
+  });
+  return { ...issuer, trustAnchorKey: anchor.key };
+}
+
+/** A trust anchor and its key. */
+export interface GeneratedAnchor {
+  cert: x509.X509Certificate;
+  key: CryptoKey;
+}
+
+/**
+ * The subject of a CA certificate: `CN=<base>`, plus `OU=<label>` for a rotated one, so two
+ * anchors (or issuers) trusted during a rotation's overlap never share a subject name.
+ */
+function caName(base: string, label?: string): string {
+  return label ? `CN=${base}, OU=${label}` : `CN=${base}`;
+}
+
+/** Makes a self-signed trust anchor; `label` distinguishes a rotated one. */
+export async function generateAnchor(
+  trustDomain: string,
+  lifetimeMs: number,
+  now = new Date(),
+  label?: string,
+): Promise<GeneratedAnchor> {
   const anchorKeys = await generateKeyPair();
-  const trustAnchor = await x509.X509CertificateGenerator.createSelfSigned({
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: `CN=root.weft.${opts.trustDomain}`,
-    notBefore,
-    notAfter: new Date(now.getTime() + (opts.anchorLifetimeMs ?? ANCHOR_LIFETIME_MS)),
+    name: caName(`root.weft.${trustDomain}`, label),
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: new Date(now.getTime() + lifetimeMs),
     keys: anchorKeys,
     signingAlgorithm: EC_SIGN,
     extensions: [
@@ -48,28 +77,38 @@ export async function generateCa(opts: GenerateCaOptions): Promise<CaMaterial> {
       await x509.SubjectKeyIdentifierExtension.create(anchorKeys.publicKey),
     ],
   });
+  return { cert, key: anchorKeys.privateKey };
+}
+
+/** Makes an issuer signed by `anchor`, valid for `issuerLifetimeMs` but never past the anchor. */
+export async function generateIssuer(
+  anchor: GeneratedAnchor,
+  opts: { trustDomain: string; now?: Date; issuerLifetimeMs?: number; label?: string },
+): Promise<CaMaterial> {
+  const now = opts.now ?? new Date();
   const issuerKeys = await generateKeyPair();
   const issuerNotAfter = Math.min(
     now.getTime() + (opts.issuerLifetimeMs ?? ISSUER_LIFETIME_MS),
-    trustAnchor.notAfter.getTime(),
+    anchor.cert.notAfter.getTime(),
   );
+  const anchorPublic = await anchor.cert.publicKey.export(x509.cryptoProvider.get());
   const issuer = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: `CN=identity.weft.${opts.trustDomain}`,
-    issuer: trustAnchor.subject,
-    notBefore,
+    subject: caName(`identity.weft.${opts.trustDomain}`, opts.label),
+    issuer: anchor.cert.subject,
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(issuerNotAfter),
     publicKey: issuerKeys.publicKey,
-    signingKey: anchorKeys.privateKey,
+    signingKey: anchor.key,
     signingAlgorithm: EC_SIGN,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(issuerKeys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(anchorKeys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(anchorPublic),
     ],
   });
-  return { trustAnchor, issuer, issuerKey: issuerKeys.privateKey, trustAnchorKey: anchorKeys.privateKey };
+  return { trustAnchor: anchor.cert, issuer, issuerKey: issuerKeys.privateKey };
 }
 
 /**

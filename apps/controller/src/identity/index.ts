@@ -5,14 +5,19 @@
 import type { Registry } from 'prom-client';
 import { issuedFile } from './issued-file.ts';
 import { LiveWorkloadTokens, type PodExists } from './live-tokens.ts';
+import { RotationMachine } from './rotation.ts';
+import { FileRotationStore } from './rotation-store.ts';
 import { type IdentityLogger, IdentityService } from './service.ts';
 import { loadOrCreateCa, loadOrCreateTokens, type SuppliedCaFiles } from './store.ts';
 import type { HmacTokens, TokenValidator } from './token.ts';
 
+export { Authority } from './authority.ts';
 export { type CaMaterial, checkCaMaterial, generateCa, signWorkloadCertificate } from './ca.ts';
 export { type CheckedCsr, checkCsr } from './csr.ts';
 export { parseDuration } from './duration.ts';
 export { LiveWorkloadTokens, type PodExists } from './live-tokens.ts';
+export { RotationMachine } from './rotation.ts';
+export { FileRotationStore, type RotationStore } from './rotation-store.ts';
 export { type IdentityLogger, IdentityService } from './service.ts';
 export {
   identityDir,
@@ -45,6 +50,8 @@ export interface CreateIdentityOptions {
 /** What the controller holds: the service, and the token issuer the local platform uses. */
 export interface Identity {
   service: IdentityService;
+  /** The guided rotation of the issuer or the trust anchor. */
+  rotation: RotationMachine;
   /** Mints `WEFT_PROXY_IDENTITY_TOKEN` values for the local platform's proxies. */
   tokens: HmacTokens;
   /** Workload tokens checked for signature, expiry and a live pod: what the API accepts. */
@@ -56,6 +63,9 @@ export interface Identity {
 
 /** Loads or generates the CA and the token secret, and builds the identity service. */
 export async function createIdentity(opts: CreateIdentityOptions): Promise<Identity> {
+  const rotationStore = new FileRotationStore(opts.stateDir);
+  // A rotation that crashed while finishing is finished before the CA files are read.
+  if (!opts.supplied) await rotationStore.load();
   const ca = await loadOrCreateCa({
     stateDir: opts.stateDir,
     trustDomain: opts.trustDomain,
@@ -76,5 +86,22 @@ export async function createIdentity(opts: CreateIdentityOptions): Promise<Ident
     ...(opts.log ? { log: opts.log } : {}),
     records: issuedFile(ca.identityDir, (m) => opts.log?.('warn', m)),
   });
-  return { service, tokens, validator, identityDir: ca.identityDir, trustDomain: opts.trustDomain };
+  const rotation = new RotationMachine({
+    authority: service.authority,
+    store: rotationStore,
+    trustDomain: opts.trustDomain,
+    proxies: () =>
+      service
+        .certificates()
+        .filter((c) => !opts.podExists || (c.pod !== null && opts.podExists(c.namespace, c.pod))),
+    ...(opts.supplied
+      ? {
+          unavailable:
+            'the CA comes from files given at start (WEFT_IDENTITY_TRUST_ANCHOR_FILE and the issuer files); rotate it by replacing those files and restarting',
+        }
+      : {}),
+    log: (m) => opts.log?.('info', m),
+  });
+  await rotation.resume();
+  return { service, rotation, tokens, validator, identityDir: ca.identityDir, trustDomain: opts.trustDomain };
 }

@@ -21,6 +21,7 @@ import {
   CertifyRejectReason as Reject,
 } from '@weft/shared';
 import { Counter, type Registry } from 'prom-client';
+import { Authority } from './authority.ts';
 import { signWorkloadCertificate } from './ca.ts';
 import { checkCsr } from './csr.ts';
 import type { IssuedRecords } from './issued-file.ts';
@@ -45,6 +46,15 @@ export interface IdentityServiceOptions {
   records?: IssuedRecords;
 }
 
+/** Certificate requests of one pod refused since its last certificate (its failed renewals). */
+export interface RenewalRefusals {
+  count: number;
+  /** ISO time of the last refusal. */
+  lastAt: string;
+  reason: CertifyRejectReason;
+  message: string;
+}
+
 /** At most this many per-pod records are kept (the oldest go first). */
 const MAX_RECORDS = 10_000;
 
@@ -59,9 +69,14 @@ export class IdentityService {
   readonly #counts = new Map<string, number>();
   readonly #records = new Map<string, IssuedCertificate>();
   readonly #recent = new RecentIssues();
+  /** Refusals by pod (`namespace/pod`) since its last certificate; cleared when it gets one. */
+  readonly #refusals = new Map<string, RenewalRefusals>();
+  /** The issuer that signs and the anchors handed out now (a rotation changes them). */
+  readonly authority: Authority;
 
   constructor(opts: IdentityServiceOptions) {
     this.#opts = opts;
+    this.authority = new Authority(opts.ca.ca);
     this.#log = opts.log ?? defaultLog;
     this.#counter = new Counter({
       name: IdentityMetricName.certifyTotal,
@@ -74,7 +89,7 @@ export class IdentityService {
 
   /** The trust anchors' PEM bundle. */
   get trustAnchorsPem(): string {
-    return this.#opts.ca.ca.trustAnchor.toString('pem');
+    return this.authority.anchorsPem;
   }
 
   /** Checks the token and the CSR and signs a certificate for the token's workload. */
@@ -114,7 +129,12 @@ export class IdentityService {
       );
       throw this.#refuse(Reject.identityMismatch, err, subject);
     }
-    const publicKey = Buffer.from(csr.publicKey.rawData).toString('base64');
+    const signer = this.authority.signer;
+    const anchorsPem = this.authority.anchorsPem;
+    const anchorsDigest = this.authority.anchorsDigest;
+    // A retry is answered again only while the CA hands out the same chain (a rotation step
+    // makes proxies renew with the same key, and they must get the new chain).
+    const publicKey = `${Buffer.from(csr.publicKey.rawData).toString('base64')}|${signer.issuer.serialNumber}|${anchorsDigest}`;
     const again = this.#recent.find(subject, publicKey, Date.now());
     if (again) {
       // A retry of a request already answered (the proxy gave up waiting): same key, same pod.
@@ -123,7 +143,7 @@ export class IdentityService {
       return again;
     }
     const now = new Date();
-    const cert = await signWorkloadCertificate(this.#opts.ca.ca, {
+    const cert = await signWorkloadCertificate(signer, {
       publicKey: csr.publicKey,
       identity: expected,
       lifetimeMs: this.#opts.certLifetimeMs,
@@ -140,6 +160,8 @@ export class IdentityService {
       notBefore: cert.notBefore.toISOString(),
       notAfter: cert.notAfter.toISOString(),
       issuedAt: now.toISOString(),
+      issuerSerial: signer.issuer.serialNumber,
+      anchorsDigest,
     });
     this.#log(
       'info',
@@ -148,20 +170,22 @@ export class IdentityService {
     const response: CertifyResponse = {
       identity: expected,
       certificate: cert.toString('pem'),
-      intermediates: [this.#opts.ca.ca.issuer.toString('pem')],
-      trustAnchors: this.trustAnchorsPem,
+      intermediates: [signer.issuer.toString('pem')],
+      trustAnchors: anchorsPem,
       notBefore: cert.notBefore.toISOString(),
       notAfter: cert.notAfter.toISOString(),
     };
     this.#recent.remember(subject, publicKey, response, now.getTime());
+    this.#refusals.delete(subject);
     return response;
   }
 
   /** The CA's state, with warnings for CA certificates expiring within 60 days. */
   status(now = new Date()): IdentityStatus {
-    const { ca, source } = this.#opts.ca;
-    const trustAnchor = summarize(ca.trustAnchor, now);
-    const issuer = summarize(ca.issuer, now);
+    const ca = this.authority.signer;
+    const source = this.#opts.ca.source;
+    const trustAnchor = summarizeCertificate(ca.trustAnchor, now);
+    const issuer = summarizeCertificate(ca.issuer, now);
     const warnings: string[] = [];
     for (const [name, s] of [
       ['trust anchor', trustAnchor],
@@ -203,8 +227,27 @@ export class IdentityService {
     return out.sort((a, b) => (a.namespace + a.pod).localeCompare(b.namespace + b.pod));
   }
 
+  /** Refused requests of each pod since its last certificate, by `namespace/pod`. */
+  renewalRefusals(): ReadonlyMap<string, RenewalRefusals> {
+    return this.#refusals;
+  }
+
   #refuse(reason: CertifyRejectReason, err: MeshError, subject: string): MeshError {
     this.#count(reason);
+    if (subject.includes('/')) {
+      const before = this.#refusals.get(subject);
+      this.#refusals.delete(subject);
+      this.#refusals.set(subject, {
+        count: (before?.count ?? 0) + 1,
+        lastAt: new Date().toISOString(),
+        reason,
+        message: err.message,
+      });
+      if (this.#refusals.size > MAX_RECORDS) {
+        const oldest = this.#refusals.keys().next().value;
+        if (oldest !== undefined) this.#refusals.delete(oldest);
+      }
+    }
     this.#log('warn', `refused certificate for ${subject} (${reason}): ${err.message}`);
     return err;
   }
@@ -235,7 +278,8 @@ function asMeshError(err: unknown, code: ErrorCode): MeshError {
   return new MeshError(code, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-function summarize(cert: x509.X509Certificate, now: Date): CertificateSummary {
+/** A CA certificate as the dashboard shows it. */
+export function summarizeCertificate(cert: x509.X509Certificate, now: Date): CertificateSummary {
   const expiresInSeconds = Math.round((cert.notAfter.getTime() - now.getTime()) / 1000);
   return {
     subject: cert.subject,

@@ -35,9 +35,11 @@ export async function identityOptionsFromEnv(
   if (!env.namespace || !env.serviceAccount)
     return { disabled: 'WEFT_PROXY_NAMESPACE and WEFT_PROXY_SERVICE_ACCOUNT must name the workload' };
   let trustAnchorsPem: string | undefined;
+  let trustAnchorsFile: string | undefined;
   let trustDomain = DEFAULT_TRUST_DOMAIN;
   if (env.identityDir) {
-    trustAnchorsPem = await readOptional(join(env.identityDir, TRUST_ANCHOR_FILE));
+    trustAnchorsFile = join(env.identityDir, TRUST_ANCHOR_FILE);
+    trustAnchorsPem = await readOptional(trustAnchorsFile);
     trustDomain = (await readOptional(join(env.identityDir, TRUST_DOMAIN_FILE)))?.trim() || trustDomain;
   }
   return {
@@ -46,6 +48,7 @@ export async function identityOptionsFromEnv(
       token: env.identityToken,
       identity: meshIdentity(env.serviceAccount, env.namespace, trustDomain),
       ...(trustAnchorsPem ? { trustAnchorsPem } : {}),
+      ...(trustAnchorsFile ? { trustAnchorsFile } : {}),
     },
   };
 }

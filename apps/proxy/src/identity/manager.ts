@@ -3,8 +3,11 @@
  * certificate from the controller (obtained before the proxy reports ready), renewed at
  * about 70% of its lifetime with jitter. A failed renewal is retried with backoff while
  * the proxy keeps serving on the old certificate until it expires. Listeners learn of
- * each new certificate (the TLS layer rebuilds its context from it).
+ * each new certificate (the TLS layer rebuilds its context from it). `renewSoon()` renews
+ * ahead of time, as `identity.watch` asks during a CA rotation; the trust anchors are read
+ * again from the identity directory at each renewal, so a rotation's bundle takes effect.
  */
+import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { requestCertificate } from './certify-client.ts';
 import { IdentityMetrics } from './metrics.ts';
@@ -24,6 +27,8 @@ export interface Credentials {
   notAfter: Date;
   /** Serial number of the leaf, hex. */
   serial: string;
+  /** Serial number of the issuer that signed the leaf, hex. */
+  issuerSerial: string;
   /** A TLS 1.3 context with this key, chain and trust anchors (for both directions). */
   context: SecureContext;
 }
@@ -36,6 +41,8 @@ export interface IdentityManagerOptions {
   identity: string;
   /** Trust anchors given out of band (the identity directory); else the controller's are used. */
   trustAnchorsPem?: string;
+  /** Read at every renewal (a rotation changes it); wins over `trustAnchorsPem` while it exists. */
+  trustAnchorsFile?: string;
   metrics?: IdentityMetrics;
   log?: IdentityLog;
   /** Fraction of the lifetime after which to renew (default 0.7). */
@@ -70,6 +77,9 @@ export class IdentityManager {
   #stopped = false;
   #failures = 0;
   #wake: (() => void) | undefined;
+  #inFlight = false;
+  #again = false;
+  #soon: NodeJS.Timeout | undefined;
 
   constructor(opts: IdentityManagerOptions) {
     this.#opts = opts;
@@ -116,16 +126,48 @@ export class IdentityManager {
     }
   }
 
+  /**
+   * Renews within `withinMs` (at a random moment, so that proxies told at once do not all
+   * ask at once), unless no certificate is held yet (the first request is under way).
+   */
+  renewSoon(withinMs = 500): void {
+    if (this.#stopped || !this.#current || this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.#refresh();
+    }, Math.random() * withinMs);
+    this.#soon.unref();
+  }
+
   /** Stops renewing. */
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#soon);
     this.#wake?.();
     clearTimeout(this.#expiryTimer);
   }
 
-  /** One certificate request; true when a new certificate is held. Never throws. */
+  /** One certificate request (one at a time); true when a new certificate is held. Never throws. */
   async #refresh(): Promise<boolean> {
+    if (this.#inFlight) {
+      // Asked again while a request runs (a timer and `renewSoon`): run once more after it.
+      this.#again = true;
+      return false;
+    }
+    this.#inFlight = true;
+    try {
+      return await this.#request();
+    } finally {
+      this.#inFlight = false;
+      if (this.#again && !this.#stopped) {
+        this.#again = false;
+        void this.#refresh();
+      }
+    }
+  }
+
+  async #request(): Promise<boolean> {
     const started = Date.now();
     try {
       const res = await requestCertificate(
@@ -137,7 +179,8 @@ export class IdentityManager {
         this.#opts.requestTimeoutMs ?? 5_000,
       );
       const leaf = new x509.X509Certificate(res.certificate);
-      const anchors = this.#opts.trustAnchorsPem ?? res.trustAnchors;
+      const anchors = (await this.#anchorsFromFile()) ?? this.#opts.trustAnchorsPem ?? res.trustAnchors;
+      const issuer = res.intermediates[0] ? new x509.X509Certificate(res.intermediates[0]) : undefined;
       const chainPem = [res.certificate, ...res.intermediates].map((p) => p.trim()).join('\n');
       const keyPem = (this.#key as ProxyKey).privateKeyPem;
       const creds: Credentials = {
@@ -148,6 +191,7 @@ export class IdentityManager {
         notBefore: leaf.notBefore,
         notAfter: leaf.notAfter,
         serial: leaf.serialNumber,
+        issuerSerial: issuer?.serialNumber ?? '',
         context: createSecureContext({ key: keyPem, cert: chainPem, ca: anchors, minVersion: 'TLSv1.3' }),
       };
       if (res.identity !== this.#opts.identity)
@@ -176,6 +220,18 @@ export class IdentityManager {
       );
       if (held) this.#scheduleRetry(held);
       return false;
+    }
+  }
+
+  async #anchorsFromFile(): Promise<string | undefined> {
+    const file = this.#opts.trustAnchorsFile;
+    if (!file) return undefined;
+    try {
+      const pem = await readFile(file, 'utf8');
+      return pem.includes('-----BEGIN CERTIFICATE-----') ? pem : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
     }
   }
 

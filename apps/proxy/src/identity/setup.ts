@@ -14,6 +14,7 @@ import { identityOptionsFromEnv } from './config.ts';
 import type { IdentityManager } from './manager.ts';
 import { IdentityMetrics } from './metrics.ts';
 import { registerIdentityMetrics } from './prom.ts';
+import { watchIdentity } from './watch.ts';
 
 /** What `startProxy` takes from identity, and how to run it. */
 export interface ProxyIdentity {
@@ -64,6 +65,8 @@ export async function setupIdentity(
   const tlsLog = (level: string, m: string) => log(`tls ${level}: ${m}`);
   const connector = new MtlsConnector({ credentials: manager, metrics, log: tlsLog });
   const server = new MtlsServer({ credentials: manager, identity: manager.identity, metrics, log: tlsLog });
+  const currentToken = token ?? (() => r.options.token as string);
+  let watch: { close(): void } | undefined;
   return {
     manager,
     connector,
@@ -71,8 +74,21 @@ export async function setupIdentity(
     ready: () => manager.ready,
     register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
     start: () => {
-      manager.start().catch(() => {});
+      manager
+        .start()
+        .then(() => {
+          if (manager.current && !watch)
+            watch = watchIdentity(manager, {
+              controllerUrl: r.options.controllerUrl,
+              authorization: () => `Bearer ${currentToken()}`,
+              log,
+            });
+        })
+        .catch(() => {});
     },
-    stop: () => manager.stop(),
+    stop: () => {
+      watch?.close();
+      manager.stop();
+    },
   };
 }

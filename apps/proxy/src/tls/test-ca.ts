@@ -62,6 +62,7 @@ export async function testCa(name = 'test'): Promise<TestCa> {
         notBefore,
         notAfter,
         serial: leaf.serialNumber,
+        issuerSerial: anchor.serialNumber,
         context: createSecureContext({
           key: key.privateKeyPem,
           cert: chainPem,

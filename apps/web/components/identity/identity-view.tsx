@@ -1,8 +1,8 @@
 'use client';
 /**
  * The Identity page: countdowns to the trust anchor's and the issuer's expiry, the last
- * certificate of every proxy (identity, issued, expires), and the certificates issued and
- * refused by reason since the controller started.
+ * certificate of every proxy (identity, last renewal, issuer, expires), the certificates
+ * issued and refused by reason since the controller started, and the guided rotation.
  */
 import { useQuery } from '@tanstack/react-query';
 import type { CertificateSummary } from '@weft/shared';
@@ -10,6 +10,7 @@ import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTRPC } from '../../lib/trpc/client.ts';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
+import { RotationWizard } from './rotation-wizard.tsx';
 
 function countdown(seconds: number): string {
   if (seconds <= 0) return 'expired';
@@ -66,6 +67,7 @@ export function IdentityView() {
           </>
         )}
       </QueryState>
+      <RotationWizard />
       <h2>Proxy certificates</h2>
       <QueryState query={certs} what="the proxy certificates">
         <table aria-label="Proxy certificates">
@@ -73,7 +75,8 @@ export function IdentityView() {
             <tr>
               <th scope="col">Pod</th>
               <th scope="col">Identity</th>
-              <th scope="col">Issued</th>
+              <th scope="col">Last renewal</th>
+              <th scope="col">Issuer</th>
               <th scope="col">Expires</th>
             </tr>
           </thead>
@@ -85,12 +88,19 @@ export function IdentityView() {
                 </td>
                 <td>{c.identity}</td>
                 <td>{c.issuedAt}</td>
+                <td>
+                  {c.issuerSerial === undefined
+                    ? '-'
+                    : c.issuerSerial === s?.issuer.serialNumber
+                      ? 'current'
+                      : `previous (${c.issuerSerial.slice(0, 8)})`}
+                </td>
                 <td>{c.notAfter}</td>
               </tr>
             ))}
             {certs.data?.length === 0 && (
               <tr>
-                <td colSpan={4}>No proxy has asked for a certificate yet.</td>
+                <td colSpan={5}>No proxy has asked for a certificate yet.</td>
               </tr>
             )}
           </tbody>

@@ -4,9 +4,8 @@
  * base64 JSON Patch. Pure; webhook.ts serves it over TLS.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { MeshError } from '@weft/shared';
+import { type InjectionConfig, injectionPatch, MeshError } from '@weft/shared';
 import { z } from 'zod';
-import { type InjectionConfig, injectionPatch } from './inject.ts';
 
 export const AdmissionReview = z.object({
   apiVersion: z.literal('admission.k8s.io/v1'),

@@ -5,10 +5,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V1Pod } from '@kubernetes/client-node';
-import { ErrorCode, MeshError } from '@weft/shared';
+import { ErrorCode, type InjectionConfig, injectionPatch, MeshError } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { jsonPatch } from '../../../test/kube/patch.ts';
-import { type InjectionConfig, injectionPatch } from './inject.ts';
 
 const GOLDEN = fileURLToPath(new URL('../../../test/fixtures/inject/', import.meta.url));
 const CONFIG: InjectionConfig = {

@@ -16,6 +16,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
+import type { InjectionConfig } from '@weft/shared';
 import {
   ErrorCode,
   INJECT_ANNOTATION,
@@ -30,7 +31,6 @@ import {
 import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../../core/platform.ts';
 import { fromApiError } from './api-errors.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
-import type { InjectionConfig } from './inject.ts';
 import { LeaderElector } from './leader-election.ts';
 import { PolicyResourceSync, type PolicySink } from './policy-resources.ts';
 import {

@@ -8,16 +8,16 @@ import {
   INJECT_ANNOTATION,
   meshIdentity,
   type Pod,
+  PROXY_ADMIN_PORT,
+  PROXY_CONTAINER,
   type RolloutProgress,
   type Service,
   type Workload,
 } from '@weft/shared';
 import type { ServiceEndpoints } from '../../core/platform.ts';
 
-/** The container the injection adds; a pod that has it is meshed. */
-export const PROXY_CONTAINER = 'weft-proxy';
-/** The proxy's admin port (metrics, readiness), as on the local platform. */
-export const PROXY_ADMIN_PORT = 4191;
+/** Re-exported for the Kubernetes platform's modules (defined with the injection in `@weft/shared`). */
+export { PROXY_ADMIN_PORT, PROXY_CONTAINER };
 
 const stamp = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString() : (d ?? ''));
 

@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { InjectionConfig } from '@weft/shared';
 import { AdmissionReview, answerReview, type AdmissionReview as Review } from './admission.ts';
-import type { InjectionConfig } from './inject.ts';
 
 /** The API server sends at most 3 MiB objects; a review is a little more. */
 const MAX_REVIEW_BYTES = 4 * 1024 * 1024;

@@ -4,18 +4,54 @@
  * pod, or on its namespace unless the pod says `disabled`). It adds the `weft-init`
  * init container, which installs the iptables redirection (inbound → 4143, outbound →
  * 4140, the proxy's UID and the skip ports left alone), and the `weft-proxy` container.
- * A pod already injected, or on the host network, gets no patch.
+ * A pod already injected, or on the host network, gets no patch. `injectPod` applies the
+ * same patch to a copy, for `weft inject` (YAML in, YAML out).
+ *
+ * Pods are typed by the few fields read here, so that the Kubernetes client's `V1Pod`
+ * fits without this package depending on it.
  */
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import {
   CAPTURE_DEFAULT_INBOUND_SKIP,
   CAPTURE_INBOUND_PORT,
   CAPTURE_OUTBOUND_PORT,
   CAPTURE_PROXY_UID,
-  INJECT_ANNOTATION,
   redirectionScript,
-} from '@weft/shared';
-import { PROXY_ADMIN_PORT, PROXY_CONTAINER } from './views.ts';
+} from './capture.ts';
+import { INJECT_ANNOTATION } from './workload.ts';
+
+/** The container the injection adds; a pod that has it is meshed. */
+export const PROXY_CONTAINER = 'weft-proxy';
+/** The proxy's admin port (metrics, readiness), as on the local platform. */
+export const PROXY_ADMIN_PORT = 4191;
+
+/** What injection reads of a container. */
+export interface ContainerLike {
+  name: string;
+  ports?: { containerPort: number }[] | undefined;
+}
+
+/** What injection reads of a pod (or of a workload's pod template). */
+export interface PodLike {
+  metadata?:
+    | {
+        name?: string | undefined;
+        generateName?: string | undefined;
+        labels?: Record<string, string> | undefined;
+        annotations?: Record<string, string> | undefined;
+        ownerReferences?: { kind: string; name: string }[] | undefined;
+      }
+    | undefined;
+  spec?:
+    | {
+        hostNetwork?: boolean | undefined;
+        containers?: ContainerLike[] | undefined;
+        initContainers?: ContainerLike[] | undefined;
+      }
+    | undefined;
+}
+
+/** A container the injection adds, as the Kubernetes API takes it. */
+export type InjectedContainer = { name: string; image: string } & Record<string, unknown>;
 
 export const INIT_CONTAINER = 'weft-init';
 /** Set on an injected pod. */
@@ -48,14 +84,14 @@ const ports = (text: string | undefined) =>
     .filter((p) => p !== '');
 
 /** Whether the pod (or, failing its own word, its namespace) asks for the proxy. */
-export function wantsInjection(pod: V1Pod, namespaceAnnotations: Record<string, string>): boolean {
+export function wantsInjection(pod: PodLike, namespaceAnnotations: Record<string, string>): boolean {
   const own = pod.metadata?.annotations?.[INJECT_ANNOTATION];
   if (own !== undefined) return own === 'enabled';
   return namespaceAnnotations[INJECT_ANNOTATION] === 'enabled';
 }
 
 /** The workload a pod belongs to: its ReplicaSet's name without the pod-template hash. */
-function workloadOf(pod: V1Pod): string {
+function workloadOf(pod: PodLike): string {
   const hash = pod.metadata?.labels?.['pod-template-hash'];
   const rs = pod.metadata?.ownerReferences?.find((r) => r.kind === 'ReplicaSet')?.name;
   if (rs && hash && rs.endsWith(`-${hash}`)) return rs.slice(0, -hash.length - 1);
@@ -64,7 +100,7 @@ function workloadOf(pod: V1Pod): string {
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
-export function proxyContainer(pod: V1Pod, config: InjectionConfig): V1Container {
+export function proxyContainer(pod: PodLike, config: InjectionConfig): InjectedContainer {
   const appPorts = (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
   return {
     name: PROXY_CONTAINER,
@@ -105,10 +141,10 @@ export function proxyContainer(pod: V1Pod, config: InjectionConfig): V1Container
 
 /** The init container; throws a `MeshError` naming a bad skip-port annotation. */
 export function initContainer(
-  pod: V1Pod,
+  pod: PodLike,
   namespaceAnnotations: Record<string, string>,
   config: InjectionConfig,
-): V1Container {
+): InjectedContainer {
   const annotation = (key: string) => pod.metadata?.annotations?.[key] ?? namespaceAnnotations[key];
   const script = redirectionScript({
     proxyUid: CAPTURE_PROXY_UID,
@@ -130,7 +166,7 @@ export function initContainer(
 
 /** The patch that meshes the pod; empty when it does not ask for it or already has the proxy. */
 export function injectionPatch(
-  pod: V1Pod,
+  pod: PodLike,
   namespaceAnnotations: Record<string, string>,
   config: InjectionConfig,
 ): JsonPatchOperation[] {
@@ -151,4 +187,31 @@ export function injectionPatch(
       : { op: 'add', path: '/metadata/annotations', value: { [INJECTED_ANNOTATION]: 'true' } },
   );
   return ops;
+}
+
+/**
+ * The pod (or pod template) as the webhook would admit it: a copy with the patch of
+ * {@link injectionPatch} applied (the pod itself, unchanged, when it gets none).
+ */
+export function injectPod<P extends PodLike>(
+  pod: P,
+  namespaceAnnotations: Record<string, string>,
+  config: InjectionConfig,
+): P {
+  const patch = injectionPatch(pod, namespaceAnnotations, config);
+  if (patch.length === 0) return pod;
+  const out = structuredClone(pod) as unknown as {
+    metadata?: { annotations?: Record<string, string> };
+    spec: { initContainers?: unknown[]; containers: unknown[] };
+  };
+  out.metadata ??= {};
+  const meta = out.metadata;
+  for (const op of patch) {
+    if (op.path === '/spec/initContainers') out.spec.initContainers = op.value as unknown[];
+    else if (op.path === '/spec/initContainers/0') out.spec.initContainers?.unshift(op.value);
+    else if (op.path === '/spec/containers/-') out.spec.containers.push(op.value);
+    else if (op.path === '/metadata/annotations') meta.annotations = op.value as Record<string, string>;
+    else meta.annotations = { ...meta.annotations, [INJECTED_ANNOTATION]: op.value as string };
+  }
+  return out as unknown as P;
 }

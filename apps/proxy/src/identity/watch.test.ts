@@ -1,0 +1,28 @@
+import type { IdentityWatchEvent } from '@weft/shared';
+import { describe, expect, it } from 'vitest';
+import type { Credentials } from './manager.ts';
+import { needsRenewal } from './watch.ts';
+
+const ANCHOR = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+const OTHER = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
+const held = { issuerSerial: '01', trustAnchorsPem: ANCHOR } as Credentials;
+const event = (e: Partial<IdentityWatchEvent>): IdentityWatchEvent => ({
+  issuerSerial: '01',
+  trustAnchors: ANCHOR,
+  ...e,
+});
+
+describe('needsRenewal', () => {
+  it('is false when the proxy holds what the controller hands out, whitespace aside', () => {
+    expect(needsRenewal(held, event({ trustAnchors: `  ${ANCHOR.trim()}\r\n` }))).toBe(false);
+  });
+
+  it('is true for another issuer, or other anchors (a rotation step)', () => {
+    expect(needsRenewal(held, event({ issuerSerial: '02' }))).toBe(true);
+    expect(needsRenewal(held, event({ trustAnchors: ANCHOR + OTHER }))).toBe(true);
+  });
+
+  it('is false before the first certificate (the first request is under way)', () => {
+    expect(needsRenewal(undefined, event({ issuerSerial: '02' }))).toBe(false);
+  });
+});
