@@ -12,9 +12,9 @@ import { connectTunnel } from './tunnel-client.ts';
 
 const AUTHORITY = 'echo.test:50051';
 /** How long the upstream takes to answer a `Slow` method. */
-const SLOW_MS = 1_500;
+const SLOW_MS = 3_000;
 /** The route timeout of `/weft.Timed/`. */
-const ROUTE_MS = 400;
+const ROUTE_MS = 600;
 
 let upstream: Http2Server;
 let proxy: RunningProxy;

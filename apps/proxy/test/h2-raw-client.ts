@@ -106,16 +106,20 @@ export interface RawH2Received {
 }
 
 /**
- * A client connection speaking raw frames. `open()` sends the preface and an empty
- * SETTINGS and acknowledges the server's SETTINGS; everything else is up to the test.
+ * A connection speaking raw frames. `open()` (a client) sends the preface and an empty
+ * SETTINGS; `serve(socket)` (a server) skips the client's preface and sends an empty
+ * SETTINGS. Either acknowledges the peer's SETTINGS; everything else is up to the test.
  */
 export class RawH2 {
   readonly socket: Socket;
   readonly received: RawH2Received = { frames: 0, goaway: null, headers: 0, closed: false };
   #buf: Buffer = Buffer.alloc(0);
+  /** Bytes of the client preface still to skip (server side). */
+  #preface: number;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, server: boolean) {
     this.socket = socket;
+    this.#preface = server ? PREFACE.length : 0;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -127,12 +131,19 @@ export class RawH2 {
     return new Promise((resolve, reject) => {
       const socket = net.connect(port, host, () => {
         socket.off('error', reject);
-        const c = new RawH2(socket);
+        const c = new RawH2(socket, false);
         socket.write(Buffer.concat([PREFACE, settingsFrame()]));
         resolve(c);
       });
       socket.once('error', reject);
     });
+  }
+
+  /** Takes an accepted connection as an HTTP/2 server would. */
+  static serve(socket: Socket): RawH2 {
+    const s = new RawH2(socket, true);
+    socket.write(settingsFrame());
+    return s;
   }
 
   /**
@@ -185,6 +196,11 @@ export class RawH2 {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.#preface > 0) {
+      const skip = Math.min(this.#preface, chunk.length);
+      this.#preface -= skip;
+      chunk = chunk.subarray(skip);
+    }
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     let buf = this.#buf;
     while (buf.length >= 9) {

@@ -1,8 +1,9 @@
 /**
- * Rate limits on what an HTTP/2 client may make the proxy do for free, per client
- * connection: streams it resets before the proxy answered (rapid reset, CVE-2023-44487:
- * each one costs the proxy a pipeline run and an endpoint stream), SETTINGS frames and
- * PING frames (each one costs an acknowledgement). Each is a token bucket: a burst, then
+ * Rate limits on what an HTTP/2 peer may make the proxy do for free, per connection:
+ * streams a client resets before the proxy answered (rapid reset, CVE-2023-44487: each
+ * one costs the proxy a pipeline run and an endpoint stream), SETTINGS frames and PING
+ * frames (each one costs an acknowledgement; counted on the pooled endpoint sessions
+ * too). Each is a token bucket: a burst, then
  * a sustained rate per second; past it the connection gets GOAWAY ENHANCE_YOUR_CALM (no
  * new stream is taken) and is closed shortly after, its streams in flight reset.
  *
@@ -12,7 +13,7 @@
  * acknowledgements pile up past 1,000 in one read; the buckets here catch a steadier
  * flood than that.
  */
-import http2, { type ServerHttp2Session } from 'node:http2';
+import http2, { type Http2Session, type ServerHttp2Session } from 'node:http2';
 import type { H2FloodKind, H2FloodMetrics } from '../metrics/h2-floods.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
@@ -73,6 +74,7 @@ class FloodGuard {
   constructor(
     now: number,
     readonly metrics: H2FloodMetrics | null,
+    readonly onTrip: ((session: Http2Session) => void) | null,
   ) {
     this.resets = new Bucket(RESET_LIMIT, now);
     this.pings = new Bucket(PING_LIMIT, now);
@@ -82,17 +84,25 @@ class FloodGuard {
 
 const kGuard = Symbol('weft.h2.floodGuard');
 
-type Guarded = ServerHttp2Session & { [kGuard]?: FloodGuard };
+type Guarded = Http2Session & { [kGuard]?: FloodGuard };
 
-/** Starts counting a client connection's resets, SETTINGS and PINGs (closes counted on `metrics`). */
-export function guardSession(session: ServerHttp2Session, metrics: H2FloodMetrics | null): void {
-  (session as Guarded)[kGuard] = new FloodGuard(Date.now(), metrics);
+/**
+ * Starts counting a connection's SETTINGS and PINGs (and, for a client connection, its
+ * resets). Closes are counted on `metrics`; `onTrip` (a module-level function) hears of
+ * a connection going past a limit before it is closed.
+ */
+export function guardSession(
+  session: Http2Session,
+  metrics: H2FloodMetrics | null,
+  onTrip: ((session: Http2Session) => void) | null = null,
+): void {
+  (session as Guarded)[kGuard] = new FloodGuard(Date.now(), metrics, onTrip);
   session.on('ping', onPing);
   session.on('remoteSettings', onRemoteSettings);
 }
 
 /** Whether the connection went past a limit (its new streams are refused). */
-export function isTripped(session: ServerHttp2Session | undefined): boolean {
+export function isTripped(session: Http2Session | undefined): boolean {
   return (session as Guarded | undefined)?.[kGuard]?.tripped === true;
 }
 
@@ -119,9 +129,10 @@ function onRemoteSettings(this: Guarded): void {
  * closed a moment later: closing it at once, with the flood still arriving unread, would
  * reset it and could lose the GOAWAY on the way to the client.
  */
-function trip(session: ServerHttp2Session, guard: FloodGuard, kind: H2FloodKind): void {
+function trip(session: Http2Session, guard: FloodGuard, kind: H2FloodKind): void {
   guard.tripped = true;
   guard.metrics?.closed(kind);
+  guard.onTrip?.(session);
   session.goaway(NGHTTP2_ENHANCE_YOUR_CALM, session.state.lastProcStreamID ?? 0);
   setTimeout(closeFlooded, CLOSE_AFTER_GOAWAY_MS, session).unref();
 }
@@ -129,7 +140,7 @@ function trip(session: ServerHttp2Session, guard: FloodGuard, kind: H2FloodKind)
 /** Milliseconds between the GOAWAY and closing the flooding connection. */
 const CLOSE_AFTER_GOAWAY_MS = 200;
 
-function closeFlooded(session: ServerHttp2Session): void {
+function closeFlooded(session: Http2Session): void {
   if (!session.destroyed) session.destroy(FLOODED, NGHTTP2_ENHANCE_YOUR_CALM);
 }
 

@@ -144,6 +144,8 @@ function onSession(this: Http2Server, session: TaggedSession): void {
     session.destroy();
     return;
   }
+  // counting starts before the bytes detection already read are fed to the session
+  guardSession(session, ctx.proxy.floods);
   if (prefix !== null) {
     const receiver = nativeReceiver(session);
     // Without the native handle (a JS stream socket), the socket's own buffer keeps the order.
@@ -157,7 +159,6 @@ function onSession(this: Http2Server, session: TaggedSession): void {
   session.setTimeout(ctx.proxy.idleTimeoutMs);
   session.on('timeout', onIdleSession);
   session.on('error', ignore);
-  guardSession(session, ctx.proxy.floods);
 }
 
 function onSessionClose(this: TaggedSession): void {

@@ -19,11 +19,12 @@
  * Connections come from the proxy's `Connector`, so mTLS to meshed endpoints slots in
  * without touching this module.
  */
-import http2, { type ClientHttp2Session, type Settings } from 'node:http2';
+import http2, { type ClientHttp2Session, type Http2Session, type Settings } from 'node:http2';
 import type { Socket } from 'node:net';
 import { MeshAlpn } from '@weft/shared';
 import { ProxyError, ProxyErrorReason, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector, ConnectTarget } from '../transport/connector.ts';
+import { guardSession } from './flood-guard.ts';
 
 export interface H2SessionPoolOptions {
   readonly connector: Connector;
@@ -221,6 +222,7 @@ export class H2SessionPool {
     session.on('error', onSessionError);
     session.on('goaway', onSessionGoaway);
     session.on('close', onSessionClose);
+    guardSession(session, null, onSessionFlood);
   }
 
   /** @internal Forgets an entry with no session and no waiter. */
@@ -362,6 +364,15 @@ function onSessionError(this: PooledSession, error: unknown): void {
 function onSessionGoaway(this: PooledSession): void {
   retire(this);
 }
+
+/** The endpoint went past a PING or SETTINGS rate: no new stream on it, it is being closed. */
+function onSessionFlood(session: Http2Session): void {
+  const state = (session as PooledSession)[kState];
+  if (state !== undefined && state.error === null) state.error = ENDPOINT_FLOODED;
+  retire(session as PooledSession);
+}
+
+const ENDPOINT_FLOODED = new Error('the endpoint went past an HTTP/2 flood limit');
 
 function onSessionClose(this: PooledSession): void {
   retire(this);
