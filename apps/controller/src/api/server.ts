@@ -1,6 +1,7 @@
 /**
- * The API over HTTP: tRPC's standalone adapter under `/trpc` (queries as GET, mutations
- * as POST, subscriptions as SSE), plus `GET /healthz` for plain liveness checks. Every
+ * The API over HTTP: tRPC's standalone adapter under `/trpc` (queries as GET, or as POST
+ * for an input too large for a URL such as a policy YAML, mutations as POST,
+ * subscriptions as SSE), plus `GET /healthz` for plain liveness checks. Every
  * request passes the request guard (Host, Origin, body size) and is authenticated once,
  * into `ctx.caller`.
  */
@@ -44,6 +45,9 @@ export async function startApiServer(
     router: appRouter,
     basePath: API_BASE_PATH,
     maxBodySize: guard.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    // A query may come as POST (the client's `methodOverride: 'POST'`): a YAML of 50 routes
+    // does not fit in a URL. Still a query: the viewer's role suffices, and nothing changes.
+    allowMethodOverride: true,
     createContext: async ({ req }) =>
       createContext(
         services,
