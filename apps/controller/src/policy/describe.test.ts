@@ -4,11 +4,12 @@
  * revision described against the one before it.
  */
 import { rmSync } from 'node:fs';
+import type { Workload } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state/store.ts';
 import { describeChange, describeRevision } from './describe.ts';
 import { PolicyService } from './service.ts';
-import { MemoryPlatform, tempStateDir } from './test-util.ts';
+import { demoWorkloads, MemoryPlatform, tempStateDir } from './test-util.ts';
 
 const SPLIT = (v1: number, v2: number) => `
 apiVersion: gateway.networking.k8s.io/v1
@@ -131,6 +132,39 @@ spec:
       'HTTPLocalRateLimitPolicy demo/rl: added',
     ]);
     expect(d.sentences[0]?.kind).toBe('added');
+  });
+
+  it('stops judging callers at its bound on a mesh-wide change, and says how many it left', () => {
+    const { policy, platform } = open();
+    platform.services = Array.from({ length: 240 }, (_, i) => ({
+      namespace: 'demo',
+      name: `s${i}`,
+      clusterIP: `127.20.1.${i}`,
+      ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' as const }],
+      selector: { app: `s${i}` },
+    }));
+    const base = demoWorkloads()[0] as Workload;
+    platform.workloads = platform.services.map((s) => ({
+      ...base,
+      name: s.name,
+      labels: { app: s.name },
+      serviceAccount: s.name,
+    }));
+    const d = describeChange(
+      policy,
+      platform.asPlatform(),
+      'apiVersion: v1\nkind: Namespace\nmetadata: { name: demo, annotations: { config.weft.dev/default-inbound-policy: deny } }\n',
+    );
+    const t = texts(d);
+    // 240 ports change; 240 × 239 caller verdicts would, of which 50,000 are judged and 100 said.
+    expect(
+      t.filter((x) => x.includes('authorization default policy all-unauthenticated → default policy deny')),
+    ).toHaveLength(240);
+    expect(t.filter((x) => x.endsWith('becomes denied on port 8080'))).toHaveLength(100);
+    expect(t).toContain('callers: and 49900 more caller verdicts change');
+    expect(t).toContain(
+      'callers: 7360 more caller verdicts were not checked (at most 50000 per description)',
+    );
   });
 
   it('reports invalid YAML as a dry-run apply does, and stores nothing', () => {
