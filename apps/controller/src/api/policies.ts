@@ -2,9 +2,9 @@
  * `policies.*`: applyYaml (multi-document YAML, all or nothing, with `dryRun`), list, get,
  * delete, revisions, one revision, rollback, and propagation (which proxies run which
  * revision), and authorization (for a workload port: who is allowed, and who is calling
- * now with the policy's verdict on each). For the editor: describeChange and
- * describeRevision (a change in words), trafficImpact (a dry run against observed
- * traffic). Reads are queries (viewers), writes are mutations (admins), each its own
+ * now with the policy's verdict on each). For the editor: describeChange,
+ * describeRevision and describeRollback (a change in words), trafficImpact (a dry run
+ * against observed traffic). Reads are queries (viewers), writes are mutations (admins), each its own
  * procedure.
  */
 import {
@@ -30,7 +30,7 @@ import {
 } from '@weft/shared';
 import { z } from 'zod';
 import { observedCallers } from '../policy/authz-report.ts';
-import { describeChange, describeRevision } from '../policy/describe.ts';
+import { describeChange, describeRevision, describeRollback } from '../policy/describe.ts';
 import { trafficImpact } from '../policy/impact.ts';
 import type { PolicyService } from '../policy/service.ts';
 import { type ApiContext, adminProcedure, router, viewerProcedure } from './trpc.ts';
@@ -108,6 +108,10 @@ export const policiesRouter = router({
     .input(DescribeRevisionInput)
     .output(PolicyChangeDescription)
     .query(({ ctx, input }) => describeRevision(policyService(ctx), ctx.platform, input.revision)),
+  describeRollback: viewerProcedure
+    .input(PolicyRevisionInput)
+    .output(PolicyChangeDescription)
+    .query(({ ctx, input }) => describeRollback(policyService(ctx), ctx.platform, input.revision)),
   trafficImpact: viewerProcedure
     .input(TrafficImpactInput)
     .output(TrafficImpact)

@@ -61,6 +61,7 @@ describe('procedure access', () => {
   it.each([
     'policies.describeChange',
     'policies.describeRevision',
+    'policies.describeRollback',
     'policies.trafficImpact',
     'canaries.list',
     'canaries.get',

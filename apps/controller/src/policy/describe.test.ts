@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import type { Workload } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state/store.ts';
-import { describeChange, describeRevision } from './describe.ts';
+import { describeChange, describeRevision, describeRollback } from './describe.ts';
 import { PolicyService } from './service.ts';
 import { demoWorkloads, MemoryPlatform, tempStateDir } from './test-util.ts';
 
@@ -197,6 +197,18 @@ describe('describeRevision', () => {
     const first = describeRevision(policy, platform.asPlatform(), 1);
     expect(first.previous).toBe(0);
     expect(texts(first)[0]).toBe('demo/inventory:8080: split 100/0 → 90/10 to inventory-v2');
+  });
+
+  it('describes a rollback from the live revision, as its own revision will be', () => {
+    const { policy, platform } = open();
+    policy.apply(SPLIT(90, 10));
+    policy.apply(SPLIT(50, 50));
+    const preview = describeRollback(policy, platform.asPlatform(), 1);
+    expect(preview).toMatchObject({ revision: 3, previous: 2 });
+    expect(texts(preview)[0]).toBe('demo/inventory:8080: split 50/50 → 90/10 to inventory-v2');
+    expect(policy.revision).toBe(2);
+    policy.rollback(1);
+    expect(texts(describeRevision(policy, platform.asPlatform(), 3))).toEqual(texts(preview));
   });
 
   it('says so when the revision before is no longer kept', () => {

@@ -108,3 +108,29 @@ export function describeRevision(
     sentences,
   };
 }
+
+/**
+ * `policies.describeRollback`: what rolling back to `revision` would change from the live
+ * revision (the same sentences the rollback's own revision will have in History).
+ */
+export function describeRollback(
+  policy: PolicyService,
+  platform: Pick<Platform, 'listWorkloads' | 'listServices' | 'listPods'>,
+  revision: number,
+): PolicyChangeDescription {
+  const target = policy.revisionDetail(revision);
+  const live = policy.documents;
+  const { diff, sentences } = describeBetween(
+    { documents: live, plans: policy.plansFor(live) },
+    { documents: target.items, plans: policy.plansFor(target.items) },
+    platform,
+  );
+  return {
+    revision: policy.revision + 1,
+    previous: policy.revision,
+    valid: true,
+    errors: [],
+    diff,
+    sentences,
+  };
+}

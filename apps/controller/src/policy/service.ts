@@ -102,6 +102,11 @@ export class PolicyService {
     return this.#store.empty;
   }
 
+  /** The live documents. */
+  get documents(): readonly PolicyDocument[] {
+    return this.#store.documents;
+  }
+
   #changed(): void {
     this.#compiled = undefined;
     for (const s of this.#subscribers) s.notify();
