@@ -83,6 +83,7 @@ async function main() {
     clock: systemClock,
     metrics: backendMetricsReader(metrics.backend, platform),
     routes: policyRouteWriter(policy, platform),
+    minHoldSeconds: Math.ceil((2 * env.metrics.scrapeIntervalMs) / 1000),
   });
   const api = await startApiServer(
     {

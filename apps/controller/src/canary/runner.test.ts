@@ -188,6 +188,24 @@ describe('CanaryRunner', () => {
     await runner.close();
   });
 
+  it('refuses a hold shorter than two metrics scrapes, keeping nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-canary-'));
+    dirs.push(dir);
+    const routes = new FakeRoutes();
+    const runner = new CanaryRunner({
+      state: new StateStore(dir),
+      clock: new FakeClock(),
+      metrics: metrics(),
+      routes,
+      minHoldSeconds: 10,
+    });
+    await expect(runner.start({ ...INPUT, holdSeconds: 6 }, 'alice')).rejects.toThrow(
+      'holdSeconds: must be at least 10 here (two metrics scrapes), so that each step is measured',
+    );
+    expect(routes.weights).toEqual([]);
+    expect(runner.list()).toEqual([]);
+  });
+
   it('resumes a canary in its hold after a restart, holding its step again without applying it again', async () => {
     const first = setup();
     first.clock.auto = false;

@@ -61,6 +61,8 @@ export interface CanaryRunnerOptions {
   routes: CanaryRouteWriter;
   /** New ids (tests pass their own). */
   newId?: () => string;
+  /** The shortest hold that can be measured: two metrics scrapes (a shorter one could see no traffic at all). */
+  minHoldSeconds?: number;
 }
 
 function errorText(err: unknown): string {
@@ -73,6 +75,7 @@ export class CanaryRunner implements CanaryControl {
   readonly #metrics: CanaryMetricsReader;
   readonly #routes: CanaryRouteWriter;
   readonly #newId: () => string;
+  readonly #minHoldSeconds: number;
   /** Oldest first. */
   #canaries: Canary[];
   /** A running canary's loop and how to stop it. */
@@ -85,6 +88,7 @@ export class CanaryRunner implements CanaryControl {
     this.#metrics = options.metrics;
     this.#routes = options.routes;
     this.#newId = options.newId ?? (() => randomUUID().slice(0, 8));
+    this.#minHoldSeconds = options.minHoldSeconds ?? 0;
     this.#canaries = this.#state.load(CANARY_STATE_KEY, StoredCanaries)?.canaries ?? [];
   }
 
@@ -139,6 +143,11 @@ export class CanaryRunner implements CanaryControl {
       throw new MeshError(
         ErrorCode.conflict,
         `canary ${busy.id} is already running on ${input.namespace}/${input.service}:${input.port}; abort it first`,
+      );
+    if (input.holdSeconds < this.#minHoldSeconds)
+      throw new MeshError(
+        ErrorCode.invalidInput,
+        `holdSeconds: must be at least ${this.#minHoldSeconds} here (two metrics scrapes), so that each step is measured`,
       );
     if (this.#canaries.filter((c) => c.phase === 'running').length >= MAX_RUNNING_CANARIES)
       throw new MeshError(ErrorCode.unavailable, `at most ${MAX_RUNNING_CANARIES} canaries run at once`);
