@@ -53,6 +53,7 @@ describe('the policy editor and canaries through the router', () => {
     retentionMs: 3_600_000,
     maxRingBytes: 16 * 1024 * 1024,
   });
+  let ids = 0;
   // The clock never moves on its own: a canary stays in its first hold until aborted.
   const canaries = new CanaryRunner({
     state,
@@ -64,7 +65,7 @@ describe('the policy editor and canaries through the router', () => {
       measure: async () => ({ successRate: 1, p99Ms: 1, requests: 1, rps: 1 }),
     },
     routes: policyRouteWriter(policy, platform.asPlatform()),
-    newId: () => 'k1',
+    newId: () => `k${++ids}`,
   });
   afterAll(async () => {
     await canaries.close();
@@ -170,5 +171,37 @@ describe('the policy editor and canaries through the router', () => {
       text: 'split 90/10 → 100/0 to inventory-v2',
     });
     await expect(viewer.canaries.get({ id: 'nope' })).rejects.toThrow('canary nope not found');
+  });
+
+  it('watch sends a canary, then again on every change, and ends once the canary has ended', async () => {
+    const started = await admin.canaries.start({
+      namespace: 'demo',
+      service: 'inventory',
+      port: 8080,
+      stable: 'inventory',
+      canary: 'inventory-v2',
+      steps: [20, 100],
+      holdSeconds: 30,
+      gates: { minSuccessRate: 0.95, maxP99Ms: 300 },
+    });
+    const seen: string[] = [];
+    const stream = await viewer.canaries.watch({ id: started.id });
+    const reading = (async () => {
+      // In process, each event is tRPC's tracked tuple: [id, canary].
+      for await (const [, c] of stream as AsyncIterable<[string, { phase: string; weight: number }]>) {
+        seen.push(`${c.phase} ${c.weight}`);
+        if (seen.length === 1) await admin.canaries.abort({ id: started.id });
+      }
+    })();
+    await Promise.race([
+      reading,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('stream did not end')), 5000)),
+    ]);
+    expect(seen).toEqual(['running 20', 'aborted 0']);
+    await expect(
+      (async () => {
+        for await (const _ of (await viewer.canaries.watch({ id: 'nope' })) as AsyncIterable<unknown>) break;
+      })(),
+    ).rejects.toThrow('canary nope not found');
   });
 });

@@ -65,6 +65,7 @@ describe('procedure access', () => {
     'policies.trafficImpact',
     'canaries.list',
     'canaries.get',
+    'canaries.watch',
   ])('%s is a read a viewer may call (it stops at its input or the missing service)', async (path) => {
     expect(procedures.map(([p]) => p)).toContain(path);
     const code = await codeOf({ kind: 'user', name: 'vera', role: 'viewer' }, path);

@@ -1,5 +1,5 @@
 /**
- * What the `canaries.*` procedures call: start, list, get and abort canaries. The
+ * What the `canaries.*` procedures call: start, list, get, abort and watch canaries. The
  * controller's canary runner (runner.ts) implements it.
  */
 import type { Canary, CanaryStartInput, CanarySummary } from '@weft/shared';
@@ -17,4 +17,6 @@ export interface CanaryControl {
   get(id: string): Canary;
   /** Stops a running canary and sends all traffic back to stable; `WEFT_CONFLICT` when it already ended. */
   abort(id: string, author: string): Promise<Canary>;
+  /** Calls `listener` after every change of any canary, until the returned function is called. */
+  subscribe(listener: () => void): () => void;
 }

@@ -80,6 +80,7 @@ export class CanaryRunner implements CanaryControl {
   #canaries: Canary[];
   /** A running canary's loop and how to stop it. */
   readonly #loops = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  readonly #listeners = new Set<() => void>();
   #closed = false;
 
   constructor(options: CanaryRunnerOptions) {
@@ -196,6 +197,11 @@ export class CanaryRunner implements CanaryControl {
 
   get(id: string): Canary {
     return structuredClone(this.#find(id));
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async abort(id: string, author: string): Promise<Canary> {
@@ -349,5 +355,6 @@ export class CanaryRunner implements CanaryControl {
 
   #save(): void {
     this.#state.save(CANARY_STATE_KEY, { canaries: this.#canaries });
+    for (const l of this.#listeners) l();
   }
 }
