@@ -173,6 +173,15 @@ describe('the policy editor and canaries through the router', () => {
     await expect(viewer.canaries.get({ id: 'nope' })).rejects.toThrow('canary nope not found');
   });
 
+  it('records who applied and who rolled back: the user by name, a script as admin-token', async () => {
+    const ada = createCaller(createContext(services, { kind: 'user', name: 'ada', role: 'admin' }));
+    const applied = await ada.policies.applyYaml({ yaml: DENY_INVENTORY, dryRun: false });
+    await admin.policies.rollback({ revision: applied.revision - 1 });
+    const [rollback, apply] = await viewer.policies.revisions();
+    expect(apply).toMatchObject({ revision: applied.revision, author: 'ada', action: 'apply' });
+    expect(rollback).toMatchObject({ author: 'admin-token', action: 'rollback' });
+  });
+
   it('watch sends a canary, then again on every change, and ends once the canary has ended', async () => {
     const started = await admin.canaries.start({
       namespace: 'demo',

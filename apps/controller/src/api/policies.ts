@@ -29,6 +29,7 @@ import {
   TrafficImpactInput,
 } from '@weft/shared';
 import { z } from 'zod';
+import { describeCaller } from '../auth/caller.ts';
 import { observedCallers } from '../policy/authz-report.ts';
 import { describeChange, describeRevision, describeRollback } from '../policy/describe.ts';
 import { trafficImpact } from '../policy/impact.ts';
@@ -42,20 +43,27 @@ export function policyService(ctx: ApiContext): PolicyService {
   return ctx.policy;
 }
 
+/** Who a revision is recorded as written by: the user's name, `admin-token`, or `local` with auth off. */
+function authorOf(ctx: ApiContext): string {
+  return ctx.caller.kind === 'anonymous' ? 'anonymous' : describeCaller(ctx.caller).name;
+}
+
 export const policiesRouter = router({
   // tRPC reserves `apply` (and `call`, `then`) as procedure names.
   applyYaml: adminProcedure
     .input(PolicyApplyInput)
     .output(PolicyApplyResult)
-    .mutation(({ ctx, input }) => policyService(ctx).apply(input.yaml, { dryRun: input.dryRun })),
+    .mutation(({ ctx, input }) =>
+      policyService(ctx).apply(input.yaml, { dryRun: input.dryRun, author: authorOf(ctx) }),
+    ),
   delete: adminProcedure
     .input(PolicyRefInput)
     .output(PolicyApplyResult)
-    .mutation(({ ctx, input }) => policyService(ctx).delete(input)),
+    .mutation(({ ctx, input }) => policyService(ctx).delete(input, authorOf(ctx))),
   rollback: adminProcedure
     .input(PolicyRevisionInput)
     .output(PolicyApplyResult)
-    .mutation(({ ctx, input }) => policyService(ctx).rollback(input.revision)),
+    .mutation(({ ctx, input }) => policyService(ctx).rollback(input.revision, authorOf(ctx))),
   list: viewerProcedure
     .input(NamespaceFilterInput)
     .output(z.array(PolicyListItem))
