@@ -53,12 +53,30 @@ export function ensureTool(command: string, pkg: string, log: (line: string) => 
 }
 
 /**
- * Compiles the shared open-loop generator (`../shared/tools/olg.c` beside the repository)
- * into a temporary directory. Null when the source or gcc is missing.
+ * Where the shared open-loop generator's source is: `../shared/tools/olg.c` beside the
+ * checkout, or beside the main checkout when this one is a git worktree. Null if neither.
+ */
+function olgSource(repoRoot: string): string | null {
+  const roots = [repoRoot];
+  const common = spawnSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (common.status === 0 && common.stdout.trim() !== '') roots.push(path.dirname(common.stdout.trim()));
+  for (const root of roots) {
+    const source = path.resolve(root, '..', 'shared', 'tools', 'olg.c');
+    if (existsSync(source)) return source;
+  }
+  return null;
+}
+
+/**
+ * Compiles the shared open-loop generator (`olgSource`) into a temporary directory. Null
+ * when the source or gcc is missing.
  */
 export function buildOlg(repoRoot: string, log: (line: string) => void): string | null {
-  const source = path.resolve(repoRoot, '..', 'shared', 'tools', 'olg.c');
-  if (!existsSync(source)) return null;
+  const source = olgSource(repoRoot);
+  if (source === null) return null;
   const gcc = ensureTool('gcc', 'gcc', log);
   if (gcc === null) return null;
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'weft-olg-')), 'olg');

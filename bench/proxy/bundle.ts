@@ -17,6 +17,9 @@ export function bundleProxy(repoRoot: string, outDir: string): string {
     target: 'node20',
     outfile,
     logLevel: 'error',
+    // as apps/proxy/bundle.mjs builds it
+    minify: true,
+    keepNames: true,
     // Some dependencies still call require(): give the ESM bundle one.
     banner: {
       js: "import { createRequire as __weftRequire } from 'node:module'; const require = __weftRequire(import.meta.url);",

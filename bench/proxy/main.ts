@@ -12,9 +12,11 @@
  *
  *   npm run bench:proxy -- [--reps 3] [--seconds 3] [--paths direct,nginx,oneHop,twoHop,twoHopMtls]
  *                          [--big-mb 1024] [--big-paths oneHop] [--no-h2] [--bundle] [--quick]
+ *                          [--startup-runs 9]
  *
  * `--bundle` runs the proxies from an esbuild bundle instead of the sources under tsx;
- * either way, the idle RSS of a one-hop proxy in the other mode is measured too.
+ * either way, the idle RSS of a one-hop proxy in the other mode is measured too. Proxy
+ * start-up (spawn to ready, startup.ts) is timed on the bundle, as meshed pods run it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { type BigBodyResult, measureBigBody } from './big-body.ts';
 import { bundleProxy } from './bundle.ts';
 import { benchH2, type H2BenchResult } from './h2.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
+import { measureStartup, type StartupResult } from './startup.ts';
 import { startWeft } from './weft.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,6 +49,8 @@ interface Options {
   paths: string[] | null;
   bundle: boolean;
   h2: boolean;
+  /** Proxy starts timed (0: none). */
+  startupRuns: number;
 }
 
 /** Each direction of the large-body measurement gives up after this. */
@@ -60,6 +65,7 @@ function parseArgs(argv: string[]): Options {
     paths: null,
     bundle: false,
     h2: true,
+    startupRuns: 9,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -75,6 +81,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--big-paths') o.bigPaths = next().split(',');
     else if (a === '--bundle') o.bundle = true;
     else if (a === '--no-h2') o.h2 = false;
+    else if (a === '--startup-runs') o.startupRuns = Math.max(0, Number(next()));
     else if (a === '--quick') Object.assign(o, { reps: 1, seconds: 2, bigMb: 256 });
     else throw new Error(`unknown argument ${a} (see the header of bench/proxy/main.ts)`);
   }
@@ -347,6 +354,23 @@ async function main(): Promise<void> {
       }
     }
 
+    // Start-up of the bundle, as the local platform runs it beside a meshed pod.
+    let startup: StartupResult | null = null;
+    if (o.startupRuns > 0) {
+      startup = await measureStartup({
+        bundle,
+        workDir,
+        appPort: upstreamPort,
+        taskset,
+        cpu: '0',
+        runs: o.startupRuns,
+      });
+      log(
+        `proxy start-up (bundle, spawn to ready, median of ${o.startupRuns}): ${startup.proxyReadyMs} ms, ` +
+          `${startup.proxyReadyCpuMs} ms CPU; an empty node: ${startup.nodeReadyMs} ms, ${startup.nodeReadyCpuMs} ms CPU`,
+      );
+    }
+
     // Ratios against nginx and direct, for every proxied path.
     const ratios: Record<string, number | null> = {};
     const base = (key: string, field: string) => num(results[key]?.[field]);
@@ -383,6 +407,8 @@ async function main(): Promise<void> {
       );
     }
 
+    if (startup !== null) ratios.proxyReadyMs = startup.proxyReadyMs;
+
     log('');
     log(
       `medians of ${o.reps} repetitions (latencies in ms, RSS in MB per proxy process, CPU in µs per request):`,
@@ -396,6 +422,7 @@ async function main(): Promise<void> {
       ratios,
       bigBody,
       h2,
+      startup,
       meta: {
         date: new Date().toISOString(),
         reps: o.reps,

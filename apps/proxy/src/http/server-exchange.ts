@@ -44,6 +44,8 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
   metrics: HttpMetrics | null = null;
   /** A response head not written yet: it goes out with the first body bytes. */
   pendingHead: string | null = null;
+  /** Whether a Buffer view of the endpoint's read was written during the current read. */
+  wroteView = false;
 
   constructor(readonly conn: ServerConn) {
     super();
@@ -214,6 +216,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     let ok: boolean;
     if (head === null) {
       ok = down.write(chunk);
+      this.wroteView = true;
     } else {
       this.pendingHead = null;
       if (chunk.length <= MERGE_BODY_MAX) {
@@ -222,6 +225,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       } else {
         down.write(head, 'latin1');
         ok = down.write(chunk);
+        this.wroteView = true;
       }
     }
     if (!ok) cc.socket.pause();
@@ -277,7 +281,9 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     this.fail(reason);
   }
 
-  batchStart(): void {}
+  batchStart(): void {
+    this.wroteView = false;
+  }
 
   batchEnd(): void {
     this.flushHead();
@@ -285,7 +291,10 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
 
   retains(): number {
     const s = this.conn.socket;
-    if (s.writableLength === 0) return FREE;
+    // Only a Buffer written as is references the read buffer; strings are copies. A TLS
+    // socket never flushes at once (its writes complete later), so without this check
+    // every response would cost the endpoint connection a fresh 64 KiB read buffer.
+    if (!this.wroteView || s.writableLength === 0) return FREE;
     // a paused endpoint socket reads again only on our 'drain', when all is flushed
     return this.client?.socket.isPaused() ? HELD_PAUSED : HELD;
   }
