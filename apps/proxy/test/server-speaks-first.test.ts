@@ -18,6 +18,8 @@ const BANNER_WITHIN_MS = 2_000;
 let proxy: RunningProxy;
 let httpProxy: RunningProxy;
 const servers: net.Server[] = [];
+/** Connections the HTTP app has open. */
+let appOpen = 0;
 
 async function listen(onConn: (s: Socket) => void): Promise<number> {
   const server = net.createServer(onConn);
@@ -33,6 +35,8 @@ beforeAll(async () => {
     s.on('data', (d) => s.write(`250 got ${d.toString().trim()}\r\n`));
   });
   const httpPort = await listen((s) => {
+    appOpen++;
+    s.on('close', () => appOpen--);
     s.on('error', () => s.destroy());
     s.once('data', () => s.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi'));
   });
@@ -104,5 +108,27 @@ describe('server-speaks-first protocols', () => {
     );
     expect(out.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
     expect(out.endsWith('\r\n\r\nhi')).toBe(true);
+  });
+
+  it('close the early endpoint connection when a slow client turns out to speak HTTP', async () => {
+    const port = (httpProxy.inbound[0] as { address: { port: number } }).address.port;
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    let out = '';
+    s.on('data', (c: Buffer) => {
+      out += c.toString('latin1');
+    });
+    try {
+      await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+      // silent long enough for the proxy to connect to the app early
+      await expect.poll(() => appOpen, { timeout: BANNER_WITHIN_MS }).toBe(1);
+      s.write('GET / HTTP/1.1\r\nhost: app\r\nconnection: close\r\n\r\n');
+      await expect.poll(() => out, { timeout: BANNER_WITHIN_MS }).toContain('\r\n\r\nhi');
+      expect(out.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
+    } finally {
+      s.destroy();
+    }
+    // neither the unused early connection nor the request's stays open
+    await expect.poll(() => appOpen, { timeout: BANNER_WITHIN_MS }).toBe(0);
   });
 });

@@ -49,8 +49,23 @@ export function expire(c: ServerConn): void {
   } else if (kind === DL_BODY) {
     // Paused by the proxy (waiting for its endpoint, or backpressure): not the client's delay.
     if (c.socket.isPaused()) armBody(c);
-    else c.bodyTimedOut();
+    else bodyTimedOut(c);
   }
+}
+
+/** The request body stalled past `bodyMs`: 408 if no answer began, else close. */
+function bodyTimedOut(c: ServerConn): void {
+  const ex = c.ex;
+  if (ex.responded) {
+    c.abort();
+    return;
+  }
+  ex.dropClient();
+  c.keepAlive = false;
+  c.closing = true;
+  c.active = false;
+  c.socket.end(http1BadRequest(408, 'request body timeout'), 'latin1');
+  ex.resetExchange();
 }
 
 /** Connect deadline of the attempt in flight (checked by the sweep). */

@@ -10,17 +10,7 @@ import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { http1BadRequest, PROXY_ERROR_HEADER } from '../errors/respond.ts';
 import type { HttpContext } from './context.ts';
-import {
-  armBody,
-  armHeader,
-  armIdle,
-  checkConnect,
-  clearDeadline,
-  DL_BODY,
-  DL_HEADER,
-  DL_NONE,
-  expire,
-} from './deadlines.ts';
+import { armBody, armHeader, armIdle, clearDeadline, DL_BODY, DL_HEADER, DL_NONE } from './deadlines.ts';
 import { handOff } from './handoff.ts';
 import { InboundLabels } from './inbound-labels.ts';
 import { Http1Parser, type ParserOwner } from './parser.ts';
@@ -286,31 +276,6 @@ export class ServerConn implements ParserOwner {
     this.closing = true;
     this.ex.dropClient();
     this.socket.destroy();
-  }
-
-  /** Called by the ticker when `deadline` passed. */
-  expire(): void {
-    expire(this);
-  }
-
-  /** Connect deadline of the attempt in flight (checked by the ticker). */
-  checkConnect(now: number): void {
-    checkConnect(this, now);
-  }
-
-  /** The request body stalled past `bodyMs`: 408 if no answer began, else close. */
-  bodyTimedOut(): void {
-    const ex = this.ex;
-    if (ex.responded) {
-      this.abort();
-      return;
-    }
-    ex.dropClient();
-    this.keepAlive = false;
-    this.closing = true;
-    this.active = false;
-    this.socket.end(http1BadRequest(408, 'request body timeout'), 'latin1');
-    ex.resetExchange();
   }
 
   /** The client half-closed: finish what is in flight, then close. */

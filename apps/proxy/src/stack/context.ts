@@ -9,6 +9,7 @@ import type { ProxyTimeouts } from '@weft/shared';
 import { detectProtocol } from '../detect/detect.ts';
 import type { ConnTarget, ProtocolHandlers } from '../detect/handoff.ts';
 import type { HttpContext } from '../http/context.ts';
+import { checkConnect, expire } from '../http/deadlines.ts';
 import { type ServerConn, serveHttp1 } from '../http/server-conn.ts';
 import type { HttpMetrics, TargetMetrics } from '../metrics/handles.ts';
 import type { ProxyMetrics } from '../metrics/registry.ts';
@@ -107,8 +108,8 @@ export class ListenerContext implements HttpContext {
   /** Sweeps this listener's HTTP/1 connections for passed deadlines. */
   sweep(now: number): void {
     for (const c of this.conns) {
-      if (c.deadline !== 0 && c.deadline <= now) c.expire();
-      if (c.active) c.checkConnect(now);
+      if (c.deadline !== 0 && c.deadline <= now) expire(c);
+      if (c.active) checkConnect(c, now);
     }
   }
 }
