@@ -39,6 +39,9 @@ async function main() {
     certLifetimeMs: env.identity.certLifetimeMs,
     tokenTtlMs: env.auth.workloadTokenTtlMs,
     podExists: (namespace, name) => platformRef?.listPods(namespace).some((p) => p.name === name) ?? false,
+    // A rotation waits for the proxies that run now, not for a pod since unmeshed.
+    proxyRunning: (namespace, name) =>
+      platformRef?.listPods(namespace).some((p) => p.name === name && p.meshed) ?? false,
     ...(reviewedTokens ? { validator: reviewedTokens } : {}),
     ...(env.identity.supplied ? { supplied: env.identity.supplied } : {}),
     log: (level, m) => (level === 'warn' ? console.warn : console.log)(`[identity] ${m}`),

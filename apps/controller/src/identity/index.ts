@@ -40,6 +40,8 @@ export interface CreateIdentityOptions {
   tokenTtlMs?: number;
   /** When given, a token naming a pod that no longer exists is refused. */
   podExists?: PodExists;
+  /** Whether a pod runs a proxy now: a rotation waits only for those (default: `podExists`). */
+  proxyRunning?: PodExists;
   supplied?: SuppliedCaFiles;
   /** Replaces the local HMAC validator (for example a Kubernetes TokenReview one). */
   validator?: TokenValidator;
@@ -91,9 +93,10 @@ export async function createIdentity(opts: CreateIdentityOptions): Promise<Ident
     store: rotationStore,
     trustDomain: opts.trustDomain,
     proxies: () =>
-      service
-        .certificates()
-        .filter((c) => !opts.podExists || (c.pod !== null && opts.podExists(c.namespace, c.pod))),
+      service.certificates().filter((c) => {
+        const running = opts.proxyRunning ?? opts.podExists;
+        return !running || (c.pod !== null && running(c.namespace, c.pod));
+      }),
     ...(opts.supplied
       ? {
           unavailable:
