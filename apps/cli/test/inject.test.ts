@@ -3,6 +3,7 @@
  * containers the webhook's own function (`@weft/shared`) makes, other documents as they
  * were, what it did on stderr, and clear failures for a missing file and bad YAML.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,5 +105,25 @@ describe('weft inject', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^weft: inject: .*bad\.yaml: document 1: /);
     expect(bad.stdout).toBe('');
+  }, 30_000);
+});
+
+describe('bash completion', () => {
+  it('offers inject, and the subcommands and options of identity', async () => {
+    const bash = await weft(['completion', 'bash'], {});
+    const script = join(dir, 'weft.bash');
+    writeFileSync(script, bash.stdout);
+    const complete = (words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _weft; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(complete(['weft', 'inj'])).toBe('inject');
+    expect(complete(['weft', 'identity', 'ro'])).toBe('rotate');
+    expect(complete(['weft', 'identity', 'rotate', '--an'])).toBe('--anchor');
   }, 30_000);
 });

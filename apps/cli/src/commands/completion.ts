@@ -14,9 +14,13 @@ function entries(program: Command): Entry[] {
   return program.commands.map((c) => ({
     name: c.name(),
     description: c.description().replace(/'/g, ''),
-    options: [...c.options, ...program.options].flatMap((o) =>
-      [o.long, o.short].filter((f): f is string => !!f),
-    ),
+    // A command with subcommands (`identity rotate`) completes their names and options too.
+    options: [
+      ...c.commands.map((sub) => sub.name()),
+      ...[...c.options, ...c.commands.flatMap((sub) => sub.options), ...program.options].flatMap((o) =>
+        [o.long, o.short].filter((f): f is string => !!f),
+      ),
+    ].filter((o, i, all) => all.indexOf(o) === i),
   }));
 }
 
