@@ -97,3 +97,16 @@ export const IdentityWatchEvent = z.object({
   trustAnchors: z.string(),
 });
 export type IdentityWatchEvent = z.infer<typeof IdentityWatchEvent>;
+
+/**
+ * `identity.watch` input: what the proxy holds when it (re)connects, so a controller that
+ * restarted mid-rotation (and lost its last records) still knows each proxy's progress.
+ * `anchorsDigest`: the first 16 hex digits of the SHA-256 of its anchors' PEM, whitespace removed.
+ */
+export const IdentityWatchInput = z
+  .object({
+    issuerSerial: z.string().max(128),
+    anchorsDigest: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+  })
+  .nullish();
+export type IdentityWatchInput = z.infer<typeof IdentityWatchInput>;

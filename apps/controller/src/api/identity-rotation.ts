@@ -8,6 +8,7 @@ import {
   ActiveRotation,
   ErrorCode,
   type IdentityWatchEvent,
+  IdentityWatchInput,
   MeshError,
   RotationAdvanceInput,
   RotationStartInput,
@@ -69,7 +70,11 @@ export async function* watchAuthority(
   }
 }
 
-/** `identity.watch`, for proxies. */
-export const identityWatch = proxyProcedure.subscription(({ ctx, signal }) =>
-  watchAuthority(ctx.identity, signal),
-);
+/** `identity.watch`, for proxies; what a proxy says it holds updates its pod's record. */
+export const identityWatch = proxyProcedure
+  .input(IdentityWatchInput)
+  .subscription(({ ctx, input, signal }) => {
+    const pod = ctx.workload?.pod;
+    if (input && pod && ctx.identity) ctx.identity.noteHeld(ctx.workload?.namespace ?? '', pod, input);
+    return watchAuthority(ctx.identity, signal);
+  });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IdentityWatchEvent, IssuedCertificate } from '@weft/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Authority } from './authority.ts';
+import { Authority, bundleDigest } from './authority.ts';
 import { type CaMaterial, generateCa } from './ca.ts';
 import { RotationMachine } from './rotation.ts';
 import {
@@ -89,6 +89,12 @@ beforeEach(async () => {
   proxies.renew('api');
   events = [];
   authority.onChange((e) => events.push(e));
+});
+
+describe('bundleDigest', () => {
+  it('is the first 16 hex digits of the SHA-256 of the PEM without whitespace (as proxies compute it)', () => {
+    expect(bundleDigest('a b\nc')).toBe('ba7816bf8f01cfea');
+  });
 });
 
 describe('anchor rotation', () => {

@@ -201,3 +201,21 @@ describe('issued certificate records', () => {
     ]);
   });
 });
+
+describe('IdentityService.noteHeld', () => {
+  it("takes what a proxy says it holds into its pod's record, and ignores an unknown pod", async () => {
+    const token = id.tokens.issue({
+      namespace: 'held',
+      serviceAccount: 'web',
+      workload: 'web',
+      pod: 'web-9',
+    });
+    const csr = (await makeCsr(['web.held.serviceaccount.identity.weft.cluster.local'])).pem;
+    await id.service.certify({ csr, token });
+    id.service.noteHeld('held', 'web-9', { issuerSerial: 'abc', anchorsDigest: '0123456789abcdef' });
+    id.service.noteHeld('held', 'web-10', { issuerSerial: 'abc', anchorsDigest: '0123456789abcdef' });
+    expect(id.service.certificates({ namespace: 'held' })).toMatchObject([
+      { pod: 'web-9', issuerSerial: 'abc', anchorsDigest: '0123456789abcdef' },
+    ]);
+  });
+});

@@ -227,6 +227,18 @@ export class IdentityService {
     return out.sort((a, b) => (a.namespace + a.pod).localeCompare(b.namespace + b.pod));
   }
 
+  /**
+   * What a proxy says it holds (on `identity.watch`): its pod's record takes the issuer and
+   * anchors, so rotation progress survives records lost in a controller crash.
+   */
+  noteHeld(namespace: string, pod: string, held: { issuerSerial: string; anchorsDigest: string }): void {
+    const key = `${namespace}/${pod}`;
+    const r = this.#records.get(key);
+    if (!r || (r.issuerSerial === held.issuerSerial && r.anchorsDigest === held.anchorsDigest)) return;
+    this.#records.set(key, { ...r, issuerSerial: held.issuerSerial, anchorsDigest: held.anchorsDigest });
+    this.#opts.records?.save([...this.#records.values()]);
+  }
+
   /** Refused requests of each pod since its last certificate, by `namespace/pod`. */
   renewalRefusals(): ReadonlyMap<string, RenewalRefusals> {
     return this.#refusals;

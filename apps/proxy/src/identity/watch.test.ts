@@ -1,7 +1,7 @@
 import type { IdentityWatchEvent } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import type { Credentials } from './manager.ts';
-import { needsRenewal } from './watch.ts';
+import { anchorsDigest, needsRenewal } from './watch.ts';
 
 const ANCHOR = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
 const OTHER = '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n';
@@ -24,5 +24,12 @@ describe('needsRenewal', () => {
 
   it('is false before the first certificate (the first request is under way)', () => {
     expect(needsRenewal(undefined, event({ issuerSerial: '02' }))).toBe(false);
+  });
+});
+
+describe('anchorsDigest', () => {
+  it('is the first 16 hex digits of the SHA-256 of the PEM without whitespace (as the controller computes it)', () => {
+    expect(anchorsDigest('a b\nc')).toBe('ba7816bf8f01cfea');
+    expect(anchorsDigest(ANCHOR)).toBe(anchorsDigest(`  ${ANCHOR.trim()}\r\n`));
   });
 });

@@ -3,7 +3,9 @@
  * which anchors to trust; when the certificate held differs (a CA rotation step), the
  * proxy renews at once instead of at 70% of its lifetime. Each distinct event triggers at
  * most one renewal, so an anchors file that never matches cannot make it renew in a loop.
+ * Each (re)connect says what the proxy holds, for the controller's rotation progress.
  */
+import { createHash } from 'node:crypto';
 import { IdentityWatchEvent } from '@weft/shared';
 import { RateLimitedWarn, SseSubscription } from '../resolve/sse.ts';
 import type { Credentials } from './manager.ts';
@@ -17,6 +19,11 @@ export interface Renewable {
 /** Whitespace aside, whether two PEM bundles are the same. */
 function samePem(a: string, b: string): boolean {
   return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
+}
+
+/** The digest of an anchors bundle as `identity.watch`'s input carries it. */
+export function anchorsDigest(pem: string): string {
+  return createHash('sha256').update(pem.replace(/\s+/g, '')).digest('hex').slice(0, 16);
 }
 
 /** Whether the held certificate is not what the controller hands out now. */
@@ -46,7 +53,15 @@ export function watchIdentity(manager: Renewable, opts: IdentityWatchOptions): {
       warn: (m) => warn.warn(m),
     },
     'identity.watch',
-    null,
+    // Read at each (re)connect: what the proxy holds then.
+    {
+      toJSON: () => {
+        const held = manager.current;
+        return held
+          ? { issuerSerial: held.issuerSerial, anchorsDigest: anchorsDigest(held.trustAnchorsPem) }
+          : null;
+      },
+    },
     'identity.watch',
     {
       onEvent(data) {
