@@ -2,7 +2,8 @@
 // demo's traffic generator, web and catalog meshed (mTLS between their proxies), and the
 // four steps driven over the API as `weft identity rotate` and the dashboard drive them.
 // Certificates live an hour, so every proxy that moves does so because the controller told
-// it to. The generator's `/stats` must show no failed request from start to finish.
+// it to. Midway the controller is killed (SIGKILL) and started again: it resumes the
+// rotation where it was. The generator's `/stats` must show no failed request throughout.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/router.ts';
 import {
   type ControllerProcess,
+  freePort,
   livePids,
   reserveOctet,
   startControllerProcess,
@@ -21,6 +23,7 @@ import {
 let stateDir: string;
 let octet: number;
 let controller: ControllerProcess | undefined;
+let apiPort: number;
 const MESHED = ['traffic', 'web', 'catalog'];
 
 function client(url: string) {
@@ -38,6 +41,7 @@ function anchorCount(): number {
 beforeAll(async () => {
   stateDir = tempStateDir();
   octet = await reserveOctet();
+  apiPort = await freePort();
 }, 10_000);
 
 afterAll(async () => {
@@ -50,12 +54,16 @@ afterAll(async () => {
 }, 60_000);
 
 it('rotates the trust anchor under meshed demo traffic with zero failed requests', async () => {
-  controller = await startControllerProcess({
-    stateDir,
-    octet,
-    env: { WEFT_IDENTITY_CERT_LIFETIME: '1h' },
-    startTimeoutMs: 60_000,
-  });
+  // The same port across the restart, so that running proxies find the next controller.
+  const start = () =>
+    startControllerProcess({
+      stateDir,
+      octet,
+      apiPort,
+      env: { WEFT_IDENTITY_CERT_LIFETIME: '1h' },
+      startTimeoutMs: 60_000,
+    });
+  controller = await start();
   const api = client(controller.url);
   await waitFor(
     'every demo pod to be ready',
@@ -99,6 +107,20 @@ it('rotates the trust anchor under meshed demo traffic with zero failed requests
     console.log(controller?.output().slice(-3000));
     throw err;
   });
+  // A crash in the middle: the next controller resumes the rotation in the same phase.
+  controller.child.kill('SIGKILL');
+  await controller.exited;
+  controller = await start();
+  expect((await api.identity.rotation.status.query()).active).toMatchObject({
+    kind: 'anchor',
+    phase: 'distributing',
+    anchorsDistributed: 2,
+  });
+  await waitFor(
+    'the proxies to be seen again, trusting both anchors',
+    async () => (await api.identity.rotation.status.query()).active?.readyToAdvance,
+    30_000,
+  );
   // 3. switch to the new issuer; every proxy renews onto it.
   await api.identity.rotation.advance.mutate({ from: 'distributing' });
   const switched = await waitFor(
