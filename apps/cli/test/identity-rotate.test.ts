@@ -3,7 +3,7 @@
  * for): each step in order, the JSON a script reads, the lines a person reads, and the
  * refusals of bad usage with their exit codes.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningController, reserveOctet, startController, tempDir, weft } from './harness.ts';
@@ -12,12 +12,25 @@ describe('weft identity', () => {
   let controller: RunningController;
   let work: string;
   let env: Record<string, string>;
+  let stateDir: string;
+
+  /** Starts a rotation over the API itself, as the dashboard would. */
+  async function startOverApi(kind: 'issuer' | 'anchor') {
+    const token = readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
+    const res = await fetch(`${controller.url}/trpc/identity.rotation.start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ kind }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    expect(res.status).toBe(200);
+  }
 
   beforeAll(async () => {
     work = tempDir('weft-cli-rotate-');
     const manifests = join(work, 'manifests');
     mkdirSync(manifests);
-    const stateDir = join(work, 'state');
+    stateDir = join(work, 'state');
     controller = await startController({ stateDir, octet: await reserveOctet(), manifestsDir: manifests });
     env = { WEFT_CONTROLLER_URL: controller.url, WEFT_STATE_DIR: stateDir };
   }, 60_000);
@@ -57,6 +70,27 @@ describe('weft identity', () => {
     expect(status.stdout).toMatch(/trust anchor\s+CN=root\.weft\.cluster\.local, OU=rotated-/);
     expect(status.stdout).toContain('no rotation in progress');
   }, 60_000);
+
+  it('goes on with a rotation started elsewhere, refuses another kind meanwhile, and cancels one', async () => {
+    await startOverApi('issuer');
+    const status = await weft(['identity', 'status'], env);
+    expect(status.stdout).toContain('issuer rotation, generated: new CA generated');
+    const other = await weft(['identity', 'rotate', '--anchor'], env);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(
+      'an issuer rotation is in progress (phase generated); finish it first (weft identity rotate --issuer) or cancel it (weft identity cancel)',
+    );
+    const cancelled = await weft(['identity', 'cancel'], env);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain('rotation cancelled');
+
+    await startOverApi('issuer');
+    const goOn = await weft(['identity', 'rotate'], env);
+    expect(goOn.stderr).toBe('');
+    expect(goOn.code).toBe(0);
+    expect(goOn.stdout).toContain('going on with the issuer rotation in phase generated');
+    expect(goOn.stdout).toMatch(/4\/4 finished: the old issuer is gone/);
+  }, 90_000);
 
   it('refuses bad usage with exit 2, and a cancel with nothing to cancel with exit 1', async () => {
     const none = await weft(['identity', 'rotate'], env);

@@ -138,7 +138,7 @@ Examples:
             const wanted = opts.anchor ? 'anchor' : opts.issuer ? 'issuer' : current.kind;
             if (wanted !== current.kind)
               throw new CliError(
-                `a ${current.kind} rotation is in progress (phase ${current.phase}); finish it first (weft identity rotate --${current.kind}) or cancel it (weft identity cancel)`,
+                `an ${current.kind} rotation is in progress (phase ${current.phase}); finish it first (weft identity rotate --${current.kind}) or cancel it (weft identity cancel)`,
               );
             active = current;
             done(`going on with the ${current.kind} rotation in phase ${current.phase}`);

@@ -93,7 +93,7 @@ export class RotationMachine {
       if (this.#opts.unavailable) throw conflict(this.#opts.unavailable);
       if (this.#active)
         throw conflict(
-          `a ${this.#active.kind} rotation is already in phase ${this.#active.phase}; advance or cancel it first`,
+          `an ${this.#active.kind} rotation is already in phase ${this.#active.phase}; advance or cancel it first`,
         );
       const current = this.#opts.authority.signer;
       const next = await this.#newCa(input, current);
@@ -110,7 +110,7 @@ export class RotationMachine {
       this.#before = current;
       this.#active = r;
       this.#log(
-        `started a ${r.kind} rotation: new issuer ${next.issuer.subject} (serial ${next.issuer.serialNumber})`,
+        `started an ${r.kind} rotation: new issuer ${next.issuer.subject} (serial ${next.issuer.serialNumber})`,
       );
       return this.#describe(r);
     });
