@@ -1,3 +1,4 @@
+/** `needsRenewal` and `anchorsDigest`: when `identity.watch` makes a proxy renew, and the digest it reports. */
 import type { IdentityWatchEvent } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import type { Credentials } from './manager.ts';
