@@ -20,6 +20,7 @@ import { freePort, type RunningProxy, startProxy } from './metrics-helpers.ts';
 
 const CATALOG = 'catalog.demo.svc.cluster.local:8080';
 const CATALOG_GRPC = 'catalog-grpc.demo.svc.cluster.local:9090';
+const CATALOG_TCP = 'catalog-tcp.demo.svc.cluster.local:7000';
 const ANNOTATION = 'config.weft.dev/default-inbound-policy';
 /** Plaintext callers: inside the cluster networks, and outside them. */
 const INSIDE = '127.0.3.7';
@@ -36,6 +37,10 @@ const policy = new PolicyService({
 let ids: IdentityApi | undefined;
 let app: http.Server | undefined;
 let grpcApp: Http2Server | undefined;
+/** A server-speaks-first TCP app: it greets each connection. */
+let tcpApp: net.Server | undefined;
+let tcpAppPort = 0;
+let catalogTcpPort = 0;
 let appPort = 0;
 let grpcAppPort = 0;
 let catalogPort = 0;
@@ -82,11 +87,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => grpcApp?.listen(0, '127.0.0.1', r));
   grpcAppPort = (grpcApp.address() as AddressInfo).port;
+  tcpApp = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.end('hello\n');
+  });
+  await new Promise<void>((r) => tcpApp?.listen(0, '127.0.0.1', r));
+  tcpAppPort = (tcpApp.address() as AddressInfo).port;
+  catalogTcpPort = await freePort();
   catalogPort = await freePort();
   catalogGrpcPort = await freePort();
   callers.web.port = await freePort();
   callers.pinger.port = await freePort();
-  const destinations = { [CATALOG]: endpoint(catalogPort), [CATALOG_GRPC]: endpoint(catalogGrpcPort) };
+  const destinations = {
+    [CATALOG]: endpoint(catalogPort),
+    [CATALOG_GRPC]: endpoint(catalogGrpcPort),
+    [CATALOG_TCP]: endpoint(catalogTcpPort),
+  };
   const env = ids.meshEnv;
   // Callers have an inbound port too (unused), so none takes the default one.
   const callerEnv = async (ns: string, name: string, port: number) => ({
@@ -99,7 +115,7 @@ beforeAll(async () => {
       {},
       {
         ...env('demo', 'catalog'),
-        WEFT_PROXY_INBOUND_PORTS: `${catalogPort}:${appPort},${catalogGrpcPort}:${grpcAppPort}`,
+        WEFT_PROXY_INBOUND_PORTS: `${catalogPort}:${appPort},${catalogGrpcPort}:${grpcAppPort},${catalogTcpPort}:${tcpAppPort}`,
         WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${await freePort()}`,
       },
     ),
@@ -119,6 +135,7 @@ afterAll(async () => {
   await Promise.all([catalog?.stop(), callers.web.proxy?.stop(), callers.pinger.proxy?.stop()]);
   await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
   await new Promise<void>((r) => (grpcApp ? grpcApp.close(() => r()) : r()));
+  await new Promise<void>((r) => (tcpApp ? tcpApp.close(() => r()) : r()));
   await ids?.close();
   policy.close();
   rmSync(stateDir, { recursive: true, force: true });
@@ -134,7 +151,12 @@ async function until(what: string, check: () => Promise<boolean>, ms = 15_000): 
 }
 
 async function metricsText(): Promise<string> {
-  return (await fetch(`http://${catalog?.admin}/metrics`)).text();
+  try {
+    return await (await fetch(`http://${catalog?.admin}/metrics`)).text();
+  } catch (err) {
+    await new Promise((r) => setTimeout(r, 500));
+    throw new Error(`catalog's proxy does not answer: ${catalog?.stderr()}`, { cause: err });
+  }
 }
 
 /** Applies `yaml` and waits until the callee's proxy runs that revision on every stream. */
@@ -364,11 +386,52 @@ spec:
     expect(status).toBe('7');
     expect((await count('inbound_http_authz_deny_total', labels)) - deniedBefore).toBe(1);
   }, 30_000);
+
+  it('an opaque Server decides each connection by the peer certificate before the app says a word', async () => {
+    await apply(`apiVersion: policy.weft.dev/v1alpha1
+kind: Server
+metadata: { name: catalog-tcp, namespace: demo }
+spec:
+  podSelector: { matchLabels: { app: catalog } }
+  port: ${tcpAppPort}
+  proxyProtocol: opaque
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: MeshTLSAuthentication
+metadata: { name: web-account, namespace: demo }
+spec:
+  identities: ["${meshIdentity('web', 'demo')}"]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: tcp-from-web, namespace: demo }
+spec:
+  targetRef: { group: policy.weft.dev, kind: Server, name: catalog-tcp }
+  requiredAuthenticationRefs: [{ group: policy.weft.dev, kind: MeshTLSAuthentication, name: web-account }]`);
+    const labels = { srv_kind: 'server', srv_name: 'catalog-tcp' };
+    const allowedBefore = await count('inbound_tcp_authz_allow_total', {
+      ...labels,
+      authz_name: 'tcp-from-web',
+    });
+    const deniedBefore = await count('inbound_tcp_authz_deny_total', labels);
+    expect(await greeting(await tunnel('web', CATALOG_TCP))).toMatchObject({ data: 'hello\n' });
+    expect((await greeting(await tunnel('pinger', CATALOG_TCP))).data).toBe('');
+    const plain = await new Promise<{ data: string; error: string }>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port: catalogTcpPort, localAddress: INSIDE });
+      greeting(s).then(resolve);
+    });
+    expect(plain).toEqual({ data: '', error: 'ECONNRESET' });
+    expect(
+      (await count('inbound_tcp_authz_allow_total', { ...labels, authz_name: 'tcp-from-web' })) -
+        allowedBefore,
+    ).toBe(1);
+    expect((await count('inbound_tcp_authz_deny_total', labels)) - deniedBefore).toBe(2);
+  }, 30_000);
 });
 
-/** One unary gRPC call from a meshed caller, through a CONNECT tunnel to its proxy; its grpc-status. */
-async function grpcCall(caller: 'web' | 'pinger'): Promise<string> {
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
+/** A CONNECT tunnel to `authority` through a meshed caller's proxy, open and paused. */
+function tunnel(caller: 'web' | 'pinger', authority: string): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect(callers[caller].port, '127.0.0.1');
     let head = Buffer.alloc(0);
     s.setTimeout(10_000, () => s.destroy(new Error('no CONNECT answer')));
@@ -386,8 +449,30 @@ async function grpcCall(caller: 'web' | 'pinger'): Promise<string> {
     };
     s.on('data', onData);
     s.once('error', reject);
-    s.write(`CONNECT ${CATALOG_GRPC} HTTP/1.1\r\nHost: ${CATALOG_GRPC}\r\n\r\n`);
+    s.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
   });
+}
+
+/** What a server-speaks-first app sent down `socket` before it closed (10 s at most). */
+function greeting(socket: net.Socket): Promise<{ data: string; error: string }> {
+  return new Promise((resolve) => {
+    let data = '';
+    let error = '';
+    socket.on('data', (c: Buffer) => {
+      data += c.toString();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code ?? 'error';
+    });
+    socket.on('close', () => resolve({ data, error }));
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.resume();
+  });
+}
+
+/** One unary gRPC call from a meshed caller, through a CONNECT tunnel to its proxy; its grpc-status. */
+async function grpcCall(caller: 'web' | 'pinger'): Promise<string> {
+  const socket = await tunnel(caller, CATALOG_GRPC);
   const session = http2.connect(`http://${CATALOG_GRPC}`, { createConnection: () => socket });
   socket.resume();
   session.on('error', () => {});

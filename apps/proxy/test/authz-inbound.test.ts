@@ -2,7 +2,9 @@
 // addresses: a port's authorization (streamed on policy.watch) answers a denied HTTP
 // caller 403 `unauthorized`, a gRPC caller PERMISSION_DENIED, resets a denied opaque
 // connection, lets audit through, matches CIDRs on the real source address, and counts
-// each outcome as Linkerd does. A plaintext `weft-src` changes no label.
+// each outcome as Linkerd does. A plaintext `weft-src` changes no label. An opaque
+// Server's port is decided per connection (refused at accept when the address rules the
+// caller out), never parsed as HTTP.
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -59,6 +61,23 @@ function get(from: string, headers: Record<string, string> = {}) {
       },
     );
     req.on('error', () => resolve({ status: 0, error: 'socket', body: '' }));
+  });
+}
+
+/** A client from `from` that sends nothing and waits (8 s at most) for the connection to end. */
+function silentClient(from: string) {
+  return new Promise<{ data: string; error: string }>((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress: from });
+    let data = '';
+    let error = '';
+    s.on('data', (c) => {
+      data += c;
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code ?? 'error';
+    });
+    s.on('close', () => resolve({ data, error }));
+    setTimeout(() => s.destroy(), 8000);
   });
 }
 
@@ -170,6 +189,64 @@ describe('inbound authorization', () => {
       sum(after, 'inbound_tcp_authz_deny_total', labels) -
         sum(before, 'inbound_tcp_authz_deny_total', labels),
     ).toBe(1);
+  });
+
+  it('an opaque Server refuses a caller its address rules out at accept, before it sends a byte', async () => {
+    await setAuthz({ ...server([rule('elsewhere', [{ cidr: '10.0.0.0/8' }])]), protocol: 'opaque' });
+    const before = await counters();
+    const conns = app.conns;
+    const started = Date.now();
+    // A server-speaks-first client: it waits for the app and sends nothing.
+    const got = await silentClient('127.0.5.6');
+    expect(got).toEqual({ data: '', error: 'ECONNRESET' });
+    // refused at once, not after the detection timeout (1 s)
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(app.conns).toBe(conns);
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http' };
+    expect(
+      sum(after, 'inbound_tcp_authz_deny_total', labels) -
+        sum(before, 'inbound_tcp_authz_deny_total', labels),
+    ).toBe(1);
+  });
+
+  it('an opaque Server judges HTTP bytes per connection: refused (not 403) without an identity it needs', async () => {
+    await setAuthz({
+      ...server([rule('web-only', null, ['web.test.serviceaccount.identity.weft.cluster.local'])]),
+      protocol: 'opaque',
+    });
+    const before = await counters();
+    const conns = app.conns;
+    const r = await get('127.0.5.7');
+    expect(r).toMatchObject({ status: 0, error: 'socket' });
+    expect(app.conns).toBe(conns);
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http' };
+    expect(
+      sum(after, 'inbound_tcp_authz_deny_total', labels) -
+        sum(before, 'inbound_tcp_authz_deny_total', labels),
+    ).toBe(1);
+    expect(
+      sum(after, 'inbound_http_authz_deny_total', labels) -
+        sum(before, 'inbound_http_authz_deny_total', labels),
+    ).toBe(0);
+  });
+
+  it('an opaque Server relays an allowed connection as bytes, counted once as TCP', async () => {
+    await setAuthz({ ...server([rule('local', [{ cidr: '127.0.5.0/24' }])]), protocol: 'opaque' });
+    const before = await counters();
+    expect(await get('127.0.5.8')).toMatchObject({ status: 200, body: 'app' });
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http', authz_name: 'local' };
+    expect(
+      sum(after, 'inbound_tcp_authz_allow_total', labels) -
+        sum(before, 'inbound_tcp_authz_allow_total', labels),
+    ).toBe(1);
+    // no HTTP decision: the proxy did not parse the request
+    expect(
+      sum(after, 'inbound_http_authz_allow_total', labels) -
+        sum(before, 'inbound_http_authz_allow_total', labels),
+    ).toBe(0);
   });
 
   it('audit lets a caller it would deny through and counts it apart', async () => {

@@ -132,6 +132,16 @@ export class AuthzRule {
     this.tcpAllow = counters.counter('tcp', 'allow', l);
   }
 
+  /** Whether some caller from `address` could be let in (with the right identity, if one is needed). */
+  admitsAddress(address: string | undefined): boolean {
+    if (this.#networks === null) return true;
+    if (address === undefined) return false;
+    const plain = plainAddress(address);
+    const v4 = ipv4Number(plain);
+    for (const n of this.#networks) if (n.matches(v4, plain)) return true;
+    return false;
+  }
+
   allows(identity: string | undefined, address: string | undefined): boolean {
     if (this.#identities !== null) {
       if (identity === undefined) return false;
@@ -157,7 +167,10 @@ export class AuthzRule {
 export class Authorizer {
   readonly serverKind: string;
   readonly serverName: string;
-  /** Opaque ports are decided per connection, when it is accepted. */
+  /**
+   * An opaque (or application TLS) Server: no HTTP detection, one decision per
+   * connection, made before any byte reaches the app.
+   */
   readonly opaque: boolean;
   readonly audit: boolean;
   readonly rules: readonly AuthzRule[];
@@ -172,7 +185,7 @@ export class Authorizer {
   constructor(plan: InboundAuthzPlan, counters: AuthzCounters = UNCOUNTED) {
     this.serverKind = plan.serverKind;
     this.serverName = plan.serverName;
-    this.opaque = plan.protocol === 'opaque';
+    this.opaque = plan.protocol === 'opaque' || plan.protocol === 'TLS';
     this.audit = plan.audit;
     const srv = { srvKind: plan.serverKind, srvName: plan.serverName };
     this.rules = plan.rules.map((r) => new AuthzRule(r, srv, counters));
@@ -223,6 +236,18 @@ export class Authorizer {
     }
     this.httpDeny.n++;
     return false;
+  }
+
+  /**
+   * At accept, before a byte is read: true (counted as a TCP deny) when no caller from
+   * `address` could be let in whatever identity it proved, so the connection is refused
+   * at once. False means it depends on the identity, decided by `admitTcp` once known.
+   */
+  refuseAtAccept(address: string | undefined): boolean {
+    if (this.audit) return false;
+    for (const r of this.rules) if (r.admitsAddress(address)) return false;
+    this.tcpDeny.n++;
+    return true;
   }
 
   /** Decides a connection to an opaque port and counts it. */

@@ -112,6 +112,7 @@ export interface InboundPlanView {
     decide(identity: string | undefined, address: string | undefined): number;
     admitHttp(identity: string | undefined, address: string | undefined): boolean;
     admitTcp(identity: string | undefined, address: string | undefined): boolean;
+    refuseAtAccept(address: string | undefined): boolean;
   };
 }
 
