@@ -200,12 +200,12 @@ function collect(req: http.ClientRequest, resolve: (r: Reply) => void): void {
 }
 
 /** A GET from a meshed caller, through its proxy's outbound listener. */
-function meshed(caller: 'web' | 'pinger'): Promise<Reply> {
+function meshed(caller: 'web' | 'pinger', path = '/'): Promise<Reply> {
   return new Promise((resolve) => {
     const req = http.get({
       host: '127.0.0.1',
       port: callers[caller].port,
-      path: `http://${CATALOG}/`,
+      path: `http://${CATALOG}${path}`,
       headers: { host: CATALOG },
       agent: false,
     });
@@ -214,12 +214,12 @@ function meshed(caller: 'web' | 'pinger'): Promise<Reply> {
 }
 
 /** A GET from an unmeshed caller at `from`, straight to the callee's inbound port, claiming to be demo/web. */
-function unmeshed(from: string): Promise<Reply> {
+function unmeshed(from: string, path = '/'): Promise<Reply> {
   return new Promise((resolve) => {
     const req = http.get({
       host: '127.0.0.1',
       port: catalogPort,
-      path: '/',
+      path,
       localAddress: from,
       agent: false,
       headers: { 'weft-src': 'demo/web' },
@@ -368,6 +368,37 @@ spec:
     expect(await unmeshed(OUTSIDE)).toMatchObject(DENIED);
     // the meshed callers connect from 127.0.0.1: in the network, whatever their identity
     expect(await meshed('pinger')).toMatchObject(ALLOWED);
+  }, 30_000);
+
+  it('an HTTPRoute on the Server authorizes its own requests (with the Server’s rules); others get 404', async () => {
+    await apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: books, namespace: demo }
+spec:
+  parentRefs: [{ group: policy.weft.dev, kind: Server, name: catalog-http }]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /books } }] }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: books-web, namespace: demo }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: HTTPRoute, name: books }
+  requiredAuthenticationRefs: [{ kind: ServiceAccount, name: web }]`);
+    const labels = { srv_name: 'catalog-http', route_name: 'books' };
+    const allowedBefore = await count('inbound_http_authz_allow_total', {
+      ...labels,
+      authz_name: 'books-web',
+    });
+    const deniedBefore = await count('inbound_http_authz_deny_total', labels);
+    expect(await meshed('web', '/books/42')).toMatchObject(ALLOWED);
+    // the Server's own policy (the network, with 127.0.3.0/24 carved out) still applies on the route
+    expect(await unmeshed(INSIDE, '/books/42')).toMatchObject(DENIED);
+    expect(await unmeshed('127.0.4.1', '/books/42')).toMatchObject(ALLOWED);
+    expect(await meshed('web', '/')).toMatchObject({ status: 404, error: 'no-route' });
+    expect(
+      (await count('inbound_http_authz_allow_total', { ...labels, authz_name: 'books-web' })) - allowedBefore,
+    ).toBe(1);
+    expect((await count('inbound_http_authz_deny_total', labels)) - deniedBefore).toBe(1);
   }, 30_000);
 
   it('a meshed gRPC caller that is denied gets PERMISSION_DENIED, counted', async () => {

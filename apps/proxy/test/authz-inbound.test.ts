@@ -38,18 +38,25 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function setAuthz(authz: InboundAuthzPlan): Promise<void> {
+type AuthzInput = Omit<InboundAuthzPlan, 'routes'> & { routes?: InboundAuthzPlan['routes'] };
+
+async function setAuthz(authz: AuthzInput): Promise<void> {
   revision++;
-  fake.setInbound({ revision, workload: { namespace: 'test', name: 'api' }, port: app.port, authz });
+  fake.setInbound({
+    revision,
+    workload: { namespace: 'test', name: 'api' },
+    port: app.port,
+    authz: { routes: [], ...authz },
+  });
   const want = revision;
   await waitFor(async () => (await policyRevision(proxy)) === want, 5000, `revision ${want}`);
 }
 
 /** One request from `from` (a loopback address of this host), on a fresh connection. */
-function get(from: string, headers: Record<string, string> = {}) {
+function get(from: string, headers: Record<string, string> = {}, path = '/') {
   return new Promise<{ status: number; error: string | undefined; body: string }>((resolve) => {
     const req = http.get(
-      { host: '127.0.0.1', port, path: '/', localAddress: from, agent: false, headers },
+      { host: '127.0.0.1', port, path, localAddress: from, agent: false, headers },
       (res) => {
         let body = '';
         res.on('data', (c) => {
@@ -85,7 +92,7 @@ async function counters() {
   return parseProm((await admin(proxy, '/metrics')).body);
 }
 
-const server = (rules: InboundAuthzPlan['rules'], audit = false): InboundAuthzPlan => ({
+const server = (rules: InboundAuthzPlan['rules'], audit = false): AuthzInput => ({
   serverKind: 'server',
   serverName: 'api-http',
   protocol: 'unknown',
@@ -247,6 +254,38 @@ describe('inbound authorization', () => {
       sum(after, 'inbound_http_authz_allow_total', labels) -
         sum(before, 'inbound_http_authz_allow_total', labels),
     ).toBe(0);
+  });
+
+  it('per-route: each HTTPRoute on the Server has its own rules, counted with route_name; no route matching is 404', async () => {
+    const webOnly = rule('web-only', null, ['web.test.serviceaccount.identity.weft.cluster.local']);
+    const path = (type: 'Exact' | 'PathPrefix', value: string) => ({
+      path: { type, value },
+      headers: [],
+      queryParams: [],
+    });
+    await setAuthz({
+      ...server([webOnly]),
+      routes: [
+        {
+          namespace: 'test',
+          name: 'health',
+          matches: [path('Exact', '/healthz')],
+          rules: [rule('probes', [{ cidr: '127.0.0.0/8' }]), webOnly],
+        },
+        { namespace: 'test', name: 'books', matches: [path('PathPrefix', '/books')], rules: [webOnly] },
+      ],
+    });
+    const before = await counters();
+    expect(await get('127.0.5.9', {}, '/healthz')).toMatchObject({ status: 200, body: 'app' });
+    expect(await get('127.0.5.9', {}, '/books/1')).toMatchObject({ status: 403, error: 'unauthorized' });
+    expect(await get('127.0.5.9', {}, '/elsewhere')).toMatchObject({ status: 404, error: 'no-route' });
+    const after = await counters();
+    const delta = (name: string, labels: Record<string, string>) =>
+      sum(after, name, { srv_name: 'api-http', ...labels }) -
+      sum(before, name, { srv_name: 'api-http', ...labels });
+    expect(delta('inbound_http_authz_allow_total', { route_name: 'health', authz_name: 'probes' })).toBe(1);
+    expect(delta('inbound_http_authz_deny_total', { route_name: 'books' })).toBe(1);
+    expect(delta('inbound_http_authz_deny_total', { route_name: 'default' })).toBe(0);
   });
 
   it('audit lets a caller it would deny through and counts it apart', async () => {

@@ -84,6 +84,7 @@ describe('example policies', () => {
           networks: null,
         },
       ],
+      routes: [],
       audit: false,
     });
     const web = workloads.find((w) => w.name === 'web');
