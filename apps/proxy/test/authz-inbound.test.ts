@@ -239,6 +239,24 @@ describe('inbound authorization', () => {
     ).toBe(0);
   });
 
+  it('an opaque Server opens no app connection for a silent caller it will refuse, and refuses it', async () => {
+    await setAuthz({
+      ...server([rule('web-only', null, ['web.test.serviceaccount.identity.weft.cluster.local'])]),
+      protocol: 'opaque',
+    });
+    const before = await counters();
+    const conns = app.conns;
+    // Silent for the detection timeout (a meshed caller would have sent its ClientHello).
+    expect(await silentClient('127.0.5.10')).toEqual({ data: '', error: 'ECONNRESET' });
+    expect(app.conns).toBe(conns);
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http' };
+    expect(
+      sum(after, 'inbound_tcp_authz_deny_total', labels) -
+        sum(before, 'inbound_tcp_authz_deny_total', labels),
+    ).toBe(1);
+  });
+
   it('an opaque Server relays an allowed connection as bytes, counted once as TCP', async () => {
     await setAuthz({ ...server([rule('local', [{ cidr: '127.0.5.0/24' }])]), protocol: 'opaque' });
     const before = await counters();

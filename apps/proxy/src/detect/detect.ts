@@ -111,11 +111,18 @@ export function detectProtocol(
   }
 }
 
-/** The client stayed silent: connect to the endpoint, in case its server speaks first. */
+/**
+ * The client stayed silent: connect to the endpoint, in case its server speaks first.
+ * Not on an opaque Server's port for a caller its policy would refuse in plaintext (a
+ * meshed caller speaks first, with its ClientHello): the app never sees a connection
+ * for a caller that will be refused.
+ */
 function onEarlyConnectTimer(d: Detection): void {
   d.earlyTimer = null;
   const t = d.target;
   if (t === null || d.buf.length > 0 || d.socket.destroyed) return;
+  if (d.opaquePort && t.policy.inbound?.authorizer.wouldAdmitTcp(undefined, d.socket.remoteAddress) === false)
+    return;
   const e = openEarly(t.concrete, t.ctx.connector, d.connectMs);
   if (e === null) return;
   e.listener = d;

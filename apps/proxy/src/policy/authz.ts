@@ -196,6 +196,11 @@ export class AuthzTable {
    * `address` could be let in whatever identity it proved, so the connection is refused
    * at once. False means it depends on the identity, decided by `admitTcp` once known.
    */
+  /** Whether a connection from this caller would be let through (audit included), counting nothing. */
+  wouldAdmit(identity: string | undefined, address: string | undefined): boolean {
+    return this.audit || this.decide(identity, address) >= 0;
+  }
+
   refuseAtAccept(address: string | undefined): boolean {
     if (this.audit) return false;
     for (const r of this.rules) if (r.admitsAddress(address)) return false;
@@ -299,6 +304,9 @@ export class Authorizer {
   }
   admitTcp(identity: string | undefined, address: string | undefined): boolean {
     return this.port.admitTcp(identity, address);
+  }
+  wouldAdmitTcp(identity: string | undefined, address: string | undefined): boolean {
+    return this.port.wouldAdmit(identity, address);
   }
   refuseAtAccept(address: string | undefined): boolean {
     return this.port.refuseAtAccept(address);

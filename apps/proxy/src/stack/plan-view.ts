@@ -120,6 +120,8 @@ export interface InboundPlanView {
     forRequest(req: RequestView): AuthzTableView | null;
     admitTcp(identity: string | undefined, address: string | undefined): boolean;
     refuseAtAccept(address: string | undefined): boolean;
+    /** Whether a connection from this caller would be let through (counting nothing). */
+    wouldAdmitTcp(identity: string | undefined, address: string | undefined): boolean;
   };
 }
 
