@@ -398,6 +398,12 @@ async function main(): Promise<void> {
       );
       ratios.policyRpsVsPlain = round(base('oneHopPolicy', 'rps') / base('oneHopOut', 'rps'), 3);
     }
+    // What 50 authorization rules cost the inbound hop (issue 11: goal <= 5 µs CPU per request).
+    if (results.oneHopAuthz && results.oneHop) {
+      ratios.authzCpuVsPlain = round(base('oneHopAuthz', 'cpuUsPerReq') / base('oneHop', 'cpuUsPerReq'), 3);
+      ratios.authzCpuUsPerReq = round(base('oneHopAuthz', 'cpuUsPerReq') - base('oneHop', 'cpuUsPerReq'), 1);
+      ratios.authzRpsVsPlain = round(base('oneHopAuthz', 'rps') / base('oneHop', 'rps'), 3);
+    }
     // What mTLS costs on the meshed path, connections established (issue 7: goal >= 0.85).
     if (results.twoHopMtls && results.twoHop) {
       ratios.twoHopMtlsRpsVsTwoHop = round(base('twoHopMtls', 'rps') / base('twoHop', 'rps'), 3);

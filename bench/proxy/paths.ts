@@ -5,6 +5,7 @@
  *   nginx    load → nginx (1 worker, keep-alive upstream pool) → upstream
  *   oneHop   load → Weft inbound listener → upstream          (a meshed server's proxy)
  *   twoHop   load → Weft outbound → Weft inbound → upstream   (the meshed path)
+ *   oneHopAuthz   load → Weft inbound listener (50 authorization rules) → upstream (`authz.ts`)
  *   oneHopOut / oneHopPolicy   load → Weft outbound → upstream, without and with a
  *            10-rule route table and retries (`policy.ts`)
  *
@@ -13,6 +14,7 @@
  * the path's cost, or null (with a line saying why) when it cannot run here.
  */
 
+import { oneHopAuthz } from './authz.ts';
 import { twoHopMtls } from './mtls.ts';
 import { type Nginx, startNginx } from './nginx.ts';
 import { oneHopOut, oneHopPolicy } from './policy.ts';
@@ -142,6 +144,7 @@ export const PATHS: PathSpec[] = [
   oneHopBaseline,
   oneHop,
   oneHopTapped,
+  oneHopAuthz,
   oneHopOut,
   oneHopPolicy,
   twoHop,

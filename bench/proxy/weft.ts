@@ -34,6 +34,8 @@ export interface WeftOptions {
    * given the proxy's own ports.
    */
   readonly policies?: (own: { outboundPort: number; inboundPort: number }) => readonly unknown[];
+  /** Static inbound policies (`InboundPolicy` objects: authorization, rate limit), given the app port. */
+  readonly inboundPolicies?: (appPort: number) => readonly unknown[];
   /** Extra environment (the identity work's variables, say). */
   readonly env?: Readonly<Record<string, string>>;
   /** Run this esbuild bundle of the proxy instead of the sources under tsx. */
@@ -79,6 +81,7 @@ export async function startWeft(o: WeftOptions): Promise<WeftProxy> {
       ]),
     ),
     policies: o.policies?.({ outboundPort, inboundPort }) ?? [],
+    inboundPolicies: o.appPort === undefined ? [] : (o.inboundPolicies?.(o.appPort) ?? []),
   };
   const file = path.join(o.workDir, `${o.name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));

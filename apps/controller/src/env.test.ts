@@ -26,6 +26,18 @@ describe('loadEnv', () => {
     expect([env.manifestsDir, env.workdir, env.stateDir]).toEqual(['/m/x', '/m', '/repo/s']);
   });
 
+  it('reads the cluster networks of the cluster-* default policies, and names a bad CIDR', () => {
+    expect(loadEnv({}, '/repo').clusterNetworks).toContain('127.0.0.0/8');
+    expect(loadEnv({ WEFT_CLUSTER_NETWORKS: '10.0.0.0/8, fd00::/8' }, '/repo').clusterNetworks).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+    expect(() => loadEnv({ WEFT_CLUSTER_NETWORKS: '10.0.0.0/8,10.1.0.0/33' }, '/repo')).toThrow(
+      /WEFT_CLUSTER_NETWORKS: "10\.1\.0\.0\/33" is not a CIDR/,
+    );
+    expect(() => loadEnv({ WEFT_CLUSTER_NETWORKS: ' , ' }, '/repo')).toThrow(/WEFT_CLUSTER_NETWORKS/);
+  });
+
   it('reads how many workloads roll out at once, and refuses a value below 1 naming the variable', () => {
     expect(loadEnv({}, '/repo').maxRollouts).toBeUndefined();
     expect(loadEnv({ WEFT_LOCAL_MAX_ROLLOUTS: '6' }, '/repo').maxRollouts).toBe(6);

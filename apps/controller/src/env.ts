@@ -11,6 +11,8 @@ import { parseDuration } from './identity/duration.ts';
 import type { SuppliedCaFiles } from './identity/store.ts';
 import type { MetricsConfig } from './metrics/service.ts';
 import { defaultProxyMain } from './platform/local/proxy-entry.ts';
+import { DEFAULT_CLUSTER_NETWORKS } from './policy/compile-authz.ts';
+import { cidrError } from './policy/validate-authz.ts';
 
 /** Environment variable names. */
 export const ENV = {
@@ -52,6 +54,11 @@ export const ENV = {
   identityIssuerKey: 'WEFT_IDENTITY_ISSUER_KEY_FILE',
   /** What ports no Server covers allow, mesh-wide (Linkerd's `proxy.defaultInboundPolicy`). */
   defaultInboundPolicy: 'WEFT_DEFAULT_INBOUND_POLICY',
+  /**
+   * The networks `cluster-authenticated` and `cluster-unauthenticated` accept, as CIDRs
+   * separated by commas (Linkerd's `clusterNetworks`).
+   */
+  clusterNetworks: 'WEFT_CLUSTER_NETWORKS',
 } as const;
 
 const HostPort = z.string().regex(/^[0-9A-Za-z.-]+:\d{1,5}$/, 'must be host:port, such as 127.0.0.1:7090');
@@ -112,7 +119,26 @@ const Schema = z.object({
   [ENV.identityIssuerCert]: z.string().min(1).optional(),
   [ENV.identityIssuerKey]: z.string().min(1).optional(),
   [ENV.defaultInboundPolicy]: DefaultInboundPolicy.default('all-unauthenticated'),
+  [ENV.clusterNetworks]: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      const cidrs = splitList(value);
+      if (cidrs.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one CIDR' });
+      for (const cidr of cidrs) {
+        const bad = cidrError(cidr);
+        if (bad) ctx.addIssue({ code: 'custom', message: `${bad} (give CIDRs separated by commas)` });
+      }
+    }),
 });
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
 /** Whether a listen host is loopback only (127.0.0.0/8, ::1 or localhost). */
 export function isLoopback(host: string): boolean {
@@ -179,6 +205,8 @@ export interface ControllerEnv {
   identity: { certLifetimeMs: number; supplied: SuppliedCaFiles | undefined };
   /** The mesh-wide default inbound policy. */
   defaultInboundPolicy: DefaultInboundPolicy;
+  /** The networks `cluster-*` default policies accept (`WEFT_CLUSTER_NETWORKS`, else 127/8 and the private ranges). */
+  clusterNetworks: readonly string[];
 }
 
 /** The checkout this controller runs from: the proxy it launches lives there, wherever the cwd is. */
@@ -270,6 +298,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
           : undefined,
     },
     defaultInboundPolicy: e[ENV.defaultInboundPolicy],
+    clusterNetworks: splitList(e[ENV.clusterNetworks] ?? DEFAULT_CLUSTER_NETWORKS.join(',')),
   };
   return env;
 }

@@ -15,7 +15,6 @@ import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
 import { attachPolicyResources, createPlatform, platformTokenValidator } from './platform/create.ts';
-import { DEFAULT_CLUSTER_NETWORKS } from './policy/compile-authz.ts';
 import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
 import { lockStateDir } from './state/lock.ts';
@@ -78,7 +77,7 @@ async function main() {
   const policy = new PolicyService({
     platform,
     state: store,
-    authz: { defaultPolicy: env.defaultInboundPolicy, clusterNetworks: DEFAULT_CLUSTER_NETWORKS },
+    authz: { defaultPolicy: env.defaultInboundPolicy, clusterNetworks: env.clusterNetworks },
   });
   attachPolicyResources(platform, policy);
   const canaries = new CanaryRunner({

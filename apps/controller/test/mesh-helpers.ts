@@ -21,8 +21,11 @@ export interface IdentityApi {
   close(): Promise<void>;
 }
 
-/** The controller's identity API on an ephemeral loopback port, state in a temp directory. */
-export async function startIdentityApi(): Promise<IdentityApi> {
+/**
+ * The controller's identity API on an ephemeral loopback port, state in a temp directory;
+ * `more` adds services behind the same API (the policy service, for `policy.watch`).
+ */
+export async function startIdentityApi(more: Partial<ApiServices> = {}): Promise<IdentityApi> {
   const stateDir = mkdtempSync(join(tmpdir(), 'weft-mesh-test-'));
   const identity = await createIdentity({
     stateDir,
@@ -35,6 +38,7 @@ export async function startIdentityApi(): Promise<IdentityApi> {
     version: 'test',
     identity: identity.service,
     auth: new AuthService({ stateDir, enabled: true, workloads: identity.validator }),
+    ...more,
   } as unknown as ApiServices;
   const api = await startApiServer(services, '127.0.0.1', 0);
   const controllerUrl = `http://${api.address}`;

@@ -187,6 +187,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RunningProxy {
   admin: string;
+  /** The last 8 kB the process wrote to stderr (for failure messages). */
+  stderr(): string;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -208,7 +210,12 @@ export async function startProxy(config: unknown, env: Record<string, string>): 
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', (code, signal) => {
+      stderr += `\n(exited: ${signal ?? code})`;
+      r();
+    }),
+  );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -226,5 +233,5 @@ export async function startProxy(config: unknown, env: Record<string, string>): 
     }
     await sleep(50);
   }
-  return { admin, stop };
+  return { admin, stop, stderr: () => stderr };
 }

@@ -22,7 +22,7 @@ import { DEFAULT_H2_OPTIONS } from './h2/index.ts';
 import { sweepIdle } from './http/client-conn.ts';
 import { ProxyMetrics } from './metrics/registry.ts';
 import { TargetCache } from './outbound/cache.ts';
-import { compileOutbound } from './policy/plan.ts';
+import { compileInbound, compileOutbound } from './policy/plan.ts';
 import { DestinationResolver } from './resolve/destination.ts';
 import { PolicyClient } from './resolve/policy.ts';
 import { StaticResolver } from './resolve/static.ts';
@@ -195,6 +195,8 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     concrete.update([app]);
     concrete.authorityMetrics = metrics.inbound(authority, '', '', false);
     const policy = new PolicyRef();
+    const fixedPolicy = cfg.inboundPolicies.find((p) => p.port === pair.app);
+    if (fixedPolicy !== undefined) policy.inbound = compileInbound(fixedPolicy, undefined, metrics.authz);
     ctx.fixed = { ctx, authority, concrete, policy } satisfies ConnTarget;
     if (policies !== null && env.namespace && env.workload)
       policies.watchInbound({ namespace: env.namespace, name: env.workload }, pair.app, policy);

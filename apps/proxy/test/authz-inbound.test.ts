@@ -2,7 +2,9 @@
 // addresses: a port's authorization (streamed on policy.watch) answers a denied HTTP
 // caller 403 `unauthorized`, a gRPC caller PERMISSION_DENIED, resets a denied opaque
 // connection, lets audit through, matches CIDRs on the real source address, and counts
-// each outcome as Linkerd does. A plaintext `weft-src` changes no label.
+// each outcome as Linkerd does. A plaintext `weft-src` changes no label. An opaque
+// Server's port is decided per connection (refused at accept when the address rules the
+// caller out), never parsed as HTTP.
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -36,18 +38,25 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function setAuthz(authz: InboundAuthzPlan): Promise<void> {
+type AuthzInput = Omit<InboundAuthzPlan, 'routes'> & { routes?: InboundAuthzPlan['routes'] };
+
+async function setAuthz(authz: AuthzInput): Promise<void> {
   revision++;
-  fake.setInbound({ revision, workload: { namespace: 'test', name: 'api' }, port: app.port, authz });
+  fake.setInbound({
+    revision,
+    workload: { namespace: 'test', name: 'api' },
+    port: app.port,
+    authz: { routes: [], ...authz },
+  });
   const want = revision;
   await waitFor(async () => (await policyRevision(proxy)) === want, 5000, `revision ${want}`);
 }
 
 /** One request from `from` (a loopback address of this host), on a fresh connection. */
-function get(from: string, headers: Record<string, string> = {}) {
+function get(from: string, headers: Record<string, string> = {}, path = '/') {
   return new Promise<{ status: number; error: string | undefined; body: string }>((resolve) => {
     const req = http.get(
-      { host: '127.0.0.1', port, path: '/', localAddress: from, agent: false, headers },
+      { host: '127.0.0.1', port, path, localAddress: from, agent: false, headers },
       (res) => {
         let body = '';
         res.on('data', (c) => {
@@ -62,11 +71,28 @@ function get(from: string, headers: Record<string, string> = {}) {
   });
 }
 
+/** A client from `from` that sends nothing and waits (8 s at most) for the connection to end. */
+function silentClient(from: string) {
+  return new Promise<{ data: string; error: string }>((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress: from });
+    let data = '';
+    let error = '';
+    s.on('data', (c) => {
+      data += c;
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code ?? 'error';
+    });
+    s.on('close', () => resolve({ data, error }));
+    setTimeout(() => s.destroy(), 8000);
+  });
+}
+
 async function counters() {
   return parseProm((await admin(proxy, '/metrics')).body);
 }
 
-const server = (rules: InboundAuthzPlan['rules'], audit = false): InboundAuthzPlan => ({
+const server = (rules: InboundAuthzPlan['rules'], audit = false): AuthzInput => ({
   serverKind: 'server',
   serverName: 'api-http',
   protocol: 'unknown',
@@ -170,6 +196,114 @@ describe('inbound authorization', () => {
       sum(after, 'inbound_tcp_authz_deny_total', labels) -
         sum(before, 'inbound_tcp_authz_deny_total', labels),
     ).toBe(1);
+  });
+
+  it('an opaque Server refuses a caller its address rules out at accept, before it sends a byte', async () => {
+    await setAuthz({ ...server([rule('elsewhere', [{ cidr: '10.0.0.0/8' }])]), protocol: 'opaque' });
+    const before = await counters();
+    const conns = app.conns;
+    const started = Date.now();
+    // A server-speaks-first client: it waits for the app and sends nothing.
+    const got = await silentClient('127.0.5.6');
+    expect(got).toEqual({ data: '', error: 'ECONNRESET' });
+    // refused at once, not after the detection timeout (1 s)
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(app.conns).toBe(conns);
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http' };
+    expect(
+      sum(after, 'inbound_tcp_authz_deny_total', labels) -
+        sum(before, 'inbound_tcp_authz_deny_total', labels),
+    ).toBe(1);
+  });
+
+  it('an opaque Server judges HTTP bytes per connection: refused (not 403) without an identity it needs', async () => {
+    await setAuthz({
+      ...server([rule('web-only', null, ['web.test.serviceaccount.identity.weft.cluster.local'])]),
+      protocol: 'opaque',
+    });
+    const before = await counters();
+    const conns = app.conns;
+    const r = await get('127.0.5.7');
+    expect(r).toMatchObject({ status: 0, error: 'socket' });
+    expect(app.conns).toBe(conns);
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http' };
+    expect(
+      sum(after, 'inbound_tcp_authz_deny_total', labels) -
+        sum(before, 'inbound_tcp_authz_deny_total', labels),
+    ).toBe(1);
+    expect(
+      sum(after, 'inbound_http_authz_deny_total', labels) -
+        sum(before, 'inbound_http_authz_deny_total', labels),
+    ).toBe(0);
+  });
+
+  it('an opaque Server opens no app connection for a silent caller it will refuse, and refuses it', async () => {
+    await setAuthz({
+      ...server([rule('web-only', null, ['web.test.serviceaccount.identity.weft.cluster.local'])]),
+      protocol: 'opaque',
+    });
+    const before = await counters();
+    const conns = app.conns;
+    // Silent for the detection timeout (a meshed caller would have sent its ClientHello).
+    expect(await silentClient('127.0.5.10')).toEqual({ data: '', error: 'ECONNRESET' });
+    expect(app.conns).toBe(conns);
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http' };
+    expect(
+      sum(after, 'inbound_tcp_authz_deny_total', labels) -
+        sum(before, 'inbound_tcp_authz_deny_total', labels),
+    ).toBe(1);
+  });
+
+  it('an opaque Server relays an allowed connection as bytes, counted once as TCP', async () => {
+    await setAuthz({ ...server([rule('local', [{ cidr: '127.0.5.0/24' }])]), protocol: 'opaque' });
+    const before = await counters();
+    expect(await get('127.0.5.8')).toMatchObject({ status: 200, body: 'app' });
+    const after = await counters();
+    const labels = { srv_kind: 'server', srv_name: 'api-http', authz_name: 'local' };
+    expect(
+      sum(after, 'inbound_tcp_authz_allow_total', labels) -
+        sum(before, 'inbound_tcp_authz_allow_total', labels),
+    ).toBe(1);
+    // no HTTP decision: the proxy did not parse the request
+    expect(
+      sum(after, 'inbound_http_authz_allow_total', labels) -
+        sum(before, 'inbound_http_authz_allow_total', labels),
+    ).toBe(0);
+  });
+
+  it('per-route: each HTTPRoute on the Server has its own rules, counted with route_name; no route matching is 404', async () => {
+    const webOnly = rule('web-only', null, ['web.test.serviceaccount.identity.weft.cluster.local']);
+    const path = (type: 'Exact' | 'PathPrefix', value: string) => ({
+      path: { type, value },
+      headers: [],
+      queryParams: [],
+    });
+    await setAuthz({
+      ...server([webOnly]),
+      routes: [
+        {
+          namespace: 'test',
+          name: 'health',
+          matches: [path('Exact', '/healthz')],
+          rules: [rule('probes', [{ cidr: '127.0.0.0/8' }]), webOnly],
+        },
+        { namespace: 'test', name: 'books', matches: [path('PathPrefix', '/books')], rules: [webOnly] },
+      ],
+    });
+    const before = await counters();
+    expect(await get('127.0.5.9', {}, '/healthz')).toMatchObject({ status: 200, body: 'app' });
+    expect(await get('127.0.5.9', {}, '/books/1')).toMatchObject({ status: 403, error: 'unauthorized' });
+    expect(await get('127.0.5.9', {}, '/elsewhere')).toMatchObject({ status: 404, error: 'no-route' });
+    const after = await counters();
+    const delta = (name: string, labels: Record<string, string>) =>
+      sum(after, name, { srv_name: 'api-http', ...labels }) -
+      sum(before, name, { srv_name: 'api-http', ...labels });
+    expect(delta('inbound_http_authz_allow_total', { route_name: 'health', authz_name: 'probes' })).toBe(1);
+    expect(delta('inbound_http_authz_deny_total', { route_name: 'books' })).toBe(1);
+    expect(delta('inbound_http_authz_deny_total', { route_name: 'default' })).toBe(0);
   });
 
   it('audit lets a caller it would deny through and counts it apart', async () => {

@@ -45,6 +45,7 @@ beforeAll(async () => {
     serverName: 'api-http',
     protocol: 'unknown',
     audit: false,
+    routes: [],
     rules: [
       {
         kind: 'AuthorizationPolicy',

@@ -4,6 +4,7 @@
  * of a proxy's own ports. The proxy turns it into matchers once, when it arrives.
  */
 import { z } from 'zod';
+import { RouteMatchPlan } from './route-match.ts';
 
 /** A CIDR and the CIDRs carved out of it. */
 export const NetworkPlan = z.object({
@@ -25,6 +26,20 @@ export const AuthorizationRulePlan = z.object({
 });
 export type AuthorizationRulePlan = z.infer<typeof AuthorizationRulePlan>;
 
+/**
+ * One match of an HTTPRoute attached to the port's Server (per-route authorization). A
+ * request on it is allowed when any of `rules` (the AuthorizationPolicies that target
+ * the route, then the Server's own) allows it; counted with `route_name` = `name`.
+ */
+export const AuthzRoutePlan = z.object({
+  namespace: z.string(),
+  name: z.string().min(1),
+  /** Any of these holds (empty: every request). */
+  matches: z.array(RouteMatchPlan).max(64).default([]),
+  rules: z.array(AuthorizationRulePlan).default([]),
+});
+export type AuthzRoutePlan = z.infer<typeof AuthzRoutePlan>;
+
 /** How a port is authorized. A request is allowed when any rule allows it. */
 export const InboundAuthzPlan = z.object({
   /** `server` when a Server covers the port, `default` otherwise (Linkerd's `srv_kind`). */
@@ -34,6 +49,12 @@ export const InboundAuthzPlan = z.object({
   /** The Server's proxyProtocol: `opaque` ports are decided per connection. */
   protocol: z.string().default('unknown'),
   rules: z.array(AuthorizationRulePlan).default([]),
+  /**
+   * HTTPRoutes attached to the Server, one entry per match in precedence order (first
+   * match wins). When there are any, an HTTP request that matches none gets 404
+   * `no-route` (as Linkerd answers), and `rules` alone decide opaque connections.
+   */
+  routes: z.array(AuthzRoutePlan).max(1024).default([]),
   /** Let denied traffic through and count it as audit (the `audit` policy, or a Server's `accessPolicy: audit`). */
   audit: z.boolean().default(false),
 });
@@ -45,6 +66,7 @@ export const ALLOW_ALL_AUTHZ: InboundAuthzPlan = {
   serverName: 'default:all-unauthenticated',
   protocol: 'unknown',
   rules: [{ kind: 'default', namespace: '', name: 'all-unauthenticated', identities: null, networks: null }],
+  routes: [],
   audit: false,
 };
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { NamespaceName, ObjectName } from './names.ts';
-import { OutboundPolicy } from './policy-plan.ts';
+import { InboundPolicy, OutboundPolicy } from './policy-plan.ts';
 import { Authority, WorkloadRef } from './workload.ts';
 
 /** `host:port`, as the proxy's listen addresses are written. */
@@ -108,6 +108,11 @@ export const ProxyConfig = z.object({
    * controller for the same authority replaces it while the controller provides one.
    */
   policies: z.array(OutboundPolicy).default([]),
+  /**
+   * Inbound policy (authorization, rate limit) per app port (`port`), as `policy.watch`
+   * would send it; a policy from the controller for that port replaces it.
+   */
+  inboundPolicies: z.array(InboundPolicy).max(64).default([]),
   timeouts: ProxyTimeouts.default(ProxyTimeouts.parse({})),
   http2: ProxyHttp2.default(ProxyHttp2.parse({})),
 });

@@ -1,17 +1,20 @@
 /**
  * Where routes attach: resolves each HTTPRoute/GRPCRoute's `parentRefs` to Service
- * ports and expands the route into one entry per (rule, match), in the plan's own match
- * shape. Validation, shadow detection and compilation all read these entries.
+ * ports (or, for per-route authorization, to Servers) and expands the route into one
+ * entry per (rule, match), in the plan's own match shape. Validation, shadow detection
+ * and compilation all read these entries.
  */
-import type {
-  GRPCRoute,
-  GRPCRouteRule,
-  HTTPRoute,
-  HTTPRouteRule,
-  ParentRef,
-  PolicyDocument,
-  RouteMatchPlan,
-  Service,
+import {
+  type GRPCRoute,
+  type GRPCRouteRule,
+  type HTTPRoute,
+  type HTTPRouteRule,
+  LINKERD_POLICY_GROUP,
+  type ParentRef,
+  type PolicyDocument,
+  type RouteMatchPlan,
+  type Service,
+  WEFT_POLICY_GROUP,
 } from '@weft/shared';
 
 export type RouteDocument = HTTPRoute | GRPCRoute;
@@ -58,6 +61,21 @@ export function isServiceKind(
   const kind = ref.kind ?? defaultKind;
   const group = ref.group ?? '';
   return kind === 'Service' && (group === '' || group === 'core');
+}
+
+/** Whether a parentRef names a Server (`policy.linkerd.io` or `policy.weft.dev`): a route for per-route authorization. */
+export function isServerParent(ref: { group?: string | undefined; kind?: string | undefined }): boolean {
+  return (
+    ref.kind === 'Server' &&
+    (ref.group === undefined || ref.group === LINKERD_POLICY_GROUP || ref.group === WEFT_POLICY_GROUP)
+  );
+}
+
+/** Whether a route attaches to the Server `namespace/name`. */
+export function attachesToServer(route: RouteDocument, namespace: string, name: string): boolean {
+  return route.spec.parentRefs.some(
+    (p) => isServerParent(p) && p.name === name && (p.namespace ?? route.metadata.namespace) === namespace,
+  );
 }
 
 /** Whether a parentRef selects a Service port: by `port`, by `sectionName` (the port's name), or every port. */

@@ -130,6 +130,7 @@ spec:
           networks: [{ cidr: '127.10.0.0/16', except: ['127.10.9.0/24'] }],
         },
       ],
+      routes: [],
       audit: false,
     });
     // Another port of the same workload keeps the default.
@@ -211,5 +212,94 @@ spec:
   targetRef: { kind: Server, name: c }
   requiredAuthenticationRefs: [{ kind: NetworkAuthentication, name: nope }]`;
     expect(planFor(yaml, 'catalog').rules).toEqual([]);
+  });
+});
+
+describe('per-route authorization (HTTPRoutes attached to a Server)', () => {
+  const routes = `${server('catalog-http', 'catalog', 8080)}
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: from-web, namespace: demo }
+spec:
+  targetRef: { kind: Server, name: catalog-http }
+  requiredAuthenticationRefs: [{ kind: ServiceAccount, name: web }]
+---
+apiVersion: policy.linkerd.io/v1beta3
+kind: HTTPRoute
+metadata: { name: books, namespace: demo }
+spec:
+  parentRefs: [{ group: policy.linkerd.io, kind: Server, name: catalog-http }]
+  rules:
+    - matches: [{ path: { type: PathPrefix, value: /books } }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: health, namespace: demo }
+spec:
+  parentRefs: [{ group: policy.weft.dev, kind: Server, name: catalog-http }]
+  rules:
+    - matches: [{ path: { type: Exact, value: /healthz }, method: GET }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: NetworkAuthentication
+metadata: { name: anywhere, namespace: demo }
+spec:
+  networks: [{ cidr: 0.0.0.0/0 }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: probes, namespace: demo }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: HTTPRoute, name: health }
+  requiredAuthenticationRefs: [{ kind: NetworkAuthentication, name: anywhere }]`;
+
+  it('compiles each route match in precedence order, with its own policies then the Server’s', () => {
+    expect(problems(routes)).toEqual([]);
+    const plan = planFor(routes, 'catalog');
+    expect(plan.rules.map((r) => r.name)).toEqual(['from-web']);
+    expect(
+      plan.routes.map((r) => ({
+        route: r.name,
+        path: r.matches.map((m) => `${m.method ?? '*'} ${m.path?.type} ${m.path?.value}`),
+        rules: r.rules.map((x) => x.name),
+      })),
+    ).toEqual([
+      { route: 'health', path: ['GET Exact /healthz'], rules: ['probes', 'from-web'] },
+      { route: 'books', path: ['* PathPrefix /books'], rules: ['from-web'] },
+    ]);
+  });
+
+  it('refuses a route on a missing Server and a policy on a route that is missing or on no Server', () => {
+    const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: lost, namespace: demo }
+spec:
+  parentRefs: [{ group: policy.linkerd.io, kind: Server, name: ghost }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: outbound, namespace: demo }
+spec:
+  parentRefs: [{ kind: Service, name: catalog, port: 8080 }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: a, namespace: demo }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: HTTPRoute, name: outbound }
+  requiredAuthenticationRefs: [{ kind: ServiceAccount, name: web }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: b, namespace: demo }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: HTTPRoute, name: nowhere }
+  requiredAuthenticationRefs: [{ kind: ServiceAccount, name: web }]`;
+    expect(problems(yaml)).toEqual([
+      'HTTPRoute demo/lost: spec.parentRefs[0].name: Server demo/ghost does not exist',
+      'AuthorizationPolicy demo/a: spec.targetRef.name: HTTPRoute demo/outbound is not attached to a Server; per-route authorization needs a route whose parentRefs name a Server',
+      'AuthorizationPolicy demo/b: spec.targetRef.name: HTTPRoute demo/nowhere does not exist',
+    ]);
   });
 });

@@ -2,13 +2,15 @@
  * Compiles authorization documents into the `authz` part of a workload port's
  * `InboundPolicy`: the Server covering the port (if any) with the AuthorizationPolicies
  * that target it or its Namespace, each turned into one rule (all its authentications
- * must hold); otherwise the default inbound policy of the workload, its namespace or the
- * mesh, in that order.
+ * must hold), and the HTTPRoutes attached to that Server with the AuthorizationPolicies
+ * that target each (per-route authorization); otherwise the default inbound policy of
+ * the workload, its namespace or the mesh, in that order.
  */
 import {
   type AuthorizationPolicy,
   type AuthorizationRulePlan,
   type AuthzObjectRef,
+  type AuthzRoutePlan,
   type DefaultInboundPolicy,
   type InboundAuthzPlan,
   type MeshTLSAuthentication,
@@ -22,6 +24,8 @@ import {
   serviceSelects,
   type Workload,
 } from '@weft/shared';
+import { attachesToServer, isRoute, type RouteDocument, routeEntries } from './attach.ts';
+import { sortByPrecedence } from './precedence.ts';
 
 /** Where the local platform's pods live, and the private ranges Linkerd counts as the cluster. */
 export const DEFAULT_CLUSTER_NETWORKS: readonly string[] = [
@@ -74,6 +78,7 @@ export function defaultPolicyPlan(policy: DefaultInboundPolicy, settings: AuthzS
     serverName: `default:${policy}`,
     protocol: 'unknown',
     rules: defaultPolicyRules(policy, settings),
+    routes: [],
     audit: policy === 'audit',
   };
 }
@@ -226,7 +231,51 @@ export class AuthzCompiler {
       serverName: server.metadata.name,
       protocol: server.spec.proxyProtocol,
       rules,
+      routes: this.routes(server, rules),
       audit: access === 'audit',
     };
+  }
+
+  /**
+   * The routes attached to a Server, one entry per match in precedence order, each with
+   * the AuthorizationPolicies that target it and then the Server's own rules. GRPCRoutes
+   * replace HTTPRoutes on a Server when any attaches (as for Service ports).
+   */
+  routes(server: Server, serverRules: readonly AuthorizationRulePlan[]): AuthzRoutePlan[] {
+    const { namespace, name } = server.metadata;
+    const attached = this.#documents.filter(
+      (d): d is RouteDocument => isRoute(d) && attachesToServer(d, namespace, name),
+    );
+    const grpc = attached.some((r) => r.kind === 'GRPCRoute');
+    const entries = sortByPrecedence(
+      attached.filter((r) => (r.kind === 'GRPCRoute') === grpc).flatMap((r) => routeEntries(r)),
+    );
+    const byRoute = new Map<RouteDocument, AuthorizationRulePlan[]>();
+    return entries.map((e) => {
+      let rules = byRoute.get(e.route);
+      if (rules === undefined) {
+        rules = [...this.#routeRules(e.route), ...serverRules];
+        byRoute.set(e.route, rules);
+      }
+      return {
+        namespace: e.route.metadata.namespace,
+        name: e.route.metadata.name,
+        matches: [e.match],
+        rules,
+      };
+    });
+  }
+
+  #routeRules(route: RouteDocument): AuthorizationRulePlan[] {
+    const out: AuthorizationRulePlan[] = [];
+    for (const d of this.#documents) {
+      if (d.kind !== 'AuthorizationPolicy') continue;
+      const t = d.spec.targetRef;
+      if (t.kind !== route.kind || t.name !== route.metadata.name) continue;
+      if (refNamespace(t, d) !== route.metadata.namespace) continue;
+      const rule = authorizationRule(d, this.#documents);
+      if (rule) out.push(rule);
+    }
+    return out;
   }
 }

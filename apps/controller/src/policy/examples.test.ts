@@ -84,9 +84,39 @@ describe('example policies', () => {
           networks: null,
         },
       ],
+      routes: [],
       audit: false,
     });
     const web = workloads.find((w) => w.name === 'web');
     expect(authz.plan(web, 'demo', 'web', 8080).serverName).toBe('default:all-unauthenticated');
+  });
+
+  it('authz/catalog-routes.yaml opens /books to web and /healthz to cluster addresses', () => {
+    const docs = parsePolicyYaml(readFileSync(`${DEMO}policies/authz/catalog-routes.yaml`, 'utf8'));
+    const services = demoServices();
+    const workloads = demoWorkloads();
+    expect(validatePolicies(docs, services, workloads)).toEqual([]);
+    const catalog = workloads.find((w) => w.name === 'catalog');
+    const plan = new AuthzCompiler(docs, services, DEFAULT_AUTHZ_SETTINGS).plan(
+      catalog,
+      'demo',
+      'catalog',
+      8080,
+    );
+    expect(plan.rules).toEqual([]);
+    expect(
+      plan.routes.map((r) => [
+        r.name,
+        r.matches[0]?.path?.value,
+        r.matches[0]?.method ?? '*',
+        r.rules.map((x) => x.name),
+      ]),
+    ).toEqual([
+      ['catalog-health', '/healthz', '*', ['health-from-cluster']],
+      ['catalog-books', '/books', 'GET', ['books-from-web']],
+    ]);
+    expect(plan.routes[1]?.rules[0]?.identities).toEqual([
+      'web.demo.serviceaccount.identity.weft.cluster.local',
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Checks the authorization documents against each other and the platform: a Server
  * whose selector picks no workload or whose named port no Service has, two Servers
- * claiming one workload port, an AuthorizationPolicy whose target or authentications do
- * not exist, malformed identities and CIDRs, and default-inbound-policy annotations.
+ * claiming one workload port, an AuthorizationPolicy whose target (a Server, a route
+ * attached to a Server, a Namespace) or authentications do not exist, malformed identities and CIDRs, and default-inbound-policy annotations.
  */
 import { isIP } from 'node:net';
 import {
@@ -18,6 +18,7 @@ import {
   selectorMatches,
   type Workload,
 } from '@weft/shared';
+import { isServerParent } from './attach.ts';
 import { findDocument, serverPort } from './compile-authz.ts';
 import { reporter } from './validate-route.ts';
 
@@ -106,12 +107,28 @@ function validateAuthorizationPolicy(
   } else if (t.kind === 'Namespace') {
     if (!namespaces.has(t.name))
       report('spec.targetRef.name', 'ResolvedRefs', 'TargetNotFound', `Namespace ${t.name} does not exist`);
+  } else if (t.kind === 'HTTPRoute' || t.kind === 'GRPCRoute') {
+    const route = findDocument(documents, t.kind, ns, t.name);
+    if (!route)
+      report(
+        'spec.targetRef.name',
+        'ResolvedRefs',
+        'TargetNotFound',
+        `${t.kind} ${ns}/${t.name} does not exist`,
+      );
+    else if (!route.spec.parentRefs.some(isServerParent))
+      report(
+        'spec.targetRef.name',
+        'Accepted',
+        'InvalidKind',
+        `${t.kind} ${ns}/${t.name} is not attached to a Server; per-route authorization needs a route whose parentRefs name a Server`,
+      );
   } else {
     report(
       'spec.targetRef.kind',
       'Accepted',
       'InvalidKind',
-      `"${t.kind}" cannot be authorized; target a Server or a Namespace (per-route authorization is not supported yet)`,
+      `"${t.kind}" cannot be authorized; target a Server, an HTTPRoute or GRPCRoute attached to a Server, or a Namespace`,
     );
   }
   doc.spec.requiredAuthenticationRefs.forEach((ref, i) => {

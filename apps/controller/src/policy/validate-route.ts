@@ -1,18 +1,25 @@
 /**
- * Checks one HTTPRoute or GRPCRoute on its own and against the Services: parents and
- * backends that exist (with their ports), filters we apply, regexes that compile,
- * prefixes and paths that start with "/", not every weight 0, timeouts that fit, and
- * annotation values.
+ * Checks one HTTPRoute or GRPCRoute on its own and against the Services: parents (a
+ * Service port, or a Server for per-route authorization) and backends that exist (with
+ * their ports), filters we apply, regexes that compile, prefixes and paths that start
+ * with "/", not every weight 0, timeouts that fit, and annotation values.
  */
 import {
   type BackendRef,
   type HTTPRouteFilter,
+  type PolicyDocument,
   type PolicyIssue,
   parsePolicyDuration,
   policyRefOf,
 } from '@weft/shared';
 import { readPolicyAnnotations } from './annotations.ts';
-import { isServiceKind, parentSelects, type RouteDocument, type ServiceIndex } from './attach.ts';
+import {
+  isServerParent,
+  isServiceKind,
+  parentSelects,
+  type RouteDocument,
+  type ServiceIndex,
+} from './attach.ts';
 
 type Report = (path: string, condition: PolicyIssue['condition'], reason: string, message: string) => void;
 
@@ -116,17 +123,33 @@ function checkValueRegexes(
 }
 
 /** Issues of one route (not counting shadowing, which needs every route). */
-export function validateRoute(route: RouteDocument, services: ServiceIndex, out: PolicyIssue[]): void {
+export function validateRoute(
+  route: RouteDocument,
+  services: ServiceIndex,
+  out: PolicyIssue[],
+  documents: readonly PolicyDocument[] = [],
+): void {
   const report = reporter(route, out);
   const parentPorts: (number | undefined)[] = [];
   route.spec.parentRefs.forEach((parent, i) => {
     const at = `spec.parentRefs[${i}]`;
+    if (isServerParent(parent)) {
+      // Per-route authorization: the route names requests on a Server's port.
+      const ns = parent.namespace ?? route.metadata.namespace;
+      if (
+        !documents.some(
+          (d) => d.kind === 'Server' && d.metadata.namespace === ns && d.metadata.name === parent.name,
+        )
+      )
+        report(`${at}.name`, 'Accepted', 'NoMatchingParent', `Server ${ns}/${parent.name} does not exist`);
+      return;
+    }
     if (!isServiceKind(parent, 'Gateway')) {
       report(
         `${at}.kind`,
         'Accepted',
         'NoMatchingParent',
-        `parent kind "${parent.kind ?? 'Gateway'}" is not supported; attach to a Service with kind: Service (GAMMA)`,
+        `parent kind "${parent.kind ?? 'Gateway'}" is not supported; attach to a Service with kind: Service (GAMMA), or to a Server (group policy.weft.dev or policy.linkerd.io) for per-route authorization`,
       );
       return;
     }

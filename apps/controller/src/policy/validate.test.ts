@@ -61,7 +61,7 @@ spec:
     expect(problems(yaml)).toEqual([
       'HTTPRoute demo/lost: spec.parentRefs[0].name: Service demo/ghost does not exist',
       'HTTPRoute demo/lost: spec.parentRefs[1].port: Service demo/inventory has no port 81 (it has 8080 (http))',
-      'HTTPRoute demo/lost: spec.parentRefs[2].kind: parent kind "Gateway" is not supported; attach to a Service with kind: Service (GAMMA)',
+      'HTTPRoute demo/lost: spec.parentRefs[2].kind: parent kind "Gateway" is not supported; attach to a Service with kind: Service (GAMMA), or to a Server (group policy.weft.dev or policy.linkerd.io) for per-route authorization',
       'HTTPRoute demo/lost: spec.parentRefs[3].sectionName: Service demo/web has no port named "grpc" (it has 80 (http))',
     ]);
   });

@@ -51,7 +51,7 @@ export function validatePolicies(
 ): PolicyIssue[] {
   const index = new ServiceIndex(services);
   const out: PolicyIssue[] = [];
-  for (const doc of documents) if (isRoute(doc)) validateRoute(doc, index, out);
+  for (const doc of documents) if (isRoute(doc)) validateRoute(doc, index, out, documents);
   validateShadowing(documents, index, out);
   validateAttachedPolicies(documents, index, out);
   validateAuthorization(documents, services, workloads, out);

@@ -4,6 +4,7 @@
  * handler. While the client stays silent with a known destination, an endpoint
  * connection is opened (`tcp/early.ts`): if the server speaks first (SMTP, MySQL
  * banners) the connection goes opaque at once over it, with no wait for the timeout.
+ * On an opaque Server's port only mesh TLS is told apart from opaque bytes (no HTTP).
  * One detection object per connection; handlers are module-level functions reading its
  * fields.
  */
@@ -46,6 +47,8 @@ class Detection implements EarlyListener {
     readonly serveHttp1: ServeHttp1,
     readonly connectMs: number,
     public early: EarlyConn | null,
+    /** An opaque Server's port: whatever is not TLS is opaque. */
+    readonly opaquePort: boolean,
   ) {
     this.buf = head;
   }
@@ -85,13 +88,14 @@ export function detectProtocol(
   timeouts: Pick<ProxyTimeouts, 'detectMs' | 'connectMs'>,
   serveHttp1: ServeHttp1,
   early: EarlyConn | null = null,
+  opaquePort = false,
 ): void {
-  const decided = head.length > 0 ? sniff(head) : undefined;
+  const decided = head.length > 0 ? decide(head, opaquePort) : undefined;
   if (decided !== undefined) {
     dispatch(socket, head, decided, ctx, target, serveHttp1, early);
     return;
   }
-  const d = new Detection(socket, ctx, target, head, serveHttp1, timeouts.connectMs, early);
+  const d = new Detection(socket, ctx, target, head, serveHttp1, timeouts.connectMs, early, opaquePort);
   (socket as DetectSocket)[kDetect] = d;
   socket.on('data', onDetectData);
   socket.on('error', onDetectError);
@@ -107,11 +111,18 @@ export function detectProtocol(
   }
 }
 
-/** The client stayed silent: connect to the endpoint, in case its server speaks first. */
+/**
+ * The client stayed silent: connect to the endpoint, in case its server speaks first.
+ * Not on an opaque Server's port for a caller its policy would refuse in plaintext (a
+ * meshed caller speaks first, with its ClientHello): the app never sees a connection
+ * for a caller that will be refused.
+ */
 function onEarlyConnectTimer(d: Detection): void {
   d.earlyTimer = null;
   const t = d.target;
   if (t === null || d.buf.length > 0 || d.socket.destroyed) return;
+  if (d.opaquePort && t.policy.inbound?.authorizer.wouldAdmitTcp(undefined, d.socket.remoteAddress) === false)
+    return;
   const e = openEarly(t.concrete, t.ctx.connector, d.connectMs);
   if (e === null) return;
   e.listener = d;
@@ -122,9 +133,16 @@ function onDetectData(this: DetectSocket, chunk: Buffer): void {
   const d = this[kDetect];
   if (!d) return;
   d.buf = d.buf.length === 0 ? chunk : Buffer.concat([d.buf, chunk]);
-  let p = sniff(d.buf);
+  let p = decide(d.buf, d.opaquePort);
   if (p === undefined && d.buf.length >= SNIFF_MAX) p = Protocol.Opaque;
   if (p !== undefined) finish(d, p);
+}
+
+/** `sniff`, except that on an opaque port whatever is not TLS is opaque. */
+function decide(buf: Buffer, opaquePort: boolean): Protocol | undefined {
+  const p = sniff(buf);
+  if (!opaquePort || p === undefined || p === Protocol.Tls) return p;
+  return Protocol.Opaque;
 }
 
 function onDetectTimeout(d: Detection): void {
@@ -145,7 +163,7 @@ function onDetectEnd(this: DetectSocket): void {
   const d = this[kDetect];
   if (!d) return;
   // The client half-closed before we could tell: relay what it sent as opaque bytes.
-  finish(d, d.buf.length > 0 ? (sniff(d.buf) ?? Protocol.Opaque) : Protocol.Opaque);
+  finish(d, d.buf.length > 0 ? (decide(d.buf, d.opaquePort) ?? Protocol.Opaque) : Protocol.Opaque);
 }
 
 function stop(d: Detection): void {

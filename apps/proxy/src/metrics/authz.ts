@@ -1,12 +1,13 @@
 /**
  * Authorization counters, as Linkerd names them: `inbound_{http,tcp}_authz_allow_total`
  * and `inbound_{http,tcp}_authz_deny_total` with `srv_kind`, `srv_name`, `authz_kind`,
- * `authz_name` and `route_name`; and Weft's `inbound_{http,tcp}_authz_audit_total` for
+ * `authz_name` and `route_name` (the HTTPRoute on the Server a request matched, else
+ * `default`); and Weft's `inbound_{http,tcp}_authz_audit_total` for
  * what an audit policy let through but would have denied. Handles are made when a plan
  * is compiled (one per rule and outcome) and kept for the process's life, up to a cap.
  */
 import type { Registry } from 'prom-client';
-import type { AuthzCount, AuthzCounters } from '../policy/authz.ts';
+import type { AuthzCount, AuthzCounters, AuthzLabels } from '../policy/authz.ts';
 import { CollectedMetric, type Labels, type MetricValue } from './collected.ts';
 
 /** Label sets kept before further ones share one overflow set per name. */
@@ -35,16 +36,16 @@ export class AuthzMetrics implements AuthzCounters {
   counter(
     proto: 'http' | 'tcp',
     outcome: Outcome,
-    l: { srvKind: string; srvName: string; authzKind: string; authzName: string },
+    l: AuthzLabels & { authzKind: string; authzName: string },
   ): AuthzCount {
     const name = authzMetricName(proto, outcome);
-    let key = `${name}\0${l.srvKind}\0${l.srvName}\0${l.authzKind}\0${l.authzName}`;
+    let key = `${name}\0${l.srvKind}\0${l.srvName}\0${l.routeName}\0${l.authzKind}\0${l.authzName}`;
     let labels: Labels = {
       direction: 'inbound',
       ...this.#own,
       srv_kind: l.srvKind,
       srv_name: l.srvName,
-      route_name: 'default',
+      route_name: l.routeName,
     };
     if (l.authzKind) labels = { ...labels, authz_kind: l.authzKind, authz_name: l.authzName };
     if (!this.#sets.has(key) && this.#sets.size >= MAX_AUTHZ_SETS) {

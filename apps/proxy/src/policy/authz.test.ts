@@ -1,4 +1,7 @@
-/** The compiled authorizer: identities exact and wildcard, CIDRs with except (IPv4 and IPv6), audit, and its memory. */
+/**
+ * The compiled authorizer: identities exact and wildcard, CIDRs with except (IPv4 and
+ * IPv6), audit, its memory, refusal at accept, and per-route tables.
+ */
 import { describe, expect, it } from 'vitest';
 import { Authorizer, ipv4Number, MAX_REMEMBERED_CALLERS } from './authz.ts';
 
@@ -15,7 +18,9 @@ const rule = (
 });
 
 const plan = (rules: ReturnType<typeof rule>[], audit = false) =>
-  new Authorizer({ serverKind: 'server', serverName: 's', protocol: 'unknown', rules, audit });
+  new Authorizer({ serverKind: 'server', serverName: 's', protocol: 'unknown', rules, routes: [], audit });
+
+const request = (path: string) => ({ method: 'GET', path, header: () => undefined });
 
 describe('Authorizer', () => {
   it('reads IPv4 addresses as numbers and refuses anything else', () => {
@@ -75,5 +80,58 @@ describe('Authorizer', () => {
     for (let i = 0; i < MAX_REMEMBERED_CALLERS + 10; i++)
       expect(a.decide(undefined, `127.1.${(i >> 8) & 255}.${i & 255}`)).toBe(0);
     expect(a.decide(undefined, '10.0.0.1')).toBe(-1);
+  });
+
+  it('refuses at accept only a caller no identity could let in from its address; never under audit', () => {
+    const a = plan([
+      rule('net', null, [{ cidr: '10.0.0.0/8', except: [] }]),
+      rule('id-and-net', ['*'], [{ cidr: '127.0.0.0/8', except: ['127.0.9.0/24'] }]),
+    ]);
+    expect(a.refuseAtAccept('127.0.0.1')).toBe(false); // an identity may still let it in
+    expect(a.refuseAtAccept('10.1.2.3')).toBe(false);
+    expect(a.refuseAtAccept('127.0.9.1')).toBe(true);
+    expect(a.refuseAtAccept('192.168.0.1')).toBe(true);
+    expect(a.tcpDeny.n).toBe(2);
+    expect(plan([], true).refuseAtAccept('192.168.0.1')).toBe(false);
+    expect(plan([rule('any', ['*'], null)]).refuseAtAccept('192.168.0.1')).toBe(false);
+  });
+
+  it('decides a request by the first route it matches, else the port when no route is attached', () => {
+    const noRoutes = plan([rule('all', null, null)]);
+    expect(noRoutes.forRequest(request('/anything'))).toBe(noRoutes.port);
+    const path = (type: 'Exact' | 'PathPrefix', value: string) => ({
+      path: { type, value },
+      headers: [],
+      queryParams: [],
+    });
+    const a = new Authorizer({
+      serverKind: 'server',
+      serverName: 's',
+      protocol: 'unknown',
+      rules: [],
+      audit: false,
+      routes: [
+        {
+          namespace: 'demo',
+          name: 'health',
+          matches: [path('Exact', '/healthz')],
+          rules: [rule('open', null, null)],
+        },
+        { namespace: 'demo', name: 'books', matches: [path('PathPrefix', '/books')], rules: [] },
+        {
+          namespace: 'demo',
+          name: 'health',
+          matches: [path('Exact', '/livez')],
+          rules: [rule('open', null, null)],
+        },
+      ],
+    });
+    const health = a.forRequest(request('/healthz'));
+    expect(health?.admitHttp(undefined, '127.0.0.1')).toBe(true);
+    // one route's matches share its table (and its counters)
+    expect(a.forRequest(request('/livez'))).toBe(health);
+    expect(a.forRequest(request('/books/1'))?.admitHttp(undefined, '127.0.0.1')).toBe(false);
+    expect(a.forRequest(request('/other'))).toBeNull();
+    expect(a.port.httpDeny.n).toBe(0);
   });
 });

@@ -1,15 +1,28 @@
 /**
  * Authorization of one inbound port, compiled once from the port's `InboundAuthzPlan`:
- * identity sets and suffixes, CIDR block lists, and the counters of each outcome. A
- * caller is its mTLS identity (never a header) and its source address; the decision for
- * a caller is remembered (bounded), so a request costs two map lookups.
+ * identity sets and suffixes, CIDR block lists, the HTTPRoutes attached to its Server
+ * (per-route authorization), and the counters of each outcome. A caller is its mTLS
+ * identity (never a header) and its source address; the decision for a caller is
+ * remembered (bounded), so a request costs a route match and two map lookups.
  */
-import { BlockList, isIPv4 } from 'node:net';
-import type { AuthorizationRulePlan, InboundAuthzPlan, NetworkPlan } from '@weft/shared';
+import type { AuthorizationRulePlan, AuthzRoutePlan, InboundAuthzPlan } from '@weft/shared';
+import { CompiledMatch } from './match.ts';
+import { ipv4Number, NetworkMatcher, plainAddress } from './network.ts';
+import type { RequestView } from './request-view.ts';
+
+export { ipv4Number, plainAddress } from './network.ts';
 
 /** A counter handle: `n` is read at scrape time. */
 export interface AuthzCount {
   n: number;
+}
+
+/** The labels every counter of a port (or of one route on it) carries. */
+export interface AuthzLabels {
+  srvKind: string;
+  srvName: string;
+  /** The HTTPRoute a request matched, or `default` when the Server has none. */
+  routeName: string;
 }
 
 /** Where the counters of each outcome come from (the proxy's metrics, or none in tests). */
@@ -18,7 +31,7 @@ export interface AuthzCounters {
   counter(
     proto: 'http' | 'tcp',
     outcome: 'allow' | 'deny' | 'audit',
-    labels: { srvKind: string; srvName: string; authzKind: string; authzName: string },
+    labels: AuthzLabels & { authzKind: string; authzName: string },
   ): AuthzCount;
 }
 
@@ -26,76 +39,6 @@ const UNCOUNTED: AuthzCounters = { counter: () => ({ n: 0 }) };
 
 /** Decisions remembered per authorizer before the memory is cleared. */
 export const MAX_REMEMBERED_CALLERS = 4096;
-
-/** `::ffff:127.0.0.1` → `127.0.0.1`. */
-export function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-}
-
-/** An IPv4 address as an unsigned 32-bit number, or -1 when it is not one. */
-export function ipv4Number(address: string): number {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      digits++;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return n * 256 + part;
-}
-
-/** One CIDR: IPv4 compared as numbers, IPv6 through a BlockList. */
-class Cidr {
-  readonly #base: number;
-  readonly #size: number;
-  readonly #v6: BlockList | null;
-  constructor(cidr: string) {
-    const slash = cidr.indexOf('/');
-    const address = slash < 0 ? cidr : cidr.slice(0, slash);
-    const v4 = ipv4Number(address);
-    if (v4 >= 0) {
-      const bits = slash < 0 ? 32 : Number(cidr.slice(slash + 1));
-      this.#size = 2 ** (32 - bits);
-      this.#base = Math.floor(v4 / this.#size) * this.#size;
-      this.#v6 = null;
-    } else {
-      this.#base = -1;
-      this.#size = 0;
-      this.#v6 = new BlockList();
-      this.#v6.addSubnet(address, slash < 0 ? 128 : Number(cidr.slice(slash + 1)), 'ipv6');
-    }
-  }
-  /** `v4`: the address as a number, or -1 for IPv6 (then `address` is checked). */
-  has(v4: number, address: string): boolean {
-    if (v4 >= 0) return this.#v6 === null && v4 >= this.#base && v4 < this.#base + this.#size;
-    return this.#v6?.check(address, 'ipv6') === true;
-  }
-}
-
-class NetworkMatcher {
-  readonly #in: Cidr;
-  readonly #except: Cidr[];
-  constructor(n: NetworkPlan) {
-    this.#in = new Cidr(n.cidr);
-    this.#except = n.except.map((e) => new Cidr(e));
-  }
-  matches(v4: number, address: string): boolean {
-    if (!this.#in.has(v4, address)) return false;
-    for (const e of this.#except) if (e.has(v4, address)) return false;
-    return true;
-  }
-}
 
 /** One rule: every condition it has must hold. */
 export class AuthzRule {
@@ -109,11 +52,7 @@ export class AuthzRule {
   readonly httpAllow: AuthzCount;
   readonly tcpAllow: AuthzCount;
 
-  constructor(
-    plan: AuthorizationRulePlan,
-    labels: { srvKind: string; srvName: string },
-    counters: AuthzCounters,
-  ) {
+  constructor(plan: AuthorizationRulePlan, labels: AuthzLabels, counters: AuthzCounters, tcp: boolean) {
     this.kind = plan.kind;
     this.namespace = plan.namespace;
     this.name = plan.name;
@@ -129,7 +68,17 @@ export class AuthzRule {
       authzName: plan.name,
     };
     this.httpAllow = counters.counter('http', 'allow', l);
-    this.tcpAllow = counters.counter('tcp', 'allow', l);
+    this.tcpAllow = tcp ? counters.counter('tcp', 'allow', l) : { n: 0 };
+  }
+
+  /** Whether some caller from `address` could be let in (with the right identity, if one is needed). */
+  admitsAddress(address: string | undefined): boolean {
+    if (this.#networks === null) return true;
+    if (address === undefined) return false;
+    const plain = plainAddress(address);
+    const v4 = ipv4Number(plain);
+    for (const n of this.#networks) if (n.matches(v4, plain)) return true;
+    return false;
   }
 
   allows(identity: string | undefined, address: string | undefined): boolean {
@@ -153,12 +102,11 @@ export class AuthzRule {
   }
 }
 
-/** The authorization of one port. */
-export class Authorizer {
-  readonly serverKind: string;
-  readonly serverName: string;
-  /** Opaque ports are decided per connection, when it is accepted. */
-  readonly opaque: boolean;
+/**
+ * The rules of a port, or of one route on it: each caller's decision remembered (bounded)
+ * and the counters of each outcome.
+ */
+export class AuthzTable {
   readonly audit: boolean;
   readonly rules: readonly AuthzRule[];
   readonly httpDeny: AuthzCount;
@@ -169,19 +117,22 @@ export class Authorizer {
   readonly #remembered = new Map<string, Map<string, number>>();
   #size = 0;
 
-  constructor(plan: InboundAuthzPlan, counters: AuthzCounters = UNCOUNTED) {
-    this.serverKind = plan.serverKind;
-    this.serverName = plan.serverName;
-    this.opaque = plan.protocol === 'opaque';
-    this.audit = plan.audit;
-    const srv = { srvKind: plan.serverKind, srvName: plan.serverName };
-    this.rules = plan.rules.map((r) => new AuthzRule(r, srv, counters));
-    const none = { ...srv, authzKind: '', authzName: '' };
+  /** `tcp`: whether connections are decided here too (the port's table, not a route's). */
+  constructor(
+    rules: readonly AuthorizationRulePlan[],
+    audit: boolean,
+    labels: AuthzLabels,
+    counters: AuthzCounters,
+    tcp: boolean,
+  ) {
+    this.audit = audit;
+    this.rules = rules.map((r) => new AuthzRule(r, labels, counters, tcp));
+    const none = { ...labels, authzKind: '', authzName: '' };
     this.httpDeny = counters.counter('http', 'deny', none);
-    this.tcpDeny = counters.counter('tcp', 'deny', none);
-    const audit = { ...srv, authzKind: 'default', authzName: 'audit' };
-    this.httpAudit = counters.counter('http', 'audit', audit);
-    this.tcpAudit = counters.counter('tcp', 'audit', audit);
+    this.tcpDeny = tcp ? counters.counter('tcp', 'deny', none) : { n: 0 };
+    const auditLabels = { ...labels, authzKind: 'default', authzName: 'audit' };
+    this.httpAudit = counters.counter('http', 'audit', auditLabels);
+    this.tcpAudit = tcp ? counters.counter('tcp', 'audit', auditLabels) : { n: 0 };
   }
 
   /** The index of the first rule that lets this caller in, or -1. */
@@ -238,6 +189,127 @@ export class Authorizer {
     }
     this.tcpDeny.n++;
     return false;
+  }
+
+  /**
+   * At accept, before a byte is read: true (counted as a TCP deny) when no caller from
+   * `address` could be let in whatever identity it proved, so the connection is refused
+   * at once. False means it depends on the identity, decided by `admitTcp` once known.
+   */
+  /** Whether a connection from this caller would be let through (audit included), counting nothing. */
+  wouldAdmit(identity: string | undefined, address: string | undefined): boolean {
+    return this.audit || this.decide(identity, address) >= 0;
+  }
+
+  refuseAtAccept(address: string | undefined): boolean {
+    if (this.audit) return false;
+    for (const r of this.rules) if (r.admitsAddress(address)) return false;
+    this.tcpDeny.n++;
+    return true;
+  }
+}
+
+/** One match of an HTTPRoute on the port's Server, and the table its requests are decided by. */
+class AuthzRoute {
+  readonly #matches: readonly CompiledMatch[];
+  readonly table: AuthzTable;
+
+  constructor(plan: AuthzRoutePlan, field: string, table: AuthzTable) {
+    const source = { kind: 'HTTPRoute', namespace: plan.namespace, name: plan.name };
+    this.#matches = plan.matches.map((m, i) => new CompiledMatch(m, `${field}.matches[${i}]`, source));
+    this.table = table;
+  }
+
+  test(req: RequestView): boolean {
+    const ms = this.#matches;
+    if (ms.length === 0) return true;
+    for (let i = 0; i < ms.length; i++) if ((ms[i] as CompiledMatch).test(req)) return true;
+    return false;
+  }
+}
+
+/** The authorization of one port: its own table, and one per HTTPRoute attached to its Server. */
+export class Authorizer {
+  readonly serverKind: string;
+  readonly serverName: string;
+  /**
+   * An opaque (or application TLS) Server: no HTTP detection, one decision per
+   * connection, made before any byte reaches the app.
+   */
+  readonly opaque: boolean;
+  readonly audit: boolean;
+  /** The port's rules (route `default`): every request when no route is attached, and connections. */
+  readonly port: AuthzTable;
+  readonly #routes: readonly AuthzRoute[];
+
+  constructor(
+    plan: Omit<InboundAuthzPlan, 'routes'> & { routes?: AuthzRoutePlan[] },
+    counters: AuthzCounters = UNCOUNTED,
+  ) {
+    this.serverKind = plan.serverKind;
+    this.serverName = plan.serverName;
+    this.opaque = plan.protocol === 'opaque' || plan.protocol === 'TLS';
+    this.audit = plan.audit;
+    const srv = { srvKind: plan.serverKind, srvName: plan.serverName };
+    this.port = new AuthzTable(plan.rules, plan.audit, { ...srv, routeName: 'default' }, counters, true);
+    // One table per route name (a route with several matches has one entry per match).
+    const tables = new Map<string, AuthzTable>();
+    this.#routes = (plan.routes ?? []).map((r, i) => {
+      const key = `${r.namespace}/${r.name}`;
+      let table = tables.get(key);
+      if (table === undefined) {
+        table = new AuthzTable(r.rules, plan.audit, { ...srv, routeName: r.name }, counters, false);
+        tables.set(key, table);
+      }
+      return new AuthzRoute(r, `authz.routes[${i}]`, table);
+    });
+  }
+
+  /**
+   * The table that decides an HTTP request: the port's when no route is attached, else
+   * the first attached route the request matches, or null when it matches none (404).
+   */
+  forRequest(req: RequestView): AuthzTable | null {
+    const routes = this.#routes;
+    if (routes.length === 0) return this.port;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i] as AuthzRoute;
+      if (r.test(req)) return r.table;
+    }
+    return null;
+  }
+
+  // === the port's table, for callers that decide without a request ===
+
+  get rules(): readonly AuthzRule[] {
+    return this.port.rules;
+  }
+  get httpDeny(): AuthzCount {
+    return this.port.httpDeny;
+  }
+  get tcpDeny(): AuthzCount {
+    return this.port.tcpDeny;
+  }
+  get httpAudit(): AuthzCount {
+    return this.port.httpAudit;
+  }
+  get tcpAudit(): AuthzCount {
+    return this.port.tcpAudit;
+  }
+  decide(identity: string | undefined, address: string | undefined): number {
+    return this.port.decide(identity, address);
+  }
+  admitHttp(identity: string | undefined, address: string | undefined): boolean {
+    return this.port.admitHttp(identity, address);
+  }
+  admitTcp(identity: string | undefined, address: string | undefined): boolean {
+    return this.port.admitTcp(identity, address);
+  }
+  wouldAdmitTcp(identity: string | undefined, address: string | undefined): boolean {
+    return this.port.wouldAdmit(identity, address);
+  }
+  refuseAtAccept(address: string | undefined): boolean {
+    return this.port.refuseAtAccept(address);
   }
 }
 

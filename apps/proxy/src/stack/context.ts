@@ -17,6 +17,8 @@ import type { TargetCache } from '../outbound/cache.ts';
 import { plainAddress } from '../policy/authz.ts';
 import type { Ticker } from '../runtime/ticker.ts';
 import type { EarlyConn } from '../tcp/early.ts';
+import { refuseConnection } from '../tcp/serve.ts';
+import { meshTls } from '../tls/peer.ts';
 import type { Connector } from '../transport/connector.ts';
 import type { RequestStack } from './pipeline.ts';
 
@@ -81,7 +83,37 @@ export class ListenerContext implements HttpContext {
   }
 
   detect(socket: Socket, head: Buffer, target: ConnTarget | null, early: EarlyConn | null = null): void {
+    const authz = target?.policy.inbound?.authorizer;
+    if (authz?.opaque === true && target != null && this.direction === 'inbound') {
+      this.#detectOpaquePort(socket, head, target, authz, early);
+      return;
+    }
     detectProtocol(socket, head, this, target, this.timeouts, serveHttp1 as never, early);
+  }
+
+  /**
+   * An opaque Server's port: a caller its address alone rules out is refused at accept,
+   * before a byte is read; a terminated mesh TLS connection (its identity known) goes
+   * straight to the opaque server, which decides before forwarding; anything else is
+   * told apart only as mesh TLS or opaque bytes.
+   */
+  #detectOpaquePort(
+    socket: Socket,
+    head: Buffer,
+    target: ConnTarget,
+    authz: NonNullable<NonNullable<ConnTarget['policy']['inbound']>['authorizer']>,
+    early: EarlyConn | null,
+  ): void {
+    if (meshTls(socket) !== undefined) {
+      this.handlers.serveOpaque(socket, head, target, early);
+      return;
+    }
+    if (authz.refuseAtAccept(socket.remoteAddress)) {
+      early?.drop();
+      refuseConnection(socket);
+      return;
+    }
+    detectProtocol(socket, head, this, target, this.timeouts, serveHttp1 as never, early, true);
   }
 
   resumeHttp1(socket: Socket, head: Buffer, target: ConnTarget | null): void {

@@ -119,15 +119,22 @@ export class FaultLayer implements Layer {
 }
 
 /**
- * Inbound authorization: a caller the port's policy does not let in gets 403 (gRPC
- * PERMISSION_DENIED) `unauthorized`; the caller is its mTLS identity and source address.
+ * Inbound authorization: a caller the port's policy (or the policy of the HTTPRoute on
+ * its Server the request matches) does not let in gets 403 (gRPC PERMISSION_DENIED)
+ * `unauthorized`; the caller is its mTLS identity and source address. When the Server
+ * has routes and none matches, 404 `no-route`.
  */
 export class AuthorizeLayer implements Layer {
   enter(ex: Exchange): void {
     const inbound = (ex.target as NonNullable<Exchange['target']>).policy.inbound;
     if (inbound != null) {
-      const admitted = inbound.authorizer.admitHttp(ex.peerIdentity(), ex.peerAddress());
-      if (ex.stack?.tap?.active === true) recordAuthz(ex, inbound.authorizer, admitted);
+      const table = inbound.authorizer.forRequest(ex);
+      if (table === null) {
+        ex.fail(ProxyErrorReason.noRoute);
+        return;
+      }
+      const admitted = table.admitHttp(ex.peerIdentity(), ex.peerAddress());
+      if (ex.stack?.tap?.active === true) recordAuthz(ex, inbound.authorizer, table, admitted);
       if (!admitted) {
         ex.fail(ProxyErrorReason.unauthorized);
         return;

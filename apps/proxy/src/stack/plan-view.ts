@@ -91,6 +91,16 @@ export interface PlanView {
   match(req: RequestView): RouteView | undefined;
 }
 
+/** The rules of a port, or of one HTTPRoute on its Server. */
+export interface AuthzTableView {
+  /** The rules, in order: the AuthorizationPolicies (or default policy) that admit callers. */
+  readonly rules: readonly { readonly kind: string; readonly namespace: string; readonly name: string }[];
+  /** The index of the first rule that admits the caller, or -1 (counts nothing). */
+  decide(identity: string | undefined, address: string | undefined): number;
+  /** Decides and counts: true to let the request through. */
+  admitHttp(identity: string | undefined, address: string | undefined): boolean;
+}
+
 /** What the inbound side enforces for one of the proxy's ports. */
 export interface InboundPlanView {
   readonly revision: number;
@@ -106,12 +116,12 @@ export interface InboundPlanView {
     readonly serverName: string;
     /** Denied callers are let through and counted (the port only audits). */
     readonly audit: boolean;
-    /** The rules, in order: the AuthorizationPolicies (or default policy) that admit callers. */
-    readonly rules: readonly { readonly kind: string; readonly namespace: string; readonly name: string }[];
-    /** The index of the first rule that admits the caller, or -1 (counts nothing). */
-    decide(identity: string | undefined, address: string | undefined): number;
-    admitHttp(identity: string | undefined, address: string | undefined): boolean;
+    /** The rules deciding this request (its HTTPRoute's, or the port's); null: no route matches (404). */
+    forRequest(req: RequestView): AuthzTableView | null;
     admitTcp(identity: string | undefined, address: string | undefined): boolean;
+    refuseAtAccept(address: string | undefined): boolean;
+    /** Whether a connection from this caller would be let through (counting nothing). */
+    wouldAdmitTcp(identity: string | undefined, address: string | undefined): boolean;
   };
 }
 

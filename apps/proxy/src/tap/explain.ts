@@ -8,7 +8,7 @@ import type { TapCandidate, TapPick } from '@weft/shared';
 import { PICK_ACCRUAL, PICK_AVOIDED, PICK_LOWER_COST, type PickTrace } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import type { Exchange } from '../stack/exchange.ts';
-import type { InboundPlanView } from '../stack/plan-view.ts';
+import type { AuthzTableView, InboundPlanView } from '../stack/plan-view.ts';
 
 const MAX_POLICIES = 64;
 
@@ -50,14 +50,18 @@ function ruleName(r: { kind: string; namespace: string; name: string }): string 
   return r.kind === 'default' ? `default policy ${r.name}` : `${r.kind} ${r.namespace}/${r.name}`;
 }
 
-/** Records which rule of the port's authorization admitted the caller, or that none did. */
+/**
+ * Records which rule of the port's authorization (or of the HTTPRoute on its Server the
+ * request matched: `table`) admitted the caller, or that none did.
+ */
 export function recordAuthz(
   ex: Exchange,
   authorizer: InboundPlanView['authorizer'],
+  table: AuthzTableView,
   admitted: boolean,
 ): void {
-  const i = authorizer.decide(ex.peerIdentity(), ex.peerAddress());
-  const rules = authorizer.rules;
+  const i = table.decide(ex.peerIdentity(), ex.peerAddress());
+  const rules = table.rules;
   const rule = i >= 0 ? rules[i] : undefined;
   const policies: string[] = [];
   for (let k = 0; k < rules.length && k < MAX_POLICIES; k++)

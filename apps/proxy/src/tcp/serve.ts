@@ -28,7 +28,7 @@ export function createOpaqueServer(
     if (target.ctx.direction === 'inbound') {
       if (!authorized(socket, target)) {
         early?.drop();
-        socket.resetAndDestroy();
+        refuseConnection(socket);
         return;
       }
       countCaller(socket, target);
@@ -52,6 +52,17 @@ export function createOpaqueServer(
       else forwardTcp(socket, head, late, target.ctx.connector, options);
     });
   };
+}
+
+/**
+ * Refuses an accepted connection: a plain TCP connection with a reset; a terminated mTLS
+ * connection is closed (a TLS socket cannot be reset: `resetAndDestroy` throws on it,
+ * and resetting the TCP socket under a live TLS session crashes the process).
+ */
+export function refuseConnection(socket: Socket): void {
+  socket.on('error', destroyOnError);
+  if ((socket as Socket & { encrypted?: boolean }).encrypted === true) socket.destroy();
+  else socket.resetAndDestroy();
 }
 
 /** Whether the port's policy lets this connection's caller in (counted either way); true with no policy. */

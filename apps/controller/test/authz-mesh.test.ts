@@ -1,0 +1,534 @@
+// Authorization end to end with real proxies and real mTLS: the controller's policy
+// service compiles what is applied (default-inbound-policy annotations on the Namespace
+// or the Deployment, Servers with AuthorizationPolicies, MeshTLSAuthentication wildcards,
+// NetworkAuthentication CIDRs) and streams it on `policy.watch` to the callee's proxy
+// (demo/catalog). Meshed callers (demo/web and other/pinger, proxies holding certificates
+// from the identity API) call through their outbound listeners; unmeshed callers connect
+// straight to the callee's inbound port from their own loopback addresses. The cluster
+// networks are 127.0.0.0/16 here, so 127.1.x.x is a caller from outside the cluster.
+import { rmSync } from 'node:fs';
+import http from 'node:http';
+import http2, { type Http2Server } from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
+import { meshIdentity } from '@weft/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PolicyService } from '../src/policy/service.ts';
+import { MemoryPlatform, tempStateDir } from '../src/policy/test-util.ts';
+import { StateStore } from '../src/state/store.ts';
+import { type IdentityApi, startIdentityApi } from './mesh-helpers.ts';
+import { freePort, type RunningProxy, startProxy } from './metrics-helpers.ts';
+
+const CATALOG = 'catalog.demo.svc.cluster.local:8080';
+const CATALOG_GRPC = 'catalog-grpc.demo.svc.cluster.local:9090';
+const CATALOG_TCP = 'catalog-tcp.demo.svc.cluster.local:7000';
+const ANNOTATION = 'config.weft.dev/default-inbound-policy';
+/** Plaintext callers: inside the cluster networks, and outside them. */
+const INSIDE = '127.0.3.7';
+const OUTSIDE = '127.1.0.9';
+
+const stateDir = tempStateDir();
+const platform = new MemoryPlatform();
+const policy = new PolicyService({
+  platform: platform.asPlatform(),
+  state: new StateStore(stateDir),
+  authz: { defaultPolicy: 'all-unauthenticated', clusterNetworks: ['127.0.0.0/16'] },
+});
+
+let ids: IdentityApi | undefined;
+let app: http.Server | undefined;
+let grpcApp: Http2Server | undefined;
+/** A server-speaks-first TCP app: it greets each connection. */
+let tcpApp: net.Server | undefined;
+let tcpAppPort = 0;
+let catalogTcpPort = 0;
+let appPort = 0;
+let grpcAppPort = 0;
+let catalogPort = 0;
+let catalogGrpcPort = 0;
+let catalog: RunningProxy | undefined;
+const callers: Record<'web' | 'pinger', { proxy?: RunningProxy; port: number }> = {
+  web: { port: 0 },
+  pinger: { port: 0 },
+};
+
+function endpoint(port: number) {
+  return {
+    endpoints: [
+      {
+        address: '127.0.0.1',
+        port,
+        meshed: true,
+        identity: meshIdentity('catalog', 'demo'),
+        namespace: 'demo',
+        workload: 'catalog',
+        pod: 'catalog-1',
+      },
+    ],
+  };
+}
+
+beforeAll(async () => {
+  platform.workloads.push({
+    ...(platform.workloads[0] as (typeof platform.workloads)[number]),
+    namespace: 'other',
+    name: 'pinger',
+    labels: { app: 'pinger' },
+  });
+  ids = await startIdentityApi({ policy });
+  app = http.createServer((_req, res) => res.end('app'));
+  await new Promise<void>((r) => app?.listen(0, '127.0.0.1', r));
+  appPort = (app.address() as AddressInfo).port;
+  grpcApp = http2.createServer();
+  grpcApp.on('stream', (stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.on('data', () => {});
+    stream.on('end', () => stream.end(Buffer.from([0, 0, 0, 0, 0])));
+  });
+  await new Promise<void>((r) => grpcApp?.listen(0, '127.0.0.1', r));
+  grpcAppPort = (grpcApp.address() as AddressInfo).port;
+  tcpApp = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.end('hello\n');
+  });
+  await new Promise<void>((r) => tcpApp?.listen(0, '127.0.0.1', r));
+  tcpAppPort = (tcpApp.address() as AddressInfo).port;
+  catalogTcpPort = await freePort();
+  catalogPort = await freePort();
+  catalogGrpcPort = await freePort();
+  callers.web.port = await freePort();
+  callers.pinger.port = await freePort();
+  const destinations = {
+    [CATALOG]: endpoint(catalogPort),
+    [CATALOG_GRPC]: endpoint(catalogGrpcPort),
+    [CATALOG_TCP]: endpoint(catalogTcpPort),
+  };
+  const env = ids.meshEnv;
+  // Callers have an inbound port too (unused), so none takes the default one.
+  const callerEnv = async (ns: string, name: string, port: number) => ({
+    ...env(ns, name),
+    WEFT_PROXY_INBOUND_PORTS: `${await freePort()}:${await freePort()}`,
+    WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${port}`,
+  });
+  const started = await Promise.allSettled([
+    startProxy(
+      {},
+      {
+        ...env('demo', 'catalog'),
+        WEFT_PROXY_INBOUND_PORTS: `${catalogPort}:${appPort},${catalogGrpcPort}:${grpcAppPort},${catalogTcpPort}:${tcpAppPort}`,
+        WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${await freePort()}`,
+      },
+    ),
+    startProxy({ destinations }, await callerEnv('demo', 'web', callers.web.port)),
+    startProxy({ destinations }, await callerEnv('other', 'pinger', callers.pinger.port)),
+  ]);
+  const value = (r: PromiseSettledResult<RunningProxy>) => (r.status === 'fulfilled' ? r.value : undefined);
+  [catalog, callers.web.proxy, callers.pinger.proxy] = started.map(value);
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+  if (!catalog || !callers.web.proxy || !callers.pinger.proxy) throw new Error('a proxy did not start');
+  // Every proxy holds its certificate before the first call.
+  for (const p of [catalog, callers.web.proxy, callers.pinger.proxy])
+    await until(`${p.admin} ready`, async () => (await fetch(`http://${p.admin}/ready`)).status === 200);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([catalog?.stop(), callers.web.proxy?.stop(), callers.pinger.proxy?.stop()]);
+  await new Promise<void>((r) => (app ? app.close(() => r()) : r()));
+  await new Promise<void>((r) => (grpcApp ? grpcApp.close(() => r()) : r()));
+  await new Promise<void>((r) => (tcpApp ? tcpApp.close(() => r()) : r()));
+  await ids?.close();
+  policy.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+async function metricsText(): Promise<string> {
+  try {
+    return await (await fetch(`http://${catalog?.admin}/metrics`)).text();
+  } catch (err) {
+    await new Promise((r) => setTimeout(r, 500));
+    throw new Error(`catalog's proxy does not answer: ${catalog?.stderr()}`, { cause: err });
+  }
+}
+
+/** Applies `yaml` and waits until the callee's proxy runs that revision on every stream. */
+async function apply(yaml: string): Promise<void> {
+  const { revision } = policy.apply(yaml, { author: 'test' });
+  await until(`catalog's proxy to run revision ${revision}`, async () => {
+    const m = /^weft_policy_revision(?:\{[^}]*\})? (\d+)/m.exec(await metricsText());
+    return m !== null && Number(m[1]) >= revision;
+  });
+}
+
+/** The sum of the callee's `name` samples carrying every `label="value"` of `labels`. */
+async function count(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  let sum = 0;
+  for (const line of (await metricsText()).split('\n'))
+    if (line.startsWith(`${name}{`) && want.every((w) => line.includes(w)))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+interface Reply {
+  status: number;
+  error: string | undefined;
+  body: string;
+}
+
+function collect(req: http.ClientRequest, resolve: (r: Reply) => void): void {
+  req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
+  req.on('response', (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => {
+      body += c;
+    });
+    res.on('end', () =>
+      resolve({ status: res.statusCode ?? 0, error: res.headers['weft-proxy-error'] as string, body }),
+    );
+  });
+  req.on('error', (e) => resolve({ status: 0, error: e.message, body: '' }));
+}
+
+/** A GET from a meshed caller, through its proxy's outbound listener. */
+function meshed(caller: 'web' | 'pinger', path = '/'): Promise<Reply> {
+  return new Promise((resolve) => {
+    const req = http.get({
+      host: '127.0.0.1',
+      port: callers[caller].port,
+      path: `http://${CATALOG}${path}`,
+      headers: { host: CATALOG },
+      agent: false,
+    });
+    collect(req, resolve);
+  });
+}
+
+/** A GET from an unmeshed caller at `from`, straight to the callee's inbound port, claiming to be demo/web. */
+function unmeshed(from: string, path = '/'): Promise<Reply> {
+  return new Promise((resolve) => {
+    const req = http.get({
+      host: '127.0.0.1',
+      port: catalogPort,
+      path,
+      localAddress: from,
+      agent: false,
+      headers: { 'weft-src': 'demo/web' },
+    });
+    collect(req, resolve);
+  });
+}
+
+const namespaceDefault = (value: string) => `
+apiVersion: v1
+kind: Namespace
+metadata: { name: demo, annotations: { "${ANNOTATION}": ${value} } }`;
+
+const deploymentDefault = (value: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: catalog, namespace: demo, annotations: { "${ANNOTATION}": ${value} } }`;
+
+const ALLOWED = { status: 200, body: 'app' };
+const DENIED = { status: 403, error: 'unauthorized' };
+
+describe('default inbound policies, meshed and unmeshed callers', () => {
+  // [policy, meshed web, unmeshed inside the cluster, unmeshed outside]
+  const cases: [string, boolean, boolean, boolean][] = [
+    ['all-unauthenticated', true, true, true],
+    ['all-authenticated', true, false, false],
+    ['cluster-authenticated', true, false, false],
+    ['cluster-unauthenticated', true, true, false],
+    ['deny', false, false, false],
+  ];
+  for (const [name, web, inside, outside] of cases) {
+    it(`${name} (on the Namespace): meshed ${web ? 'allowed' : 'denied'}, unmeshed ${inside ? 'allowed' : 'denied'} inside the cluster and ${outside ? 'allowed' : 'denied'} outside`, async () => {
+      await apply(namespaceDefault(name));
+      const labels = { srv_kind: 'default', srv_name: `default:${name}` };
+      const allowedBefore = await count('inbound_http_authz_allow_total', { ...labels, authz_name: name });
+      const deniedBefore = await count('inbound_http_authz_deny_total', labels);
+      const replies = [await meshed('web'), await unmeshed(INSIDE), await unmeshed(OUTSIDE)];
+      const want = [web, inside, outside];
+      for (const [i, ok] of want.entries())
+        expect(replies[i], `caller ${i}`).toMatchObject(ok ? ALLOWED : DENIED);
+      const allowed = want.filter(Boolean).length;
+      expect(
+        (await count('inbound_http_authz_allow_total', { ...labels, authz_name: name })) - allowedBefore,
+      ).toBe(allowed);
+      expect((await count('inbound_http_authz_deny_total', labels)) - deniedBefore).toBe(3 - allowed);
+    }, 30_000);
+  }
+
+  it('audit (on the Deployment, over the Namespace’s deny) lets everyone through and counts them apart', async () => {
+    await apply(`${namespaceDefault('deny')}\n---\n${deploymentDefault('audit')}`);
+    const labels = { srv_kind: 'default', srv_name: 'default:audit' };
+    const auditBefore = await count('inbound_http_authz_audit_total', labels);
+    const deniedBefore = await count('inbound_http_authz_deny_total');
+    expect(await meshed('web')).toMatchObject(ALLOWED);
+    expect(await unmeshed(OUTSIDE)).toMatchObject(ALLOWED);
+    expect((await count('inbound_http_authz_audit_total', labels)) - auditBefore).toBe(2);
+    expect((await count('inbound_http_authz_deny_total')) - deniedBefore).toBe(0);
+  }, 30_000);
+
+  it('the Deployment’s annotation wins over the Namespace’s', async () => {
+    await apply(`${namespaceDefault('deny')}\n---\n${deploymentDefault('all-authenticated')}`);
+    expect(await meshed('pinger')).toMatchObject(ALLOWED);
+    expect(await unmeshed(INSIDE)).toMatchObject(DENIED);
+  }, 30_000);
+
+  it('a plaintext caller’s weft-src claim names it nowhere: it is counted by its address', async () => {
+    const lines = (await metricsText()).split('\n').filter((l) => l.includes(`src_addr="${INSIDE}"`));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).not.toMatch(/src_deployment="web"|src_namespace="demo"|client_id=/);
+  });
+});
+
+describe('Servers and AuthorizationPolicies against real certificates and addresses', () => {
+  const SERVER = (port: number, protocol = 'HTTP/1') => `
+apiVersion: policy.weft.dev/v1alpha1
+kind: Server
+metadata: { name: catalog-http, namespace: demo }
+spec:
+  podSelector: { matchLabels: { app: catalog } }
+  port: ${port}
+  proxyProtocol: ${protocol}`;
+
+  it('a MeshTLSAuthentication wildcard matches the peer certificate: demo callers in, others out', async () => {
+    await apply(`${namespaceDefault('all-unauthenticated')}
+---
+${SERVER(appPort)}
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: MeshTLSAuthentication
+metadata: { name: demo-accounts, namespace: demo }
+spec:
+  identities: ["*.demo.serviceaccount.identity.weft.cluster.local"]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: demo-only, namespace: demo }
+spec:
+  targetRef: { group: policy.weft.dev, kind: Server, name: catalog-http }
+  requiredAuthenticationRefs: [{ group: policy.weft.dev, kind: MeshTLSAuthentication, name: demo-accounts }]`);
+    const labels = { srv_kind: 'server', srv_name: 'catalog-http' };
+    const allowedBefore = await count('inbound_http_authz_allow_total', {
+      ...labels,
+      authz_kind: 'authorizationpolicy',
+      authz_name: 'demo-only',
+    });
+    const deniedBefore = await count('inbound_http_authz_deny_total', labels);
+    expect(await meshed('web')).toMatchObject(ALLOWED);
+    expect(await meshed('pinger')).toMatchObject(DENIED);
+    // a plaintext caller claiming demo/web proves nothing
+    expect(await unmeshed(INSIDE)).toMatchObject(DENIED);
+    expect(
+      (await count('inbound_http_authz_allow_total', {
+        ...labels,
+        authz_kind: 'authorizationpolicy',
+        authz_name: 'demo-only',
+      })) - allowedBefore,
+    ).toBe(1);
+    expect((await count('inbound_http_authz_deny_total', labels)) - deniedBefore).toBe(2);
+  }, 30_000);
+
+  it('an exact identity admits that account only', async () => {
+    await apply(`apiVersion: policy.weft.dev/v1alpha1
+kind: MeshTLSAuthentication
+metadata: { name: demo-accounts, namespace: demo }
+spec:
+  identities: ["${meshIdentity('pinger', 'other')}"]`);
+    expect(await meshed('pinger')).toMatchObject(ALLOWED);
+    expect(await meshed('web')).toMatchObject(DENIED);
+  }, 30_000);
+
+  it('a NetworkAuthentication with except matches the real source addresses', async () => {
+    await apply(`apiVersion: policy.weft.dev/v1alpha1
+kind: NetworkAuthentication
+metadata: { name: inside, namespace: demo }
+spec:
+  networks: [{ cidr: 127.0.0.0/16, except: [127.0.3.0/24] }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: demo-only, namespace: demo }
+spec:
+  targetRef: { group: policy.weft.dev, kind: Server, name: catalog-http }
+  requiredAuthenticationRefs: [{ group: policy.weft.dev, kind: NetworkAuthentication, name: inside }]`);
+    expect(await unmeshed('127.0.4.1')).toMatchObject(ALLOWED);
+    expect(await unmeshed(INSIDE)).toMatchObject(DENIED); // 127.0.3.7 is carved out
+    expect(await unmeshed(OUTSIDE)).toMatchObject(DENIED);
+    // the meshed callers connect from 127.0.0.1: in the network, whatever their identity
+    expect(await meshed('pinger')).toMatchObject(ALLOWED);
+  }, 30_000);
+
+  it('an HTTPRoute on the Server authorizes its own requests (with the Server’s rules); others get 404', async () => {
+    await apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: books, namespace: demo }
+spec:
+  parentRefs: [{ group: policy.weft.dev, kind: Server, name: catalog-http }]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /books } }] }]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: books-web, namespace: demo }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: HTTPRoute, name: books }
+  requiredAuthenticationRefs: [{ kind: ServiceAccount, name: web }]`);
+    const labels = { srv_name: 'catalog-http', route_name: 'books' };
+    const allowedBefore = await count('inbound_http_authz_allow_total', {
+      ...labels,
+      authz_name: 'books-web',
+    });
+    const deniedBefore = await count('inbound_http_authz_deny_total', labels);
+    expect(await meshed('web', '/books/42')).toMatchObject(ALLOWED);
+    // the Server's own policy (the network, with 127.0.3.0/24 carved out) still applies on the route
+    expect(await unmeshed(INSIDE, '/books/42')).toMatchObject(DENIED);
+    expect(await unmeshed('127.0.4.1', '/books/42')).toMatchObject(ALLOWED);
+    expect(await meshed('web', '/')).toMatchObject({ status: 404, error: 'no-route' });
+    expect(
+      (await count('inbound_http_authz_allow_total', { ...labels, authz_name: 'books-web' })) - allowedBefore,
+    ).toBe(1);
+    expect((await count('inbound_http_authz_deny_total', labels)) - deniedBefore).toBe(1);
+  }, 30_000);
+
+  it('a meshed gRPC caller that is denied gets PERMISSION_DENIED, counted', async () => {
+    await apply(`${namespaceDefault('all-authenticated')}
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: Server
+metadata: { name: catalog-grpc, namespace: demo }
+spec:
+  podSelector: { matchLabels: { app: catalog } }
+  port: ${grpcAppPort}
+  proxyProtocol: gRPC`);
+    const labels = { srv_kind: 'server', srv_name: 'catalog-grpc' };
+    const deniedBefore = await count('inbound_http_authz_deny_total', labels);
+    const status = await grpcCall('web');
+    expect(status).toBe('7');
+    expect((await count('inbound_http_authz_deny_total', labels)) - deniedBefore).toBe(1);
+  }, 30_000);
+
+  it('an opaque Server decides each connection by the peer certificate before the app says a word', async () => {
+    await apply(`apiVersion: policy.weft.dev/v1alpha1
+kind: Server
+metadata: { name: catalog-tcp, namespace: demo }
+spec:
+  podSelector: { matchLabels: { app: catalog } }
+  port: ${tcpAppPort}
+  proxyProtocol: opaque
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: MeshTLSAuthentication
+metadata: { name: web-account, namespace: demo }
+spec:
+  identities: ["${meshIdentity('web', 'demo')}"]
+---
+apiVersion: policy.weft.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: tcp-from-web, namespace: demo }
+spec:
+  targetRef: { group: policy.weft.dev, kind: Server, name: catalog-tcp }
+  requiredAuthenticationRefs: [{ group: policy.weft.dev, kind: MeshTLSAuthentication, name: web-account }]`);
+    const labels = { srv_kind: 'server', srv_name: 'catalog-tcp' };
+    const allowedBefore = await count('inbound_tcp_authz_allow_total', {
+      ...labels,
+      authz_name: 'tcp-from-web',
+    });
+    const deniedBefore = await count('inbound_tcp_authz_deny_total', labels);
+    expect(await greeting(await tunnel('web', CATALOG_TCP))).toMatchObject({ data: 'hello\n' });
+    expect((await greeting(await tunnel('pinger', CATALOG_TCP))).data).toBe('');
+    const plain = await new Promise<{ data: string; error: string }>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port: catalogTcpPort, localAddress: INSIDE });
+      greeting(s).then(resolve);
+    });
+    expect(plain).toEqual({ data: '', error: 'ECONNRESET' });
+    expect(
+      (await count('inbound_tcp_authz_allow_total', { ...labels, authz_name: 'tcp-from-web' })) -
+        allowedBefore,
+    ).toBe(1);
+    expect((await count('inbound_tcp_authz_deny_total', labels)) - deniedBefore).toBe(2);
+  }, 30_000);
+});
+
+/** A CONNECT tunnel to `authority` through a meshed caller's proxy, open and paused. */
+function tunnel(caller: 'web' | 'pinger', authority: string): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect(callers[caller].port, '127.0.0.1');
+    let head = Buffer.alloc(0);
+    s.setTimeout(10_000, () => s.destroy(new Error('no CONNECT answer')));
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      s.removeListener('data', onData);
+      s.setTimeout(0);
+      s.pause();
+      if (head.toString('latin1', 9, 12) !== '200') reject(new Error(head.toString('latin1', 0, end)));
+      const rest = head.subarray(end + 4);
+      if (rest.length > 0) s.unshift(rest);
+      resolve(s);
+    };
+    s.on('data', onData);
+    s.once('error', reject);
+    s.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+  });
+}
+
+/** What a server-speaks-first app sent down `socket` before it closed (10 s at most). */
+function greeting(socket: net.Socket): Promise<{ data: string; error: string }> {
+  return new Promise((resolve) => {
+    let data = '';
+    let error = '';
+    socket.on('data', (c: Buffer) => {
+      data += c.toString();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error = e.code ?? 'error';
+    });
+    socket.on('close', () => resolve({ data, error }));
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.resume();
+  });
+}
+
+/** One unary gRPC call from a meshed caller, through a CONNECT tunnel to its proxy; its grpc-status. */
+async function grpcCall(caller: 'web' | 'pinger'): Promise<string> {
+  const socket = await tunnel(caller, CATALOG_GRPC);
+  const session = http2.connect(`http://${CATALOG_GRPC}`, { createConnection: () => socket });
+  socket.resume();
+  session.on('error', () => {});
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': '/catalog.Catalog/Get',
+        'content-type': 'application/grpc',
+        te: 'trailers',
+      });
+      req.setTimeout(10_000, () => req.close());
+      let status = '';
+      req.on('response', (h) => {
+        if (h['grpc-status'] !== undefined) status = String(h['grpc-status']);
+      });
+      req.on('trailers', (t) => {
+        status = String(t['grpc-status'] ?? status);
+      });
+      req.on('data', () => {});
+      req.on('end', () => resolve(status));
+      req.on('error', reject);
+      req.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  } finally {
+    session.close();
+  }
+}
