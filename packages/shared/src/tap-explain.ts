@@ -96,7 +96,12 @@ export function explainTap(e: TapEvent): ExplainSection[] {
   out.push({ title: 'Route', lines: route });
 
   const backend: string[] = [];
-  if (e.backend !== null) backend.push(`The split sent it to backend ${e.backend}.`);
+  if (e.backend !== null)
+    backend.push(
+      e.backendService == null
+        ? `The split sent it to backend ${e.backend}.`
+        : `The split sent it to backend Service ${e.backendService} (${e.backend}).`,
+    );
   const first = e.attempts[0];
   const firstPick = first === undefined ? null : pickSentence(first);
   if (firstPick !== null) backend.push(`The balancer picked ${firstPick}.`);

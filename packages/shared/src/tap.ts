@@ -111,6 +111,8 @@ export const TapEvent = z.object({
   routeMatch: z.string().nullable().optional(),
   /** The backend authority the split chose, and the endpoint the balancer picked last. */
   backend: z.string().nullable(),
+  /** The Service (`namespace/name:port`) of that backend, when a policy names it. */
+  backendService: z.string().nullable().optional(),
   endpoint: z.string().nullable(),
   attempts: z.array(TapAttempt),
   retries: z.number().int(),

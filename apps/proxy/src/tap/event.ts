@@ -113,6 +113,10 @@ export function tapEvent(
     routeRule: route?.rule ?? null,
     routeMatch: route?.matchedText?.(ex) ?? null,
     backend: ex.concrete?.authority ?? null,
+    backendService:
+      ex.backendRef === null
+        ? null
+        : `${ex.backendRef.namespace}/${ex.backendRef.name}:${ex.backendRef.port}`,
     endpoint: ep === null ? null : `${ep.address}:${ep.port}`,
     attempts,
     retries: Math.max(0, ex.attempts - 1),
