@@ -59,7 +59,11 @@ describe('explainTap', () => {
     expect(t['Backend and endpoint']).toMatch(
       /127\.10\.0\.2:8080 \(latency estimate 4\.00 ms.*cost 4\.00\) over 127\.10\.0\.3:8080 .*cost 18\.00/,
     );
-    expect(t.mTLS).toContain('api.demo.serviceaccount');
+    expect(t.mTLS).toBe('Sent over mTLS to api.demo.serviceaccount.identity.weft.cluster.local.');
+    const both = text({ ...base, clientIdentity: 'web.demo.serviceaccount.identity.weft.cluster.local' });
+    expect(both.mTLS).toBe(
+      'Sent over mTLS to api.demo.serviceaccount.identity.weft.cluster.local, proving this side as web.demo.serviceaccount.identity.weft.cluster.local.',
+    );
   });
 
   it('explains a denial by the Server and the policies the caller failed', () => {

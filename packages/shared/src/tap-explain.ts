@@ -134,13 +134,13 @@ export function explainTap(e: TapEvent): ExplainSection[] {
     tls.push(
       e.clientIdentity === null
         ? 'The caller did not present a mesh identity (plaintext).'
-        : `The caller proved its identity over mTLS: ${e.clientIdentity}.`,
+        : `The caller proved its identity over mTLS: ${e.clientIdentity}${e.serverIdentity === null ? '' : `; this side answered as ${e.serverIdentity}`}.`,
     );
   else
     tls.push(
       e.serverIdentity === null
         ? 'Sent without mesh TLS (the endpoint is not meshed, or the request never left).'
-        : `Sent over mTLS to ${e.serverIdentity}.`,
+        : `Sent over mTLS to ${e.serverIdentity}${e.clientIdentity === null ? '' : `, proving this side as ${e.clientIdentity}`}.`,
     );
   out.push({ title: 'mTLS', lines: tls });
 

@@ -98,7 +98,10 @@ export const TapEvent = z.object({
   latencyMs: z.number(),
   /** The request body's length when known up front, else null. */
   requestBytes: z.number().int().nullable(),
-  /** TLS identities: the caller's (inbound mTLS) and the endpoint's (outbound mTLS). */
+  /**
+   * The mTLS identities of the hop's two ends, null when it was not mTLS: outbound, this
+   * proxy's own and the endpoint's; inbound, the caller's (proved) and this proxy's own.
+   */
   clientIdentity: z.string().nullable(),
   serverIdentity: z.string().nullable(),
   /** The matched route (`kind namespace/name`), null without a route policy. */
