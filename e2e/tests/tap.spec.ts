@@ -157,7 +157,10 @@ test('tap a demo workload, filter by path, and explain one request', async ({ pa
       ),
     );
     await expect(explain).toContainText('Request timeout: 1000 ms');
-    await expect(explain).toContainText('Sent over mTLS to catalog.demo.serviceaccount');
+    // both ends of the mTLS hop: catalog's identity and web's own
+    await expect(explain).toContainText(
+      /Sent over mTLS to catalog\.demo\.serviceaccount\.[\w.-]+, proving this side as web\.demo\.serviceaccount\./,
+    );
     await screenshot(page, testInfo, 'tap-explain');
   });
 });
