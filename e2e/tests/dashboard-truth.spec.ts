@@ -257,6 +257,7 @@ test('no serious or critical accessibility violation on any page', async ({ page
     ['/workloads/reviews/ratings', page.getByRole('table', { name: 'Edges' })],
     ['/services/demo/inventory', page.getByRole('textbox', { name: 'Policy YAML' })],
     ['/health', page.getByTestId('health-summary')],
+    ['/tap?namespace=demo&workload=web', page.getByRole('table', { name: 'Tapped requests' })],
     ['/login', page.getByRole('heading', { name: 'Log in', level: 1 })],
   ];
   const found: string[] = [];

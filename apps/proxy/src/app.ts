@@ -47,6 +47,8 @@ export const POOL_IDLE_MS = 4_000;
 export interface StartOptions {
   /** Replaces plain TCP to endpoints (the identity work's mTLS connector). */
   connector?: Connector;
+  /** This proxy's own mesh identity when identity is on (tap events name both sides of mTLS). */
+  identity?: string;
   /** Replaces or adds protocol handlers (e.g. `serveTls` for inbound mTLS). */
   handlers?: Partial<ProtocolHandlers>;
   /** Overrides the retry budget (tests). */
@@ -100,6 +102,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     env.namespace ?? null,
     env.workload ?? null,
   );
+  tap.identity = o.identity ?? null;
   const srcLine = env.namespace && env.workload ? `weft-src: ${env.namespace}/${env.workload}\r\n` : '';
   const log = o.log ?? (() => {});
 

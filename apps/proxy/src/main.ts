@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     handlers: identity.handlers,
     ready: identity.ready,
     ...(identity.connector ? { connector: identity.connector } : {}),
+    ...(identity.manager ? { identity: identity.manager.identity } : {}),
   });
   identity.register(proxy.metrics.registry, ownLabels(env));
   identity.start();

@@ -92,6 +92,7 @@ describe('tap events', () => {
       status: 200,
       route: 'HTTPRoute test/api',
       backend: 'web.test:80',
+      backendService: 'test/web:80',
       endpoint: `127.0.0.1:${web.port}`,
       source: { namespace: 'test', workload: 'client' },
       destination: { namespace: 'shop', workload: 'web' },

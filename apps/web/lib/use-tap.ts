@@ -45,19 +45,26 @@ export function useTap(filter: TapFilter, running: boolean): TapState {
   const [error, setError] = useState<unknown>(null);
   const [connected, setConnected] = useState(false);
   const topRef = useRef(new TapTop());
+  /** The filter `topRef` counts for: a new filter starts a new table; a resume keeps it. */
+  const topKey = useRef('');
   const nextId = useRef(1);
   const key = JSON.stringify(filter);
 
   useEffect(() => {
     if (!running) return;
     const input = JSON.parse(key) as TapFilter;
+    if (topKey.current !== key) {
+      topRef.current = new TapTop();
+      topKey.current = key;
+    }
+    const top = topRef.current;
     let pending: TappedEvent[] = [];
     const flush = (): void => {
       if (pending.length === 0) return;
       const batch = pending.reverse();
       pending = [];
       setEvents((old) => [...batch, ...old].slice(0, TAP_KEEP));
-      setTop(topRef.current.list());
+      setTop(top.list());
     };
     const timer = setInterval(flush, FLUSH_MS);
     setError(null);
@@ -66,7 +73,7 @@ export function useTap(filter: TapFilter, running: boolean): TapState {
       onData(data) {
         const item = data as Item;
         if (item.kind === 'event') {
-          topRef.current.add(item.event);
+          top.add(item.event);
           pending.push({ id: nextId.current++, event: item.event });
           if (pending.length > TAP_KEEP) pending.splice(0, pending.length - TAP_KEEP);
         } else if (item.kind === 'source') {
@@ -84,9 +91,10 @@ export function useTap(filter: TapFilter, running: boolean): TapState {
       },
     });
     return () => {
+      // what arrived in the last instant is dropped: it may belong to the filter just replaced
       sub.unsubscribe();
       clearInterval(timer);
-      flush();
+      pending = [];
       setConnected(false);
     };
   }, [client, key, running]);

@@ -20,7 +20,8 @@ const base: TapEvent = {
   route: 'HTTPRoute demo/api',
   routeRule: 0,
   routeMatch: 'PathPrefix /items',
-  backend: 'api.demo:80',
+  backend: '127.20.0.1:80',
+  backendService: 'demo/api:80',
   endpoint: '127.10.0.2:8080',
   attempts: [
     {
@@ -54,11 +55,15 @@ describe('explainTap', () => {
     const t = text(base);
     expect(t.Route).toContain('Matched HTTPRoute demo/api (rule 1)');
     expect(t.Route).toContain('PathPrefix /items');
-    expect(t['Backend and endpoint']).toContain('backend api.demo:80');
+    expect(t['Backend and endpoint']).toContain('backend Service demo/api:80 (127.20.0.1:80)');
     expect(t['Backend and endpoint']).toMatch(
       /127\.10\.0\.2:8080 \(latency estimate 4\.00 ms.*cost 4\.00\) over 127\.10\.0\.3:8080 .*cost 18\.00/,
     );
-    expect(t.mTLS).toContain('api.demo.serviceaccount');
+    expect(t.mTLS).toBe('Sent over mTLS to api.demo.serviceaccount.identity.weft.cluster.local.');
+    const both = text({ ...base, clientIdentity: 'web.demo.serviceaccount.identity.weft.cluster.local' });
+    expect(both.mTLS).toBe(
+      'Sent over mTLS to api.demo.serviceaccount.identity.weft.cluster.local, proving this side as web.demo.serviceaccount.identity.weft.cluster.local.',
+    );
   });
 
   it('explains a denial by the Server and the policies the caller failed', () => {

@@ -96,7 +96,12 @@ export function explainTap(e: TapEvent): ExplainSection[] {
   out.push({ title: 'Route', lines: route });
 
   const backend: string[] = [];
-  if (e.backend !== null) backend.push(`The split sent it to backend ${e.backend}.`);
+  if (e.backend !== null)
+    backend.push(
+      e.backendService == null
+        ? `The split sent it to backend ${e.backend}.`
+        : `The split sent it to backend Service ${e.backendService} (${e.backend}).`,
+    );
   const first = e.attempts[0];
   const firstPick = first === undefined ? null : pickSentence(first);
   if (firstPick !== null) backend.push(`The balancer picked ${firstPick}.`);
@@ -129,13 +134,13 @@ export function explainTap(e: TapEvent): ExplainSection[] {
     tls.push(
       e.clientIdentity === null
         ? 'The caller did not present a mesh identity (plaintext).'
-        : `The caller proved its identity over mTLS: ${e.clientIdentity}.`,
+        : `The caller proved its identity over mTLS: ${e.clientIdentity}${e.serverIdentity === null ? '' : `; this side answered as ${e.serverIdentity}`}.`,
     );
   else
     tls.push(
       e.serverIdentity === null
         ? 'Sent without mesh TLS (the endpoint is not meshed, or the request never left).'
-        : `Sent over mTLS to ${e.serverIdentity}.`,
+        : `Sent over mTLS to ${e.serverIdentity}${e.clientIdentity === null ? '' : `, proving this side as ${e.clientIdentity}`}.`,
     );
   out.push({ title: 'mTLS', lines: tls });
 

@@ -98,7 +98,10 @@ export const TapEvent = z.object({
   latencyMs: z.number(),
   /** The request body's length when known up front, else null. */
   requestBytes: z.number().int().nullable(),
-  /** TLS identities: the caller's (inbound mTLS) and the endpoint's (outbound mTLS). */
+  /**
+   * The mTLS identities of the hop's two ends, null when it was not mTLS: outbound, this
+   * proxy's own and the endpoint's; inbound, the caller's (proved) and this proxy's own.
+   */
   clientIdentity: z.string().nullable(),
   serverIdentity: z.string().nullable(),
   /** The matched route (`kind namespace/name`), null without a route policy. */
@@ -111,6 +114,8 @@ export const TapEvent = z.object({
   routeMatch: z.string().nullable().optional(),
   /** The backend authority the split chose, and the endpoint the balancer picked last. */
   backend: z.string().nullable(),
+  /** The Service (`namespace/name:port`) of that backend, when a policy names it. */
+  backendService: z.string().nullable().optional(),
   endpoint: z.string().nullable(),
   attempts: z.array(TapAttempt),
   retries: z.number().int(),

@@ -11,7 +11,7 @@
  * resolution deadline) exists only when a route sets a timeout or resolution is pending.
  */
 
-import type { TapAttempt, TapEvent, TapPick } from '@weft/shared';
+import type { ServicePortRef, TapAttempt, TapEvent, TapPick } from '@weft/shared';
 import type { ConcreteService } from '../balance/concrete.ts';
 import type { EndpointState } from '../balance/endpoint.ts';
 import type { ConnTarget } from '../detect/handoff.ts';
@@ -56,6 +56,8 @@ export abstract class Exchange implements RequestView {
   route: RouteView | null = null;
   /** The backend concrete the split chose; `holders` counts this request while set. */
   concrete: ConcreteService | null = null;
+  /** The Service port of the backend the split chose (or the parent's), when the plan names one. */
+  backendRef: ServicePortRef | null = null;
   endpoint: EndpointState | null = null;
   /** Balancer token of the attempt in flight (from `endpoint.begin()`); 0 when none. */
   epStart = 0;
@@ -176,6 +178,7 @@ export abstract class Exchange implements RequestView {
       c.holders--;
       this.concrete = null;
     }
+    this.backendRef = null;
     this.stack = null;
     this.step = 0;
     this.target = null;

@@ -226,7 +226,10 @@ export class SplitLayer implements Layer {
       }
       const m = ex.routeMetrics;
       const ref = backend?.service ?? ex.plan?.service;
-      if (m !== null && ref != null) ex.backendMetrics = m.backend(ref);
+      if (ref != null) {
+        ex.backendRef = ref;
+        if (m !== null) ex.backendMetrics = m.backend(ref);
+      }
     }
     ex.concrete = concrete;
     concrete.holders++;

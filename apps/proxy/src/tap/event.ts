@@ -91,6 +91,10 @@ export function tapEvent(
     destination = { namespace: hub.namespace, workload: hub.workload };
   }
   const attempts = ex.tapAttempts ?? [];
+  // Both ends of the mTLS hop: the endpoint's identity (outbound to a meshed endpoint) or
+  // the caller's proved one (inbound), and this proxy's own on the other side.
+  const endpointId = outbound && ep?.meshed === true ? (ep.identity ?? null) : null;
+  const peerId = outbound ? null : (ex.peerIdentity() ?? null);
   const route = ex.route;
   const whole = route === null ? undefined : (route.timeouts.requestMs ?? route.timeouts.responseMs);
   const faulted = ex.failReason === 'fault-injected';
@@ -107,12 +111,16 @@ export function tapEvent(
     grpcStatus,
     latencyMs: Math.round((performance.now() - ex.start) * 1000) / 1000,
     requestBytes: ex.bodyLength >= 0 ? ex.bodyLength : null,
-    clientIdentity: ex.peerIdentity() ?? null,
-    serverIdentity: outbound && ep?.meshed === true ? (ep.identity ?? null) : null,
+    clientIdentity: outbound ? (endpointId === null ? null : hub.identity) : peerId,
+    serverIdentity: outbound ? endpointId : peerId === null ? null : hub.identity,
     route: routeName(ex),
     routeRule: route?.rule ?? null,
     routeMatch: route?.matchedText?.(ex) ?? null,
     backend: ex.concrete?.authority ?? null,
+    backendService:
+      ex.backendRef === null
+        ? null
+        : `${ex.backendRef.namespace}/${ex.backendRef.name}:${ex.backendRef.port}`,
     endpoint: ep === null ? null : `${ep.address}:${ep.port}`,
     attempts,
     retries: Math.max(0, ex.attempts - 1),

@@ -75,6 +75,8 @@ export function matches(f: TapFilter, e: TapEvent): boolean {
 export class TapHub {
   /** True while at least one tap listens: the only thing the request path reads when idle. */
   active = false;
+  /** This proxy's own mesh identity (null: identity off), the other side of each mTLS hop. */
+  identity: string | null = null;
   private readonly taps = new Set<Tap>();
 
   constructor(

@@ -62,6 +62,7 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
         {workload?.meshed && (
           <Link
             className="button"
+            aria-label={`Tap ${name}`}
             href={`/tap?namespace=${encodeURIComponent(namespace)}&workload=${encodeURIComponent(name)}`}
           >
             Tap
