@@ -20,6 +20,8 @@ export const ENV_WORKLOAD = 'WEFT_PROXY_WORKLOAD';
 export const ENV_POD = 'WEFT_PROXY_POD';
 export const ENV_SERVICE_ACCOUNT = 'WEFT_PROXY_SERVICE_ACCOUNT';
 export const ENV_IDENTITY_TOKEN = 'WEFT_PROXY_IDENTITY_TOKEN';
+/** A file holding the token (a projected service-account token on Kubernetes), re-read as it rotates. */
+export const ENV_IDENTITY_TOKEN_FILE = 'WEFT_PROXY_IDENTITY_TOKEN_FILE';
 export const ENV_IDENTITY_DIR = 'WEFT_PROXY_IDENTITY_DIR';
 export const ENV_DRAIN_GRACE_MS = 'WEFT_PROXY_DRAIN_GRACE_MS';
 export const ENV_CAPTURE = 'WEFT_PROXY_CAPTURE';
@@ -92,6 +94,7 @@ const EnvSchema = z.object({
   [ENV_POD]: label,
   [ENV_SERVICE_ACCOUNT]: label,
   [ENV_IDENTITY_TOKEN]: label,
+  [ENV_IDENTITY_TOKEN_FILE]: label,
   [ENV_IDENTITY_DIR]: label,
   [ENV_DRAIN_GRACE_MS]: z.coerce.number().int().nonnegative().default(10_000),
   [ENV_CAPTURE]: z.enum(['explicit', 'transparent']).default('explicit'),
@@ -118,6 +121,8 @@ export interface ProxyEnv {
   pod: string | undefined;
   serviceAccount: string | undefined;
   identityToken: string | undefined;
+  /** Where to read the token from (it wins over `identityToken`). */
+  identityTokenFile: string | undefined;
   identityDir: string | undefined;
   drainGraceMs: number;
   capture: CaptureMode;
@@ -163,6 +168,7 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     pod: e[ENV_POD],
     serviceAccount: e[ENV_SERVICE_ACCOUNT],
     identityToken: e[ENV_IDENTITY_TOKEN],
+    identityTokenFile: e[ENV_IDENTITY_TOKEN_FILE],
     identityDir: e[ENV_IDENTITY_DIR],
     drainGraceMs: e[ENV_DRAIN_GRACE_MS],
     capture: e[ENV_CAPTURE],

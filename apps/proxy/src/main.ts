@@ -8,6 +8,7 @@ import { startProxy } from './app.ts';
 import { loadConfigFile, settingsFrom } from './config/settings.ts';
 import { type ProxyEnv, parseProxyEnv } from './env.ts';
 import { setupIdentity } from './identity/setup.ts';
+import { FileWorkloadToken } from './identity/token-file.ts';
 import { WorkloadToken } from './identity/workload-token.ts';
 
 function usage(): never {
@@ -59,10 +60,14 @@ async function main(): Promise<void> {
       .catch(() => process.exit(1));
   };
   // The workload token authenticates every controller call, and is renewed before it expires.
-  const token =
-    env.identityToken && env.controllerUrl
-      ? new WorkloadToken(env.identityToken, { controllerUrl: env.controllerUrl, log })
-      : undefined;
+  // A token file (Kubernetes' projected token) is re-read as kubelet rotates it, not traded.
+  const token = !env.controllerUrl
+    ? undefined
+    : env.identityTokenFile
+      ? await FileWorkloadToken.load(env.identityTokenFile, { log })
+      : env.identityToken
+        ? new WorkloadToken(env.identityToken, { controllerUrl: env.controllerUrl, log })
+        : undefined;
   const identity = await setupIdentity(env, log, token ? () => token.current() : undefined);
   const proxy = await startProxy(settings, {
     log,
