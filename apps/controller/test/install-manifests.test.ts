@@ -102,6 +102,13 @@ describe('install manifests', () => {
     for (const file of ['trust-anchor.pem', 'issuer.pem', 'issuer-key.pem'])
       expect(controller).toContain(`/etc/weft/identity/${file}`);
     expect(controller).toContain('"secretName":"weft-identity-ca"');
+    // Injected proxies mount the same anchor from a ConfigMap (the key stays in the Secret).
+    const roots = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'weft-identity-trust-roots',
+    ) as (Obj & { data: Record<string, string> }) | undefined;
+    expect(roots?.data['trust-anchor.pem']).toBe(files['trust-anchor.pem']);
+    expect(roots?.data['trust-domain']).toBe('cluster.local');
+    expect(Object.keys(roots?.data ?? {})).not.toContain('issuer-key.pem');
   });
 
   it('give the webhook a caBundle that is its Secret certificate, naming the controller Service', () => {

@@ -4,7 +4,10 @@
  * pod, or on its namespace unless the pod says `disabled`). It adds the `weft-init`
  * init container, which installs the iptables redirection (inbound → 4143, outbound →
  * 4140, the proxy's UID and the skip ports left alone), and the `weft-proxy` container.
- * A pod already injected, or on the host network, gets no patch. `injectPod` applies the
+ * The proxy also gets a projected service-account token for the controller's audience
+ * (kubelet rotates the file; the proxy re-reads it) and the trust anchors from the
+ * `weft-identity-trust-roots` ConfigMap. A pod already injected, or on the host network,
+ * gets no patch. `injectPod` applies the
  * same patch to a copy, for `weft inject` (YAML in, YAML out).
  *
  * Pods are typed by the few fields read here, so that the Kubernetes client's `V1Pod`
@@ -46,6 +49,7 @@ export interface PodLike {
         hostNetwork?: boolean | undefined;
         containers?: ContainerLike[] | undefined;
         initContainers?: ContainerLike[] | undefined;
+        volumes?: { name: string }[] | undefined;
       }
     | undefined;
 }
@@ -59,6 +63,19 @@ export const INJECTED_ANNOTATION = 'weft.dev/injected';
 /** Comma-separated ports or ranges the redirection leaves alone (pod or namespace annotation). */
 export const SKIP_INBOUND_ANNOTATION = 'config.weft.dev/skip-inbound-ports';
 export const SKIP_OUTBOUND_ANNOTATION = 'config.weft.dev/skip-outbound-ports';
+
+/** The audience of the projected token the proxy proves its workload with (checked by TokenReview). */
+export const WEFT_TOKEN_AUDIENCE = 'weft';
+/** The projected token's volume, where it is mounted, and the file the proxy reads. */
+export const TOKEN_VOLUME = 'weft-identity-token';
+export const TOKEN_MOUNT_DIR = '/var/run/secrets/tokens';
+export const TOKEN_FILE = `${TOKEN_MOUNT_DIR}/${TOKEN_VOLUME}`;
+/** The token's lifetime as asked of kubelet (which rotates it at 80% of it). */
+export const TOKEN_EXPIRATION_SECONDS = 3600;
+/** The ConfigMap with the trust anchors (`trust-anchor.pem`, `trust-domain`), its volume and mount. */
+export const TRUST_ROOTS_CONFIGMAP = 'weft-identity-trust-roots';
+export const TRUST_ROOTS_VOLUME = 'weft-identity-trust-roots';
+export const TRUST_ROOTS_MOUNT_DIR = '/var/run/weft/identity';
 
 export interface InjectionConfig {
   proxyImage: string;
@@ -128,6 +145,12 @@ export function proxyContainer(pod: PodLike, config: InjectionConfig): InjectedC
       fieldEnv('WEFT_PROXY_NAMESPACE', 'metadata.namespace'),
       fieldEnv('WEFT_PROXY_POD', 'metadata.name'),
       fieldEnv('WEFT_PROXY_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+      { name: 'WEFT_PROXY_IDENTITY_TOKEN_FILE', value: TOKEN_FILE },
+      { name: 'WEFT_PROXY_IDENTITY_DIR', value: TRUST_ROOTS_MOUNT_DIR },
+    ],
+    volumeMounts: [
+      { name: TOKEN_VOLUME, mountPath: TOKEN_MOUNT_DIR, readOnly: true },
+      { name: TRUST_ROOTS_VOLUME, mountPath: TRUST_ROOTS_MOUNT_DIR, readOnly: true },
     ],
     readinessProbe: { httpGet: { path: '/ready', port: PROXY_ADMIN_PORT }, periodSeconds: 2 },
     securityContext: {
@@ -137,6 +160,28 @@ export function proxyContainer(pod: PodLike, config: InjectionConfig): InjectedC
       readOnlyRootFilesystem: true,
     },
   };
+}
+
+/** The volumes the proxy mounts: its projected token and the trust anchors. */
+export function proxyVolumes(): Record<string, unknown>[] {
+  return [
+    {
+      name: TOKEN_VOLUME,
+      projected: {
+        sources: [
+          {
+            serviceAccountToken: {
+              audience: WEFT_TOKEN_AUDIENCE,
+              expirationSeconds: TOKEN_EXPIRATION_SECONDS,
+              path: TOKEN_VOLUME,
+            },
+          },
+        ],
+      },
+    },
+    // Optional: a namespace without its copy still starts; the proxy then takes the anchors from the controller.
+    { name: TRUST_ROOTS_VOLUME, configMap: { name: TRUST_ROOTS_CONFIGMAP, optional: true } },
+  ];
 }
 
 /** The init container; throws a `MeshError` naming a bad skip-port annotation. */
@@ -181,6 +226,9 @@ export function injectionPatch(
       : { op: 'add', path: '/spec/initContainers', value: [init] },
   );
   ops.push({ op: 'add', path: '/spec/containers/-', value: proxyContainer(pod, config) });
+  if (pod.spec?.volumes?.length)
+    for (const v of proxyVolumes()) ops.push({ op: 'add', path: '/spec/volumes/-', value: v });
+  else ops.push({ op: 'add', path: '/spec/volumes', value: proxyVolumes() });
   ops.push(
     pod.metadata?.annotations
       ? { op: 'add', path: `/metadata/annotations/${pointer(INJECTED_ANNOTATION)}`, value: 'true' }
@@ -202,7 +250,7 @@ export function injectPod<P extends PodLike>(
   if (patch.length === 0) return pod;
   const out = structuredClone(pod) as unknown as {
     metadata?: { annotations?: Record<string, string> };
-    spec: { initContainers?: unknown[]; containers: unknown[] };
+    spec: { initContainers?: unknown[]; containers: unknown[]; volumes?: unknown[] };
   };
   out.metadata ??= {};
   const meta = out.metadata;
@@ -210,6 +258,8 @@ export function injectPod<P extends PodLike>(
     if (op.path === '/spec/initContainers') out.spec.initContainers = op.value as unknown[];
     else if (op.path === '/spec/initContainers/0') out.spec.initContainers?.unshift(op.value);
     else if (op.path === '/spec/containers/-') out.spec.containers.push(op.value);
+    else if (op.path === '/spec/volumes') out.spec.volumes = op.value as unknown[];
+    else if (op.path === '/spec/volumes/-') out.spec.volumes?.push(op.value);
     else if (op.path === '/metadata/annotations') meta.annotations = op.value as Record<string, string>;
     else meta.annotations = { ...meta.annotations, [INJECTED_ANNOTATION]: op.value as string };
   }

@@ -2,14 +2,14 @@
  * What `npm run manifests` prints to install Weft in a cluster: the namespace, the
  * controller's ServiceAccount and RBAC, the policy CRDs, the webhook's TLS Secret, the
  * mesh CA's Secret (trust anchor, issuer certificate and key, so every replica signs
- * with the same CA), the
+ * with the same CA), the trust anchors' ConfigMap the injected proxies mount, the
  * controller Deployment and Service (API on 7090, injection webhook on 8443), the
  * MutatingWebhookConfiguration (its caBundle the Secret's certificate) and the
  * dashboard Deployment and Service. Images are built from the esbuild bundles with the
  * Dockerfiles beside each app.
  */
 
-import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
+import { DEFAULT_TRUST_DOMAIN, TRUST_ROOTS_CONFIGMAP } from '@weft/shared';
 import { generateCa } from '../identity/ca.ts';
 import { privateKeyToPem } from '../identity/x509.ts';
 import { WEBHOOK_PATH } from '../platform/kubernetes/webhook.ts';
@@ -113,6 +113,16 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
         'trust-anchor.pem': b64(meshCa.trustAnchor.toString('pem')),
         'issuer.pem': b64(meshCa.issuer.toString('pem')),
         'issuer-key.pem': b64(await privateKeyToPem(meshCa.issuerKey)),
+      },
+    },
+    {
+      // The anchors every injected proxy mounts (public: a ConfigMap, not the CA's Secret).
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: TRUST_ROOTS_CONFIGMAP, namespace: ns, labels: labels('weft-controller') },
+      data: {
+        'trust-anchor.pem': meshCa.trustAnchor.toString('pem'),
+        'trust-domain': DEFAULT_TRUST_DOMAIN,
       },
     },
     {

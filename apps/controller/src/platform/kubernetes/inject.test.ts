@@ -58,6 +58,39 @@ describe('injectionPatch', () => {
     expect(script).toContain('--to-port 4140');
     expect(script).toContain('--uid-owner 2102');
     expect(meshed.metadata?.annotations).toEqual({ 'weft.dev/injected': 'true' });
+    // The proxy proves its workload with a projected token for the controller's audience.
+    const token = meshed.spec?.volumes?.find((v) => v.name === 'weft-identity-token');
+    expect(token?.projected?.sources?.[0]?.serviceAccountToken).toEqual({
+      audience: 'weft',
+      expirationSeconds: 3600,
+      path: 'weft-identity-token',
+    });
+    const proxy = meshed.spec?.containers.find((c) => c.name === 'weft-proxy');
+    expect(proxy?.volumeMounts?.map((m) => m.mountPath)).toEqual([
+      '/var/run/secrets/tokens',
+      '/var/run/weft/identity',
+    ]);
+    const env = Object.fromEntries((proxy?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env.WEFT_PROXY_IDENTITY_TOKEN_FILE).toBe('/var/run/secrets/tokens/weft-identity-token');
+    expect(env.WEFT_PROXY_IDENTITY_DIR).toBe('/var/run/weft/identity');
+    expect(meshed.spec?.volumes?.find((v) => v.name === 'weft-identity-trust-roots')?.configMap).toEqual({
+      name: 'weft-identity-trust-roots',
+      optional: true,
+    });
+  });
+
+  it("adds its volumes after the pod's own", () => {
+    const p = pod();
+    (p.spec as { volumes?: object[] }).volumes = [{ name: 'data', emptyDir: {} }];
+    const meshed = jsonPatch(
+      p as never,
+      injectionPatch(p, { 'weft.dev/inject': 'enabled' }, CONFIG),
+    ) as V1Pod;
+    expect(meshed.spec?.volumes?.map((v) => v.name)).toEqual([
+      'data',
+      'weft-identity-token',
+      'weft-identity-trust-roots',
+    ]);
   });
 
   it('keeps existing init containers after its own and honours the skip-port annotations', () => {

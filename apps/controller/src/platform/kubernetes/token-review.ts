@@ -5,11 +5,8 @@
  * name comes from the token's bound-object claims when the API server reports them.
  */
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { ErrorCode, MeshError } from '@weft/shared';
+import { ErrorCode, MeshError, WEFT_TOKEN_AUDIENCE } from '@weft/shared';
 import type { TokenIdentity, TokenValidator } from '../../identity/token.ts';
-
-/** The audience projected tokens for Weft carry (and the only one accepted). */
-export const WEFT_TOKEN_AUDIENCE = 'weft';
 
 const SERVICE_ACCOUNT_USER =
   /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/;
