@@ -60,6 +60,24 @@ describe('install manifests', () => {
       'Service/weft-dashboard',
     ])
       expect(kinds).toContain(expected);
+    // The controller may watch the Gateway API and Linkerd policy kinds it reads.
+    const role = objects.find((o) => o.kind === 'ClusterRole') as Obj & {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    };
+    for (const [group, resource] of [
+      ['gateway.networking.k8s.io', 'httproutes'],
+      ['policy.linkerd.io', 'servers'],
+      ['policy.linkerd.io', 'authorizationpolicies'],
+    ])
+      expect(
+        role.rules.some(
+          (r) =>
+            r.apiGroups.includes(group as string) &&
+            r.resources.includes(resource as string) &&
+            r.verbs.includes('watch'),
+        ),
+        `${group}/${resource}`,
+      ).toBe(true);
   });
 
   it('are each valid against the Kubernetes OpenAPI schema of their kind', async () => {

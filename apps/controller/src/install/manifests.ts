@@ -67,6 +67,24 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['policy.weft.dev'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['policy.weft.dev'], resources: ['*/status'], verbs: ['get', 'patch', 'update'] },
+        // Gateway API and Linkerd policy kinds are read, never written.
+        {
+          apiGroups: ['gateway.networking.k8s.io'],
+          resources: ['httproutes', 'grpcroutes'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        {
+          apiGroups: ['policy.linkerd.io'],
+          resources: [
+            'httproutes',
+            'grpcroutes',
+            'servers',
+            'authorizationpolicies',
+            'meshtlsauthentications',
+            'networkauthentications',
+          ],
+          verbs: ['get', 'list', 'watch'],
+        },
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
       ],
     },

@@ -1,7 +1,11 @@
 /**
- * Policy custom resources (`policy.weft.dev`) on Kubernetes: informers on each kind feed
- * the controller's policy store (every replica, so each serves the same policy), and
- * the leader writes each resource's status subresource back: the Gateway-API-style
+ * Policy custom resources on Kubernetes: informers on each kind of `policy.weft.dev`, and
+ * on the Gateway API and Linkerd kinds the store reads (`HTTPRoute`, `GRPCRoute` of
+ * `gateway.networking.k8s.io` and `policy.linkerd.io`; Linkerd's `Server`,
+ * `AuthorizationPolicy`, `MeshTLSAuthentication`, `NetworkAuthentication`), feed the
+ * controller's policy store (every replica, so each serves the same policy). A kind
+ * whose CRD the cluster lacks is retried in the background. For its own kinds the
+ * leader writes each resource's status subresource back: the Gateway-API-style
  * conditions (Accepted, ResolvedRefs) the store computes, or Accepted False with the
  * reason the store refused the document. Resources removed from the cluster are removed
  * from the store. A round runs after changes (coalesced) and periodically, since a
@@ -16,6 +20,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import {
+  GATEWAY_GROUP,
+  LINKERD_POLICY_GROUP,
   type PolicyCondition,
   type PolicyListItem,
   type PolicyRefInput,
@@ -36,7 +42,68 @@ const COALESCE_MS = 100;
 const RESYNC_MS = 10_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** One kind the sync watches; `status` when the controller owns its status subresource. */
+export interface WatchedKind {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  status: boolean;
+}
+
+/**
+ * The Gateway API and Linkerd kinds read from the cluster, at the versions the store
+ * accepts; a kind others refer to comes first, so one round applies both.
+ */
+export const FOREIGN_POLICY_KINDS: readonly WatchedKind[] = [
+  { group: GATEWAY_GROUP, version: 'v1', kind: 'HTTPRoute', plural: 'httproutes', status: false },
+  { group: GATEWAY_GROUP, version: 'v1', kind: 'GRPCRoute', plural: 'grpcroutes', status: false },
+  { group: LINKERD_POLICY_GROUP, version: 'v1beta3', kind: 'HTTPRoute', plural: 'httproutes', status: false },
+  { group: LINKERD_POLICY_GROUP, version: 'v1beta3', kind: 'GRPCRoute', plural: 'grpcroutes', status: false },
+  { group: LINKERD_POLICY_GROUP, version: 'v1beta1', kind: 'Server', plural: 'servers', status: false },
+  {
+    group: LINKERD_POLICY_GROUP,
+    version: 'v1alpha1',
+    kind: 'MeshTLSAuthentication',
+    plural: 'meshtlsauthentications',
+    status: false,
+  },
+  {
+    group: LINKERD_POLICY_GROUP,
+    version: 'v1alpha1',
+    kind: 'NetworkAuthentication',
+    plural: 'networkauthentications',
+    status: false,
+  },
+  {
+    group: LINKERD_POLICY_GROUP,
+    version: 'v1alpha1',
+    kind: 'AuthorizationPolicy',
+    plural: 'authorizationpolicies',
+    status: false,
+  },
+];
+
+/** Every kind the sync watches: Weft's own (status written) and the foreign ones. */
+export function watchedPolicyKinds(): WatchedKind[] {
+  return [
+    ...policyResourceKinds().map(({ kind, plural, versions }) => ({
+      group: WEFT_POLICY_GROUP,
+      version: versions[0] as string,
+      kind,
+      plural,
+      status: true,
+    })),
+    ...FOREIGN_POLICY_KINDS,
+  ];
+}
+
+/** Kinds of the store the cluster is the source of, as `group/kind`. */
+const kindKey = (group: string, kind: string) => `${group}/${kind}`;
+
 interface Wanted {
+  group: string;
+  status: boolean;
   kind: string;
   plural: string;
   version: string;
@@ -50,12 +117,8 @@ export class PolicyResourceSync {
   readonly #custom: CustomObjectsApi;
   readonly #policy: PolicySink;
   readonly #leading: () => boolean;
-  readonly #informers: {
-    kind: string;
-    plural: string;
-    version: string;
-    informer: ReturnType<typeof makeInformer<PolicyObject>>;
-  }[];
+  readonly #informers: (WatchedKind & { informer: ReturnType<typeof makeInformer<PolicyObject>> })[];
+  readonly #kinds: Set<string>;
   #timer: NodeJS.Timeout | undefined;
   #resync: NodeJS.Timeout | undefined;
   #running = false;
@@ -67,16 +130,19 @@ export class PolicyResourceSync {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#policy = policy;
     this.#leading = leading;
-    this.#informers = policyResourceKinds().map(({ kind, plural, versions }) => {
-      const version = versions[0] as string;
-      const informer = makeInformer<PolicyObject>(kc, `/apis/${WEFT_POLICY_GROUP}/${version}/${plural}`, () =>
-        this.#custom.listClusterCustomObject({ group: WEFT_POLICY_GROUP, version, plural }),
+    const kinds = watchedPolicyKinds();
+    this.#kinds = new Set(kinds.map((k) => kindKey(k.group, k.kind)));
+    this.#informers = kinds.map((k) => {
+      const { group, version, plural } = k;
+      const informer = makeInformer<PolicyObject>(kc, `/apis/${group}/${version}/${plural}`, () =>
+        this.#custom.listClusterCustomObject({ group, version, plural }),
       );
       informer.on('change', () => this.schedule());
       informer.on('error', () => {
+        // A kind whose CRD is not installed (yet) is tried again, quietly.
         setTimeout(() => void informer.start().catch(() => {}), 2000).unref();
       });
-      return { kind, plural, version, informer };
+      return { ...k, informer };
     });
   }
 
@@ -117,16 +183,18 @@ export class PolicyResourceSync {
     }
   }
 
-  /** Makes the store's documents of our group those of the cluster; returns the resources seen. */
+  /** Makes the store's documents of the watched kinds those of the cluster; returns the resources seen. */
   #syncStore(): Wanted[] {
-    const wanted: Wanted[] = this.#informers.flatMap(({ kind, plural, version, informer }) =>
+    const wanted: Wanted[] = this.#informers.flatMap(({ group, status, kind, plural, version, informer }) =>
       informer.list().map((object) => ({
+        group,
+        status,
         kind,
         plural,
         version,
         object,
         key: policyKey({
-          group: WEFT_POLICY_GROUP,
+          group,
           kind,
           namespace: object.metadata?.namespace ?? 'default',
           name: object.metadata?.name ?? '',
@@ -136,12 +204,12 @@ export class PolicyResourceSync {
     const stored = new Map(
       this.#policy
         .list()
-        .filter((item) => item.status.ref.group === WEFT_POLICY_GROUP)
+        .filter((item) => this.#kinds.has(kindKey(item.status.ref.group, item.status.ref.kind)))
         .map((item) => [policyKey(item.status.ref), item]),
     );
     for (const w of wanted) {
       const document = {
-        apiVersion: `${WEFT_POLICY_GROUP}/${w.version}`,
+        apiVersion: `${w.group}/${w.version}`,
         kind: w.kind,
         metadata: {
           name: w.object.metadata?.name,
@@ -156,7 +224,11 @@ export class PolicyResourceSync {
         this.#policy.apply(JSON.stringify(document), { author: AUTHOR });
         this.#refused.delete(w.key);
       } catch (err) {
-        this.#refused.set(w.key, (err as Error).message);
+        const why = (err as Error).message;
+        // A foreign kind has no status of ours to carry the reason: it is logged, once per reason.
+        if (!w.status && this.#refused.get(w.key) !== why)
+          console.warn(`[kubernetes] policy resource ${w.key} not applied: ${why}`);
+        this.#refused.set(w.key, why);
       }
     }
     const keys = new Set(wanted.map((w) => w.key));
@@ -176,6 +248,7 @@ export class PolicyResourceSync {
       this.#policy.list().map((item) => [policyKey(item.status.ref), item.status.conditions]),
     );
     for (const w of wanted) {
+      if (!w.status) continue;
       const refused = this.#refused.get(w.key);
       const conditions: PolicyCondition[] = refused
         ? [{ type: 'Accepted', status: 'False', reason: 'Invalid', message: refused }]
@@ -203,7 +276,7 @@ export class PolicyResourceSync {
       try {
         await this.#custom.patchNamespacedCustomObjectStatus(
           {
-            group: WEFT_POLICY_GROUP,
+            group: w.group,
             version: w.version,
             plural: w.plural,
             namespace: w.object.metadata?.namespace ?? 'default',
