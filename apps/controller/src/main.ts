@@ -86,6 +86,8 @@ async function main() {
     metrics: backendMetricsReader(metrics.backend, platform),
     routes: policyRouteWriter(policy, platform),
     minHoldSeconds: Math.ceil((2 * env.metrics.scrapeIntervalMs) / 1000),
+    // With two replicas on Kubernetes only the Lease holder drives canaries.
+    leading: () => platform.leading ?? true,
   });
   const api = await startApiServer(
     {

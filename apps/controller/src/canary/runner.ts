@@ -63,6 +63,12 @@ export interface CanaryRunnerOptions {
   newId?: () => string;
   /** The shortest hold that can be measured: two metrics scrapes (a shorter one could see no traffic at all). */
   minHoldSeconds?: number;
+  /**
+   * Whether this controller replica may drive canaries (on Kubernetes: it holds the
+   * leader Lease). A replica that does not refuses `start` and `abort` and resumes none.
+   * Default: always (one replica).
+   */
+  leading?: () => boolean;
 }
 
 function errorText(err: unknown): string {
@@ -76,6 +82,7 @@ export class CanaryRunner implements CanaryControl {
   readonly #routes: CanaryRouteWriter;
   readonly #newId: () => string;
   readonly #minHoldSeconds: number;
+  readonly #leading: () => boolean;
   /** Oldest first. */
   #canaries: Canary[];
   /** A running canary's loop and how to stop it. */
@@ -90,6 +97,7 @@ export class CanaryRunner implements CanaryControl {
     this.#routes = options.routes;
     this.#newId = options.newId ?? (() => randomUUID().slice(0, 8));
     this.#minHoldSeconds = options.minHoldSeconds ?? 0;
+    this.#leading = options.leading ?? (() => true);
     this.#canaries = this.#state.load(CANARY_STATE_KEY, StoredCanaries)?.canaries ?? [];
   }
 
@@ -100,6 +108,7 @@ export class CanaryRunner implements CanaryControl {
    * judged on nothing.
    */
   resume(): void {
+    if (!this.#leading()) return;
     for (const c of this.#canaries) {
       if (c.phase !== 'running' || this.#loops.has(c.id)) continue;
       const holding = c.holdStartedAt !== null;
@@ -124,6 +133,15 @@ export class CanaryRunner implements CanaryControl {
     await Promise.all(loops.map((l) => l.done));
   }
 
+  /** Throws (`unavailable`, changing nothing) when this replica is not the one that drives canaries. */
+  #mustLead(what: string): void {
+    if (!this.#leading())
+      throw new MeshError(
+        ErrorCode.unavailable,
+        `canaries.${what}: this controller replica does not hold the leader Lease; only the leader runs canaries (try again: another replica answers)`,
+      );
+  }
+
   /** Resolves when the canary's loop has ended (at once when none runs). */
   async settled(id: string): Promise<void> {
     await this.#loops.get(id)?.done;
@@ -133,6 +151,7 @@ export class CanaryRunner implements CanaryControl {
 
   async start(input: CanaryStart, author: string): Promise<Canary> {
     if (this.#closed) throw new MeshError(ErrorCode.unavailable, 'the controller is stopping');
+    this.#mustLead('start');
     const busy = this.#canaries.find(
       (c) =>
         c.phase === 'running' &&
@@ -205,6 +224,7 @@ export class CanaryRunner implements CanaryControl {
   }
 
   async abort(id: string, author: string): Promise<Canary> {
+    this.#mustLead('abort');
     const c = this.#find(id);
     if (c.phase !== 'running') throw new MeshError(ErrorCode.conflict, `canary ${id} already ${c.phase}`);
     this.#event(c, { kind: 'aborted', weight: c.weight, message: `aborted by ${author}` });

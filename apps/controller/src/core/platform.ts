@@ -34,6 +34,11 @@ export type Unsubscribe = () => void;
 export interface Platform {
   /** `local` or `kubernetes`. */
   readonly kind: string;
+  /**
+   * Whether this controller replica runs the writers (canaries): false on a Kubernetes
+   * replica that does not hold the leader Lease; undefined where there is one replica.
+   */
+  readonly leading?: boolean;
 
   /** Namespace names that hold at least one workload or service, sorted. */
   listNamespaces(): string[];
