@@ -27,6 +27,7 @@ import { isRefusal, useDryRun } from '../../lib/policy/use-dry-run.ts';
 import { locateField } from '../../lib/policy/yaml-locate.ts';
 import { useTRPC } from '../../lib/trpc/client.ts';
 import { describeError } from '../../lib/trpc/errors.ts';
+import { BeforeApply } from './before-apply.tsx';
 import { PropagationStatus } from './propagation-status.tsx';
 import { RouteFormFields } from './route-form-fields.tsx';
 import YamlCodeEditor from './yaml-code-editor.tsx';
@@ -146,6 +147,7 @@ export default function PolicyEditor({
           ))}
         </ul>
       )}
+      {!readOnly && edited && current && check.status === 'valid' && <BeforeApply yaml={text} />}
       {!readOnly && (
         <div className="editor-actions">
           <button

@@ -11,6 +11,7 @@ import { type DocumentDiff, diffDocuments } from '../../lib/policy/revision-diff
 import { useTRPC } from '../../lib/trpc/client.ts';
 import { describeError } from '../../lib/trpc/errors.ts';
 import { QueryState } from '../query-state.tsx';
+import { ChangeSentences } from './before-apply.tsx';
 
 function DiffView({ diffs, label }: { diffs: DocumentDiff[]; label: string }) {
   if (diffs.length === 0) return <p className="state-empty">No document changes.</p>;
@@ -57,6 +58,22 @@ function useRevisionDiff(from: number, to: number, enabled: boolean) {
     query: from >= 0 && a.isError ? a : b,
     diffs: ready ? diffDocuments(a.data?.items ?? [], b.data?.items ?? []) : undefined,
   };
+}
+
+/** A revision's change in words, against the one before it. */
+function RevisionWords({ revision }: { revision: number }) {
+  const trpc = useTRPC();
+  const words = useQuery({
+    ...trpc.policies.describeRevision.queryOptions({ revision }),
+    enabled: revision >= 1,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  if (revision < 1) return null;
+  return (
+    <QueryState query={words} what={`revision ${revision} in words`}>
+      {words.data && <ChangeSentences sentences={words.data.sentences} />}
+    </QueryState>
+  );
 }
 
 function RevisionRow({
@@ -123,6 +140,7 @@ function RevisionRow({
             <QueryState query={shown.query} what={`revision ${rev.revision}`}>
               {shown.diffs && (
                 <>
+                  {open === 'diff' && <RevisionWords revision={rev.revision} />}
                   <DiffView
                     diffs={shown.diffs}
                     label={

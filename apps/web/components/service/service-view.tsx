@@ -2,8 +2,8 @@
 /**
  * The Service page: the routes attached to the Service (matches, filters, backends with
  * their share and the traffic each receives, timeouts), its retries and timeouts, the
- * faults and rate limits on it, the policy editor, and the authorization of the pods
- * behind it.
+ * faults and rate limits on it, the policy editor, its canary, the policy history, and
+ * the authorization of the pods behind it.
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -18,6 +18,7 @@ import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
 import { AuthorizationSection } from './authorization-section.tsx';
 import { backendTraffic, selectedWorkloads } from './backend-traffic.ts';
+import { CanaryPanel } from './canary-panel.tsx';
 import { LazyPolicyEditor } from './lazy-policy-editor.tsx';
 import { ResilienceSection } from './resilience-section.tsx';
 import { RevisionHistory } from './revision-history.tsx';
@@ -129,6 +130,20 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
                   </span>
                 </div>
                 {policies.data && <LazyPolicyEditor service={service} policies={mine} readOnly={!admin} />}
+              </section>
+              <section className="card" aria-label="Canary">
+                <div className="card-title-row">
+                  <h2>Canary</h2>
+                  <span className="muted small">
+                    run by the controller: closing this page does not stop it
+                  </span>
+                </div>
+                <CanaryPanel
+                  service={service}
+                  backends={(services.data ?? []).map((s) => s.name)}
+                  route={mine.routes.find((r) => r.kind === 'HTTPRoute')?.metadata.name}
+                  admin={admin}
+                />
               </section>
               <section className="card" aria-label="Policy history">
                 <div className="card-title-row">
