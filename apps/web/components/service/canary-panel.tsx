@@ -26,7 +26,8 @@ function CanaryDetail({ summary, admin }: { summary: CanarySummary; admin: boole
   const running = summary.phase === 'running';
   const q = useQuery({
     ...trpc.canaries.get.queryOptions({ id: summary.id }),
-    refetchInterval: running ? POLL_MS : false,
+    // Until the timeline itself says the canary ended (the list may say so first).
+    refetchInterval: (query) => (running || query.state.data?.phase === 'running' ? POLL_MS : false),
   });
   const abort = useMutation(
     trpc.canaries.abort.mutationOptions({

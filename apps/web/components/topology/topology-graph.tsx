@@ -16,11 +16,12 @@ import {
   useReactFlow,
   useStore,
 } from '@xyflow/react';
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
 import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
 import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
+import { CanaryWorkloads } from './canary-marks.tsx';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
 import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
@@ -67,6 +68,7 @@ type FlowNode = WorkloadFlowNode | NamespaceFlowNode;
 export function TopologyGraph(props: TopologyGraphProps) {
   const { nodes, edges, layout, shape, matches, selected, onSelect, onOpen, onRendered } = props;
   const [hovered, setHovered] = useState<string | null>(null);
+  const canaries = useContext(CanaryWorkloads);
   const focusId = hovered ?? selected;
   const flow = useReactFlow();
   const lod = useStore(lodOf);
@@ -132,12 +134,13 @@ export function TopologyGraph(props: TopologyGraphProps) {
           matched: matches.has(id),
           dimmed: neighbours !== null && !neighbours.has(id),
           unknownCaller,
+          canary: canaries.has(id),
         },
-        ariaLabel: nodeLabel(n, health, unknownCaller),
+        ariaLabel: `${nodeLabel(n, health, unknownCaller)}${canaries.has(id) ? ', canary running' : ''}`,
       });
     }
     return out;
-  }, [nodes, layout, matches, neighbours, selected]);
+  }, [nodes, layout, matches, neighbours, selected, canaries]);
 
   const flowEdges = useMemo<TrafficFlowEdge[]>(() => {
     const sparse = edges.length <= SPARSE_EDGES;

@@ -1,5 +1,5 @@
 'use client';
-/** The topology page: the whole mesh from `topology.graph`, refreshed live, in the explorer. */
+/** The topology page: the whole mesh from `topology.graph`, refreshed live, in the explorer; running canaries marked. */
 import { useQuery } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
@@ -9,6 +9,7 @@ import { useTRPC } from '../../lib/trpc/client.ts';
 import { MetricsControls } from '../metrics-controls.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
+import { CanaryMarksProvider } from './canary-marks.tsx';
 import { TopologyExplorer } from './topology-explorer.tsx';
 
 export function TopologyView() {
@@ -37,7 +38,11 @@ export function TopologyView() {
             </p>
           </section>
         ) : (
-          graph.data && <TopologyExplorer topology={graph.data} workloadHref={href} />
+          graph.data && (
+            <CanaryMarksProvider>
+              <TopologyExplorer topology={graph.data} workloadHref={href} />
+            </CanaryMarksProvider>
+          )
         )}
       </QueryState>
     </>

@@ -23,6 +23,8 @@ export interface WorkloadNodeData extends Record<string, unknown> {
   dimmed: boolean;
   /** A caller neither side could name, drawn outside every namespace. */
   unknownCaller: boolean;
+  /** Behind a Service in a running canary. */
+  canary: boolean;
 }
 
 export type WorkloadFlowNode = Node<WorkloadNodeData, 'workload'>;
@@ -55,6 +57,7 @@ function WorkloadNodeView({ data, selected }: NodeProps<WorkloadFlowNode>) {
       <div className="topo-node-name">
         {data.meshed && <HealthIcon health={data.health} size={12} />}{' '}
         {data.unknownCaller ? 'unknown caller' : data.name}
+        {data.canary && <span className="badge canary-badge">canary</span>}
       </div>
       {
         // Hidden by CSS when zoomed out too far to read (see topology-graph.tsx).
