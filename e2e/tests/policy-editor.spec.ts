@@ -3,8 +3,9 @@
  * inventory split slider and applying sends inventory-v2 more traffic in the dashboard's
  * own metrics; bad input (weight -1, a regex that does not compile, a backend that does
  * not exist) shows the controller's words next to the field and applies nothing; a
- * rollback shows its diff, asks, and restores the previous revision; viewers see the
- * editor read-only.
+ * rollback shows its diff, asks, and restores the previous revision; the dry run of a
+ * deny policy names catalog → inventory before apply; a canary against a failing
+ * inventory-v2 reverts by itself; viewers see the editor read-only.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,7 +80,9 @@ test('moving the split slider and applying sends inventory-v2 more traffic', asy
   await page.goto(SERVICE_PAGE);
   await expect(page.getByRole('heading', { name: 'inventory', level: 1 })).toBeVisible();
   const routes = page.getByRole('region', { name: 'Routes' });
-  await expect(routes.getByRole('heading', { name: /HTTPRoute inventory-split/ })).toBeVisible();
+  await expect(routes.getByRole('heading', { name: /HTTPRoute inventory-split/ })).toBeVisible({
+    timeout: 30_000,
+  });
   // Wait for the 10% to show up in the metrics, then note it.
   await expect.poll(() => v2Rps(page), { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(0);
   const before = await v2Rps(page);
@@ -186,6 +189,87 @@ test('rollback shows its diff, asks, and restores the previous revision', async 
       .getByRole('region', { name: 'Edit policy' })
       .getByRole('slider', { name: 'Weight of inventory-v2', exact: true }),
   ).toHaveValue('10');
+});
+
+test('the dry run of a deny policy names demo/catalog → demo/inventory before apply', async ({ page }) => {
+  test.setTimeout(60_000);
+  const revision = await revisions();
+  await page.goto(SERVICE_PAGE);
+  const editor = page.getByRole('region', { name: 'Edit policy' });
+  const yaml = editor.getByRole('textbox', { name: 'Policy YAML' });
+  await yaml.click();
+  await page.keyboard.press('Control+End');
+  // A Server on inventory's port with no AuthorizationPolicy: every caller is denied.
+  await page.keyboard.insertText(
+    '\n---\napiVersion: policy.weft.dev/v1beta1\nkind: Server\nmetadata:\n  name: inventory-http\n  namespace: demo\nspec:\n  podSelector:\n    matchLabels: { app: inventory }\n  port: 8080\n',
+  );
+  await expect(editor.getByRole('status', { name: 'Validation' })).toContainText(
+    'The controller accepts this change',
+    { timeout: 15_000 },
+  );
+  await expect(editor.getByRole('region', { name: 'Change in words' })).toContainText(
+    'Server demo/inventory-http',
+  );
+  const denied = editor
+    .getByRole('table', { name: 'Edges whose verdict changes' })
+    .getByRole('row', { name: /^demo\/catalog → demo\/inventory:8080/ });
+  await expect(denied).toContainText('would deny', { timeout: 15_000 });
+  await editor.getByRole('combobox', { name: 'Traffic of the last' }).selectOption('15');
+  await expect(denied).toContainText('would deny', { timeout: 15_000 });
+  await editor.getByRole('button', { name: 'Discard changes' }).click();
+  expect(await revisions()).toBe(revision);
+});
+
+test('a canary against a failing inventory-v2 rolls back by itself, the failed gate on its timeline', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const pods = await call<{ ip: string; ready: boolean }[]>('pods.list', {
+    namespace: 'demo',
+    workload: 'inventory-v2',
+  });
+  const knobs = async (failureRate: number) => {
+    for (const p of pods.filter((x) => x.ready)) {
+      const res = await fetch(`http://${p.ip}:8080/_demo/knobs`, {
+        method: 'PUT',
+        body: JSON.stringify({ failureRate }),
+      });
+      expect(res.ok).toBe(true);
+    }
+  };
+  await knobs(0.8);
+  try {
+    await page.goto(SERVICE_PAGE);
+    const panel = page.getByRole('region', { name: 'Canary' });
+    const form = panel.getByRole('form', { name: 'Start a canary' });
+    await form.getByRole('combobox', { name: 'Stable backend' }).selectOption('inventory');
+    await form.getByRole('combobox', { name: 'Canary backend' }).selectOption('inventory-v2');
+    await form.getByRole('textbox', { name: 'Steps (% to the canary)' }).fill('50, 100');
+    await form.getByRole('spinbutton', { name: 'Hold each step (s)' }).fill('10');
+    await form.getByRole('spinbutton', { name: 'Min success rate (%)' }).fill('95');
+    await form.getByRole('button', { name: 'Start canary' }).click();
+    await expect(panel.getByRole('heading', { name: /Canary inventory → inventory-v2 running/ })).toBeVisible(
+      {
+        timeout: 15_000,
+      },
+    );
+    const timeline = panel.getByRole('list', { name: 'Canary timeline' });
+    await expect(timeline).toContainText(/gate failed/i, { timeout: 60_000 });
+    await expect(panel.getByRole('heading', { name: /Canary inventory → inventory-v2 failed/ })).toBeVisible({
+      timeout: 15_000,
+    });
+    await expect(timeline).toContainText(/revert/i);
+    await screenshot(page, testInfo, 'service-canary-failed');
+    const route = await call<{
+      document: { spec: { rules: { backendRefs: { name: string; weight: number }[] }[] } };
+    }>('policies.get', { kind: 'HTTPRoute', namespace: 'demo', name: 'inventory-split' });
+    const weights = Object.fromEntries(
+      route.document.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight]) ?? [],
+    );
+    expect(weights['inventory-v2'] ?? 0).toBe(0);
+  } finally {
+    await knobs(0.01);
+  }
 });
 
 test('viewers see the policy read-only', async ({ page }) => {
