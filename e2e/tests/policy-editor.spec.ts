@@ -48,7 +48,7 @@ async function v2Rps(page: Page): Promise<number> {
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(330_000);
   // The split is made in the caller's proxy and measured on the backends' proxies.
   const meshed = await call<{ name: string; meshed: boolean }[]>('workloads.list', { namespace: 'demo' });
   for (const name of ['catalog', 'inventory', 'inventory-v2'])
@@ -69,6 +69,24 @@ test.beforeAll(async () => {
     )
     .toBe(true);
   await call('policies.applyYaml', { yaml: SPLIT_YAML }, true);
+  // Fresh proxies need a few scrapes before rates show: wait until catalog's calls to both versions do.
+  await expect
+    .poll(
+      async () => {
+        const seen = await Promise.all(
+          ['inventory', 'inventory-v2'].map(async (name) => {
+            const edges = await call<{ source: { name: string }; metrics: { rps: number } }[]>(
+              'topology.edges',
+              { namespace: 'demo', name, window: '1m' },
+            );
+            return edges.some((e) => e.source.name === 'catalog' && e.metrics.rps > 0);
+          }),
+        );
+        return seen.every(Boolean);
+      },
+      { timeout: 150_000, intervals: [2000] },
+    )
+    .toBe(true);
 });
 
 test.beforeEach(async ({ page }) => {
@@ -281,7 +299,9 @@ test('viewers see the policy read-only', async ({ page }) => {
   });
   await page.goto(SERVICE_PAGE);
   const editor = page.getByRole('region', { name: 'Edit policy' });
-  await expect(editor.getByRole('status', { name: 'Validation' })).toContainText('Read-only');
+  await expect(editor.getByRole('status', { name: 'Validation' })).toContainText('Read-only', {
+    timeout: 30_000,
+  });
   await expect(editor.getByRole('slider', { name: 'Weight of inventory-v2', exact: true })).toBeDisabled();
   await expect(editor.getByRole('button', { name: 'Apply', exact: true })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^Roll back to/ })).toHaveCount(0);
