@@ -102,16 +102,18 @@ function StartCanary({
   service,
   backends,
   route,
+  suggested,
 }: {
   service: Service;
   backends: string[];
   route: string | undefined;
+  suggested: string | undefined;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const others = backends.filter((b) => b !== service.name);
   const [stable, setStable] = useState(service.name);
-  const [canary, setCanary] = useState(others[0] ?? '');
+  const [canary, setCanary] = useState(suggested ?? others[0] ?? '');
   const [port, setPort] = useState(service.ports[0]?.port ?? 0);
   const [steps, setSteps] = useState('10, 25, 50, 100');
   const [hold, setHold] = useState('30');
@@ -217,6 +219,7 @@ export function CanaryPanel({
   service,
   backends,
   route,
+  suggested,
   admin,
 }: {
   service: Service;
@@ -224,6 +227,8 @@ export function CanaryPanel({
   route: string | undefined;
   /** Services of the namespace a canary may use as backends. */
   backends: string[];
+  /** The canary backend to offer first: one the route already sends to, other than the Service. */
+  suggested: string | undefined;
   admin: boolean;
 }) {
   const trpc = useTRPC();
@@ -245,7 +250,7 @@ export function CanaryPanel({
       {admin && latest?.phase !== 'running' && (
         <>
           <h3>Start a canary</h3>
-          <StartCanary service={service} backends={backends} route={route} />
+          <StartCanary service={service} backends={backends} route={route} suggested={suggested} />
         </>
       )}
     </QueryState>

@@ -5,7 +5,7 @@
  */
 import type { GRPCRoute, HTTPFault, HTTPLocalRateLimitPolicy, HTTPRoute, PolicyStatus } from '@weft/shared';
 import { formatPercent, formatRps } from '../../lib/format.ts';
-import type { BackendTraffic } from './backend-traffic.ts';
+import type { BackendTraffic } from '../../lib/policy/backend-traffic.ts';
 
 type Route = HTTPRoute | GRPCRoute;
 type Rule = NonNullable<HTTPRoute['spec']['rules']>[number];

@@ -9,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useCallback, useMemo } from 'react';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
+import { backendTraffic, selectedWorkloads } from '../../lib/policy/backend-traffic.ts';
 import { policiesOfService } from '../../lib/policy/service-policies.ts';
 import { useTimeWindow, withWindow } from '../../lib/time-window.ts';
 import { useTRPC } from '../../lib/trpc/client.ts';
@@ -17,7 +18,6 @@ import { MetricsControls } from '../metrics-controls.tsx';
 import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
 import { AuthorizationSection } from './authorization-section.tsx';
-import { backendTraffic, selectedWorkloads } from './backend-traffic.ts';
 import { CanaryPanel } from './canary-panel.tsx';
 import { LazyPolicyEditor } from './lazy-policy-editor.tsx';
 import { ResilienceSection } from './resilience-section.tsx';
@@ -142,6 +142,11 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
                   service={service}
                   backends={(services.data ?? []).map((s) => s.name)}
                   route={mine.routes.find((r) => r.kind === 'HTTPRoute')?.metadata.name}
+                  suggested={
+                    mine.routes
+                      .find((r) => r.kind === 'HTTPRoute')
+                      ?.spec.rules?.[0]?.backendRefs?.find((b) => b.name !== name)?.name
+                  }
                   admin={admin}
                 />
               </section>
