@@ -48,7 +48,7 @@ async function v2Rps(page: Page): Promise<number> {
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  test.setTimeout(330_000);
+  test.setTimeout(420_000);
   // The split is made in the caller's proxy and measured on the backends' proxies.
   const meshed = await call<{ name: string; meshed: boolean }[]>('workloads.list', { namespace: 'demo' });
   for (const name of ['catalog', 'inventory', 'inventory-v2'])
@@ -65,7 +65,8 @@ test.beforeAll(async () => {
           .filter((w) => ['catalog', 'inventory', 'inventory-v2'].includes(w.name))
           .every((w) => w.meshState === 'meshed' && w.readyReplicas > 0);
       },
-      { timeout: 150_000, intervals: [1000] },
+      // Rollouts go a few at a time; on a loaded machine each pod takes a while to be ready.
+      { timeout: 240_000, intervals: [1000] },
     )
     .toBe(true);
   await call('policies.applyYaml', { yaml: SPLIT_YAML }, true);
