@@ -32,9 +32,13 @@ export function startChunked(p: Http1Parser): void {
 export function frameChunked(p: Http1Parser, buf: Buffer, i: number): number {
   const len = buf.length;
   const bad = p.isRequest ? 400 : 502;
+  // imported bindings are read through their module cells at each use: once here, not per byte
+  const CHUNK_DATA = BODY_CHUNK_DATA;
+  const CHUNK_SIZE = BODY_CHUNK_SIZE;
+  const CHUNK_DATA_END = BODY_CHUNK_DATA_END;
   while (i < len) {
     const st = p.state;
-    if (st === BODY_CHUNK_DATA) {
+    if (st === CHUNK_DATA) {
       const n = Math.min(p.remaining, len - i);
       p.remaining -= n;
       i += n;
@@ -42,7 +46,7 @@ export function frameChunked(p: Http1Parser, buf: Buffer, i: number): number {
         p.state = BODY_CHUNK_DATA_END;
         p.lineBytes = 0;
       }
-    } else if (st === BODY_CHUNK_SIZE) {
+    } else if (st === CHUNK_SIZE) {
       const c = buf[i++] as number;
       if (++p.lineBytes > MAX_CHUNK_LINE) return p.fail(bad, 'chunk size line too long');
       if (p.crPending) {
@@ -67,7 +71,7 @@ export function frameChunked(p: Http1Parser, buf: Buffer, i: number): number {
       } else {
         p.chunkLine += String.fromCharCode(c);
       }
-    } else if (st === BODY_CHUNK_DATA_END) {
+    } else if (st === CHUNK_DATA_END) {
       // exactly CRLF after the chunk's data
       const c = buf[i++] as number;
       if (p.lineBytes === 0 && c === 13) p.lineBytes = 1;

@@ -21,24 +21,7 @@
  */
 
 import { frameChunked, startChunked } from './chunked.ts';
-import {
-  BAD_HEAD,
-  CHUNKED_LAST,
-  CONTENT_LENGTH,
-  HOP_BY_HOP,
-  interesting,
-  K_CL,
-  K_CONNECTION,
-  K_EXPECT,
-  K_HOP,
-  K_HOST,
-  K_SRC,
-  K_TE,
-  K_UPGRADE,
-  MAX_HEADER_FIELDS,
-  TCHAR,
-  trimOws,
-} from './header-fields.ts';
+import { readHeaderFields, TE_CHUNKED_LAST, TE_SEEN, trimOws } from './header-fields.ts';
 import { BODY_EOF, BODY_LENGTH, DEAD, HEAD } from './parser-states.ts';
 import { readRequestLine, readStatusLine } from './start-line.ts';
 
@@ -265,89 +248,15 @@ export class Http1Parser {
     this.expectContinue = false;
     this.host = '';
     this.src = '';
-    let teSeen = false;
-    let teChunkedLast = false;
-    let hostSeen = false;
-    let fields = 0;
-    let connTokens: string[] | null = null;
-
     const lineEnd = h.indexOf('\r\n');
     const line = h.slice(0, lineEnd);
     if (!(this.isRequest ? readRequestLine(this, line) : readStatusLine(this, line))) return false;
     this.headersStart = lineEnd + 2;
 
-    let pos = lineEnd + 2;
-    const stop = h.length - 2;
-    const bad = this.isRequest ? 400 : 502;
-    // one native pass for forbidden bytes: control characters, and CR or LF not in a CRLF pair
-    if (BAD_HEAD.test(h)) return this.fail(bad, 'control character or bare CR/LF in head') >= 0;
-    while (pos < stop) {
-      if (++fields > MAX_HEADER_FIELDS)
-        return this.fail(this.isRequest ? 431 : 502, `more than ${MAX_HEADER_FIELDS} header fields`) >= 0;
-      const eol = h.indexOf('\r\n', pos);
-      const colon = h.indexOf(':', pos);
-      if (colon < 0 || colon > eol) return this.fail(bad, 'header line without colon') >= 0;
-      const len = colon - pos;
-      // the name must be a token (RFC 9110 §5.1): no whitespace before the colon, no delimiters
-      for (let k = pos; k < colon; k++) {
-        if (!TCHAR[h.charCodeAt(k)]) return this.fail(bad, 'bad header name') >= 0;
-      }
-      if (len === 0) return this.fail(bad, 'empty header name') >= 0;
-      // only the names the proxy acts on are sliced and compared
-      const kind = interesting(h, pos, len);
-      if (kind !== 0) {
-        const value = trimOws(h.slice(colon + 1, eol));
-        if (kind === K_CONNECTION) {
-          this.hopRanges.push(pos, eol + 2);
-          for (const t of value.split(',')) {
-            const tok = trimOws(t).toLowerCase();
-            if (tok === 'close') this.connClose = true;
-            else if (tok === 'keep-alive') this.connKeepAlive = true;
-            else if (tok.length > 0) {
-              connTokens ??= [];
-              connTokens.push(tok);
-            }
-          }
-        } else if (kind === K_HOP) {
-          this.hopRanges.push(pos, eol + 2);
-        } else if (kind === K_UPGRADE) {
-          this.hopRanges.push(pos, eol + 2);
-          this.upgrade = true;
-        } else if (kind === K_SRC) {
-          this.hopRanges.push(pos, eol + 2);
-          this.src = value;
-        } else if (kind === K_TE) {
-          // llhttp refuses a tab after the last coding; so do we, rather than read it otherwise
-          if (h.charCodeAt(eol - 1) === 9) return this.fail(bad, 'tab at the end of transfer-encoding') >= 0;
-          teSeen = true;
-          teChunkedLast = CHUNKED_LAST.test(value);
-        } else if (kind === K_CL) {
-          if (h.charCodeAt(eol - 1) === 9) return this.fail(bad, 'tab at the end of content-length') >= 0;
-          if (!CONTENT_LENGTH.test(value)) return this.fail(bad, 'bad content-length') >= 0;
-          const n = Number(value);
-          if (this.contentLength >= 0 && this.contentLength !== n) {
-            return this.fail(bad, 'conflicting content-length') >= 0;
-          }
-          this.contentLength = n;
-        } else if (kind === K_HOST) {
-          // an empty Host counts too: `Host:` then `Host: evil` is two Hosts
-          if (hostSeen) return this.fail(400, 'more than one host header') >= 0;
-          hostSeen = true;
-          this.host = value;
-        } else if (kind === K_EXPECT) {
-          this.expectContinue = value.toLowerCase() === '100-continue';
-        }
-      }
-      pos = eol + 2;
-    }
-
-    // headers the Connection header names are hop-by-hop too
-    if (connTokens !== null) {
-      this.upgrade = this.upgrade && connTokens.includes('upgrade');
-      for (const n of connTokens) if (!HOP_BY_HOP.has(n)) this.cutHeader(n);
-    } else {
-      this.upgrade = false;
-    }
+    const fields = readHeaderFields(this, h, lineEnd + 2);
+    if (fields < 0) return false;
+    const teSeen = (fields & TE_SEEN) !== 0;
+    const teChunkedLast = (fields & TE_CHUNKED_LAST) !== 0;
 
     // framing
     if (this.isRequest) {
