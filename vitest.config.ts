@@ -1,4 +1,5 @@
-// Vitest for every Node workspace: unit tests beside the code, integration tests in each app's test/.
+// Vitest for every Node workspace: unit tests beside the code, integration tests in each app's test/,
+// cross-app integration tests in integration/.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +9,7 @@ export default defineConfig({
       'apps/proxy/{src,test}/**/*.test.ts',
       'apps/controller/{src,test}/**/*.test.ts',
       'apps/cli/{src,test}/**/*.test.ts',
+      'integration/**/*.test.ts',
       'examples/**/*.test.ts',
       'apps/web/lib/**/*.test.ts',
       'scripts/**/*.test.ts',

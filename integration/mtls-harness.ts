@@ -9,14 +9,14 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ApiServer, startApiServer } from '../../controller/src/api/server.ts';
-import type { ApiServices } from '../../controller/src/api/trpc.ts';
-import { AuthService } from '../../controller/src/auth/service.ts';
-import { createIdentity, type Identity } from '../../controller/src/identity/index.ts';
-import { type RunningProxy, startProxy } from '../src/app.ts';
-import { parseConfig, settingsFrom } from '../src/config/settings.ts';
-import { parseProxyEnv } from '../src/env.ts';
-import { type ProxyIdentity, setupIdentity } from '../src/identity/setup.ts';
+import { type ApiServer, startApiServer } from '@weft/controller/api/server';
+import type { ApiServices } from '@weft/controller/api/trpc';
+import { AuthService } from '@weft/controller/auth/service';
+import { createIdentity, type Identity } from '@weft/controller/identity';
+import { type RunningProxy, startProxy } from '@weft/proxy/app';
+import { parseConfig, settingsFrom } from '@weft/proxy/config/settings';
+import { parseProxyEnv } from '@weft/proxy/env';
+import { type ProxyIdentity, setupIdentity } from '@weft/proxy/identity/setup';
 
 /** The controller's identity service behind its real HTTP API. */
 export interface TestController {

@@ -6,11 +6,10 @@
  * metric.
  */
 import { createServer as createTlsServer } from 'node:tls';
+import { loadOrCreateCa, signWorkloadCertificate } from '@weft/controller/identity';
+import { generateProxyKey, type x509 } from '@weft/proxy/identity/x509';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWorkloadCertificate } from '../../controller/src/identity/ca.ts';
-import { loadOrCreateCa } from '../../controller/src/identity/store.ts';
-import { generateProxyKey, type x509 } from '../src/identity/x509.ts';
 import {
   adminGet,
   type MeshedProxy,

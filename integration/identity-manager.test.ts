@@ -6,13 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ApiServer, startApiServer } from '@weft/controller/api/server';
+import type { ApiServices } from '@weft/controller/api/trpc';
+import { AuthService } from '@weft/controller/auth/service';
+import { createIdentity, type Identity } from '@weft/controller/identity';
+import { IdentityManager } from '@weft/proxy/identity/manager';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../controller/src/api/server.ts';
-import type { ApiServices } from '../../controller/src/api/trpc.ts';
-import { AuthService } from '../../controller/src/auth/service.ts';
-import { createIdentity, type Identity } from '../../controller/src/identity/index.ts';
-import { IdentityManager } from '../src/identity/manager.ts';
 
 const ID = meshIdentity('web', 'demo');
 let dir: string;

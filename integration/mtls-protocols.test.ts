@@ -5,6 +5,7 @@
  */
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
+import { connectTunnel, readBytes } from '@weft/proxy/test/tunnel-client';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +17,6 @@ import {
   type TestController,
   waitReady,
 } from './mtls-harness.ts';
-import { connectTunnel, readBytes } from './tunnel-client.ts';
 
 const WEB = meshIdentity('web', 'demo');
 const LOAD = meshIdentity('load', 'demo');
