@@ -94,6 +94,8 @@ export interface MeshedProxyOptions {
   token?: string;
   /** Overrides the controller URL (e.g. one not yet listening). */
   controllerUrl?: string;
+  /** More of the proxy's config file (timeouts, say). */
+  config?: Record<string, unknown>;
 }
 
 /** Starts a proxy as `main.ts` does, with identity from its environment. */
@@ -122,7 +124,7 @@ export async function startMeshedProxy(o: MeshedProxyOptions): Promise<MeshedPro
   // Destinations are static here: the test is about identity, not discovery.
   const settings = settingsFrom(
     { ...env, controllerUrl: undefined },
-    parseConfig({ destinations: o.destinations ?? {} }),
+    parseConfig({ ...o.config, destinations: o.destinations ?? {} }),
   );
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
