@@ -66,7 +66,8 @@ export async function startTestController(
     },
     async close() {
       await c.stop();
-      if (!stateDir) await rm(dir, { recursive: true, force: true });
+      // a certificate save may still be finishing: retried on ENOTEMPTY
+      if (!stateDir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
   await c.start();
@@ -133,6 +134,7 @@ export async function startMeshedProxy(o: MeshedProxyOptions): Promise<MeshedPro
     log,
     handlers: identity.handlers,
     ready: identity.ready,
+    tlsIdentity: identity.tlsIdentity,
     ...(identity.connector ? { connector: identity.connector } : {}),
   });
   identity.register(proxy.metrics.registry, {
