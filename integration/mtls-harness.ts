@@ -66,7 +66,8 @@ export async function startTestController(
     },
     async close() {
       await c.stop();
-      if (!stateDir) await rm(dir, { recursive: true, force: true });
+      // a certificate save may still be finishing: retried on ENOTEMPTY
+      if (!stateDir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
   await c.start();
@@ -94,6 +95,8 @@ export interface MeshedProxyOptions {
   token?: string;
   /** Overrides the controller URL (e.g. one not yet listening). */
   controllerUrl?: string;
+  /** More of the proxy's config file (timeouts, say). */
+  config?: Record<string, unknown>;
 }
 
 /** Starts a proxy as `main.ts` does, with identity from its environment. */
@@ -122,7 +125,7 @@ export async function startMeshedProxy(o: MeshedProxyOptions): Promise<MeshedPro
   // Destinations are static here: the test is about identity, not discovery.
   const settings = settingsFrom(
     { ...env, controllerUrl: undefined },
-    parseConfig({ destinations: o.destinations ?? {} }),
+    parseConfig({ ...o.config, destinations: o.destinations ?? {} }),
   );
   const logs: string[] = [];
   const log = (line: string) => logs.push(line);
@@ -131,6 +134,7 @@ export async function startMeshedProxy(o: MeshedProxyOptions): Promise<MeshedPro
     log,
     handlers: identity.handlers,
     ready: identity.ready,
+    tlsIdentity: identity.tlsIdentity,
     ...(identity.connector ? { connector: identity.connector } : {}),
   });
   identity.register(proxy.metrics.registry, {

@@ -2,7 +2,8 @@
 // starts the controller on the local platform with the demo application and the
 // dashboard, prints the dashboard URL with a one-time login link (minted with the admin
 // token the controller wrote to its state directory), and stops everything it started
-// on Ctrl-C. The dashboard listens on 127.0.0.1 unless WEFT_WEB_HOST says otherwise.
+// on Ctrl-C. The dashboard listens on 127.0.0.1 unless WEFT_WEB_HOST says otherwise;
+// WEFT_DASHBOARD=off runs the controller and its pods alone (no dashboard build or server).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ const WEB_HOST = process.env.WEFT_WEB_HOST ?? '127.0.0.1';
 const STATE_DIR = resolve(ROOT, process.env.WEFT_STATE_DIR ?? '.weft');
 const CONTROLLER_MAIN = join(ROOT, 'apps/controller/src/main.ts');
 const WEB_DIR = join(ROOT, 'apps/web');
+const DASHBOARD = process.env.WEFT_DASHBOARD !== 'off';
 
 /** Newest modification time of any file below `dir` (skipping build output and deps). */
 function newestMtime(dir) {
@@ -27,8 +29,15 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** The proxy bundle meshed pods run; esbuild makes it in a second or two. */
-function buildProxy() {
+/** The proxy bundle meshed pods run; esbuild makes it in a second or two, when its sources changed. */
+function buildProxyIfStale() {
+  const bundle = join(ROOT, 'apps/proxy/dist/weft-proxy.mjs');
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'apps/proxy/src')),
+    newestMtime(join(ROOT, 'packages/shared/src')),
+    statSync(join(ROOT, 'package-lock.json')).mtimeMs,
+  );
+  if (existsSync(bundle) && statSync(bundle).mtimeMs > sources) return;
   const r = spawnSync('npm', ['run', '-s', 'build', '--workspace', '@weft/proxy'], {
     cwd: ROOT,
     stdio: 'inherit',
@@ -103,7 +112,7 @@ async function main() {
 
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   const controllerUrl = `http://${CONTROLLER_ADDR}`;
-  buildProxy();
+  buildProxyIfStale();
   if (existsSync(CONTROLLER_MAIN)) {
     const controller = startProcess('controller', process.execPath, ['--import', 'tsx', CONTROLLER_MAIN], {
       cwd: ROOT,
@@ -121,6 +130,11 @@ async function main() {
     );
   }
 
+  if (!DASHBOARD) {
+    console.log(`[weft] controller on ${controllerUrl}, dashboard off (WEFT_DASHBOARD=off)`);
+    console.log('[weft] Ctrl-C stops everything.\n');
+    return;
+  }
   buildWebIfStale();
   const web = startProcess(
     'web',

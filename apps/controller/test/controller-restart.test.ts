@@ -4,6 +4,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
+import { meshIdentity, PROXY_TLS_IDENTITY_HEADER } from '@weft/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AppRouter } from '../src/api/router.ts';
 import { isAlive } from '../src/platform/local/processes.ts';
@@ -81,6 +82,13 @@ it('keeps the meshed set across a graceful restart, and a graceful stop leaves n
     'catalog to be meshed',
     async () => (await api.workloads.get.query(catalog)).workload.meshState === 'meshed',
     60_000,
+  );
+  // its proxy serves mTLS, and says so on /ready: what its endpoints are announced meshed from
+  const detail = await api.workloads.get.query(catalog);
+  const ready = await fetch(`http://${detail.pods[0]?.proxyAdmin}/ready`);
+  expect(ready.status).toBe(200);
+  expect(ready.headers.get(PROXY_TLS_IDENTITY_HEADER)).toBe(
+    meshIdentity(detail.workload.serviceAccount, 'demo'),
   );
   const before = recordedProcesses(stateDir);
   expect(before.filter(isAlive).length).toBeGreaterThanOrEqual(8); // 6 apps, 1 proxy, the balancer

@@ -2,7 +2,7 @@
 // every pod ready and traffic flowing, bad input refused without change, scaling and
 // the destination stream, meshing and unmeshing without a failed request, pod crashes.
 import { rmSync } from 'node:fs';
-import type { EndpointSet, RolloutProgress } from '@weft/shared';
+import { type EndpointSet, PROXY_TLS_IDENTITY_HEADER, type RolloutProgress } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../src/platform/local/processes.ts';
 import {
@@ -235,9 +235,17 @@ describe('the demo on the local platform', () => {
       }
     }
     expect(inbound).toBeGreaterThan(5);
+    // Endpoints are announced as meshed only where the proxy serves mTLS (its /ready names
+    // the identity). This in-process platform gives its proxies no identity token, so they
+    // serve plaintext only, and callers are told so.
     const endpoints = env.platform.listEndpoints(web)[0]?.endpoints ?? [];
-    expect(endpoints.map((e) => e.meshed)).toEqual([true, true]);
-    expect(endpoints[0]?.identity).toBe('web.demo.serviceaccount.identity.weft.cluster.local');
+    for (const p of detail.pods) {
+      const ready = await fetch(`http://${p.proxyAdmin}/ready`);
+      expect(ready.status).toBe(200);
+      expect(ready.headers.get(PROXY_TLS_IDENTITY_HEADER)).toBeNull();
+    }
+    expect(endpoints.map((e) => e.meshed)).toEqual([false, false]);
+    expect(endpoints.map((e) => e.identity)).toEqual([undefined, undefined]);
   }, 120_000);
 
   it('unmeshes it again the same way', async () => {

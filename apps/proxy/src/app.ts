@@ -55,6 +55,8 @@ export interface StartOptions {
   retryBudget?: RetryBudgetOptions;
   /** Extra readiness condition (e.g. a certificate obtained). */
   ready?: () => boolean;
+  /** The identity inbound mTLS is served as, while a certificate is held. */
+  tlsIdentity?: () => string | undefined;
   /** Called with one-line warnings (discovery failures). */
   log?: (line: string) => void;
   /** Called when `/shutdown` is requested. */
@@ -312,6 +314,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     const admin = await startAdmin(s.adminListen, {
       metrics: async () => (await metrics.text()) + policyRevisionText(policies),
       ready: () => listening && (o.ready === undefined || o.ready()),
+      ...(o.tlsIdentity ? { tlsIdentity: o.tlsIdentity } : {}),
       shutdown: () => (o.onShutdown ?? (() => void proxy.drain(env.drainGraceMs)))(),
       ...(env.adminToken ? { shutdownToken: env.adminToken } : {}),
       tap,

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     onShutdown: () => stop('shutdown requested'),
     handlers: identity.handlers,
     ready: identity.ready,
+    tlsIdentity: identity.tlsIdentity,
     ...(identity.connector ? { connector: identity.connector } : {}),
     ...(identity.manager ? { identity: identity.manager.identity } : {}),
   });

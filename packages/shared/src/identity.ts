@@ -144,3 +144,10 @@ export const WorkloadTokenGrant = z.object({
   expiresAt: z.string(),
 });
 export type WorkloadTokenGrant = z.infer<typeof WorkloadTokenGrant>;
+
+/**
+ * Response header of a proxy's `/ready`: the identity its inbound side serves mTLS as,
+ * present only while it holds a certificate. The platform announces a pod's endpoints as
+ * meshed (with that identity) only when its proxy says so: before, callers get plaintext.
+ */
+export const PROXY_TLS_IDENTITY_HEADER = 'weft-tls-identity';

@@ -1,6 +1,7 @@
 /**
  * The admin server (`WEFT_PROXY_ADMIN_LISTEN`): `/metrics` (Prometheus text), `/ready`
- * (200 once the listeners are up, and later the certificate obtained), `/live`, and
+ * (200 once the listeners are up, and later the certificate obtained; the identity it
+ * serves mTLS as in `weft-tls-identity` while it holds one), `/live`, and
  * `/shutdown` (POST) which starts a graceful drain, and `/tap` (GET, live request events,
  * `tap/serve.ts`). `/shutdown` and `/tap` are accepted only from the pod's own address
  * (the address the admin server listens on) or loopback, or with the admin token
@@ -9,6 +10,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PROXY_TLS_IDENTITY_HEADER } from '@weft/shared';
 import type { HostPort } from '../env.ts';
 import type { TapHub } from '../tap/hub.ts';
 import { serveTap } from '../tap/serve.ts';
@@ -16,6 +18,8 @@ import { serveTap } from '../tap/serve.ts';
 export interface AdminHooks {
   metrics(): Promise<string>;
   ready(): boolean;
+  /** The identity inbound mTLS is served as, while a certificate is held (on `/ready`). */
+  tlsIdentity?(): string | undefined;
   shutdown(): void;
   /** A token that also allows `/shutdown` from another address (`Authorization: Bearer <token>`). */
   shutdownToken?: string;
@@ -63,7 +67,9 @@ function shutdownRefusal(
 }
 
 function reply(res: ServerResponse, status: number, body: string, type = 'text/plain'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.setHeader('content-type', type);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.writeHead(status);
   res.end(body);
 }
 
@@ -79,10 +85,13 @@ async function handle(hooks: AdminHooks, req: IncomingMessage, res: ServerRespon
     case '/metrics':
       reply(res, 200, await hooks.metrics(), PROM_TYPE);
       return;
-    case '/ready':
+    case '/ready': {
+      const tls = hooks.tlsIdentity?.();
+      if (tls !== undefined) res.setHeader(PROXY_TLS_IDENTITY_HEADER, tls);
       if (hooks.ready()) reply(res, 200, 'ready\n');
       else reply(res, 503, 'not ready\n');
       return;
+    }
     case '/live':
       reply(res, 200, 'live\n');
       return;

@@ -37,6 +37,8 @@ const kDetect = Symbol('weft.detect');
 
 class Detection implements EarlyListener {
   timer: NodeJS.Timeout | null = null;
+  /** The detection timeout's verdict, held until this turn's I/O was read. */
+  afterIo: NodeJS.Immediate | null = null;
   earlyTimer: NodeJS.Timeout | null = null;
   buf: Buffer;
   constructor(
@@ -145,8 +147,20 @@ function decide(buf: Buffer, opaquePort: boolean): Protocol | undefined {
   return Protocol.Opaque;
 }
 
+/**
+ * The detection timeout. Timers run before I/O in an event-loop turn: after a stall (a
+ * starved CPU) the timer can fire while the client's first bytes already wait to be
+ * read, and a TLS ClientHello taken for opaque bytes would reach the app, which answers
+ * in plaintext ("wrong version number" for the caller). So the verdict waits for the
+ * I/O of this turn (`setImmediate` runs after it) before calling the client silent.
+ */
 function onDetectTimeout(d: Detection): void {
   d.timer = null;
+  d.afterIo = setImmediate(onDetectTimeoutAfterIo, d);
+}
+
+function onDetectTimeoutAfterIo(d: Detection): void {
+  d.afterIo = null;
   finish(d, Protocol.Opaque);
 }
 
@@ -178,6 +192,8 @@ function stop(d: Detection): void {
   s.pause();
   if (d.timer !== null) clearTimeout(d.timer);
   d.timer = null;
+  if (d.afterIo !== null) clearImmediate(d.afterIo);
+  d.afterIo = null;
 }
 
 function finish(d: Detection, p: Protocol): void {

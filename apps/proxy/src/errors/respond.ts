@@ -5,6 +5,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { ErrorCode, MeshError } from '@weft/shared';
+import { isMarkedConnectFailure } from '../transport/connector.ts';
 
 /** The header naming why the proxy, not the application, answered. */
 export const PROXY_ERROR_HEADER = 'weft-proxy-error';
@@ -97,10 +98,14 @@ export class ProxyError extends MeshError {
   }
 }
 
-/** Turns a socket error from an endpoint connection into the proxy's reason. */
+/**
+ * Turns a socket error from an endpoint connection into the proxy's reason. A TLS
+ * handshake that failed after TCP connected (a plaintext peer answering "wrong version
+ * number", a wrong certificate) is a connect failure too: no request byte got through.
+ */
 export function reasonOfSocketError(err: unknown, connected: boolean): ProxyErrorReason {
   const code = (err as { code?: string } | null)?.code;
-  if (!connected) {
+  if (!connected || isMarkedConnectFailure(err)) {
     if (code === 'ETIMEDOUT') return ProxyErrorReason.connectTimeout;
     return ProxyErrorReason.connectRefused;
   }

@@ -189,7 +189,10 @@ export class StreamPair extends Exchange implements SessionWaiter {
     this.abortAttempt();
     const connectFailure =
       reason === ProxyErrorReason.connectRefused || reason === ProxyErrorReason.connectTimeout;
-    if ((connectFailure || this.retry?.retriesGrpc(14) === true) && mayRetry(this, false)) {
+    const again = connectFailure
+      ? mayRetry(this, false, true)
+      : this.retry?.retriesGrpc(14) === true && mayRetry(this, false);
+    if (again) {
       this.again();
       return;
     }

@@ -274,7 +274,9 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       if (!stale) ep.recordOutcome(false, Date.now());
     }
     this.epStart = 0;
-    if (mayRetry(this, stale)) {
+    const connectFailure =
+      reason === ProxyErrorReason.connectRefused || reason === ProxyErrorReason.connectTimeout;
+    if (mayRetry(this, stale, connectFailure)) {
       this.again();
       return;
     }

@@ -24,6 +24,8 @@ export interface ProxyIdentity {
   handlers: Partial<ProtocolHandlers>;
   /** Whether a certificate is held (always true when identity is off). */
   ready(): boolean;
+  /** The identity inbound mTLS is served as, while a certificate is held; else undefined. */
+  tlsIdentity(): string | undefined;
   /** Adds the identity metrics to the proxy's registry. */
   register(registry: Registry, own: Record<string, string>): void;
   /** Starts obtaining the certificate (in the background; `ready()` says when it is held). */
@@ -47,6 +49,7 @@ export async function setupIdentity(
       connector: undefined,
       handlers: {},
       ready: () => true,
+      tlsIdentity: () => undefined,
       register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
       start: () => {},
       stop: () => {},
@@ -72,6 +75,7 @@ export async function setupIdentity(
     connector,
     handlers: { serveTls: server.serveTls },
     ready: () => manager.ready,
+    tlsIdentity: () => (manager.ready ? manager.identity : undefined),
     register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
     start: () => {
       manager

@@ -67,6 +67,11 @@ export abstract class Exchange implements RequestView {
   maxAttempts = 1;
   /** Whether a failed attempt may be replayed (the body is still whole in the buffer). */
   retryable = false;
+  /**
+   * Whether the retry policy covers this request (its method): when false, only a
+   * connect failure is retried, since no byte of the request reached the endpoint.
+   */
+  policyRetries = false;
   retry: RetryView | null = null;
   /** Whole-request and per-attempt deadlines (`performance.now()` ms); 0 when none. */
   requestDeadline = 0;
@@ -189,6 +194,7 @@ export abstract class Exchange implements RequestView {
     this.attempts = 0;
     this.maxAttempts = 1;
     this.retryable = false;
+    this.policyRetries = false;
     this.retry = null;
     this.requestDeadline = 0;
     this.attemptTimeoutMs = 0;
@@ -301,10 +307,12 @@ function onExchangeTimer(ex: Exchange): void {
 
 /**
  * Whether a failed attempt may be retried now; takes the retry from the backend's budget
- * unless `stale` (a keep-alive race, not an endpoint failure).
+ * unless `stale` (a keep-alive race, not an endpoint failure). A `connectFailure` (the
+ * connection, or its TLS handshake, never opened) is retried whatever the method.
  */
-export function mayRetry(ex: Exchange, stale: boolean): boolean {
+export function mayRetry(ex: Exchange, stale: boolean, connectFailure = false): boolean {
   if (!ex.retryable || ex.responded || ex.concrete === null) return false;
+  if (!connectFailure && !ex.policyRetries) return false;
   if (ex.attempts >= ex.maxAttempts) {
     if (ex.maxAttempts > 1) ex.routeMetrics?.retryLimitExceeded();
     return false;

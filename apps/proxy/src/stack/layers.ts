@@ -191,15 +191,18 @@ export class TimeoutLayer implements Layer {
  * Retry policy: what is retried and how often. Without a plan, idempotent requests are
  * retried on gateway errors (the proxy's default); a route's retry plan applies to any
  * method. A body larger than the retry buffer, or of unknown length beyond it, is never
- * replayed (the driver clears `retryable` when the buffer overflows).
+ * replayed (the driver clears `retryable` when the buffer overflows). A connect failure
+ * (refused, timed out, or a TLS handshake that did not complete) is retried whatever the
+ * method: no byte of the request reached the endpoint.
  */
 export class RetryLayer implements Layer {
   enter(ex: Exchange): void {
     const route = ex.route;
     const retry = route === null ? DEFAULT_RETRY : (route.retry ?? CONNECT_ONLY);
     ex.retry = retry;
-    ex.retryable =
-      ex.bodyLength <= MAX_RETRY_BODY && (retry.idempotentOnly !== true || isIdempotent(ex.method));
+    // a small body is kept for a replay: a connect failure is retried whatever the method
+    ex.retryable = ex.bodyLength <= MAX_RETRY_BODY;
+    ex.policyRetries = retry.idempotentOnly !== true || isIdempotent(ex.method);
     ex.maxAttempts = ex.retryable ? retry.limit + 1 : 1;
     ex.next();
   }

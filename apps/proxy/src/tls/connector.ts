@@ -5,14 +5,21 @@
  * endpoints get plain TCP; a meshed one never does (without a valid certificate the
  * connection fails). TLS sessions are
  * cached per endpoint and identity so reconnects resume instead of a full handshake.
- * Refused peers are logged once per connection and counted in `tls_rejected_total`.
+ * Refused peers are logged once per connection and counted in `tls_rejected_total`; a
+ * handshake that fails is a connect failure (marked on the error), which callers retry.
  */
 import { Socket } from 'node:net';
 import { type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { MeshAlpn } from '@weft/shared';
 import type { Credentials } from '../identity/manager.ts';
 import type { IdentityMetrics } from '../identity/metrics.ts';
-import { type Connector, type ConnectTarget, type ReadInto, TcpConnector } from '../transport/connector.ts';
+import {
+  type Connector,
+  type ConnectTarget,
+  markConnectFailure,
+  type ReadInto,
+  TcpConnector,
+} from '../transport/connector.ts';
 import { IDENTITY_MISMATCH_CODE, rejectReason, sanDnsNames, setMeshTls } from './peer.ts';
 
 /** Where the connector gets the current credentials (the identity manager). */
@@ -153,7 +160,10 @@ function onSession(this: MtlsSocket, session: Buffer): void {
 
 function onHandshakeError(this: MtlsSocket, err: Error & { code?: string }): void {
   const s = this[kState];
-  if (!s.secure) s.connector.rejected(s, err);
+  if (s.secure) return;
+  // Before the handshake completes nothing was sent: the caller may retry elsewhere.
+  markConnectFailure(err);
+  s.connector.rejected(s, err);
 }
 
 function onHandshakeTimeout(socket: MtlsSocket): void {

@@ -42,6 +42,21 @@ export interface ReadInto {
   callback: (this: Socket, nread: number, buf: Buffer) => void;
 }
 
+const kConnectPhase = Symbol.for('weft.connect-phase');
+
+/**
+ * Marks `err` as a failure to establish the connection (a TLS handshake the peer did not
+ * complete, say): no request byte reached the endpoint, so the request may go elsewhere.
+ */
+export function markConnectFailure(err: Error): void {
+  (err as Error & { [kConnectPhase]?: true })[kConnectPhase] = true;
+}
+
+/** Whether `err` was marked by `markConnectFailure`. */
+export function isMarkedConnectFailure(err: unknown): boolean {
+  return (err as { [kConnectPhase]?: true } | null)?.[kConnectPhase] === true;
+}
+
 /** Plain TCP with Nagle off: the connector until mTLS exists. */
 export class TcpConnector implements Connector {
   connect(target: ConnectTarget, _alpn?: MeshAlpn, read?: ReadInto): Socket {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Probe } from './manifests.ts';
 import { PROXY_ADMIN_PORT } from './pod-env.ts';
 import type { PodRecord } from './pod-record.ts';
-import { type ProbeTarget, probeOnce } from './probe.ts';
+import { type ProbeTarget, probeOnce, probeProxy } from './probe.ts';
 import {
   type ExitInfo,
   isAlive,
@@ -63,9 +63,17 @@ export class LocalPod {
   #okStreak = 0;
   #failStreak = 0;
   #containerStart = Date.now();
+  /**
+   * Whether the pod's proxy said, at its last ready probe, that it serves mTLS: only then
+   * are its endpoints announced as meshed (before, callers are sent plaintext, which the
+   * proxy serves too; mesh TLS it cannot yet terminate would fail).
+   */
+  servesTls = false;
 
   constructor(record: PodRecord, launch: PodLaunch, logDir: string, onChange: (pod: LocalPod) => void) {
     this.record = record;
+    // an adopted pod keeps what the previous controller announced until its first probe
+    this.servesTls = record.meshed && record.ready;
     this.#launch = launch;
     this.#logDir = logDir;
     this.#onChange = onChange;
@@ -203,13 +211,17 @@ export class LocalPod {
     }
     const timeout = spec.timeoutSeconds * 1000;
     let ok = target ? await probeOnce(target, timeout) : true;
+    let tls = false;
     if (ok && this.#launch.proxy) {
-      ok = await probeOnce(
-        { kind: 'http', host: this.record.ip, port: PROXY_ADMIN_PORT, path: '/ready' },
-        timeout,
-      );
+      const proxy = await probeProxy(this.record.ip, PROXY_ADMIN_PORT, timeout);
+      ok = proxy.ready;
+      tls = proxy.tlsIdentity !== undefined;
     }
     if (this.#terminating) return;
+    if (ok && tls !== this.servesTls) {
+      this.servesTls = tls;
+      this.#onChange(this);
+    }
     if (ok) {
       this.#failStreak = 0;
       this.#okStreak += 1;

@@ -84,8 +84,9 @@ export class ServiceTable {
           pod: pod.record.name,
           workload,
           namespace,
-          meshed: pod.record.meshed,
-          ...(pod.record.meshed && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
+          // meshed only once its proxy serves mTLS there (it serves plaintext before)
+          meshed: pod.servesTls,
+          ...(pod.servesTls && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
         });
       }
       endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
