@@ -6,7 +6,8 @@
  *   its page, reach the topology and select a node, focus visible at every step;
  * - with the whole demo meshed, no `unknown` caller anywhere in the topology;
  * - the workload page's lock is an icon (an svg), and the sidebar spans the long page;
- * - axe-core finds no serious or critical WCAG 2.1 A/AA violation on any page.
+ * - axe-core finds no serious or critical WCAG 2.1 A/AA violation on any page, in the light
+ *   theme and in the dark one (the system set to dark).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -177,8 +178,8 @@ test('keyboard only: namespace, mesh, rollout, workload page, topology, select a
   await screenshot(page, testInfo, 'keyboard-topology-selected');
 });
 
-test('with the whole demo meshed, no caller is unknown', async ({ page }, testInfo) => {
-  test.setTimeout(240_000);
+/** Meshes every demo workload not meshed yet, and waits until each runs a proxy. */
+async function meshWholeDemo(): Promise<void> {
   for (const [namespace, name] of DEMO) {
     const w = (await workloads()).find((x) => x.namespace === namespace && x.name === name);
     if (w?.meshState !== 'meshed') await trpcMutation('workloads.mesh', { namespace, name });
@@ -191,6 +192,11 @@ test('with the whole demo meshed, no caller is unknown', async ({ page }, testIn
       },
     )
     .toBe(DEMO.length);
+}
+
+test('with the whole demo meshed, no caller is unknown', async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  await meshWholeDemo();
   // Calls made while the rollouts ran came from callers without a proxy, which rightly
   // cannot be named; once the 1-minute window holds only meshed traffic, none may be unknown.
   type Graph = { edges: Array<{ source: { name: string }; destination: { name: string } }> };
@@ -243,9 +249,9 @@ test('the workload page shows the lock as an icon and the sidebar spans the page
   await screenshot(page, testInfo, 'workload-lock-icon');
 });
 
-test('no serious or critical accessibility violation on any page', async ({ page }) => {
-  test.setTimeout(300_000);
-  const pages: Array<[string, Locator]> = [
+/** Every page of the dashboard, each with what shows once its data has arrived. */
+function everyPage(page: Page): Array<[string, Locator]> {
+  return [
     ['/', page.getByRole('table', { name: 'Namespaces' })],
     ['/namespaces/demo', page.getByRole('table', { name: 'Workloads' })],
     ['/namespaces/reviews', page.getByRole('table', { name: 'Workloads' })],
@@ -257,15 +263,48 @@ test('no serious or critical accessibility violation on any page', async ({ page
     ['/workloads/reviews/ratings', page.getByRole('table', { name: 'Edges' })],
     ['/services/demo/inventory', page.getByRole('textbox', { name: 'Policy YAML' })],
     ['/health', page.getByTestId('health-summary')],
+    ['/identity', page.getByRole('table', { name: 'Proxy certificates' })],
     ['/tap?namespace=demo&workload=web', page.getByRole('table', { name: 'Tapped requests' })],
     ['/login', page.getByRole('heading', { name: 'Log in', level: 1 })],
   ];
+}
+
+/**
+ * Visits every page, the demo meshed (so pages show metrics, charts and tapped requests),
+ * and returns axe's serious and critical violations, each naming its page.
+ */
+async function auditEveryPage(page: Page): Promise<string[]> {
+  await meshWholeDemo();
   const found: string[] = [];
-  for (const [path, ready] of pages) {
+  for (const [path, ready] of everyPage(page)) {
     await page.goto(`${base}${path}`);
     await expect(ready.first()).toBeVisible({ timeout: 30_000 });
     for (const v of await seriousViolations(page)) found.push(`${path}: ${v}`);
   }
+  return found;
+}
+
+test('no serious or critical accessibility violation on any page', async ({ page }) => {
+  test.setTimeout(600_000);
+  const found = await auditEveryPage(page);
   expect(await axeVersion(page)).toMatch(/^4\.14\./);
   expect(found).toEqual([]);
+});
+
+test('in the dark theme too, no serious or critical violation on any page', async ({ page }, testInfo) => {
+  test.setTimeout(600_000);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(`${base}/`);
+  // The system's dark setting is followed: the page itself is dark, not only the charts.
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(background).toBe('rgb(11, 17, 32)');
+  const found = await auditEveryPage(page);
+  expect(found).toEqual([]);
+  await page.goto(`${base}/workloads/demo/web`);
+  await expect(
+    page.getByRole('figure', { name: 'Latency chart' }).locator('path.recharts-curve').first(),
+  ).toBeVisible({
+    timeout: 30_000,
+  });
+  await screenshot(page, testInfo, 'workload-dark');
 });

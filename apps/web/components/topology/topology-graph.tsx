@@ -42,11 +42,11 @@ const lodOf = (s: { transform: [number, number, number] }) =>
   s.transform[2] >= LOD.near ? 'lod-near' : s.transform[2] >= LOD.far ? 'lod-mid' : 'lod-far';
 
 const HEALTH_COLOUR: Record<Health, string> = {
-  healthy: '#16a34a',
-  degraded: '#d97706',
-  failing: '#dc2626',
-  idle: '#94a3b8',
-  unknown: '#94a3b8',
+  healthy: 'var(--healthy)',
+  degraded: 'var(--degraded)',
+  failing: 'var(--failing)',
+  idle: 'var(--idle)',
+  unknown: 'var(--idle)',
 };
 
 export interface TopologyGraphProps {
@@ -240,17 +240,18 @@ export function TopologyGraph(props: TopologyGraphProps) {
         proOptions={{ hideAttribution: true }}
         aria-label="Service topology graph"
         className={lod}
+        colorMode="system"
       >
-        <Background gap={24} size={1} color="#e2e8f0" />
+        <Background gap={24} size={1} color="var(--canvas-dots)" />
         <Controls showInteractive={false} position="bottom-right" />
         <MiniMap
           pannable
           zoomable
           ariaLabel="Topology overview map"
           nodeColor={(n) =>
-            n.type === 'namespace' ? '#f1f5f9' : HEALTH_COLOUR[(n.data as { health: Health }).health]
+            n.type === 'namespace' ? 'var(--idle-weak)' : HEALTH_COLOUR[(n.data as { health: Health }).health]
           }
-          nodeStrokeColor={(n) => (n.type === 'namespace' ? '#cbd5e1' : 'transparent')}
+          nodeStrokeColor={(n) => (n.type === 'namespace' ? 'var(--node-border)' : 'transparent')}
         />
       </ReactFlow>
     </div>

@@ -28,18 +28,18 @@ function Chart({ title, points, children, yFormat, domain }: ChartProps) {
       <div className="chart-body">
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="#eef2f7" vertical={false} />
+            <CartesianGrid stroke="var(--chart-grid)" vertical={false} />
             <XAxis
               dataKey="timestamp"
               type="number"
               domain={['dataMin', 'dataMax']}
               tickFormatter={time}
-              tick={{ fontSize: 11, fill: '#475569' }}
+              tick={{ fontSize: 11, fill: 'var(--text-muted)' }}
               minTickGap={40}
             />
             <YAxis
               tickFormatter={yFormat}
-              tick={{ fontSize: 11, fill: '#475569' }}
+              tick={{ fontSize: 11, fill: 'var(--text-muted)' }}
               width={58}
               domain={domain}
             />
@@ -77,15 +77,15 @@ export function GoldenCharts({ points }: { points: GoldenPoint[] }) {
       yFormat={(v) => formatPercent(v)}
       domain={[0, 1]}
     >
-      <Line {...common} type="monotone" dataKey="successRate" name="Success" stroke="#16a34a" />
+      <Line {...common} type="monotone" dataKey="successRate" name="Success" stroke="var(--healthy)" />
     </Chart>,
     <Chart key="rps" title={CHART_TITLES[1]} points={points} yFormat={(v) => formatRps(v)}>
-      <Line {...common} type="monotone" dataKey="rps" name="RPS" stroke="#2563eb" />
+      <Line {...common} type="monotone" dataKey="rps" name="RPS" stroke="var(--progress)" />
     </Chart>,
     <Chart key="latency" title={CHART_TITLES[2]} points={points} yFormat={(v) => formatLatency(v)}>
-      <Line {...common} type="monotone" dataKey="latencyP50Ms" name="p50" stroke="#0ea5e9" />
-      <Line {...common} type="monotone" dataKey="latencyP95Ms" name="p95" stroke="#f59e0b" />
-      <Line {...common} type="monotone" dataKey="latencyP99Ms" name="p99" stroke="#ef4444" />
+      <Line {...common} type="monotone" dataKey="latencyP50Ms" name="p50" stroke="var(--chart-p50)" />
+      <Line {...common} type="monotone" dataKey="latencyP95Ms" name="p95" stroke="var(--chart-p95)" />
+      <Line {...common} type="monotone" dataKey="latencyP99Ms" name="p99" stroke="var(--chart-p99)" />
       <Legend verticalAlign="top" height={20} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
     </Chart>,
   ];
