@@ -1,6 +1,15 @@
 // The dashboard's root layout: providers, navigation, the connection and certificate expiry banners, the page.
 import '@xyflow/react/dist/style.css';
 import './globals.css';
+import './styles/shell.css';
+import './styles/controls.css';
+import './styles/content.css';
+import './styles/charts.css';
+import './styles/octopus.css';
+import './styles/topology.css';
+import './styles/access.css';
+import './styles/session.css';
+import './styles/tap.css';
 import './policy.css';
 import type { Metadata } from 'next';
 import { type ReactNode, Suspense } from 'react';
