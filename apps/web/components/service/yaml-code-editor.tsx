@@ -8,6 +8,7 @@ import { yaml } from '@codemirror/lang-yaml';
 import { type Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
 import CodeMirror, { EditorView, type ReactCodeMirrorRef } from '@uiw/react-codemirror';
 import { useEffect, useRef } from 'react';
+import { useDarkScheme } from '../../lib/use-dark-scheme.ts';
 
 const EXTENSIONS = [
   yaml(),
@@ -30,6 +31,7 @@ export default function YamlCodeEditor({
   readOnly: boolean;
 }) {
   const ref = useRef<ReactCodeMirrorRef>(null);
+  const dark = useDarkScheme();
   useEffect(() => {
     const view = ref.current?.view;
     if (!view) return;
@@ -50,6 +52,7 @@ export default function YamlCodeEditor({
         readOnly={readOnly}
         editable={!readOnly}
         minHeight="240px"
+        theme={dark ? 'dark' : 'light'}
       />
     </div>
   );
