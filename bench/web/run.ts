@@ -3,10 +3,11 @@
  * services and 1,000 edges (the dashboard's benchmark-only route, fed by a fixture):
  * time to the first full render after navigation, and to the re-render after a
  * namespace filter change and after clearing it; then Lighthouse (desktop preset) on
- * every page against the running demo (lighthouse.ts), scores as ratios to the goals.
- * Builds the dashboard first unless `--no-build`; `--only=topology` or
- * `--only=lighthouse` runs one part. Prints the medians and writes
- * bench/results/web.json and web-lighthouse.json.
+ * every page against the running demo (lighthouse.ts), scores as ratios to the goals;
+ * then the policy page of a Service with 50 routes, time to interactive against the
+ * 1 s goal (policy-page.ts). Builds the dashboard first unless `--no-build`;
+ * `--only=topology`, `--only=lighthouse` or `--only=policy` runs one part. Prints the
+ * medians and writes bench/results/web.json, web-lighthouse.json and web-policy.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,10 +18,15 @@ import { type CDPSession, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
 import { freePort, waitForHttp } from '../../e2e/support/processes.ts';
 import { auditPages, GOALS } from './lighthouse.ts';
+import { timePolicyPage } from './policy-page.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS = join(ROOT, 'bench/results/web.json');
 const LIGHTHOUSE_RESULTS = join(ROOT, 'bench/results/web-lighthouse.json');
+const POLICY_RESULTS = join(ROOT, 'bench/results/web-policy.json');
+/** The goal of issue 12: a Service's policy page with 50 routes interactive in under 1 s. */
+const POLICY_PAGE_GOAL_MS = 1000;
+const PARTS = ['topology', 'lighthouse', 'policy'];
 const LIGHTHOUSE_RUNS = Number(process.env.WEFT_BENCH_LIGHTHOUSE_RUNS ?? 3);
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const SERVICES = 300;
@@ -81,8 +87,8 @@ async function busyMs(cdp: CDPSession): Promise<number> {
 }
 
 async function main() {
-  if (ONLY !== undefined && ONLY !== 'topology' && ONLY !== 'lighthouse') {
-    throw new Error(`--only must be topology or lighthouse, not ${JSON.stringify(ONLY)}`);
+  if (ONLY !== undefined && !PARTS.includes(ONLY)) {
+    throw new Error(`--only must be one of ${PARTS.join(', ')}, not ${JSON.stringify(ONLY)}`);
   }
   if (!process.argv.includes('--no-build')) {
     console.log('[bench:web] building the dashboard…');
@@ -92,8 +98,39 @@ async function main() {
     });
     if (b.status !== 0) throw new Error('the dashboard build failed');
   }
-  if (ONLY !== 'lighthouse') await topologyTimings();
-  if (ONLY !== 'topology') await lighthouseScores();
+  if (ONLY === undefined || ONLY === 'topology') await topologyTimings();
+  if (ONLY === undefined || ONLY === 'lighthouse') await lighthouseScores();
+  if (ONLY === undefined || ONLY === 'policy') await policyPageTimings();
+}
+
+/** Time to interactive of the policy page of a Service with 50 routes, against the goal. */
+async function policyPageTimings() {
+  console.log(`[bench:web] the policy page of a Service with 50 routes, ${RUNS} loads…`);
+  const t = await timePolicyPage(RUNS, ROOT, (l) => console.log(l));
+  const interactive = Math.round(median(t.interactiveMs));
+  const result = {
+    benchmark: 'web-policy-page',
+    routes: t.routes,
+    runs: RUNS,
+    unit: 'ms',
+    goalMs: POLICY_PAGE_GOAL_MS,
+    medians: { interactive, busy: Math.round(median(t.busyMs)) },
+    /** goal / median: 1 or more meets the goal. */
+    ratioToGoal: Number((POLICY_PAGE_GOAL_MS / interactive).toFixed(2)),
+    samples: t,
+    notes: [
+      'interactive: from navigation start until all 50 rules are drawn, the weight slider is enabled and the YAML editor is mounted',
+      'busy: main-thread busy time (Chrome TaskDuration) until then',
+    ],
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
+    at: new Date().toISOString(),
+  };
+  mkdirSync(dirname(POLICY_RESULTS), { recursive: true });
+  writeFileSync(POLICY_RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `[bench:web] policy page with ${t.routes} routes: interactive in ${interactive} ms (median; goal ${POLICY_PAGE_GOAL_MS} ms, ratio ${result.ratioToGoal}), main thread busy ${result.medians.busy} ms`,
+  );
+  console.log(`[bench:web] wrote ${POLICY_RESULTS}`);
 }
 
 /** Lighthouse's desktop scores per page, as ratios to the goals. */
