@@ -7,7 +7,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { backendTraffic, selectedWorkloads } from '../../lib/policy/backend-traffic.ts';
 import { policiesOfService } from '../../lib/policy/service-policies.ts';
@@ -19,7 +19,7 @@ import { PageHeader } from '../page-header.tsx';
 import { QueryState } from '../query-state.tsx';
 import { AuthorizationSection } from './authorization-section.tsx';
 import { CanaryPanel } from './canary-panel.tsx';
-import { LazyPolicyEditor } from './lazy-policy-editor.tsx';
+import { LazyPolicyEditor, preloadPolicyEditor } from './lazy-policy-editor.tsx';
 import { ResilienceSection } from './resilience-section.tsx';
 import { RevisionHistory } from './revision-history.tsx';
 import { RoutesSection } from './routes-section.tsx';
@@ -35,6 +35,8 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
   const graph = useQuery({ ...trpc.topology.graph.queryOptions({ namespace, window }), ...live });
 
   const admin = useIsAdmin();
+  // The editor's code loads beside the queries, not after them.
+  useEffect(preloadPolicyEditor, []);
   const service = services.data?.find((s) => s.name === name);
   const mine = useMemo(
     () => policiesOfService(policies.data?.map((p) => p.document) ?? [], namespace, name),
