@@ -15,6 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PolicyService } from '../src/policy/service.ts';
 import { MemoryPlatform, tempStateDir } from '../src/policy/test-util.ts';
 import { StateStore } from '../src/state/store.ts';
+import {
+  connectTunnel,
+  getDirect,
+  getThroughProxy,
+  greeting,
+  grpcStatusThrough,
+  sumSamples,
+} from './authz-mesh-clients.ts';
 import { type IdentityApi, startIdentityApi } from './mesh-helpers.ts';
 import { freePort, type RunningProxy, startProxy } from './metrics-helpers.ts';
 
@@ -46,7 +54,8 @@ let grpcAppPort = 0;
 let catalogPort = 0;
 let catalogGrpcPort = 0;
 let catalog: RunningProxy | undefined;
-const callers: Record<'web' | 'pinger', { proxy?: RunningProxy; port: number }> = {
+type Caller = 'web' | 'pinger';
+const callers: Record<Caller, { proxy?: RunningProxy; port: number }> = {
   web: { port: 0 },
   pinger: { port: 0 },
 };
@@ -170,63 +179,15 @@ async function apply(yaml: string): Promise<void> {
 
 /** The sum of the callee's `name` samples carrying every `label="value"` of `labels`. */
 async function count(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  let sum = 0;
-  for (const line of (await metricsText()).split('\n'))
-    if (line.startsWith(`${name}{`) && want.every((w) => line.includes(w)))
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
-}
-
-interface Reply {
-  status: number;
-  error: string | undefined;
-  body: string;
-}
-
-function collect(req: http.ClientRequest, resolve: (r: Reply) => void): void {
-  req.setTimeout(10_000, () => req.destroy(new Error('timed out')));
-  req.on('response', (res) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => {
-      body += c;
-    });
-    res.on('end', () =>
-      resolve({ status: res.statusCode ?? 0, error: res.headers['weft-proxy-error'] as string, body }),
-    );
-  });
-  req.on('error', (e) => resolve({ status: 0, error: e.message, body: '' }));
+  return sumSamples(await metricsText(), name, labels);
 }
 
 /** A GET from a meshed caller, through its proxy's outbound listener. */
-function meshed(caller: 'web' | 'pinger', path = '/'): Promise<Reply> {
-  return new Promise((resolve) => {
-    const req = http.get({
-      host: '127.0.0.1',
-      port: callers[caller].port,
-      path: `http://${CATALOG}${path}`,
-      headers: { host: CATALOG },
-      agent: false,
-    });
-    collect(req, resolve);
-  });
-}
-
+const meshed = (caller: Caller, path = '/') => getThroughProxy(callers[caller].port, CATALOG, path);
 /** A GET from an unmeshed caller at `from`, straight to the callee's inbound port, claiming to be demo/web. */
-function unmeshed(from: string, path = '/'): Promise<Reply> {
-  return new Promise((resolve) => {
-    const req = http.get({
-      host: '127.0.0.1',
-      port: catalogPort,
-      path,
-      localAddress: from,
-      agent: false,
-      headers: { 'weft-src': 'demo/web' },
-    });
-    collect(req, resolve);
-  });
-}
+const unmeshed = (from: string, path = '/') => getDirect(catalogPort, from, path, { 'weft-src': 'demo/web' });
+const tunnel = (caller: Caller, authority: string) => connectTunnel(callers[caller].port, authority);
+const grpcCall = (caller: Caller) => grpcStatusThrough(callers[caller].port, CATALOG_GRPC);
 
 const namespaceDefault = (value: string) => `
 apiVersion: v1
@@ -461,74 +422,3 @@ spec:
 });
 
 /** A CONNECT tunnel to `authority` through a meshed caller's proxy, open and paused. */
-function tunnel(caller: 'web' | 'pinger', authority: string): Promise<net.Socket> {
-  return new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect(callers[caller].port, '127.0.0.1');
-    let head = Buffer.alloc(0);
-    s.setTimeout(10_000, () => s.destroy(new Error('no CONNECT answer')));
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      s.removeListener('data', onData);
-      s.setTimeout(0);
-      s.pause();
-      if (head.toString('latin1', 9, 12) !== '200') reject(new Error(head.toString('latin1', 0, end)));
-      const rest = head.subarray(end + 4);
-      if (rest.length > 0) s.unshift(rest);
-      resolve(s);
-    };
-    s.on('data', onData);
-    s.once('error', reject);
-    s.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
-  });
-}
-
-/** What a server-speaks-first app sent down `socket` before it closed (10 s at most). */
-function greeting(socket: net.Socket): Promise<{ data: string; error: string }> {
-  return new Promise((resolve) => {
-    let data = '';
-    let error = '';
-    socket.on('data', (c: Buffer) => {
-      data += c.toString();
-    });
-    socket.on('error', (e: NodeJS.ErrnoException) => {
-      error = e.code ?? 'error';
-    });
-    socket.on('close', () => resolve({ data, error }));
-    socket.setTimeout(10_000, () => socket.destroy());
-    socket.resume();
-  });
-}
-
-/** One unary gRPC call from a meshed caller, through a CONNECT tunnel to its proxy; its grpc-status. */
-async function grpcCall(caller: 'web' | 'pinger'): Promise<string> {
-  const socket = await tunnel(caller, CATALOG_GRPC);
-  const session = http2.connect(`http://${CATALOG_GRPC}`, { createConnection: () => socket });
-  socket.resume();
-  session.on('error', () => {});
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      const req = session.request({
-        ':method': 'POST',
-        ':path': '/catalog.Catalog/Get',
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      req.setTimeout(10_000, () => req.close());
-      let status = '';
-      req.on('response', (h) => {
-        if (h['grpc-status'] !== undefined) status = String(h['grpc-status']);
-      });
-      req.on('trailers', (t) => {
-        status = String(t['grpc-status'] ?? status);
-      });
-      req.on('data', () => {});
-      req.on('end', () => resolve(status));
-      req.on('error', reject);
-      req.end(Buffer.from([0, 0, 0, 0, 0]));
-    });
-  } finally {
-    session.close();
-  }
-}
