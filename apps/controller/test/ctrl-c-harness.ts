@@ -6,11 +6,12 @@
  * `WEFT_CTRL_C_ROUNDS=10` repeats it (the issue's 10 stops at K = 3).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isAlive, type ProcRef } from '../src/platform/local/processes.ts';
-import { podRecords, REPO_ROOT, recordedProcesses, waitFor } from './demo-harness.ts';
+import { podRecords, REPO_ROOT, recordedProcesses, reserveOctet, waitFor } from './demo-harness.ts';
 
 /** Namespaces meshed-out per round (K). */
 export const NAMESPACES = 3;
@@ -129,4 +130,52 @@ export function killLeftovers(runs: GroupRun[], stateDir: string): void {
       if (isAlive(ref)) process.kill(-ref.pid, 'SIGKILL');
     } catch {}
   }
+}
+
+/**
+ * Declares the Ctrl-C test of one command: a temporary directory with the K manifests,
+ * a reserved pod octet, `ctrlCRounds()` rounds of `npm <args>` with the controller's
+ * environment plus `extraEnv()`, and clean-up of whatever a failed round left.
+ */
+export function ctrlCTest(
+  command: string,
+  npmArgs: string[],
+  extraEnv: () => Promise<Record<string, string>>,
+): void {
+  const rounds = ctrlCRounds();
+  const runs: GroupRun[] = [];
+  let dir: string;
+  let manifests: string;
+  let octet: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-ctrl-c-'));
+    manifests = writeManifests(dir);
+    octet = await reserveOctet();
+  });
+
+  afterAll(async () => {
+    // A failed round may leave its command running: stop it and what it started.
+    killLeftovers(runs, join(dir, 'state'));
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it(
+    `stops every pod on Ctrl-C of ${command}, ${rounds} time(s) at ${NAMESPACES} namespaces`,
+    async () => {
+      const stateDir = join(dir, 'state');
+      for (let round = 1; round <= rounds; round++) {
+        const run = startNpmGroup(npmArgs, {
+          ...(await extraEnv()),
+          WEFT_STATE_DIR: stateDir,
+          WEFT_LOCAL_POD_OCTET: String(octet),
+          WEFT_LOCAL_MANIFESTS: manifests,
+          WEFT_LOCAL_WORKDIR: dir,
+        });
+        runs.push(run);
+        await ctrlCRound(run, stateDir, `round ${round}`);
+      }
+    },
+    60_000 + rounds * 120_000,
+  );
 }
