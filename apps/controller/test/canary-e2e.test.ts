@@ -6,61 +6,17 @@
 // inventory-v2 healthy, a canary survives the controller being killed mid-step: the next
 // controller resumes it and it completes, and all traffic goes to inventory-v2.
 
-import { readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import { join } from 'node:path';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppRouter } from '../src/api/router.ts';
-import {
-  type ControllerProcess,
-  freePort,
-  livePids,
-  reserveOctet,
-  startControllerProcess,
-  tempStateDir,
-  waitFor,
-} from './demo-harness.ts';
+import { type AdminClient, DemoController, plainRequest as request } from './controller-fixture.ts';
+import { waitFor } from './demo-harness.ts';
 
-let stateDir: string;
-let octet: number;
-let apiPort: number;
-let current: ControllerProcess | undefined;
-
-function client(url: string) {
-  const token = () => readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
-  return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token()}` }) })],
-  });
-}
-
-async function start() {
-  current = await startControllerProcess({
-    stateDir,
-    octet,
-    apiPort,
-    env: { WEFT_SCRAPE_INTERVAL_MS: '1000' },
-    startTimeoutMs: 90_000,
-  });
-  const api = client(current.url);
-  await waitFor(
-    'every demo pod to be ready',
-    async () => (await api.workloads.list.query({})).every((w) => w.readyReplicas === w.replicas),
-    90_000,
-  );
-  return api;
-}
-
-async function stop(signal: NodeJS.Signals) {
-  const c = current;
-  current = undefined;
-  if (!c || c.child.exitCode !== null) return;
-  c.child.kill(signal);
-  await c.exited;
-}
+const controller = new DemoController({
+  env: { WEFT_SCRAPE_INTERVAL_MS: '1000' },
+  startTimeoutMs: 90_000,
+});
 
 /** Sends 20 requests to inventory through catalog's proxy; the versions that answered, or the failures. */
-async function versionsViaCatalog(api: ReturnType<typeof client>): Promise<string[]> {
+async function versionsViaCatalog(api: AdminClient): Promise<string[]> {
   const [catalogPod] = await api.pods.list.query({ namespace: 'demo', workload: 'catalog' });
   const inventory = (await api.services.list.query({ namespace: 'demo' })).find(
     (s) => s.name === 'inventory',
@@ -74,56 +30,11 @@ async function versionsViaCatalog(api: ReturnType<typeof client>): Promise<strin
   return rs.map((r) => (r.status === 200 ? String(JSON.parse(r.body).version) : `status ${r.status}`));
 }
 
-/** One plain HTTP request (absolute form when sent to a proxy's outbound listener). */
-function request(
-  host: string,
-  port: number,
-  path: string,
-  opts: { method?: string; body?: string; hostHeader?: string } = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host,
-        port,
-        path,
-        method: opts.method ?? 'GET',
-        timeout: 5000,
-        headers: opts.hostHeader ? { host: opts.hostHeader } : {},
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
-
-beforeAll(async () => {
-  stateDir = tempStateDir();
-  octet = await reserveOctet();
-  apiPort = await freePort();
-}, 10_000);
-
-afterAll(async () => {
-  await stop('SIGTERM');
-  if (livePids(stateDir).length) {
-    await start().catch(() => {});
-    await stop('SIGTERM');
-  }
-  rmSync(stateDir, { recursive: true, force: true });
-}, 120_000);
+beforeAll(() => controller.prepare(), 10_000);
+afterAll(() => controller.dispose(), 120_000);
 
 it('a canary of a failing inventory-v2 fails its gate and reverts to inventory by itself', async () => {
-  const api = await start();
+  const api = await controller.start();
   const catalog = { namespace: 'demo', name: 'catalog' };
   const v2 = { namespace: 'demo', name: 'inventory-v2' };
   await Promise.all([api.workloads.mesh.mutate(catalog), api.workloads.mesh.mutate(v2)]);
@@ -193,7 +104,7 @@ it('a canary of a failing inventory-v2 fails its gate and reverts to inventory b
 }, 300_000);
 
 it('a canary survives the controller being killed mid-step: the next controller resumes it to the end', async () => {
-  let api = current ? client(current.url) : await start();
+  let api = await controller.running();
   const [v2Pod] = await api.pods.list.query({ namespace: 'demo', workload: 'inventory-v2' });
   const knob = await request(v2Pod?.ip ?? '', 8080, '/_demo/knobs', {
     method: 'PUT',
@@ -219,8 +130,8 @@ it('a canary survives the controller being killed mid-step: the next controller 
   });
 
   // Killed: nothing stops the canary's loop gracefully; its state file is all that is left.
-  await stop('SIGKILL');
-  api = await start();
+  await controller.stop('SIGKILL');
+  api = await controller.start();
   const ended = await waitFor(
     'the resumed canary to end',
     async () => {

@@ -1,82 +1,25 @@
 // The controller as its own process, over HTTP: a restart keeps the meshed set; a
 // SIGKILL while meshed traffic flows does not stop that traffic, and the next
 // controller takes the running pods over; a graceful stop leaves no process behind.
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { meshIdentity, PROXY_TLS_IDENTITY_HEADER } from '@weft/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppRouter } from '../src/api/router.ts';
 import { isAlive } from '../src/platform/local/processes.ts';
-import {
-  type ControllerProcess,
-  freePort,
-  livePids,
-  podRecords,
-  recordedProcesses,
-  reserveOctet,
-  startControllerProcess,
-  tempStateDir,
-  trafficStats,
-  waitFor,
-} from './demo-harness.ts';
+import { type AdminClient, DemoController } from './controller-fixture.ts';
+import { livePids, podRecords, recordedProcesses, trafficStats, waitFor } from './demo-harness.ts';
 
-let stateDir: string;
-let octet: number;
-let apiPort: number;
-let current: ControllerProcess | undefined;
+const controller = new DemoController();
 const catalog = { namespace: 'demo', name: 'catalog' };
 
-function client(url: string) {
-  // The admin token the controller wrote at its first start.
-  const token = () => readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
-  return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token()}` }) })],
-  });
-}
-
-async function start() {
-  current = await startControllerProcess({ stateDir, octet, apiPort });
-  const api = client(current.url);
-  await waitFor(
-    'every demo pod to be ready',
-    async () => (await api.workloads.list.query({})).every((w) => w.readyReplicas === w.replicas),
-    90_000,
-  );
-  return api;
-}
-
-async function stop(signal: NodeJS.Signals) {
-  const c = current;
-  current = undefined;
-  if (!c || c.child.exitCode !== null) return;
-  c.child.kill(signal);
-  await c.exited;
-}
-
-async function trafficIp(api: ReturnType<typeof client>) {
+async function trafficIp(api: AdminClient) {
   const [pod] = await api.pods.list.query({ namespace: 'demo', workload: 'traffic' });
   return pod?.ip ?? '';
 }
 
-beforeAll(async () => {
-  stateDir = tempStateDir();
-  octet = await reserveOctet();
-  apiPort = await freePort();
-}, 10_000);
-
-afterAll(async () => {
-  await stop('SIGTERM');
-  // Whatever a failed test left running: stop it with one more controller's graceful stop.
-  if (livePids(stateDir).length) {
-    await start().catch(() => {});
-    await stop('SIGTERM');
-  }
-  rmSync(stateDir, { recursive: true, force: true });
-}, 90_000);
+beforeAll(() => controller.prepare(), 10_000);
+afterAll(() => controller.dispose(), 90_000);
 
 it('keeps the meshed set across a graceful restart, and a graceful stop leaves no process behind', async () => {
-  let api = await start();
+  let api = await controller.start();
   await api.workloads.mesh.mutate(catalog);
   await waitFor(
     'catalog to be meshed',
@@ -90,14 +33,14 @@ it('keeps the meshed set across a graceful restart, and a graceful stop leaves n
   expect(ready.headers.get(PROXY_TLS_IDENTITY_HEADER)).toBe(
     meshIdentity(detail.workload.serviceAccount, 'demo'),
   );
-  const before = recordedProcesses(stateDir);
+  const before = recordedProcesses(controller.stateDir);
   expect(before.filter(isAlive).length).toBeGreaterThanOrEqual(8); // 6 apps, 1 proxy, the balancer
 
-  await stop('SIGTERM');
-  expect(livePids(stateDir)).toEqual([]);
+  await controller.stop('SIGTERM');
+  expect(livePids(controller.stateDir)).toEqual([]);
   expect(before.filter(isAlive)).toEqual([]);
 
-  api = await start();
+  api = await controller.start();
   const w = (await api.workloads.list.query({ namespace: 'demo' })).find((x) => x.name === 'catalog');
   expect(w).toMatchObject({ meshed: true, meshState: 'meshed', meshedReplicas: 1, readyReplicas: 1 });
   const others = (await api.workloads.list.query({})).filter((x) => x.name !== 'catalog');
@@ -105,20 +48,20 @@ it('keeps the meshed set across a graceful restart, and a graceful stop leaves n
 }, 150_000);
 
 it('SIGKILL of the controller does not stop meshed traffic, and the next controller takes the pods over', async () => {
-  let api = current ? client(current.url) : await start();
+  let api = await controller.running();
   const ip = await trafficIp(api);
   await waitFor('the generator to see successes', async () => (await trafficStats(ip)).ok > 5, 30_000);
-  const pods = podRecords(stateDir).map((p) => [p.name, p.app?.pid, p.proxy?.pid]);
+  const pods = podRecords(controller.stateDir).map((p) => [p.name, p.app?.pid, p.proxy?.pid]);
 
   const before = await trafficStats(ip);
-  await stop('SIGKILL');
+  await controller.stop('SIGKILL');
   await new Promise((r) => setTimeout(r, 3000));
   const during = await trafficStats(ip);
   expect(during.ok - before.ok).toBeGreaterThan(10);
   expect(during.errors - before.errors, JSON.stringify(during.lastErrors)).toBe(0);
 
-  api = await start();
-  const after = podRecords(stateDir).map((p) => [p.name, p.app?.pid, p.proxy?.pid]);
+  api = await controller.start();
+  const after = podRecords(controller.stateDir).map((p) => [p.name, p.app?.pid, p.proxy?.pid]);
   expect(after.sort()).toEqual(pods.sort());
   const listed = await api.pods.list.query({ namespace: 'demo' });
   expect(listed.every((p) => p.ready && p.restarts === 0)).toBe(true);
@@ -127,7 +70,7 @@ it('SIGKILL of the controller does not stop meshed traffic, and the next control
   expect(settled.errors - before.errors, JSON.stringify(settled.lastErrors)).toBe(0);
 
   // The adopted pods are supervised again: a crash is seen and restarted.
-  const inventory = podRecords(stateDir).find((p) => p.workload === 'inventory');
+  const inventory = podRecords(controller.stateDir).find((p) => p.workload === 'inventory');
   process.kill(inventory?.app?.pid ?? 0, 'SIGKILL');
   await waitFor(
     'the adopted inventory pod to be restarted',

@@ -3,26 +3,11 @@
 // Service. Applying a split moves the traffic to inventory-v2, the proxy reports the
 // revision it runs, and with the controller killed the last policy stays enforced.
 
-import { readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import { join } from 'node:path';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppRouter } from '../src/api/router.ts';
-import {
-  type ControllerProcess,
-  freePort,
-  livePids,
-  reserveOctet,
-  startControllerProcess,
-  tempStateDir,
-  waitFor,
-} from './demo-harness.ts';
+import { DemoController, plainRequest } from './controller-fixture.ts';
+import { waitFor } from './demo-harness.ts';
 
-let stateDir: string;
-let octet: number;
-let apiPort: number;
-let current: ControllerProcess | undefined;
+const controller = new DemoController();
 const catalog = { namespace: 'demo', name: 'catalog' };
 
 const SPLIT = (v1: number, v2: number) => `
@@ -37,54 +22,11 @@ spec:
         - { name: inventory-v2, port: 8080, weight: ${v2} }
 `;
 
-function client(url: string) {
-  // The admin token the controller wrote at its first start.
-  const token = () => readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim();
-  return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token()}` }) })],
-  });
-}
-
-async function start() {
-  current = await startControllerProcess({ stateDir, octet, apiPort });
-  const api = client(current.url);
-  await waitFor(
-    'every demo pod to be ready',
-    async () => (await api.workloads.list.query({})).every((w) => w.readyReplicas === w.replicas),
-    90_000,
-  );
-  return api;
-}
-
-async function stop(signal: NodeJS.Signals) {
-  const c = current;
-  current = undefined;
-  if (!c || c.child.exitCode !== null) return;
-  c.child.kill(signal);
-  await c.exited;
-}
-
 /** One request through a proxy's outbound listener, as the demo's HTTP client sends it (absolute form). */
 function viaProxy(proxy: string, target: string, path: string): Promise<{ status: number; body: string }> {
-  const [host, port] = [
-    proxy.slice(0, proxy.lastIndexOf(':')),
-    Number(proxy.slice(proxy.lastIndexOf(':') + 1)),
-  ];
-  return new Promise((resolve, reject) => {
-    const req = http.get(
-      { host, port, path: `http://${target}${path}`, headers: { host: target }, timeout: 5000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
+  const at = proxy.lastIndexOf(':');
+  return plainRequest(proxy.slice(0, at), Number(proxy.slice(at + 1)), `http://${target}${path}`, {
+    hostHeader: target,
   });
 }
 
@@ -104,24 +46,11 @@ async function versions(proxy: string, target: string, n: number) {
   return counts;
 }
 
-beforeAll(async () => {
-  stateDir = tempStateDir();
-  octet = await reserveOctet();
-  apiPort = await freePort();
-}, 10_000);
-
-afterAll(async () => {
-  await stop('SIGTERM');
-  // Whatever the killed controller left running: stop it with one more controller's graceful stop.
-  if (livePids(stateDir).length) {
-    await start().catch(() => {});
-    await stop('SIGTERM');
-  }
-  rmSync(stateDir, { recursive: true, force: true });
-}, 120_000);
+beforeAll(() => controller.prepare(), 10_000);
+afterAll(() => controller.dispose(), 120_000);
 
 it('moves traffic with a split, reports the revision, and keeps the policy with the controller killed', async () => {
-  const api = await start();
+  const api = await controller.start();
   await api.workloads.mesh.mutate(catalog);
   await waitFor(
     'catalog to be meshed',
@@ -182,7 +111,7 @@ it('moves traffic with a split, reports the revision, and keeps the policy with 
     async () => (await versions(proxy, target, 20)).v2 === 20,
     15_000,
   );
-  await stop('SIGKILL');
+  await controller.stop('SIGKILL');
   const orphaned = await versions(proxy, target, 200);
   expect(orphaned.v1, JSON.stringify(orphaned)).toBe(0);
   expect(orphaned.v2).toBeGreaterThan(190);
