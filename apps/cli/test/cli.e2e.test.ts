@@ -4,46 +4,25 @@
  * and its exit status. One mesh is shared by the file's tests, which run in order.
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  REPO_ROOT,
-  type RunningController,
-  reserveOctet,
-  startController,
-  tempDir,
-  waitFor,
-  weft,
-} from './harness.ts';
+import { type DemoMesh, REPO_ROOT, startDemoMesh, waitFor, weft } from './harness.ts';
 
 const ROUTE = join(REPO_ROOT, 'examples/demo/policies/timeout.yaml');
 
-let controller: RunningController;
+let demo: DemoMesh;
+let controller: DemoMesh['controller'];
 let work: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  work = tempDir('weft-cli-e2e-');
-  controller = await startController({
-    stateDir: join(work, 'state'),
-    octet: await reserveOctet(),
-    manifestsDir: join(REPO_ROOT, 'examples/demo/manifests'),
-  });
-  env = { WEFT_CONTROLLER_URL: controller.url, WEFT_STATE_DIR: controller.stateDir };
-  await waitFor(
-    'the demo to be ready (weft check passing without warnings: every replica ready)',
-    async () => (await weft(['check', '--strict', '-o', 'json'], env)).code === 0,
-    90_000,
-    1000,
-  );
+  demo = await startDemoMesh('weft-cli-e2e-');
+  ({ controller, work, env } = demo);
 }, 150_000);
 
-afterAll(async () => {
-  await controller?.stop();
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => demo?.stop(), 60_000);
 
 describe('weft on the demo mesh', () => {
   it('check passes, grouped by category, and exits 0', async () => {

@@ -4,7 +4,7 @@
  * status, all bounded in time and on loopback only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,4 +154,39 @@ export async function waitFor<T>(
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
   );
+}
+
+/** A controller on the demo, with the environment `weft` needs to reach it, and a work directory. */
+export interface DemoMesh {
+  controller: RunningController;
+  /** A temporary directory for the test's files (the state directory is inside it). */
+  work: string;
+  env: Record<string, string>;
+  /** Stops the controller and removes the work directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts the controller on the demo and waits until `weft check --strict` passes (every replica ready). */
+export async function startDemoMesh(prefix: string): Promise<DemoMesh> {
+  const work = tempDir(prefix);
+  const controller = await startController({
+    stateDir: join(work, 'state'),
+    octet: await reserveOctet(),
+    manifestsDir: join(REPO_ROOT, 'examples/demo/manifests'),
+  });
+  const env = { WEFT_CONTROLLER_URL: controller.url, WEFT_STATE_DIR: controller.stateDir };
+  const stop = async () => {
+    await controller.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
+  await waitFor(
+    'the demo to be ready (weft check passing without warnings: every replica ready)',
+    async () => (await weft(['check', '--strict', '-o', 'json'], env)).code === 0,
+    90_000,
+    1000,
+  ).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { controller, work, env, stop };
 }

@@ -3,46 +3,21 @@
  * application with web meshed, `weft` run as a user runs it. Tap prints web's live
  * requests (aligned lines, or one JSON event per line), top groups them by path.
  */
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { TapEvent } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  REPO_ROOT,
-  type RunningController,
-  reserveOctet,
-  startController,
-  tempDir,
-  waitFor,
-  weft,
-} from './harness.ts';
+import { type DemoMesh, startDemoMesh, weft } from './harness.ts';
 
-let controller: RunningController;
-let work: string;
+let demo: DemoMesh;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  work = tempDir('weft-cli-tap-');
-  controller = await startController({
-    stateDir: join(work, 'state'),
-    octet: await reserveOctet(),
-    manifestsDir: join(REPO_ROOT, 'examples/demo/manifests'),
-  });
-  env = { WEFT_CONTROLLER_URL: controller.url, WEFT_STATE_DIR: controller.stateDir };
-  await waitFor(
-    'the demo to be ready',
-    async () => (await weft(['check', '--strict', '-o', 'json'], env)).code === 0,
-    90_000,
-    1000,
-  );
+  demo = await startDemoMesh('weft-cli-tap-');
+  env = demo.env;
   const mesh = await weft(['mesh', 'web', '-n', 'demo', '--timeout', '120'], env, 150_000);
   expect(mesh.code).toBe(0);
 }, 300_000);
 
-afterAll(async () => {
-  await controller?.stop();
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => demo?.stop(), 60_000);
 
 describe('weft tap', () => {
   it('prints live requests of web as JSON events, and stops after --count', async () => {
