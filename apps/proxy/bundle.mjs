@@ -6,7 +6,7 @@
 //                     here by starting the proxy once (skipped, with a warning, if that fails)
 // CommonJS because V8's code cache is open to scripts (`vm.Script`), not to ES modules.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -37,6 +37,26 @@ const englishOnlyZod = {
   },
 };
 
+/**
+ * prom-client's index loads every part of it at once, among them the cluster aggregator
+ * and the push gateway (with node's cluster, child_process, https and zlib): a few ms of
+ * every start for parts the proxy never uses (it takes only `Registry`). Each
+ * `exports.X = require(...)` becomes a getter that loads its part when first read: nothing
+ * is missing, only deferred.
+ */
+const lazyPromClient = {
+  name: 'lazy-prom-client',
+  setup(b) {
+    b.onLoad({ filter: /prom-client[\\/]index\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(
+        /^exports\.(\w+) =\s*(require\('[^']+'\)[^;]*);/gm,
+        "Object.defineProperty(exports, '$1', { enumerable: true, get: () => $2 });",
+      ),
+      loader: 'js',
+    }));
+  },
+};
+
 /** Bundles the proxy into `outDir`, makes its code cache, and returns the launcher's path. */
 export async function buildProxy(outDir, log = (line) => process.stderr.write(`${line}\n`)) {
   mkdirSync(outDir, { recursive: true });
@@ -56,7 +76,7 @@ export async function buildProxy(outDir, log = (line) => process.stderr.write(`$
     // proxy. Names are kept for stack traces and error names.
     minify: true,
     keepNames: true,
-    plugins: [englishOnlyZod],
+    plugins: [englishOnlyZod, lazyPromClient],
     // The sources are ES modules: give the CommonJS bundle the URL they find files by.
     define: { 'import.meta.url': '__weftModuleUrl' },
     banner: { js: "var __weftModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
