@@ -1,6 +1,6 @@
 // Builds the proxy into `dist/` (or `--outdir DIR`): what a container image ships and what
 // the local platform runs beside each meshed pod (no loader or transpiler in memory).
-//   weft-proxy.cjs    the whole proxy in one CommonJS file (esbuild)
+//   weft-proxy.cjs    the whole proxy in one CommonJS function expression (esbuild)
 //   weft-proxy.mjs    the launcher node runs (launcher.mjs): compiles the bundle with...
 //   weft-proxy.cache  ...V8's code cache of what a proxy compiles until it is ready, made
 //                     here by starting the proxy once (skipped, with a warning, if that fails)
@@ -77,9 +77,14 @@ export async function buildProxy(outDir, log = (line) => process.stderr.write(`$
     minify: true,
     keepNames: true,
     plugins: [englishOnlyZod, lazyPromClient],
-    // The sources are ES modules: give the CommonJS bundle the URL they find files by.
+    // One function expression of CommonJS's parameters, which the launcher compiles as it
+    // is (its source then exists once in memory); strict, as the ES module sources are,
+    // and given the URL they find files by.
     define: { 'import.meta.url': '__weftModuleUrl' },
-    banner: { js: "var __weftModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: {
+      js: "(function (exports, require, module, __filename, __dirname) {'use strict';var __weftModuleUrl = require('node:url').pathToFileURL(__filename).href;",
+    },
+    footer: { js: '})' },
   });
   copyFileSync(`${here}launcher.mjs`, launcher);
   try {

@@ -26,26 +26,35 @@ setFlagsFromString('--expose-gc');
 const writing = process.argv.includes(WRITE_FLAG);
 if (writing) process.argv.splice(process.argv.indexOf(WRITE_FLAG), 1);
 
-let cachedData;
-if (!writing) {
-  try {
-    cachedData = readFileSync(CACHE);
-  } catch {
-    // no cache shipped: compile from source
+/**
+ * Compiles the bundle, from the cache unless writing one. Locals end here, so that the
+ * proxy keeps one copy of its source (V8's) and not the cache it was read from.
+ */
+function compile() {
+  let cachedData;
+  if (!writing) {
+    try {
+      cachedData = readFileSync(CACHE);
+    } catch {
+      // no cache shipped: compile from source
+    }
   }
+  // The file is one function expression (bundle.mjs wraps it): compiled as it is, not
+  // concatenated into a second copy.
+  const compiled = new Script(readFileSync(BUNDLE, 'utf8'), {
+    filename: BUNDLE,
+    ...(cachedData ? { cachedData } : {}),
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (cachedData && compiled.cachedDataRejected) {
+    process.stderr.write(
+      'weft-proxy: code cache rejected (made by another node or under other flags); compiling from source\n',
+    );
+  }
+  return compiled;
 }
 
-const source = readFileSync(BUNDLE, 'utf8');
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-  filename: BUNDLE,
-  ...(cachedData ? { cachedData } : {}),
-  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-if (cachedData && script.cachedDataRejected) {
-  process.stderr.write(
-    'weft-proxy: code cache rejected (made by another node or under other flags); compiling from source\n',
-  );
-}
+const script = compile();
 
 if (writing) {
   process.once('SIGUSR2', () => {
