@@ -16,6 +16,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { POLICY_REVISION_METRIC } from '@weft/shared';
+import { proxyNodeArgs } from '../../apps/controller/src/platform/local/proxy-entry.ts';
 import { type Spawned, spawnPinned } from '../lib/spawn.ts';
 
 export interface PropagationOptions {
@@ -224,7 +225,8 @@ export async function measurePropagation(o: PropagationOptions): Promise<Propaga
     const block = 200 + Math.floor(Math.random() * 50);
     for (let i = 0; i < o.proxies; i++) {
       const host = `127.${block}.${(i + 1) >> 8}.${(i + 1) & 255}`;
-      const proc = spawnPinned(null, '', process.execPath, [o.bundle], {
+      // with the node flags a meshed pod's proxy gets (its code cache is made under them)
+      const proc = spawnPinned(null, '', process.execPath, proxyNodeArgs(o.bundle), {
         PATH: process.env.PATH ?? '',
         WEFT_PROXY_OUTBOUND_LISTEN: `${host}:4140`,
         WEFT_PROXY_INBOUND_HOST: host,

@@ -1,29 +1,15 @@
 /**
- * Builds the proxy into one ESM file with esbuild, as a container image would ship it,
- * so that the benchmark can compare running from source under tsx (the default, what
- * `npm run proxy` does) with running the bundle (no loader or transpiler in memory).
+ * Builds the proxy as `npm run build` does (`apps/proxy/bundle.mjs`: the esbuild bundle,
+ * its launcher and its V8 code cache) into a scratch directory, so that the benchmark runs
+ * exactly what meshed pods and container images run.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { buildSync } from 'esbuild';
 
-/** Bundles `apps/proxy/src/main.ts` into `outDir/weft-proxy.mjs` and returns its path. */
+/** Builds the proxy into `outDir` and returns the launcher's path (`outDir/weft-proxy.mjs`). */
 export function bundleProxy(repoRoot: string, outDir: string): string {
-  const outfile = path.join(outDir, 'weft-proxy.mjs');
-  buildSync({
-    entryPoints: [path.join(repoRoot, 'apps/proxy/src/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    logLevel: 'error',
-    // as apps/proxy/bundle.mjs builds it
-    minify: true,
-    keepNames: true,
-    // Some dependencies still call require(): give the ESM bundle one.
-    banner: {
-      js: "import { createRequire as __weftRequire } from 'node:module'; const require = __weftRequire(import.meta.url);",
-    },
+  execFileSync(process.execPath, [path.join(repoRoot, 'apps/proxy/bundle.mjs'), '--outdir', outDir], {
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  return outfile;
+  return path.join(outDir, 'weft-proxy.mjs');
 }

@@ -2,11 +2,12 @@
  * Starting standalone Weft proxies for the benchmark, the way a user runs one:
  * `node --import tsx apps/proxy/src/main.ts --config file.json` with a static config
  * (listeners and authority → endpoints), pinned to the proxies' core, or the same from
- * an esbuild bundle. We spawn node directly (not through npm) so that the pid we hold
+ * the production build (bundle.ts). We spawn node directly (not through npm) so that the pid we hold
  * is the proxy's.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { proxyNodeArgs } from '../../apps/controller/src/platform/local/proxy-entry.ts';
 import { freePort, type Spawned, spawnPinned, waitForPort } from '../lib/spawn.ts';
 
 /** One static destination: the authority clients name, and where it really is. */
@@ -38,7 +39,7 @@ export interface WeftOptions {
   readonly inboundPolicies?: (appPort: number) => readonly unknown[];
   /** Extra environment (the identity work's variables, say). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Run this esbuild bundle of the proxy instead of the sources under tsx. */
+  /** Run this build of the proxy (its launcher, bundle.ts) instead of the sources under tsx. */
   readonly bundle?: string | null;
   /** Extra node flags (`--cpu-prof`, say). */
   readonly nodeArgs?: readonly string[];
@@ -99,9 +100,10 @@ export async function startWeft(o: WeftOptions): Promise<WeftProxy> {
     process.execPath,
     [
       ...(o.nodeArgs ?? []),
-      ...(o.bundle
-        ? [o.bundle, '--config', file]
-        : ['--import', 'tsx', path.join(o.repoRoot, 'apps/proxy/src/main.ts'), '--config', file]),
+      // with the node flags the local platform gives a meshed pod's proxy
+      ...proxyNodeArgs(o.bundle ?? path.join(o.repoRoot, 'apps/proxy/src/main.ts')),
+      '--config',
+      file,
     ],
     env,
   );

@@ -1,5 +1,5 @@
 /**
- * Which proxy the local platform runs beside a meshed pod, and how: the esbuild bundle
+ * Which proxy the local platform runs beside a meshed pod, and how: the build's launcher
  * (`apps/proxy/dist/weft-proxy.mjs`, built by `npm run build`) when it is newer than
  * every proxy and shared source file, else the sources under tsx. The bundle starts in
  * about half the time and holds far less memory, with no loader or transpiler in it.
@@ -34,7 +34,8 @@ export function defaultProxyMain(repoRoot: string): string {
 
 /**
  * Node arguments to run `main`: TypeScript through tsx, JavaScript as it is. A small
- * young generation keeps a proxy's resident memory low under load.
+ * young generation keeps a proxy's resident memory low under load. The build's code cache
+ * is made under these same flags (`PROXY_NODE_FLAGS` in apps/proxy/bundle.mjs): change both.
  */
 export function proxyNodeArgs(main: string): string[] {
   return main.endsWith('.ts') ? ['--import', 'tsx', main] : ['--max-semi-space-size=2', main];

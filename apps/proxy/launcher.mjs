@@ -1,0 +1,68 @@
+// The proxy's launcher, shipped as `dist/weft-proxy.mjs`: what `node weft-proxy.mjs` runs.
+// It compiles the bundle beside it (`weft-proxy.cjs`) with V8's code cache
+// (`weft-proxy.cache`, written at build time by bundle.mjs), so that a proxy starts
+// without parsing and compiling most of its code again. A cache made by another node
+// version, or under other V8 flags, is rejected by V8: the launcher then says so on stderr
+// and the bundle compiles from source (slower start-up, same proxy).
+//
+// `--write-code-cache` (bundle.mjs only): run the proxy, and on SIGUSR2 (sent once it is
+// ready) write the cache of everything compiled so far, then exit.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { constants, Script } from 'node:vm';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BUNDLE = join(here, 'weft-proxy.cjs');
+const CACHE = join(here, 'weft-proxy.cache');
+const WRITE_FLAG = '--write-code-cache';
+
+// V8 accepts a cache only under the flags it was made with. The proxy turns `--expose-gc`
+// on at load (runtime/gc-nudge.ts): set it first, so loading and writing agree.
+setFlagsFromString('--expose-gc');
+
+const writing = process.argv.includes(WRITE_FLAG);
+if (writing) process.argv.splice(process.argv.indexOf(WRITE_FLAG), 1);
+
+/**
+ * Compiles the bundle, from the cache unless writing one. Locals end here, so that the
+ * proxy keeps one copy of its source (V8's) and not the cache it was read from.
+ */
+function compile() {
+  let cachedData;
+  if (!writing) {
+    try {
+      cachedData = readFileSync(CACHE);
+    } catch {
+      // no cache shipped: compile from source
+    }
+  }
+  // The file is one function expression (bundle.mjs wraps it): compiled as it is, not
+  // concatenated into a second copy.
+  const compiled = new Script(readFileSync(BUNDLE, 'utf8'), {
+    filename: BUNDLE,
+    ...(cachedData ? { cachedData } : {}),
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (cachedData && compiled.cachedDataRejected) {
+    process.stderr.write(
+      'weft-proxy: code cache rejected (made by another node or under other flags); compiling from source\n',
+    );
+  }
+  return compiled;
+}
+
+const script = compile();
+
+if (writing) {
+  process.once('SIGUSR2', () => {
+    writeFileSync(`${CACHE}.tmp`, script.createCachedData());
+    renameSync(`${CACHE}.tmp`, CACHE);
+    process.exit(0);
+  });
+}
+
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, here);
