@@ -14,7 +14,12 @@ import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
-import { attachPolicyResources, createPlatform, platformTokenValidator } from './platform/create.ts';
+import {
+  attachPolicyResources,
+  attachTrustRoots,
+  createPlatform,
+  platformTokenValidator,
+} from './platform/create.ts';
 import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
 import { lockStateDir } from './state/lock.ts';
@@ -62,6 +67,12 @@ async function main() {
     }),
   });
   platformRef = platform;
+  const authority = identity.service.authority;
+  attachTrustRoots(platform, {
+    anchorsPem: () => authority.anchorsPem,
+    trustDomain: identity.trustDomain,
+    onChange: (fn) => authority.onChange(() => fn()),
+  });
   const auth = new AuthService({
     stateDir: env.stateDir,
     enabled: env.auth.enabled,

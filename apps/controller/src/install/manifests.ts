@@ -9,7 +9,7 @@
  * Dockerfiles beside each app.
  */
 
-import { DEFAULT_TRUST_DOMAIN, TRUST_ROOTS_CONFIGMAP } from '@weft/shared';
+import { DEFAULT_TRUST_DOMAIN, TRUST_ROOTS_CONFIGMAP, TRUST_ROOTS_LABEL } from '@weft/shared';
 import { generateCa } from '../identity/ca.ts';
 import { privateKeyToPem } from '../identity/x509.ts';
 import { WEBHOOK_PATH } from '../platform/kubernetes/webhook.ts';
@@ -86,6 +86,12 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
           verbs: ['get', 'list', 'watch'],
         },
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        // The copy of the trust anchors kept in each namespace with meshed pods.
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          verbs: ['get', 'list', 'watch', 'create', 'update'],
+        },
       ],
     },
     {
@@ -137,7 +143,11 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       // The anchors every injected proxy mounts (public: a ConfigMap, not the CA's Secret).
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: TRUST_ROOTS_CONFIGMAP, namespace: ns, labels: labels('weft-controller') },
+      metadata: {
+        name: TRUST_ROOTS_CONFIGMAP,
+        namespace: ns,
+        labels: { ...labels('weft-controller'), [TRUST_ROOTS_LABEL]: 'true' },
+      },
       data: {
         'trust-anchor.pem': meshCa.trustAnchor.toString('pem'),
         'trust-domain': DEFAULT_TRUST_DOMAIN,

@@ -11,6 +11,7 @@ import { loadKubeConfig } from './kubernetes/kubeconfig.ts';
 import { KubernetesPlatform } from './kubernetes/kubernetes-platform.ts';
 import type { PolicySink } from './kubernetes/policy-resources.ts';
 import { TokenReviewValidator } from './kubernetes/token-review.ts';
+import type { TrustRootsSource } from './kubernetes/trust-roots.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import { netnsUnavailable } from './local/netns/node-network.ts';
 import type { PodIdentity } from './local/pod-env.ts';
@@ -90,6 +91,11 @@ export function platformTokenValidator(env: PlatformConfig): TokenValidator | un
   return env.platform === 'kubernetes'
     ? new TokenReviewValidator(loadKubeConfig(env.kubeconfig, env.inCluster))
     : undefined;
+}
+
+/** On Kubernetes, a copy of the trust anchors is kept in every namespace with meshed pods; elsewhere nothing. */
+export function attachTrustRoots(platform: Platform, source: TrustRootsSource): void {
+  if (platform instanceof KubernetesPlatform) platform.attachTrustRoots(source);
 }
 
 /** On Kubernetes, the policy custom resources feed `policy` (and get their status written); elsewhere nothing. */

@@ -33,6 +33,7 @@ import { fromApiError } from './api-errors.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
 import { LeaderElector } from './leader-election.ts';
 import { PolicyResourceSync, type PolicySink } from './policy-resources.ts';
+import { meshedNamespaces, TrustRootsMirror, type TrustRootsSource } from './trust-roots.ts';
 import {
   appContainer,
   endpointsView,
@@ -82,10 +83,13 @@ export class KubernetesPlatform implements Platform {
   readonly #elector: LeaderElector | undefined;
   readonly #kc: KubeConfig;
   #policies: PolicyResourceSync | undefined;
+  #trustRoots: TrustRootsMirror | undefined;
+  readonly #controlNamespace: string | undefined;
 
   constructor(kc: KubeConfig, webhook?: WebhookSettings, lease?: LeaseSettings) {
     this.#kc = kc;
     this.#webhookSettings = webhook;
+    this.#controlNamespace = lease?.namespace;
     this.#elector =
       lease &&
       new LeaderElector(kc, {
@@ -94,7 +98,10 @@ export class KubernetesPlatform implements Platform {
         identity: lease.identity,
         leaseDurationSeconds: lease.durationSeconds,
         retryPeriodMs: lease.retryMs,
-        onStartedLeading: () => console.log(`[kubernetes] ${lease.identity} leads (runs the writers)`),
+        onStartedLeading: () => {
+          console.log(`[kubernetes] ${lease.identity} leads (runs the writers)`);
+          this.#trustRoots?.schedule();
+        },
         onStoppedLeading: () => console.log(`[kubernetes] ${lease.identity} no longer leads`),
         log: (m) => console.log(`[kubernetes] ${m}`),
       });
@@ -181,6 +188,25 @@ export class KubernetesPlatform implements Platform {
    */
   attachPolicies(policy: PolicySink): void {
     this.#policies = new PolicyResourceSync(this.#kc, policy, () => this.leading);
+  }
+
+  /**
+   * Keeps a copy of the trust anchors of `source` in every namespace with meshed pods
+   * (as leader), and makes the injected anchors volume required where one exists.
+   * Called once, before `start`.
+   */
+  attachTrustRoots(source: TrustRootsSource): void {
+    this.#trustRoots = new TrustRootsMirror(this.#kc, {
+      source,
+      leading: () => this.leading,
+      namespaces: () => meshedNamespaces(this.#cache, this.#controlNamespace),
+      log: (m) => console.log(`[kubernetes] ${m}`),
+    });
+  }
+
+  /** `host:port` of the injection webhook while it runs. */
+  get webhookAddress(): string | undefined {
+    return this.#webhook?.address;
   }
 
   /** Whether this replica holds the Lease (true without leader election). */
@@ -285,11 +311,13 @@ export class KubernetesPlatform implements Platform {
         port: w.port,
         config,
         namespaceAnnotations: (ns) => this.#cache.namespaces.informer.get(ns)?.metadata?.annotations ?? {},
+        trustRootsIn: (ns) => this.#trustRoots?.has(ns) ?? false,
       });
       console.log(`[kubernetes] injection webhook on https://${this.#webhook.address}/inject`);
     }
     this.#elector?.start();
     await this.#policies?.start();
+    await this.#trustRoots?.start();
     this.#started = true;
   }
 
@@ -297,6 +325,7 @@ export class KubernetesPlatform implements Platform {
     // The cluster runs the workloads: stopping the controller stops only its watches.
     this.#started = false;
     await this.#policies?.stop();
+    await this.#trustRoots?.stop();
     await this.#elector?.stop();
     await this.#webhook?.close();
     await this.#cache.stop();
@@ -341,6 +370,7 @@ export class KubernetesPlatform implements Platform {
   }
 
   #changed({ kind, object }: CacheChange) {
+    if (kind === 'namespace' || kind === 'deployment' || kind === 'pod') this.#trustRoots?.schedule();
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
     switch (kind) {
