@@ -23,7 +23,7 @@ import {
   MeshError,
 } from '@weft/shared';
 import { z } from 'zod';
-import type { StateStore } from '../state/store.ts';
+import type { DocumentState } from '../state/store.ts';
 import type { CanaryControl, CanaryStart } from './control.ts';
 import { judgeGates } from './gate.ts';
 
@@ -55,7 +55,7 @@ export interface CanaryRouteWriter {
 }
 
 export interface CanaryRunnerOptions {
-  state: StateStore;
+  state: DocumentState;
   clock: CanaryClock;
   metrics: CanaryMetricsReader;
   routes: CanaryRouteWriter;
@@ -76,7 +76,7 @@ function errorText(err: unknown): string {
 }
 
 export class CanaryRunner implements CanaryControl {
-  readonly #state: StateStore;
+  readonly #state: DocumentState;
   readonly #clock: CanaryClock;
   readonly #metrics: CanaryMetricsReader;
   readonly #routes: CanaryRouteWriter;
@@ -109,6 +109,8 @@ export class CanaryRunner implements CanaryControl {
    */
   resume(): void {
     if (!this.#leading()) return;
+    // Taking over from another replica: its canaries, as it last saved them.
+    if (this.#loops.size === 0) this.#reload();
     for (const c of this.#canaries) {
       if (c.phase !== 'running' || this.#loops.has(c.id)) continue;
       const holding = c.holdStartedAt !== null;
@@ -123,6 +125,17 @@ export class CanaryRunner implements CanaryControl {
       this.#save();
       this.#launch(c);
     }
+  }
+
+  /** Shows the canaries another replica saved (one not driving canaries follows the one that does). */
+  adopt(): void {
+    if (this.#leading() || this.#loops.size > 0) return;
+    this.#reload();
+    for (const fn of this.#listeners) fn();
+  }
+
+  #reload(): void {
+    this.#canaries = this.#state.load(CANARY_STATE_KEY, StoredCanaries)?.canaries ?? [];
   }
 
   /** Stops every loop without changing any canary (a restart resumes them). */

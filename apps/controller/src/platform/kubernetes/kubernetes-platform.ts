@@ -31,6 +31,7 @@ import {
 import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../../core/platform.ts';
 import { fromApiError } from './api-errors.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
+import { ClusterState } from './cluster-state.ts';
 import { LeaderElector } from './leader-election.ts';
 import { PolicyResourceSync, type PolicySink } from './policy-resources.ts';
 import { meshedNamespaces, TrustRootsMirror, type TrustRootsSource } from './trust-roots.ts';
@@ -84,6 +85,9 @@ export class KubernetesPlatform implements Platform {
   readonly #kc: KubeConfig;
   #policies: PolicyResourceSync | undefined;
   #trustRoots: TrustRootsMirror | undefined;
+  /** State shared by the replicas (policy history, canaries), with leader election only. */
+  readonly sharedState: ClusterState | undefined;
+  readonly #onLeading = new Set<() => void>();
   readonly #controlNamespace: string | undefined;
 
   constructor(kc: KubeConfig, webhook?: WebhookSettings, lease?: LeaseSettings) {
@@ -101,8 +105,16 @@ export class KubernetesPlatform implements Platform {
         onStartedLeading: () => {
           console.log(`[kubernetes] ${lease.identity} leads (runs the writers)`);
           this.#trustRoots?.schedule();
+          for (const fn of this.#onLeading) fn();
         },
         onStoppedLeading: () => console.log(`[kubernetes] ${lease.identity} no longer leads`),
+        log: (m) => console.log(`[kubernetes] ${m}`),
+      });
+    this.sharedState =
+      lease &&
+      new ClusterState(kc, {
+        namespace: lease.namespace,
+        leading: () => this.leading,
         log: (m) => console.log(`[kubernetes] ${m}`),
       });
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -204,6 +216,12 @@ export class KubernetesPlatform implements Platform {
     });
   }
 
+  /** Calls `fn` each time this replica takes the Lease; returns the unsubscribe function. */
+  onLeading(fn: () => void): () => void {
+    this.#onLeading.add(fn);
+    return () => this.#onLeading.delete(fn);
+  }
+
   /** `host:port` of the injection webhook while it runs. */
   get webhookAddress(): string | undefined {
     return this.#webhook?.address;
@@ -297,6 +315,8 @@ export class KubernetesPlatform implements Platform {
 
   async start(): Promise<void> {
     await this.#cache.start();
+    // The shared state first: what it holds is served before the writers start.
+    await this.sharedState?.start();
     const w = this.#webhookSettings;
     if (w) {
       const config: InjectionConfig = {
@@ -327,6 +347,7 @@ export class KubernetesPlatform implements Platform {
     await this.#policies?.stop();
     await this.#trustRoots?.stop();
     await this.#elector?.stop();
+    await this.sharedState?.stop();
     await this.#webhook?.close();
     await this.#cache.stop();
   }

@@ -10,6 +10,13 @@
  * reason the store refused the document. Resources removed from the cluster are removed
  * from the store. A round runs after changes (coalesced) and periodically, since a
  * Service appearing can resolve a reference.
+ *
+ * The cluster is the shared state of the replicas: a change committed through the API
+ * (dashboard, CLI, a canary's weights) on any replica is written to the cluster as the
+ * corresponding resource (created, replaced or deleted; the author in the
+ * `weft.dev/applied-by` annotation), so every replica's informers see it. Until that
+ * write is done, the sync leaves the document alone; a write the API server refuses is
+ * logged, and the next round then takes the cluster's version back.
  */
 import {
   CustomObjectsApi,
@@ -23,21 +30,28 @@ import {
   GATEWAY_GROUP,
   LINKERD_POLICY_GROUP,
   type PolicyCondition,
+  type PolicyDocument,
   type PolicyListItem,
   type PolicyRefInput,
   policyKey,
+  policyRefOf,
   WEFT_POLICY_GROUP,
 } from '@weft/shared';
 import { policyResourceKinds } from '../../install/crds.ts';
+import type { PolicyChange } from '../../policy/change.ts';
 
 /** What the sync needs of the policy store (PolicyService). */
 export interface PolicySink {
-  apply(yaml: string, options?: { author?: string }): unknown;
-  delete(ref: PolicyRefInput, author?: string): unknown;
+  apply(yaml: string, options?: { author?: string; fromCluster?: boolean }): unknown;
+  delete(ref: PolicyRefInput, author?: string, options?: { fromCluster?: boolean }): unknown;
   list(namespace?: string): PolicyListItem[];
+  /** Sends the changes not made by the cluster to `publish`. */
+  publishTo(publish: (change: PolicyChange) => void): void;
 }
 
 const AUTHOR = 'kubernetes';
+/** Who applied a resource through the API, on the resource (the revision's author on every replica). */
+export const APPLIED_BY_ANNOTATION = 'weft.dev/applied-by';
 const COALESCE_MS = 100;
 const RESYNC_MS = 10_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -125,6 +139,9 @@ export class PolicyResourceSync {
   #again = false;
   /** Documents the store refused, by policy key: why. */
   readonly #refused = new Map<string, string>();
+  /** Documents being written to the cluster, by policy key: how many writes are in flight. */
+  readonly #writing = new Map<string, number>();
+  readonly #byKind: Map<string, WatchedKind>;
 
   constructor(kc: KubeConfig, policy: PolicySink, leading: () => boolean) {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -132,6 +149,8 @@ export class PolicyResourceSync {
     this.#leading = leading;
     const kinds = watchedPolicyKinds();
     this.#kinds = new Set(kinds.map((k) => kindKey(k.group, k.kind)));
+    this.#byKind = new Map(kinds.map((k) => [kindKey(k.group, k.kind), k]));
+    policy.publishTo((change) => this.publish(change));
     this.#informers = kinds.map((k) => {
       const { group, version, plural } = k;
       const informer = makeInformer<PolicyObject>(kc, `/apis/${group}/${version}/${plural}`, () =>
@@ -219,9 +238,11 @@ export class PolicyResourceSync {
         spec: w.object.spec,
       };
       const current = stored.get(w.key);
+      if (this.#writing.has(w.key)) continue;
       if (current && JSON.stringify(current.document.spec) === JSON.stringify(w.object.spec)) continue;
+      const author = w.object.metadata?.annotations?.[APPLIED_BY_ANNOTATION] ?? AUTHOR;
       try {
-        this.#policy.apply(JSON.stringify(document), { author: AUTHOR });
+        this.#policy.apply(JSON.stringify(document), { author, fromCluster: true });
         this.#refused.delete(w.key);
       } catch (err) {
         const why = (err as Error).message;
@@ -233,14 +254,104 @@ export class PolicyResourceSync {
     }
     const keys = new Set(wanted.map((w) => w.key));
     for (const [key, item] of stored) {
-      if (keys.has(key)) continue;
+      if (keys.has(key) || this.#writing.has(key)) continue;
       try {
-        this.#policy.delete(item.status.ref, AUTHOR);
+        this.#policy.delete(item.status.ref, AUTHOR, { fromCluster: true });
       } catch (err) {
         console.error(`[kubernetes] cannot remove ${key}: ${(err as Error).message}`);
       }
     }
     return wanted;
+  }
+
+  /** Writes a change committed through the API to the cluster (any replica; the API server orders them). */
+  publish(change: PolicyChange): void {
+    const writes = [
+      ...change.upsert.map((d) => ({ d, remove: false })),
+      ...change.remove.map((d) => ({ d, remove: true })),
+    ].filter(({ d }) => this.#byKind.has(kindKey(policyRefOf(d).group, d.kind)));
+    for (const { d, remove } of writes) {
+      const key = policyKey(policyRefOf(d));
+      this.#writing.set(key, (this.#writing.get(key) ?? 0) + 1);
+      void this.#write(d, remove, change.author).finally(() => {
+        const left = (this.#writing.get(key) ?? 1) - 1;
+        if (left > 0) this.#writing.set(key, left);
+        else this.#writing.delete(key);
+        this.schedule();
+      });
+    }
+  }
+
+  async #write(d: PolicyDocument, remove: boolean, author: string) {
+    const kind = this.#byKind.get(kindKey(policyRefOf(d).group, d.kind)) as WatchedKind;
+    const { group, version, plural } = kind;
+    const namespace = d.metadata.namespace ?? 'default';
+    const name = d.metadata.name;
+    const what = `${d.kind} ${namespace}/${name}`;
+    try {
+      if (remove) {
+        await this.#custom
+          .deleteNamespacedCustomObject({ group, version, plural, namespace, name })
+          .catch((err: unknown) => {
+            if ((err as { code?: number }).code !== 404) throw err;
+          });
+        return;
+      }
+      const body = {
+        apiVersion: `${group}/${version}`,
+        kind: kind.kind,
+        metadata: {
+          name,
+          namespace,
+          ...(d.metadata.labels ? { labels: d.metadata.labels } : {}),
+          annotations: { [APPLIED_BY_ANNOTATION]: author },
+        },
+        spec: (d as { spec?: unknown }).spec,
+      };
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.#custom
+          .getNamespacedCustomObject({ group, version, plural, namespace, name })
+          .catch((err: unknown) => {
+            if ((err as { code?: number }).code === 404) return undefined;
+            throw err;
+          });
+        try {
+          if (current === undefined)
+            await this.#custom.createNamespacedCustomObject({ group, version, plural, namespace, body });
+          else {
+            const meta = (current as KubernetesObject).metadata ?? {};
+            await this.#custom.replaceNamespacedCustomObject({
+              group,
+              version,
+              plural,
+              namespace,
+              name,
+              body: {
+                ...(current as object),
+                metadata: {
+                  ...meta,
+                  labels: d.metadata.labels ?? meta.labels,
+                  annotations: { ...(meta.annotations ?? {}), [APPLIED_BY_ANNOTATION]: author },
+                },
+                spec: body.spec,
+              },
+            });
+          }
+          return;
+        } catch (err) {
+          // Another writer got there first: read it again (a few times).
+          if ((err as { code?: number }).code === 409 && attempt < 5) continue;
+          throw err;
+        }
+      }
+    } catch (err) {
+      const why = (err as { body?: unknown }).body
+        ? JSON.stringify((err as { body?: unknown }).body)
+        : (err as Error).message;
+      console.error(
+        `[kubernetes] cannot write ${what} to the cluster (${why}); the cluster's version is taken back`,
+      );
+    }
   }
 
   async #writeStatus(wanted: Wanted[]) {
