@@ -65,13 +65,18 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
         { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['patch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['policy.weft.dev'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+        // Policies applied through the API are written as their resources, so both replicas see them.
+        {
+          apiGroups: ['policy.weft.dev'],
+          resources: ['*'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+        },
         { apiGroups: ['policy.weft.dev'], resources: ['*/status'], verbs: ['get', 'patch', 'update'] },
-        // Gateway API and Linkerd policy kinds are read, never written.
+        // Gateway API and Linkerd policy kinds: read, and written for policies applied through the API.
         {
           apiGroups: ['gateway.networking.k8s.io'],
           resources: ['httproutes', 'grpcroutes'],
-          verbs: ['get', 'list', 'watch'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
         },
         {
           apiGroups: ['policy.linkerd.io'],
@@ -83,7 +88,7 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
             'meshtlsauthentications',
             'networkauthentications',
           ],
-          verbs: ['get', 'list', 'watch'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
         },
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
         // The copy of the trust anchors kept in each namespace with meshed pods.
@@ -158,7 +163,9 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       kind: 'Deployment',
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
       spec: {
-        replicas: 1,
+        // Both serve reads; the Lease holder runs the writers; policies, their history and
+        // canaries live in the cluster (custom resources, weft-state-* ConfigMaps).
+        replicas: 2,
         selector: { matchLabels: labels('weft-controller') },
         template: {
           metadata: { labels: labels('weft-controller') },
@@ -226,6 +233,8 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
       spec: {
         selector: labels('weft-controller'),
+        // Sign-in sessions are each replica's own: a client stays on the replica it signed in to.
+        sessionAffinity: 'ClientIP',
         ports: [
           { name: 'api', port: API_PORT, targetPort: 'api' },
           { name: 'webhook', port: 443, targetPort: 'webhook' },
