@@ -149,7 +149,7 @@ describe('trust roots in every meshed namespace', () => {
       spec: { ...(lease.spec as object), renewTime: new Date(Date.now() - 7200_000).toISOString() },
     });
     await waitFor('controller-a to lead', () => platform.leading, 10_000);
-    await waitFor('the copy in demo', () => copy('demo'), 10_000);
+    await waitFor('the copies in demo and weft', () => copy('demo') && copy('weft'), 10_000);
     expect(copy('demo')?.data).toEqual({ 'trust-anchor.pem': ANCHOR_1, 'trust-domain': 'cluster.local' });
     expect(copy('demo')?.metadata.labels).toEqual({ 'weft.dev/trust-roots': 'true' });
     expect(copy('weft')?.data?.['trust-anchor.pem']).toBe(ANCHOR_1);

@@ -81,6 +81,7 @@ export class PolicyService {
   readonly #unwatch: Unsubscribe;
   #compiled: CompiledPlans | undefined;
   #publish: ((change: PolicyChange) => void) | undefined;
+  #publishable: ((change: PolicyChange) => string | undefined) | undefined;
 
   constructor(options: PolicyServiceOptions) {
     this.#platform = options.platform;
@@ -103,8 +104,13 @@ export class PolicyService {
   }
 
   /** Sends every committed change not made by the cluster to `publish` (set once, at start-up). */
-  publishTo(publish: (change: PolicyChange) => void): void {
+  publishTo(
+    publish: (change: PolicyChange) => void,
+    /** Why a change cannot be published (it is then refused, `WEFT_UNAVAILABLE`, changing nothing). */
+    refusal?: (change: PolicyChange) => string | undefined,
+  ): void {
     this.#publish = publish;
+    this.#publishable = refusal;
   }
 
   /** Serves the stored history and its live documents again (another replica wrote them). */
@@ -172,6 +178,10 @@ export class PolicyService {
     const errors = after.filter((i) => !before.has(describePolicyIssue(i)));
     const diff = diffPolicies(live, next);
     const statuses = shown.map((d) => statusOf(d, after));
+    const unpublishable = fromCluster
+      ? undefined
+      : this.#publishable?.(changeBetween(live, next, info.author));
+    if (unpublishable) throw new MeshError(ErrorCode.unavailable, unpublishable);
     if (dryRun)
       return {
         revision: this.#store.revision + 1,

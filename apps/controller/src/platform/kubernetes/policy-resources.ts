@@ -46,7 +46,10 @@ export interface PolicySink {
   delete(ref: PolicyRefInput, author?: string, options?: { fromCluster?: boolean }): unknown;
   list(namespace?: string): PolicyListItem[];
   /** Sends the changes not made by the cluster to `publish`. */
-  publishTo(publish: (change: PolicyChange) => void): void;
+  publishTo(
+    publish: (change: PolicyChange) => void,
+    refusal?: (change: PolicyChange) => string | undefined,
+  ): void;
 }
 
 const AUTHOR = 'kubernetes';
@@ -142,6 +145,8 @@ export class PolicyResourceSync {
   /** Documents being written to the cluster, by policy key: how many writes are in flight. */
   readonly #writing = new Map<string, number>();
   readonly #byKind: Map<string, WatchedKind>;
+  /** Kinds whose last list or watch failed (their CRD is not installed, say). */
+  readonly #failing = new Set<string>();
 
   constructor(kc: KubeConfig, policy: PolicySink, leading: () => boolean) {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -150,14 +155,19 @@ export class PolicyResourceSync {
     const kinds = watchedPolicyKinds();
     this.#kinds = new Set(kinds.map((k) => kindKey(k.group, k.kind)));
     this.#byKind = new Map(kinds.map((k) => [kindKey(k.group, k.kind), k]));
-    policy.publishTo((change) => this.publish(change));
+    policy.publishTo(
+      (change) => this.publish(change),
+      (change) => this.refusal(change),
+    );
     this.#informers = kinds.map((k) => {
       const { group, version, plural } = k;
       const informer = makeInformer<PolicyObject>(kc, `/apis/${group}/${version}/${plural}`, () =>
         this.#custom.listClusterCustomObject({ group, version, plural }),
       );
       informer.on('change', () => this.schedule());
+      informer.on('connect', () => this.#failing.delete(kindKey(group, k.kind)));
       informer.on('error', () => {
+        this.#failing.add(kindKey(group, k.kind));
         // A kind whose CRD is not installed (yet) is tried again, quietly.
         setTimeout(() => void informer.start().catch(() => {}), 2000).unref();
       });
@@ -262,6 +272,24 @@ export class PolicyResourceSync {
       }
     }
     return wanted;
+  }
+
+  /**
+   * Why `change` cannot be written to the cluster: a kind the cluster does not serve (its
+   * CRD not installed). Such a document would be taken back at the next round.
+   */
+  refusal(change: PolicyChange): string | undefined {
+    for (const d of [...change.upsert, ...change.remove]) {
+      const key = kindKey(policyRefOf(d).group, d.kind);
+      const kind = this.#byKind.get(key);
+      const informer = this.#informers.find((i) => kindKey(i.group, i.kind) === key)?.informer;
+      if (!kind || !informer) continue;
+      const listed =
+        (informer as unknown as { latestResourceVersion(): string }).latestResourceVersion() !== '';
+      if (!listed || this.#failing.has(key))
+        return `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}: the cluster does not serve ${kind.plural}.${kind.group}/${kind.version} (is its CRD installed?); on Kubernetes policies live in the cluster, so nothing was changed`;
+    }
+    return undefined;
   }
 
   /** Writes a change committed through the API to the cluster (any replica; the API server orders them). */
