@@ -14,7 +14,6 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import type { InjectionConfig } from '@weft/shared';
 import {
@@ -24,12 +23,12 @@ import {
   type Pod,
   type RolloutProgress,
   type Service,
-  serviceSelects,
   type Workload,
   type WorkloadRef,
 } from '@weft/shared';
 import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../../core/platform.ts';
 import { fromApiError } from './api-errors.ts';
+import { eventsOf, podsOf, selectedPods, workloadOf } from './cache-events.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
 import { ClusterState } from './cluster-state.ts';
 import { LeaderElector } from './leader-election.ts';
@@ -136,20 +135,20 @@ export class KubernetesPlatform implements Platform {
   listWorkloads(namespace?: string): Workload[] {
     return this.#cache.deployments.informer
       .list(namespace)
-      .map((d) => workloadView(d, this.#podsOf(d)))
+      .map((d) => workloadView(d, podsOf(this.#cache, d)))
       .sort(byKey);
   }
 
   getWorkload(ref: WorkloadRef): Workload | undefined {
     const d = this.#cache.deployments.informer.get(ref.name, ref.namespace);
-    return d && workloadView(d, this.#podsOf(d));
+    return d && workloadView(d, podsOf(this.#cache, d));
   }
 
   listPods(namespace?: string, workload?: string): Pod[] {
     return this.#cache.pods.informer
       .list(namespace)
       .flatMap((p) => {
-        const owner = this.#workloadOf(p);
+        const owner = workloadOf(this.#cache, p);
         if (!owner || p.metadata?.deletionTimestamp || (workload && owner !== workload)) return [];
         return [podView(p, owner)];
       })
@@ -159,7 +158,9 @@ export class KubernetesPlatform implements Platform {
   listServices(namespace?: string): Service[] {
     return this.#cache.services.informer
       .list(namespace)
-      .map((s) => serviceView(s, this.#selectedPods(s.metadata?.namespace ?? '', s.spec?.selector ?? {})))
+      .map((s) =>
+        serviceView(s, selectedPods(this.#cache, s.metadata?.namespace ?? '', s.spec?.selector ?? {})),
+      )
       .sort(byKey);
   }
 
@@ -171,7 +172,7 @@ export class KubernetesPlatform implements Platform {
       .filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === ref.name);
     return endpointsView(svc, slices, (name) => {
       const pod = this.#cache.pods.informer.get(name, ref.namespace);
-      const workload = pod && this.#workloadOf(pod);
+      const workload = pod && workloadOf(this.#cache, pod);
       return pod && workload ? { pod, workload } : undefined;
     });
   }
@@ -234,7 +235,7 @@ export class KubernetesPlatform implements Platform {
 
   rolloutStatus(ref: WorkloadRef): RolloutProgress {
     const d = this.#deployment(ref);
-    return rolloutView(d, this.#podsOf(d));
+    return rolloutView(d, podsOf(this.#cache, d));
   }
 
   async podLogs(
@@ -244,7 +245,7 @@ export class KubernetesPlatform implements Platform {
     container: 'app' | 'proxy' = 'app',
   ): Promise<string[]> {
     const p = this.#cache.pods.informer.get(pod, namespace);
-    if (!p || !this.#workloadOf(p))
+    if (!p || !workloadOf(this.#cache, p))
       throw new MeshError(ErrorCode.notFound, `pod ${namespace}/${pod} not found`);
     const name = container === 'proxy' ? PROXY_CONTAINER : appContainer(p);
     if (
@@ -282,9 +283,9 @@ export class KubernetesPlatform implements Platform {
         ErrorCode.invalidInput,
         `replicas: must be a whole number, 0 or more (got ${replicas})`,
       );
-    if (current.spec?.replicas === replicas) return workloadView(current, this.#podsOf(current));
+    if (current.spec?.replicas === replicas) return workloadView(current, podsOf(this.#cache, current));
     const patched = await this.#patchDeployment(ref, { spec: { replicas } });
-    return workloadView(patched, this.#podsOf(patched));
+    return workloadView(patched, podsOf(this.#cache, patched));
   }
 
   async #setInject(ref: WorkloadRef, value: 'enabled' | null): Promise<RolloutProgress> {
@@ -295,7 +296,7 @@ export class KubernetesPlatform implements Platform {
         : await this.#patchDeployment(ref, {
             spec: { template: { metadata: { annotations: { [INJECT_ANNOTATION]: value } } } },
           });
-    const progress = rolloutView(patched, this.#podsOf(patched));
+    const progress = rolloutView(patched, podsOf(this.#cache, patched));
     this.#emit({ kind: 'rollout', progress });
     return progress;
   }
@@ -360,72 +361,13 @@ export class KubernetesPlatform implements Platform {
     return d;
   }
 
-  /** The Deployment a pod belongs to, through its ReplicaSet (or the ReplicaSet name's template hash). */
-  #workloadOf(pod: V1Pod): string | undefined {
-    const owner = pod.metadata?.ownerReferences?.find(
-      (r) => r.kind === 'ReplicaSet' && r.controller !== false,
-    );
-    if (!owner) return undefined;
-    const rs = this.#cache.replicaSets.informer.get(owner.name, pod.metadata?.namespace);
-    const deployment = rs?.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment')?.name;
-    if (deployment) return deployment;
-    const hash = pod.metadata?.labels?.['pod-template-hash'];
-    return hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -hash.length - 1) : undefined;
-  }
-
-  #podsOf(d: V1Deployment): V1Pod[] {
-    const name = d.metadata?.name;
-    return this.#cache.pods.informer
-      .list(d.metadata?.namespace)
-      .filter((p) => !p.metadata?.deletionTimestamp && this.#workloadOf(p) === name);
-  }
-
-  #selectedPods(namespace: string, selector: Record<string, string>): V1Pod[] {
-    return this.#cache.pods.informer
-      .list(namespace)
-      .filter((p) => serviceSelects(selector, p.metadata?.labels ?? {}));
-  }
-
   #emit(e: PlatformEvent) {
     this.#events.emit('event', e);
   }
 
-  #changed({ kind, object }: CacheChange) {
+  #changed(change: CacheChange) {
+    const { kind } = change;
     if (kind === 'namespace' || kind === 'deployment' || kind === 'pod') this.#trustRoots?.schedule();
-    const namespace = object.metadata?.namespace ?? '';
-    const name = object.metadata?.name ?? '';
-    switch (kind) {
-      case 'namespace':
-        this.#emit({ kind: 'namespace', namespace: name, name });
-        break;
-      case 'deployment': {
-        this.#emit({ kind: 'workload', namespace, name });
-        const d = object as V1Deployment;
-        if (this.#cache.deployments.informer.get(name, namespace))
-          this.#emit({ kind: 'rollout', progress: rolloutView(d, this.#podsOf(d)) });
-        break;
-      }
-      case 'replicaset': {
-        const owner = object.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment')?.name;
-        if (owner) this.#emit({ kind: 'workload', namespace, name: owner });
-        break;
-      }
-      case 'pod': {
-        const workload = this.#workloadOf(object as V1Pod);
-        if (!workload) break;
-        this.#emit({ kind: 'pod', namespace, name, workload });
-        this.#emit({ kind: 'workload', namespace, name: workload });
-        break;
-      }
-      case 'service':
-        this.#emit({ kind: 'service', namespace, name });
-        this.#emit({ kind: 'endpoints', namespace, name });
-        break;
-      case 'endpointslice': {
-        const service = object.metadata?.labels?.['kubernetes.io/service-name'];
-        if (service) this.#emit({ kind: 'endpoints', namespace, name: service });
-        break;
-      }
-    }
+    for (const e of eventsOf(this.#cache, change)) this.#emit(e);
   }
 }

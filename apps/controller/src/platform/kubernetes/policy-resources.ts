@@ -30,7 +30,6 @@ import {
   GATEWAY_GROUP,
   LINKERD_POLICY_GROUP,
   type PolicyCondition,
-  type PolicyDocument,
   type PolicyListItem,
   type PolicyRefInput,
   policyKey,
@@ -39,6 +38,7 @@ import {
 } from '@weft/shared';
 import { policyResourceKinds } from '../../install/crds.ts';
 import type { PolicyChange } from '../../policy/change.ts';
+import { APPLIED_BY_ANNOTATION, writePolicyResource } from './policy-writer.ts';
 
 /** What the sync needs of the policy store (PolicyService). */
 export interface PolicySink {
@@ -53,8 +53,7 @@ export interface PolicySink {
 }
 
 const AUTHOR = 'kubernetes';
-/** Who applied a resource through the API, on the resource (the revision's author on every replica). */
-export const APPLIED_BY_ANNOTATION = 'weft.dev/applied-by';
+
 const COALESCE_MS = 100;
 const RESYNC_MS = 10_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -301,84 +300,18 @@ export class PolicyResourceSync {
     for (const { d, remove } of writes) {
       const key = policyKey(policyRefOf(d));
       this.#writing.set(key, (this.#writing.get(key) ?? 0) + 1);
-      void this.#write(d, remove, change.author).finally(() => {
+      void writePolicyResource(
+        this.#custom,
+        this.#byKind.get(kindKey(policyRefOf(d).group, d.kind)) as WatchedKind,
+        d,
+        remove,
+        change.author,
+      ).finally(() => {
         const left = (this.#writing.get(key) ?? 1) - 1;
         if (left > 0) this.#writing.set(key, left);
         else this.#writing.delete(key);
         this.schedule();
       });
-    }
-  }
-
-  async #write(d: PolicyDocument, remove: boolean, author: string) {
-    const kind = this.#byKind.get(kindKey(policyRefOf(d).group, d.kind)) as WatchedKind;
-    const { group, version, plural } = kind;
-    const namespace = d.metadata.namespace ?? 'default';
-    const name = d.metadata.name;
-    const what = `${d.kind} ${namespace}/${name}`;
-    try {
-      if (remove) {
-        await this.#custom
-          .deleteNamespacedCustomObject({ group, version, plural, namespace, name })
-          .catch((err: unknown) => {
-            if ((err as { code?: number }).code !== 404) throw err;
-          });
-        return;
-      }
-      const body = {
-        apiVersion: `${group}/${version}`,
-        kind: kind.kind,
-        metadata: {
-          name,
-          namespace,
-          ...(d.metadata.labels ? { labels: d.metadata.labels } : {}),
-          annotations: { [APPLIED_BY_ANNOTATION]: author },
-        },
-        spec: (d as { spec?: unknown }).spec,
-      };
-      for (let attempt = 1; ; attempt++) {
-        const current = await this.#custom
-          .getNamespacedCustomObject({ group, version, plural, namespace, name })
-          .catch((err: unknown) => {
-            if ((err as { code?: number }).code === 404) return undefined;
-            throw err;
-          });
-        try {
-          if (current === undefined)
-            await this.#custom.createNamespacedCustomObject({ group, version, plural, namespace, body });
-          else {
-            const meta = (current as KubernetesObject).metadata ?? {};
-            await this.#custom.replaceNamespacedCustomObject({
-              group,
-              version,
-              plural,
-              namespace,
-              name,
-              body: {
-                ...(current as object),
-                metadata: {
-                  ...meta,
-                  labels: d.metadata.labels ?? meta.labels,
-                  annotations: { ...(meta.annotations ?? {}), [APPLIED_BY_ANNOTATION]: author },
-                },
-                spec: body.spec,
-              },
-            });
-          }
-          return;
-        } catch (err) {
-          // Another writer got there first: read it again (a few times).
-          if ((err as { code?: number }).code === 409 && attempt < 5) continue;
-          throw err;
-        }
-      }
-    } catch (err) {
-      const why = (err as { body?: unknown }).body
-        ? JSON.stringify((err as { body?: unknown }).body)
-        : (err as Error).message;
-      console.error(
-        `[kubernetes] cannot write ${what} to the cluster (${why}); the cluster's version is taken back`,
-      );
     }
   }
 
