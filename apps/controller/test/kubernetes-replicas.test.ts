@@ -212,6 +212,29 @@ describe('two replicas sharing the cluster', () => {
     ).toBe(true);
   }, 60_000);
 
+  it('refuses an annotation overlay on the replica not holding the Lease, and keeps one applied on the leader', async () => {
+    const a = controllers['controller-a'] as ControllerProcess;
+    const b = controllers['controller-b'] as ControllerProcess;
+    const overlay = (timeout: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'demo', annotations: { 'timeout.weft.dev/request': timeout } },
+      });
+    await expect(call(b, 'policies.applyYaml', { yaml: overlay('3s') }, true)).rejects.toThrow(
+      /Service demo\/web: on Kubernetes annotation overlays are kept by the controller replica holding the weft-controller Lease/,
+    );
+    await call(a, 'policies.applyYaml', { yaml: overlay('4s') }, true);
+    await waitFor(
+      "controller-b to serve the leader's overlay",
+      async () =>
+        (await call<Listed>(b, 'policies.list', {})).some(
+          (i) => i.document.kind === 'Service' && i.document.metadata.name === 'web',
+        ),
+      10_000,
+    );
+  }, 30_000);
+
   it('hands a running canary to the other replica within 15 s of the leader being killed', async () => {
     const a = controllers['controller-a'] as ControllerProcess;
     const b = controllers['controller-b'] as ControllerProcess;

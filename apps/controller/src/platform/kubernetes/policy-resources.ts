@@ -275,13 +275,18 @@ export class PolicyResourceSync {
 
   /**
    * Why `change` cannot be written to the cluster: a kind the cluster does not serve (its
-   * CRD not installed). Such a document would be taken back at the next round.
+   * CRD not installed; such a document would be taken back at the next round), or an
+   * annotation overlay changed on a replica not holding the Lease.
    */
   refusal(change: PolicyChange): string | undefined {
     for (const d of [...change.upsert, ...change.remove]) {
       const key = kindKey(policyRefOf(d).group, d.kind);
       const kind = this.#byKind.get(key);
       const informer = this.#informers.find((i) => kindKey(i.group, i.kind) === key)?.informer;
+      // Kinds that are no resource of their own (annotation overlays) live in the history
+      // the Lease holder keeps; another replica's change would be lost when it adopts it.
+      if (!kind && !this.#leading())
+        return `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}: on Kubernetes annotation overlays are kept by the controller replica holding the weft-controller Lease, and this one does not hold it; annotate the ${d.kind} itself (kubectl annotate), or apply it through the leader`;
       if (!kind || !informer) continue;
       const listed =
         (informer as unknown as { latestResourceVersion(): string }).latestResourceVersion() !== '';
