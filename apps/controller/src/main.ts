@@ -112,7 +112,7 @@ async function main() {
   // The replica taking over from a leader resumes its canaries (after the first start, below).
   let resumed = false;
   onLeadership(platform, () => {
-    if (resumed) canaries.resume();
+    if (resumed) canaries.resume('takeover');
   });
   const api = await startApiServer(
     {

@@ -165,7 +165,12 @@ afterAll(async () => {
 
 type Listed = { document: { kind: string; metadata: { name: string } } }[];
 type Revisions = { revision: number; author: string; summary: string }[];
-type CanaryView = { id: string; phase: string; weight: number; events?: { kind: string }[] };
+type CanaryView = {
+  id: string;
+  phase: string;
+  weight: number;
+  events?: { kind: string; message: string }[];
+};
 
 describe('two replicas sharing the cluster', () => {
   it('serve on one replica a policy applied through the other, with its history', async () => {
@@ -264,6 +269,9 @@ describe('two replicas sharing the cluster', () => {
     );
     expect(Date.now() - killedAt).toBeLessThan(15_000);
     expect(resumed).toMatchObject({ phase: 'running', weight: 10 });
+    expect(resumed.events?.find((e) => e.kind === 'resumed')?.message).toMatch(
+      /^another controller replica took over: holding step 1 at 10 %/,
+    );
     expect(b.output()).toContain('controller-b leads');
   }, 60_000);
 });
