@@ -8,15 +8,24 @@ import { DEFAULT_TRUST_DOMAIN } from '@weft/shared';
 import { startApiServer } from './api/server.ts';
 import { AuthService } from './auth/service.ts';
 import { backendMetricsReader, policyRouteWriter, systemClock } from './canary/adapters.ts';
-import { CanaryRunner } from './canary/runner.ts';
+import { CANARY_STATE_KEY, CanaryRunner } from './canary/runner.ts';
 import type { Platform } from './core/platform.ts';
 import { Destination } from './destination/destination.ts';
 import { loadEnv } from './env.ts';
 import { createIdentity } from './identity/index.ts';
 import { MetricsService } from './metrics/service.ts';
-import { attachPolicyResources, createPlatform, platformTokenValidator } from './platform/create.ts';
+import {
+  attachPolicyResources,
+  attachTrustRoots,
+  createPlatform,
+  onLeadership,
+  platformTokenValidator,
+  sharedStateOf,
+} from './platform/create.ts';
+import { MAX_DOCUMENT_BYTES } from './platform/kubernetes/cluster-state.ts';
 import { type SeedResult, seedPolicies } from './policy/seed.ts';
 import { PolicyService } from './policy/service.ts';
+import { POLICY_STATE_KEY } from './policy/store.ts';
 import { lockStateDir } from './state/lock.ts';
 import { StateStore } from './state/store.ts';
 
@@ -62,6 +71,12 @@ async function main() {
     }),
   });
   platformRef = platform;
+  const authority = identity.service.authority;
+  attachTrustRoots(platform, {
+    anchorsPem: () => authority.anchorsPem,
+    trustDomain: identity.trustDomain,
+    onChange: (fn) => authority.onChange(() => fn()),
+  });
   const auth = new AuthService({
     stateDir: env.stateDir,
     enabled: env.auth.enabled,
@@ -74,20 +89,30 @@ async function main() {
     );
   const destination = new Destination(platform);
   const metrics = new MetricsService(platform, env.metrics);
+  // With two replicas on Kubernetes, policy history and canaries live in the cluster.
+  const shared = sharedStateOf(platform);
   const policy = new PolicyService({
     platform,
-    state: store,
+    state: shared ?? store,
+    ...(shared ? { maxHistoryBytes: MAX_DOCUMENT_BYTES } : {}),
     authz: { defaultPolicy: env.defaultInboundPolicy, clusterNetworks: env.clusterNetworks },
   });
   attachPolicyResources(platform, policy);
   const canaries = new CanaryRunner({
-    state: store,
+    state: shared ?? store,
     clock: systemClock,
     metrics: backendMetricsReader(metrics.backend, platform),
     routes: policyRouteWriter(policy, platform),
     minHoldSeconds: Math.ceil((2 * env.metrics.scrapeIntervalMs) / 1000),
     // With two replicas on Kubernetes only the Lease holder drives canaries.
     leading: () => platform.leading ?? true,
+  });
+  shared?.onChange(POLICY_STATE_KEY, () => policy.adopt());
+  shared?.onChange(CANARY_STATE_KEY, () => canaries.adopt());
+  // The replica taking over from a leader resumes its canaries (after the first start, below).
+  let resumed = false;
+  onLeadership(platform, () => {
+    if (resumed) canaries.resume('takeover');
   });
   const api = await startApiServer(
     {
@@ -127,6 +152,7 @@ async function main() {
   metrics.start();
   // After the platform lists its Services: a resumed step's route is validated against them.
   canaries.resume();
+  resumed = true;
   console.log(
     `[controller] scraping proxies every ${env.metrics.scrapeIntervalMs} ms; metrics from ${env.metrics.prometheusUrl ?? 'the embedded store'}; Prometheus file-SD at ${env.metrics.fileSdPath}`,
   );

@@ -135,4 +135,31 @@ describe('Gateway API and Linkerd policy resources', () => {
     // The Linkerd documents are still there: only what left the cluster leaves the store.
     expect(stored('Server', 'web-http')).toBeDefined();
   }, 40_000);
+
+  it('refuses through the API a kind whose CRD the cluster lacks, naming it and changing nothing', async () => {
+    const before = policy.revision;
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GRPCRoute',
+      metadata: { name: 'web-grpc', namespace: 'demo' },
+      spec: {
+        parentRefs: [{ group: '', kind: 'Service', name: 'web', port: 80 }],
+        rules: [{ backendRefs: [{ name: 'web', port: 80 }] }],
+      },
+    };
+    let refused: unknown;
+    try {
+      policy.apply(JSON.stringify(route), { author: 'alice' });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toMatchObject({
+      code: 'WEFT_UNAVAILABLE',
+      message: expect.stringMatching(
+        /GRPCRoute demo\/web-grpc: .*grpcroutes\.gateway\.networking\.k8s\.io\/v1 .*CRD/,
+      ),
+    });
+    expect(policy.revision).toBe(before);
+    expect(stored('GRPCRoute', 'web-grpc')).toBeUndefined();
+  });
 });

@@ -74,6 +74,8 @@ export const TOKEN_FILE = `${TOKEN_MOUNT_DIR}/${TOKEN_VOLUME}`;
 export const TOKEN_EXPIRATION_SECONDS = 3600;
 /** The ConfigMap with the trust anchors (`trust-anchor.pem`, `trust-domain`), its volume and mount. */
 export const TRUST_ROOTS_CONFIGMAP = 'weft-identity-trust-roots';
+/** The label on each copy of it the controller keeps current. */
+export const TRUST_ROOTS_LABEL = 'weft.dev/trust-roots';
 export const TRUST_ROOTS_VOLUME = 'weft-identity-trust-roots';
 export const TRUST_ROOTS_MOUNT_DIR = '/var/run/weft/identity';
 
@@ -162,8 +164,12 @@ export function proxyContainer(pod: PodLike, config: InjectionConfig): InjectedC
   };
 }
 
-/** The volumes the proxy mounts: its projected token and the trust anchors. */
-export function proxyVolumes(): Record<string, unknown>[] {
+/**
+ * The volumes the proxy mounts: its projected token and the trust anchors. The anchors'
+ * volume is required where the namespace has its copy of the ConfigMap (the controller
+ * keeps one in each namespace with meshed pods), else optional.
+ */
+export function proxyVolumes(trustRootsInNamespace = false): Record<string, unknown>[] {
   return [
     {
       name: TOKEN_VOLUME,
@@ -179,8 +185,11 @@ export function proxyVolumes(): Record<string, unknown>[] {
         ],
       },
     },
-    // Optional: a namespace without its copy still starts; the proxy then takes the anchors from the controller.
-    { name: TRUST_ROOTS_VOLUME, configMap: { name: TRUST_ROOTS_CONFIGMAP, optional: true } },
+    // Optional without the copy: the pod still starts, and the proxy takes the anchors from the controller.
+    {
+      name: TRUST_ROOTS_VOLUME,
+      configMap: { name: TRUST_ROOTS_CONFIGMAP, optional: !trustRootsInNamespace },
+    },
   ];
 }
 
@@ -214,6 +223,7 @@ export function injectionPatch(
   pod: PodLike,
   namespaceAnnotations: Record<string, string>,
   config: InjectionConfig,
+  trustRootsInNamespace = false,
 ): JsonPatchOperation[] {
   if (!wantsInjection(pod, namespaceAnnotations)) return [];
   if (pod.spec?.hostNetwork) return [];
@@ -227,8 +237,9 @@ export function injectionPatch(
   );
   ops.push({ op: 'add', path: '/spec/containers/-', value: proxyContainer(pod, config) });
   if (pod.spec?.volumes?.length)
-    for (const v of proxyVolumes()) ops.push({ op: 'add', path: '/spec/volumes/-', value: v });
-  else ops.push({ op: 'add', path: '/spec/volumes', value: proxyVolumes() });
+    for (const v of proxyVolumes(trustRootsInNamespace))
+      ops.push({ op: 'add', path: '/spec/volumes/-', value: v });
+  else ops.push({ op: 'add', path: '/spec/volumes', value: proxyVolumes(trustRootsInNamespace) });
   ops.push(
     pod.metadata?.annotations
       ? { op: 'add', path: `/metadata/annotations/${pointer(INJECTED_ANNOTATION)}`, value: 'true' }

@@ -23,7 +23,7 @@ import {
   MeshError,
 } from '@weft/shared';
 import { z } from 'zod';
-import type { StateStore } from '../state/store.ts';
+import type { DocumentState } from '../state/store.ts';
 import type { CanaryControl, CanaryStart } from './control.ts';
 import { judgeGates } from './gate.ts';
 
@@ -55,7 +55,7 @@ export interface CanaryRouteWriter {
 }
 
 export interface CanaryRunnerOptions {
-  state: StateStore;
+  state: DocumentState;
   clock: CanaryClock;
   metrics: CanaryMetricsReader;
   routes: CanaryRouteWriter;
@@ -76,7 +76,7 @@ function errorText(err: unknown): string {
 }
 
 export class CanaryRunner implements CanaryControl {
-  readonly #state: StateStore;
+  readonly #state: DocumentState;
   readonly #clock: CanaryClock;
   readonly #metrics: CanaryMetricsReader;
   readonly #routes: CanaryRouteWriter;
@@ -105,24 +105,39 @@ export class CanaryRunner implements CanaryControl {
    * Resumes every canary that was running when the controller stopped. A step already
    * applied is not applied again, but its hold starts over: the embedded metrics store
    * lost what it measured before the restart, and a gate judged on a few seconds would be
-   * judged on nothing.
+   * judged on nothing. `takeover` when this replica takes the writers over from another
+   * (on Kubernetes, the Lease), rather than starting.
    */
-  resume(): void {
+  resume(cause: 'restart' | 'takeover' = 'restart'): void {
     if (!this.#leading()) return;
+    // Taking over from another replica: its canaries, as it last saved them.
+    if (this.#loops.size === 0) this.#reload();
     for (const c of this.#canaries) {
       if (c.phase !== 'running' || this.#loops.has(c.id)) continue;
       const holding = c.holdStartedAt !== null;
+      const why = cause === 'takeover' ? 'another controller replica took over' : 'controller restarted';
       if (holding) c.holdStartedAt = new Date(this.#clock.now()).toISOString();
       this.#event(c, {
         kind: 'resumed',
         ...(holding ? { step: c.stepIndex, weight: c.weight } : {}),
         message: holding
-          ? `controller restarted: holding step ${c.stepIndex + 1} at ${c.weight} % again for ${c.holdSeconds} s`
-          : 'controller restarted: canary resumed',
+          ? `${why}: holding step ${c.stepIndex + 1} at ${c.weight} % again for ${c.holdSeconds} s`
+          : `${why}: canary resumed`,
       });
       this.#save();
       this.#launch(c);
     }
+  }
+
+  /** Shows the canaries another replica saved (one not driving canaries follows the one that does). */
+  adopt(): void {
+    if (this.#leading() || this.#loops.size > 0) return;
+    this.#reload();
+    for (const fn of this.#listeners) fn();
+  }
+
+  #reload(): void {
+    this.#canaries = this.#state.load(CANARY_STATE_KEY, StoredCanaries)?.canaries ?? [];
   }
 
   /** Stops every loop without changing any canary (a restart resumes them). */

@@ -9,7 +9,7 @@
  * Dockerfiles beside each app.
  */
 
-import { DEFAULT_TRUST_DOMAIN, TRUST_ROOTS_CONFIGMAP } from '@weft/shared';
+import { DEFAULT_TRUST_DOMAIN, TRUST_ROOTS_CONFIGMAP, TRUST_ROOTS_LABEL } from '@weft/shared';
 import { generateCa } from '../identity/ca.ts';
 import { privateKeyToPem } from '../identity/x509.ts';
 import { WEBHOOK_PATH } from '../platform/kubernetes/webhook.ts';
@@ -65,13 +65,18 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
         { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: ['patch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['policy.weft.dev'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+        // Policies applied through the API are written as their resources, so both replicas see them.
+        {
+          apiGroups: ['policy.weft.dev'],
+          resources: ['*'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+        },
         { apiGroups: ['policy.weft.dev'], resources: ['*/status'], verbs: ['get', 'patch', 'update'] },
-        // Gateway API and Linkerd policy kinds are read, never written.
+        // Gateway API and Linkerd policy kinds: read, and written for policies applied through the API.
         {
           apiGroups: ['gateway.networking.k8s.io'],
           resources: ['httproutes', 'grpcroutes'],
-          verbs: ['get', 'list', 'watch'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
         },
         {
           apiGroups: ['policy.linkerd.io'],
@@ -83,9 +88,15 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
             'meshtlsauthentications',
             'networkauthentications',
           ],
-          verbs: ['get', 'list', 'watch'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
         },
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        // The copy of the trust anchors kept in each namespace with meshed pods.
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          verbs: ['get', 'list', 'watch', 'create', 'update'],
+        },
       ],
     },
     {
@@ -137,7 +148,11 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       // The anchors every injected proxy mounts (public: a ConfigMap, not the CA's Secret).
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: TRUST_ROOTS_CONFIGMAP, namespace: ns, labels: labels('weft-controller') },
+      metadata: {
+        name: TRUST_ROOTS_CONFIGMAP,
+        namespace: ns,
+        labels: { ...labels('weft-controller'), [TRUST_ROOTS_LABEL]: 'true' },
+      },
       data: {
         'trust-anchor.pem': meshCa.trustAnchor.toString('pem'),
         'trust-domain': DEFAULT_TRUST_DOMAIN,
@@ -148,7 +163,9 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       kind: 'Deployment',
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
       spec: {
-        replicas: 1,
+        // Both serve reads; the Lease holder runs the writers; policies, their history and
+        // canaries live in the cluster (custom resources, weft-state-* ConfigMaps).
+        replicas: 2,
         selector: { matchLabels: labels('weft-controller') },
         template: {
           metadata: { labels: labels('weft-controller') },
@@ -216,6 +233,8 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
       spec: {
         selector: labels('weft-controller'),
+        // Sign-in sessions are each replica's own: a client stays on the replica it signed in to.
+        sessionAffinity: 'ClientIP',
         ports: [
           { name: 'api', port: API_PORT, targetPort: 'api' },
           { name: 'webhook', port: 443, targetPort: 'webhook' },

@@ -7,10 +7,12 @@
 import type { Platform } from '../core/platform.ts';
 import type { TokenValidator } from '../identity/token.ts';
 import type { StateStore } from '../state/store.ts';
+import type { ClusterState } from './kubernetes/cluster-state.ts';
 import { loadKubeConfig } from './kubernetes/kubeconfig.ts';
 import { KubernetesPlatform } from './kubernetes/kubernetes-platform.ts';
 import type { PolicySink } from './kubernetes/policy-resources.ts';
 import { TokenReviewValidator } from './kubernetes/token-review.ts';
+import type { TrustRootsSource } from './kubernetes/trust-roots.ts';
 import { LocalPlatform } from './local/local-platform.ts';
 import { netnsUnavailable } from './local/netns/node-network.ts';
 import type { PodIdentity } from './local/pod-env.ts';
@@ -90,6 +92,25 @@ export function platformTokenValidator(env: PlatformConfig): TokenValidator | un
   return env.platform === 'kubernetes'
     ? new TokenReviewValidator(loadKubeConfig(env.kubeconfig, env.inCluster))
     : undefined;
+}
+
+/** On Kubernetes, a copy of the trust anchors is kept in every namespace with meshed pods; elsewhere nothing. */
+export function attachTrustRoots(platform: Platform, source: TrustRootsSource): void {
+  if (platform instanceof KubernetesPlatform) platform.attachTrustRoots(source);
+}
+
+/**
+ * Where state shared by controller replicas lives: on Kubernetes with leader election,
+ * ConfigMaps in the controller's namespace (written by the Lease holder); elsewhere
+ * undefined (the state directory).
+ */
+export function sharedStateOf(platform: Platform): ClusterState | undefined {
+  return platform instanceof KubernetesPlatform ? platform.sharedState : undefined;
+}
+
+/** Calls `fn` each time this replica takes over the writers (on Kubernetes: the Lease); elsewhere never. */
+export function onLeadership(platform: Platform, fn: () => void): void {
+  if (platform instanceof KubernetesPlatform) platform.onLeading(fn);
 }
 
 /** On Kubernetes, the policy custom resources feed `policy` (and get their status written); elsewhere nothing. */

@@ -28,8 +28,9 @@ import {
 import { ChangeSignal } from '../core/change-signal.ts';
 import type { Platform, Unsubscribe } from '../core/platform.ts';
 import { parseAuthority } from '../destination/authority.ts';
-import type { StateStore } from '../state/store.ts';
+import type { DocumentState } from '../state/store.ts';
 import { servicePortKey } from './attach.ts';
+import { type ChangeOptions, changeBetween, type PolicyChange } from './change.ts';
 import { AuthzCompiler, type AuthzSettings, DEFAULT_AUTHZ_SETTINGS } from './compile-authz.ts';
 import { compileInbound, workloadPortKey } from './compile-inbound.ts';
 import { compileOutbound } from './compile-outbound.ts';
@@ -48,8 +49,10 @@ export const MAX_POLICY_STREAMS = 10_000;
 
 export interface PolicyServiceOptions {
   platform: Platform;
-  state: StateStore;
+  state: DocumentState;
   maxRevisions?: number;
+  /** Most bytes of stored history (the oldest revisions go first); unbounded by default. */
+  maxHistoryBytes?: number;
   /** How propagation reads a proxy's `/metrics` (tests replace it). */
   readMetrics?: MetricsReader;
   /** The mesh-wide default inbound policy and the cluster's networks. */
@@ -77,10 +80,12 @@ export class PolicyService {
   readonly #streams = new Set<Stream>();
   readonly #unwatch: Unsubscribe;
   #compiled: CompiledPlans | undefined;
+  #publish: ((change: PolicyChange) => void) | undefined;
+  #publishable: ((change: PolicyChange) => string | undefined) | undefined;
 
   constructor(options: PolicyServiceOptions) {
     this.#platform = options.platform;
-    this.#store = new PolicyStore(options.state, options.maxRevisions);
+    this.#store = new PolicyStore(options.state, options.maxRevisions, options.maxHistoryBytes);
     this.#readMetrics = options.readMetrics;
     this.#authzSettings = options.authz ?? DEFAULT_AUTHZ_SETTINGS;
     this.#unwatch = options.platform.watch((e) => {
@@ -96,6 +101,21 @@ export class PolicyService {
 
   get revision(): number {
     return this.#store.revision;
+  }
+
+  /** Sends every committed change not made by the cluster to `publish` (set once, at start-up). */
+  publishTo(
+    publish: (change: PolicyChange) => void,
+    /** Why a change cannot be published (it is then refused, `WEFT_UNAVAILABLE`, changing nothing). */
+    refusal?: (change: PolicyChange) => string | undefined,
+  ): void {
+    this.#publish = publish;
+    this.#publishable = refusal;
+  }
+
+  /** Serves the stored history and its live documents again (another replica wrote them). */
+  adopt(): void {
+    if (this.#store.reload()) this.#changed();
   }
 
   get empty(): boolean {
@@ -144,6 +164,7 @@ export class PolicyService {
     shown: readonly PolicyDocument[],
     info: CommitInfo,
     dryRun: boolean,
+    fromCluster = false,
   ): PolicyApplyResult {
     if (next.length > MAX_LIVE_DOCUMENTS)
       refuse([
@@ -157,6 +178,10 @@ export class PolicyService {
     const errors = after.filter((i) => !before.has(describePolicyIssue(i)));
     const diff = diffPolicies(live, next);
     const statuses = shown.map((d) => statusOf(d, after));
+    const unpublishable = fromCluster
+      ? undefined
+      : this.#publishable?.(changeBetween(live, next, info.author));
+    if (unpublishable) throw new MeshError(ErrorCode.unavailable, unpublishable);
     if (dryRun)
       return {
         revision: this.#store.revision + 1,
@@ -168,6 +193,7 @@ export class PolicyService {
       };
     if (errors.length > 0) refuse(errors.map(describePolicyIssue));
     const committed = this.#store.commit(next, info);
+    if (!fromCluster) this.#publish?.(changeBetween(live, next, info.author));
     this.#changed();
     return { revision: committed.revision, dryRun, valid: true, errors: [], statuses, diff };
   }
@@ -188,7 +214,7 @@ export class PolicyService {
   }
 
   /** `policies.apply`: creates or replaces each document of the YAML, all or nothing. */
-  apply(yaml: string, options: { dryRun?: boolean; author?: string } = {}): PolicyApplyResult {
+  apply(yaml: string, options: ChangeOptions & { dryRun?: boolean } = {}): PolicyApplyResult {
     const { next, incoming } = this.#merge(yaml);
     const names = incoming.map((d) => describePolicyRef(policyRefOf(d)));
     const summary = `apply ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}`;
@@ -197,6 +223,7 @@ export class PolicyService {
       incoming,
       { author: options.author ?? LOCAL_AUTHOR, action: 'apply', summary },
       options.dryRun ?? false,
+      options.fromCluster,
     );
   }
 
@@ -242,7 +269,11 @@ export class PolicyService {
   }
 
   /** `policies.delete`: a new revision without that document. */
-  delete(ref: PolicyRefInput, author = LOCAL_AUTHOR): PolicyApplyResult {
+  delete(
+    ref: PolicyRefInput,
+    author = LOCAL_AUTHOR,
+    options: { fromCluster?: boolean } = {},
+  ): PolicyApplyResult {
     const doc = this.#find(ref);
     const key = policyKey(policyRefOf(doc));
     const next = this.#store.documents.filter((d) => policyKey(policyRefOf(d)) !== key);
@@ -251,6 +282,7 @@ export class PolicyService {
       [],
       { author, action: 'delete', summary: `delete ${describePolicyRef(policyRefOf(doc))}` },
       false,
+      options.fromCluster,
     );
   }
 

@@ -16,7 +16,7 @@ import {
   policyRefOf,
 } from '@weft/shared';
 import { z } from 'zod';
-import type { StateStore } from '../state/store.ts';
+import type { DocumentState } from '../state/store.ts';
 
 export const POLICY_STATE_KEY = 'policies';
 export const DEFAULT_MAX_REVISIONS = 100;
@@ -30,14 +30,26 @@ export interface CommitInfo {
 }
 
 export class PolicyStore {
-  readonly #state: StateStore;
+  readonly #state: DocumentState;
   readonly #max: number;
   #revisions: PolicyRevision[];
 
-  constructor(state: StateStore, maxRevisions = DEFAULT_MAX_REVISIONS) {
+  readonly #maxBytes: number | undefined;
+
+  /** `maxBytes`: the stored history is trimmed (oldest first, never the live revision) to fit. */
+  constructor(state: DocumentState, maxRevisions = DEFAULT_MAX_REVISIONS, maxBytes?: number) {
     this.#state = state;
     this.#max = Math.max(1, maxRevisions);
+    this.#maxBytes = maxBytes;
     this.#revisions = state.load(POLICY_STATE_KEY, StoredPolicies)?.revisions ?? [];
+  }
+
+  /** Takes the stored history again (another replica wrote it); whether it changed. */
+  reload(): boolean {
+    const stored = this.#state.load(POLICY_STATE_KEY, StoredPolicies)?.revisions;
+    if (!stored || JSON.stringify(stored) === JSON.stringify(this.#revisions)) return false;
+    this.#revisions = stored;
+    return true;
   }
 
   /** The live revision number (0 before the first change). */
@@ -100,7 +112,10 @@ export class PolicyStore {
       documents: documents.length,
       items: [...documents],
     };
-    const kept = [...this.#revisions, next].slice(-this.#max);
+    let kept = [...this.#revisions, next].slice(-this.#max);
+    if (this.#maxBytes !== undefined)
+      while (kept.length > 1 && Buffer.byteLength(JSON.stringify({ revisions: kept })) > this.#maxBytes)
+        kept = kept.slice(1);
     this.#state.save(POLICY_STATE_KEY, { revisions: kept });
     this.#revisions = kept;
     return next;

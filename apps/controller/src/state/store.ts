@@ -11,7 +11,17 @@ import type { z } from 'zod';
 
 const KEY = /^[a-z0-9][a-z0-9-]*$/;
 
-export class StateStore {
+/**
+ * What a part of the controller needs of durable state: one JSON document per key. The
+ * state directory is one; on Kubernetes the cluster is another (ConfigMaps shared by
+ * the replicas, platform/kubernetes/cluster-state.ts).
+ */
+export interface DocumentState {
+  load<T extends z.ZodType>(key: string, schema: T): z.infer<T> | undefined;
+  save(key: string, value: unknown): void;
+}
+
+export class StateStore implements DocumentState {
   readonly dir: string;
 
   constructor(dir: string) {

@@ -25,6 +25,8 @@ export function answerReview(
   review: AdmissionReview,
   namespaceAnnotations: (namespace: string) => Record<string, string>,
   config: InjectionConfig,
+  /** Whether the namespace has its copy of the trust-roots ConfigMap (the volume is then required). */
+  trustRootsIn: (namespace: string) => boolean = () => false,
 ) {
   const { request } = review;
   const base = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' } as const;
@@ -33,7 +35,7 @@ export function answerReview(
   const pod = request.object as V1Pod;
   const namespace = request.namespace ?? pod.metadata?.namespace ?? 'default';
   try {
-    const patch = injectionPatch(pod, namespaceAnnotations(namespace), config);
+    const patch = injectionPatch(pod, namespaceAnnotations(namespace), config, trustRootsIn(namespace));
     if (patch.length === 0) return { ...base, response: { uid: request.uid, allowed: true } };
     return {
       ...base,

@@ -93,6 +93,18 @@ describe('injectionPatch', () => {
     ]);
   });
 
+  it('requires the trust-roots volume where the namespace has its copy', () => {
+    const p = pod();
+    const meshed = jsonPatch(
+      p as never,
+      injectionPatch(p, { 'weft.dev/inject': 'enabled' }, CONFIG, true),
+    ) as V1Pod;
+    expect(meshed.spec?.volumes?.find((v) => v.name === 'weft-identity-trust-roots')?.configMap).toEqual({
+      name: 'weft-identity-trust-roots',
+      optional: false,
+    });
+  });
+
   it('keeps existing init containers after its own and honours the skip-port annotations', () => {
     const p = pod({
       annotations: {

@@ -14,7 +14,6 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import type { InjectionConfig } from '@weft/shared';
 import {
@@ -24,15 +23,17 @@ import {
   type Pod,
   type RolloutProgress,
   type Service,
-  serviceSelects,
   type Workload,
   type WorkloadRef,
 } from '@weft/shared';
 import type { Platform, PlatformEvent, ServiceEndpoints, Unsubscribe } from '../../core/platform.ts';
 import { fromApiError } from './api-errors.ts';
+import { eventsOf, podsOf, selectedPods, workloadOf } from './cache-events.ts';
 import { type CacheChange, ClusterCache } from './cluster-cache.ts';
+import { ClusterState } from './cluster-state.ts';
 import { LeaderElector } from './leader-election.ts';
 import { PolicyResourceSync, type PolicySink } from './policy-resources.ts';
+import { meshedNamespaces, TrustRootsMirror, type TrustRootsSource } from './trust-roots.ts';
 import {
   appContainer,
   endpointsView,
@@ -82,10 +83,16 @@ export class KubernetesPlatform implements Platform {
   readonly #elector: LeaderElector | undefined;
   readonly #kc: KubeConfig;
   #policies: PolicyResourceSync | undefined;
+  #trustRoots: TrustRootsMirror | undefined;
+  /** State shared by the replicas (policy history, canaries), with leader election only. */
+  readonly sharedState: ClusterState | undefined;
+  readonly #onLeading = new Set<() => void>();
+  readonly #controlNamespace: string | undefined;
 
   constructor(kc: KubeConfig, webhook?: WebhookSettings, lease?: LeaseSettings) {
     this.#kc = kc;
     this.#webhookSettings = webhook;
+    this.#controlNamespace = lease?.namespace;
     this.#elector =
       lease &&
       new LeaderElector(kc, {
@@ -94,8 +101,19 @@ export class KubernetesPlatform implements Platform {
         identity: lease.identity,
         leaseDurationSeconds: lease.durationSeconds,
         retryPeriodMs: lease.retryMs,
-        onStartedLeading: () => console.log(`[kubernetes] ${lease.identity} leads (runs the writers)`),
+        onStartedLeading: () => {
+          console.log(`[kubernetes] ${lease.identity} leads (runs the writers)`);
+          this.#trustRoots?.schedule();
+          for (const fn of this.#onLeading) fn();
+        },
         onStoppedLeading: () => console.log(`[kubernetes] ${lease.identity} no longer leads`),
+        log: (m) => console.log(`[kubernetes] ${m}`),
+      });
+    this.sharedState =
+      lease &&
+      new ClusterState(kc, {
+        namespace: lease.namespace,
+        leading: () => this.leading,
         log: (m) => console.log(`[kubernetes] ${m}`),
       });
     this.#core = kc.makeApiClient(CoreV1Api);
@@ -117,20 +135,20 @@ export class KubernetesPlatform implements Platform {
   listWorkloads(namespace?: string): Workload[] {
     return this.#cache.deployments.informer
       .list(namespace)
-      .map((d) => workloadView(d, this.#podsOf(d)))
+      .map((d) => workloadView(d, podsOf(this.#cache, d)))
       .sort(byKey);
   }
 
   getWorkload(ref: WorkloadRef): Workload | undefined {
     const d = this.#cache.deployments.informer.get(ref.name, ref.namespace);
-    return d && workloadView(d, this.#podsOf(d));
+    return d && workloadView(d, podsOf(this.#cache, d));
   }
 
   listPods(namespace?: string, workload?: string): Pod[] {
     return this.#cache.pods.informer
       .list(namespace)
       .flatMap((p) => {
-        const owner = this.#workloadOf(p);
+        const owner = workloadOf(this.#cache, p);
         if (!owner || p.metadata?.deletionTimestamp || (workload && owner !== workload)) return [];
         return [podView(p, owner)];
       })
@@ -140,7 +158,9 @@ export class KubernetesPlatform implements Platform {
   listServices(namespace?: string): Service[] {
     return this.#cache.services.informer
       .list(namespace)
-      .map((s) => serviceView(s, this.#selectedPods(s.metadata?.namespace ?? '', s.spec?.selector ?? {})))
+      .map((s) =>
+        serviceView(s, selectedPods(this.#cache, s.metadata?.namespace ?? '', s.spec?.selector ?? {})),
+      )
       .sort(byKey);
   }
 
@@ -152,7 +172,7 @@ export class KubernetesPlatform implements Platform {
       .filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === ref.name);
     return endpointsView(svc, slices, (name) => {
       const pod = this.#cache.pods.informer.get(name, ref.namespace);
-      const workload = pod && this.#workloadOf(pod);
+      const workload = pod && workloadOf(this.#cache, pod);
       return pod && workload ? { pod, workload } : undefined;
     });
   }
@@ -183,6 +203,31 @@ export class KubernetesPlatform implements Platform {
     this.#policies = new PolicyResourceSync(this.#kc, policy, () => this.leading);
   }
 
+  /**
+   * Keeps a copy of the trust anchors of `source` in every namespace with meshed pods
+   * (as leader), and makes the injected anchors volume required where one exists.
+   * Called once, before `start`.
+   */
+  attachTrustRoots(source: TrustRootsSource): void {
+    this.#trustRoots = new TrustRootsMirror(this.#kc, {
+      source,
+      leading: () => this.leading,
+      namespaces: () => meshedNamespaces(this.#cache, this.#controlNamespace),
+      log: (m) => console.log(`[kubernetes] ${m}`),
+    });
+  }
+
+  /** Calls `fn` each time this replica takes the Lease; returns the unsubscribe function. */
+  onLeading(fn: () => void): () => void {
+    this.#onLeading.add(fn);
+    return () => this.#onLeading.delete(fn);
+  }
+
+  /** `host:port` of the injection webhook while it runs. */
+  get webhookAddress(): string | undefined {
+    return this.#webhook?.address;
+  }
+
   /** Whether this replica holds the Lease (true without leader election). */
   get leading(): boolean {
     return this.#elector ? this.#elector.leading : true;
@@ -190,7 +235,7 @@ export class KubernetesPlatform implements Platform {
 
   rolloutStatus(ref: WorkloadRef): RolloutProgress {
     const d = this.#deployment(ref);
-    return rolloutView(d, this.#podsOf(d));
+    return rolloutView(d, podsOf(this.#cache, d));
   }
 
   async podLogs(
@@ -200,7 +245,7 @@ export class KubernetesPlatform implements Platform {
     container: 'app' | 'proxy' = 'app',
   ): Promise<string[]> {
     const p = this.#cache.pods.informer.get(pod, namespace);
-    if (!p || !this.#workloadOf(p))
+    if (!p || !workloadOf(this.#cache, p))
       throw new MeshError(ErrorCode.notFound, `pod ${namespace}/${pod} not found`);
     const name = container === 'proxy' ? PROXY_CONTAINER : appContainer(p);
     if (
@@ -238,9 +283,9 @@ export class KubernetesPlatform implements Platform {
         ErrorCode.invalidInput,
         `replicas: must be a whole number, 0 or more (got ${replicas})`,
       );
-    if (current.spec?.replicas === replicas) return workloadView(current, this.#podsOf(current));
+    if (current.spec?.replicas === replicas) return workloadView(current, podsOf(this.#cache, current));
     const patched = await this.#patchDeployment(ref, { spec: { replicas } });
-    return workloadView(patched, this.#podsOf(patched));
+    return workloadView(patched, podsOf(this.#cache, patched));
   }
 
   async #setInject(ref: WorkloadRef, value: 'enabled' | null): Promise<RolloutProgress> {
@@ -251,7 +296,7 @@ export class KubernetesPlatform implements Platform {
         : await this.#patchDeployment(ref, {
             spec: { template: { metadata: { annotations: { [INJECT_ANNOTATION]: value } } } },
           });
-    const progress = rolloutView(patched, this.#podsOf(patched));
+    const progress = rolloutView(patched, podsOf(this.#cache, patched));
     this.#emit({ kind: 'rollout', progress });
     return progress;
   }
@@ -271,6 +316,8 @@ export class KubernetesPlatform implements Platform {
 
   async start(): Promise<void> {
     await this.#cache.start();
+    // The shared state first: what it holds is served before the writers start.
+    await this.sharedState?.start();
     const w = this.#webhookSettings;
     if (w) {
       const config: InjectionConfig = {
@@ -285,11 +332,13 @@ export class KubernetesPlatform implements Platform {
         port: w.port,
         config,
         namespaceAnnotations: (ns) => this.#cache.namespaces.informer.get(ns)?.metadata?.annotations ?? {},
+        trustRootsIn: (ns) => this.#trustRoots?.has(ns) ?? false,
       });
       console.log(`[kubernetes] injection webhook on https://${this.#webhook.address}/inject`);
     }
     this.#elector?.start();
     await this.#policies?.start();
+    await this.#trustRoots?.start();
     this.#started = true;
   }
 
@@ -297,7 +346,9 @@ export class KubernetesPlatform implements Platform {
     // The cluster runs the workloads: stopping the controller stops only its watches.
     this.#started = false;
     await this.#policies?.stop();
+    await this.#trustRoots?.stop();
     await this.#elector?.stop();
+    await this.sharedState?.stop();
     await this.#webhook?.close();
     await this.#cache.stop();
   }
@@ -310,71 +361,13 @@ export class KubernetesPlatform implements Platform {
     return d;
   }
 
-  /** The Deployment a pod belongs to, through its ReplicaSet (or the ReplicaSet name's template hash). */
-  #workloadOf(pod: V1Pod): string | undefined {
-    const owner = pod.metadata?.ownerReferences?.find(
-      (r) => r.kind === 'ReplicaSet' && r.controller !== false,
-    );
-    if (!owner) return undefined;
-    const rs = this.#cache.replicaSets.informer.get(owner.name, pod.metadata?.namespace);
-    const deployment = rs?.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment')?.name;
-    if (deployment) return deployment;
-    const hash = pod.metadata?.labels?.['pod-template-hash'];
-    return hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -hash.length - 1) : undefined;
-  }
-
-  #podsOf(d: V1Deployment): V1Pod[] {
-    const name = d.metadata?.name;
-    return this.#cache.pods.informer
-      .list(d.metadata?.namespace)
-      .filter((p) => !p.metadata?.deletionTimestamp && this.#workloadOf(p) === name);
-  }
-
-  #selectedPods(namespace: string, selector: Record<string, string>): V1Pod[] {
-    return this.#cache.pods.informer
-      .list(namespace)
-      .filter((p) => serviceSelects(selector, p.metadata?.labels ?? {}));
-  }
-
   #emit(e: PlatformEvent) {
     this.#events.emit('event', e);
   }
 
-  #changed({ kind, object }: CacheChange) {
-    const namespace = object.metadata?.namespace ?? '';
-    const name = object.metadata?.name ?? '';
-    switch (kind) {
-      case 'namespace':
-        this.#emit({ kind: 'namespace', namespace: name, name });
-        break;
-      case 'deployment': {
-        this.#emit({ kind: 'workload', namespace, name });
-        const d = object as V1Deployment;
-        if (this.#cache.deployments.informer.get(name, namespace))
-          this.#emit({ kind: 'rollout', progress: rolloutView(d, this.#podsOf(d)) });
-        break;
-      }
-      case 'replicaset': {
-        const owner = object.metadata?.ownerReferences?.find((r) => r.kind === 'Deployment')?.name;
-        if (owner) this.#emit({ kind: 'workload', namespace, name: owner });
-        break;
-      }
-      case 'pod': {
-        const workload = this.#workloadOf(object as V1Pod);
-        if (!workload) break;
-        this.#emit({ kind: 'pod', namespace, name, workload });
-        this.#emit({ kind: 'workload', namespace, name: workload });
-        break;
-      }
-      case 'service':
-        this.#emit({ kind: 'service', namespace, name });
-        this.#emit({ kind: 'endpoints', namespace, name });
-        break;
-      case 'endpointslice': {
-        const service = object.metadata?.labels?.['kubernetes.io/service-name'];
-        if (service) this.#emit({ kind: 'endpoints', namespace, name: service });
-        break;
-      }
-    }
+  #changed(change: CacheChange) {
+    const { kind } = change;
+    if (kind === 'namespace' || kind === 'deployment' || kind === 'pod') this.#trustRoots?.schedule();
+    for (const e of eventsOf(this.#cache, change)) this.#emit(e);
   }
 }

@@ -10,6 +10,13 @@
  * reason the store refused the document. Resources removed from the cluster are removed
  * from the store. A round runs after changes (coalesced) and periodically, since a
  * Service appearing can resolve a reference.
+ *
+ * The cluster is the shared state of the replicas: a change committed through the API
+ * (dashboard, CLI, a canary's weights) on any replica is written to the cluster as the
+ * corresponding resource (created, replaced or deleted; the author in the
+ * `weft.dev/applied-by` annotation), so every replica's informers see it. Until that
+ * write is done, the sync leaves the document alone; a write the API server refuses is
+ * logged, and the next round then takes the cluster's version back.
  */
 import {
   CustomObjectsApi,
@@ -26,18 +33,27 @@ import {
   type PolicyListItem,
   type PolicyRefInput,
   policyKey,
+  policyRefOf,
   WEFT_POLICY_GROUP,
 } from '@weft/shared';
 import { policyResourceKinds } from '../../install/crds.ts';
+import type { PolicyChange } from '../../policy/change.ts';
+import { APPLIED_BY_ANNOTATION, writePolicyResource } from './policy-writer.ts';
 
 /** What the sync needs of the policy store (PolicyService). */
 export interface PolicySink {
-  apply(yaml: string, options?: { author?: string }): unknown;
-  delete(ref: PolicyRefInput, author?: string): unknown;
+  apply(yaml: string, options?: { author?: string; fromCluster?: boolean }): unknown;
+  delete(ref: PolicyRefInput, author?: string, options?: { fromCluster?: boolean }): unknown;
   list(namespace?: string): PolicyListItem[];
+  /** Sends the changes not made by the cluster to `publish`. */
+  publishTo(
+    publish: (change: PolicyChange) => void,
+    refusal?: (change: PolicyChange) => string | undefined,
+  ): void;
 }
 
 const AUTHOR = 'kubernetes';
+
 const COALESCE_MS = 100;
 const RESYNC_MS = 10_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -125,6 +141,11 @@ export class PolicyResourceSync {
   #again = false;
   /** Documents the store refused, by policy key: why. */
   readonly #refused = new Map<string, string>();
+  /** Documents being written to the cluster, by policy key: how many writes are in flight. */
+  readonly #writing = new Map<string, number>();
+  readonly #byKind: Map<string, WatchedKind>;
+  /** Kinds whose last list or watch failed (their CRD is not installed, say). */
+  readonly #failing = new Set<string>();
 
   constructor(kc: KubeConfig, policy: PolicySink, leading: () => boolean) {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -132,13 +153,20 @@ export class PolicyResourceSync {
     this.#leading = leading;
     const kinds = watchedPolicyKinds();
     this.#kinds = new Set(kinds.map((k) => kindKey(k.group, k.kind)));
+    this.#byKind = new Map(kinds.map((k) => [kindKey(k.group, k.kind), k]));
+    policy.publishTo(
+      (change) => this.publish(change),
+      (change) => this.refusal(change),
+    );
     this.#informers = kinds.map((k) => {
       const { group, version, plural } = k;
       const informer = makeInformer<PolicyObject>(kc, `/apis/${group}/${version}/${plural}`, () =>
         this.#custom.listClusterCustomObject({ group, version, plural }),
       );
       informer.on('change', () => this.schedule());
+      informer.on('connect', () => this.#failing.delete(kindKey(group, k.kind)));
       informer.on('error', () => {
+        this.#failing.add(kindKey(group, k.kind));
         // A kind whose CRD is not installed (yet) is tried again, quietly.
         setTimeout(() => void informer.start().catch(() => {}), 2000).unref();
       });
@@ -219,9 +247,11 @@ export class PolicyResourceSync {
         spec: w.object.spec,
       };
       const current = stored.get(w.key);
+      if (this.#writing.has(w.key)) continue;
       if (current && JSON.stringify(current.document.spec) === JSON.stringify(w.object.spec)) continue;
+      const author = w.object.metadata?.annotations?.[APPLIED_BY_ANNOTATION] ?? AUTHOR;
       try {
-        this.#policy.apply(JSON.stringify(document), { author: AUTHOR });
+        this.#policy.apply(JSON.stringify(document), { author, fromCluster: true });
         this.#refused.delete(w.key);
       } catch (err) {
         const why = (err as Error).message;
@@ -233,14 +263,61 @@ export class PolicyResourceSync {
     }
     const keys = new Set(wanted.map((w) => w.key));
     for (const [key, item] of stored) {
-      if (keys.has(key)) continue;
+      if (keys.has(key) || this.#writing.has(key)) continue;
       try {
-        this.#policy.delete(item.status.ref, AUTHOR);
+        this.#policy.delete(item.status.ref, AUTHOR, { fromCluster: true });
       } catch (err) {
         console.error(`[kubernetes] cannot remove ${key}: ${(err as Error).message}`);
       }
     }
     return wanted;
+  }
+
+  /**
+   * Why `change` cannot be written to the cluster: a kind the cluster does not serve (its
+   * CRD not installed; such a document would be taken back at the next round), or an
+   * annotation overlay changed on a replica not holding the Lease.
+   */
+  refusal(change: PolicyChange): string | undefined {
+    for (const d of [...change.upsert, ...change.remove]) {
+      const key = kindKey(policyRefOf(d).group, d.kind);
+      const kind = this.#byKind.get(key);
+      const informer = this.#informers.find((i) => kindKey(i.group, i.kind) === key)?.informer;
+      // Kinds that are no resource of their own (annotation overlays) live in the history
+      // the Lease holder keeps; another replica's change would be lost when it adopts it.
+      if (!kind && !this.#leading())
+        return `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}: on Kubernetes annotation overlays are kept by the controller replica holding the weft-controller Lease, and this one does not hold it; annotate the ${d.kind} itself (kubectl annotate), or apply it through the leader`;
+      if (!kind || !informer) continue;
+      const listed =
+        (informer as unknown as { latestResourceVersion(): string }).latestResourceVersion() !== '';
+      if (!listed || this.#failing.has(key))
+        return `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}: the cluster does not serve ${kind.plural}.${kind.group}/${kind.version} (is its CRD installed?); on Kubernetes policies live in the cluster, so nothing was changed`;
+    }
+    return undefined;
+  }
+
+  /** Writes a change committed through the API to the cluster (any replica; the API server orders them). */
+  publish(change: PolicyChange): void {
+    const writes = [
+      ...change.upsert.map((d) => ({ d, remove: false })),
+      ...change.remove.map((d) => ({ d, remove: true })),
+    ].filter(({ d }) => this.#byKind.has(kindKey(policyRefOf(d).group, d.kind)));
+    for (const { d, remove } of writes) {
+      const key = policyKey(policyRefOf(d));
+      this.#writing.set(key, (this.#writing.get(key) ?? 0) + 1);
+      void writePolicyResource(
+        this.#custom,
+        this.#byKind.get(kindKey(policyRefOf(d).group, d.kind)) as WatchedKind,
+        d,
+        remove,
+        change.author,
+      ).finally(() => {
+        const left = (this.#writing.get(key) ?? 1) - 1;
+        if (left > 0) this.#writing.set(key, left);
+        else this.#writing.delete(key);
+        this.schedule();
+      });
+    }
   }
 
   async #writeStatus(wanted: Wanted[]) {

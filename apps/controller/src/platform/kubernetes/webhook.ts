@@ -19,6 +19,8 @@ export interface InjectionWebhookOptions {
   port: number;
   config: InjectionConfig;
   namespaceAnnotations: (namespace: string) => Record<string, string>;
+  /** Whether the namespace has its copy of the trust-roots ConfigMap. */
+  trustRootsIn?: (namespace: string) => boolean;
 }
 
 export interface RunningWebhook {
@@ -61,7 +63,7 @@ export async function startInjectionWebhook(o: InjectionWebhookOptions): Promise
         return fail(400, 'the body is not JSON');
       }
       try {
-        const answer = answerReview(review, o.namespaceAnnotations, o.config);
+        const answer = answerReview(review, o.namespaceAnnotations, o.config, o.trustRootsIn);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
       } catch (err) {
         fail(500, `cannot answer the review: ${(err as Error).message}`);
