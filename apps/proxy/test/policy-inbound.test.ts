@@ -81,7 +81,18 @@ it('holds an inbound rate limit within ±10% and answers the excess with 429 and
 });
 
 it('answers HTTP/2 callers beyond the limit with 429 and Retry-After, gRPC callers with RESOURCE_EXHAUSTED', async () => {
-  // the bucket is nearly empty after the load above (it refills at 20/s): most requests here are refused
+  // a limit of 2 requests/s (a bucket of 2, refilled at 2/s): of 40 requests sent at once, nearly all are refused
+  fake.setInbound({
+    revision: 2,
+    workload: { namespace: 'test', name: 'api' },
+    port: app.port,
+    rateLimit: {
+      source: { kind: 'HTTPLocalRateLimitPolicy', namespace: 'test', name: 'api' },
+      totalRps: 2,
+      overrides: [],
+    },
+  });
+  await waitFor(async () => (await policyRevision(proxy)) === 2, 5000, 'revision 2');
   const port = (proxy.inbound[0] as { address: { port: number } }).address.port;
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on('error', () => {});
