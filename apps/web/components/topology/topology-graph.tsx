@@ -2,7 +2,9 @@
 /**
  * The topology canvas: turns a laid-out slice of the mesh into @xyflow/react nodes
  * (namespace boxes with their workloads inside) and edges, and highlights the hovered or
- * selected workload's calls. Only elements on screen are rendered.
+ * selected workload's calls. Only elements on screen are rendered. A dense graph (more
+ * than `SPARSE_EDGES` calls) draws its calls on one canvas (edge-canvas.tsx) and gives
+ * React Flow only the hovered or selected workload's calls, with their labels.
  */
 import type { Edge, TopologyNode } from '@weft/shared';
 import {
@@ -19,9 +21,11 @@ import {
 import { type KeyboardEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
 import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
+import { edgeCurves, groupCurves } from '../../lib/topology/edge-curves.ts';
 import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
 import { CanaryWorkloads } from './canary-marks.tsx';
+import { EdgeCanvas } from './edge-canvas.tsx';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
 import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
@@ -29,7 +33,10 @@ import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
 const nodeTypes = { workload: WorkloadNode, namespace: NamespaceBoxNode };
 const edgeTypes = { traffic: TrafficEdge };
 
-/** With at most this many edges drawn, every label is shown once zoomed in. */
+/**
+ * With at most this many edges, each is a React Flow edge and every label is shown once
+ * zoomed in; with more, they are drawn on a canvas.
+ */
 const SPARSE_EDGES = 250;
 
 /**
@@ -142,9 +149,19 @@ export function TopologyGraph(props: TopologyGraphProps) {
     return out;
   }, [nodes, layout, matches, neighbours, selected, canaries]);
 
+  const dense = edges.length > SPARSE_EDGES;
+  // The canvas's curves follow the layout; which are left to React Flow follows the focus.
+  const curves = useMemo(() => (dense ? edgeCurves(edges, layout) : []), [dense, edges, layout]);
+  const canvasGroups = useMemo(
+    () => groupCurves(curves, (c) => focusId !== null && (c.source === focusId || c.target === focusId)),
+    [curves, focusId],
+  );
+
   const flowEdges = useMemo<TrafficFlowEdge[]>(() => {
-    const sparse = edges.length <= SPARSE_EDGES;
-    return edges.map((e) => {
+    const sparse = !dense;
+    // A dense graph hands React Flow only the calls of the hovered or selected workload.
+    const shown = dense ? edges.filter((e) => touchesFocus(e, focusId)) : edges;
+    return shown.map((e) => {
       const s = nodeId(e.source);
       const d = nodeId(e.destination);
       const health = healthOf(e.metrics);
@@ -169,7 +186,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
         ariaLabel: `Edge ${s} to ${d}: ${formatRps(e.metrics.rps)} rps, ${formatPercent(e.metrics.successRate)} success`,
       };
     });
-  }, [edges, focusId]);
+  }, [edges, focusId, dense]);
 
   // Fit the view whenever the shape changes, then report once the new shape is painted.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs again on purpose for each new shape.
@@ -243,6 +260,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
         colorMode="system"
       >
         <Background gap={24} size={1} color="var(--canvas-dots)" />
+        {dense && <EdgeCanvas groups={canvasGroups} count={curves.length} dimmed={focusId !== null} />}
         <Controls showInteractive={false} position="bottom-right" />
         <MiniMap
           pannable
@@ -256,6 +274,11 @@ export function TopologyGraph(props: TopologyGraphProps) {
       </ReactFlow>
     </div>
   );
+}
+
+/** Whether a call starts or ends at the focused workload. */
+function touchesFocus(e: Edge, focusId: string | null): boolean {
+  return focusId !== null && (nodeId(e.source) === focusId || nodeId(e.destination) === focusId);
 }
 
 /** What a screen reader announces for a workload node: name, health and rps. */

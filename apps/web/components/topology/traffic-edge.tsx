@@ -9,6 +9,7 @@ import { type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from '@xy
 import { memo } from 'react';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
 import type { Health } from '../../lib/health.ts';
+import { strokeWidth } from '../../lib/topology/edge-curves.ts';
 import { HealthIcon } from '../health-mark.tsx';
 import { MtlsIcon, mtlsDescription, mtlsLabel } from '../mtls-state.tsx';
 
@@ -27,11 +28,6 @@ export interface TrafficEdgeData extends Record<string, unknown> {
 }
 
 export type TrafficFlowEdge = Edge<TrafficEdgeData, 'traffic'>;
-
-/** Stroke width from rps, on a log scale: 1.2 px at idle, about 4 px at 1k rps. */
-function strokeWidth(rps: number): number {
-  return 1.2 + Math.min(3, Math.log10(1 + rps));
-}
 
 function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
   const { data, markerEnd } = props;
