@@ -96,13 +96,16 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
         let last = t0;
         let worst = 0;
         let frames = 0;
+        // Zooming in and back out may end where it began: any frame that moved counts.
+        let moved = false;
         const step = (now: number) => {
           worst = Math.max(worst, now - last);
           last = now;
+          moved ||= viewport.style.transform !== startTransform;
           const t = now - t0;
           if (t >= ms) {
             if (kind === 'pan') mouse('mouseup', cx, cy, window);
-            resolve({ frames, elapsed: t, worst, moved: viewport.style.transform !== startTransform });
+            resolve({ frames, elapsed: t, worst, moved });
             return;
           }
           frames++;

@@ -23,8 +23,8 @@ export interface TrafficEdgeData extends Record<string, unknown> {
   /** Touches the hovered or selected workload. */
   highlighted: boolean;
   dimmed: boolean;
-  /** Few enough edges on screen that every label can be shown. */
-  sparse: boolean;
+  /** Few enough edges, zoomed in close enough to read: every edge shows its label. */
+  labelled: boolean;
 }
 
 export type TrafficFlowEdge = Edge<TrafficEdgeData, 'traffic'>;
@@ -36,9 +36,9 @@ function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
   const summary = `${formatRps(data.rps)} rps · ${formatPercent(data.successRate)}`;
   const partial = data.securedShare > 0 && data.securedShare < 1;
   const hover = `${summary} · p95 ${formatLatency(data.p95Ms)}${data.securedShare > 0 ? ` · ${mtlsDescription(data.securedShare)}` : ''}`;
-  // Labels of a sparse graph are rendered and hidden by CSS when zoomed out; in a dense
-  // one only the highlighted workload's edges get one.
-  const showLabel = data.highlighted || (data.sparse && !data.dimmed);
+  // Labels are mounted only when they can be read (a sparse graph zoomed in), or for the
+  // highlighted workload's edges.
+  const showLabel = data.highlighted || (data.labelled && !data.dimmed);
   const cls = `topo-edge health-${data.health}${data.highlighted ? ' highlighted' : ''}${data.dimmed ? ' dimmed' : ''}`;
   return (
     <>
