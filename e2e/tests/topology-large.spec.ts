@@ -1,7 +1,7 @@
 /**
  * The topology of a large mesh: the benchmark route's generated 300 workloads and 1,000
  * calls, served by a dashboard of this spec's own (no controller is needed). The calls
- * are drawn on one canvas with an accessible name; React Flow draws, labels and names
+ * are drawn as one layer with an accessible name; React Flow draws, labels and names
  * only the calls of the selected workload, as many as the panel counts; a workload is
  * selected and released by keyboard; axe finds no serious or critical violation, in the
  * light and the dark theme.
@@ -31,7 +31,7 @@ test.afterAll(async () => {
 });
 
 for (const scheme of ['light', 'dark'] as const) {
-  test(`300 workloads and 1,000 calls (${scheme}): calls on a canvas, the selected workload's calls labelled`, async ({
+  test(`300 workloads and 1,000 calls (${scheme}): calls in one layer, the selected workload's calls labelled`, async ({
     page,
   }, testInfo) => {
     test.setTimeout(120_000);
@@ -46,15 +46,14 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(graph.getByRole('group', { name: /^Workload / })).toHaveCount(300);
     await expect(page.locator('.react-flow__edge')).toHaveCount(0);
 
-    // The canvas is drawn: some of its pixels are not transparent.
-    const painted = await page.evaluate(() => {
-      const c = document.querySelector<HTMLCanvasElement>('canvas.topo-edge-canvas');
-      const data = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      if (data) for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
-      return n;
-    });
-    expect(painted).toBeGreaterThan(1000);
+    // Every call is in the layer: each curve starts with a move.
+    const drawn = () =>
+      page
+        .locator('.topo-edge-layer .topo-edge-lines')
+        .evaluateAll((paths) =>
+          paths.reduce((n, p) => n + (p.getAttribute('d')?.match(/M/g)?.length ?? 0), 0),
+        );
+    expect(await drawn()).toBe(1000);
 
     // Select a workload by keyboard: its calls become edges, named and labelled.
     const node = graph.getByRole('group', { name: /^Workload shop\/api-1[:( ]/ });
@@ -71,12 +70,16 @@ for (const scheme of ['light', 'dark'] as const) {
       expect(name).toMatch(/^Edge (shop\/api-1 to .+|.+ to shop\/api-1): [\d.]+k? rps, /);
     }
     await expect(page.locator('.topo-edge-label')).toHaveCount(callers + callees);
+    // The layer keeps the other calls, dimmed.
+    expect(await drawn()).toBe(1000 - callers - callees);
+    await expect(page.locator('.topo-edge-layer.dimmed')).toHaveCount(1);
     await screenshot(page, testInfo, `topology-large-selected-${scheme}`);
     expect(await seriousViolations(page)).toEqual([]);
 
-    // Escape releases it: no edge is left to React Flow.
+    // Escape releases it: no edge is left to React Flow, and the layer has every call again.
     await page.keyboard.press('Escape');
     await expect(panel).toHaveCount(0);
     await expect(page.locator('.react-flow__edge')).toHaveCount(0);
+    expect(await drawn()).toBe(1000);
   });
 }
