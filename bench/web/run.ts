@@ -2,8 +2,10 @@
  * `npm run bench:web`: times the topology view in Chromium on a generated mesh of 300
  * services and 1,000 edges (the dashboard's benchmark-only route, fed by a fixture):
  * time to the first full render after navigation, and to the re-render after a
- * namespace filter change and after clearing it; then Lighthouse (desktop preset) on
- * every page against the running demo (lighthouse.ts), scores as ratios to the goals;
+ * namespace filter change and after clearing it, and the frame rate of a 2 s pan and a
+ * 2 s zoom of the whole mesh (pan-zoom.ts), each as a ratio to issue 15's goals; then
+ * Lighthouse (desktop preset) on every page against the running demo (lighthouse.ts),
+ * scores as ratios to the goals;
  * then the policy page of a Service with 50 routes, time to interactive against the
  * 1 s goal (policy-page.ts). Builds the dashboard first unless `--no-build`;
  * `--only=topology`, `--only=lighthouse` or `--only=policy` runs one part. Prints the
@@ -14,10 +16,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CDPSession, chromium, type Page } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
 import { freePort, waitForHttp } from '../../e2e/support/processes.ts';
 import { auditPages, GOALS } from './lighthouse.ts';
+import { busyMs, GESTURE_MS, panAndZoom, TARGET_FPS } from './pan-zoom.ts';
 import { timePolicyPage } from './policy-page.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,6 +36,12 @@ const SERVICES = 300;
 const EDGES = 1000;
 const RUNS = Number(process.env.WEFT_BENCH_RUNS ?? 5);
 const FILTER_NAMESPACE = 'shop';
+/** The reference graph for frame rates: small enough that the machine, not the graph, sets them. */
+const REFERENCE_SERVICES = 10;
+/** Main-thread time a frame may take at 60 fps, ms. */
+const FRAME_BUDGET_MS = 1000 / 60;
+/** The goals of issue 15 for the topology at 300 services / 1,000 edges. */
+const TOPOLOGY_GOALS = { firstRenderMs: 1000, filterMs: 300, fps: TARGET_FPS } as const;
 
 interface Render {
   at: number;
@@ -73,17 +82,6 @@ async function timeFilter(page: Page, value: string, renderNumber: number): Prom
   await page.getByRole('combobox', { name: 'Namespace filter' }).selectOption(value);
   const r = await nthRender(page, renderNumber);
   return { ...r, ms: r.at - t0 };
-}
-
-/**
- * Main-thread busy time of the page so far (Chrome's TaskDuration), in ms. Wall-clock
- * figures stretch when other processes share the CPU; this one much less so.
- */
-async function busyMs(cdp: CDPSession): Promise<number> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as {
-    metrics: { name: string; value: number }[];
-  };
-  return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
 }
 
 async function main() {
@@ -206,6 +204,16 @@ async function topologyTimings() {
     layoutNamespace: [] as number[],
     busyFirst: [] as number[],
     busyNamespace: [] as number[],
+    panFps: [] as number[],
+    zoomFps: [] as number[],
+    panWorstFrame: [] as number[],
+    zoomWorstFrame: [] as number[],
+    busyPan: [] as number[],
+    busyZoom: [] as number[],
+    panBusyPerFrame: [] as number[],
+    zoomBusyPerFrame: [] as number[],
+    referencePanFps: [] as number[],
+    referenceZoomFps: [] as number[],
   };
   let shown: { all: Render | null; namespace: Render | null } = { all: null, namespace: null };
   try {
@@ -234,6 +242,25 @@ async function topologyTimings() {
       const toNs = await timeFilter(page, FILTER_NAMESPACE, 2);
       const busyNs = (await busyMs(cdp)) - busyFirst;
       const toAll = await timeFilter(page, '', 3);
+      const { pan, zoom } = await panAndZoom(page, cdp);
+      samples.panFps.push(pan.fps);
+      samples.zoomFps.push(zoom.fps);
+      samples.panWorstFrame.push(pan.worstFrameMs);
+      samples.zoomWorstFrame.push(zoom.worstFrameMs);
+      samples.busyPan.push(pan.busyMs);
+      samples.busyZoom.push(zoom.busyMs);
+      samples.panBusyPerFrame.push(pan.busyPerFrameMs);
+      samples.zoomBusyPerFrame.push(zoom.busyPerFrameMs);
+      // The same gestures on a graph of 10 workloads: the frame rate this machine allows
+      // right now, whatever the graph.
+      const small = await context.newPage();
+      const smallCdp = await context.newCDPSession(small);
+      await smallCdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+      await small.goto(`${base}/bench/topology?services=${REFERENCE_SERVICES}&edges=0`);
+      await nthRender(small, 1);
+      const reference = await panAndZoom(small, smallCdp);
+      samples.referencePanFps.push(reference.pan.fps);
+      samples.referenceZoomFps.push(reference.zoom.fps);
       samples.busyFirst.push(busyFirst);
       samples.busyNamespace.push(busyNs);
       samples.firstRender.push(first.at);
@@ -243,7 +270,7 @@ async function topologyTimings() {
       samples.layoutNamespace.push(toNs.layoutMs);
       shown = { all: first, namespace: toNs };
       console.log(
-        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms`,
+        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms; pan ${pan.fps} fps (busy ${pan.busyPerFrameMs} ms a frame, worst frame ${pan.worstFrameMs} ms), zoom ${zoom.fps} fps (busy ${zoom.busyPerFrameMs} ms a frame, worst ${zoom.worstFrameMs} ms); ${REFERENCE_SERVICES} workloads: pan ${reference.pan.fps} fps, zoom ${reference.zoom.fps} fps`,
       );
       await context.close();
     }
@@ -251,19 +278,45 @@ async function topologyTimings() {
     await browser.close();
     server.kill('SIGTERM');
   }
+  const medians = {
+    firstRender: Math.round(median(samples.firstRender)),
+    filterToNamespace: Math.round(median(samples.filterToNamespace)),
+    filterToAll: Math.round(median(samples.filterToAll)),
+    layoutFirst: Math.round(median(samples.layoutFirst)),
+    layoutNamespace: Math.round(median(samples.layoutNamespace)),
+    busyFirst: Math.round(median(samples.busyFirst)),
+    busyNamespace: Math.round(median(samples.busyNamespace)),
+    panFps: median(samples.panFps),
+    zoomFps: median(samples.zoomFps),
+    panWorstFrame: median(samples.panWorstFrame),
+    zoomWorstFrame: median(samples.zoomWorstFrame),
+    busyPan: median(samples.busyPan),
+    busyZoom: median(samples.busyZoom),
+    panBusyPerFrame: median(samples.panBusyPerFrame),
+    zoomBusyPerFrame: median(samples.zoomBusyPerFrame),
+    referencePanFps: median(samples.referencePanFps),
+    referenceZoomFps: median(samples.referenceZoomFps),
+  };
+  const ratio = (x: number) => Number(x.toFixed(2));
   const result = {
     benchmark: 'web-topology',
     mesh: { services: SERVICES, edges: EDGES },
     runs: RUNS,
     unit: 'ms',
-    medians: {
-      firstRender: Math.round(median(samples.firstRender)),
-      filterToNamespace: Math.round(median(samples.filterToNamespace)),
-      filterToAll: Math.round(median(samples.filterToAll)),
-      layoutFirst: Math.round(median(samples.layoutFirst)),
-      layoutNamespace: Math.round(median(samples.layoutNamespace)),
-      busyFirst: Math.round(median(samples.busyFirst)),
-      busyNamespace: Math.round(median(samples.busyNamespace)),
+    medians,
+    goals: TOPOLOGY_GOALS,
+    /** 1 or more meets the goal: goal / median for times, median / goal for frame rates. */
+    ratiosToGoals: {
+      firstRender: ratio(TOPOLOGY_GOALS.firstRenderMs / medians.firstRender),
+      filterToNamespace: ratio(TOPOLOGY_GOALS.filterMs / medians.filterToNamespace),
+      panFps: ratio(medians.panFps / TOPOLOGY_GOALS.fps),
+      zoomFps: ratio(medians.zoomFps / TOPOLOGY_GOALS.fps),
+      /** The frame budget at 60 fps over the main-thread busy time per frame. */
+      panFrameBudget: ratio(FRAME_BUDGET_MS / medians.panBusyPerFrame),
+      zoomFrameBudget: ratio(FRAME_BUDGET_MS / medians.zoomBusyPerFrame),
+      /** The mesh's frame rate over the 10-workload graph's in the same runs. */
+      panFpsVsReference: ratio(medians.panFps / medians.referencePanFps),
+      zoomFpsVsReference: ratio(medians.zoomFps / medians.referenceZoomFps),
     },
     samples,
     drawn: {
@@ -280,6 +333,7 @@ async function topologyTimings() {
       'filterToAll: filter cleared until the whole mesh is drawn again (layout cached)',
       'layoutFirst / layoutNamespace: the layout alone, within the two renders above',
       'busyFirst / busyNamespace: main-thread busy time (Chrome TaskDuration) for the first render and the filter change: less sensitive to other load on the machine than wall time',
+      `panFps / zoomFps: frames drawn during a ${GESTURE_MS / 1000} s drag of the whole mesh in a circle, and a ${GESTURE_MS / 1000} s wheel zoom in then out, one gesture step per frame (pan-zoom.ts); worst frame: the longest gap between two frames; busyPan / busyZoom: main-thread busy time during each, and per frame (panBusyPerFrame / zoomBusyPerFrame; 60 fps needs 16.7 ms or less); referencePanFps / referenceZoomFps: the same gestures on a graph of ${REFERENCE_SERVICES} workloads in the same run, the rate the machine's load allows`,
     ],
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
     at: new Date().toISOString(),
@@ -287,7 +341,7 @@ async function topologyTimings() {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
-    `[bench:web] medians over ${RUNS} runs: first render ${result.medians.firstRender} ms, filter change ${result.medians.filterToNamespace} ms, filter cleared ${result.medians.filterToAll} ms`,
+    `[bench:web] medians over ${RUNS} runs: first render ${medians.firstRender} ms (goal ${TOPOLOGY_GOALS.firstRenderMs}, ratio ${result.ratiosToGoals.firstRender}), filter change ${medians.filterToNamespace} ms (goal ${TOPOLOGY_GOALS.filterMs}, ratio ${result.ratiosToGoals.filterToNamespace}), filter cleared ${medians.filterToAll} ms, pan ${medians.panFps} fps, zoom ${medians.zoomFps} fps (goal ${TOPOLOGY_GOALS.fps}; ${REFERENCE_SERVICES} workloads: ${medians.referencePanFps} / ${medians.referenceZoomFps} fps), main thread ${medians.panBusyPerFrame} / ${medians.zoomBusyPerFrame} ms a frame (budget ${FRAME_BUDGET_MS.toFixed(1)})`,
   );
   console.log(`[bench:web] wrote ${RESULTS}`);
 }

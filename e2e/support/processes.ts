@@ -79,7 +79,12 @@ export async function startController(opts: {
 }
 
 /** The built dashboard (`next start`) on `port`, forwarding the API to `controllerUrl`. */
-export async function startDashboard(opts: { port: number; controllerUrl: string }): Promise<Owned> {
+export async function startDashboard(opts: {
+  port: number;
+  controllerUrl: string;
+  /** More dashboard environment (such as WEFT_WEB_BENCH=1 for the benchmark routes). */
+  env?: Record<string, string>;
+}): Promise<Owned> {
   const owned = start(
     [
       join(REPO_ROOT, 'node_modules/next/dist/bin/next'),
@@ -90,7 +95,7 @@ export async function startDashboard(opts: { port: number; controllerUrl: string
       '-p',
       String(opts.port),
     ],
-    { CONTROLLER_URL: opts.controllerUrl },
+    { CONTROLLER_URL: opts.controllerUrl, ...opts.env },
   );
   await waitForHttp(`http://127.0.0.1:${opts.port}/`, 30_000, owned);
   return owned;

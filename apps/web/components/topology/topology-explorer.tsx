@@ -38,6 +38,7 @@ export interface RenderedInfo {
 }
 
 const MAX_HOPS = 4;
+const NO_MATCHES: string[] = [];
 
 export function TopologyExplorer({ topology, workloadHref, onRendered }: TopologyExplorerProps) {
   const router = useRouter();
@@ -61,7 +62,12 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
   const view: GraphView = useMemo(() => ({ namespace, focus, hops }), [namespace, focus, hops]);
   const slice = useMemo(() => sliceTopology(topology, view), [topology, view]);
   const shape = useMemo(() => shapeKey(slice.nodes, slice.edges), [slice]);
-  const matches = useMemo(() => searchNodes(slice.nodes, search), [slice.nodes, search]);
+  // Without a search the matches stay the same object, so a filter change does not
+  // redraw every workload of the shape still on screen while the new one is laid out.
+  const matches = useMemo(
+    () => (search.trim() === '' ? NO_MATCHES : searchNodes(slice.nodes, search)),
+    [slice.nodes, search],
+  );
   const matchSet = useMemo(() => new Set(matches), [matches]);
 
   // What is drawn: the last slice laid out. Until a new shape's layout is ready, the

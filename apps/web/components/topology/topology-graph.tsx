@@ -2,7 +2,9 @@
 /**
  * The topology canvas: turns a laid-out slice of the mesh into @xyflow/react nodes
  * (namespace boxes with their workloads inside) and edges, and highlights the hovered or
- * selected workload's calls. Only elements on screen are rendered.
+ * selected workload's calls. Only elements on screen are rendered. A dense graph (more
+ * than `SPARSE_EDGES` calls) draws its calls as one SVG layer (edge-layer.tsx) and gives
+ * React Flow only the hovered or selected workload's calls, with their labels.
  */
 import type { Edge, TopologyNode } from '@weft/shared';
 import {
@@ -19,9 +21,11 @@ import {
 import { type KeyboardEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
 import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
+import { edgeCurves, groupCurves } from '../../lib/topology/edge-curves.ts';
 import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
 import { CanaryWorkloads } from './canary-marks.tsx';
+import { EdgeLayer } from './edge-layer.tsx';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
 import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
@@ -29,13 +33,17 @@ import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
 const nodeTypes = { workload: WorkloadNode, namespace: NamespaceBoxNode };
 const edgeTypes = { traffic: TrafficEdge };
 
-/** With at most this many edges drawn, every label is shown once zoomed in. */
+/**
+ * With at most this many edges, each is a React Flow edge and every label is shown once
+ * zoomed in; with more, they are drawn as one layer.
+ */
 const SPARSE_EDGES = 250;
 
 /**
  * Level of detail by zoom, applied as one class on the canvas (one store subscription,
- * not one per node and edge): below `near` edge labels are hidden, below `far` the
- * workloads' metrics lines too.
+ * not one per node and edge): below `near` edge labels are not drawn (nor mounted:
+ * the edges' data follows this level), below `far` the workloads' metrics lines are
+ * hidden too.
  */
 const LOD = { near: 0.8, far: 0.45 } as const;
 const lodOf = (s: { transform: [number, number, number] }) =>
@@ -119,8 +127,9 @@ export function TopologyGraph(props: TopologyGraphProps) {
         id,
         type: 'workload',
         // Unknown callers belong to no namespace: no parent box, absolute positions.
+        // (Above a dense graph's edge layer, as the workloads in a box are.)
         ...(group === OUTSIDE
-          ? { position: { x: box.x + p.x, y: box.y + p.y } }
+          ? { position: { x: box.x + p.x, y: box.y + p.y }, zIndex: 1 }
           : { parentId: `ns:${n.namespace}`, position: p }),
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
@@ -142,9 +151,20 @@ export function TopologyGraph(props: TopologyGraphProps) {
     return out;
   }, [nodes, layout, matches, neighbours, selected, canaries]);
 
+  const dense = edges.length > SPARSE_EDGES;
+  // The layer's curves follow the layout; which are left to React Flow follows the focus.
+  const curves = useMemo(() => (dense ? edgeCurves(edges, layout) : []), [dense, edges, layout]);
+  const layerGroups = useMemo(
+    () => groupCurves(curves, (c) => focusId !== null && (c.source === focusId || c.target === focusId)),
+    [curves, focusId],
+  );
+
   const flowEdges = useMemo<TrafficFlowEdge[]>(() => {
-    const sparse = edges.length <= SPARSE_EDGES;
-    return edges.map((e) => {
+    // Labels are mounted only once they can be read (at `LOD.near`), not hidden by CSS.
+    const labelled = !dense && lod === 'lod-near';
+    // A dense graph hands React Flow only the calls of the hovered or selected workload.
+    const shown = dense ? edges.filter((e) => touchesFocus(e, focusId)) : edges;
+    return shown.map((e) => {
       const s = nodeId(e.source);
       const d = nodeId(e.destination);
       const health = healthOf(e.metrics);
@@ -164,12 +184,12 @@ export function TopologyGraph(props: TopologyGraphProps) {
           securedShare: e.securedShare,
           highlighted: touches,
           dimmed: focusId !== null && !touches,
-          sparse,
+          labelled,
         },
         ariaLabel: `Edge ${s} to ${d}: ${formatRps(e.metrics.rps)} rps, ${formatPercent(e.metrics.successRate)} success`,
       };
     });
-  }, [edges, focusId]);
+  }, [edges, focusId, dense, lod]);
 
   // Fit the view whenever the shape changes, then report once the new shape is painted.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs again on purpose for each new shape.
@@ -243,6 +263,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
         colorMode="system"
       >
         <Background gap={24} size={1} color="var(--canvas-dots)" />
+        {dense && <EdgeLayer groups={layerGroups} count={curves.length} dimmed={focusId !== null} />}
         <Controls showInteractive={false} position="bottom-right" />
         <MiniMap
           pannable
@@ -256,6 +277,11 @@ export function TopologyGraph(props: TopologyGraphProps) {
       </ReactFlow>
     </div>
   );
+}
+
+/** Whether a call starts or ends at the focused workload. */
+function touchesFocus(e: Edge, focusId: string | null): boolean {
+  return focusId !== null && (nodeId(e.source) === focusId || nodeId(e.destination) === focusId);
 }
 
 /** What a screen reader announces for a workload node: name, health and rps. */

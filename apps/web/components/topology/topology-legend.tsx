@@ -33,8 +33,8 @@ export function TopologyLegend() {
         <LockOpen size={13} aria-hidden="true" /> mTLS on part of the requests
       </li>
       <li className="muted">
-        Click or Enter: details · double-click: open · hover an edge: p95 · unknown callers sit outside every
-        namespace
+        Click or Enter: details · double-click: open · hover an edge: p95 · with many edges, hover or select a
+        workload to label its calls · unknown callers sit outside every namespace
       </li>
     </ul>
   );

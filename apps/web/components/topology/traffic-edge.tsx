@@ -9,6 +9,7 @@ import { type Edge, EdgeLabelRenderer, type EdgeProps, getBezierPath } from '@xy
 import { memo } from 'react';
 import { formatLatency, formatPercent, formatRps } from '../../lib/format.ts';
 import type { Health } from '../../lib/health.ts';
+import { strokeWidth } from '../../lib/topology/edge-curves.ts';
 import { HealthIcon } from '../health-mark.tsx';
 import { MtlsIcon, mtlsDescription, mtlsLabel } from '../mtls-state.tsx';
 
@@ -22,16 +23,11 @@ export interface TrafficEdgeData extends Record<string, unknown> {
   /** Touches the hovered or selected workload. */
   highlighted: boolean;
   dimmed: boolean;
-  /** Few enough edges on screen that every label can be shown. */
-  sparse: boolean;
+  /** Few enough edges, zoomed in close enough to read: every edge shows its label. */
+  labelled: boolean;
 }
 
 export type TrafficFlowEdge = Edge<TrafficEdgeData, 'traffic'>;
-
-/** Stroke width from rps, on a log scale: 1.2 px at idle, about 4 px at 1k rps. */
-function strokeWidth(rps: number): number {
-  return 1.2 + Math.min(3, Math.log10(1 + rps));
-}
 
 function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
   const { data, markerEnd } = props;
@@ -40,9 +36,9 @@ function TrafficEdgeView(props: EdgeProps<TrafficFlowEdge>) {
   const summary = `${formatRps(data.rps)} rps · ${formatPercent(data.successRate)}`;
   const partial = data.securedShare > 0 && data.securedShare < 1;
   const hover = `${summary} · p95 ${formatLatency(data.p95Ms)}${data.securedShare > 0 ? ` · ${mtlsDescription(data.securedShare)}` : ''}`;
-  // Labels of a sparse graph are rendered and hidden by CSS when zoomed out; in a dense
-  // one only the highlighted workload's edges get one.
-  const showLabel = data.highlighted || (data.sparse && !data.dimmed);
+  // Labels are mounted only when they can be read (a sparse graph zoomed in), or for the
+  // highlighted workload's edges.
+  const showLabel = data.highlighted || (data.labelled && !data.dimmed);
   const cls = `topo-edge health-${data.health}${data.highlighted ? ' highlighted' : ''}${data.dimmed ? ' dimmed' : ''}`;
   return (
     <>
