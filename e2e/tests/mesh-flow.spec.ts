@@ -105,6 +105,15 @@ test('mesh a demo workload and follow it to metrics, topology and charts', async
       const curve = page.getByRole('figure', { name: chart }).locator('path.recharts-curve');
       await expect(curve.first()).toHaveAttribute('d', /^M[\d.]+/, { timeout: 30_000 });
     }
+    // Pointing at a chart shows the values of the point under the pointer (the latest
+    // point, at the right end: the first ones of the window may predate the traffic).
+    const latency = page.getByRole('figure', { name: 'Latency chart' });
+    const plot = latency.locator('svg.recharts-surface');
+    const box = await plot.boundingBox();
+    if (!box) throw new Error('the latency chart has no box');
+    await plot.hover({ position: { x: box.width / 2, y: box.height / 2 } });
+    await plot.hover({ position: { x: box.width - 16, y: box.height / 2 } });
+    await expect(latency.locator('.recharts-tooltip-wrapper')).toContainText(/p99\s*:\s*[\d.]+/);
     const traffic = page.getByRole('region', { name: 'Traffic' });
     await expect(traffic.getByRole('table', { name: 'Edges' })).toBeVisible();
     await expect(page.getByRole('table', { name: 'Pods' }).getByText('proxy', { exact: true })).toBeVisible();
