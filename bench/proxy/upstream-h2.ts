@@ -3,7 +3,7 @@
  * server does. `node --import tsx upstream-h2.ts PORT`.
  *
  * - `/weft.bench.Echo/Stream` (server streaming): reads the request, then sends
- *   `STREAM_MESSAGES` length-prefixed messages, each in its own write, and `grpc-status: 0`
+ *   `STREAM_MESSAGES` length-prefixed messages, one per event-loop turn, and `grpc-status: 0`
  *   in the trailers.
  * - any other path (a unary call; h2load's `/` too): reads the request, then sends one
  *   small length-prefixed message and `grpc-status: 0` in the trailers.
@@ -29,8 +29,21 @@ function answerUnary(this: ServerHttp2Stream): void {
 function answerStream(this: ServerHttp2Stream): void {
   if (this.destroyed) return;
   this.respond(HEADERS, { waitForTrailers: true });
-  for (let i = 1; i < STREAM_MESSAGES; i++) this.write(MESSAGE);
-  this.end(MESSAGE);
+  writeMessages(this, STREAM_MESSAGES);
+}
+
+/**
+ * One message per turn of the event loop, as a server producing them one by one sends
+ * them: each leaves in its own DATA frame instead of being coalesced with the next.
+ */
+function writeMessages(stream: ServerHttp2Stream, left: number): void {
+  if (stream.destroyed) return;
+  if (left <= 1) {
+    stream.end(MESSAGE);
+    return;
+  }
+  stream.write(MESSAGE);
+  setImmediate(writeMessages, stream, left - 1);
 }
 
 const server = http2.createServer({ settings: { maxConcurrentStreams: 1000 } });
