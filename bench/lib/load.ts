@@ -125,6 +125,16 @@ export function parseH2load(out: string): H2loadResult {
   return { rps, requests: Number(m?.[4] ?? 0), errors: Number(m?.[5] ?? 0) + Number(m?.[6] ?? 0) };
 }
 
+/** What `runH2load` sends besides its defaults (a GET of `/`). */
+export interface H2loadRequest {
+  /** The request path. */
+  readonly path?: string;
+  /** A file whose content is each request's body (h2load then POSTs). */
+  readonly dataFile?: string;
+  /** Extra request headers, `name: value`. */
+  readonly headers?: readonly string[];
+}
+
 /**
  * `h2load` with prior knowledge (h2c) against 127.0.0.1:port: `clients` connections,
  * `streams` concurrent streams each, for `seconds` after a one-second warm-up.
@@ -136,13 +146,16 @@ export async function runH2load(
   seconds: number,
   clients = 10,
   streams = 10,
+  request: H2loadRequest = {},
 ): Promise<H2loadResult> {
   const [cmd, args] = pinned(tools.taskset, tools.cpu, h2load, [
     `-c${clients}`,
     `-m${streams}`,
     `-D${seconds}`,
     '--warm-up-time=1',
-    `http://127.0.0.1:${port}/`,
+    ...(request.dataFile !== undefined ? ['-d', request.dataFile] : []),
+    ...(request.headers ?? []).flatMap((h) => ['-H', h]),
+    `http://127.0.0.1:${port}${request.path ?? '/'}`,
   ]);
   return parseH2load(await run(cmd, args, (seconds + 30) * 1000));
 }

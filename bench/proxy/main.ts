@@ -32,7 +32,7 @@ import { median, round } from '../lib/stats.ts';
 import { buildOlg, ensureTool, which } from '../lib/tools.ts';
 import { type BigBodyResult, measureBigBody } from './big-body.ts';
 import { bundleProxy } from './bundle.ts';
-import { benchH2, type H2BenchResult } from './h2.ts';
+import { benchH2, type H2BenchResult, type H2RowResult } from './h2.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
 import { startWeft } from './weft.ts';
@@ -351,10 +351,15 @@ async function main(): Promise<void> {
       const h2load = ensureTool('h2load', 'nghttp2-client', log);
       if (h2load !== null) {
         h2 = await benchH2(ctx, tools, h2load, o.reps, o.seconds);
-        log(
-          `HTTP/2 (h2load -c10 -m10): direct ${h2.direct.rps} rps, one hop ${h2.oneHop.rps} rps ` +
-            `(${h2.oneHopRpsVsDirect} of direct), ${h2.oneHop.cpuUsPerReq} µs CPU/req, RSS ${h2.oneHop.rssLoadMb} MB under load`,
-        );
+        const row = (label: string, r: H2RowResult, unit = 'rps') =>
+          log(
+            `${label.padEnd(34)} direct ${r.direct.rps} ${unit}, one hop ${r.oneHop.rps} ${unit} ` +
+              `(${r.oneHopRpsVsDirect} of direct), ${r.oneHop.cpuUsPerReq} µs CPU/req, ` +
+              `RSS ${r.oneHop.rssLoadMb} MB under load, ${r.errors} errors`,
+          );
+        row('HTTP/2 (h2load -c10 -m10)', h2);
+        row('gRPC unary (h2load -c10 -m10)', h2.grpcUnary, 'calls/s');
+        row(`gRPC server streaming (${h2.grpcStream.messagesPerCall} msgs)`, h2.grpcStream, 'calls/s');
       }
     }
 
@@ -419,6 +424,16 @@ async function main(): Promise<void> {
 
     // The meshed path's tail at a fixed 1,000 requests/s (issue 15: goal <= 2 ms).
     if (results.twoHopMtls) ratios.twoHopMtlsP99Ms1k = round(base('twoHopMtls', 'p99Ms1k'), 3);
+    // HTTP/2 and gRPC through one hop (issue 15: h2 >= 0.5 x direct, <= 70 µs CPU/req, <= 90 MB RSS).
+    if (h2 !== null) {
+      ratios.h2RpsVsDirect = h2.oneHopRpsVsDirect;
+      ratios.h2CpuUsPerReq = h2.oneHop.cpuUsPerReq;
+      ratios.h2RssLoadMb = h2.oneHop.rssLoadMb;
+      ratios.grpcUnaryRpsVsDirect = h2.grpcUnary.oneHopRpsVsDirect;
+      ratios.grpcUnaryCpuUsPerReq = h2.grpcUnary.oneHop.cpuUsPerReq;
+      ratios.grpcStreamRpsVsDirect = h2.grpcStream.oneHopRpsVsDirect;
+      ratios.grpcStreamCpuUsPerMessage = h2.grpcStream.oneHopCpuUsPerMessage;
+    }
     // Spawn to ready (issue 15: goal <= 150 ms).
     if (startup !== null) ratios.proxyReadyMs = startup.proxyReadyMs;
 
