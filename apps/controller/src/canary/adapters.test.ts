@@ -128,6 +128,9 @@ describe('backendMetricsReader', () => {
       async series() {
         return [];
       },
+      async routes() {
+        return [];
+      },
     };
     const { platform } = open();
     const m = await backendMetricsReader(backend, platform.asPlatform()).measure('demo', 'inventory-v2', 10);
