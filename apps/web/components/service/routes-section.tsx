@@ -45,18 +45,20 @@ function RuleBlock({
   rule,
   index,
   route,
+  routeNamespace,
   traffic,
   routeTraffic,
 }: {
   rule: Rule;
   index: number;
   route: Route;
+  /** The route document's namespace (the Service's when the document leaves it out). */
+  routeNamespace: string;
   traffic: (name: string, namespace?: string) => BackendTraffic | undefined;
   routeTraffic: RouteTrafficView;
 }) {
   const backends = rule.backendRefs ?? [];
   const total = backends.reduce((s, b) => s + (b.weight ?? 1), 0);
-  const routeNamespace = route.metadata.namespace ?? '';
   const row = routeTraffic.rows
     ? ruleMetrics(routeTraffic.rows, {
         kind: route.kind,
@@ -215,6 +217,7 @@ export function RoutesSection({
                 rule={rule as Rule}
                 index={i}
                 route={r}
+                routeNamespace={r.metadata.namespace ?? service.namespace}
                 traffic={traffic}
                 routeTraffic={routeTraffic}
               />
