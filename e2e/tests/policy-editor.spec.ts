@@ -1,7 +1,7 @@
 /**
  * The policy editor on a Service page, against the running demo mesh: moving the
  * inventory split slider and applying sends inventory-v2 more traffic in the dashboard's
- * own metrics; bad input (weight -1, a regex that does not compile, a backend that does
+ * own metrics (the backend's, and the route rule's per-route metrics); bad input (weight -1, a regex that does not compile, a backend that does
  * not exist) shows the controller's words next to the field and applies nothing; a
  * rollback shows its diff, asks, and restores the previous revision; the dry run of a
  * deny policy names catalog → inventory before apply; a canary against a failing
@@ -36,13 +36,21 @@ async function revisions(): Promise<number> {
   return Math.max(0, ...list.map((r) => r.revision));
 }
 
-/** Requests per second the Routes section shows inventory-v2 receiving. */
-async function v2Rps(page: Page): Promise<number> {
+/** Requests per second the Routes section shows inventory-v2 receiving (`cell` 2), or receiving through rule 1 (`cell` 4). */
+async function v2Rps(page: Page, cell = 2): Promise<number> {
   const row = page
     .getByRole('table', { name: 'Backends of rule 1' })
     .getByRole('row', { name: /^inventory-v2:8080/ });
-  const text = (await row.getByRole('cell').nth(2).textContent()) ?? '';
+  const text = (await row.getByRole('cell').nth(cell).textContent()) ?? '';
   return Number.parseFloat(text.replace('–', '0'));
+}
+
+/** Requests per second of rule 1 of the split, from the per-route metrics line. */
+async function ruleRps(page: Page): Promise<number> {
+  const line = page.getByLabel('Traffic of rule 1 of HTTPRoute inventory-split');
+  if ((await line.count()) === 0) return 0;
+  const text = (await line.textContent()) ?? '';
+  return Number.parseFloat(/RPS\s*([\d.]+)/.exec(text)?.[1] ?? '0');
 }
 
 test.describe.configure({ mode: 'serial' });
@@ -105,6 +113,14 @@ test('moving the split slider and applying sends inventory-v2 more traffic', asy
   // Wait for the 10% to show up in the metrics, then note it.
   await expect.poll(() => v2Rps(page), { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(0);
   const before = await v2Rps(page);
+  // The rule's own golden metrics (catalog's proxy counts the route) show its traffic, and
+  // what it sends inventory-v2.
+  await expect.poll(() => ruleRps(page), { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(0);
+  await expect(routes.getByLabel('Traffic of rule 1 of HTTPRoute inventory-split')).toContainText(
+    /Success\s*\d/,
+  );
+  await expect.poll(() => v2Rps(page, 4), { timeout: 60_000, intervals: [1000] }).toBeGreaterThan(0);
+  const beforeViaRule = await v2Rps(page, 4);
 
   const editor = page.getByRole('region', { name: 'Edit policy' });
   const v1 = editor.getByRole('slider', { name: 'Weight of inventory', exact: true });
@@ -129,6 +145,10 @@ test('moving the split slider and applying sends inventory-v2 more traffic', asy
   await screenshot(page, testInfo, 'service-applied');
   // The 1-minute rate of inventory-v2 climbs as the new split replaces the old one.
   await expect.poll(() => v2Rps(page), { timeout: 60_000, intervals: [2000] }).toBeGreaterThan(before * 2);
+  // So does what the rule sends it, in the per-route metrics.
+  await expect
+    .poll(() => v2Rps(page, 4), { timeout: 60_000, intervals: [2000] })
+    .toBeGreaterThan(beforeViaRule * 2);
 });
 
 test('bad input shows the controller’s message next to the field and applies nothing', async ({ page }) => {

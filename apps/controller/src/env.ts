@@ -46,6 +46,7 @@ export const ENV = {
   scrapeTimeoutMs: 'WEFT_SCRAPE_TIMEOUT_MS',
   metricsRetentionMs: 'WEFT_METRICS_RETENTION_MS',
   metricsMaxMb: 'WEFT_METRICS_MAX_MB',
+  metricsRouteMaxMb: 'WEFT_METRICS_ROUTE_MAX_MB',
   prometheusUrl: 'WEFT_PROMETHEUS_URL',
   prometheusFileSd: 'WEFT_PROMETHEUS_FILE_SD',
   identityCertLifetime: 'WEFT_IDENTITY_CERT_LIFETIME',
@@ -109,6 +110,7 @@ const Schema = z.object({
   [ENV.scrapeTimeoutMs]: z.coerce.number().int().min(50).max(60_000).optional(),
   [ENV.metricsRetentionMs]: z.coerce.number().int().min(60_000).max(86_400_000).default(3_600_000),
   [ENV.metricsMaxMb]: z.coerce.number().int().min(1).max(65_536).default(64),
+  [ENV.metricsRouteMaxMb]: z.coerce.number().int().min(1).max(65_536).default(16),
   [ENV.prometheusUrl]: z.string().url().optional(),
   [ENV.prometheusFileSd]: z.string().min(1).optional(),
   [ENV.identityCertLifetime]: z
@@ -280,6 +282,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       scrapeTimeoutMs: e[ENV.scrapeTimeoutMs] ?? Math.min(3000, e[ENV.scrapeIntervalMs]),
       retentionMs: e[ENV.metricsRetentionMs],
       maxRingBytes: e[ENV.metricsMaxMb] * 1024 * 1024,
+      maxRouteRingBytes: e[ENV.metricsRouteMaxMb] * 1024 * 1024,
       prometheusUrl: e[ENV.prometheusUrl],
       fileSdPath: resolve(
         cwd,

@@ -93,6 +93,20 @@ describe('outboundRoute', () => {
     expect(buckets.map((x) => x.value)).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
   });
 
+  it('counts each rule of a route apart, labelled route_rule', async () => {
+    const m = new ProxyMetrics(own);
+    const first = m.outboundRoute(parent, httpRoute, 'http', 0);
+    const second = m.outboundRoute(parent, httpRoute, 'http', 1);
+    expect(second).not.toBe(first);
+    expect(m.outboundRoute(parent, httpRoute, 'http', 1)).toBe(second);
+    first.requestDone(200, null, null, 10);
+    for (let i = 0; i < 3; i++) second.requestDone(200, null, null, 10);
+    const s = await scrape(m);
+    const name = 'outbound_http_route_request_statuses_total';
+    expect(sum(s, name, { ...routeLabels, route_rule: '0' })).toBe(1);
+    expect(sum(s, name, { ...routeLabels, route_rule: '1' })).toBe(3);
+  });
+
   it('counts retries, retry successes, limits and overflows per route', async () => {
     const m = new ProxyMetrics(own);
     const r = m.outboundRoute(parent, httpRoute, 'http');

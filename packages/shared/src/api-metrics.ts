@@ -97,3 +97,52 @@ export const MetricsStatus = z.object({
   droppedSamples: z.number().int().nonnegative(),
 });
 export type MetricsStatus = z.infer<typeof MetricsStatus>;
+
+/** `metrics.routes` input: the routes whose parent is one Service. */
+export const MetricsRoutesInput = z.object({
+  namespace: NamespaceName,
+  /** The Service the routes attach to (their parent). */
+  service: ObjectName,
+  window: TimeWindow,
+});
+export type MetricsRoutesInput = z.infer<typeof MetricsRoutesInput>;
+
+/**
+ * Which route a row is about, as the proxies label it: the parent Service port, the
+ * route document (`HTTPRoute`, `GRPCRoute`, or `default` for a Service with none) and
+ * the rule's index in it (null when the proxy did not say).
+ */
+export const RouteKey = z.object({
+  parentPort: z.number().int().min(0).max(65535),
+  kind: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  rule: z.number().int().nonnegative().nullable(),
+});
+export type RouteKey = z.infer<typeof RouteKey>;
+
+/** One backend of one route: what the route sent it, seen from the callers. */
+export const RouteBackendMetrics = z.object({
+  backend: z.object({ namespace: z.string(), name: z.string(), port: z.number().int().min(0).max(65535) }),
+  /** Latency here is the backend's response time (request sent → response complete). */
+  metrics: GoldenMetrics,
+});
+export type RouteBackendMetrics = z.infer<typeof RouteBackendMetrics>;
+
+/** One route's golden metrics, summed over every caller's proxy, and its backends'. */
+export const RouteMetricsRow = z.object({
+  route: RouteKey,
+  /** Latency here is the whole request's, retries included. */
+  metrics: GoldenMetrics,
+  backends: z.array(RouteBackendMetrics),
+  /** Requests per second in equal steps across the window, oldest first (a small trend). */
+  rpsTrend: z.array(z.number().nonnegative()),
+});
+export type RouteMetricsRow = z.infer<typeof RouteMetricsRow>;
+
+/** `metrics.routes` output: every route of the Service that saw a request in the window. */
+export const MetricsRoutes = z.object({
+  window: TimeWindow,
+  routes: z.array(RouteMetricsRow),
+});
+export type MetricsRoutes = z.infer<typeof MetricsRoutes>;

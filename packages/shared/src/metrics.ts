@@ -48,6 +48,23 @@ export function routeMetricName(protocol: 'http' | 'grpc', name: string): string
   return `outbound_${protocol}_${name}`;
 }
 
+/** Label keys of the per-route families (linkerd2-proxy's), plus `route_rule`: the rule's index in its route. */
+export const RouteLabelKey = {
+  parentNamespace: 'parent_namespace',
+  parentName: 'parent_name',
+  parentPort: 'parent_port',
+  routeKind: 'route_kind',
+  routeNamespace: 'route_namespace',
+  routeName: 'route_name',
+  routeRule: 'route_rule',
+  backendNamespace: 'backend_namespace',
+  backendName: 'backend_name',
+  backendPort: 'backend_port',
+  httpStatus: 'http_status',
+  grpcStatus: 'grpc_status',
+  error: 'error',
+} as const;
+
 /** Route request-duration buckets in seconds (linkerd2-proxy's `REQUEST_BUCKETS`). */
 export const ROUTE_REQUEST_BUCKETS_S: readonly number[] = [0.05, 0.5, 1, 10];
 /** Route-backend response-duration buckets in seconds (linkerd2-proxy's `RESPONSE_BUCKETS`). */

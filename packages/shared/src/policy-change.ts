@@ -92,7 +92,8 @@ export const TrafficImpactBackend = z.object({
   percentAfter: z.number().min(0).max(100),
   /**
    * Requests per second this backend gets of the parent's observed traffic, before and
-   * after; null when the parent has several routes (per-route rates are not observed).
+   * after: the parent's observed traffic with one route; with several, the rule's own
+   * (per-route metrics); null when neither was observed.
    */
   rpsBefore: z.number().nonnegative().nullable(),
   rpsAfter: z.number().nonnegative().nullable(),

@@ -1,7 +1,7 @@
 /**
  * `metrics.*`: golden metrics (success rate, rps, p50/p95/p99) per namespace, workload and
- * pod over a window, as numbers or as a series for charts, and the scrape status of every
- * proxy. Answered by the embedded store or a configured Prometheus (see metrics/).
+ * pod over a window, as numbers or as a series for charts; per route of a Service (and per
+ * backend of each route); and the scrape status of every proxy. Answered by the embedded store or a configured Prometheus (see metrics/).
  */
 import {
   ErrorCode,
@@ -10,6 +10,8 @@ import {
   MeshError,
   MetricsGoldenInput,
   MetricsNamespacesInput,
+  MetricsRoutes,
+  MetricsRoutesInput,
   MetricsSeriesInput,
   MetricsStatus,
   MetricsWorkloadsInput,
@@ -45,5 +47,9 @@ export const metricsRouter = router({
     .input(MetricsSeriesInput)
     .output(z.array(GoldenPoint))
     .query(({ ctx, input }) => metricsOf(ctx).queries.series(input.scope, input.window, input.stepSeconds)),
+  routes: viewerProcedure
+    .input(MetricsRoutesInput)
+    .output(MetricsRoutes)
+    .query(({ ctx, input }) => metricsOf(ctx).queries.routes(input.namespace, input.service, input.window)),
   targets: viewerProcedure.output(MetricsStatus).query(({ ctx }) => metricsOf(ctx).status()),
 });

@@ -131,6 +131,10 @@ export const policiesRouter = router({
         metrics ? (seconds) => metrics.topology.edgesOver(seconds) : undefined,
         input.yaml,
         input.windowMinutes,
+        metrics
+          ? async (namespace, service, seconds) =>
+              await metrics.backend.routes({ parent: { namespace, name: service }, seconds, trendPoints: 1 })
+          : undefined,
       );
     }),
 });

@@ -2,12 +2,18 @@
  * The canary's real ports: its weights become HTTPRoute revisions authored
  * `canary:<id>` (a new route, or the one already attached to the Service with its matches
  * kept), bad names are refused before anything is applied, and the canary backend is
- * measured from its own workloads' inbound metrics only.
+ * measured alone: on the canary's route as callers counted it, else from its own
+ * workloads' inbound metrics.
  */
 import { rmSync } from 'node:fs';
 import { type Canary, CanaryStartInput, type GoldenMetrics, type HTTPRoute } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GoldenQuery, GoldenRow, MetricsBackend } from '../metrics/backend.ts';
+import { EmbeddedBackend } from '../metrics/embedded-backend.ts';
+import { parseExposition } from '../metrics/exposition.ts';
+import { ROUTE_INGESTED_NAMES, ROUTE_SCHEMA, type RouteGroupLabels } from '../metrics/route-labels.ts';
+import { INGESTED_NAMES, MetricsStore } from '../metrics/store.ts';
+import { exposition, type FakeRouteCounters, routeExposition } from '../metrics/test-util.ts';
 import { PolicyService } from '../policy/service.ts';
 import { MemoryPlatform, tempStateDir } from '../policy/test-util.ts';
 import { StateStore } from '../state/store.ts';
@@ -128,10 +134,108 @@ describe('backendMetricsReader', () => {
       async series() {
         return [];
       },
+      async routes() {
+        return [];
+      },
     };
     const { platform } = open();
     const m = await backendMetricsReader(backend, platform.asPlatform()).measure('demo', 'inventory-v2', 10);
     expect(m).toEqual({ successRate: 0.6, p99Ms: 80, requests: 100, rps: 10 });
     expect(asked[0]).toMatchObject({ direction: 'inbound', seconds: 10, by: ['deployment'] });
+  });
+});
+
+describe('backendMetricsReader on the canary route', () => {
+  const route = (name: string, backend: string, ok: number, refused: number): FakeRouteCounters => ({
+    protocol: 'http',
+    labels: {
+      parent_namespace: 'demo',
+      parent_name: 'inventory',
+      parent_port: '8080',
+      route_kind: 'HTTPRoute',
+      route_namespace: 'demo',
+      route_name: name,
+      route_rule: '0',
+      backend_namespace: 'demo',
+      backend_name: backend,
+      backend_port: '8080',
+    },
+    statuses: [
+      { labels: { http_status: '200' }, n: ok },
+      { labels: { error: 'IO' }, n: refused },
+    ],
+    durationsS: Array.from({ length: ok + refused }, () => 0.2),
+  });
+  /** catalog's proxy: what the route sent each backend; inventory-v2's: what reached it. */
+  function stores(v2Ok: number, v2Refused: number) {
+    const golden = new MetricsStore({ capacity: 10, maxGroups: 10 });
+    const routes = new MetricsStore<RouteGroupLabels>({ capacity: 10, maxGroups: 10, schema: ROUTE_SCHEMA });
+    for (const [t, k] of [
+      [0, 0],
+      [10, 1],
+    ] as const) {
+      const tg = golden.beginTick(t * 1000);
+      const tr = routes.beginTick(t * 1000);
+      const callers = routeExposition(
+        [],
+        [
+          route('inventory-split', 'inventory', 90 * k, 0),
+          route('inventory-split', 'inventory-v2', v2Ok * k, v2Refused * k),
+        ],
+      );
+      routes.ingest(
+        'demo/catalog-1',
+        { namespace: 'demo', workload: 'catalog', pod: 'catalog-1' },
+        tr,
+        parseExposition(callers, (n) => ROUTE_INGESTED_NAMES.has(n)),
+      );
+      // Only the requests that got through reached the canary's own proxy, in 40 ms.
+      const own = exposition([
+        {
+          labels: { direction: 'inbound' },
+          success: v2Ok * k,
+          failure: 0,
+          latenciesMs: Array.from({ length: v2Ok * k }, () => 40),
+        },
+      ]);
+      golden.ingest(
+        'demo/inventory-v2-1',
+        { namespace: 'demo', workload: 'inventory-v2', pod: 'inventory-v2-1' },
+        tg,
+        parseExposition(own, (n) => INGESTED_NAMES.has(n)),
+      );
+    }
+    return new EmbeddedBackend(golden, routes);
+  }
+
+  it('counts the failures only callers saw, with the p99 of the canary’s own proxies', async () => {
+    const { platform } = open();
+    const reader = backendMetricsReader(stores(6, 4), platform.asPlatform());
+    const via = { parent: 'inventory', route: 'inventory-split' };
+    const m = await reader.measure('demo', 'inventory-v2', 10, via);
+    expect(m).toMatchObject({ successRate: 0.6, requests: 10, rps: 1 });
+    expect(m.p99Ms).toBeLessThanOrEqual(40);
+    // Without the route, or on a route that never sent it anything: its own inbound side.
+    expect(await reader.measure('demo', 'inventory-v2', 10)).toMatchObject({ successRate: 1, requests: 6 });
+    expect(
+      await reader.measure('demo', 'inventory-v2', 10, { parent: 'inventory', route: 'other' }),
+    ).toMatchObject({ successRate: 1, requests: 6 });
+  });
+
+  it('takes the route’s p99 when the canary’s proxies counted nothing', async () => {
+    const { platform } = open();
+    const m = await backendMetricsReader(stores(0, 5), platform.asPlatform()).measure(
+      'demo',
+      'inventory-v2',
+      10,
+      {
+        parent: 'inventory',
+        route: 'inventory-split',
+      },
+    );
+    expect(m).toMatchObject({ successRate: 0, requests: 5 });
+    // 200 ms responses: within the route backend bucket (100, 250] ms.
+    expect(m.p99Ms).toBeGreaterThan(100);
+    expect(m.p99Ms).toBeLessThanOrEqual(250);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The canary runner's ports over the controller's own parts: the wall clock; the canary
- * backend's golden metrics, as its own proxies counted them on the inbound side (the
- * workloads its Service selects, so the canary is measured alone, not mixed with
- * stable); and its HTTPRoute, written through the PolicyService as a new revision
+ * backend's golden metrics, measured alone, not mixed with stable: on the canary's route
+ * as the callers' proxies counted that backend (`outbound_http_route_backend_*`, which
+ * also sees failures the canary's own proxy never does, such as refused connections),
+ * else as its own proxies counted it on the inbound side (the workloads its Service
+ * selects); and its HTTPRoute, written through the PolicyService as a new revision
  * authored `canary:<id>` (validated like any apply).
  */
 import {
@@ -38,15 +40,51 @@ export const systemClock: CanaryClock = {
     }),
 };
 
-/** The inbound golden metrics of the workloads a Service selects, summed (p99: the worst of them). */
+/**
+ * What the route `via` sent backend `service` over the last `seconds`, summed over its
+ * rules and parent ports; null when no caller counted a response of it there.
+ */
+async function onRoute(
+  backend: MetricsBackend,
+  namespace: string,
+  service: string,
+  seconds: number,
+  via: { parent: string; route: string },
+): Promise<{ requests: number; failures: number; rps: number; p99: number | null } | null> {
+  const rows = await backend.routes({ parent: { namespace, name: via.parent }, seconds, trendPoints: 1 });
+  let requests = 0;
+  let failures = 0;
+  let rps = 0;
+  let p99: number | null = null;
+  for (const r of rows) {
+    if (r.route.kind !== 'HTTPRoute' || r.route.name !== via.route || r.route.namespace !== namespace)
+      continue;
+    for (const b of r.backends) {
+      if (b.backend.name !== service || b.backend.namespace !== namespace) continue;
+      requests += b.metrics.requests;
+      failures += b.metrics.failures;
+      rps += b.metrics.rps;
+      if (b.metrics.latencyP99Ms !== null) p99 = Math.max(p99 ?? 0, b.metrics.latencyP99Ms);
+    }
+  }
+  return requests > 0 ? { requests, failures, rps, p99 } : null;
+}
+
+/**
+ * The canary backend's golden metrics: success rate and rate from the route the canary
+ * writes where callers counted the backend there, else from the inbound side of the
+ * workloads its Service selects (summed); p99 from the inbound side's finer histogram
+ * where it counted (the worst workload's), else the route's.
+ */
 export function backendMetricsReader(
   backend: MetricsBackend,
   platform: Pick<Platform, 'listServices' | 'listWorkloads'>,
 ): CanaryMetricsReader {
   return {
-    async measure(namespace, service, seconds): Promise<CanaryMeasurement> {
+    async measure(namespace, service, seconds, via): Promise<CanaryMeasurement> {
       const svc = platform.listServices(namespace).find((s) => s.name === service);
       if (!svc) throw new MeshError(ErrorCode.notFound, `Service ${namespace}/${service} not found`);
+      const route = via === undefined ? null : await onRoute(backend, namespace, service, seconds, via);
       const names = new Set(serviceWorkloads(svc, platform.listWorkloads(namespace)).map((w) => w.name));
       const rows = await backend.golden({
         direction: 'inbound',
@@ -64,6 +102,14 @@ export function backendMetricsReader(
         failures += r.metrics.failures;
         rps += r.metrics.rps;
         if (r.metrics.latencyP99Ms !== null) p99 = Math.max(p99 ?? 0, r.metrics.latencyP99Ms);
+      }
+      if (route !== null) {
+        return {
+          successRate: (route.requests - route.failures) / route.requests,
+          p99Ms: requests > 0 && p99 !== null ? p99 : route.p99,
+          requests: route.requests,
+          rps: route.rps,
+        };
       }
       return {
         successRate: requests > 0 ? (requests - failures) / requests : null,

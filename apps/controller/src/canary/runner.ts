@@ -43,7 +43,17 @@ export interface CanaryClock {
 
 /** Reads the canary backend's golden metrics over the last `seconds`. */
 export interface CanaryMetricsReader {
-  measure(namespace: string, service: string, seconds: number): Promise<CanaryMeasurement>;
+  /**
+   * The canary backend `service`'s golden metrics over the last `seconds`; `via`: the route
+   * the canary writes (HTTPRoute `route` on parent Service `parent`), so the backend can be
+   * measured on that route where the callers' proxies counted it.
+   */
+  measure(
+    namespace: string,
+    service: string,
+    seconds: number,
+    via?: { parent: string; route: string },
+  ): Promise<CanaryMeasurement>;
 }
 
 /** Where the canary's weights go: one policy revision per call. */
@@ -297,7 +307,10 @@ export class CanaryRunner implements CanaryControl {
       if (c.phase !== 'running' || signal.aborted) return;
       let m: CanaryMeasurement;
       try {
-        m = await this.#metrics.measure(c.namespace, c.canary, c.holdSeconds);
+        m = await this.#metrics.measure(c.namespace, c.canary, c.holdSeconds, {
+          parent: c.service,
+          route: c.route,
+        });
       } catch (err) {
         m = { successRate: null, p99Ms: null, requests: 0, rps: 0 };
         this.#event(c, { kind: 'error', message: `metrics of ${c.canary} not read: ${errorText(err)}` });

@@ -4,7 +4,7 @@
  * time; and the same as a time series at a step. The embedded store and a real
  * Prometheus both implement it, so the API cannot tell them apart.
  */
-import type { GoldenMetrics, GoldenPoint } from '@weft/shared';
+import type { GoldenMetrics, GoldenPoint, RouteMetricsRow } from '@weft/shared';
 import type { KeptLabel } from './series-labels.ts';
 
 /** A label matcher: `label="value"` or `label!="value"` (absent labels are ""). */
@@ -45,12 +45,26 @@ export interface SeriesQuery {
   atMs?: number;
 }
 
+/** Per-route golden metrics of the routes whose parent is one Service, over a window. */
+export interface RouteQuery {
+  /** The parent Service. */
+  parent: { namespace: string; name: string };
+  /** Window length in seconds. */
+  seconds: number;
+  /** End of the window (ms since epoch); default: the latest data. */
+  atMs?: number;
+  /** Points of each route's rps trend across the window. */
+  trendPoints: number;
+}
+
 export interface MetricsBackend {
   readonly kind: 'embedded' | 'prometheus';
   /** Golden metrics per group; groups without any response in the window are left out. */
   golden(q: GoldenQuery): Promise<GoldenRow[]>;
   /** Points oldest first; each covers (timestamp − step, timestamp]. */
   series(q: SeriesQuery): Promise<GoldenPoint[]>;
+  /** Every route of the parent with a response in the window; backends likewise. */
+  routes(q: RouteQuery): Promise<RouteMetricsRow[]>;
 }
 
 /** True when `labels` satisfy every matcher. */

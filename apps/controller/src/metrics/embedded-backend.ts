@@ -1,11 +1,14 @@
 /**
  * The metrics backend over the embedded store: window sums of the per-tick increments
- * the scraper ingested, turned into golden metrics with the shared formulas.
+ * the scraper ingested, turned into golden metrics with the shared formulas; per-route
+ * questions go to the route store (see embedded-routes.ts).
  */
-import type { GoldenPoint } from '@weft/shared';
-import type { GoldenQuery, GoldenRow, MetricsBackend, SeriesQuery } from './backend.ts';
+import type { GoldenPoint, RouteMetricsRow } from '@weft/shared';
+import type { GoldenQuery, GoldenRow, MetricsBackend, RouteQuery, SeriesQuery } from './backend.ts';
 import { matches } from './backend.ts';
+import { embeddedRoutes } from './embedded-routes.ts';
 import { emptyGolden, goldenFromSums } from './golden.ts';
+import type { RouteGroupLabels } from './route-labels.ts';
 import type { GroupLabels, KeptLabel } from './series-labels.ts';
 import { WIDTH } from './series-labels.ts';
 import type { MetricsStore } from './store.ts';
@@ -13,7 +16,15 @@ import type { MetricsStore } from './store.ts';
 export class EmbeddedBackend implements MetricsBackend {
   readonly kind = 'embedded' as const;
 
-  constructor(private readonly store: MetricsStore) {}
+  constructor(
+    private readonly store: MetricsStore,
+    /** The per-route families' store; without one, no route has traffic. */
+    private readonly routeStore?: MetricsStore<RouteGroupLabels>,
+  ) {}
+
+  async routes(q: RouteQuery): Promise<RouteMetricsRow[]> {
+    return this.routeStore === undefined ? [] : embeddedRoutes(this.routeStore, q);
+  }
 
   /** Time of the latest scrape round, or undefined before the first. */
   latestMs(): number | undefined {

@@ -2,10 +2,11 @@
  * The metrics backend over a real Prometheus (`WEFT_PROMETHEUS_URL`): the same questions
  * as the embedded store, answered with the PromQL of promql.ts.
  */
-import type { GoldenPoint } from '@weft/shared';
-import type { GoldenQuery, GoldenRow, MetricsBackend, SeriesQuery } from './backend.ts';
+import type { GoldenPoint, RouteMetricsRow } from '@weft/shared';
+import type { GoldenQuery, GoldenRow, MetricsBackend, RouteQuery, SeriesQuery } from './backend.ts';
 import { goldenFrom } from './golden.ts';
 import type { PrometheusClient } from './prometheus-client.ts';
+import { prometheusRoutes } from './prometheus-routes.ts';
 import {
   latencyQuantileQuery,
   latencyRateQuantileQuery,
@@ -85,6 +86,10 @@ export class PrometheusBackend implements MetricsBackend {
       });
     }
     return out;
+  }
+
+  routes(q: RouteQuery): Promise<RouteMetricsRow[]> {
+    return prometheusRoutes(this.client, q, this.scrapeIntervalSeconds);
   }
 
   async series(q: SeriesQuery): Promise<GoldenPoint[]> {

@@ -7,6 +7,7 @@
 import {
   type GoldenMetrics,
   type GoldenPoint,
+  type MetricsRoutes,
   type MetricsScope,
   type NamespaceMetrics,
   type TimeWindow,
@@ -22,6 +23,9 @@ export type MetricsPlatform = Pick<Platform, 'listNamespaces' | 'listWorkloads' 
 
 /** Most points one series answer holds; a smaller step is widened to fit. */
 export const MAX_POINTS = 720;
+
+/** Points of each route's rps trend (`metrics.routes`). */
+export const ROUTE_TREND_POINTS = 12;
 
 /** Default chart step per window, seconds. */
 const DEFAULT_STEP: Record<TimeWindow, number> = { '1m': 5, '5m': 10, '15m': 30, '1h': 60 };
@@ -125,5 +129,25 @@ export class MetricsQueries {
       stepSeconds: this.stepFor(window, stepSeconds),
       atMs,
     });
+  }
+
+  /**
+   * Per-route golden metrics of the routes whose parent is Service `namespace/service`,
+   * summed over every caller's outbound proxy: the routes that saw a request in the window,
+   * each with its backends and an rps trend of ROUTE_TREND_POINTS steps.
+   */
+  async routes(
+    namespace: string,
+    service: string,
+    window: TimeWindow,
+    atMs?: number,
+  ): Promise<MetricsRoutes> {
+    const routes = await this.backend.routes({
+      parent: { namespace, name: service },
+      seconds: WINDOW_SECONDS[window],
+      atMs,
+      trendPoints: ROUTE_TREND_POINTS,
+    });
+    return { window, routes };
   }
 }

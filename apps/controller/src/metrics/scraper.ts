@@ -1,13 +1,14 @@
 /**
  * The scraper: every interval, reads every proxy's admin `/metrics` concurrently (each
- * with a timeout) and feeds the embedded store, one store tick per round. A proxy whose
+ * with a timeout) and feeds the embedded stores (golden metrics, and per-route metrics
+ * when given one), one store tick per round; each scrape is parsed once for all of them. A proxy whose
  * scrape fails is marked unhealthy with the reason (see `status()`); its counters are
  * picked up again at its next successful scrape, so a missed round loses nothing.
  */
 import { Agent, get } from 'node:http';
 import type { ScrapeTarget } from '@weft/shared';
 import { parseExposition } from './exposition.ts';
-import { INGESTED_NAMES, type MetricsStore } from './store.ts';
+import type { MetricsStore, StoreLabels } from './store.ts';
 
 /** A proxy to scrape. */
 export interface ScrapeSpec {
@@ -24,6 +25,8 @@ export interface ScrapeSpec {
 
 export interface ScraperOptions {
   store: MetricsStore;
+  /** Further stores fed from the same scrapes (the per-route store). */
+  more?: readonly MetricsStore<StoreLabels>[];
   intervalMs: number;
   timeoutMs: number;
   /** The proxies to scrape now (called once per round). */
@@ -40,8 +43,6 @@ interface TargetStatus {
   lastError: string | null;
   lastDurationMs: number | null;
 }
-
-const accept = (name: string) => INGESTED_NAMES.has(name);
 
 /** Largest `/metrics` body accepted, bytes: a bigger one fails the scrape. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -97,8 +98,25 @@ export class Scraper {
   /** When the first round began. */
   private firstRoundAt: number | undefined;
 
+  /** Every store fed, the golden one first. */
+  private readonly stores: readonly MetricsStore<StoreLabels>[];
+  /** Whether any store ingests a sample name (the rest are skipped while parsing). */
+  private readonly accept: (name: string) => boolean;
+
   constructor(private readonly opts: ScraperOptions) {
     this.now = opts.now ?? Date.now;
+    this.stores = [opts.store as MetricsStore<StoreLabels>, ...(opts.more ?? [])];
+    const stores = this.stores;
+    this.accept = (name) => {
+      for (const st of stores) if (st.ingests(name)) return true;
+      return false;
+    };
+  }
+
+  private knownKeys(targetKey: string): (key: string) => boolean {
+    const known = this.stores.map((st) => st.knownKeys(targetKey));
+    if (known.length === 1 && known[0] !== undefined) return known[0];
+    return (key) => known.some((k) => k(key));
   }
 
   /** Starts scraping every interval (the first round at once). */
@@ -132,11 +150,11 @@ export class Scraper {
     const specs = this.currentTargets();
     const now = this.now();
     this.firstRoundAt ??= now;
-    const tick = this.opts.store.beginTick(now);
+    const ticks = this.stores.map((st) => st.beginTick(now));
     const queue = [...specs];
     const worker = async () => {
       for (let spec = queue.shift(); spec !== undefined; spec = queue.shift()) {
-        await this.scrapeTarget(spec, tick);
+        await this.scrapeTarget(spec, ticks);
       }
     };
     const n = Math.min(queue.length, this.opts.concurrency ?? 64);
@@ -155,7 +173,7 @@ export class Scraper {
     for (const key of this.status_.keys()) {
       if (!keep.has(key)) {
         this.status_.delete(key);
-        this.opts.store.removeTarget(key);
+        for (const st of this.stores) st.removeTarget(key);
       }
     }
     for (const spec of specs) {
@@ -170,26 +188,30 @@ export class Scraper {
         });
       } else if (st.spec.address !== spec.address) {
         // Same pod name on a new address: a new proxy; its counters start over.
-        this.opts.store.removeTarget(spec.key);
+        for (const s of this.stores) s.removeTarget(spec.key);
         st.spec = spec;
       } else st.spec = spec;
     }
     return specs;
   }
 
-  private async scrapeTarget(spec: ScrapeSpec, tick: number): Promise<void> {
+  /** Scrapes one target into every store; `ticks[i]` is store i's tick of this round. */
+  private async scrapeTarget(spec: ScrapeSpec, ticks: readonly number[]): Promise<void> {
     const st = this.status_.get(spec.key);
     const started = performance.now();
     try {
       const text = await fetchMetrics(spec.address, this.opts.timeoutMs);
-      const samples = parseExposition(text, accept, this.opts.store.knownKeys(spec.key));
-      if (this.opts.store.currentTick !== tick) throw new Error('scrape finished after its round');
+      const samples = parseExposition(text, this.accept, this.knownKeys(spec.key));
+      if (this.opts.store.currentTick !== ticks[0]) throw new Error('scrape finished after its round');
       // A pod that started while we were scraping counted nothing we have not seen.
       const fresh =
         spec.startedAtMs !== undefined &&
         this.firstRoundAt !== undefined &&
         spec.startedAtMs >= this.firstRoundAt - this.opts.intervalMs;
-      this.opts.store.ingest(spec.key, spec, tick, samples, { fresh });
+      for (let i = 0; i < this.stores.length; i++) {
+        const store = this.stores[i];
+        store?.ingest(spec.key, spec, ticks[i] ?? store.currentTick, samples, { fresh });
+      }
       if (st) {
         st.healthy = true;
         st.lastError = null;

@@ -11,6 +11,7 @@ import { watchFileSd, writePrometheusConfig } from './file-sd.ts';
 import { PrometheusBackend } from './prometheus-backend.ts';
 import { PrometheusClient } from './prometheus-client.ts';
 import { MetricsQueries } from './queries.ts';
+import { ROUTE_SCHEMA, ROUTE_WIDTH, type RouteGroupLabels } from './route-labels.ts';
 import { Scraper, type ScrapeSpec } from './scraper.ts';
 import { MetricsStore, maxGroupsFor } from './store.ts';
 import { TopologyQueries } from './topology.ts';
@@ -24,17 +25,23 @@ export interface MetricsConfig {
   retentionMs: number;
   /** Most bytes the store's sample rings take (`WEFT_METRICS_MAX_MB`, default 64 MB): the memory bound. */
   maxRingBytes: number;
+  /** Most bytes the per-route store's rings take (`WEFT_METRICS_ROUTE_MAX_MB`, default 16 MB). */
+  maxRouteRingBytes?: number;
   /** A Prometheus to answer from instead of the store (`WEFT_PROMETHEUS_URL`). */
   prometheusUrl?: string;
   /** Where to keep a Prometheus file-SD target list (`WEFT_PROMETHEUS_FILE_SD`). */
   fileSdPath?: string;
 }
 
+/** The per-route store's bound when none is configured. */
+export const DEFAULT_ROUTE_RING_BYTES = 16 * 1024 * 1024;
+
 export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
   scrapeIntervalMs: 5000,
   scrapeTimeoutMs: 3000,
   retentionMs: 3_600_000,
   maxRingBytes: 64 * 1024 * 1024,
+  maxRouteRingBytes: DEFAULT_ROUTE_RING_BYTES,
 };
 
 /** Every meshed pod's proxy, as a scrape target. */
@@ -56,6 +63,8 @@ export function scrapeTargets(platform: Pick<Platform, 'listPods'>): ScrapeSpec[
 
 export class MetricsService {
   readonly store: MetricsStore;
+  /** The per-route families (`outbound_*_route_*`), fed by the same scrapes. */
+  readonly routeStore: MetricsStore<RouteGroupLabels>;
   readonly scraper: Scraper;
   readonly backend: MetricsBackend;
   readonly queries: MetricsQueries;
@@ -68,8 +77,14 @@ export class MetricsService {
   ) {
     const capacity = Math.ceil(config.retentionMs / config.scrapeIntervalMs) + 1;
     this.store = new MetricsStore({ capacity, maxGroups: maxGroupsFor(config.maxRingBytes, capacity) });
+    this.routeStore = new MetricsStore({
+      capacity,
+      maxGroups: maxGroupsFor(config.maxRouteRingBytes ?? DEFAULT_ROUTE_RING_BYTES, capacity, ROUTE_WIDTH),
+      schema: ROUTE_SCHEMA,
+    });
     this.scraper = new Scraper({
       store: this.store,
+      more: [this.routeStore],
       intervalMs: config.scrapeIntervalMs,
       timeoutMs: config.scrapeTimeoutMs,
       targets: () => scrapeTargets(platform),
@@ -77,7 +92,7 @@ export class MetricsService {
     const intervalSeconds = config.scrapeIntervalMs / 1000;
     this.backend = config.prometheusUrl
       ? new PrometheusBackend(new PrometheusClient(config.prometheusUrl), intervalSeconds)
-      : new EmbeddedBackend(this.store);
+      : new EmbeddedBackend(this.store, this.routeStore);
     this.queries = new MetricsQueries(this.backend, platform, intervalSeconds);
     this.topology = new TopologyQueries(this.backend, platform);
   }
@@ -103,9 +118,9 @@ export class MetricsService {
       backend: this.backend.kind,
       scrapeIntervalMs: this.config.scrapeIntervalMs,
       targets: this.scraper.status(),
-      series: this.store.groupCount,
-      storeBytes: this.store.ringBytes,
-      droppedSamples: this.store.droppedSamples,
+      series: this.store.groupCount + this.routeStore.groupCount,
+      storeBytes: this.store.ringBytes + this.routeStore.ringBytes,
+      droppedSamples: this.store.droppedSamples + this.routeStore.droppedSamples,
     };
   }
 }

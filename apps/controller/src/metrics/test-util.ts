@@ -2,7 +2,7 @@
  * Test helpers: a proxy's `/metrics` text from plain counters, written in Linkerd's names,
  * so store and backend tests can drive ingest with what a proxy would really serve.
  */
-import { LATENCY_BUCKETS_MS } from '@weft/shared';
+import { LATENCY_BUCKETS_MS, ROUTE_REQUEST_BUCKETS_S, ROUTE_RESPONSE_BUCKETS_S } from '@weft/shared';
 
 /** One label set's counters, as a proxy accumulates them. */
 export interface FakeCounters {
@@ -39,5 +39,42 @@ export function exposition(counters: readonly FakeCounters[], processStart?: num
   }
   if (processStart !== undefined) lines.push(`process_start_time_seconds ${processStart}`);
   lines.push('tcp_open_total{direction="inbound"} 4');
+  return `${lines.join('\n')}\n`;
+}
+
+/** One route's (or route backend's) counters, as a proxy accumulates them. */
+export interface FakeRouteCounters {
+  /** `outbound_<protocol>_route_*`. */
+  protocol: 'http' | 'grpc';
+  /** `parent_*`, `route_*` (and `backend_*` for a backend) labels. */
+  labels: Record<string, string>;
+  /** Completed responses by status label set (`http_status`, `grpc_status`, `error`). */
+  statuses: { labels: Record<string, string>; n: number }[];
+  /** Durations observed so far (seconds). */
+  durationsS: number[];
+}
+
+/** Exposition text of route counters in linkerd2-proxy's per-route families and buckets. */
+export function routeExposition(
+  routes: readonly FakeRouteCounters[],
+  backends: readonly FakeRouteCounters[],
+): string {
+  const lines: string[] = [];
+  const family = (c: FakeRouteCounters, backend: boolean) => {
+    const p = `outbound_${c.protocol}_route_`;
+    const statuses = backend ? `${p}backend_response_statuses_total` : `${p}request_statuses_total`;
+    const duration = backend ? `${p}backend_response_duration_seconds` : `${p}request_duration_seconds`;
+    const bounds = backend ? ROUTE_RESPONSE_BUCKETS_S : ROUTE_REQUEST_BUCKETS_S;
+    const l = labelText(c.labels);
+    for (const s of c.statuses) lines.push(`${statuses}{${l},${labelText(s.labels)}} ${s.n}`);
+    for (const le of bounds) {
+      const n = c.durationsS.filter((x) => x <= le).length;
+      lines.push(`${duration}_bucket{${l},le="${le}"} ${n}`);
+    }
+    lines.push(`${duration}_bucket{${l},le="+Inf"} ${c.durationsS.length}`);
+    lines.push(`${duration}_count{${l}} ${c.durationsS.length}`);
+  };
+  for (const r of routes) family(r, false);
+  for (const b of backends) family(b, true);
   return `${lines.join('\n')}\n`;
 }

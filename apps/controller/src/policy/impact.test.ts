@@ -6,6 +6,11 @@
 import { rmSync } from 'node:fs';
 import { type Edge, meshIdentity, type Workload } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedBackend } from '../metrics/embedded-backend.ts';
+import { parseExposition } from '../metrics/exposition.ts';
+import { ROUTE_INGESTED_NAMES, ROUTE_SCHEMA, type RouteGroupLabels } from '../metrics/route-labels.ts';
+import { MetricsStore } from '../metrics/store.ts';
+import { routeExposition } from '../metrics/test-util.ts';
 import { StateStore } from '../state/store.ts';
 import { trafficImpact } from './impact.ts';
 import { PolicyService } from './service.ts';
@@ -153,6 +158,77 @@ describe('trafficImpact', () => {
       'HTTPRoute demo/split rule 0 inventory-v2 0→25 0→2',
     ]);
     expect(impact.changed).toEqual([]);
+  });
+
+  it('splits a rule’s own observed rate when the Service has several routes', async () => {
+    const { policy, platform } = open();
+    const TWO_RULES = (v1: number, v2: number) =>
+      `${SPLIT(v1, v2).replace(
+        '    - backendRefs',
+        '    - matches: [{ path: { type: PathPrefix, value: /admin } }]\n      backendRefs: [{ name: inventory, port: 8080 }]\n    - backendRefs',
+      )}`;
+    expect(policy.apply(TWO_RULES(100, 0)).valid).toBe(true);
+    // catalog's proxy counted 40 responses on rule 1 (the split) in 10 s, 10 on rule 0.
+    const store = new MetricsStore<RouteGroupLabels>({ capacity: 100, maxGroups: 10, schema: ROUTE_SCHEMA });
+    for (const [t, n] of [
+      [0, 0],
+      [10, 10],
+    ] as const) {
+      const tick = store.beginTick(Date.now() - 10_000 + t * 1000);
+      const rule = (index: number, count: number) => ({
+        protocol: 'http' as const,
+        labels: {
+          parent_namespace: 'demo',
+          parent_name: 'inventory',
+          parent_port: '8080',
+          route_kind: 'HTTPRoute',
+          route_namespace: 'demo',
+          route_name: 'split',
+          route_rule: String(index),
+        },
+        statuses: [{ labels: { http_status: '200' }, n: count }],
+        durationsS: [],
+      });
+      const text = routeExposition([rule(0, n), rule(1, 4 * n)], []);
+      store.ingest(
+        'demo/catalog-1',
+        { namespace: 'demo', workload: 'catalog', pod: 'catalog-1' },
+        tick,
+        parseExposition(text, (x) => ROUTE_INGESTED_NAMES.has(x)),
+      );
+    }
+    const backend = new EmbeddedBackend(new MetricsStore({ capacity: 2, maxGroups: 1 }), store);
+    const asked: string[] = [];
+    const readRoutes = async (namespace: string, service: string, seconds: number) => {
+      asked.push(`${namespace}/${service}`);
+      // The window holds both rounds: 40 responses of rule 1 over 10 s.
+      return backend.routes({
+        parent: { namespace, name: service },
+        seconds: Math.min(seconds, 10),
+        trendPoints: 1,
+      });
+    };
+    const impact = await trafficImpact(
+      policy,
+      platform.asPlatform(),
+      async () => EDGES,
+      TWO_RULES(75, 25),
+      5,
+      readRoutes,
+    );
+    expect(
+      impact.backends.map(
+        (b) =>
+          `${b.route} ${b.backend.name} ${b.percentBefore}→${b.percentAfter} ${b.rpsBefore}→${b.rpsAfter}`,
+      ),
+    ).toEqual([
+      'HTTPRoute demo/split rule 1 inventory 100→75 4→3',
+      'HTTPRoute demo/split rule 1 inventory-v2 0→25 0→1',
+    ]);
+    expect(asked).toEqual(['demo/inventory']);
+    // Without per-route metrics the rates stay unknown.
+    const blind = await trafficImpact(policy, platform.asPlatform(), async () => EDGES, TWO_RULES(75, 25), 5);
+    expect(blind.backends.map((b) => b.rpsBefore)).toEqual([null, null]);
   });
 
   it('reports problems as a dry-run apply does, without reading traffic', async () => {

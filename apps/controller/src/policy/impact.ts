@@ -4,14 +4,17 @@
  * Services reach it on, by the compiled authorization before and after (the same
  * evaluation as `policies.authorization`); and every route whose backends' shares change
  * says how many requests per second each backend gets before and after, out of the
- * traffic its parent Service saw.
+ * traffic its parent Service saw (or, when the parent has several routes, out of what
+ * the callers' proxies counted on that route rule).
  */
 import {
   type Edge,
   type OutboundPolicy,
   type Pod,
+  type RouteMetricsRow,
   type RoutePlan,
   type Service,
+  type ServicePortRef,
   selectorMatches,
   type TrafficImpact,
   type TrafficImpactBackend,
@@ -27,6 +30,12 @@ import type { CompiledPlans, PolicyService } from './service.ts';
 
 /** Reads the edges of the last `seconds` (the metrics service's topology). */
 export type EdgeReader = (seconds: number) => Promise<Edge[]>;
+
+/** Per-route golden metrics of the routes of Service `namespace/service` over the last `seconds`. */
+export type RouteReader = (namespace: string, service: string, seconds: number) => Promise<RouteMetricsRow[]>;
+
+/** A route rule's observed requests per second (all its matches), or undefined when unknown. */
+type RouteRps = (parent: ServicePortRef, route: RoutePlan) => number | undefined;
 
 type ImpactPlatform = Pick<Platform, 'listWorkloads' | 'listServices' | 'listPods'>;
 
@@ -99,6 +108,7 @@ export function backendShifts(
   after: ReadonlyMap<string, OutboundPolicy>,
   edges: readonly Edge[],
   world: { workloads: readonly Workload[]; services: readonly Service[] },
+  routeRps?: RouteRps,
 ): TrafficImpactBackend[] {
   const out: TrafficImpactBackend[] = [];
   for (const [key, b] of after) {
@@ -124,6 +134,8 @@ export function backendShifts(
       const sa = backendShares(ra, parent.name, order);
       const sb = backendShares(rb, parent.name, order);
       if (order.every((n) => Math.abs((sa.get(n) ?? 0) - (sb.get(n) ?? 0)) < 0.05)) continue;
+      // Several routes: the rule's own rate, where the callers' proxies counted it.
+      const rate = total ?? (ra && routeRps ? (routeRps(parent, ra) ?? null) : null);
       for (const name of order) {
         const pa = sa.get(name) ?? 0;
         const pb = sb.get(name) ?? 0;
@@ -135,8 +147,8 @@ export function backendShifts(
           backend: { namespace: parent.namespace, name, port: port ?? parent.port },
           percentBefore: pa,
           percentAfter: pb,
-          rpsBefore: total === null ? null : (total * pa) / 100,
-          rpsAfter: total === null ? null : (total * pb) / 100,
+          rpsBefore: rate === null ? null : (rate * pa) / 100,
+          rpsAfter: rate === null ? null : (rate * pb) / 100,
         });
       }
     }
@@ -151,6 +163,7 @@ export async function trafficImpact(
   readEdges: EdgeReader | undefined,
   yaml: string,
   windowMinutes: number,
+  readRoutes?: RouteReader,
 ): Promise<TrafficImpact> {
   const { live, next, result } = policy.preview(yaml);
   const empty = {
@@ -175,6 +188,43 @@ export async function trafficImpact(
     edges: judged,
     changed,
     brokenUnmeshed: changed.filter((e) => !e.source.meshed && e.before !== 'deny' && e.after === 'deny'),
-    backends: backendShifts(before.outbound, after.outbound, edges, world),
+    backends: await withRouteRates(
+      backendShifts(before.outbound, after.outbound, edges, world),
+      readRoutes,
+      windowMinutes * 60,
+      (routeRps) => backendShifts(before.outbound, after.outbound, edges, world, routeRps),
+    ),
   };
+}
+
+/**
+ * `shifts` again with per-route rates where a parent's rate could not be split by route
+ * (rps null): the parents' route metrics are read once each, and the shifts recomputed.
+ */
+async function withRouteRates(
+  shifts: TrafficImpactBackend[],
+  readRoutes: RouteReader | undefined,
+  seconds: number,
+  again: (routeRps: RouteRps) => TrafficImpactBackend[],
+): Promise<TrafficImpactBackend[]> {
+  if (readRoutes === undefined) return shifts;
+  const parents = new Map<string, { namespace: string; name: string }>();
+  for (const s of shifts)
+    if (s.rpsBefore === null) parents.set(`${s.parent.namespace}/${s.parent.name}`, s.parent);
+  if (parents.size === 0) return shifts;
+  const rows = new Map<string, RouteMetricsRow[]>();
+  await Promise.all(
+    [...parents].map(async ([k, p]) => rows.set(k, await readRoutes(p.namespace, p.name, seconds))),
+  );
+  return again((parent, route) => {
+    let rps: number | undefined;
+    for (const r of rows.get(`${parent.namespace}/${parent.name}`) ?? []) {
+      const k = r.route;
+      if (k.parentPort !== parent.port || k.kind !== route.source.kind || k.name !== route.source.name)
+        continue;
+      if (k.namespace !== route.source.namespace || (k.rule ?? 0) !== route.rule) continue;
+      rps = (rps ?? 0) + r.metrics.rps;
+    }
+    return rps;
+  });
 }

@@ -128,10 +128,16 @@ export class ProxyMetrics {
   /**
    * Per-route handles for requests this proxy sends through a route of a parent Service:
    * the `outbound_{http,grpc}_route_*` families. Resolved once per (parent, route,
-   * protocol) and cached; call it when a plan is compiled, not per request.
+   * protocol, rule) and cached; call it when a plan is compiled, not per request. `rule`:
+   * the rule's index in its route document (the `route_rule` label), when known.
    */
-  outboundRoute(parent: ServicePortRef, route: PolicySource, protocol: 'http' | 'grpc'): RouteMetrics {
-    return this.routes.route(parent, route, protocol);
+  outboundRoute(
+    parent: ServicePortRef,
+    route: PolicySource,
+    protocol: 'http' | 'grpc',
+    rule?: number,
+  ): RouteMetrics {
+    return this.routes.route(parent, route, protocol, rule);
   }
 
   /** Handles for requests this proxy sends to an endpoint (labels resolved once per endpoint). */

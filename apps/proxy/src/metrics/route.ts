@@ -5,6 +5,9 @@
  * sets are resolved once per (parent, route, protocol) and per backend, and cached;
  * counting a request is then a few field increments.
  *
+ * Beyond Linkerd's labels, `route_rule` is the rule's index in its route document (when the
+ * plan says it), so each rule of a route is counted on its own.
+ *
  * Not labelled: Linkerd's `hostname` (the request's host), which would make the label
  * set depend on each request.
  */
@@ -256,8 +259,8 @@ export class RouteRegistry {
   private readonly routes = new Map<string, RouteAccum>();
   constructor(private readonly own: Labels) {}
 
-  route(parent: ServicePortRef, route: PolicySource, protocol: 'http' | 'grpc'): RouteMetrics {
-    let key = `${protocol}\0${parent.namespace}\0${parent.name}\0${parent.port}\0${route.kind}\0${route.namespace}\0${route.name}`;
+  route(parent: ServicePortRef, route: PolicySource, protocol: 'http' | 'grpc', rule?: number): RouteMetrics {
+    let key = `${protocol}\0${parent.namespace}\0${parent.name}\0${parent.port}\0${route.kind}\0${route.namespace}\0${route.name}\0${rule ?? ''}`;
     let r = this.routes.get(key);
     if (r !== undefined) return r;
     const labels: Labels = { ...this.own };
@@ -271,6 +274,7 @@ export class RouteRegistry {
       labels.route_kind = route.kind;
       setIf(labels, 'route_namespace', route.namespace);
       setIf(labels, 'route_name', route.name);
+      if (rule !== undefined) labels.route_rule = String(rule);
     }
     r = new RouteAccum(labels, protocol);
     this.routes.set(key, r);

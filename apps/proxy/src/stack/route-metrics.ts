@@ -14,7 +14,7 @@ export function bindRouteMetrics(plan: OutboundPlan, metrics: ProxyMetrics): Out
   const parent = plan.service;
   if (parent === null) return plan;
   for (const route of plan.routes)
-    handles.set(route, metrics.outboundRoute(parent, route.source, plan.protocol));
+    handles.set(route, metrics.outboundRoute(parent, route.source, plan.protocol, route.rule));
   return plan;
 }
 

@@ -1,11 +1,22 @@
 /**
  * The routes attached to a Service as they are live: per route its status, and per rule
- * its matches, filters, backends with their weight share and the traffic each receives,
- * and its timeouts; then the faults on those routes and the rate limits on the Service.
+ * its golden metrics (from the proxies' per-route metrics), matches, filters, backends
+ * with their weight share, the traffic each receives in all and through this rule, and
+ * its timeouts; then the faults on those routes and the rate limits on the Service.
  */
-import type { GRPCRoute, HTTPFault, HTTPLocalRateLimitPolicy, HTTPRoute, PolicyStatus } from '@weft/shared';
+import type {
+  GRPCRoute,
+  HTTPFault,
+  HTTPLocalRateLimitPolicy,
+  HTTPRoute,
+  PolicyStatus,
+  RouteMetricsRow,
+  TimeWindow,
+} from '@weft/shared';
 import { formatPercent, formatRps } from '../../lib/format.ts';
 import type { BackendTraffic } from '../../lib/policy/backend-traffic.ts';
+import { backendOfRule, ruleMetrics } from '../../lib/policy/route-metrics.ts';
+import { RuleTraffic } from './rule-traffic.tsx';
 
 type Route = HTTPRoute | GRPCRoute;
 type Rule = NonNullable<HTTPRoute['spec']['rules']>[number];
@@ -24,23 +35,50 @@ function describeMatch(m: NonNullable<Rule['matches']>[number]): string {
   return parts.join(', ') || 'every request';
 }
 
+/** The per-route numbers of the page: undefined until they arrive (or when unavailable). */
+export interface RouteTrafficView {
+  rows: readonly RouteMetricsRow[] | undefined;
+  window: TimeWindow;
+}
+
 function RuleBlock({
   rule,
   index,
+  route,
+  routeNamespace,
   traffic,
+  routeTraffic,
 }: {
   rule: Rule;
   index: number;
+  route: Route;
+  /** The route document's namespace (the Service's when the document leaves it out). */
+  routeNamespace: string;
   traffic: (name: string, namespace?: string) => BackendTraffic | undefined;
+  routeTraffic: RouteTrafficView;
 }) {
   const backends = rule.backendRefs ?? [];
   const total = backends.reduce((s, b) => s + (b.weight ?? 1), 0);
+  const row = routeTraffic.rows
+    ? ruleMetrics(routeTraffic.rows, {
+        kind: route.kind,
+        namespace: routeNamespace,
+        name: route.metadata.name,
+        rule: index,
+      })
+    : undefined;
   return (
     <div className="rule">
       <h4>
         Rule {index + 1}
         {rule.name ? ` (${rule.name})` : ''}
       </h4>
+      <RuleTraffic
+        label={`rule ${index + 1} of ${route.kind} ${route.metadata.name}`}
+        row={row}
+        loaded={routeTraffic.rows !== undefined}
+        window={routeTraffic.window}
+      />
       <p className="small">
         <span className="muted">Matches: </span>
         {rule.matches && rule.matches.length > 0
@@ -78,11 +116,18 @@ function RuleBlock({
               <th scope="col" className="num">
                 Success
               </th>
+              <th scope="col" className="num">
+                RPS via rule
+              </th>
+              <th scope="col" className="num">
+                Success via rule
+              </th>
             </tr>
           </thead>
           <tbody>
             {backends.map((b) => {
               const t = traffic(b.name, b.namespace);
+              const via = backendOfRule(row, b.namespace ?? routeNamespace, b.name)?.metrics;
               return (
                 <tr key={`${b.namespace ?? ''}/${b.name}:${b.port ?? ''}`}>
                   <th scope="row">
@@ -94,6 +139,8 @@ function RuleBlock({
                   <td className="num">{total > 0 ? formatPercent((b.weight ?? 1) / total) : '–'}</td>
                   <td className="num">{formatRps(t?.rps)}</td>
                   <td className="num">{formatPercent(t?.successRate)}</td>
+                  <td className="num">{formatRps(via?.rps ?? (row ? 0 : undefined))}</td>
+                  <td className="num">{formatPercent(via?.successRate)}</td>
                 </tr>
               );
             })}
@@ -110,18 +157,35 @@ export function RoutesSection({
   faults,
   rateLimits,
   traffic,
+  routeTraffic,
+  service,
 }: {
   routes: Route[];
   statuses: Map<string, PolicyStatus>;
   faults: HTTPFault[];
   rateLimits: HTTPLocalRateLimitPolicy[];
   traffic: (name: string, namespace?: string) => BackendTraffic | undefined;
+  routeTraffic: RouteTrafficView;
+  /** The Service's namespace and name: its implicit route when no route attaches. */
+  service: { namespace: string; name: string };
 }) {
   if (routes.length === 0)
     return (
-      <p className="state-empty">
-        No route is attached: callers reach the Service's own pods, each request once, with no timeout.
-      </p>
+      <>
+        <p className="state-empty">
+          No route is attached: callers reach the Service's own pods, each request once, with no timeout.
+        </p>
+        <RuleTraffic
+          label="the default route"
+          row={
+            routeTraffic.rows
+              ? ruleMetrics(routeTraffic.rows, { kind: 'default', ...service, rule: 0 })
+              : undefined
+          }
+          loaded={routeTraffic.rows !== undefined}
+          window={routeTraffic.window}
+        />
+      </>
     );
   return (
     <>
@@ -146,9 +210,17 @@ export function RoutesSection({
               </p>
             ))}
             {(r.spec.rules ?? []).map((rule, i) => (
-              // Rules have no identity of their own but their position.
-              // biome-ignore lint/suspicious/noArrayIndexKey: a rule is known by its index
-              <RuleBlock key={i} rule={rule as Rule} index={i} traffic={traffic} />
+              <RuleBlock
+                // Rules have no identity of their own but their position.
+                // biome-ignore lint/suspicious/noArrayIndexKey: a rule is known by its index
+                key={i}
+                rule={rule as Rule}
+                index={i}
+                route={r}
+                routeNamespace={r.metadata.namespace ?? service.namespace}
+                traffic={traffic}
+                routeTraffic={routeTraffic}
+              />
             ))}
           </article>
         );

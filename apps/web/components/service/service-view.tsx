@@ -1,7 +1,7 @@
 'use client';
 /**
- * The Service page: the routes attached to the Service (matches, filters, backends with
- * their share and the traffic each receives, timeouts), its retries and timeouts, the
+ * The Service page: the routes attached to the Service (per rule its golden metrics,
+ * matches, filters, backends with their share and the traffic each receives, timeouts), its retries and timeouts, the
  * faults and rate limits on it, the policy editor, its canary, the policy history, and
  * the authorization of the pods behind it.
  */
@@ -33,6 +33,13 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
   const workloads = useQuery({ ...trpc.workloads.list.queryOptions({ namespace }), ...live });
   const policies = useQuery({ ...trpc.policies.list.queryOptions({ namespace }), ...live });
   const graph = useQuery({ ...trpc.topology.graph.queryOptions({ namespace, window }), ...live });
+  // Per-route numbers fill in the routes once those are drawn: asked after the policies
+  // arrive, so they never hold up the page's first render.
+  const routeMetrics = useQuery({
+    ...trpc.metrics.routes.queryOptions({ namespace, service: name, window }),
+    ...live,
+    enabled: policies.data !== undefined,
+  });
 
   const admin = useIsAdmin();
   // The editor's code loads beside the queries, not after them.
@@ -113,6 +120,8 @@ export function ServiceView({ namespace, name }: { namespace: string; name: stri
                     faults={mine.faults}
                     rateLimits={mine.rateLimits}
                     traffic={traffic}
+                    routeTraffic={{ rows: routeMetrics.data?.routes, window }}
+                    service={{ namespace, name }}
                   />
                 </QueryState>
               </section>
