@@ -27,11 +27,12 @@ export class DemoController {
   #apiPort = 0;
   #current: ControllerProcess | undefined;
   readonly #env: Record<string, string>;
-  readonly #startTimeoutMs: number | undefined;
+  readonly #startTimeoutMs: number;
 
   constructor(opts: { env?: Record<string, string>; startTimeoutMs?: number } = {}) {
     this.#env = opts.env ?? {};
-    this.#startTimeoutMs = opts.startTimeoutMs;
+    // a controller on a starved machine takes well over the harness's 20 s to listen
+    this.#startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   }
 
   /** Reserves the state directory, the pod octet and the API port (in `beforeAll`). */
