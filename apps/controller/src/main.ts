@@ -20,6 +20,7 @@ import {
   createPlatform,
   onLeadership,
   platformTokenValidator,
+  sharedAuthStorage,
   sharedStateOf,
 } from './platform/create.ts';
 import { MAX_DOCUMENT_BYTES } from './platform/kubernetes/cluster-state.ts';
@@ -77,8 +78,11 @@ async function main() {
     trustDomain: identity.trustDomain,
     onChange: (fn) => authority.onChange(() => fn()),
   });
+  // On Kubernetes, users, sessions, login codes and the admin token are shared by the replicas.
+  const sharedAuth = await sharedAuthStorage(env, (m) => console.warn(`[auth] ${m}`));
   const auth = new AuthService({
     stateDir: env.stateDir,
+    ...(sharedAuth ? { storage: sharedAuth.storage } : {}),
     enabled: env.auth.enabled,
     workloads: identity.validator,
     onWarning: (m) => console.warn(`[auth] ${m}`),
@@ -182,6 +186,7 @@ async function main() {
     await step('policy', async () => policy.close());
     await step('the API', () => api.close());
     await step('the platform', () => platform.stop({ stopWorkloads: true }));
+    if (sharedAuth) await step('the sign-in Secret watch', sharedAuth.stop);
     unlock();
     process.exit(0);
   };

@@ -75,7 +75,7 @@ beforeAll(async () => {
     log: () => {},
   });
   auth = new AuthService({ stateDir: dir, enabled: true, workloads: identity.validator });
-  await auth.users.set('vera', 'viewer', 'correct horse');
+  await auth.setUser('vera', 'viewer', 'correct horse');
   const services: ApiServices = {
     platform: fake.platform,
     destination: new Destination(fake.platform),
@@ -223,7 +223,7 @@ describe('API authentication and roles', () => {
     const login = await call('mutation', 'auth.login', { user: 'vera', password: 'correct horse' });
     const { session } = data<{ session: string }>(login);
     const restarted = new AuthService({ stateDir: dir, enabled: true, workloads: identity.validator });
-    expect(restarted.sessions.get(session)?.user).toBe('vera');
+    expect((await restarted.storage.session(session))?.user).toBe('vera');
   });
 
   it('lets a workload token call what a proxy needs, and nothing a dashboard user does', async () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
     enabled: true,
     workloads: { validate: async () => Promise.reject(new Error('no workload tokens here')) },
   });
-  await auth.users.set('vera', 'viewer', 'correct horse');
+  await auth.setUser('vera', 'viewer', 'correct horse');
   const services = {
     platform: platform.asPlatform(),
     startedAt: 0,

@@ -161,7 +161,7 @@ beforeAll(async () => {
     enabled: true,
     workloads: { validate: () => Promise.reject(new Error('no workload tokens here')) },
   });
-  await auth.users.set('vera', 'viewer', 'correct horse');
+  await auth.setUser('vera', 'viewer', 'correct horse');
   const services: ApiServices = {
     platform,
     destination: new Destination(platform),

@@ -42,13 +42,13 @@ export const authRouter = router({
   logout: publicProcedure
     .input(LogoutInput)
     .output(z.object({ ended: z.boolean() }))
-    .mutation(({ ctx, input }) => ({ ended: service(ctx.auth).sessions.end(input.session) })),
+    .mutation(async ({ ctx, input }) => ({ ended: await service(ctx.auth).logout(input.session) })),
 
   createLoginLink: adminProcedure
     .input(CreateLoginLinkInput)
     .output(LoginLink)
-    .mutation(({ ctx, input }) => {
-      const link = service(ctx.auth).links.create(input.role);
+    .mutation(async ({ ctx, input }) => {
+      const link = await service(ctx.auth).createLink(input.role);
       return { code: link.code, role: input.role, expiresAt: new Date(link.expiresAt).toISOString() };
     }),
 });

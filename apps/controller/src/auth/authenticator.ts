@@ -6,7 +6,7 @@
 import type { TokenValidator } from '../identity/token.ts';
 import type { Caller } from './caller.ts';
 import { API_TOKEN_PREFIX, SESSION_PREFIX, sameSecret } from './secrets.ts';
-import type { SessionStore } from './sessions.ts';
+import type { AuthStorage } from './storage.ts';
 
 const AUTH_OFF: Caller = { kind: 'auth-off', role: 'admin' };
 const ANONYMOUS: Caller = { kind: 'anonymous' };
@@ -17,7 +17,7 @@ export interface AuthenticatorOptions {
   /** False with `WEFT_AUTH=off`: every caller is admin. */
   enabled: boolean;
   adminToken: string;
-  sessions: SessionStore;
+  sessions: Pick<AuthStorage, 'session'>;
   /** Checks workload tokens (signature, expiry, and that the pod still exists). */
   workloads: TokenValidator;
 }
@@ -46,7 +46,7 @@ export class Authenticator {
         : { kind: 'anonymous', refused: 'the API token is not this controller’s admin token' };
     }
     if (secret.startsWith(SESSION_PREFIX)) {
-      const s = this.#opts.sessions.get(secret);
+      const s = await this.#opts.sessions.session(secret);
       return s
         ? { kind: 'user', name: s.user, role: s.role }
         : { kind: 'anonymous', refused: 'the session has expired or ended; log in again' };

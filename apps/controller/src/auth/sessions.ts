@@ -13,13 +13,13 @@ import { digest, newSecret, SESSION_PREFIX } from './secrets.ts';
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 export const MAX_SESSIONS = 1000;
 
-const SessionRecord = z.object({
+export const SessionRecord = z.object({
   digest: z.string(),
   user: z.string(),
   role: Role,
   expiresAt: z.number(),
 });
-type SessionRecord = z.infer<typeof SessionRecord>;
+export type SessionRecord = z.infer<typeof SessionRecord>;
 const SessionsDocument = z.object({ sessions: z.array(SessionRecord) });
 
 export interface Session {

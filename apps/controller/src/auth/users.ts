@@ -15,12 +15,12 @@ import { authDir, readIfExists, writePrivateFile } from './private-file.ts';
 
 export const USERS_FILE = 'users.json';
 
-const UserRecord = z.object({
+export const UserRecord = z.object({
   name: UserName,
   role: Role,
   passwordHash: z.string().refine(isPasswordHash, 'must be a scrypt hash written by Weft'),
 });
-type UserRecord = z.infer<typeof UserRecord>;
+export type UserRecord = z.infer<typeof UserRecord>;
 const UsersDocument = z.object({ users: z.array(UserRecord).max(10_000) });
 
 /** A user who logged in. */
@@ -31,6 +31,26 @@ export interface AuthenticatedUser {
 
 /** A hash of no password, checked when the user is unknown so that timing does not tell. */
 let decoyHash: Promise<string> | undefined;
+
+/** The user when the password matches; an unknown user costs a hash too, so timing does not tell. */
+export async function checkUser(
+  user: UserRecord | undefined,
+  password: string,
+): Promise<AuthenticatedUser | undefined> {
+  if (!user) {
+    decoyHash ??= hashPassword('weft-decoy');
+    await verifyPassword(password, await decoyHash);
+    return undefined;
+  }
+  return (await verifyPassword(password, user.passwordHash))
+    ? { name: user.name, role: user.role }
+    : undefined;
+}
+
+/** A validated user record with a fresh hash of `password`. */
+export async function userRecord(name: string, role: Role, password: string): Promise<UserRecord> {
+  return UserRecord.parse({ name, role, passwordHash: await hashPassword(password) });
+}
 
 export class UserStore {
   readonly path: string;
@@ -92,20 +112,12 @@ export class UserStore {
   /** The user when name and password match; undefined otherwise. */
   async verify(name: string, password: string): Promise<AuthenticatedUser | undefined> {
     this.#refresh();
-    const user = this.#users.get(name);
-    if (!user) {
-      decoyHash ??= hashPassword('weft-decoy');
-      await verifyPassword(password, await decoyHash);
-      return undefined;
-    }
-    return (await verifyPassword(password, user.passwordHash))
-      ? { name: user.name, role: user.role }
-      : undefined;
+    return checkUser(this.#users.get(name), password);
   }
 
   /** Adds or replaces a user and saves the file. */
   async set(name: string, role: Role, password: string): Promise<void> {
-    const record = UserRecord.parse({ name, role, passwordHash: await hashPassword(password) });
+    const record = await userRecord(name, role, password);
     this.#refresh();
     this.#users.set(name, record);
     writePrivateFile(this.path, `${JSON.stringify({ users: [...this.#users.values()] }, null, 1)}\n`);

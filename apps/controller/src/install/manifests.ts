@@ -112,7 +112,8 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
       rules: [
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] },
+        // The CA and webhook Secrets, and weft-auth (sign-in state shared by the replicas, watched).
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update'] },
       ],
     },
     {
@@ -233,8 +234,6 @@ export async function installManifests(options: InstallOptions = {}): Promise<Re
       metadata: { name: 'weft-controller', namespace: ns, labels: labels('weft-controller') },
       spec: {
         selector: labels('weft-controller'),
-        // Sign-in sessions are each replica's own: a client stays on the replica it signed in to.
-        sessionAffinity: 'ClientIP',
         ports: [
           { name: 'api', port: API_PORT, targetPort: 'api' },
           { name: 'webhook', port: 443, targetPort: 'webhook' },

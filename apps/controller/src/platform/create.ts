@@ -4,9 +4,11 @@
  * and changes a cluster (kubeconfig from `KUBECONFIG`, else in-cluster). Everything else
  * sees only the `Platform` port.
  */
+import { SharedAuthStorage } from '../auth/shared-auth.ts';
 import type { Platform } from '../core/platform.ts';
 import type { TokenValidator } from '../identity/token.ts';
 import type { StateStore } from '../state/store.ts';
+import { AuthSecret } from './kubernetes/auth-secret.ts';
 import type { ClusterState } from './kubernetes/cluster-state.ts';
 import { loadKubeConfig } from './kubernetes/kubeconfig.ts';
 import { KubernetesPlatform } from './kubernetes/kubernetes-platform.ts';
@@ -116,4 +118,22 @@ export function onLeadership(platform: Platform, fn: () => void): void {
 /** On Kubernetes, the policy custom resources feed `policy` (and get their status written); elsewhere nothing. */
 export function attachPolicyResources(platform: Platform, policy: PolicySink): void {
   if (platform instanceof KubernetesPlatform) platform.attachPolicies(policy);
+}
+
+/**
+ * Where sign-in state lives: on Kubernetes the `weft-auth` Secret in the controller's
+ * namespace, shared by the replicas (watched until `stop`); undefined on the local
+ * platform (files in the state directory).
+ */
+export async function sharedAuthStorage(
+  env: PlatformConfig,
+  log: (message: string) => void,
+): Promise<{ storage: SharedAuthStorage; stop: () => Promise<void> } | undefined> {
+  if (env.platform !== 'kubernetes') return undefined;
+  const secret = new AuthSecret(loadKubeConfig(env.kubeconfig, env.inCluster), {
+    namespace: env.lease.namespace,
+    log,
+  });
+  await secret.start();
+  return { storage: await SharedAuthStorage.open(secret), stop: () => secret.stop() };
 }
