@@ -13,11 +13,12 @@ import {
   type PolicyDocument,
 } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
+import type { CompiledPlans } from './compile-plans.ts';
 import { describeAuthz } from './describe-authz.ts';
 import { describeRateLimits } from './describe-inbound.ts';
 import { describeOutbound } from './describe-outbound.ts';
 import { diffPolicies } from './diff.ts';
-import type { CompiledPlans, PolicyService } from './service.ts';
+import type { PolicyService } from './service.ts';
 
 function documentSentence(d: PolicyDiffEntry): PolicyChangeSentence {
   const subject = describePolicyRef(d.ref);

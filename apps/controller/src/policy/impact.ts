@@ -24,9 +24,10 @@ import {
 } from '@weft/shared';
 import type { Platform } from '../core/platform.ts';
 import { judge, workloadAddresses } from './authz-report.ts';
+import type { CompiledPlans } from './compile-plans.ts';
 import { workloadPorts } from './describe-authz.ts';
 import { backendShares, isCatchAll, routeKey, routeName } from './describe-outbound.ts';
-import type { CompiledPlans, PolicyService } from './service.ts';
+import type { PolicyService } from './service.ts';
 
 /** Reads the edges of the last `seconds` (the metrics service's topology). */
 export type EdgeReader = (seconds: number) => Promise<Edge[]>;

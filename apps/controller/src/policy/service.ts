@@ -31,9 +31,10 @@ import { parseAuthority } from '../destination/authority.ts';
 import type { DocumentState } from '../state/store.ts';
 import { servicePortKey } from './attach.ts';
 import { type ChangeOptions, changeBetween, type PolicyChange } from './change.ts';
-import { AuthzCompiler, type AuthzSettings, DEFAULT_AUTHZ_SETTINGS } from './compile-authz.ts';
-import { compileInbound, workloadPortKey } from './compile-inbound.ts';
-import { compileOutbound } from './compile-outbound.ts';
+import type { AuthzSettings } from './compile-authz.ts';
+import { DEFAULT_AUTHZ_SETTINGS } from './compile-authz.ts';
+import { workloadPortKey } from './compile-inbound.ts';
+import { type CompiledPlans, compilePlans } from './compile-plans.ts';
 import { diffPolicies } from './diff.ts';
 import { parsePolicyYaml, refuse } from './parse.ts';
 import { type MetricsReader, readProxyRevisions } from './propagation.ts';
@@ -57,14 +58,6 @@ export interface PolicyServiceOptions {
   readMetrics?: MetricsReader;
   /** The mesh-wide default inbound policy and the cluster's networks. */
   authz?: AuthzSettings;
-}
-
-/** The plans a set of documents compiles to: outbound by Service port key, inbound by workload port key, and authorization. */
-export interface CompiledPlans {
-  revision: number;
-  outbound: Map<string, OutboundPolicy>;
-  inbound: Map<string, InboundPolicy>;
-  authz: AuthzCompiler;
 }
 
 interface Stream {
@@ -133,27 +126,13 @@ export class PolicyService {
   }
 
   #plans(): CompiledPlans {
-    this.#compiled ??= this.#compile(this.#store.documents, this.#store.revision);
+    this.#compiled ??= compilePlans(
+      this.#store.documents,
+      this.#store.revision,
+      this.#platform,
+      this.#authzSettings,
+    );
     return this.#compiled;
-  }
-
-  #compile(documents: readonly PolicyDocument[], revision: number): CompiledPlans {
-    const services = this.#platform.listServices();
-    const platform = this.#platform;
-    return {
-      revision,
-      outbound: compileOutbound(documents, services, revision),
-      inbound: compileInbound(
-        documents,
-        {
-          services,
-          workloads: platform.listWorkloads(),
-          endpoints: (s) => platform.listEndpoints({ namespace: s.namespace, name: s.name }),
-        },
-        revision,
-      ),
-      authz: new AuthzCompiler(documents, services, this.#authzSettings),
-    };
   }
 
   // === changes ===
@@ -246,7 +225,7 @@ export class PolicyService {
   /** The plans any set of documents compiles to against the platform as it is now (the live set: cached). */
   plansFor(documents: readonly PolicyDocument[]): CompiledPlans {
     if (documents === this.#store.documents) return this.#plans();
-    return this.#compile(documents, this.#store.revision);
+    return compilePlans(documents, this.#store.revision, this.#platform, this.#authzSettings);
   }
 
   #find(ref: PolicyRefInput): PolicyDocument {
