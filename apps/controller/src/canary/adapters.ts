@@ -22,7 +22,7 @@ import { isServiceKind } from '../policy/attach.ts';
 import { serviceWorkloads } from '../policy/impact.ts';
 import type { PolicyService } from '../policy/service.ts';
 import type { CanaryStart } from './control.ts';
-import type { CanaryClock, CanaryMetricsReader, CanaryRouteWriter } from './runner.ts';
+import type { CanaryClock, CanaryMetricsReader, CanaryRouteWriter } from './ports.ts';
 
 /** `Date.now` and `setTimeout`, cut short by the signal. */
 export const systemClock: CanaryClock = {

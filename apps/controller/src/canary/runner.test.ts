@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { type Canary, type CanaryMeasurement, CanaryStartInput, ErrorCode, MeshError } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state/store.ts';
-import { type CanaryClock, type CanaryRouteWriter, CanaryRunner } from './runner.ts';
+import type { CanaryClock, CanaryRouteWriter } from './ports.ts';
+import { CanaryRunner } from './runner.ts';
 
 class FakeClock implements CanaryClock {
   t = Date.parse('2026-01-01T00:00:00.000Z');

@@ -6,7 +6,7 @@
  * fsync'd) before the runner goes on, so a controller restart resumes each running
  * canary where it was: a step applied stays applied and is held (again) in full.
  *
- * Pure logic over three ports (a clock, a metrics reader, a route weight setter), so it
+ * Pure logic over three ports (ports.ts: a clock, a metrics reader, a route weight setter), so it
  * is tested without processes, as platform/local/rollout.ts is.
  *
  *   start ─► step 0 applied ─► hold ─► measure ─► gate ok? ─► next step … ─► succeeded
@@ -26,6 +26,7 @@ import { z } from 'zod';
 import type { DocumentState } from '../state/store.ts';
 import type { CanaryControl, CanaryStart } from './control.ts';
 import { judgeGates } from './gate.ts';
+import type { CanaryClock, CanaryMetricsReader, CanaryRouteWriter, CanaryRunnerOptions } from './ports.ts';
 
 export const CANARY_STATE_KEY = 'canaries';
 /** Most canaries kept (finished ones beyond this go, oldest first). */
@@ -34,52 +35,6 @@ export const MAX_KEPT_CANARIES = 100;
 export const MAX_RUNNING_CANARIES = 20;
 
 const StoredCanaries = z.object({ canaries: z.array(Canary) });
-
-/** Time, and waiting for it. `sleep` resolves early (never rejects) when `signal` aborts. */
-export interface CanaryClock {
-  now(): number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-/** Reads the canary backend's golden metrics over the last `seconds`. */
-export interface CanaryMetricsReader {
-  /**
-   * The canary backend `service`'s golden metrics over the last `seconds`; `via`: the route
-   * the canary writes (HTTPRoute `route` on parent Service `parent`), so the backend can be
-   * measured on that route where the callers' proxies counted it.
-   */
-  measure(
-    namespace: string,
-    service: string,
-    seconds: number,
-    via?: { parent: string; route: string },
-  ): Promise<CanaryMeasurement>;
-}
-
-/** Where the canary's weights go: one policy revision per call. */
-export interface CanaryRouteWriter {
-  /** Which route a new canary writes, and whether it exists already; throws when the input cannot work. */
-  resolveRoute(input: CanaryStart): { route: string; existed: boolean };
-  /** Sets `canary` to `weight` % and `stable` to the rest on every rule of the route; returns the new revision. */
-  setWeight(canary: Canary, weight: number): number;
-}
-
-export interface CanaryRunnerOptions {
-  state: DocumentState;
-  clock: CanaryClock;
-  metrics: CanaryMetricsReader;
-  routes: CanaryRouteWriter;
-  /** New ids (tests pass their own). */
-  newId?: () => string;
-  /** The shortest hold that can be measured: two metrics scrapes (a shorter one could see no traffic at all). */
-  minHoldSeconds?: number;
-  /**
-   * Whether this controller replica may drive canaries (on Kubernetes: it holds the
-   * leader Lease). A replica that does not refuses `start` and `abort` and resumes none.
-   * Default: always (one replica).
-   */
-  leading?: () => boolean;
-}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
