@@ -7,7 +7,9 @@
  * issued per meshed pod, and processes left after a SIGINT stop.
  *
  * Usage: [WEFT_LOCAL_MAX_ROLLOUTS=N] npm run bench:scale -- --namespaces K [--after-seconds 20]
- * Writes bench/results/scale.json (the latest run of each K and rollout limit kept).
+ * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), and,
+ * for finding out why requests failed, bench/results/scale-K<k>-errors.json (every error a
+ * generator reported, with its time since the mesh calls) and scale-K<k>-controller.log.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,6 +80,11 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeout
     await sleep(200);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+interface GeneratorStats {
+  errors: number;
+  lastErrors: { at: string; error: string }[];
 }
 
 interface WorkloadRow {
@@ -160,8 +167,10 @@ async function main() {
   console.log(`K=${K}: every pod ready ${round(startToReadyS)} s after start`);
   await sleep(2000);
 
-  // The generators' counters, per pod (a pod replaced by the rollout keeps its last count).
+  // The generators' counters, per pod (a pod replaced by the rollout keeps its last count),
+  // and the errors they last saw (each generator keeps its last 20; sampled every second).
   const generatorErrors = new Map<string, number>();
+  const errorLog = new Map<string, { pod: string; at: string; error: string }>();
   const sampleGenerators = async () => {
     for (let i = 1; i <= K; i++) {
       const pods = (await get('pods.list', { namespace: `demo${i}`, workload: 'traffic' }).catch(
@@ -172,9 +181,11 @@ async function main() {
       }[];
       for (const p of pods) {
         const s = await fetch(`http://${p.ip}:8080/stats`, { signal: AbortSignal.timeout(2000) })
-          .then((r) => r.json() as Promise<{ errors: number }>)
+          .then((r) => r.json() as Promise<GeneratorStats>)
           .catch(() => undefined);
-        if (s) generatorErrors.set(p.name, Math.max(generatorErrors.get(p.name) ?? 0, s.errors));
+        if (!s) continue;
+        generatorErrors.set(p.name, Math.max(generatorErrors.get(p.name) ?? 0, s.errors));
+        for (const e of s.lastErrors) errorLog.set(`${p.name} ${e.at} ${e.error}`, { pod: p.name, ...e });
       }
     }
   };
@@ -279,6 +290,11 @@ async function main() {
   };
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const errors = [...errorLog.values()]
+    .map((e) => ({ ...e, sinceMeshS: Math.round((Date.parse(e.at) - meshStart) / 100) / 10 }))
+    .sort((a, b) => a.sinceMeshS - b.sinceMeshS);
+  writeFileSync(join(ROOT, `bench/results/scale-K${K}-errors.json`), `${JSON.stringify(errors, null, 2)}\n`);
+  writeFileSync(join(ROOT, `bench/results/scale-K${K}-controller.log`), out);
   const file = join(ROOT, 'bench/results/scale.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as (typeof result)[]) : [];
   const rows = [
