@@ -18,6 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import type { InjectionConfig } from '@weft/shared';
 import {
+  type Endpoint,
   ErrorCode,
   INJECT_ANNOTATION,
   MeshError,
@@ -36,7 +37,9 @@ import { PolicyResourceSync, type PolicySink } from './policy-resources.ts';
 import {
   appContainer,
   endpointsView,
+  isReadyPod,
   PROXY_CONTAINER,
+  podEndpointView,
   podView,
   rolloutView,
   serviceView,
@@ -155,6 +158,15 @@ export class KubernetesPlatform implements Platform {
       const workload = pod && this.#workloadOf(pod);
       return pod && workload ? { pod, workload } : undefined;
     });
+  }
+
+  podEndpoint(address: string, port: number): Endpoint | undefined {
+    for (const pod of this.#cache.pods.informer.list()) {
+      if (pod.status?.podIP !== address || !isReadyPod(pod)) continue;
+      const workload = this.#workloadOf(pod);
+      return workload ? podEndpointView(pod, workload, address, port) : undefined;
+    }
+    return undefined;
   }
 
   watch(listener: (event: PlatformEvent) => void): Unsubscribe {

@@ -70,24 +70,34 @@ export class ServiceTable {
     return this.#slices(s, backendsWithPanic(ready, running));
   }
 
+  /** A ready pod's own address on `port`, announced as its service endpoints are. */
+  podEndpoint(address: string, port: number): Endpoint | undefined {
+    const pod = this.#pods.all().find((p) => p.record.ip === address && p.record.ready && !p.terminating);
+    return pod && this.#endpoint(pod, port);
+  }
+
+  #endpoint(pod: LocalPod, port: number): Endpoint {
+    const { namespace, workload } = pod.record;
+    const w = this.#inventory.find(namespace, workload);
+    return {
+      address: pod.record.ip,
+      port,
+      pod: pod.record.name,
+      workload,
+      namespace,
+      // meshed only once its proxy serves mTLS there (it serves plaintext before)
+      meshed: pod.servesTls,
+      ...(pod.servesTls && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
+    };
+  }
+
   #slices(s: ServiceEntry, pods: LocalPod[]): ServiceEndpoints[] {
     return s.spec.ports.map((port) => {
       const endpoints: Endpoint[] = [];
       for (const pod of pods) {
         const { namespace, workload } = pod.record;
         const target = this.#inventory.targetPort(namespace, workload, port.targetPort);
-        if (target === undefined) continue;
-        const w = this.#inventory.find(namespace, workload);
-        endpoints.push({
-          address: pod.record.ip,
-          port: target,
-          pod: pod.record.name,
-          workload,
-          namespace,
-          // meshed only once its proxy serves mTLS there (it serves plaintext before)
-          meshed: pod.servesTls,
-          ...(pod.servesTls && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
-        });
+        if (target !== undefined) endpoints.push(this.#endpoint(pod, target));
       }
       endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
       return { service: { namespace: s.spec.namespace, name: s.spec.name }, port: port.port, endpoints };
