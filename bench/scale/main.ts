@@ -9,10 +9,11 @@
  * Usage: [WEFT_LOCAL_MAX_ROLLOUTS=N] npm run bench:scale -- --namespaces K [--after-seconds 20]
  * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), and,
  * for finding out why requests failed, bench/results/scale-K<k>-errors.json (every error a
- * generator reported, with its time since the mesh calls) and scale-K<k>-controller.log.
+ * generator reported, with its time since the mesh calls), scale-K<k>-controller.log (each
+ * line stamped with seconds since start) and scale-K<k>-logs/ (the balancer's and pods' logs).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,13 +63,19 @@ const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/contr
   },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
+// The controller's output, each line stamped with the seconds since its start.
 let out = '';
-child.stdout.on('data', (c: Buffer) => {
-  out += c.toString();
-});
-child.stderr.on('data', (c: Buffer) => {
-  out += c.toString();
-});
+const stamped = (c: Buffer) => {
+  const at = ((Date.now() - startedAt) / 1000).toFixed(1);
+  out += c
+    .toString()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => `${at} ${l}\n`)
+    .join('');
+};
+child.stdout.on('data', stamped);
+child.stderr.on('data', stamped);
 const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -165,6 +172,7 @@ async function main() {
   );
   const startToReadyS = (Date.now() - startedAt) / 1000;
   console.log(`K=${K}: every pod ready ${round(startToReadyS)} s after start`);
+  out += `${((Date.now() - startedAt) / 1000).toFixed(1)} [bench] every pod ready\n`;
   await sleep(2000);
 
   // The generators' counters, per pod (a pod replaced by the rollout keeps its last count),
@@ -215,6 +223,7 @@ async function main() {
   const workloads = (await get('workloads.list')) as WorkloadRow[];
   const cpuBefore = cpuSeconds(child.pid as number);
   const meshStart = Date.now();
+  out += `${((meshStart - startedAt) / 1000).toFixed(1)} [bench] mesh calls\n`;
   const callMs: number[] = [];
   await Promise.all(
     workloads.map(async (w) => {
@@ -322,5 +331,13 @@ main()
         process.kill(-ref.pid, 'SIGKILL');
       } catch {}
     }
+    // The balancer's and the pods' own logs, for finding out where requests failed.
+    const logs = join(ROOT, `bench/results/scale-K${K}-logs`);
+    rmSync(logs, { recursive: true, force: true });
+    if (existsSync(stateDir))
+      cpSync(stateDir, logs, {
+        recursive: true,
+        filter: (src) => !/\.(json|pem|key|tmp)$|auth/.test(src),
+      });
     rmSync(work, { recursive: true, force: true });
   });
