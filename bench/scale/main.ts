@@ -7,10 +7,13 @@
  * issued per meshed pod, and processes left after a SIGINT stop.
  *
  * Usage: [WEFT_LOCAL_MAX_ROLLOUTS=N] npm run bench:scale -- --namespaces K [--after-seconds 20]
- * Writes bench/results/scale.json (the latest run of each K and rollout limit kept).
+ * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), and,
+ * for finding out why requests failed, bench/results/scale-K<k>-errors.json (every error a
+ * generator reported, with its time since the mesh calls), scale-K<k>-controller.log (each
+ * line stamped with seconds since start) and scale-K<k>-logs/ (the balancer's and pods' logs).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,13 +63,19 @@ const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/contr
   },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
+// The controller's output, each line stamped with the seconds since its start.
 let out = '';
-child.stdout.on('data', (c: Buffer) => {
-  out += c.toString();
-});
-child.stderr.on('data', (c: Buffer) => {
-  out += c.toString();
-});
+const stamped = (c: Buffer) => {
+  const at = ((Date.now() - startedAt) / 1000).toFixed(1);
+  out += c
+    .toString()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => `${at} ${l}\n`)
+    .join('');
+};
+child.stdout.on('data', stamped);
+child.stderr.on('data', stamped);
 const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,6 +87,11 @@ async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeout
     await sleep(200);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+interface GeneratorStats {
+  errors: number;
+  lastErrors: { at: string; error: string }[];
 }
 
 interface WorkloadRow {
@@ -158,10 +172,13 @@ async function main() {
   );
   const startToReadyS = (Date.now() - startedAt) / 1000;
   console.log(`K=${K}: every pod ready ${round(startToReadyS)} s after start`);
+  out += `${((Date.now() - startedAt) / 1000).toFixed(1)} [bench] every pod ready\n`;
   await sleep(2000);
 
-  // The generators' counters, per pod (a pod replaced by the rollout keeps its last count).
+  // The generators' counters, per pod (a pod replaced by the rollout keeps its last count),
+  // and the errors they last saw (each generator keeps its last 20; sampled every second).
   const generatorErrors = new Map<string, number>();
+  const errorLog = new Map<string, { pod: string; at: string; error: string }>();
   const sampleGenerators = async () => {
     for (let i = 1; i <= K; i++) {
       const pods = (await get('pods.list', { namespace: `demo${i}`, workload: 'traffic' }).catch(
@@ -172,9 +189,11 @@ async function main() {
       }[];
       for (const p of pods) {
         const s = await fetch(`http://${p.ip}:8080/stats`, { signal: AbortSignal.timeout(2000) })
-          .then((r) => r.json() as Promise<{ errors: number }>)
+          .then((r) => r.json() as Promise<GeneratorStats>)
           .catch(() => undefined);
-        if (s) generatorErrors.set(p.name, Math.max(generatorErrors.get(p.name) ?? 0, s.errors));
+        if (!s) continue;
+        generatorErrors.set(p.name, Math.max(generatorErrors.get(p.name) ?? 0, s.errors));
+        for (const e of s.lastErrors) errorLog.set(`${p.name} ${e.at} ${e.error}`, { pod: p.name, ...e });
       }
     }
   };
@@ -204,6 +223,7 @@ async function main() {
   const workloads = (await get('workloads.list')) as WorkloadRow[];
   const cpuBefore = cpuSeconds(child.pid as number);
   const meshStart = Date.now();
+  out += `${((meshStart - startedAt) / 1000).toFixed(1)} [bench] mesh calls\n`;
   const callMs: number[] = [];
   await Promise.all(
     workloads.map(async (w) => {
@@ -279,6 +299,11 @@ async function main() {
   };
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const errors = [...errorLog.values()]
+    .map((e) => ({ ...e, sinceMeshS: Math.round((Date.parse(e.at) - meshStart) / 100) / 10 }))
+    .sort((a, b) => a.sinceMeshS - b.sinceMeshS);
+  writeFileSync(join(ROOT, `bench/results/scale-K${K}-errors.json`), `${JSON.stringify(errors, null, 2)}\n`);
+  writeFileSync(join(ROOT, `bench/results/scale-K${K}-controller.log`), out);
   const file = join(ROOT, 'bench/results/scale.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as (typeof result)[]) : [];
   const rows = [
@@ -306,5 +331,13 @@ main()
         process.kill(-ref.pid, 'SIGKILL');
       } catch {}
     }
+    // The balancer's and the pods' own logs, for finding out where requests failed.
+    const logs = join(ROOT, `bench/results/scale-K${K}-logs`);
+    rmSync(logs, { recursive: true, force: true });
+    if (existsSync(stateDir))
+      cpSync(stateDir, logs, {
+        recursive: true,
+        filter: (src) => !/\.(json|pem|key|tmp)$|auth/.test(src),
+      });
     rmSync(work, { recursive: true, force: true });
   });

@@ -45,6 +45,7 @@ function fakePlatform() {
       ns === undefined || ns === 'demo' ? [...pods].map((name) => ({ namespace: 'demo', name })) : [],
     listServices: () => [],
     listEndpoints: () => [],
+    podEndpoint: () => undefined,
     watch: () => () => {},
     problems: () => [],
     scale: async (_ref: unknown, replicas: number) => {

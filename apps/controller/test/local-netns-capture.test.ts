@@ -93,6 +93,8 @@ describe.skipIf(unavailable !== null || busy)('the local platform with WEFT_LOCA
       120_000,
     );
 
+    // the old pods leave their endpoints at once and drain in the background: wait until they are gone
+    await waitFor('the old pods to have stopped', () => podRecords(stateDir).every((p) => p.meshed), 30_000);
     const pods = podRecords(stateDir);
     expect(pods.every((p) => p.meshed && p.ip.startsWith('169.254.100.'))).toBe(true);
     // every app runs in its own namespace, with no proxy variable at all

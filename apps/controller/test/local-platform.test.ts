@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { type EndpointSet, PROXY_TLS_IDENTITY_HEADER, type RolloutProgress } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Destination } from '../src/destination/destination.ts';
 import { isAlive } from '../src/platform/local/processes.ts';
 import {
   balancerRef,
@@ -246,6 +247,13 @@ describe('the demo on the local platform', () => {
     }
     expect(endpoints.map((e) => e.meshed)).toEqual([false, false]);
     expect(endpoints.map((e) => e.identity)).toEqual([undefined, undefined]);
+    // A pod's own address (dialled directly, not through the service) is announced the same way.
+    const destination = new Destination(env.platform);
+    for (const p of detail.pods) {
+      expect(destination.get(`${p.ip}:8080`).endpoints).toEqual([
+        { address: p.ip, port: 8080, pod: p.name, workload: 'web', namespace: 'demo', meshed: false },
+      ]);
+    }
   }, 120_000);
 
   it('unmeshes it again the same way', async () => {

@@ -66,6 +66,13 @@ export function describePlatformContract(name: string, setup: () => Promise<Cont
       );
     });
 
+    it("gives a ready pod's own address as that pod's endpoint, announced as in the service's", () => {
+      const [slice] = s.platform.listEndpoints(s.service);
+      for (const e of slice?.endpoints ?? []) expect(s.platform.podEndpoint(e.address, e.port)).toEqual(e);
+      expect(slice?.endpoints.length).toBeGreaterThan(0);
+      expect(s.platform.podEndpoint('127.254.254.254', 8080)).toBeUndefined();
+    });
+
     it('refuses mutations of what does not exist with WEFT_NOT_FOUND, changing nothing', async () => {
       const before = s.platform.listWorkloads();
       const ghost = { namespace: s.workload.namespace, name: 'no-such-workload' };

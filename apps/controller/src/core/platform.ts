@@ -48,6 +48,12 @@ export interface Platform {
   listServices(namespace?: string): Service[];
   /** Ready endpoints of every port of a service (empty list when it has no ready pod). */
   listEndpoints(service: WorkloadRef): ServiceEndpoints[];
+  /**
+   * A ready pod's own address as an endpoint, announced as the service endpoints are:
+   * meshed (with its identity) only while its proxy serves mTLS there. Undefined when no
+   * ready pod has that address.
+   */
+  podEndpoint(address: string, port: number): Endpoint | undefined;
 
   /** Subscribes to every change; the listener must not throw. */
   watch(listener: (event: PlatformEvent) => void): Unsubscribe;

@@ -3,8 +3,7 @@
  * streams the whole set again whenever it changes, as Linkerd's `Destination.Get`.
  * Reads only the `Platform` port.
  */
-import type { EndpointSet, Pod, Service } from '@weft/shared';
-import { meshIdentity } from '@weft/shared';
+import type { EndpointSet, Service } from '@weft/shared';
 import { ChangeSignal } from '../core/change-signal.ts';
 import type { Platform } from '../core/platform.ts';
 import { parseAuthority } from './authority.ts';
@@ -34,28 +33,10 @@ export class Destination {
     return { authority, service: ref, endpoints: slice?.endpoints ?? [] };
   }
 
-  /** A pod's own address: that pod alone, when it is ready. */
+  /** A pod's own address: that pod alone, when it is ready, announced as service endpoints are. */
   #podAddress(authority: string, address: string, port: number): EndpointSet {
-    const pod: Pod | undefined = this.#platform.listPods().find((p) => p.ip === address && p.ready);
-    if (!pod) return { authority, service: null, endpoints: [] };
-    const workload = this.#platform.getWorkload({ namespace: pod.namespace, name: pod.workload });
-    const identity =
-      pod.meshed && workload ? meshIdentity(workload.serviceAccount, pod.namespace) : undefined;
-    return {
-      authority,
-      service: null,
-      endpoints: [
-        {
-          address,
-          port,
-          pod: pod.name,
-          workload: pod.workload,
-          namespace: pod.namespace,
-          meshed: pod.meshed,
-          ...(identity ? { identity } : {}),
-        },
-      ],
-    };
+    const endpoint = this.#platform.podEndpoint(address, port);
+    return { authority, service: null, endpoints: endpoint ? [endpoint] : [] };
   }
 
   /** Yields the current set, then the new set after every change, until `signal` aborts. */

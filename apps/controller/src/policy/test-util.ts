@@ -61,6 +61,9 @@ export class MemoryPlatform {
   listEndpoints(): [] {
     return [];
   }
+  podEndpoint(): undefined {
+    return undefined;
+  }
   listPods(): Pod[] {
     return this.pods;
   }

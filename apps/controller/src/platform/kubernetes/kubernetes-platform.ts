@@ -17,6 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import type { InjectionConfig } from '@weft/shared';
 import {
+  type Endpoint,
   ErrorCode,
   INJECT_ANNOTATION,
   MeshError,
@@ -37,7 +38,9 @@ import { meshedNamespaces, TrustRootsMirror, type TrustRootsSource } from './tru
 import {
   appContainer,
   endpointsView,
+  isReadyPod,
   PROXY_CONTAINER,
+  podEndpointView,
   podView,
   rolloutView,
   serviceView,
@@ -175,6 +178,15 @@ export class KubernetesPlatform implements Platform {
       const workload = pod && workloadOf(this.#cache, pod);
       return pod && workload ? { pod, workload } : undefined;
     });
+  }
+
+  podEndpoint(address: string, port: number): Endpoint | undefined {
+    for (const pod of this.#cache.pods.informer.list()) {
+      if (pod.status?.podIP !== address || !isReadyPod(pod)) continue;
+      const workload = this.#workloadOf(pod);
+      return workload ? podEndpointView(pod, workload, address, port) : undefined;
+    }
+    return undefined;
   }
 
   watch(listener: (event: PlatformEvent) => void): Unsubscribe {

@@ -26,6 +26,15 @@ export const isMeshedPod = (pod: V1Pod) =>
 export const isReadyPod = (pod: V1Pod) =>
   !pod.metadata?.deletionTimestamp &&
   (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+/**
+ * Whether the pod's proxy serves mTLS: it is injected and its container is ready. The
+ * injected proxy's readiness probe is its `/ready`, which fails until it holds a
+ * certificate (as Linkerd's), so a ready proxy terminates mesh TLS. A Ready endpoint
+ * whose proxy is not (yet) reported ready is announced plaintext, which the proxy serves too.
+ */
+export const servesTls = (pod: V1Pod) =>
+  isMeshedPod(pod) &&
+  (pod.status?.containerStatuses ?? []).some((s) => s.name === PROXY_CONTAINER && s.ready);
 export const wantsMesh = (d: V1Deployment) =>
   d.spec?.template?.metadata?.annotations?.[INJECT_ANNOTATION] === 'enabled';
 
@@ -167,21 +176,25 @@ export function endpointsView(
         const info = podInfo(e.targetRef.name);
         const address = e.addresses[0];
         if (!info || !address) continue;
-        const meshed = isMeshedPod(info.pod);
-        endpoints.push({
-          address,
-          port: slicePort.port,
-          pod: e.targetRef.name,
-          workload: info.workload,
-          namespace,
-          meshed,
-          ...(meshed
-            ? { identity: meshIdentity(info.pod.spec?.serviceAccountName ?? 'default', namespace) }
-            : {}),
-        });
+        endpoints.push(podEndpointView(info.pod, info.workload, address, slicePort.port));
       }
     }
     endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
     return { service: { namespace, name: svc.metadata?.name ?? '' }, port: port.port, endpoints };
   });
+}
+
+/** One pod's address and port as an endpoint: meshed, with its identity, only while its proxy serves mTLS. */
+export function podEndpointView(pod: V1Pod, workload: string, address: string, port: number): Endpoint {
+  const namespace = pod.metadata?.namespace ?? '';
+  const meshed = servesTls(pod);
+  return {
+    address,
+    port,
+    pod: pod.metadata?.name ?? '',
+    workload,
+    namespace,
+    meshed,
+    ...(meshed ? { identity: meshIdentity(pod.spec?.serviceAccountName ?? 'default', namespace) } : {}),
+  };
 }

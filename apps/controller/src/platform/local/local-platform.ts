@@ -10,6 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  type Endpoint,
   ErrorCode,
   MeshError,
   type Pod,
@@ -169,6 +170,10 @@ export class LocalPlatform implements Platform {
 
   listEndpoints(ref: WorkloadRef): ServiceEndpoints[] {
     return this.#services.endpoints(ref);
+  }
+
+  podEndpoint(address: string, port: number): Endpoint | undefined {
+    return this.#services.podEndpoint(address, port);
   }
 
   watch(listener: (event: PlatformEvent) => void): Unsubscribe {

@@ -151,6 +151,16 @@ export class PodSet {
     return name;
   }
 
+  /**
+   * Takes the pod out of its endpoints at once, and lets it drain and stop in the
+   * background, as a Kubernetes pod deletion returns once the pod is terminating.
+   */
+  terminate(namespace: string, name: string): void {
+    this.delete(namespace, name).catch((err: unknown) =>
+      console.error(`[local] cannot stop pod ${namespace}/${name}: ${(err as Error).message}`),
+    );
+  }
+
   /** Takes the pod out of its endpoints, lets it drain, stops it and frees its address. */
   async delete(namespace: string, name: string): Promise<void> {
     const pod = this.#pods.get(objectKey(namespace, name));

@@ -69,11 +69,17 @@ export class LocalPod {
    * proxy serves too; mesh TLS it cannot yet terminate would fail).
    */
   servesTls = false;
+  /**
+   * Whether the pod passed its readiness probe since its processes last started: only such
+   * a pod may take traffic past the balancer's panic threshold (a starting one may not listen).
+   */
+  readySinceStart = false;
 
   constructor(record: PodRecord, launch: PodLaunch, logDir: string, onChange: (pod: LocalPod) => void) {
     this.record = record;
     // an adopted pod keeps what the previous controller announced until its first probe
     this.servesTls = record.meshed && record.ready;
+    this.readySinceStart = record.ready;
     this.#launch = launch;
     this.#logDir = logDir;
     this.#onChange = onChange;
@@ -140,6 +146,7 @@ export class LocalPod {
       return;
     }
     this.record[c] = running.ref;
+    this.readySinceStart = false;
     if (c === 'app') {
       this.record.startedAt = new Date().toISOString();
       this.#containerStart = Date.now();
@@ -184,6 +191,7 @@ export class LocalPod {
   #setReady(ready: boolean) {
     if (this.record.ready === ready) return;
     this.record.ready = ready;
+    if (ready) this.readySinceStart = true;
     const { namespace, name } = this.record;
     const since = ready ? ` ${Date.now() - this.#containerStart} ms after its start` : '';
     console.log(`[local] pod ${namespace}/${name} is ${ready ? 'ready' : 'not ready'}${since}`);

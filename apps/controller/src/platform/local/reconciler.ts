@@ -117,7 +117,8 @@ export class Reconciler {
                 createdAt: p.record.createdAt,
               })),
             createPod: () => this.#pods.create(w),
-            deletePod: (name) => this.#pods.delete(namespace, name),
+            // the old pod leaves its endpoints now; its drain and stop do not hold the rollout
+            deletePod: async (name) => this.#pods.terminate(namespace, name),
             waitReady: (name, onDeadline) => this.#pods.waitReady(namespace, name, cancelled, onDeadline),
           },
           report,

@@ -25,7 +25,10 @@ export interface RolloutDriver {
   pods(): RolloutPod[];
   /** Starts a pod from the desired template; returns its name. */
   createPod(): Promise<string>;
-  /** Takes the pod out of its endpoints, drains and stops it. */
+  /**
+   * Takes the pod out of its endpoints (it is then terminating, no longer among `pods()`);
+   * its drain and stop may go on after this resolves.
+   */
   deletePod(name: string): Promise<void>;
   /**
    * Resolves when the pod is ready, or with the reason it will not be (also early, once the

@@ -8,7 +8,7 @@ import { type Endpoint, meshIdentity, type Service, type WorkloadRef } from '@we
 import type { ServiceEndpoints } from '../../core/platform.ts';
 import type { StateStore } from '../../state/store.ts';
 import { BalancerManager } from './balancer/manager.ts';
-import { backendsWithPanic } from './balancer/panic.ts';
+import { panicBackends } from './balancer/panic.ts';
 import type { Listener } from './balancer/table.ts';
 import type { Inventory, ServiceEntry } from './inventory.ts';
 import { resolvePort } from './manifests.ts';
@@ -59,15 +59,42 @@ export class ServiceTable {
 
   /**
    * The balancer's endpoints of every port: the ready ones, or, past the panic threshold
-   * (most running pods not ready), every running pod.
+   * (most running pods not ready), every running pod that was ready since it started.
    */
   #balancerEndpoints(s: ServiceEntry): ServiceEndpoints[] {
-    const live = this.#selectedPods(s).filter((p) => !p.terminating);
-    const ready = live.filter((p) => p.record.ready);
-    const running = live.filter(
-      (p) => p.record.app !== null && (!p.record.meshed || p.record.proxy !== null),
+    const live = this.#selectedPods(s)
+      .filter((p) => !p.terminating)
+      .map((pod) => ({
+        pod,
+        ready: pod.record.ready,
+        running: pod.record.app !== null && (!pod.record.meshed || pod.record.proxy !== null),
+        readySinceStart: pod.readySinceStart,
+      }));
+    return this.#slices(
+      s,
+      panicBackends(live).map((c) => c.pod),
     );
-    return this.#slices(s, backendsWithPanic(ready, running));
+  }
+
+  /** A ready pod's own address on `port`, announced as its service endpoints are. */
+  podEndpoint(address: string, port: number): Endpoint | undefined {
+    const pod = this.#pods.all().find((p) => p.record.ip === address && p.record.ready && !p.terminating);
+    return pod && this.#endpoint(pod, port);
+  }
+
+  #endpoint(pod: LocalPod, port: number): Endpoint {
+    const { namespace, workload } = pod.record;
+    const w = this.#inventory.find(namespace, workload);
+    return {
+      address: pod.record.ip,
+      port,
+      pod: pod.record.name,
+      workload,
+      namespace,
+      // meshed only once its proxy serves mTLS there (it serves plaintext before)
+      meshed: pod.servesTls,
+      ...(pod.servesTls && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
+    };
   }
 
   #slices(s: ServiceEntry, pods: LocalPod[]): ServiceEndpoints[] {
@@ -76,18 +103,7 @@ export class ServiceTable {
       for (const pod of pods) {
         const { namespace, workload } = pod.record;
         const target = this.#inventory.targetPort(namespace, workload, port.targetPort);
-        if (target === undefined) continue;
-        const w = this.#inventory.find(namespace, workload);
-        endpoints.push({
-          address: pod.record.ip,
-          port: target,
-          pod: pod.record.name,
-          workload,
-          namespace,
-          // meshed only once its proxy serves mTLS there (it serves plaintext before)
-          meshed: pod.servesTls,
-          ...(pod.servesTls && w ? { identity: meshIdentity(w.spec.serviceAccount, namespace) } : {}),
-        });
+        if (target !== undefined) endpoints.push(this.#endpoint(pod, target));
       }
       endpoints.sort((a, b) => a.address.localeCompare(b.address, 'en', { numeric: true }));
       return { service: { namespace: s.spec.namespace, name: s.spec.name }, port: port.port, endpoints };
