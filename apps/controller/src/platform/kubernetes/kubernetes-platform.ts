@@ -183,7 +183,7 @@ export class KubernetesPlatform implements Platform {
   podEndpoint(address: string, port: number): Endpoint | undefined {
     for (const pod of this.#cache.pods.informer.list()) {
       if (pod.status?.podIP !== address || !isReadyPod(pod)) continue;
-      const workload = this.#workloadOf(pod);
+      const workload = workloadOf(this.#cache, pod);
       return workload ? podEndpointView(pod, workload, address, port) : undefined;
     }
     return undefined;
