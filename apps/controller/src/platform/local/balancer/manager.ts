@@ -21,6 +21,7 @@ export class BalancerManager {
   #hupAfter = 0;
   #version = 0;
   #last = '';
+  #restarting: Promise<ProcRef> | null = null;
 
   constructor(store: StateStore, cwd: string, hostEnv: Record<string, string>) {
     this.#store = store;
@@ -83,9 +84,14 @@ export class BalancerManager {
 
   /** Restarts the balancer when it died (called periodically); true when it did. */
   async ensureRunning(): Promise<boolean> {
+    // One restart at a time: a check while a restart is still starting the balancer waits for it.
+    if (this.#restarting) return this.#restarting.then(() => false);
     if (this.#ref && isAlive(this.#ref)) return false;
     console.log('[local] the service balancer is gone: starting a new one');
-    await this.start(null);
+    this.#restarting = this.start(null).finally(() => {
+      this.#restarting = null;
+    });
+    await this.#restarting;
     return true;
   }
 
