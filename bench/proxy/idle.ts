@@ -2,11 +2,11 @@
  * A proxy's idle memory, identity off and on (`idle`): the build started as the local
  * platform starts one beside a pod (`proxyNodeArgs`), waited for until `/ready` (with
  * identity on, until it holds the certificate the controller's identity service signed:
- * how every meshed pod's proxy runs), left alone 1 s, then its private memory (`RssAnon`)
+ * how every meshed pod's proxy runs), left alone 1 s, (`--settle-ms`), then its private memory (`RssAnon`)
  * and resident set read from /proc. Also the CPU it spent by then (start-up and
  * certificate). Medians of `runs` starts each way; the proxies start one at a time.
  *
- *   node --import tsx bench/proxy/idle.ts [--runs N]   # builds the proxy, prints the figures
+ *   node --import tsx bench/proxy/idle.ts [--runs N] [--settle-ms MS]   # builds the proxy, prints the figures
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,7 @@ export interface IdleResult {
 
 /** A start gives up after this. */
 const READY_DEADLINE_MS = 20_000;
-/** How long a ready proxy is left alone before it is measured. */
+/** How long a ready proxy is left alone before it is measured (default). */
 const SETTLE_MS = 1_000;
 
 async function ready(adminPort: number, deadline: number): Promise<boolean> {
@@ -62,6 +62,7 @@ async function measureOnce(o: {
   taskset: string | null;
   cpu: string;
   env: Record<string, string>;
+  settleMs: number;
 }): Promise<{ anonMb: number; rssMb: number; cpuMs: number } | null> {
   const adminPort = await freePort();
   const file = path.join(o.workDir, `${o.name}.json`);
@@ -81,7 +82,7 @@ async function measureOnce(o: {
   const child = spawn(cmd, argv, { env: { ...env, ...o.env }, stdio: 'ignore' });
   try {
     if (!(await ready(adminPort, Date.now() + READY_DEADLINE_MS)) || child.pid === undefined) return null;
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    await new Promise((r) => setTimeout(r, o.settleMs));
     const r = rss(child.pid);
     return { anonMb: r.anonMb, rssMb: r.rssMb, cpuMs: threadsCpuMs(child.pid) };
   } finally {
@@ -108,7 +109,9 @@ export async function measureIdle(o: {
   taskset: string | null;
   cpu: string;
   runs: number;
+  settleMs?: number;
 }): Promise<IdleResult> {
+  const settleMs = o.settleMs ?? SETTLE_MS;
   const stateDir = path.join(o.workDir, 'idle-identity');
   mkdirSync(stateDir, { recursive: true });
   const api = await startIdentityApi(stateDir);
@@ -116,11 +119,12 @@ export async function measureIdle(o: {
   const on: typeof off = [];
   try {
     for (let i = 0; i < o.runs; i++) {
-      off.push(await measureOnce({ ...o, name: `idle-off-${i}`, env: {} }));
+      off.push(await measureOnce({ ...o, name: `idle-off-${i}`, env: {}, settleMs }));
       on.push(
         await measureOnce({
           ...o,
           name: `idle-on-${i}`,
+          settleMs,
           env: {
             WEFT_PROXY_NAMESPACE: BENCH_NS,
             WEFT_PROXY_SERVICE_ACCOUNT: BENCH_SA,
@@ -154,11 +158,13 @@ export function describeIdle(r: IdleResult, runs: number): string[] {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--runs');
   const runs = i > 0 ? Math.max(1, Number(process.argv[i + 1])) : 7;
+  const j = process.argv.indexOf('--settle-ms');
+  const settleMs = j > 0 ? Math.max(0, Number(process.argv[j + 1])) : SETTLE_MS;
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'weft-bench-idle-'));
   try {
     const bundle = bundleProxy(repoRoot, workDir);
-    const r = await measureIdle({ bundle, workDir, taskset: null, cpu: '0', runs });
+    const r = await measureIdle({ bundle, workDir, taskset: null, cpu: '0', runs, settleMs });
     for (const l of describeIdle(r, runs)) process.stdout.write(`${l}\n`);
     process.stdout.write(
       `load average ${os
