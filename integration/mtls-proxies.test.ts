@@ -6,8 +6,9 @@
  * metric.
  */
 import { createServer as createTlsServer } from 'node:tls';
+import type * as x509 from '@peculiar/x509';
 import { loadOrCreateCa, signWorkloadCertificate } from '@weft/controller/identity';
-import { generateProxyKey, type x509 } from '@weft/proxy/identity/x509';
+import { generateProxyKey } from '@weft/proxy/identity/x509';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -12,12 +12,13 @@
  *
  *   npm run bench:proxy -- [--reps 3] [--seconds 3] [--paths direct,nginx,oneHop,twoHop,twoHopMtls]
  *                          [--big-mb 1024] [--big-paths oneHop] [--no-h2] [--source] [--quick]
- *                          [--startup-runs 9]
+ *                          [--startup-runs 9] [--idle-runs 5]
  *
  * The proxies run the production build (bundle.ts: the esbuild bundle with its launcher and
  * code cache), as meshed pods do; `--source` runs them from the sources under tsx instead.
  * Either way, the idle RSS of a one-hop proxy in the other mode is measured too. Proxy
- * start-up (spawn to ready, startup.ts) is always timed on the build.
+ * start-up (spawn to ready, startup.ts) is always timed on the build, and so is its idle
+ * private memory with identity off and on (idle.ts; meshed pods run with identity on).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ import { buildOlg, ensureTool, which } from '../lib/tools.ts';
 import { type BigBodyResult, measureBigBody } from './big-body.ts';
 import { bundleProxy } from './bundle.ts';
 import { benchH2, type H2BenchResult, type H2RowResult } from './h2.ts';
+import { describeIdle, type IdleResult, measureIdle } from './idle.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
 import { startWeft } from './weft.ts';
@@ -53,6 +55,8 @@ interface Options {
   h2: boolean;
   /** Proxy starts timed (0: none). */
   startupRuns: number;
+  /** Proxies started to measure idle memory, identity off and as many on (0: none). */
+  idleRuns: number;
 }
 
 /** Each direction of the large-body measurement gives up after this. */
@@ -68,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     bundle: true,
     h2: true,
     startupRuns: 9,
+    idleRuns: 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -86,6 +91,7 @@ function parseArgs(argv: string[]): Options {
       o.bundle = true; // the default; kept for old command lines
     else if (a === '--no-h2') o.h2 = false;
     else if (a === '--startup-runs') o.startupRuns = Math.max(0, Number(next()));
+    else if (a === '--idle-runs') o.idleRuns = Math.max(0, Number(next()));
     else if (a === '--quick') Object.assign(o, { reps: 1, seconds: 2, bigMb: 256 });
     else throw new Error(`unknown argument ${a} (see the header of bench/proxy/main.ts)`);
   }
@@ -380,6 +386,13 @@ async function main(): Promise<void> {
       );
     }
 
+    // Idle private memory of the build, identity off and on (meshed pods run it on).
+    let idleMemory: IdleResult | null = null;
+    if (o.idleRuns > 0) {
+      idleMemory = await measureIdle({ bundle, workDir, taskset, cpu: '0', runs: o.idleRuns });
+      for (const line of describeIdle(idleMemory, o.idleRuns)) log(line);
+    }
+
     // Ratios against nginx and direct, for every proxied path.
     const ratios: Record<string, number | null> = {};
     const base = (key: string, field: string) => num(results[key]?.[field]);
@@ -436,6 +449,11 @@ async function main(): Promise<void> {
     }
     // Spawn to ready (issue 15: goal <= 150 ms).
     if (startup !== null) ratios.proxyReadyMs = startup.proxyReadyMs;
+    // Idle private memory (RssAnon) per proxy, identity off and on (issue 15: goal <= 16 MB).
+    if (idleMemory !== null) {
+      ratios.idleRssAnonMb = idleMemory.identityOff.rssAnonMb;
+      ratios.idleRssAnonMbIdentityOn = idleMemory.identityOn.rssAnonMb;
+    }
 
     log('');
     log(
@@ -451,6 +469,7 @@ async function main(): Promise<void> {
       bigBody,
       h2,
       startup,
+      idleMemory,
       meta: {
         date: new Date().toISOString(),
         reps: o.reps,

@@ -18,10 +18,13 @@ import { createIdentity } from '../../apps/controller/src/identity/index.ts';
 import type { PathSpec } from './paths.ts';
 
 /** Both proxies run as the `bench` service account of namespace `bench`. */
-const SA = 'bench';
-const NS = 'bench';
+export const BENCH_SA = 'bench';
+export const BENCH_NS = 'bench';
+const SA = BENCH_SA;
+const NS = BENCH_NS;
 
-async function startIdentityApi(stateDir: string) {
+/** The controller's identity service behind its tRPC router, on an ephemeral loopback port. */
+export async function startIdentityApi(stateDir: string) {
   const identity = await createIdentity({ stateDir, trustDomain: 'cluster.local', log: () => {} });
   const services = {
     startedAt: Date.now(),
@@ -36,7 +39,11 @@ async function startIdentityApi(stateDir: string) {
   const server = http.createServer((req, res) => handler(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   server.unref(); // never keeps the benchmark alive
-  return { identity, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return {
+    identity,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => server.close(),
+  };
 }
 
 async function waitReady(adminPorts: number[], ms: number): Promise<void> {

@@ -29,7 +29,7 @@ export interface StartupResult {
 const READY_DEADLINE_MS = 15_000;
 
 /** CPU seconds of every thread of `pid`, in ms (ns precision, unlike /proc/PID/stat). */
-function threadsCpuMs(pid: number): number {
+export function threadsCpuMs(pid: number): number {
   let ns = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {

@@ -4,6 +4,7 @@
  * error whose message says why the request was refused.
  */
 import { CertifyResponse, ErrorCode, MeshError } from '@weft/shared';
+import { type JsonAnswer, postJson } from './post-json.ts';
 
 /** Sends the CSR and token (also as the bearer credential); throws a MeshError naming the controller's reason on refusal. */
 export async function requestCertificate(
@@ -12,14 +13,10 @@ export async function requestCertificate(
   timeoutMs: number,
 ): Promise<CertifyResponse> {
   const url = new URL('/trpc/identity.certify', controllerUrl);
-  let res: Response;
+  type Answer = { result?: { data?: unknown }; error?: { message?: string; data?: { meshCode?: string } } };
+  let res: JsonAnswer;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${body.token}` },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    res = await postJson(url, JSON.stringify(body), { authorization: `Bearer ${body.token}` }, timeoutMs);
   } catch (err) {
     throw new MeshError(
       ErrorCode.unavailable,
@@ -29,18 +26,7 @@ export async function requestCertificate(
       },
     );
   }
-  let json: { result?: { data?: unknown }; error?: { message?: string; data?: { meshCode?: string } } };
-  try {
-    json = (await res.json()) as typeof json;
-  } catch (err) {
-    throw new MeshError(
-      ErrorCode.unavailable,
-      `identity.certify: HTTP ${res.status} with a body that is not JSON`,
-      {
-        cause: err,
-      },
-    );
-  }
+  const json = (res.json ?? {}) as Answer;
   if (!res.ok || json.error) {
     const code = (json.error?.data?.meshCode as ErrorCode | undefined) ?? ErrorCode.unavailable;
     throw new MeshError(

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { requestCertificate } from './certify-client.ts';
 import { IdentityMetrics } from './metrics.ts';
-import { createCsr, generateProxyKey, type ProxyKey, x509 } from './x509.ts';
+import { createCsr, generateProxyKey, type ProxyKey, readCertificate } from './x509.ts';
 
 /** One log line; `warn` for failures the proxy survives, `error` when identity is lost. */
 export type IdentityLog = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -178,9 +178,9 @@ export class IdentityManager {
         },
         this.#opts.requestTimeoutMs ?? 5_000,
       );
-      const leaf = new x509.X509Certificate(res.certificate);
+      const leaf = readCertificate(res.certificate);
       const anchors = (await this.#anchorsFromFile()) ?? this.#opts.trustAnchorsPem ?? res.trustAnchors;
-      const issuer = res.intermediates[0] ? new x509.X509Certificate(res.intermediates[0]) : undefined;
+      const issuer = res.intermediates[0] ? readCertificate(res.intermediates[0]) : undefined;
       const chainPem = [res.certificate, ...res.intermediates].map((p) => p.trim()).join('\n');
       const keyPem = (this.#key as ProxyKey).privateKeyPem;
       const creds: Credentials = {

@@ -11,7 +11,7 @@ import { MtlsConnector } from '../tls/connector.ts';
 import { MtlsServer } from '../tls/server.ts';
 import type { Connector } from '../transport/connector.ts';
 import { identityOptionsFromEnv } from './config.ts';
-import type { IdentityManager } from './manager.ts';
+import { IdentityManager } from './manager.ts';
 import { IdentityMetrics } from './metrics.ts';
 import { registerIdentityMetrics } from './prom.ts';
 import { watchIdentity } from './watch.ts';
@@ -57,8 +57,6 @@ export async function setupIdentity(
   }
   if (!r.options.trustAnchorsPem)
     log('identity: no trust anchor in WEFT_PROXY_IDENTITY_DIR; trusting the anchors the controller returns');
-  // Loaded only when identity is on: the X.509 code is a good part of an idle proxy's memory.
-  const { IdentityManager } = await import('./manager.ts');
   const manager = new IdentityManager({
     ...r.options,
     ...(token ? { token } : {}),

@@ -6,6 +6,7 @@
  * renewal is retried with backoff while the old token still holds.
  */
 import { WorkloadTokenGrant } from '@weft/shared';
+import { postJson } from './post-json.ts';
 
 export interface WorkloadTokenOptions {
   controllerUrl: string;
@@ -82,13 +83,13 @@ export class WorkloadToken {
   async renewNow(): Promise<boolean> {
     const url = new URL('/trpc/identity.renewToken', this.#opts.controllerUrl);
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: this.authorization() },
-        body: '{}',
-        signal: AbortSignal.timeout(this.#opts.requestTimeoutMs ?? 5000),
-      });
-      const json = (await res.json()) as { result?: { data?: unknown }; error?: { message?: string } };
+      const res = await postJson(
+        url,
+        '{}',
+        { authorization: this.authorization() },
+        this.#opts.requestTimeoutMs ?? 5000,
+      );
+      const json = (res.json ?? {}) as { result?: { data?: unknown }; error?: { message?: string } };
       const grant = WorkloadTokenGrant.safeParse(json.result?.data);
       if (!res.ok || !grant.success)
         throw new Error(`HTTP ${res.status}: ${json.error?.message ?? 'malformed answer'}`);

@@ -1,20 +1,22 @@
 /**
- * The X.509 toolkit, set up once (`reflect-metadata` before `@peculiar/x509`, Node's
- * WebCrypto as provider), and the proxy's key pair: ECDSA P-256, made in memory at start.
- * The private key's PEM exists only in this process (for Node's TLS contexts).
+ * The proxy's key pair (ECDSA P-256, made in memory at start; the private key's PEM exists
+ * only in this process, for Node's TLS contexts), its certificate signing request, and
+ * what it reads from the certificate it gets back: all with Node's crypto and a few DER
+ * helpers (der.ts).
  */
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-export { x509 };
+import { KeyObject, sign, webcrypto, X509Certificate } from 'node:crypto';
+import { bitString, contextTag, octetString, oid, sequence, set, smallInteger, utf8String } from './der.ts';
 
 const EC_KEY = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const EC_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
-/** The proxy's own key: the WebCrypto pair (to sign CSRs) and the private key as PEM (for TLS). */
+const OID = {
+  commonName: '2.5.4.3',
+  extensionRequest: '1.2.840.113549.1.9.14',
+  subjectAltName: '2.5.29.17',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+} as const;
+
+/** The proxy's own key: the WebCrypto pair and the private key as PEM (for TLS). */
 export interface ProxyKey {
   keys: webcrypto.CryptoKeyPair;
   privateKeyPem: string;
@@ -26,17 +28,37 @@ export async function generateProxyKey(): Promise<ProxyKey> {
     'sign',
     'verify',
   ])) as webcrypto.CryptoKeyPair;
-  const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { keys, privateKeyPem: x509.PemConverter.encode(der, 'PRIVATE KEY') };
+  const privateKeyPem = KeyObject.from(keys.privateKey).export({ type: 'pkcs8', format: 'pem' }) as string;
+  return { keys, privateKeyPem };
 }
 
-/** A PEM CSR for `identity` (SAN DNS and subject CN), signed with the proxy's key. */
+/** A PEM CSR (PKCS#10) for `identity` (SAN DNS and subject CN), signed with the proxy's key. */
 export async function createCsr(key: ProxyKey, identity: string): Promise<string> {
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${identity}`,
-    keys: key.keys as unknown as Parameters<typeof x509.Pkcs10CertificateRequestGenerator.create>[0]['keys'],
-    signingAlgorithm: EC_SIGN,
-    extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: identity }])],
-  });
-  return csr.toString('pem');
+  const spki = KeyObject.from(key.keys.publicKey).export({ type: 'spki', format: 'der' });
+  const san = sequence(
+    oid(OID.subjectAltName),
+    octetString(sequence(contextTag(2, false, Buffer.from(identity, 'ascii')))),
+  );
+  const info = sequence(
+    smallInteger(0),
+    sequence(set(sequence(oid(OID.commonName), utf8String(identity)))),
+    spki,
+    contextTag(0, true, sequence(oid(OID.extensionRequest), set(sequence(san)))),
+  );
+  // ECDSA signatures from Node's `sign` are DER (r, s), as X.509 wants them.
+  const signature = sign('sha256', info, KeyObject.from(key.keys.privateKey));
+  const der = sequence(info, sequence(oid(OID.ecdsaWithSha256)), bitString(signature));
+  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE REQUEST-----\n${lines.join('\n')}\n-----END CERTIFICATE REQUEST-----`;
+}
+
+/** What the proxy reads from a PEM certificate: validity and serial number (lowercase hex). */
+export function readCertificate(pem: string): { notBefore: Date; notAfter: Date; serialNumber: string } {
+  const cert = new X509Certificate(pem);
+  return {
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    // Node gives the INTEGER's value in uppercase hex, whole bytes: the CA's form, lowercased.
+    serialNumber: cert.serialNumber.toLowerCase(),
+  };
 }

@@ -1,9 +1,14 @@
 /** Test helper: a throwaway mesh CA and workload credentials, as the controller would sign them. */
+// A general X.509 library signs here (the proxy itself only makes CSRs: identity/x509.ts).
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
+import * as x509 from '@peculiar/x509';
 import type { CertifyResponse } from '@weft/shared';
 import type { Credentials } from '../identity/manager.ts';
-import { generateProxyKey, x509 } from '../identity/x509.ts';
+import { generateProxyKey } from '../identity/x509.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const EC_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 type Keys = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'];
