@@ -20,7 +20,9 @@ import { freePort } from '../lib/spawn.ts';
 import { median, round } from '../lib/stats.ts';
 import { bundleProxy } from './bundle.ts';
 import { BENCH_NS, BENCH_SA, startIdentityApi } from './mtls.ts';
+import type { BenchContext } from './paths.ts';
 import { threadsCpuMs } from './startup.ts';
+import { startWeft } from './weft.ts';
 
 export interface IdleFigures {
   /** Median private memory (RssAnon), MB. */
@@ -174,5 +176,37 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     );
   } finally {
     rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Idle RSS of a one-hop proxy started the other way (bundle when the run uses tsx, tsx
+ * when it uses the bundle): what the loader and transpiler cost in memory.
+ */
+export async function idleRssOtherMode(
+  ctx: BenchContext,
+  bundle: string | null,
+): Promise<Record<string, number | null>> {
+  const mode = bundle === null ? 'tsx' : 'bundle';
+  try {
+    const p = await startWeft({
+      repoRoot: ctx.repoRoot,
+      workDir: ctx.workDir,
+      name: 'idle-other-mode',
+      taskset: ctx.taskset,
+      cpu: ctx.serverCpu,
+      appPort: ctx.upstreamPort,
+      bundle,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = rss(p.proc.pid);
+    await p.proc.stop();
+    ctx.log(
+      `one-hop proxy idle RSS when run as ${mode}: ${r.rssMb.toFixed(1)} MB (private ${r.anonMb.toFixed(1)} MB)`,
+    );
+    return { [`${mode}RssMb`]: round(r.rssMb, 1), [`${mode}RssAnonMb`]: round(r.anonMb, 1) };
+  } catch (err) {
+    ctx.log(`could not measure the ${mode} proxy's idle RSS: ${(err as Error).message.split('\n')[0]}`);
+    return {};
   }
 }

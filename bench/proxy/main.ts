@@ -34,69 +34,14 @@ import { buildOlg, ensureTool, which } from '../lib/tools.ts';
 import { type BigBodyResult, measureBigBody } from './big-body.ts';
 import { bundleProxy } from './bundle.ts';
 import { benchH2, type H2BenchResult, type H2RowResult } from './h2.ts';
-import { describeIdle, type IdleResult, measureIdle } from './idle.ts';
+import { describeIdle, type IdleResult, idleRssOtherMode, measureIdle } from './idle.ts';
+import { BIG_BODY_DEADLINE_MS, parseArgs } from './options.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
+import { computeRatios, type Summary } from './ratios.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
-import { startWeft } from './weft.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-// === options ===
-
-interface Options {
-  reps: number;
-  seconds: number;
-  bigMb: number;
-  bigPaths: string[];
-  paths: string[] | null;
-  /** Run the proxies from the production build (default) rather than the sources under tsx. */
-  bundle: boolean;
-  h2: boolean;
-  /** Proxy starts timed (0: none). */
-  startupRuns: number;
-  /** Proxies started to measure idle memory, identity off and as many on (0: none). */
-  idleRuns: number;
-}
-
-/** Each direction of the large-body measurement gives up after this. */
-const BIG_BODY_DEADLINE_MS = 30_000;
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    reps: 3,
-    seconds: 3,
-    bigMb: 1024,
-    bigPaths: ['oneHop'],
-    paths: null,
-    bundle: true,
-    h2: true,
-    startupRuns: 9,
-    idleRuns: 5,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--reps') o.reps = Math.max(1, Number(next()));
-    else if (a === '--seconds') o.seconds = Math.max(1, Number(next()));
-    else if (a === '--big-mb') o.bigMb = Math.max(0, Number(next()));
-    else if (a === '--paths') o.paths = next().split(',');
-    else if (a === '--big-paths') o.bigPaths = next().split(',');
-    else if (a === '--source') o.bundle = false;
-    else if (a === '--bundle')
-      o.bundle = true; // the default; kept for old command lines
-    else if (a === '--no-h2') o.h2 = false;
-    else if (a === '--startup-runs') o.startupRuns = Math.max(0, Number(next()));
-    else if (a === '--idle-runs') o.idleRuns = Math.max(0, Number(next()));
-    else if (a === '--quick') Object.assign(o, { reps: 1, seconds: 2, bigMb: 256 });
-    else throw new Error(`unknown argument ${a} (see the header of bench/proxy/main.ts)`);
-  }
-  return o;
-}
 
 // === one repetition of one path ===
 
@@ -178,8 +123,6 @@ async function endpointOpens(p: RunningPath): Promise<number | null> {
 
 // === summary ===
 
-type Summary = Record<string, number | null | Record<string, unknown>>;
-
 function summarise(samples: Sample[], idle: Rss | null, proxied: boolean): Summary {
   const m = (f: (s: Sample) => number | null) => round(median(samples.map((s) => f(s) ?? Number.NaN)), 3);
   const out: Summary = {
@@ -205,10 +148,6 @@ function summarise(samples: Sample[], idle: Rss | null, proxied: boolean): Summa
     cpuUsPerReq: samples.map((s) => (s.cpuUsPerReq === null ? null : round(s.cpuUsPerReq, 1))),
   };
   return out;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : Number.NaN;
 }
 
 function printTable(results: Record<string, Summary>, specs: PathSpec[]): void {
@@ -393,67 +332,7 @@ async function main(): Promise<void> {
       for (const line of describeIdle(idleMemory, o.idleRuns)) log(line);
     }
 
-    // Ratios against nginx and direct, for every proxied path.
-    const ratios: Record<string, number | null> = {};
-    const base = (key: string, field: string) => num(results[key]?.[field]);
-    for (const spec of active) {
-      if (spec.key === 'direct' || spec.key === 'nginx') continue;
-      const rps = base(spec.key, 'rps');
-      ratios[`${spec.key}RpsVsNginx`] = round(rps / base('nginx', 'rps'), 3);
-      ratios[`${spec.key}RpsVsDirect`] = round(rps / base('direct', 'rps'), 3);
-      ratios[`${spec.key}P50DeltaMs1kVsDirect`] = round(
-        base(spec.key, 'p50Ms1k') - base('direct', 'p50Ms1k'),
-        3,
-      );
-      ratios[`${spec.key}P99Ms1kVsNginx`] = round(base(spec.key, 'p99Ms1k') / base('nginx', 'p99Ms1k'), 3);
-      ratios[`${spec.key}CpuVsNginx`] = round(
-        base(spec.key, 'cpuUsPerReq') / base('nginx', 'cpuUsPerReq'),
-        3,
-      );
-    }
-    ratios.nginxRpsVsDirect = round(base('nginx', 'rps') / base('direct', 'rps'), 3);
-    // What a 10-rule route table with retries costs one hop (issue 10: goal <= 1.10).
-    if (results.oneHopPolicy && results.oneHopOut) {
-      ratios.policyCpuVsPlain = round(
-        base('oneHopPolicy', 'cpuUsPerReq') / base('oneHopOut', 'cpuUsPerReq'),
-        3,
-      );
-      ratios.policyRpsVsPlain = round(base('oneHopPolicy', 'rps') / base('oneHopOut', 'rps'), 3);
-    }
-    // What 50 authorization rules cost the inbound hop (issue 11: goal <= 5 µs CPU per request).
-    if (results.oneHopAuthz && results.oneHop) {
-      ratios.authzCpuVsPlain = round(base('oneHopAuthz', 'cpuUsPerReq') / base('oneHop', 'cpuUsPerReq'), 3);
-      ratios.authzCpuUsPerReq = round(base('oneHopAuthz', 'cpuUsPerReq') - base('oneHop', 'cpuUsPerReq'), 1);
-      ratios.authzRpsVsPlain = round(base('oneHopAuthz', 'rps') / base('oneHop', 'rps'), 3);
-    }
-    // What mTLS costs on the meshed path, connections established (issue 7: goal >= 0.85).
-    if (results.twoHopMtls && results.twoHop) {
-      ratios.twoHopMtlsRpsVsTwoHop = round(base('twoHopMtls', 'rps') / base('twoHop', 'rps'), 3);
-      ratios.twoHopMtlsCpuVsTwoHop = round(
-        base('twoHopMtls', 'cpuUsPerReq') / base('twoHop', 'cpuUsPerReq'),
-        3,
-      );
-    }
-
-    // The meshed path's tail at a fixed 1,000 requests/s (issue 15: goal <= 2 ms).
-    if (results.twoHopMtls) ratios.twoHopMtlsP99Ms1k = round(base('twoHopMtls', 'p99Ms1k'), 3);
-    // HTTP/2 and gRPC through one hop (issue 15: h2 >= 0.5 x direct, <= 70 µs CPU/req, <= 90 MB RSS).
-    if (h2 !== null) {
-      ratios.h2RpsVsDirect = h2.oneHopRpsVsDirect;
-      ratios.h2CpuUsPerReq = h2.oneHop.cpuUsPerReq;
-      ratios.h2RssLoadMb = h2.oneHop.rssLoadMb;
-      ratios.grpcUnaryRpsVsDirect = h2.grpcUnary.oneHopRpsVsDirect;
-      ratios.grpcUnaryCpuUsPerReq = h2.grpcUnary.oneHop.cpuUsPerReq;
-      ratios.grpcStreamRpsVsDirect = h2.grpcStream.oneHopRpsVsDirect;
-      ratios.grpcStreamCpuUsPerMessage = h2.grpcStream.oneHopCpuUsPerMessage;
-    }
-    // Spawn to ready (issue 15: goal <= 150 ms).
-    if (startup !== null) ratios.proxyReadyMs = startup.proxyReadyMs;
-    // Idle private memory (RssAnon) per proxy, identity off and on (issue 15: goal <= 16 MB).
-    if (idleMemory !== null) {
-      ratios.idleRssAnonMb = idleMemory.identityOff.rssAnonMb;
-      ratios.idleRssAnonMbIdentityOn = idleMemory.identityOn.rssAnonMb;
-    }
+    const ratios = computeRatios(results, active, { h2, startup, idleMemory });
 
     log('');
     log(
@@ -497,38 +376,6 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
     rmSync(workDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Idle RSS of a one-hop proxy started the other way (bundle when the run uses tsx, tsx
- * when it uses the bundle): what the loader and transpiler cost in memory.
- */
-async function idleRssOtherMode(
-  ctx: BenchContext,
-  bundle: string | null,
-): Promise<Record<string, number | null>> {
-  const mode = bundle === null ? 'tsx' : 'bundle';
-  try {
-    const p = await startWeft({
-      repoRoot: ctx.repoRoot,
-      workDir: ctx.workDir,
-      name: 'idle-other-mode',
-      taskset: ctx.taskset,
-      cpu: ctx.serverCpu,
-      appPort: ctx.upstreamPort,
-      bundle,
-    });
-    await new Promise((r) => setTimeout(r, 1000));
-    const r = rss(p.proc.pid);
-    await p.proc.stop();
-    log(
-      `one-hop proxy idle RSS when run as ${mode}: ${r.rssMb.toFixed(1)} MB (private ${r.anonMb.toFixed(1)} MB)`,
-    );
-    return { [`${mode}RssMb`]: round(r.rssMb, 1), [`${mode}RssAnonMb`]: round(r.anonMb, 1) };
-  } catch (err) {
-    log(`could not measure the ${mode} proxy's idle RSS: ${(err as Error).message.split('\n')[0]}`);
-    return {};
   }
 }
 
