@@ -27,6 +27,10 @@ export const PAGES = [
   { name: 'namespace', path: '/namespaces/demo' },
   { name: 'topology', path: '/topology' },
   { name: 'workload', path: `/workloads/${MESHED[0]}/${MESHED[1]}` },
+  { name: 'service', path: '/services/demo/inventory' },
+  { name: 'identity', path: '/identity' },
+  { name: 'health', path: '/health' },
+  { name: 'tap', path: '/tap' },
 ] as const;
 
 export interface PageScores {
