@@ -220,3 +220,32 @@ export function stateText(stateDir: string): string {
     return '';
   }
 }
+
+const HELLO_SERVER = `require('node:http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, process.env.HOST)`;
+
+/** One Deployment `hello` (a node one-liner answering "ok" on its http port, with a readiness probe) and its Service, in `namespace`. */
+export function helloManifest(namespace: string): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: hello, namespace: ${namespace} }
+spec:
+  selector: { matchLabels: { app: hello } }
+  template:
+    metadata: { labels: { app: hello } }
+    spec:
+      containers:
+        - name: hello
+          image: example/hello:1
+          command: [node, -e, ${JSON.stringify(HELLO_SERVER)}]
+          ports: [{ name: http, containerPort: 8080 }]
+          readinessProbe: { httpGet: { path: /, port: http } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: hello, namespace: ${namespace} }
+spec:
+  selector: { app: hello }
+  ports: [{ port: 80, targetPort: http }]
+`;
+}

@@ -4,33 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalPlatform } from '../src/platform/local/local-platform.ts';
 import { StateStore } from '../src/state/store.ts';
-import { REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
+import { helloManifest, REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
 import { describePlatformContract } from './platform-contract.ts';
 
-const SERVER = `require('node:http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, process.env.HOST)`;
-const MANIFEST = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: hello, namespace: contract }
-spec:
-  selector: { matchLabels: { app: hello } }
-  template:
-    metadata: { labels: { app: hello } }
-    spec:
-      containers:
-        - name: hello
-          image: example/hello:1
-          command: [node, -e, ${JSON.stringify(SERVER)}]
-          ports: [{ name: http, containerPort: 8080 }]
-          readinessProbe: { httpGet: { path: /, port: http } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: hello, namespace: contract }
-spec:
-  selector: { app: hello }
-  ports: [{ port: 80, targetPort: http }]
-`;
+const MANIFEST = helloManifest('contract');
 
 describePlatformContract('local', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-contract-'));
