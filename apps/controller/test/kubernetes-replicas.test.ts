@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyCrds } from '../src/install/crds.ts';
 import { FOREIGN_POLICY_KINDS } from '../src/platform/kubernetes/policy-resources.ts';
-import { type ControllerProcess, startControllerProcess, waitFor } from './demo-harness.ts';
+import { type ControllerProcess, waitFor } from './demo-harness.ts';
 import { FakeCluster } from './kube/cluster.ts';
 import { writeFakeKubeconfig } from './kube/kubeconfig.ts';
+import { leaseHolder, startReplica } from './kube/replicas.ts';
 import { FakeApiServer } from './kube/server.ts';
 
 let server: FakeApiServer;
@@ -19,12 +20,7 @@ let cluster: FakeCluster;
 let dir: string;
 const controllers: Record<string, ControllerProcess> = {};
 
-const holder = () =>
-  (
-    server.store.get('coordination.k8s.io/v1/leases', 'weft', 'weft-controller')?.spec as
-      | { holderIdentity?: string }
-      | undefined
-  )?.holderIdentity;
+const holder = () => leaseHolder(server);
 
 const ROUTE = {
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -67,19 +63,7 @@ async function call<T>(
 }
 
 async function start(name: string) {
-  controllers[name] = await startControllerProcess({
-    stateDir: join(dir, name),
-    octet: 0,
-    env: {
-      WEFT_PLATFORM: 'kubernetes',
-      KUBECONFIG: join(dir, 'kubeconfig'),
-      WEFT_AUTH: 'off',
-      WEFT_POD_NAME: name,
-      WEFT_LEASE_NAMESPACE: 'weft',
-      WEFT_LEASE_DURATION_SECONDS: '4',
-      WEFT_LEASE_RETRY_MS: '500',
-    },
-  });
+  controllers[name] = await startReplica(dir, name, { WEFT_AUTH: 'off' });
 }
 
 async function deployment(name: string, port: number, meshed: boolean) {

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyCrds } from '../src/install/crds.ts';
-import { type ControllerProcess, startControllerProcess, waitFor } from './demo-harness.ts';
+import { type ControllerProcess, waitFor } from './demo-harness.ts';
 import { writeFakeKubeconfig } from './kube/kubeconfig.ts';
+import { startReplica } from './kube/replicas.ts';
 import { FakeApiServer } from './kube/server.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -95,19 +96,7 @@ function addUser(name: string, role: string, password: string): Promise<string> 
   });
 }
 
-const start = (name: string) =>
-  startControllerProcess({
-    stateDir: join(dir, name),
-    octet: 0,
-    env: {
-      WEFT_PLATFORM: 'kubernetes',
-      KUBECONFIG: join(dir, 'kubeconfig'),
-      WEFT_POD_NAME: name,
-      WEFT_LEASE_NAMESPACE: 'weft',
-      WEFT_LEASE_DURATION_SECONDS: '4',
-      WEFT_LEASE_RETRY_MS: '500',
-    },
-  });
+const start = (name: string) => startReplica(dir, name);
 
 beforeAll(async () => {
   server = new FakeApiServer();
