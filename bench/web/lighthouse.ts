@@ -4,13 +4,14 @@
  * points at it, and each page is audited `runs` times. Reports each page's median
  * performance and accessibility scores as ratios to the goals (performance 95,
  * accessibility 100) with its total blocking time, and writes
- * bench/results/web-lighthouse.json.
+ * bench/results/web-lighthouse.json. A run that does not finish within RUN_TIMEOUT_MS
+ * is reported as a failed run of its page instead of holding up the bench.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from '@playwright/test';
-import lighthouse, { desktopConfig } from 'lighthouse';
+import { type BrowserContext, chromium } from '@playwright/test';
+import lighthouse, { desktopConfig, type Result } from 'lighthouse';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
 import { adminToken, loginCode } from '../../e2e/support/login.ts';
 import { freePort, type Owned, startController, startDashboard, stop } from '../../e2e/support/processes.ts';
@@ -21,6 +22,13 @@ export const GOALS = { performance: 95, accessibility: 100 } as const;
 /** Third octet of the bench controller's pod and service addresses (away from tests'). */
 const OCTET = 48;
 const MESHED: [string, string] = ['demo', 'catalog'];
+/**
+ * The longest one Lighthouse run may take (it waits at most 45 s for a page to load, then
+ * audits the trace); past it the run counts as failed and its tab is closed.
+ */
+const RUN_TIMEOUT_MS = Number(process.env.WEFT_BENCH_LIGHTHOUSE_TIMEOUT_MS ?? 180_000);
+/** How long the unmeasured warm-up load of a page may wait for the network to go idle. */
+const WARM_IDLE_MS = 10_000;
 
 export const PAGES = [
   { name: 'overview', path: '/' },
@@ -46,6 +54,8 @@ export interface PageScores {
   accessibilityRatio: number;
   /** Accessibility audits that failed in the median run, by id. */
   failedAccessibilityAudits: string[];
+  /** Runs of this page that failed or timed out, with why (scores are of the other runs). */
+  failedRuns: string[];
 }
 
 /** A tRPC call to the controller with the admin token. */
@@ -74,6 +84,61 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
+
+/** A page none of whose runs finished: scores 0, so it cannot pass for meeting the goals. */
+function failedPage(p: { name: string; path: string }, failedRuns: string[]): PageScores {
+  return {
+    page: p.name,
+    path: p.path,
+    performance: 0,
+    accessibility: 0,
+    bestPractices: 0,
+    totalBlockingTimeMs: Number.NaN,
+    largestContentfulPaintMs: Number.NaN,
+    performanceRatio: 0,
+    accessibilityRatio: 0,
+    failedAccessibilityAudits: [],
+    failedRuns,
+  };
+}
+
+/**
+ * One Lighthouse run of `url` in the browser's default context, bounded by RUN_TIMEOUT_MS:
+ * on timeout the tab Lighthouse opened is closed (which ends its run) and this throws.
+ */
+async function auditOnce(browser: BrowserContext, port: number, url: string): Promise<Result> {
+  const before = new Set(browser.pages());
+  let timer: NodeJS.Timeout | undefined;
+  const run = lighthouse(
+    url,
+    { port, output: 'json', logLevel: 'error', disableStorageReset: true },
+    desktopConfig,
+  );
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`did not finish within ${RUN_TIMEOUT_MS / 1000} s`)),
+      RUN_TIMEOUT_MS,
+    );
+  });
+  try {
+    const lhr = (await Promise.race([run, timeout]))?.lhr;
+    if (!lhr) throw new Error('Lighthouse returned nothing');
+    if (lhr.runtimeError) throw new Error(lhr.runtimeError.message);
+    return lhr;
+  } catch (err) {
+    // Close what the run left open, then give it a moment to unwind before the next run.
+    await Promise.all(
+      browser
+        .pages()
+        .filter((pg) => !before.has(pg))
+        .map((pg) => pg.close().catch(() => undefined)),
+    );
+    await Promise.race([run.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs the audits; `log` takes progress lines. */
@@ -123,7 +188,9 @@ export async function auditPages(
     const warm = await browser.newPage();
     await warm.goto(`${base}/login/link?code=${await loginCode(api, stateDir)}`);
     for (const p of PAGES) {
-      await warm.goto(`${base}${p.path}`, { waitUntil: 'networkidle' });
+      // A page with a live stream open (Tap) never goes network-idle: wait for it a bounded time.
+      await warm.goto(`${base}${p.path}`, { waitUntil: 'load' });
+      await warm.waitForLoadState('networkidle', { timeout: WARM_IDLE_MS }).catch(() => undefined);
       if (new URL(warm.url()).pathname.startsWith('/login'))
         throw new Error(`${p.path} sent the browser to log in`);
     }
@@ -132,15 +199,17 @@ export async function auditPages(
     const out: PageScores[] = [];
     for (const p of PAGES.filter((x) => only === undefined || only.includes(x.name))) {
       const samples: PageScores[] = [];
+      const failedRuns: string[] = [];
       for (let i = 0; i < runs; i++) {
-        const result = await lighthouse(
-          `${base}${p.path}`,
-          { port: browserPort, output: 'json', logLevel: 'error', disableStorageReset: true },
-          desktopConfig,
-        );
-        const lhr = result?.lhr;
-        if (!lhr) throw new Error(`Lighthouse returned nothing for ${p.path}`);
-        if (lhr.runtimeError) throw new Error(`Lighthouse on ${p.path}: ${lhr.runtimeError.message}`);
+        let lhr: Result;
+        try {
+          lhr = await auditOnce(browser, browserPort, `${base}${p.path}`);
+        } catch (err) {
+          const why = `run ${i + 1}: ${err instanceof Error ? err.message : String(err)}`;
+          log(`[bench:web] lighthouse ${p.name} ${why}`);
+          failedRuns.push(why);
+          continue;
+        }
         if (dumpDir) {
           mkdirSync(dumpDir, { recursive: true });
           writeFileSync(join(dumpDir, `${p.name}-${i + 1}.json`), JSON.stringify(lhr));
@@ -161,6 +230,7 @@ export async function auditPages(
           performanceRatio: score('performance') / GOALS.performance,
           accessibilityRatio: score('accessibility') / GOALS.accessibility,
           failedAccessibilityAudits: failed,
+          failedRuns,
         };
         log(
           `[bench:web] lighthouse ${p.name} run ${i + 1}: performance ${s.performance}, accessibility ${s.accessibility}, best practices ${s.bestPractices}, TBT ${s.totalBlockingTimeMs} ms, LCP ${s.largestContentfulPaintMs} ms${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`,
@@ -169,7 +239,7 @@ export async function auditPages(
       }
       // The run with the median performance score (the upper one of an even count) stands for the page.
       const sorted = [...samples].sort((a, b) => a.performance - b.performance);
-      out.push(sorted[Math.floor(sorted.length / 2)] as PageScores);
+      out.push(sorted[Math.floor(sorted.length / 2)] ?? failedPage(p, failedRuns));
     }
     return out;
   } finally {

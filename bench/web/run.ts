@@ -162,7 +162,7 @@ async function lighthouseScores() {
   writeFileSync(LIGHTHOUSE_RESULTS, `${JSON.stringify(result, null, 2)}\n`);
   for (const p of pages) {
     console.log(
-      `[bench:web] ${p.page.padEnd(10)} performance ${p.performance} (${p.performanceRatio.toFixed(2)} of goal), accessibility ${p.accessibility} (${p.accessibilityRatio.toFixed(2)} of goal), TBT ${p.totalBlockingTimeMs} ms`,
+      `[bench:web] ${p.page.padEnd(10)} performance ${p.performance} (${p.performanceRatio.toFixed(2)} of goal), accessibility ${p.accessibility} (${p.accessibilityRatio.toFixed(2)} of goal), TBT ${p.totalBlockingTimeMs} ms${p.failedRuns.length ? `; ${p.failedRuns.length} failed run(s): ${p.failedRuns.join('; ')}` : ''}`,
     );
   }
   console.log(`[bench:web] wrote ${LIGHTHOUSE_RESULTS}`);
