@@ -92,6 +92,67 @@ function ProxyProgress({ active }: { active: ActiveRotation }) {
   );
 }
 
+/**
+ * The form that starts a rotation. Shown disabled while the rotation's status loads, so
+ * the card keeps the shape it has once loaded.
+ */
+function StartForm({
+  kind,
+  onKind,
+  pending = false,
+  disabled,
+  title,
+  onStart,
+  lastFinished,
+}: {
+  kind: RotationKind;
+  onKind: (k: RotationKind) => void;
+  /** While the rotation's status loads: the whole form is disabled. */
+  pending?: boolean;
+  disabled: boolean;
+  title: string | undefined;
+  onStart: () => void;
+  lastFinished?: { kind: RotationKind; finishedAt: string } | null | undefined;
+}) {
+  return (
+    <fieldset disabled={pending}>
+      <legend>Start a rotation</legend>
+      <label>
+        <input
+          type="radio"
+          name="rotation-kind"
+          checked={kind === 'anchor'}
+          onChange={() => onKind('anchor')}
+        />{' '}
+        Trust anchor (and the issuer under it)
+      </label>{' '}
+      <label>
+        <input
+          type="radio"
+          name="rotation-kind"
+          checked={kind === 'issuer'}
+          onChange={() => onKind('issuer')}
+        />{' '}
+        Issuer only
+      </label>{' '}
+      <button
+        type="button"
+        className="button primary"
+        disabled={disabled || pending}
+        title={title}
+        onClick={onStart}
+      >
+        Generate the new {kind === 'anchor' ? 'trust anchor' : 'issuer'}
+      </button>
+      {lastFinished && (
+        <p className="small">
+          Last rotation ({lastFinished.kind}) finished {lastFinished.finishedAt}.
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
 export function RotationWizard() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -118,101 +179,85 @@ export function RotationWizard() {
   return (
     <section aria-label="Rotation" className="card">
       <h2>Rotation</h2>
-      <QueryState query={status} what="the rotation">
-        {s && (
-          <>
-            <Steps active={active} />
-            {s.unavailable && <p>{s.unavailable}</p>}
-            {!active && !s.unavailable && (
-              <fieldset>
-                <legend>Start a rotation</legend>
-                <label>
-                  <input
-                    type="radio"
-                    name="rotation-kind"
-                    checked={kind === 'anchor'}
-                    onChange={() => setKind('anchor')}
-                  />{' '}
-                  Trust anchor (and the issuer under it)
-                </label>{' '}
-                <label>
-                  <input
-                    type="radio"
-                    name="rotation-kind"
-                    checked={kind === 'issuer'}
-                    onChange={() => setKind('issuer')}
-                  />{' '}
-                  Issuer only
-                </label>{' '}
-                <button
-                  type="button"
-                  className="button primary"
+      {status.isPending && (
+        <>
+          <p className="sr-only" role="status">
+            Loading the rotation…
+          </p>
+          <Steps active={null} />
+          <StartForm kind={kind} onKind={setKind} pending disabled title={undefined} onStart={() => {}} />
+        </>
+      )}
+      {!status.isPending && (
+        <QueryState query={status} what="the rotation">
+          {s && (
+            <>
+              <Steps active={active} />
+              {s.unavailable && <p>{s.unavailable}</p>}
+              {!active && !s.unavailable && (
+                <StartForm
+                  kind={kind}
+                  onKind={setKind}
                   disabled={busy || !isAdmin}
                   title={denied}
-                  onClick={() => {
+                  onStart={() => {
                     reset();
                     start.mutate({ kind });
                   }}
-                >
-                  Generate the new {kind === 'anchor' ? 'trust anchor' : 'issuer'}
-                </button>
-                {s.lastFinished && (
-                  <p className="small">
-                    Last rotation ({s.lastFinished.kind}) finished {s.lastFinished.finishedAt}.
+                  lastFinished={s.lastFinished}
+                />
+              )}
+              {active && (
+                <>
+                  <p>
+                    Rotating the {active.kind === 'anchor' ? 'trust anchor' : 'issuer'}: new issuer{' '}
+                    <code>{active.newIssuer.subject}</code>
+                    {active.newTrustAnchor && (
+                      <>
+                        , new anchor <code>{active.newTrustAnchor.subject}</code>
+                      </>
+                    )}
+                    .
                   </p>
-                )}
-              </fieldset>
-            )}
-            {active && (
-              <>
-                <p>
-                  Rotating the {active.kind === 'anchor' ? 'trust anchor' : 'issuer'}: new issuer{' '}
-                  <code>{active.newIssuer.subject}</code>
-                  {active.newTrustAnchor && (
-                    <>
-                      , new anchor <code>{active.newTrustAnchor.subject}</code>
-                    </>
-                  )}
-                  .
-                </p>
-                <ProxyProgress active={active} />
-                <p className="small">Next: {active.next}</p>
-                <button
-                  type="button"
-                  className="button primary"
-                  disabled={busy || !isAdmin || !active.readyToAdvance}
-                  title={denied ?? (active.readyToAdvance ? undefined : 'Waiting for every proxy to move')}
-                  onClick={() => {
-                    reset();
-                    advance.mutate({ from: active.phase });
-                  }}
-                >
-                  {ADVANCE_LABEL[active.phase]}
-                </button>{' '}
-                {active.phase !== 'switching' && (
+                  <ProxyProgress active={active} />
+                  <p className="small">Next: {active.next}</p>
                   <button
                     type="button"
-                    className="button"
-                    disabled={busy || !isAdmin}
-                    title={denied}
+                    className="button primary"
+                    disabled={busy || !isAdmin || !active.readyToAdvance}
+                    title={denied ?? (active.readyToAdvance ? undefined : 'Waiting for every proxy to move')}
                     onClick={() => {
                       reset();
-                      cancel.mutate();
+                      advance.mutate({ from: active.phase });
                     }}
                   >
-                    Cancel the rotation
-                  </button>
-                )}
-              </>
-            )}
-            {error && (
-              <p className="state-error small" role="alert">
-                Rotation failed: {describeError(error)}
-              </p>
-            )}
-          </>
-        )}
-      </QueryState>
+                    {ADVANCE_LABEL[active.phase]}
+                  </button>{' '}
+                  {active.phase !== 'switching' && (
+                    <button
+                      type="button"
+                      className="button"
+                      disabled={busy || !isAdmin}
+                      title={denied}
+                      onClick={() => {
+                        reset();
+                        cancel.mutate();
+                      }}
+                    >
+                      Cancel the rotation
+                    </button>
+                  )}
+                </>
+              )}
+              {error && (
+                <p className="state-error small" role="alert">
+                  Rotation failed: {describeError(error)}
+                </p>
+              )}
+            </>
+          )}
+        </QueryState>
+      )}
     </section>
   );
 }
