@@ -1,4 +1,8 @@
-/** Live calls (top): the tapped requests grouped by method and path, busiest first. */
+/**
+ * Live calls (top): the tapped requests grouped by method and path, busiest first. Rows
+ * are keyed by rank: when two paths swap places, the rows' text changes in place rather
+ * than rows moving about the page.
+ */
 import type { TapTopRow } from '@weft/shared';
 
 function ms(v: number): string {
@@ -31,8 +35,9 @@ export function LiveCalls({ rows }: { rows: TapTopRow[] }) {
         </tr>
       </thead>
       <tbody>
-        {rows.slice(0, 50).map((r) => (
-          <tr key={`${r.method} ${r.path}`}>
+        {rows.slice(0, 50).map((r, rank) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a row is a rank of the table, not a path
+          <tr key={rank}>
             <td className="mono small">{r.method}</td>
             <th scope="row" className="mono small tap-path">
               {r.path}

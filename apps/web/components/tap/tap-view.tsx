@@ -6,7 +6,8 @@
  */
 import { type TapFilter, tapCommand } from '@weft/shared';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
+import { useSlideInOnMove } from '../../lib/slide-in.ts';
 import { describeError } from '../../lib/trpc/errors.ts';
 import { type TappedEvent, useTap } from '../../lib/use-tap.ts';
 import { PageHeader } from '../page-header.tsx';
@@ -27,6 +28,9 @@ export function TapView({ initial }: { initial: TapFilter }) {
   const [running, setRunning] = useState(true);
   const [explained, setExplained] = useState<TappedEvent | null>(null);
   const tap = useTap(filter, running);
+  // Live calls grow above the requests: the requests slide down rather than jump.
+  const requests = useRef<HTMLElement>(null);
+  useSlideInOnMove(requests);
   const apply = (f: TapFilter) => {
     setFilter(f);
     tap.clear();
@@ -114,7 +118,7 @@ export function TapView({ initial }: { initial: TapFilter }) {
         </div>
         <LiveCalls rows={tap.top} />
       </section>
-      <section className="card" aria-label="Requests">
+      <section className="card slide-in" aria-label="Requests" ref={requests}>
         <div className="card-title-row">
           <h2>Requests</h2>
           <span className="muted small">newest first, last {tap.events.length}</span>
