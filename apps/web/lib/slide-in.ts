@@ -13,8 +13,14 @@ import { type RefObject, useLayoutEffect, useRef } from 'react';
 const slides = new WeakMap<HTMLElement, number>();
 let nextSlide = 1;
 
-/** Draws `el` `dy` px above its layout position this frame, then lets it slide back. */
-export function slideFrom(el: HTMLElement, dy: number): void {
+/** How long a slide takes, ms: the `.slide-in` transition's duration. */
+export const SLIDE_MS = 150;
+
+/**
+ * Draws `el` `dy` px above its layout position this frame, then lets it slide back;
+ * `onDone` runs once the slide is over (even if a later slide of `el` took over).
+ */
+export function slideFrom(el: HTMLElement, dy: number, onDone?: () => void): void {
   const token = nextSlide++;
   slides.set(el, token);
   el.style.transition = 'none';
@@ -22,9 +28,11 @@ export function slideFrom(el: HTMLElement, dy: number): void {
   // Two frames: the first is painted with the element where it was.
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
-      if (slides.get(el) !== token) return;
-      el.style.transition = '';
-      el.style.transform = '';
+      if (slides.get(el) === token) {
+        el.style.transition = '';
+        el.style.transform = '';
+      }
+      if (onDone) setTimeout(onDone, SLIDE_MS);
     }),
   );
 }

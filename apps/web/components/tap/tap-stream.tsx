@@ -12,7 +12,8 @@ import { TapRow } from './tap-row.tsx';
 
 /**
  * After each flush, slides the rows down from where they were: the row that was first
- * is found by its id, and the rows move by how far it moved.
+ * is found by its id, and the rows move by how far it moved. The new rows above it stay
+ * hidden until the slide is over, so no button passes under the header half covered.
  */
 function useSlideNewRows(events: TappedEvent[]) {
   const body = useRef<HTMLTableSectionElement>(null);
@@ -22,7 +23,14 @@ function useSlideNewRows(events: TappedEvent[]) {
     if (!tbody || events.length === 0) return;
     const was = first.current;
     const row = was ? tbody.querySelector<HTMLElement>(`tr[data-id="${was.id}"]`) : null;
-    if (was && row && row.offsetTop > was.top) slideFrom(tbody, row.offsetTop - was.top);
+    if (was && row && row.offsetTop > was.top) {
+      const arriving: Element[] = [];
+      for (let r = tbody.firstElementChild; r && r !== row; r = r.nextElementSibling) arriving.push(r);
+      for (const r of arriving) r.classList.add('tap-row-arriving');
+      slideFrom(tbody, row.offsetTop - was.top, () => {
+        for (const r of arriving) r.classList.remove('tap-row-arriving');
+      });
+    }
     const top = tbody.querySelector<HTMLElement>('tr.tap-row');
     first.current = top ? { id: Number(top.dataset.id), top: top.offsetTop } : null;
   }, [events]);
