@@ -9,6 +9,7 @@
  *     [--a-bundle DIR/weft-proxy.mjs] [--b-bundle DIR/weft-proxy.mjs]     (default: build this checkout)
  *     [--a-flags "--max-semi-space-size=2"] [--b-flags ""]                 (default: the platform's)
  *     [--profile]                                   (B's proxies under --cpu-prof: top self time)
+ *     [--output]                                    (the end of what B's proxies wrote)
  *
  * A bundle of another checkout: `node apps/proxy/bundle.mjs --outdir DIR` run in that checkout.
  */
@@ -223,6 +224,11 @@ async function main(): Promise<void> {
         `CPU ${round(med(b, (t) => t.cpu) / med(a, (t) => t.cpu), 3)}`,
     );
     const prof = variants[1]?.profileDir;
+    if (argv.includes('--output')) {
+      // what B's proxies wrote (the last 8 kB each): `--b-flags "... --trace-gc"`, say
+      for (const p of (started[1] as Started).proxies)
+        log(`\nB proxy ${p.proc.pid} output:\n${p.proc.output()}`);
+    }
     for (const s of started) for (const p of s.proxies) await p.proc.stop();
     if (prof) {
       for (const name of readdirSync(prof)) {
