@@ -73,7 +73,8 @@ async function startPath(
   const common = (name: string) => ({
     repoRoot,
     workDir,
-    name: `${v.name}-${name}`,
+    // a workload name: lowercase (the controller refuses others)
+    name: `${v.name.toLowerCase()}-${name}`,
     taskset,
     cpu: '0',
     bundle: v.bundle,
