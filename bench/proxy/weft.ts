@@ -43,6 +43,8 @@ export interface WeftOptions {
   readonly bundle?: string | null;
   /** Extra node flags (`--cpu-prof`, say). */
   readonly nodeArgs?: readonly string[];
+  /** With `bundle`: these node flags instead of the platform's (`proxyNodeArgs`), for A/B runs. */
+  readonly launchFlags?: readonly string[];
 }
 
 export interface WeftProxy {
@@ -101,7 +103,9 @@ export async function startWeft(o: WeftOptions): Promise<WeftProxy> {
     [
       ...(o.nodeArgs ?? []),
       // with the node flags the local platform gives a meshed pod's proxy
-      ...proxyNodeArgs(o.bundle ?? path.join(o.repoRoot, 'apps/proxy/src/main.ts')),
+      ...(o.bundle && o.launchFlags
+        ? [...o.launchFlags, o.bundle]
+        : proxyNodeArgs(o.bundle ?? path.join(o.repoRoot, 'apps/proxy/src/main.ts'))),
       '--config',
       file,
     ],

@@ -5,6 +5,7 @@
  * endpoints get plain TCP; a meshed one never does (without a valid certificate the
  * connection fails). TLS sessions are
  * cached per endpoint and identity so reconnects resume instead of a full handshake.
+ * Reads honour the caller's `ReadInto` (Node's `onread` works on a TLS socket it opens).
  * Refused peers are logged once per connection and counted in `tls_rejected_total`; a
  * handshake that fails is a connect failure (marked on the error), which callers retry.
  */
@@ -112,6 +113,10 @@ export class MtlsConnector implements Connector {
       checkServerIdentity: expectIdentity(target.identity),
       ...(alpn ? { ALPNProtocols: [alpn] } : {}),
       ...(session ? { session } : {}),
+      // Decrypted reads land in the caller's buffer, as over plain TCP (no allocation per read).
+      ...(read
+        ? { onread: read as unknown as { buffer: () => Buffer; callback: (n: number, b: Buffer) => boolean } }
+        : {}),
     }) as MtlsSocket;
     socket.setNoDelay(true);
     const state: ConnState = { connector: this, target, key, timer: null, secure: false };

@@ -34,8 +34,8 @@ export interface Connector {
 /**
  * Optional zero-allocation reads (Node's `onread`): the socket reads into `buffer`
  * (called before each read, with `this` the socket) and hands each read to `callback`
- * instead of emitting `'data'`. A connector that cannot honour it (TLS) ignores it, and
- * the caller then gets `'data'` events as usual.
+ * instead of emitting `'data'`. A connector that cannot honour it ignores it, and the
+ * caller then gets `'data'` events as usual.
  */
 export interface ReadInto {
   buffer: (this: Socket) => Buffer;

@@ -1,0 +1,255 @@
+/**
+ * A/B of two proxy builds or node flag sets on one path, measured back to back: both
+ * variants run at once (each its own pair of proxies, pinned to core 0 beside the upstream;
+ * the load generator on core 1) and take turns, so the machine's other work weighs on
+ * both alike. Per turn: closed-loop rps (`wrk -t1 -c50`), proxy CPU µs per request, and
+ * p50/p99 at 1,000 requests/s (`olg`). Prints every turn and the medians.
+ *
+ *   node --import tsx bench/proxy/ab.ts [--path twoHopMtls|twoHop|oneHop] [--reps 5] [--seconds 3]
+ *     [--a-bundle DIR/weft-proxy.mjs] [--b-bundle DIR/weft-proxy.mjs]     (default: build this checkout)
+ *     [--a-flags "--max-semi-space-size=2"] [--b-flags ""]                 (default: the platform's)
+ *     [--profile]                                   (B's proxies under --cpu-prof: top self time)
+ *     [--output]                                    (the end of what B's proxies wrote)
+ *
+ * A bundle of another checkout: `node apps/proxy/bundle.mjs --outdir DIR` run in that checkout.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { meshIdentity } from '@weft/shared';
+import { type LoadTools, runOpenLoop, runWrk } from '../lib/load.ts';
+import { totalCpuSeconds } from '../lib/proc.ts';
+import { fetchMetrics, sumSamples } from '../lib/prom.ts';
+import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
+import { median, round } from '../lib/stats.ts';
+import { buildOlg, ensureTool, which } from '../lib/tools.ts';
+import { bundleProxy } from './bundle.ts';
+import { monotonicUs, summarise } from './cpu-profile.ts';
+import { BENCH_NS, BENCH_SA, startIdentityApi } from './mtls.ts';
+import { startWeft, type WeftProxy } from './weft.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Variant {
+  name: string;
+  bundle: string;
+  flags: readonly string[] | undefined;
+  profileDir: string | null;
+}
+
+interface Started {
+  port: number;
+  proxies: WeftProxy[];
+}
+
+interface Turn {
+  rps: number;
+  cpu: number;
+  p50: number;
+  p99: number;
+  /** Connections the proxies opened to their endpoints during the fixed-rate run. */
+  opens: number;
+}
+
+/** Connections the proxies opened to their endpoints so far (`tcp_open_total`, `peer="dst"`). */
+async function endpointOpens(s: Started): Promise<number> {
+  let n = 0;
+  for (const p of s.proxies)
+    n += sumSamples(await fetchMetrics(p.adminPort), 'tcp_open_total', { peer: 'dst' });
+  return n;
+}
+
+async function startPath(
+  which2: string,
+  v: Variant,
+  taskset: string | null,
+  workDir: string,
+  upstreamPort: number,
+  env: Record<string, string>,
+): Promise<Started> {
+  const common = (name: string) => ({
+    repoRoot,
+    workDir,
+    // a workload name: lowercase (the controller refuses others)
+    name: `${v.name.toLowerCase()}-${name}`,
+    taskset,
+    cpu: '0',
+    bundle: v.bundle,
+    launchFlags: v.flags,
+    env,
+    nodeArgs: v.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(v.profileDir, name)}`] : [],
+  });
+  const server = await startWeft({ ...common('server'), appPort: upstreamPort });
+  if (which2 === 'oneHop') return { port: server.inboundPort, proxies: [server] };
+  const meshed = which2 === 'twoHopMtls';
+  const client = await startWeft({
+    ...common('client'),
+    routes: (own) => [
+      {
+        authority: `127.0.0.1:${own.outboundPort}`,
+        endpoints: [
+          {
+            address: '127.0.0.1',
+            port: server.inboundPort,
+            meshed,
+            ...(meshed ? { identity: meshIdentity(BENCH_SA, BENCH_NS) } : {}),
+          },
+        ],
+      },
+    ],
+  });
+  if (meshed) {
+    for (const p of [server, client]) {
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`http://127.0.0.1:${p.adminPort}/ready`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (ok) break;
+        if (i > 400) throw new Error('proxy got no certificate in 20 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+  return { port: client.outboundPort, proxies: [client, server] };
+}
+
+async function turn(tools: LoadTools, s: Started, seconds: number): Promise<Turn> {
+  await runWrk(tools, s.port, 1);
+  const pids = s.proxies.map((p) => p.proc.pid);
+  const cpu0 = totalCpuSeconds(pids);
+  const w = await runWrk(tools, s.port, seconds);
+  const cpu = ((totalCpuSeconds(pids) - cpu0) * 1e6) / Math.max(1, w.requests);
+  const opens0 = await endpointOpens(s);
+  const ol = await runOpenLoop(tools, s.port, 1000, seconds, 1);
+  const opens = (await endpointOpens(s)) - opens0;
+  return { rps: w.rps, cpu, p50: ol.p50Ms, p99: ol.p99Ms, opens };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const flags = (s: string | undefined) => (s === undefined ? undefined : s.split(' ').filter(Boolean));
+  const which2 = arg('--path') ?? 'twoHopMtls';
+  const reps = Number(arg('--reps') ?? 5);
+  const seconds = Number(arg('--seconds') ?? 3);
+  const taskset = os.cpus().length >= 2 ? which('taskset') : null;
+  if (taskset !== null) execFileSync(taskset, ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const wrk = ensureTool('wrk', 'wrk', log);
+  if (wrk === null) throw new Error('wrk is required');
+  const tools: LoadTools = { wrk, olg: buildOlg(repoRoot, log), taskset, cpu: '1' };
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'weft-ab-'));
+  try {
+    const own = arg('--a-bundle') && arg('--b-bundle') ? null : bundleProxy(repoRoot, workDir);
+    const variants: Variant[] = ['a', 'b'].map((n) => ({
+      name: n.toUpperCase(),
+      bundle: arg(`--${n}-bundle`) ?? (own as string),
+      flags: flags(arg(`--${n}-flags`)),
+      profileDir: n === 'b' && argv.includes('--profile') ? path.join(workDir, 'prof') : null,
+    }));
+    for (const v of variants)
+      log(`${v.name}: ${v.bundle} with flags ${v.flags ? JSON.stringify(v.flags) : "(the platform's)"}`);
+    const upstreamPort = await freePort();
+    const upstream = spawnPinned(taskset, '0', process.execPath, [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'bench/proxy/upstream.ts'),
+      String(upstreamPort),
+    ]);
+    await waitForPort(upstreamPort, upstream);
+    let env: Record<string, string> = { WEFT_PROXY_DRAIN_GRACE_MS: '300' };
+    if (which2 === 'twoHopMtls') {
+      const stateDir = path.join(workDir, 'identity-state');
+      mkdirSync(stateDir);
+      const api = await startIdentityApi(stateDir);
+      env = {
+        ...env,
+        WEFT_PROXY_NAMESPACE: BENCH_NS,
+        WEFT_PROXY_SERVICE_ACCOUNT: BENCH_SA,
+        WEFT_PROXY_CONTROLLER_URL: api.url,
+        WEFT_PROXY_IDENTITY_TOKEN: api.identity.tokens.issue({
+          namespace: BENCH_NS,
+          serviceAccount: BENCH_SA,
+        }),
+        WEFT_PROXY_IDENTITY_DIR: api.identity.identityDir,
+      };
+    }
+    const started: Started[] = [];
+    for (const v of variants) started.push(await startPath(which2, v, taskset, workDir, upstreamPort, env));
+    const turns: Turn[][] = [[], []];
+    let fromUs = 0;
+    for (let r = 0; r < reps; r++) {
+      // Alternate which variant goes first, so neither always follows the other.
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) {
+        if (r === 0 && i === 1) fromUs = monotonicUs();
+        const t = await turn(tools, started[i] as Started, seconds);
+        (turns[i] as Turn[]).push(t);
+        log(
+          `rep ${r + 1} ${variants[i]?.name}: ${Math.round(t.rps)} rps, ${t.cpu.toFixed(1)} µs CPU/req, ` +
+            `p50/p99 @1k ${t.p50.toFixed(3)}/${t.p99.toFixed(3)} ms (${t.opens} endpoint connections opened)`,
+        );
+      }
+    }
+    const toUs = monotonicUs();
+    log(`\n${which2}, medians of ${reps}:`);
+    const med = (ts: Turn[], f: (t: Turn) => number) => median(ts.map(f));
+    for (const [i, v] of variants.entries()) {
+      const ts = turns[i] as Turn[];
+      log(
+        `${v.name}: ${round(
+          med(ts, (t) => t.rps),
+          0,
+        )} rps, ${round(
+          med(ts, (t) => t.cpu),
+          1,
+        )} µs CPU/req, ` +
+          `p50/p99 @1k ${round(
+            med(ts, (t) => t.p50),
+            3,
+          )}/${round(
+            med(ts, (t) => t.p99),
+            3,
+          )} ms`,
+      );
+    }
+    const [a, b] = turns as [Turn[], Turn[]];
+    log(
+      `B/A: rps ${round(med(b, (t) => t.rps) / med(a, (t) => t.rps), 3)}, ` +
+        `CPU ${round(med(b, (t) => t.cpu) / med(a, (t) => t.cpu), 3)}`,
+    );
+    const prof = variants[1]?.profileDir;
+    if (argv.includes('--output')) {
+      // what B's proxies wrote (the last 8 kB each): `--b-flags "... --trace-gc"`, say
+      for (const p of (started[1] as Started).proxies)
+        log(`\nB proxy ${p.proc.pid} output:\n${p.proc.output()}`);
+    }
+    for (const s of started) for (const p of s.proxies) await p.proc.stop();
+    if (prof) {
+      for (const name of readdirSync(prof)) {
+        const dir = path.join(prof, name);
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (file === undefined) continue;
+        // The profile covers B's turns and A's between them; only B's proxies are sampled.
+        const summary = summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8')), fromUs, toUs, 30);
+        log(`\nB ${name} proxy, busy ${summary.busyPct}% of the window; top self time (% of busy):`);
+        for (const row of summary.functions) log(`  ${String(row.selfPct).padStart(5)}%  ${row.name}`);
+      }
+    }
+  } finally {
+    await stopAll();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`ab: ${(err as Error).stack}\n`);
+  await stopAll();
+  process.exit(1);
+});
