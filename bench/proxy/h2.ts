@@ -10,6 +10,10 @@
  * - `grpcStream`: server-streaming gRPC calls (one request message, `STREAM_MESSAGES`
  *   response messages, trailers); rates also in messages per second.
  *
+ * Each row also runs the same load through `h2-floor.ts`, the least a `node:http2` forwarder
+ * does per stream, started with the proxy's Node flags: what the runtime itself costs, so
+ * that Weft's figures read against the floor of any Node forwarder on this machine.
+ *
  * Proxy CPU µs per request (call) comes from /proc over each run; calls the proxy counted
  * as failures (a gRPC status other than 0 still travels as HTTP 200, which h2load counts
  * as a success) are read from its `/metrics` and reported as errors.
@@ -35,6 +39,8 @@ export interface H2RowResult {
     rssLoadMb: number | null;
   };
   oneHopRpsVsDirect: number | null;
+  /** The minimal `node:http2` forwarder (`h2-floor.ts`) under the same load. */
+  floor: { rps: number | null; cpuUsPerReq: number | null; rssLoadMb: number | null };
   /** Requests h2load saw fail, plus those the proxy counted as failures. */
   errors: number;
 }
@@ -73,6 +79,17 @@ export async function benchH2(
   await waitForPort(upstreamPort, upstream);
   // As the local platform runs the bundle beside a meshed pod (its flags, then the file).
   const nodeArgs = ctx.bundle ? proxyNodeArgs(ctx.bundle).slice(0, -1) : [];
+  const floorPort = await freePort();
+  const floorProc = spawnPinned(ctx.taskset, ctx.serverCpu, process.execPath, [
+    ...nodeArgs,
+    '--import',
+    'tsx',
+    path.join(ctx.repoRoot, 'bench/proxy/h2-floor.ts'),
+    String(floorPort),
+    String(upstreamPort),
+  ]);
+  await waitForPort(floorPort, floorProc);
+  const floor = { pid: floorProc.pid, port: floorPort };
   const proxy = await startWeft({
     repoRoot: ctx.repoRoot,
     workDir: ctx.workDir,
@@ -90,7 +107,7 @@ export async function benchH2(
     await new Promise((r) => setTimeout(r, 500));
     const idle = rss(proxy.proc.pid);
     const run = (request: H2loadRequest) =>
-      measureRow(h2load, tools, upstreamPort, proxy, request, reps, seconds);
+      measureRow(h2load, tools, upstreamPort, proxy, floor, request, reps, seconds);
     const h2 = await run({});
     const grpcUnary = await run(grpc(UNARY_PATH));
     const grpcStream = await run(grpc(STREAM_PATH));
@@ -112,16 +129,18 @@ export async function benchH2(
     };
   } finally {
     await proxy.proc.stop();
+    await floorProc.stop();
     await upstream.stop();
   }
 }
 
-/** Alternates direct and one-hop runs of one kind of request, `reps` times each. */
+/** Alternates direct, one-hop and floor runs of one kind of request, `reps` times each. */
 async function measureRow(
   h2load: string,
   tools: LoadTools,
   upstreamPort: number,
   proxy: { proc: { pid: number }; inboundPort: number; adminPort: number },
+  floor: { pid: number; port: number },
   request: H2loadRequest,
   reps: number,
   seconds: number,
@@ -131,6 +150,9 @@ async function measureRow(
   const hop: number[] = [];
   const cpu: number[] = [];
   const load: number[] = [];
+  const floorRps: number[] = [];
+  const floorCpu: number[] = [];
+  const floorLoad: number[] = [];
   let errors = 0;
   for (let i = 0; i < reps; i++) {
     const d = await runH2load(h2load, tools, upstreamPort, seconds, 10, 10, request);
@@ -144,6 +166,10 @@ async function measureRow(
     cpu.push(((totalCpuSeconds([pid]) - cpu0) * 1e6) / Math.max(1, h.rps * (seconds + 1)));
     hop.push(h.rps);
     errors += d.errors + h.errors + ((await proxyFailures(proxy.adminPort)) - failed0);
+    const f = await loadProcess(h2load, tools, floor.pid, floor.port, request, seconds);
+    floorRps.push(f.rps);
+    floorCpu.push(f.cpuUsPerReq);
+    floorLoad.push(f.rssMb);
   }
   const rpsDirect = median(direct);
   const rpsHop = median(hop);
@@ -151,7 +177,33 @@ async function measureRow(
     direct: { rps: round(rpsDirect, 0) },
     oneHop: { rps: round(rpsHop, 0), cpuUsPerReq: round(median(cpu), 1), rssLoadMb: round(median(load), 1) },
     oneHopRpsVsDirect: round(rpsHop / rpsDirect, 3),
+    floor: {
+      rps: round(median(floorRps), 0),
+      cpuUsPerReq: round(median(floorCpu), 1),
+      rssLoadMb: round(median(floorLoad), 1),
+    },
     errors,
+  };
+}
+
+/** One h2load run through the process `pid` listening on `port`: rps, its CPU µs per request, peak RSS. */
+async function loadProcess(
+  h2load: string,
+  tools: LoadTools,
+  pid: number,
+  port: number,
+  request: H2loadRequest,
+  seconds: number,
+): Promise<{ rps: number; cpuUsPerReq: number; rssMb: number }> {
+  const cpu0 = totalCpuSeconds([pid]);
+  const sampler = sampleRss(() => [pid]);
+  const r = await runH2load(h2load, tools, port, seconds, 10, 10, request);
+  const rssMb = sampler.stop().rssMb;
+  // as for the proxy: the CPU window includes h2load's one-second warm-up
+  return {
+    rps: r.rps,
+    cpuUsPerReq: ((totalCpuSeconds([pid]) - cpu0) * 1e6) / Math.max(1, r.rps * (seconds + 1)),
+    rssMb,
   };
 }
 

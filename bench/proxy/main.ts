@@ -300,7 +300,8 @@ async function main(): Promise<void> {
           log(
             `${label.padEnd(34)} direct ${r.direct.rps} ${unit}, one hop ${r.oneHop.rps} ${unit} ` +
               `(${r.oneHopRpsVsDirect} of direct), ${r.oneHop.cpuUsPerReq} µs CPU/req, ` +
-              `RSS ${r.oneHop.rssLoadMb} MB under load, ${r.errors} errors`,
+              `RSS ${r.oneHop.rssLoadMb} MB under load, ${r.errors} errors; ` +
+              `floor (h2-floor.ts) ${r.floor.rps} ${unit}, ${r.floor.cpuUsPerReq} µs CPU/req`,
           );
         row('HTTP/2 (h2load -c10 -m10)', h2);
         row('gRPC unary (h2load -c10 -m10)', h2.grpcUnary, 'calls/s');
