@@ -18,6 +18,7 @@ import { placeIssues } from '../../lib/policy/form-issues.ts';
 import {
   editTarget,
   formFromYaml,
+  initialForm,
   initialYaml,
   type RouteForm,
   yamlWithForm,
@@ -73,7 +74,13 @@ export default function PolicyEditor({
     setBaseline(live);
   }, [live, baseline]);
 
-  const reading = useMemo(() => formFromYaml(text, target), [text, target]);
+  // The live text's form comes from the live documents: parsing a route of many rules again
+  // would hold up the page's first render.
+  const liveForm = useMemo(() => initialForm(service, policies), [service, policies]);
+  const reading = useMemo(
+    () => (text === live ? liveForm : formFromYaml(text, target)),
+    [text, live, liveForm, target],
+  );
   const check = useDryRun(text, !readOnly);
   const current = check.text === text && check.status !== 'checking';
   const issues = useMemo(() => {

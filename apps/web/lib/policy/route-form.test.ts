@@ -1,6 +1,6 @@
-import type { Service } from '@weft/shared';
+import type { HTTPRoute, Service, ServiceAnnotations } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { editTarget, formFromYaml, initialYaml, yamlWithForm } from './route-form.ts';
+import { editTarget, formFromYaml, initialForm, initialYaml, yamlWithForm } from './route-form.ts';
 import type { ServicePolicies } from './service-policies.ts';
 
 const service: Service = {
@@ -109,5 +109,54 @@ describe('the editor document', () => {
     expect(formFromYaml(SPLIT.replace('inventory-split', 'other'), target).error).toMatch(
       /no HTTPRoute named inventory-split/,
     );
+  });
+  it('gives the starting form as reading the starting YAML would', () => {
+    const route: HTTPRoute = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'inventory-split', namespace: 'demo', creationTimestamp: '2026-01-01T00:00:00Z' },
+      spec: {
+        parentRefs: [{ group: 'core', kind: 'Service', name: 'inventory', port: 8080 }],
+        rules: [
+          {
+            matches: [{ path: { type: 'Exact', value: '/items' } }],
+            backendRefs: [
+              { name: 'inventory', port: 8080, weight: 90 },
+              { name: 'inventory-v2', port: 8080 },
+            ],
+            timeouts: { request: '2s' },
+          },
+          { backendRefs: [{ name: 'inventory', port: 8080, weight: 1 }] },
+        ],
+      },
+    } as HTTPRoute;
+    const overlay = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'inventory',
+        namespace: 'demo',
+        annotations: { 'retry.weft.dev/http': '5xx', 'retry.weft.dev/limit': '2' },
+      },
+    } as ServiceAnnotations;
+    for (const policies of [
+      none,
+      { ...none, routes: [route] },
+      { ...none, routes: [route], overlay },
+      { ...none, overlay },
+    ]) {
+      const read = formFromYaml(initialYaml(service, policies), editTarget(service, policies));
+      expect(initialForm(service, policies)).toEqual(read);
+    }
+    expect(initialForm(service, { ...none, routes: [route], overlay }).form).toMatchObject({
+      backends: [
+        { name: 'inventory', port: 8080, weight: 90 },
+        { name: 'inventory-v2', port: 8080, weight: 1 },
+      ],
+      pathMatch: { type: 'Exact', value: '/items' },
+      timeout: '2s',
+      retryOn: '5xx',
+      retryLimit: '2',
+    });
   });
 });

@@ -58,8 +58,8 @@ function plain<T extends { metadata: { creationTimestamp?: string | null | undef
   return { ...doc, metadata };
 }
 
-/** The starting YAML: the live route and Service documents (or a new route with all traffic on the Service). */
-export function initialYaml(service: Service, policies: ServicePolicies): string {
+/** The documents the editor starts from: the live route (or a new one) and the Service's own document. */
+function startingDocuments(service: Service, policies: ServicePolicies) {
   const target = editTarget(service, policies);
   const live = policies.routes.find(
     (r): r is HTTPRoute => r.kind === 'HTTPRoute' && r.metadata.name === target.route,
@@ -76,9 +76,25 @@ export function initialYaml(service: Service, policies: ServicePolicies): string
           rules: [{ backendRefs: [{ name: service.name, port, weight: 100 }] }],
         },
       };
+  return { route, overlay: policies.overlay && plain(policies.overlay) };
+}
+
+/** The starting YAML: the live route and Service documents (or a new route with all traffic on the Service). */
+export function initialYaml(service: Service, policies: ServicePolicies): string {
+  const { route, overlay } = startingDocuments(service, policies);
   const parts = [stringify(route, { flowCollectionPadding: true })];
-  if (policies.overlay) parts.push(stringify(plain(policies.overlay)));
+  if (overlay) parts.push(stringify(overlay));
   return parts.join('---\n');
+}
+
+/**
+ * The form of `initialYaml`, read from the documents themselves rather than by parsing
+ * that text again (a route with many rules makes a long text): the same as
+ * `formFromYaml(initialYaml(service, policies), editTarget(service, policies))`.
+ */
+export function initialForm(service: Service, policies: ServicePolicies): FormReading {
+  const { route, overlay } = startingDocuments(service, policies);
+  return { form: formOf(route.spec.rules?.[0], overlay?.metadata.annotations) };
 }
 
 function documents(text: string): Document.Parsed[] {
@@ -103,9 +119,20 @@ export function formFromYaml(text: string, target: EditTarget): FormReading {
   if (broken) return { error: `The YAML does not parse: ${broken.errors[0]?.message.split('\n')[0]}` };
   const route = find(docs, 'HTTPRoute', target.route);
   if (!route) return { error: `The YAML has no HTTPRoute named ${target.route}; edit it as YAML.` };
-  const rule = (
-    route.getIn(RULE) as { toJSON?: () => unknown } | undefined
-  )?.toJSON?.() as HTTPRoute['spec'] extends { rules?: (infer R)[] } ? Partial<R> : never | undefined;
+  const rule = (route.getIn(RULE) as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
+    | Partial<Rule>
+    | undefined;
+  const overlay = find(docs, 'Service', target.service);
+  const annotations = (
+    overlay?.getIn(['metadata', 'annotations']) as { toJSON?: () => unknown } | undefined
+  )?.toJSON?.() as Record<string, string> | undefined;
+  return { form: formOf(rule, annotations) };
+}
+
+type Rule = NonNullable<HTTPRoute['spec']['rules']>[number];
+
+/** The form's fields from the route's first rule and the Service document's annotations. */
+function formOf(rule: Partial<Rule> | undefined, annotations: Record<string, string> | undefined): RouteForm {
   const backends = (Array.isArray(rule?.backendRefs) ? rule.backendRefs : []).map((b) => ({
     name: str(b?.name),
     port: typeof b?.port === 'number' ? b.port : undefined,
@@ -118,19 +145,13 @@ export function formFromYaml(text: string, target: EditTarget): FormReading {
         value: str(path.value ?? '/'),
       }
     : null;
-  const overlay = find(docs, 'Service', target.service);
-  const annotations = (
-    overlay?.getIn(['metadata', 'annotations']) as { toJSON?: () => unknown } | undefined
-  )?.toJSON?.() as Record<string, string> | undefined;
   return {
-    form: {
-      backends,
-      pathMatch,
-      timeout: str(rule?.timeouts?.request),
-      retryOn: annotationValue(annotations, 'retry', RETRY_KEYS.retryOn) ?? '',
-      retryLimit: annotationValue(annotations, 'retry', RETRY_KEYS.retryLimit) ?? '',
-      retryTimeout: annotationValue(annotations, 'retry', RETRY_KEYS.retryTimeout) ?? '',
-    },
+    backends,
+    pathMatch,
+    timeout: str(rule?.timeouts?.request),
+    retryOn: annotationValue(annotations, 'retry', RETRY_KEYS.retryOn) ?? '',
+    retryLimit: annotationValue(annotations, 'retry', RETRY_KEYS.retryLimit) ?? '',
+    retryTimeout: annotationValue(annotations, 'retry', RETRY_KEYS.retryTimeout) ?? '',
   };
 }
 
