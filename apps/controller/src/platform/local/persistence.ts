@@ -17,10 +17,10 @@ export class LocalStatePersistence {
   readonly #store: StateStore;
   readonly #snapshot: () => LocalState;
   #timer: NodeJS.Timeout | undefined;
-  /** The writes under way (undefined when none is). */
-  #writing: Promise<void> | undefined;
-  /** Another write is wanted once the current one ends. */
-  #again = false;
+  /** The write under way (undefined when none is). */
+  #inFlight: Promise<void> | undefined;
+  /** The write asked for while one is under way: it starts when that one ends. */
+  #queued: { done: Promise<void>; resolve: () => void } | undefined;
   #closed = false;
 
   constructor(store: StateStore, snapshot: () => LocalState) {
@@ -46,13 +46,25 @@ export class LocalStatePersistence {
   saveNow(): void {
     this.cancel();
     if (this.#closed) return;
-    this.#again = true;
-    this.#writing ??= this.#drain();
+    if (!this.#inFlight) {
+      this.#inFlight = this.#write();
+      return;
+    }
+    if (!this.#queued) {
+      let resolve: () => void = () => {};
+      const done = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#queued = { done, resolve };
+    }
   }
 
-  /** Resolves once every save asked for so far is on disk (or failed, and was logged). */
+  /**
+   * Resolves once the state as it is now is on disk (or its write failed, and was logged):
+   * after the write that follows the one under way, if a save was asked for since it began.
+   */
   async flushed(): Promise<void> {
-    await this.#writing;
+    await (this.#queued?.done ?? this.#inFlight);
   }
 
   /** Drops a scheduled save. */
@@ -68,7 +80,7 @@ export class LocalStatePersistence {
   async close(): Promise<void> {
     this.#closed = true;
     this.cancel();
-    await this.flushed();
+    while (this.#inFlight) await this.#inFlight;
     try {
       this.#store.save(LOCAL_STATE_KEY, this.#snapshot());
     } catch (err) {
@@ -76,15 +88,16 @@ export class LocalStatePersistence {
     }
   }
 
-  async #drain(): Promise<void> {
-    while (this.#again) {
-      this.#again = false;
-      try {
-        await this.#store.saveAsync(LOCAL_STATE_KEY, this.#snapshot());
-      } catch (err) {
-        console.error(`[local] cannot save state: ${(err as Error).message}`);
-      }
-    }
-    this.#writing = undefined;
+  /** Writes the state as it is now; then starts the queued write, if any. */
+  #write(): Promise<void> {
+    return this.#store
+      .saveAsync(LOCAL_STATE_KEY, this.#snapshot())
+      .catch((err: unknown) => console.error(`[local] cannot save state: ${(err as Error).message}`))
+      .then(() => {
+        const next = this.#queued;
+        this.#queued = undefined;
+        this.#inFlight = next ? this.#write() : undefined;
+        if (next) void this.#inFlight?.then(next.resolve);
+      });
   }
 }
