@@ -12,12 +12,13 @@
  * generator reported, with its time since the mesh calls), scale-K<k>-controller.log (each
  * line stamped with seconds since start) and scale-K<k>-logs/ (the balancer's and pods' logs).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { defaultProxyMain } from '../../apps/controller/src/platform/local/proxy-entry.ts';
 import { cpuSeconds, rss } from '../lib/proc.ts';
 import { round } from '../lib/stats.ts';
 
@@ -33,6 +34,13 @@ const AFTER_MS = Number(args['after-seconds']) * 1000;
 if (!Number.isInteger(K) || K < 1 || K > 20)
   throw new Error(`--namespaces must be 1..20, got ${args.namespaces}`);
 if (!(AFTER_MS >= 0)) throw new Error(`--after-seconds must be a number, got ${args['after-seconds']}`);
+
+// Meshed pods run what `npm start` gives them: the proxy bundle, built when it is stale.
+if (process.env.WEFT_LOCAL_PROXY_MAIN === undefined && defaultProxyMain(ROOT).endsWith('.ts')) {
+  console.log('building the proxy bundle (npm run build --workspace @weft/proxy) ...');
+  execFileSync('npm', ['run', '-s', 'build', '--workspace', '@weft/proxy'], { cwd: ROOT, stdio: 'inherit' });
+}
+const proxyMain = process.env.WEFT_LOCAL_PROXY_MAIN ?? defaultProxyMain(ROOT);
 
 const work = mkdtempSync(join(tmpdir(), 'weft-bench-scale-'));
 const manifests = join(work, 'manifests');
@@ -162,11 +170,19 @@ async function main() {
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
   };
   const health = async () => (await get('health.get')) as { pods: number; readyPods: number };
+  // Every workload at its replica count and ready (pods are started a few at a time, so
+  // "every pod there is ready" can hold before the last ones exist).
   await waitFor(
     'every pod ready',
     async () => {
+      const rows = (await get('workloads.list')) as WorkloadRow[];
       const h = await health();
-      return h.pods > 0 && h.readyPods === h.pods ? h : undefined;
+      const done =
+        rows.length > 0 &&
+        rows.every((w) => w.readyReplicas === w.replicas) &&
+        h.pods === rows.reduce((n, w) => n + w.replicas, 0) &&
+        h.readyPods === h.pods;
+      return done ? h : undefined;
     },
     180_000,
   );
@@ -275,8 +291,10 @@ async function main() {
 
   const result = {
     namespaces: K,
-    /** WEFT_LOCAL_MAX_ROLLOUTS as given, else the controller's default (one per core, at least two). */
+    /** WEFT_LOCAL_MAX_ROLLOUTS as given, else the controller's default (three per core, at least two). */
     maxRollouts: process.env.WEFT_LOCAL_MAX_ROLLOUTS ?? 'default',
+    /** The proxy meshed pods ran: the bundle (`weft-proxy.mjs`), as with `npm start`, or the sources. */
+    proxy: proxyMain.endsWith('.ts') ? 'sources (tsx)' : 'bundle',
     pods: h.pods,
     workloads: workloads.length,
     startToReadySeconds: round(startToReadyS),

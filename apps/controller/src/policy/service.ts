@@ -343,7 +343,8 @@ export class PolicyService {
   inbound(workload: { namespace: string; name: string }, port: number): InboundPolicy {
     const plans = this.#plans();
     const compiled = plans.inbound.get(workloadPortKey(workload.namespace, workload.name, port));
-    const found = this.#platform.listWorkloads(workload.namespace).find((w) => w.name === workload.name);
+    // one workload's view, not its namespace's: every proxy's inbound watch asks at each pod change
+    const found = this.#platform.getWorkload(workload);
     const authz = plans.authz.plan(found, workload.namespace, workload.name, port);
     return {
       revision: plans.revision,

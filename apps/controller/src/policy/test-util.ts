@@ -58,6 +58,9 @@ export class MemoryPlatform {
   listWorkloads(namespace?: string): Workload[] {
     return this.workloads.filter((w) => namespace === undefined || w.namespace === namespace);
   }
+  getWorkload(ref: { namespace: string; name: string }): Workload | undefined {
+    return this.workloads.find((w) => w.namespace === ref.namespace && w.name === ref.name);
+  }
   listEndpoints(): [] {
     return [];
   }

@@ -5,6 +5,7 @@
  * one. Other parts keep their own keys (`identity`, `policies`, ...).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, MeshError } from '@weft/shared';
 import type { z } from 'zod';
@@ -76,6 +77,30 @@ export class StateStore implements DocumentState {
       );
     }
     return parsed.data;
+  }
+
+  /**
+   * Replaces the document atomically and durably, as `save` does, with the file system's
+   * work done off the event loop. Writes of one key must not overlap (they share the
+   * temporary file): the caller runs them one at a time.
+   */
+  async saveAsync(key: string, value: unknown): Promise<void> {
+    const path = this.#path(key);
+    const tmp = `${path}.${process.pid}.tmp`;
+    const file = await open(tmp, 'w', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(value, null, 1)}\n`);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   /** Replaces the document atomically and durably. */

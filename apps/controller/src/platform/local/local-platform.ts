@@ -52,7 +52,7 @@ export interface LocalPlatformOptions {
   controllerUrl?: () => string;
   /** How long a new pod may take to become ready before its rollout is reported as not progressing (it keeps waiting). */
   readyTimeoutMs?: number;
-  /** How many workloads roll out at once (the rest wait, queued); default one per core, at least two. */
+  /** How many workloads roll out at once (the rest wait, queued); default three per core, at least two. */
   maxConcurrentRollouts?: number;
   /** Pause between taking a pod out of its endpoints and stopping it. */
   drainDelayMs?: number;
@@ -208,12 +208,17 @@ export class LocalPlatform implements Platform {
 
   // === mutations ===
 
+  // Each answers once the new desired state is on disk.
   async mesh(ref: WorkloadRef): Promise<RolloutProgress> {
-    return this.#reconciler.setMeshed(this.#inventory.entry(ref), true);
+    const progress = this.#reconciler.setMeshed(this.#inventory.entry(ref), true);
+    await this.#persistence.flushed();
+    return progress;
   }
 
   async unmesh(ref: WorkloadRef): Promise<RolloutProgress> {
-    return this.#reconciler.setMeshed(this.#inventory.entry(ref), false);
+    const progress = this.#reconciler.setMeshed(this.#inventory.entry(ref), false);
+    await this.#persistence.flushed();
+    return progress;
   }
 
   async scale(ref: WorkloadRef, replicas: number): Promise<Workload> {
@@ -228,6 +233,7 @@ export class LocalPlatform implements Platform {
     this.#persistence.saveNow();
     this.#emit({ kind: 'workload', namespace: ref.namespace, name: ref.name });
     this.#reconciler.reconcile(w);
+    await this.#persistence.flushed();
     return this.#toWorkload(w);
   }
 
@@ -266,7 +272,7 @@ export class LocalPlatform implements Platform {
       this.#pods.detachAll();
       this.#node?.closeRelay();
     }
-    this.#persistence.save();
+    await this.#persistence.close();
   }
 
   // === change propagation ===

@@ -56,12 +56,18 @@ export class PodSet {
   readonly #hooks: PodSetHooks;
   readonly #ips: AddressPool;
   readonly #pods = new Map<string, LocalPod>();
+  #membership = 0;
 
   constructor(options: PodSetOptions, inventory: Inventory, hooks: PodSetHooks) {
     this.#o = options;
     this.#inventory = inventory;
     this.#hooks = hooks;
     this.#ips = options.capture === 'netns' ? netnsPodPool() : new AddressPool(10, options.podOctet);
+  }
+
+  /** Changes whenever a pod joins or leaves the set (what the service views depend on). */
+  get membership(): number {
+    return this.#membership;
   }
 
   /** Every pod, terminating ones included. */
@@ -102,6 +108,7 @@ export class PodSet {
       if (this.#o.capture === 'netns' && !podNetworkExists(record.ip))
         createPodNetwork(record.ip, record.meshed);
       this.#pods.set(objectKey(record.namespace, record.name), this.#makePod(w, record));
+      this.#membership++;
     }
     for (const record of orphans) {
       const pod = new LocalPod(record, noLaunch(record), this.#logDir(record), () => {});
@@ -145,6 +152,7 @@ export class PodSet {
     }
     const pod = this.#makePod(w, record);
     this.#pods.set(objectKey(spec.namespace, name), pod);
+    this.#membership++;
     await pod.start();
     this.#hooks.persist();
     this.#hooks.changed(pod);
@@ -172,6 +180,7 @@ export class PodSet {
     await new Promise((r) => setTimeout(r, this.#o.drainDelayMs));
     await pod.stop(this.#o.stopGraceMs);
     this.#pods.delete(objectKey(namespace, name));
+    this.#membership++;
     this.#removeNetwork(pod.record.ip);
     this.#ips.release(pod.record.ip);
     rmSync(this.#logDir(pod.record), { recursive: true, force: true });
@@ -220,6 +229,7 @@ export class PodSet {
       await Promise.all(pods.map((p) => p.stop(graceMs, true)));
       for (const p of pods) {
         this.#pods.delete(objectKey(p.record.namespace, p.record.name));
+        this.#membership++;
         this.#removeNetwork(p.record.ip);
         rmSync(this.#logDir(p.record), { recursive: true, force: true });
       }

@@ -17,6 +17,15 @@ import type { PodSet } from './pod-set.ts';
 import type { ProcRef } from './processes.ts';
 import { serviceView } from './views.ts';
 
+/** Freezes a view shared between callers, so that none can change what the others see. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Pod changes within this window are published to the balancer as one table. */
 const PUBLISH_DEBOUNCE_MS = 20;
 /** How often the balancer process is checked (and restarted when it died). */
@@ -27,6 +36,8 @@ export class ServiceTable {
   readonly #pods: PodSet;
   readonly #balancer: BalancerManager;
   #publishTimer: NodeJS.Timeout | undefined;
+  /** Each service's view, with the pod-set membership it was built at. */
+  readonly #views = new WeakMap<ServiceEntry, { membership: number; view: Service }>();
   #healthTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -110,8 +121,20 @@ export class ServiceTable {
     });
   }
 
-  /** The service as the API shows it, named target ports resolved. */
+  /**
+   * The service as the API shows it, named target ports resolved. It depends only on which
+   * pods exist, so it is kept until a pod joins or leaves: every proxy's watch asks again
+   * after each pod change, and would otherwise rebuild every service each time.
+   */
   view(s: ServiceEntry): Service {
+    const cached = this.#views.get(s);
+    if (cached?.membership === this.#pods.membership) return cached.view;
+    const view = deepFreeze(this.#buildView(s));
+    this.#views.set(s, { membership: this.#pods.membership, view });
+    return view;
+  }
+
+  #buildView(s: ServiceEntry): Service {
     const pods = this.#selectedPods(s);
     const selected = this.#inventory.selectedWorkload(s.spec);
     return serviceView(s.spec, s.clusterIP, (ref) => {

@@ -21,8 +21,22 @@ export function objectKey(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
+/** Each spec's two hashes, computed once: the views and rollouts ask for them at every pod change. */
+const hashes = new WeakMap<DeploymentSpec, { meshed?: string; unmeshed?: string }>();
+
 /** The pod-template hash of a Deployment, meshed (with `weft.dev/inject: enabled`) or not. */
 export function templateHash(spec: DeploymentSpec, meshed: boolean): string {
+  let known = hashes.get(spec);
+  if (!known) {
+    known = {};
+    hashes.set(spec, known);
+  }
+  const key = meshed ? 'meshed' : 'unmeshed';
+  known[key] ??= computeHash(spec, meshed);
+  return known[key];
+}
+
+function computeHash(spec: DeploymentSpec, meshed: boolean): string {
   const annotations = { ...spec.podAnnotations };
   if (meshed) annotations[INJECT_ANNOTATION] = 'enabled';
   else delete annotations[INJECT_ANNOTATION];
