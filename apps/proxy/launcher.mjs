@@ -20,7 +20,8 @@ const CACHE = join(here, 'weft-proxy.cache');
 const WRITE_FLAG = '--write-code-cache';
 
 // V8 accepts a cache only under the flags it was made with. The proxy turns `--expose-gc`
-// on at load (runtime/gc-nudge.ts): set it first, so loading and writing agree.
+// on when it first nudges the collector (runtime/gc-nudge.ts): set it first, so loading
+// and writing agree.
 setFlagsFromString('--expose-gc');
 
 const writing = process.argv.includes(WRITE_FLAG);
