@@ -8,7 +8,7 @@
  * gives V8 back its default, so the young generation grows under load as before.
  *
  * V8 reads the flag whenever it considers growing; its value when the proxy's code cache
- * is written (after ready) is the default again, as the cache requires (launcher.mjs).
+ * is written (after ready) is the default again, as the cache requires (launcher.cjs).
  */
 import { setFlagsFromString } from 'node:v8';
 
