@@ -9,7 +9,7 @@
 // ready) write the cache of everything compiled so far, then exit.
 //
 // CommonJS, not an ES module: node then starts without its ES module loader, about 6 ms
-// and 0.5 MB of private memory less per proxy.
+// and 0.3 MB of private memory less per proxy.
 'use strict';
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
