@@ -31,7 +31,7 @@ function newestMtime(dir) {
 
 /** The proxy bundle meshed pods run; esbuild makes it in a second or two, when its sources changed. */
 function buildProxyIfStale() {
-  const bundle = join(ROOT, 'apps/proxy/dist/weft-proxy.mjs');
+  const bundle = join(ROOT, 'apps/proxy/dist/weft-proxy.cjs');
   const sources = Math.max(
     newestMtime(join(ROOT, 'apps/proxy/src')),
     newestMtime(join(ROOT, 'packages/shared/src')),

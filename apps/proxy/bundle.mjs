@@ -1,9 +1,9 @@
 // Builds the proxy into `dist/` (or `--outdir DIR`): what a container image ships and what
 // the local platform runs beside each meshed pod (no loader or transpiler in memory).
-//   weft-proxy.cjs    the whole proxy in one CommonJS function expression (esbuild)
-//   weft-proxy.mjs    the launcher node runs (launcher.mjs): compiles the bundle with...
-//   weft-proxy.cache  ...V8's code cache of what a proxy compiles until it is ready, made
-//                     here by starting the proxy once (skipped, with a warning, if that fails)
+//   weft-proxy-bundle.cjs  the whole proxy in one CommonJS function expression (esbuild)
+//   weft-proxy.cjs         the launcher node runs (launcher.cjs): compiles the bundle with...
+//   weft-proxy.cache       ...V8's code cache of what a proxy compiles until it is ready, made
+//                          here by starting the proxy once (skipped, with a warning, if that fails)
 // CommonJS because V8's code cache is open to scripts (`vm.Script`), not to ES modules.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,10 +60,12 @@ const lazyPromClient = {
 /** Bundles the proxy into `outDir`, makes its code cache, and returns the launcher's path. */
 export async function buildProxy(outDir, log = (line) => process.stderr.write(`${line}\n`)) {
   mkdirSync(outDir, { recursive: true });
-  const bundle = join(outDir, 'weft-proxy.cjs');
-  const launcher = join(outDir, 'weft-proxy.mjs');
+  const bundle = join(outDir, 'weft-proxy-bundle.cjs');
+  const launcher = join(outDir, 'weft-proxy.cjs');
   const cache = join(outDir, 'weft-proxy.cache');
   rmSync(cache, { force: true });
+  // the ES module launcher of earlier builds, which would not find its bundle
+  rmSync(join(outDir, 'weft-proxy.mjs'), { force: true });
   await build({
     entryPoints: [`${here}src/main.ts`],
     bundle: true,
@@ -73,9 +75,11 @@ export async function buildProxy(outDir, log = (line) => process.stderr.write(`$
     outfile: bundle,
     logLevel: 'warning',
     // A smaller source is less for V8 to parse and keep: about 5 MB less private memory per
-    // proxy. Names are kept for stack traces and error names.
-    minify: true,
-    keepNames: true,
+    // proxy. Identifiers are not shortened, so functions and classes keep their names (for
+    // stack traces and error names) as declared: esbuild's `keepNames`, which re-sets the
+    // name of each of the ~1,000 functions at load, costs 0.5 MB more than the longer source.
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [englishOnlyZod, lazyPromClient],
     // One function expression of CommonJS's parameters, which the launcher compiles as it
     // is (its source then exists once in memory); strict, as the ES module sources are,
@@ -86,7 +90,7 @@ export async function buildProxy(outDir, log = (line) => process.stderr.write(`$
     },
     footer: { js: '})' },
   });
-  copyFileSync(`${here}launcher.mjs`, launcher);
+  copyFileSync(`${here}launcher.cjs`, launcher);
   try {
     await writeCodeCache(launcher);
   } catch (err) {

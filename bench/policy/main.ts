@@ -43,7 +43,7 @@ function routeMatch(): unknown {
 }
 
 async function main() {
-  const bundle = path.join(repoRoot, 'apps/proxy/dist/weft-proxy.mjs');
+  const bundle = path.join(repoRoot, 'apps/proxy/dist/weft-proxy.cjs');
   if (!existsSync(bundle)) {
     log('building the proxy bundle (npm run build --workspace @weft/proxy) ...');
     execFileSync('npm', ['run', 'build', '--workspace', '@weft/proxy'], { cwd: repoRoot, stdio: 'inherit' });

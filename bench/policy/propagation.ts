@@ -2,7 +2,7 @@
  * Policy propagation: from `policies.applyYaml` to "enforced in all of N proxies". The
  * real controller as its own process (the local platform running only the demo's
  * inventory Services, so no pods) and N proxy processes run from the
- * bundle (`apps/proxy/dist/weft-proxy.mjs`), each sent one request for the inventory
+ * bundle (`apps/proxy/dist/weft-proxy.cjs`), each sent one request for the inventory
  * Service so that it subscribes to that authority's `policy.watch` (until its
  * `weft_policy_revision` shows the first revision). Each round applies a route whose
  * redirect names the round, over HTTP, then sends each proxy a request every `pollMs`

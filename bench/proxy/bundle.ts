@@ -6,10 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-/** Builds the proxy into `outDir` and returns the launcher's path (`outDir/weft-proxy.mjs`). */
+/** Builds the proxy into `outDir` and returns the launcher's path (`outDir/weft-proxy.cjs`). */
 export function bundleProxy(repoRoot: string, outDir: string): string {
   execFileSync(process.execPath, [path.join(repoRoot, 'apps/proxy/bundle.mjs'), '--outdir', outDir], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  return path.join(outDir, 'weft-proxy.mjs');
+  return path.join(outDir, 'weft-proxy.cjs');
 }

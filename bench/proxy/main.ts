@@ -12,7 +12,7 @@
  *
  *   npm run bench:proxy -- [--reps 3] [--seconds 3] [--paths direct,nginx,oneHop,twoHop,twoHopMtls]
  *                          [--big-mb 1024] [--big-paths oneHop] [--no-h2] [--source] [--quick]
- *                          [--startup-runs 9] [--idle-runs 5]
+ *                          [--startup-runs 9] [--idle-runs 5] [--only=startup,idle]
  *
  * The proxies run the production build (bundle.ts: the esbuild bundle with its launcher and
  * code cache), as meshed pods do; `--source` runs them from the sources under tsx instead.
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     log(
       `proxies run ${o.bundle ? 'from the production build (esbuild bundle, launcher, code cache)' : 'from source under tsx (--source)'}`,
     );
-    const otherMode = await idleRssOtherMode(ctx, o.bundle ? null : bundle);
+    const otherMode = o.otherMode ? await idleRssOtherMode(ctx, o.bundle ? null : bundle) : {};
 
     const specs = PATHS.filter((s) => o.paths === null || o.paths.includes(s.key));
     const running = new Map<string, RunningPath>();

@@ -13,6 +13,8 @@ export interface Options {
   startupRuns: number;
   /** Proxies started to measure idle memory, identity off and as many on (0: none). */
   idleRuns: number;
+  /** Skip the one-hop idle RSS of the other mode (set by `--only`). */
+  otherMode: boolean;
 }
 
 /** Each direction of the large-body measurement gives up after this. */
@@ -29,7 +31,16 @@ export function parseArgs(argv: string[]): Options {
     h2: true,
     startupRuns: 9,
     idleRuns: 5,
+    otherMode: true,
   };
+  // `--only=startup,idle` (either or both): just those measurements, nothing under load.
+  const only = argv.find((a) => a.startsWith('--only='));
+  if (only !== undefined) {
+    const parts = only.slice('--only='.length).split(',');
+    Object.assign(o, { paths: [], bigMb: 0, h2: false, otherMode: false });
+    if (!parts.includes('startup')) o.startupRuns = 0;
+    if (!parts.includes('idle')) o.idleRuns = 0;
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -49,6 +60,8 @@ export function parseArgs(argv: string[]): Options {
     else if (a === '--startup-runs') o.startupRuns = Math.max(0, Number(next()));
     else if (a === '--idle-runs') o.idleRuns = Math.max(0, Number(next()));
     else if (a === '--quick') Object.assign(o, { reps: 1, seconds: 2, bigMb: 256 });
+    else if (a?.startsWith('--only='))
+      continue; // read above
     else throw new Error(`unknown argument ${a} (see the header of bench/proxy/main.ts)`);
   }
   return o;

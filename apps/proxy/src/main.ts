@@ -3,6 +3,8 @@
  * (or `npm run proxy -- --config file.json`). Validates the environment and the config
  * once, starts the stacks, and drains on SIGTERM/SIGINT or `/shutdown`, exiting 0.
  */
+// First, before the rest loads: holds the young generation's size (young-gen.ts).
+import './runtime/young-gen.ts';
 import { ProxyConfig } from '@weft/shared';
 import { startProxy } from './app.ts';
 import { loadConfigFile, settingsFrom } from './config/settings.ts';
@@ -10,6 +12,7 @@ import { type ProxyEnv, parseProxyEnv } from './env.ts';
 import { setupIdentity } from './identity/setup.ts';
 import { FileWorkloadToken } from './identity/token-file.ts';
 import { WorkloadToken } from './identity/workload-token.ts';
+import { releaseYoungGeneration } from './runtime/young-gen.ts';
 
 function usage(): never {
   process.stderr.write('usage: main.ts [--config file.json]\n');
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
       .map((i) => `${fmt(i.address)}→${fmt(i.app)}`)
       .join(' ')}, admin ${fmt(proxy.admin)}`,
   );
+  releaseYoungGeneration();
 }
 
 // Nothing a peer sends may crash the proxy: report and keep serving.

@@ -38,7 +38,7 @@ async function startBuilt(flags: string[]) {
     }),
   );
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WEFT_PROXY_')));
-  const child = spawn(process.execPath, [...flags, join(dir, 'weft-proxy.mjs'), '--config', cfg], {
+  const child = spawn(process.execPath, [...flags, join(dir, 'weft-proxy.cjs'), '--config', cfg], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -81,7 +81,7 @@ function get(port: number): Promise<{ status: number; body: string }> {
 
 describe('the production build', () => {
   it('ships a launcher, the bundle and its code cache', () => {
-    for (const f of ['weft-proxy.mjs', 'weft-proxy.cjs', 'weft-proxy.cache'])
+    for (const f of ['weft-proxy.cjs', 'weft-proxy-bundle.cjs', 'weft-proxy.cache'])
       expect(existsSync(join(dir, f)), f).toBe(true);
   });
 

@@ -13,10 +13,11 @@
  * acknowledgements pile up past 1,000 in one read; the buckets here catch a steadier
  * flood than that.
  */
-import http2, { type Http2Session, type ServerHttp2Session } from 'node:http2';
+import type { Http2Session, ServerHttp2Session } from 'node:http2';
 import type { H2FloodKind, H2FloodMetrics } from '../metrics/h2-floods.ts';
+import { NGHTTP2 } from './node-http2.ts';
 
-const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+const NGHTTP2_ENHANCE_YOUR_CALM = NGHTTP2.ENHANCE_YOUR_CALM;
 
 /** A token bucket's size and refill. */
 export interface FloodLimit {

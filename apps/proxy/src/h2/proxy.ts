@@ -9,11 +9,12 @@
  * (`stream-pair.ts`). State travels on the session under a symbol, and every event
  * handler is a module-level named function.
  */
-import http2, {
-  type Http2Server,
-  type IncomingHttpHeaders,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
+import type {
+  Http2Server,
+  IncomingHttpHeaders,
+  ServerOptions as NodeServerOptions,
+  ServerHttp2Session,
+  ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
@@ -22,11 +23,12 @@ import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
 import { meshTls } from '../tls/peer.ts';
 import { guardSession, isTripped } from './flood-guard.ts';
 import { nativeReceiver } from './native-receive.ts';
+import { http2, NGHTTP2 } from './node-http2.ts';
 import type { H2SessionPool } from './session-pool.ts';
 import { type PairContext, StreamPair } from './stream-pair.ts';
 import { openUpstream, wireDown } from './stream-relay.ts';
 
-const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_REFUSED_STREAM } = http2.constants;
+const { FLAG_END_STREAM: NGHTTP2_FLAG_END_STREAM, REFUSED_STREAM: NGHTTP2_REFUSED_STREAM } = NGHTTP2;
 
 export interface H2ProxyOptions {
   readonly pool: H2SessionPool;
@@ -47,7 +49,7 @@ interface ConnectionContext extends PairContext {
 const kContext = Symbol('weft.h2.context');
 
 /** Two options Node 20 has that its type definitions lack. */
-type ServerOptions = http2.ServerOptions & {
+type ServerOptions = NodeServerOptions & {
   maxSessionInvalidFrames: number;
   maxSessionRejectedStreams: number;
 };
@@ -75,16 +77,23 @@ let pendingContext: ConnectionContext | null = null;
 let pendingPrefix: Buffer | null = null;
 
 export class H2Proxy {
-  readonly #server: Http2Server;
+  /** Made for the first connection (node-http2.ts: node:http2 loads then). */
+  #server: Http2Server | null = null;
   readonly #options: H2ProxyOptions;
   readonly #sessions = new Set<ServerHttp2Session>();
 
   constructor(options: H2ProxyOptions) {
     this.#options = options;
-    this.#server = http2.createServer(SERVER_OPTIONS);
-    this.#server.on('session', onSession);
-    this.#server.on('stream', onStream);
-    this.#server.on('sessionError', ignore);
+  }
+
+  #serverOf(): Http2Server {
+    if (this.#server === null) {
+      this.#server = http2().createServer(SERVER_OPTIONS);
+      this.#server.on('session', onSession);
+      this.#server.on('stream', onStream);
+      this.#server.on('sessionError', ignore);
+    }
+    return this.#server;
   }
 
   /**
@@ -112,7 +121,7 @@ export class H2Proxy {
         : null,
     };
     pendingPrefix = prefix.length > 0 ? prefix : null;
-    this.#server.emit('connection', socket);
+    this.#serverOf().emit('connection', socket);
     if (pendingContext !== null) {
       pendingContext = null;
       pendingPrefix = null;

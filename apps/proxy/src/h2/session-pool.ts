@@ -19,12 +19,13 @@
  * Connections come from the proxy's `Connector`, so mTLS to meshed endpoints slots in
  * without touching this module.
  */
-import http2, { type ClientHttp2Session, type Http2Session, type Settings } from 'node:http2';
+import type { ClientHttp2Session, Http2Session, Settings } from 'node:http2';
 import type { Socket } from 'node:net';
 import { MeshAlpn } from '@weft/shared';
 import { ProxyError, ProxyErrorReason, reasonOfSocketError } from '../errors/respond.ts';
 import type { Connector, ConnectTarget } from '../transport/connector.ts';
 import { guardSession } from './flood-guard.ts';
+import { http2 } from './node-http2.ts';
 
 export interface H2SessionPoolOptions {
   readonly connector: Connector;
@@ -201,7 +202,7 @@ export class H2SessionPool {
     const connector = this.#options.connector;
     const target = entry.target;
     const host = target.address.includes(':') ? `[${target.address}]` : target.address;
-    const session: PooledSession = http2.connect(`http://${host}:${target.port}`, {
+    const session: PooledSession = http2().connect(`http://${host}:${target.port}`, {
       createConnection: (): Socket => connector.connect(target, MeshAlpn.h2),
       settings: { enablePush: false, initialWindowSize: 256 * 1024 },
       maxSessionMemory: 32,

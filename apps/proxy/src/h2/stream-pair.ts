@@ -6,12 +6,12 @@
  * become the proxy's answer: an HTTP status with `weft-proxy-error`, or for gRPC callers
  * a trailers-only `grpc-status` (mapped in `errors/respond.ts`).
  */
-import http2, {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
+import type {
+  ClientHttp2Session,
+  ClientHttp2Stream,
+  IncomingHttpHeaders,
+  ServerHttp2Session,
+  ServerHttp2Stream,
 } from 'node:http2';
 import type { EndpointState } from '../balance/endpoint.ts';
 import {
@@ -26,10 +26,11 @@ import {
 import type { HttpMetrics } from '../metrics/handles.ts';
 import { Exchange, mayRetry } from '../stack/exchange.ts';
 import { MAX_RETRY_BODY } from '../stack/layers.ts';
+import { NGHTTP2 } from './node-http2.ts';
 import type { H2SessionPool, SessionWaiter } from './session-pool.ts';
 import { sessionState } from './session-pool.ts';
 
-const { NGHTTP2_CANCEL } = http2.constants;
+const NGHTTP2_CANCEL = NGHTTP2.CANCEL;
 const END_STREAM = { endStream: true } as const;
 
 /** What the stream pair needs of its connection. */

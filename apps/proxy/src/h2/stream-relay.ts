@@ -14,18 +14,24 @@
  * State travels on the two streams under a symbol, and every event handler is a
  * module-level named function: nothing is allocated per stream but the pair.
  */
-import http2, {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-  type ServerHttp2Stream,
+import type {
+  ClientHttp2Session,
+  ClientHttp2Stream,
+  IncomingHttpHeaders,
+  OutgoingHttpHeaders,
+  ServerHttp2Stream,
 } from 'node:http2';
 import { retriesGrpc, retriesStatus } from '../stack/exchange.ts';
 import { countReset } from './flood-guard.ts';
+import { NGHTTP2 } from './node-http2.ts';
 import type { StreamPair } from './stream-pair.ts';
 
-const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = http2.constants;
+const {
+  FLAG_END_STREAM: NGHTTP2_FLAG_END_STREAM,
+  CANCEL: NGHTTP2_CANCEL,
+  INTERNAL_ERROR: NGHTTP2_INTERNAL_ERROR,
+  NO_ERROR: NGHTTP2_NO_ERROR,
+} = NGHTTP2;
 
 const kPair = Symbol('weft.h2.pair');
 

@@ -1,13 +1,13 @@
 /**
  * Which proxy the local platform runs beside a meshed pod, and how: the build's launcher
- * (`apps/proxy/dist/weft-proxy.mjs`, built by `npm run build`) when it is newer than
+ * (`apps/proxy/dist/weft-proxy.cjs`, built by `npm run build`) when it is newer than
  * every proxy and shared source file, else the sources under tsx. The bundle starts in
  * about half the time and holds far less memory, with no loader or transpiler in it.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BUNDLE = 'apps/proxy/dist/weft-proxy.mjs';
+const BUNDLE = 'apps/proxy/dist/weft-proxy.cjs';
 const SOURCE = 'apps/proxy/src/main.ts';
 const SOURCE_DIRS = ['apps/proxy/src', 'packages/shared/src'];
 
