@@ -2,8 +2,10 @@
 /**
  * The topology canvas: turns a laid-out slice of the mesh into @xyflow/react nodes
  * (namespace boxes with their workloads inside) and edges, and highlights the hovered or
- * selected workload's calls. Only elements on screen are rendered. A dense graph (more
- * than `SPARSE_EDGES` calls) draws its calls as one SVG layer (edge-layer.tsx) and gives
+ * selected workload's calls. Every workload stays mounted while the view moves: React
+ * Flow's culling of off-screen elements (onlyRenderVisibleElements) cost more main-thread
+ * time per frame of a pan or zoom than it saved (bench:web). A dense graph (more than
+ * `SPARSE_EDGES` calls) draws its calls as one SVG layer (edge-layer.tsx) and gives
  * React Flow only the hovered or selected workload's calls, with their labels.
  */
 import type { Edge, TopologyNode } from '@weft/shared';
@@ -250,7 +252,6 @@ export function TopologyGraph(props: TopologyGraphProps) {
         onNodeClick={onNodeClick}
         onNodeDoubleClick={onNodeDoubleClick}
         onPaneClick={() => onSelect(null)}
-        onlyRenderVisibleElements
         nodesDraggable={false}
         nodesConnectable={false}
         edgesFocusable={false}
