@@ -291,7 +291,7 @@ async function main() {
 
   const result = {
     namespaces: K,
-    /** WEFT_LOCAL_MAX_ROLLOUTS as given, else the controller's default (three per core, at least two). */
+    /** WEFT_LOCAL_MAX_ROLLOUTS as given, else the controller's default (two per core, at least two). */
     maxRollouts: process.env.WEFT_LOCAL_MAX_ROLLOUTS ?? 'default',
     /** The proxy meshed pods ran: the bundle (`weft-proxy.mjs`), as with `npm start`, or the sources. */
     proxy: proxyMain.endsWith('.ts') ? 'sources (tsx)' : 'bundle',

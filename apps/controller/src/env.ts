@@ -194,7 +194,7 @@ export interface ControllerEnv {
   proxyMain: string;
   /** How meshed local pods' traffic reaches their proxies: `http-proxy` (rootless) or `netns` (root, iptables). */
   localCapture: 'http-proxy' | 'netns';
-  /** How many workloads the local platform rolls out at once; undefined: three per core, at least two. */
+  /** How many workloads the local platform rolls out at once; undefined: two per core, at least two. */
   maxRollouts: number | undefined;
   /** URL proxies use to reach this controller; defaults to the API address. */
   controllerUrl: string | undefined;

@@ -41,7 +41,7 @@ export interface PlatformConfig {
   hostEnv: Record<string, string>;
   /** `netns` (root): each local pod in its own network namespace with iptables capture. */
   localCapture?: 'http-proxy' | 'netns';
-  /** How many workloads the local platform rolls out at once (default three per core, at least two). */
+  /** How many workloads the local platform rolls out at once (default two per core, at least two). */
   maxRollouts?: number | undefined;
 }
 

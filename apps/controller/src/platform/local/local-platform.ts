@@ -52,7 +52,7 @@ export interface LocalPlatformOptions {
   controllerUrl?: () => string;
   /** How long a new pod may take to become ready before its rollout is reported as not progressing (it keeps waiting). */
   readyTimeoutMs?: number;
-  /** How many workloads roll out at once (the rest wait, queued); default three per core, at least two. */
+  /** How many workloads roll out at once (the rest wait, queued); default two per core, at least two. */
   maxConcurrentRollouts?: number;
   /** Pause between taking a pod out of its endpoints and stopping it. */
   drainDelayMs?: number;

@@ -40,10 +40,10 @@ describe('RolloutSlots', () => {
     expect(() => new RolloutSlots(1.5)).toThrow(/got 1.5/);
   });
 
-  it('defaults to three rollouts per core, at least two', () => {
+  it('defaults to two rollouts per core, at least two', () => {
     expect(defaultRolloutConcurrency(0)).toBe(2);
-    expect(defaultRolloutConcurrency(1)).toBe(3);
-    expect(defaultRolloutConcurrency(2)).toBe(6);
-    expect(defaultRolloutConcurrency(8)).toBe(24);
+    expect(defaultRolloutConcurrency(1)).toBe(2);
+    expect(defaultRolloutConcurrency(2)).toBe(4);
+    expect(defaultRolloutConcurrency(8)).toBe(16);
   });
 });

@@ -7,14 +7,16 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * The default number of rollouts running at once: three per core, at least two. A rollout
+ * The default number of rollouts running at once: two per core, at least two. A rollout
  * spends most of its time waiting for a new pod to become ready: a pod's start (app and
  * proxy) takes about half a second of CPU spread over 2-3 s, so one rollout per core left
- * the cores mostly idle while 30 workloads queued (K = 6 demo namespaces on 2 cores: 100 s
- * to mesh them all at 2 at once, 30 s at 6).
+ * the cores mostly idle while 30 workloads queued (K = 6 demo namespaces on 2 cores:
+ * 100 s to mesh them all at 2 at once, 22-28 s at 4 or 6). Three per core meshed no
+ * faster than two but spawned more pods at once, and the API's p99 went past 1 s
+ * (bench:scale, K = 6: 0.7-1.1 s at 6, 0.54-0.64 s at 4).
  */
 export function defaultRolloutConcurrency(cores: number = availableParallelism()): number {
-  return Math.max(2, Math.floor(cores) * 3);
+  return Math.max(2, Math.floor(cores) * 2);
 }
 
 export class RolloutSlots {
