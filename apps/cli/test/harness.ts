@@ -9,6 +9,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@weft/shared/testing';
+
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER_MAIN = join(REPO_ROOT, 'apps/controller/src/main.ts');
@@ -36,15 +39,6 @@ export async function reserveOctet(): Promise<number> {
     }
   }
   throw new Error('no free address block for the test');
-}
-
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface RunningController {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@weft/shared/testing';
 import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
 import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
@@ -20,6 +21,8 @@ import { isAlive, type ProcRef } from '../src/platform/local/processes.ts';
 import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
 import { LOCAL_STATE_KEY, LocalState } from '../src/platform/local/state.ts';
 import { StateStore } from '../src/state/store.ts';
+
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_MANIFESTS = join(REPO_ROOT, 'examples/demo/manifests');
@@ -69,15 +72,6 @@ export async function reserveOctet(): Promise<number> {
     }
   }
   throw new Error('no free address block for the test');
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export function tempStateDir(): string {

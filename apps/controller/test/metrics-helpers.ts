@@ -5,11 +5,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LATENCY_BUCKETS_MS } from '@weft/shared';
+import { freePort } from '@weft/shared/testing';
 import { prometheusConfig } from '../src/metrics/file-sd.ts';
+
+export { freePort };
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
@@ -63,19 +65,6 @@ export function ensurePrometheus(): string | undefined {
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
-}
-
-/** A port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningPrometheus {

@@ -5,19 +5,12 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startUpstream, type Upstream } from './core-harness.ts';
 
 let up: Upstream;
 let child: ChildProcess | null = null;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 beforeAll(async () => {
   up = await startUpstream((req, res) => {

@@ -4,7 +4,7 @@
  * field named and change nothing.
  */
 import type http from 'node:http';
-import net from 'node:net';
+import { freePort } from '@weft/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INJECTED_HEADER } from './knobs.ts';
 import { KNOBS_PATH, serve } from './server.ts';
@@ -16,14 +16,6 @@ afterEach(async () => {
   await new Promise((r) => server?.close(r) ?? r(undefined));
   server = undefined;
 });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function start(): Promise<string> {
   const port = await freePort();

@@ -1,0 +1,2 @@
+/** Helpers for the tests of every workspace (not part of any app's runtime). */
+export { freePort } from './free-port.ts';
