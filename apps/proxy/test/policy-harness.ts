@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { OutboundPolicy, type RoutePlan } from '@weft/shared';
 import type { RunningProxy } from '../src/app.ts';
-import { admin, parseProm, type Reply, viaProxy } from './core-harness.ts';
+import { admin, parseProm, type Reply, sum, viaProxy } from './core-harness.ts';
 
 export type RouteInput = Partial<Omit<RoutePlan, 'source'>> & { name?: string };
 
@@ -56,6 +56,17 @@ export async function waitFor(
 export async function policyRevision(proxy: RunningProxy): Promise<number | undefined> {
   const samples = parseProm((await admin(proxy, '/metrics')).body);
   return samples.find((s) => s.name === 'weft_policy_revision')?.value;
+}
+
+/**
+ * Requests the proxy has counted under the routes of the policy of Service `name` (its
+ * `outbound_http_route_request_statuses_total`; 0 before the first). The revision gauge
+ * leaves out a stream that has had no update yet, so for an authority resolved for the
+ * first time only a request counted under one of its routes says its policy is in force.
+ */
+export async function routeRequests(proxy: RunningProxy, name: string): Promise<number> {
+  const samples = parseProm((await admin(proxy, '/metrics')).body);
+  return sum(samples, 'outbound_http_route_request_statuses_total', { parent_name: name });
 }
 
 /**

@@ -1,13 +1,13 @@
 // Traffic policy from a (fake) controller enforced by a real proxy on HTTP/1: splits,
 // header matches, filters, timeouts, retries, failure accrual and faults, with real
 // upstream servers on loopback, each policy streamed over `policy.watch`.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
 import {
   admin,
   parseProm,
-  sleep,
+  type Reply,
   startTestProxy,
   startUpstream,
   sum,
@@ -15,12 +15,14 @@ import {
   viaProxy,
 } from './core-harness.ts';
 import { ep, FakeController } from './fake-controller.ts';
-import { backend, many, outboundPolicy, policyRevision, waitFor } from './policy-harness.ts';
+import { backend, many, outboundPolicy, policyRevision, routeRequests, waitFor } from './policy-harness.ts';
 
 const fake = new FakeController();
 const ups: Upstream[] = [];
 let proxy: RunningProxy;
 let badFailing = true;
+/** When each request reached the `bad` endpoint (epoch ms, the proxy's clock too). */
+const badHitTimes: number[] = [];
 const pathHits = new Map<string, number>();
 
 function named(name: string) {
@@ -43,13 +45,25 @@ async function up(handler: (req: IncomingMessage, res: ServerResponse) => void):
 }
 
 /**
- * Applies a policy and waits until the proxy reports its revision on /metrics. The proxy
- * subscribes to an authority's policy when it first resolves it: one request does that.
+ * Applies a policy and waits until the proxy runs it. The proxy subscribes to an
+ * authority's policy when it first resolves it (a warm-up request does that) and reports
+ * the lowest revision of its streams on /metrics, leaving out a stream whose first update
+ * is not in yet: for a new authority, a warm-up counted under the policy's routes says so.
  */
 async function apply(policy: Parameters<FakeController['setPolicy']>[0]): Promise<void> {
   fake.setPolicy(policy);
-  await viaProxy(proxy, `http://${policy.authority.replace(/:80$/, '')}/warm-up`);
-  await waitFor(async () => ((await policyRevision(proxy)) ?? -1) >= policy.revision, 5000, 'the revision');
+  const url = `http://${policy.authority.replace(/:80$/, '')}/warm-up`;
+  const service = policy.service?.name ?? '';
+  await waitFor(
+    async () => {
+      await viaProxy(proxy, url);
+      return (
+        ((await policyRevision(proxy)) ?? -1) >= policy.revision && (await routeRequests(proxy, service)) > 0
+      );
+    },
+    5000,
+    'the policy in force',
+  );
 }
 
 let bad: Upstream;
@@ -80,6 +94,7 @@ beforeAll(async () => {
     });
   });
   bad = await up((_req, res) => {
+    badHitTimes.push(Date.now());
     res.statusCode = badFailing ? 500 : 200;
     res.end('bad');
   });
@@ -274,24 +289,65 @@ describe('timeouts and retries', () => {
 
 describe('failure accrual', () => {
   it('ejects an endpoint after N consecutive failures, then probes it back', async () => {
+    const penaltyMs = 2000;
+    // while the policy is applied the endpoint answers: the warm-ups leave it no failure
+    badFailing = false;
     await apply(
       outboundPolicy('pool.test:80', [{}], 7, {
-        failureAccrual: { consecutiveFailures: 3, minPenaltyMs: 1000, maxPenaltyMs: 2000, jitterRatio: 0 },
+        failureAccrual: {
+          consecutiveFailures: 3,
+          minPenaltyMs: penaltyMs,
+          maxPenaltyMs: 4000,
+          jitterRatio: 0,
+        },
       }),
     );
+    badFailing = true;
+    const before = bad.hits;
     // until the bad endpoint has failed 3 times in a row it still gets picked
-    for (let i = 0; i < 60 && bad.hits < 3; i++) await viaProxy(proxy, 'http://pool.test/');
-    expect(bad.hits).toBeGreaterThanOrEqual(3);
+    let lastSentAt = 0;
+    for (let i = 0; i < 60 && bad.hits - before < 3; i++) {
+      lastSentAt = Date.now();
+      await viaProxy(proxy, 'http://pool.test/');
+    }
+    expect(bad.hits - before).toBe(3);
     const ejectedAt = bad.hits;
-    const during = await many(proxy, 40, () => 'http://pool.test/', undefined, 4);
-    expect(bad.hits).toBe(ejectedAt);
+    // The proxy saw the third failure after that request was sent: its penalty runs at
+    // least until `penaltyEnd`. What is answered before then was picked during the penalty.
+    const penaltyEnd = lastSentAt + penaltyMs;
+    const during: Reply[] = [];
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    let sent = 0;
+    const send = async () => {
+      while (sent < 40 && Date.now() < penaltyEnd - 200) {
+        sent++;
+        const r = await viaProxy(proxy, 'http://pool.test/', { agent });
+        if (Date.now() < penaltyEnd) during.push(r);
+      }
+    };
+    await Promise.all([send(), send(), send(), send()]);
+    agent.destroy();
+    expect(during.length).toBeGreaterThanOrEqual(20);
     expect(during.every((r) => r.status === 200 && r.body === 'good')).toBe(true);
+    expect(badHitTimes.slice(ejectedAt).every((t) => t >= penaltyEnd)).toBe(true);
+    // the endpoint recovers: once the penalty is over a probe reaches it, and succeeds
     badFailing = false;
-    await sleep(1100);
+    const probing: Reply[] = [];
+    const probed = bad.hits;
+    await waitFor(
+      async () => {
+        probing.push(await viaProxy(proxy, 'http://pool.test/'));
+        return bad.hits > probed;
+      },
+      10_000,
+      'a probe of the ejected endpoint',
+    );
+    expect(probing.every((r) => r.status === 200)).toBe(true);
+    const back = bad.hits;
     const after = await many(proxy, 60, () => 'http://pool.test/', undefined, 4);
     expect(after.every((r) => r.status === 200)).toBe(true);
     // the probe succeeded and the endpoint takes traffic again
-    expect(bad.hits - ejectedAt).toBeGreaterThan(3);
+    expect(bad.hits - back).toBeGreaterThan(3);
   });
 });
 
