@@ -4,7 +4,7 @@
  * connections, and stopped by pid, with every one stopped when the benchmark exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 
 const running = new Set<ChildProcess>();
 
@@ -72,17 +72,8 @@ process.once('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
 
-/** A port that was free a moment ago on 127.0.0.1 (for processes that need it in a config). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A free port on 127.0.0.1 for a process told it in its config (below the ephemeral range). */
+export { freePort } from '@weft/shared/testing';
 
 /** Resolves once 127.0.0.1:port accepts a connection; rejects after `timeoutMs` or if `proc` exits. */
 export async function waitForPort(port: number, proc: Spawned | null, timeoutMs = 20_000): Promise<void> {

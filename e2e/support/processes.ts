@@ -3,7 +3,6 @@
  * pointed at it): started on free loopback ports, stopped by process id.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,18 +13,8 @@ export interface Owned {
   output: () => string;
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A TCP port nobody listens on, for a process told its port before it binds it. */
+export { freePort } from '@weft/shared/testing';
 
 function start(args: string[], env: Record<string, string>): Owned {
   const child = spawn(process.execPath, args, {

@@ -10,20 +10,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BalancerTable } from '../src/platform/local/balancer/table.ts';
 
 const MAIN = fileURLToPath(new URL('../src/platform/local/balancer/main.ts', import.meta.url));
 const VIP = '127.20.250.9';
-
-/** A port nothing listens on: bind one, note it, close it. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Connects to the service address and returns what the backend greets with, or an error. */
 function greeting(port: number, localAddress = '127.0.0.1'): Promise<string> {
@@ -52,7 +44,8 @@ describe('service balancer', () => {
   beforeAll(async () => {
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
     const live = (backend.address() as net.AddressInfo).port;
-    servicePort = await deadPort();
+    // the balancer's port on the VIP, and a backend port nothing listens on
+    servicePort = await freePort(VIP);
     const table: BalancerTable = {
       version: 1,
       listeners: [
@@ -61,7 +54,7 @@ describe('service balancer', () => {
           address: VIP,
           port: servicePort,
           backends: [
-            { host: '127.0.0.1', port: await deadPort() },
+            { host: '127.0.0.1', port: await freePort() },
             { host: '127.0.0.1', port: live },
           ],
         },

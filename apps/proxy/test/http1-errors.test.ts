@@ -1,6 +1,7 @@
 // Failures answered by the proxy: 400/431/408 on bad or slow input (and still serving
 // after), 502/503/504 with weft-proxy-error for upstream failures and timeouts.
 import net from 'node:net';
+import { freePort } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
 import {
@@ -21,11 +22,8 @@ beforeAll(async () => {
     if (req.url?.startsWith('/slow')) setTimeout(() => res.end('late'), 1500);
     else res.end('ok');
   });
-  // a port nobody listens on
-  const tmp = net.createServer();
-  await new Promise<void>((r) => tmp.listen(0, '127.0.0.1', () => r()));
-  closedPort = (tmp.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => tmp.close(() => r()));
+  // a port nobody listens on (nor will: not one the kernel hands out for another listen(0))
+  closedPort = await freePort();
   proxy = await startTestProxy({
     inbound: { ports: [{ public: 0, app: up.port }] },
     timeouts: { headerMs: 300, connectMs: 1000 },

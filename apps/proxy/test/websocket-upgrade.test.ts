@@ -3,6 +3,7 @@
 // ways (text, large binary, close codes). Also inside a CONNECT tunnel, and the proxy's
 // own 502 when the endpoint cannot be reached.
 import net, { type AddressInfo, type Socket } from 'node:net';
+import { freePort } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { RunningProxy } from '../src/app.ts';
@@ -43,10 +44,7 @@ beforeAll(async () => {
     ws.on('close', (code) => closeCodes.push(code));
   });
   const port = (wss.address() as AddressInfo).port;
-  const gone = net.createServer();
-  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
-  const gonePort = (gone.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const gonePort = await freePort();
   const endpoints = (p: number) => ({ endpoints: [{ address: '127.0.0.1', port: p }] });
   proxy = await startTestProxy({ destinations: { [CHAT]: endpoints(port), [GONE]: endpoints(gonePort) } });
 });
