@@ -170,11 +170,16 @@ export async function adminGet(p: MeshedProxy, path: string): Promise<{ status: 
   return { status: res.status, body: await res.text() };
 }
 
-/** An HTTP app answering `app:<path>` (and the caller's `weft-src`, when given). */
-export async function startApp(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end(`app:${req.url}`);
-  });
+/** The test apps' answer: `app:<path>` as text. */
+export function answerPath(req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/plain' }).end(`app:${req.url}`);
+}
+
+/** An HTTP app on loopback answering with `handler` (by default `app:<path>`). */
+export async function startApp(
+  handler: http.RequestListener = answerPath,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,

@@ -10,12 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  answerPath,
   type MeshedProxy,
   metricSum,
+  startApp,
   startMeshedProxy,
   startTestController,
   type TestController,
@@ -37,29 +38,18 @@ const sha256 = (parts: Buffer[]) => {
 };
 
 /** Answers `app:<path>`, or `/big` with the large patterned body written as fast as it drains. */
-async function startApp(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/big') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(`app:${req.url}`);
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    let k = 0;
-    const more = () => {
-      while (k < BIG_CHUNKS) if (!res.write(bigChunk(k++))) return void res.once('drain', more);
-      res.end();
-    };
-    more();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url !== '/big') {
+    answerPath(req, res);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  let k = 0;
+  const more = () => {
+    while (k < BIG_CHUNKS) if (!res.write(bigChunk(k++))) return void res.once('drain', more);
+    res.end();
   };
+  more();
 }
 
 let ctl: TestController;
@@ -69,7 +59,7 @@ let load: MeshedProxy;
 
 beforeAll(async () => {
   ctl = await startTestController(3600_000);
-  app = await startApp();
+  app = await startApp(answer);
   web = await startMeshedProxy({ controller: ctl, namespace: 'demo', workload: 'web', appPort: app.port });
   load = await startMeshedProxy({
     controller: ctl,
