@@ -177,7 +177,13 @@ function onClientData(this: ClientSocket, chunk: Buffer): void {
   const n = c.parser.execute(chunk);
   c.parsing = false;
   u.batchEnd();
-  if (chunk.buffer === c.readBuf?.buffer && u.retains() === HELD) c.held = true;
+  if (chunk.buffer === c.readBuf?.buffer) {
+    // A paused TLS socket may still hand over what it has already decrypted: the buffer is
+    // free again only if no read can come before the write that holds it is flushed.
+    const r = u.retains();
+    if (r === HELD || (r === HELD_PAUSED && (this as Socket & { encrypted?: boolean }).encrypted === true))
+      c.held = true;
+  }
   if (n < 0) {
     const u = c.user;
     this.destroy();
