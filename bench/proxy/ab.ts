@@ -22,11 +22,12 @@ import { meshIdentity } from '@weft/shared';
 import { type LoadTools, runOpenLoop, runWrk } from '../lib/load.ts';
 import { totalCpuSeconds } from '../lib/proc.ts';
 import { fetchMetrics, sumSamples } from '../lib/prom.ts';
-import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
+import { stopAll } from '../lib/spawn.ts';
 import { median, round } from '../lib/stats.ts';
 import { buildOlg, ensureTool, which } from '../lib/tools.ts';
 import { bundleProxy } from './bundle.ts';
 import { monotonicUs, summarise } from './cpu-profile.ts';
+import { identityEnv, runBench, startBenchUpstream } from './harness.ts';
 import { BENCH_NS, BENCH_SA, startIdentityApi } from './mtls.ts';
 import { startWeft, type WeftProxy } from './weft.ts';
 
@@ -155,30 +156,13 @@ async function main(): Promise<void> {
     }));
     for (const v of variants)
       log(`${v.name}: ${v.bundle} with flags ${v.flags ? JSON.stringify(v.flags) : "(the platform's)"}`);
-    const upstreamPort = await freePort();
-    const upstream = spawnPinned(taskset, '0', process.execPath, [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'bench/proxy/upstream.ts'),
-      String(upstreamPort),
-    ]);
-    await waitForPort(upstreamPort, upstream);
+    const upstreamPort = await startBenchUpstream(repoRoot, taskset);
     let env: Record<string, string> = { WEFT_PROXY_DRAIN_GRACE_MS: '300' };
     if (which2 === 'twoHopMtls') {
       const stateDir = path.join(workDir, 'identity-state');
       mkdirSync(stateDir);
       const api = await startIdentityApi(stateDir);
-      env = {
-        ...env,
-        WEFT_PROXY_NAMESPACE: BENCH_NS,
-        WEFT_PROXY_SERVICE_ACCOUNT: BENCH_SA,
-        WEFT_PROXY_CONTROLLER_URL: api.url,
-        WEFT_PROXY_IDENTITY_TOKEN: api.identity.tokens.issue({
-          namespace: BENCH_NS,
-          serviceAccount: BENCH_SA,
-        }),
-        WEFT_PROXY_IDENTITY_DIR: api.identity.identityDir,
-      };
+      env = { ...env, ...identityEnv(api) };
     }
     const started: Started[] = [];
     for (const v of variants) started.push(await startPath(which2, v, taskset, workDir, upstreamPort, env));
@@ -248,8 +232,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`ab: ${(err as Error).stack}\n`);
-  await stopAll();
-  process.exit(1);
-});
+runBench('ab', main, 'stack');

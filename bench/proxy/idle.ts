@@ -19,6 +19,7 @@ import { rss } from '../lib/proc.ts';
 import { freePort } from '../lib/spawn.ts';
 import { median, round } from '../lib/stats.ts';
 import { bundleProxy } from './bundle.ts';
+import { identityEnv } from './harness.ts';
 import { BENCH_NS, BENCH_SA, startIdentityApi } from './mtls.ts';
 import type { BenchContext } from './paths.ts';
 import { threadsCpuMs } from './startup.ts';
@@ -127,16 +128,7 @@ export async function measureIdle(o: {
           ...o,
           name: `idle-on-${i}`,
           settleMs,
-          env: {
-            WEFT_PROXY_NAMESPACE: BENCH_NS,
-            WEFT_PROXY_SERVICE_ACCOUNT: BENCH_SA,
-            WEFT_PROXY_CONTROLLER_URL: api.url,
-            WEFT_PROXY_IDENTITY_TOKEN: api.identity.tokens.issue({
-              namespace: BENCH_NS,
-              serviceAccount: BENCH_SA,
-            }),
-            WEFT_PROXY_IDENTITY_DIR: api.identity.identityDir,
-          },
+          env: identityEnv(api),
         }),
       );
     }

@@ -28,12 +28,13 @@ import { fileURLToPath } from 'node:url';
 import { type LoadTools, runOpenLoop, runWrk } from '../lib/load.ts';
 import { type Rss, rss, sampleRss, totalCpuSeconds } from '../lib/proc.ts';
 import { fetchMetrics, sumSamples } from '../lib/prom.ts';
-import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
+import { stopAll } from '../lib/spawn.ts';
 import { median, round } from '../lib/stats.ts';
 import { buildOlg, ensureTool, which } from '../lib/tools.ts';
 import { type BigBodyResult, measureBigBody } from './big-body.ts';
 import { bundleProxy } from './bundle.ts';
 import { benchH2, type H2BenchResult, type H2RowResult } from './h2.ts';
+import { runBench, startBenchUpstream } from './harness.ts';
 import { describeIdle, type IdleResult, idleRssOtherMode, measureIdle } from './idle.ts';
 import { BIG_BODY_DEADLINE_MS, parseArgs } from './options.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
@@ -196,14 +197,7 @@ async function main(): Promise<void> {
 
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   try {
-    const upstreamPort = await freePort();
-    const upstream = spawnPinned(taskset, '0', process.execPath, [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'bench/proxy/upstream.ts'),
-      String(upstreamPort),
-    ]);
-    await waitForPort(upstreamPort, upstream);
+    const upstreamPort = await startBenchUpstream(repoRoot, taskset);
     const bundle = bundleProxy(repoRoot, workDir);
     const ctx: BenchContext = {
       repoRoot,
@@ -389,8 +383,4 @@ function readVersion(nginx: string): string | null {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`bench:proxy: ${(err as Error).message}\n`);
-  await stopAll();
-  process.exit(1);
-});
+runBench('bench:proxy', main);

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoadTools, runWrk } from '../lib/load.ts';
 import { totalCpuSeconds } from '../lib/proc.ts';
-import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
+import { stopAll } from '../lib/spawn.ts';
 import { ensureTool, which } from '../lib/tools.ts';
 import { bundleProxy } from './bundle.ts';
 import { type CpuProfile, monotonicUs, summarise } from './cpu-profile.ts';
+import { runBench, startBenchUpstream } from './harness.ts';
 import { startWeft, type WeftProxy } from './weft.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,14 +36,7 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'weft-prof-'));
   try {
     const bundle = argv.includes('--bundle') ? bundleProxy(repoRoot, workDir) : null;
-    const upstreamPort = await freePort();
-    const upstream = spawnPinned(taskset, '0', process.execPath, [
-      '--import',
-      'tsx',
-      path.join(repoRoot, 'bench/proxy/upstream.ts'),
-      String(upstreamPort),
-    ]);
-    await waitForPort(upstreamPort, upstream);
+    const upstreamPort = await startBenchUpstream(repoRoot, taskset);
     const common = (name: string) => {
       const dir = path.join(workDir, name);
       mkdirSync(dir);
@@ -116,8 +110,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`profile: ${(err as Error).message}\n`);
-  await stopAll();
-  process.exit(1);
-});
+runBench('profile', main);
