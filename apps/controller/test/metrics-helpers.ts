@@ -7,9 +7,9 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LATENCY_BUCKETS_MS } from '@weft/shared';
+import { LATENCY_BUCKETS_MS, type Pod } from '@weft/shared';
 import { freePort } from '@weft/shared/testing';
-import { prometheusConfig } from '../src/metrics/file-sd.ts';
+import { prometheusConfig, writeFileSd } from '../src/metrics/file-sd.ts';
 
 export { freePort };
 
@@ -173,6 +173,39 @@ export async function lastScrapeMs(url: string, selector = ''): Promise<number> 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A Prometheus scraping `pods` every second through a file-SD list in `dir`, once it has scraped each. */
+export async function prometheusOver(dir: string, pods: Pod[]): Promise<RunningPrometheus> {
+  const fileSd = join(dir, 'targets.json');
+  writeFileSd(fileSd, pods);
+  const prom = await startPrometheus(fileSd, 1);
+  await waitForScrapes(prom.url, pods.length);
+  return prom;
+}
+
+/** Waits for `n` more scrape rounds of `service`, so its store holds the latest counters. */
+export async function scrapeRounds(
+  service: { scraper: { rounds: number } } | undefined,
+  n = 2,
+): Promise<void> {
+  const target = (service?.scraper.rounds ?? 0) + n;
+  while ((service?.scraper.rounds ?? 0) < target) await sleep(50);
+}
+
+/**
+ * The environment of the proxy of pod `<workload>-1` in namespace demo, its outbound
+ * listener on `outPort` and its inbound port (to an app nobody calls) on a free one.
+ */
+export async function demoProxyEnv(workload: string, outPort: number): Promise<Record<string, string>> {
+  return {
+    WEFT_PROXY_NAMESPACE: 'demo',
+    WEFT_PROXY_WORKLOAD: workload,
+    WEFT_PROXY_POD: `${workload}-1`,
+    WEFT_PROXY_INBOUND_HOST: '127.0.0.1',
+    WEFT_PROXY_INBOUND_PORTS: `${await freePort()}:${await freePort()}`,
+    WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${outPort}`,
+  };
+}
 
 export interface RunningProxy {
   admin: string;

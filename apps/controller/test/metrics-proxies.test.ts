@@ -9,65 +9,31 @@ import { Agent, createServer, request as httpRequest, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pod, Workload } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../src/metrics/embedded-backend.ts';
-import { writeFileSd } from '../src/metrics/file-sd.ts';
 import { PrometheusBackend } from '../src/metrics/prometheus-backend.ts';
 import { PrometheusClient } from '../src/metrics/prometheus-client.ts';
 import { MetricsQueries } from '../src/metrics/queries.ts';
-import { MetricsService } from '../src/metrics/service.ts';
+import type { MetricsService } from '../src/metrics/service.ts';
 import { TopologyQueries } from '../src/metrics/topology.ts';
+import { meshedPod, meshedWorkload, scrapingService } from './mesh-helpers.ts';
 import {
   bucketIndex,
+  demoProxyEnv,
   ensurePrometheus,
   freePort,
   lastScrapeMs,
+  prometheusOver,
   type RunningPrometheus,
   type RunningProxy,
+  scrapeRounds,
   sleep,
-  startPrometheus,
   startProxy,
-  waitForScrapes,
   withinOneBucket,
 } from './metrics-helpers.ts';
 
 const noPrometheus = ensurePrometheus();
 if (noPrometheus) console.log(`[metrics-proxies] Prometheus comparison skipped: ${noPrometheus}`);
-
-const SCRAPE_MS = 500;
-
-function workload(name: string): Workload {
-  return {
-    namespace: 'demo',
-    name,
-    kind: 'Deployment',
-    labels: {},
-    serviceAccount: name,
-    replicas: 1,
-    readyReplicas: 1,
-    meshedReplicas: 1,
-    meshed: true,
-    meshState: 'meshed',
-    createdAt: new Date(0).toISOString(),
-  };
-}
-
-function pod(name: string, workloadName: string, admin: string): Pod {
-  return {
-    namespace: 'demo',
-    name,
-    workload: workloadName,
-    ip: '127.0.0.1',
-    phase: 'Running',
-    ready: true,
-    meshed: true,
-    restarts: 0,
-    lastExit: null,
-    proxyAdmin: admin,
-    startedAt: new Date().toISOString(),
-  };
-}
 
 let app: Server;
 let appPort = 0;
@@ -153,10 +119,7 @@ function nearestRank(xs: number[], q: number): number {
 }
 
 /** Waits for two more scrape rounds, so the store has the latest counters. */
-async function settle(): Promise<void> {
-  const target = (service?.scraper.rounds ?? 0) + 2;
-  while ((service?.scraper.rounds ?? 0) < target) await sleep(50);
-}
+const settle = () => scrapeRounds(service);
 
 beforeAll(async () => {
   await startApp();
@@ -182,40 +145,17 @@ beforeAll(async () => {
     },
   };
   [web, api] = await Promise.all([
-    startProxy(webConfig, {
-      WEFT_PROXY_NAMESPACE: 'demo',
-      WEFT_PROXY_WORKLOAD: 'web',
-      WEFT_PROXY_POD: 'web-1',
-      WEFT_PROXY_INBOUND_HOST: '127.0.0.1',
-      WEFT_PROXY_INBOUND_PORTS: `${await freePort()}:${await freePort()}`,
-      WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${outPort}`,
-    }),
+    startProxy(webConfig, await demoProxyEnv('web', outPort)),
     startProxy(apiConfig, apiEnv),
   ]);
-  const pods = [pod('web-1', 'web', web.admin), pod('api-1', 'api', api.admin)];
-  const workloads = [workload('web'), workload('api')];
-  service = new MetricsService(
-    {
-      listNamespaces: () => ['demo'],
-      listWorkloads: () => workloads,
-      listPods: () => pods,
-      watch: () => () => {},
-    },
-    {
-      scrapeIntervalMs: SCRAPE_MS,
-      scrapeTimeoutMs: 400,
-      retentionMs: 120_000,
-      maxRingBytes: 16 * 1024 * 1024,
-    },
+  const pods = [meshedPod('demo', 'web', web.admin), meshedPod('demo', 'api', api.admin)];
+  service = scrapingService(
+    ['demo'],
+    [meshedWorkload('demo', 'web'), meshedWorkload('demo', 'api')],
+    () => pods,
   );
-  service.start();
-  if (!noPrometheus) {
-    // A stock Prometheus on loopback, scraping the same proxies through the file-SD list.
-    const fileSd = join(promDir, 'targets.json');
-    writeFileSd(fileSd, pods);
-    prom = await startPrometheus(fileSd, 1);
-    await waitForScrapes(prom.url, pods.length);
-  }
+  // A stock Prometheus on loopback, scraping the same proxies through the file-SD list.
+  if (!noPrometheus) prom = await prometheusOver(promDir, pods);
   // Warm-up (4 requests, 1 failing): every series exists before the measured traffic, so a
   // Prometheus, which cannot count what a new series held at its first scrape, misses little.
   await traffic(4);

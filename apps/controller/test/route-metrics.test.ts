@@ -10,25 +10,26 @@ import { Agent, createServer, request as httpRequest, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OutboundPolicy, type Pod, type RouteMetricsRow } from '@weft/shared';
+import { OutboundPolicy, type RouteMetricsRow } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../src/api/router.ts';
 import { type ApiServices, createContext } from '../src/api/trpc.ts';
-import { writeFileSd } from '../src/metrics/file-sd.ts';
 import { PrometheusBackend } from '../src/metrics/prometheus-backend.ts';
 import { PrometheusClient } from '../src/metrics/prometheus-client.ts';
 import { MetricsQueries } from '../src/metrics/queries.ts';
-import { MetricsService } from '../src/metrics/service.ts';
+import type { MetricsService } from '../src/metrics/service.ts';
+import { meshedPod, scrapingService } from './mesh-helpers.ts';
 import {
+  demoProxyEnv,
   ensurePrometheus,
   freePort,
   lastScrapeMs,
+  prometheusOver,
   type RunningPrometheus,
   type RunningProxy,
+  scrapeRounds,
   sleep,
-  startPrometheus,
   startProxy,
-  waitForScrapes,
 } from './metrics-helpers.ts';
 
 const noPrometheus = ensurePrometheus();
@@ -93,10 +94,7 @@ async function traffic(n: number, admin: number): Promise<void> {
 }
 
 /** Waits for two more scrape rounds, so the store has the latest counters. */
-async function settle(): Promise<void> {
-  const target = (service?.scraper.rounds ?? 0) + 2;
-  while ((service?.scraper.rounds ?? 0) < target) await sleep(50);
-}
+const settle = () => scrapeRounds(service);
 
 const ref = (name: string) => ({ namespace: 'demo', name, port: 80 });
 
@@ -138,41 +136,11 @@ beforeAll(async () => {
       },
       policies: [policy],
     },
-    {
-      WEFT_PROXY_NAMESPACE: 'demo',
-      WEFT_PROXY_WORKLOAD: 'web',
-      WEFT_PROXY_POD: 'web-1',
-      WEFT_PROXY_INBOUND_HOST: '127.0.0.1',
-      WEFT_PROXY_INBOUND_PORTS: `${await freePort()}:${await freePort()}`,
-      WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${outPort}`,
-    },
+    await demoProxyEnv('web', outPort),
   );
-  const pods = [
-    {
-      namespace: 'demo',
-      name: 'web-1',
-      workload: 'web',
-      ip: '127.0.0.1',
-      phase: 'Running',
-      ready: true,
-      meshed: true,
-      restarts: 0,
-      lastExit: null,
-      proxyAdmin: web.admin,
-      startedAt: new Date().toISOString(),
-    } as Pod,
-  ];
-  service = new MetricsService(
-    { listNamespaces: () => ['demo'], listWorkloads: () => [], listPods: () => pods, watch: () => () => {} },
-    { scrapeIntervalMs: 500, scrapeTimeoutMs: 400, retentionMs: 120_000, maxRingBytes: 16 * 1024 * 1024 },
-  );
-  service.start();
-  if (!noPrometheus) {
-    const fileSd = join(promDir, 'targets.json');
-    writeFileSd(fileSd, pods);
-    prom = await startPrometheus(fileSd, 1);
-    await waitForScrapes(prom.url, pods.length);
-  }
+  const pods = [meshedPod('demo', 'web', web.admin)];
+  service = scrapingService(['demo'], [], () => pods);
+  if (!noPrometheus) prom = await prometheusOver(promDir, pods);
   // Warm-up: every series exists before the measured traffic (Prometheus cannot count
   // what a new series held at its first scrape).
   await traffic(8, 1);
