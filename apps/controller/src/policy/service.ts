@@ -27,17 +27,16 @@ import {
 } from '@weft/shared';
 import { ChangeSignal } from '../core/change-signal.ts';
 import type { Platform, Unsubscribe } from '../core/platform.ts';
-import { parseAuthority } from '../destination/authority.ts';
 import type { DocumentState } from '../state/store.ts';
-import { servicePortKey } from './attach.ts';
 import { type ChangeOptions, changeBetween, type PolicyChange } from './change.ts';
 import type { AuthzSettings } from './compile-authz.ts';
 import { DEFAULT_AUTHZ_SETTINGS } from './compile-authz.ts';
-import { workloadPortKey } from './compile-inbound.ts';
 import { type CompiledPlans, compilePlans } from './compile-plans.ts';
 import { diffPolicies } from './diff.ts';
+import { findDocument, mergeDocuments } from './live-set.ts';
 import { parsePolicyYaml, refuse } from './parse.ts';
 import { type MetricsReader, readProxyRevisions } from './propagation.ts';
+import { inboundPolicyOf, outboundPolicyOf } from './served.ts';
 import { type CommitInfo, PolicyStore } from './store.ts';
 import { statusOf, validatePolicies } from './validate.ts';
 
@@ -181,15 +180,7 @@ export class PolicyService {
   #merge(yaml: string): { next: PolicyDocument[]; incoming: PolicyDocument[] } {
     const now = new Date().toISOString();
     const incoming = this.#store.stamp(parsePolicyYaml(yaml), now);
-    const byKey = new Map(incoming.map((d) => [policyKey(policyRefOf(d)), d]));
-    const next = this.#store.documents.map((d) => {
-      const key = policyKey(policyRefOf(d));
-      const replacement = byKey.get(key);
-      byKey.delete(key);
-      return replacement ?? d;
-    });
-    next.push(...byKey.values());
-    return { next, incoming };
+    return { next: mergeDocuments(this.#store.documents, incoming), incoming };
   }
 
   /** `policies.apply`: creates or replaces each document of the YAML, all or nothing. */
@@ -229,22 +220,7 @@ export class PolicyService {
   }
 
   #find(ref: PolicyRefInput): PolicyDocument {
-    const found = this.#store.documents.filter((d) => {
-      const r = policyRefOf(d);
-      return (
-        r.kind === ref.kind &&
-        r.namespace === ref.namespace &&
-        r.name === ref.name &&
-        (ref.group === undefined || r.group === ref.group)
-      );
-    });
-    if (found.length === 0) throw new MeshError(ErrorCode.notFound, `${describePolicyRef(ref)} not found`);
-    if (found.length > 1)
-      throw new MeshError(
-        ErrorCode.invalidInput,
-        `${describePolicyRef(ref)} exists in several API groups (${found.map((d) => policyRefOf(d).group).join(', ')}); give group`,
-      );
-    return found[0] as PolicyDocument;
+    return findDocument(this.#store.documents, ref);
   }
 
   /** `policies.delete`: a new revision without that document. */
@@ -319,40 +295,12 @@ export class PolicyService {
 
   /** The outbound policy for `authority` (a Service by name or virtual address; none otherwise). */
   outbound(authority: string): OutboundPolicy {
-    const plans = this.#plans();
-    const parsed = parseAuthority(authority);
-    let key: string | undefined;
-    if (parsed?.kind === 'name') key = servicePortKey(parsed.namespace, parsed.name, parsed.port);
-    else if (parsed?.kind === 'address') {
-      const svc = this.#platform.listServices().find((s) => s.clusterIP === parsed.address);
-      if (svc) key = servicePortKey(svc.namespace, svc.name, parsed.port);
-    }
-    const plan = key === undefined ? undefined : plans.outbound.get(key);
-    if (plan) return { ...plan, authority };
-    return {
-      revision: plans.revision,
-      authority,
-      service: null,
-      protocol: 'http',
-      routes: [],
-      failureAccrual: null,
-    };
+    return outboundPolicyOf(this.#plans(), this.#platform, authority);
   }
 
   /** The inbound policy of one of a workload's own ports. */
   inbound(workload: { namespace: string; name: string }, port: number): InboundPolicy {
-    const plans = this.#plans();
-    const compiled = plans.inbound.get(workloadPortKey(workload.namespace, workload.name, port));
-    // one workload's view, not its namespace's: every proxy's inbound watch asks at each pod change
-    const found = this.#platform.getWorkload(workload);
-    const authz = plans.authz.plan(found, workload.namespace, workload.name, port);
-    return {
-      revision: plans.revision,
-      workload,
-      port,
-      rateLimit: compiled?.rateLimit ?? null,
-      authz,
-    };
+    return inboundPolicyOf(this.#plans(), this.#platform, workload, port);
   }
 
   #update(input: PolicyWatchInput): PolicyUpdate {
