@@ -21,6 +21,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
 import { freePort, waitForHttp } from '../../e2e/support/processes.ts';
 import { auditPages, GOALS } from './lighthouse.ts';
 import { busyMs, GESTURE_MS, panAndZoom, TARGET_FPS } from './pan-zoom.ts';
+import { plainPanePanAndZoom } from './plain-pane.ts';
 import { timePolicyPage } from './policy-page.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -214,6 +215,8 @@ async function topologyTimings() {
     zoomBusyPerFrame: [] as number[],
     referencePanFps: [] as number[],
     referenceZoomFps: [] as number[],
+    plainPanFps: [] as number[],
+    plainZoomFps: [] as number[],
   };
   let shown: { all: Render | null; namespace: Render | null } = { all: null, namespace: null };
   try {
@@ -261,6 +264,10 @@ async function topologyTimings() {
       const reference = await panAndZoom(small, smallCdp);
       samples.referencePanFps.push(reference.pan.fps);
       samples.referenceZoomFps.push(reference.zoom.fps);
+      // And on a plain page with no graph: what headless Chromium and the driver allow.
+      const plain = await plainPanePanAndZoom(context);
+      samples.plainPanFps.push(plain.pan.fps);
+      samples.plainZoomFps.push(plain.zoom.fps);
       samples.busyFirst.push(busyFirst);
       samples.busyNamespace.push(busyNs);
       samples.firstRender.push(first.at);
@@ -270,7 +277,7 @@ async function topologyTimings() {
       samples.layoutNamespace.push(toNs.layoutMs);
       shown = { all: first, namespace: toNs };
       console.log(
-        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms; pan ${pan.fps} fps (busy ${pan.busyPerFrameMs} ms a frame, worst frame ${pan.worstFrameMs} ms), zoom ${zoom.fps} fps (busy ${zoom.busyPerFrameMs} ms a frame, worst ${zoom.worstFrameMs} ms); ${REFERENCE_SERVICES} workloads: pan ${reference.pan.fps} fps, zoom ${reference.zoom.fps} fps`,
+        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms; pan ${pan.fps} fps (busy ${pan.busyPerFrameMs} ms a frame, worst frame ${pan.worstFrameMs} ms), zoom ${zoom.fps} fps (busy ${zoom.busyPerFrameMs} ms a frame, worst ${zoom.worstFrameMs} ms); ${REFERENCE_SERVICES} workloads: pan ${reference.pan.fps} fps, zoom ${reference.zoom.fps} fps; plain page: pan ${plain.pan.fps} fps, zoom ${plain.zoom.fps} fps`,
       );
       await context.close();
     }
@@ -296,6 +303,8 @@ async function topologyTimings() {
     zoomBusyPerFrame: median(samples.zoomBusyPerFrame),
     referencePanFps: median(samples.referencePanFps),
     referenceZoomFps: median(samples.referenceZoomFps),
+    plainPanFps: median(samples.plainPanFps),
+    plainZoomFps: median(samples.plainZoomFps),
   };
   const ratio = (x: number) => Number(x.toFixed(2));
   const result = {
@@ -317,6 +326,9 @@ async function topologyTimings() {
       /** The mesh's frame rate over the 10-workload graph's in the same runs. */
       panFpsVsReference: ratio(medians.panFps / medians.referencePanFps),
       zoomFpsVsReference: ratio(medians.zoomFps / medians.referenceZoomFps),
+      /** The mesh's frame rate over a plain page's moved by the same driver (plain-pane.ts). */
+      panFpsVsPlain: ratio(medians.panFps / medians.plainPanFps),
+      zoomFpsVsPlain: ratio(medians.zoomFps / medians.plainZoomFps),
     },
     samples,
     drawn: {
@@ -333,7 +345,7 @@ async function topologyTimings() {
       'filterToAll: filter cleared until the whole mesh is drawn again (layout cached)',
       'layoutFirst / layoutNamespace: the layout alone, within the two renders above',
       'busyFirst / busyNamespace: main-thread busy time (Chrome TaskDuration) for the first render and the filter change: less sensitive to other load on the machine than wall time',
-      `panFps / zoomFps: frames drawn during a ${GESTURE_MS / 1000} s drag of the whole mesh in a circle, and a ${GESTURE_MS / 1000} s wheel zoom in then out, one gesture step per frame (pan-zoom.ts); worst frame: the longest gap between two frames; busyPan / busyZoom: main-thread busy time during each, and per frame (panBusyPerFrame / zoomBusyPerFrame; 60 fps needs 16.7 ms or less); referencePanFps / referenceZoomFps: the same gestures on a graph of ${REFERENCE_SERVICES} workloads in the same run, the rate the machine's load allows`,
+      `panFps / zoomFps: frames drawn during a ${GESTURE_MS / 1000} s drag of the whole mesh in a circle, and a ${GESTURE_MS / 1000} s wheel zoom in then out, one gesture step per frame (pan-zoom.ts); worst frame: the longest gap between two frames; busyPan / busyZoom: main-thread busy time during each, and per frame (panBusyPerFrame / zoomBusyPerFrame; 60 fps needs 16.7 ms or less); referencePanFps / referenceZoomFps: the same gestures on a graph of ${REFERENCE_SERVICES} workloads in the same run, the rate the machine's load allows; plainPanFps / plainZoomFps: the same gestures on a plain page with no graph (plain-pane.ts), the ceiling of headless Chromium and the driver`,
     ],
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
     at: new Date().toISOString(),
@@ -341,7 +353,7 @@ async function topologyTimings() {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
-    `[bench:web] medians over ${RUNS} runs: first render ${medians.firstRender} ms (goal ${TOPOLOGY_GOALS.firstRenderMs}, ratio ${result.ratiosToGoals.firstRender}), filter change ${medians.filterToNamespace} ms (goal ${TOPOLOGY_GOALS.filterMs}, ratio ${result.ratiosToGoals.filterToNamespace}), filter cleared ${medians.filterToAll} ms, pan ${medians.panFps} fps, zoom ${medians.zoomFps} fps (goal ${TOPOLOGY_GOALS.fps}; ${REFERENCE_SERVICES} workloads: ${medians.referencePanFps} / ${medians.referenceZoomFps} fps), main thread ${medians.panBusyPerFrame} / ${medians.zoomBusyPerFrame} ms a frame (budget ${FRAME_BUDGET_MS.toFixed(1)})`,
+    `[bench:web] medians over ${RUNS} runs: first render ${medians.firstRender} ms (goal ${TOPOLOGY_GOALS.firstRenderMs}, ratio ${result.ratiosToGoals.firstRender}), filter change ${medians.filterToNamespace} ms (goal ${TOPOLOGY_GOALS.filterMs}, ratio ${result.ratiosToGoals.filterToNamespace}), filter cleared ${medians.filterToAll} ms, pan ${medians.panFps} fps, zoom ${medians.zoomFps} fps (goal ${TOPOLOGY_GOALS.fps}; ${REFERENCE_SERVICES} workloads: ${medians.referencePanFps} / ${medians.referenceZoomFps} fps; plain page: ${medians.plainPanFps} / ${medians.plainZoomFps} fps), main thread ${medians.panBusyPerFrame} / ${medians.zoomBusyPerFrame} ms a frame (budget ${FRAME_BUDGET_MS.toFixed(1)})`,
   );
   console.log(`[bench:web] wrote ${RESULTS}`);
 }
