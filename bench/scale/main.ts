@@ -7,13 +7,25 @@
  * issued per meshed pod, and processes left after a SIGINT stop.
  *
  * Usage: [WEFT_LOCAL_MAX_ROLLOUTS=N] npm run bench:scale -- --namespaces K [--after-seconds 20]
- * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), and,
- * for finding out why requests failed, bench/results/scale-K<k>-errors.json (every error a
- * generator reported, with its time since the mesh calls), scale-K<k>-controller.log (each
- * line stamped with seconds since start) and scale-K<k>-logs/ (the balancer's and pods' logs).
+ * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), appends
+ * each run's figures to bench/results/scale-runs.jsonl, and, for finding out why requests
+ * failed, keeps per run (<run> is K and the run's start time, e.g. K6-20261203T094012Z):
+ * bench/results/scale-<run>-errors.json (every error a generator reported, with its time
+ * since the mesh calls and whether it came before, during or after the rollout),
+ * scale-<run>-controller.log (each line stamped with seconds since start) and
+ * scale-<run>-logs/ (the balancer's and pods' logs).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +70,8 @@ writeFileSync(
 );
 
 const startedAt = Date.now();
+/** Names this run's files, so repeated runs keep one record each. */
+const RUN = `K${K}-${new Date(startedAt).toISOString().replace(/[-:]|\.\d+/g, '')}`;
 const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/controller/src/main.ts')], {
   cwd: ROOT,
   env: {
@@ -259,7 +273,8 @@ async function main() {
     },
     300_000,
   );
-  const meshAllS = (Date.now() - meshStart) / 1000;
+  const meshEnd = Date.now();
+  const meshAllS = (meshEnd - meshStart) / 1000;
   const rolloutCpuS = cpuSeconds(child.pid as number) - cpuBefore;
   probing = false;
   await probe;
@@ -314,14 +329,20 @@ async function main() {
     loadAverage: loadavg().map((l) => round(l, 1)),
     cores: (await import('node:os')).availableParallelism(),
     at: new Date().toISOString(),
+    run: RUN,
   };
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const errors = [...errorLog.values()]
-    .map((e) => ({ ...e, sinceMeshS: Math.round((Date.parse(e.at) - meshStart) / 100) / 10 }))
+    .map((e) => {
+      const at = Date.parse(e.at);
+      const phase = at < meshStart ? 'before' : at <= meshEnd ? 'rollout' : 'after';
+      return { ...e, phase, sinceMeshS: Math.round((at - meshStart) / 100) / 10 };
+    })
     .sort((a, b) => a.sinceMeshS - b.sinceMeshS);
-  writeFileSync(join(ROOT, `bench/results/scale-K${K}-errors.json`), `${JSON.stringify(errors, null, 2)}\n`);
-  writeFileSync(join(ROOT, `bench/results/scale-K${K}-controller.log`), out);
+  writeFileSync(join(ROOT, `bench/results/scale-${RUN}-errors.json`), `${JSON.stringify(errors, null, 2)}\n`);
+  writeFileSync(join(ROOT, `bench/results/scale-${RUN}-controller.log`), out);
+  appendFileSync(join(ROOT, 'bench/results/scale-runs.jsonl'), `${JSON.stringify(result)}\n`);
   const file = join(ROOT, 'bench/results/scale.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as (typeof result)[]) : [];
   const rows = [
@@ -350,8 +371,7 @@ main()
       } catch {}
     }
     // The balancer's and the pods' own logs, for finding out where requests failed.
-    const logs = join(ROOT, `bench/results/scale-K${K}-logs`);
-    rmSync(logs, { recursive: true, force: true });
+    const logs = join(ROOT, `bench/results/scale-${RUN}-logs`);
     if (existsSync(stateDir))
       cpSync(stateDir, logs, {
         recursive: true,
