@@ -74,14 +74,18 @@ export class BalancerManager {
    * off the event loop (an fsync can take hundreds of milliseconds on a busy disk, and a
    * rollout changes the table at every pod it starts and stops), one at a time: a table
    * published while one is being written is written next, and only the latest of them.
+   * Resolves once the table is written and the balancer told to reload.
    */
-  publish(listeners: Listener[]): void {
+  publish(listeners: Listener[]): Promise<void> {
     const key = JSON.stringify(listeners);
-    if (key === this.#last) return;
-    this.#last = key;
-    this.#version += 1;
-    this.#next = { version: this.#version, listeners };
-    this.#writing ??= this.#write();
+    if (key !== this.#last) {
+      this.#last = key;
+      this.#version += 1;
+      this.#next = { version: this.#version, listeners };
+      this.#writing ??= this.#write();
+    }
+    // resolves once this table (or a later one) is written and the balancer told
+    return this.#writing ?? Promise.resolve();
   }
 
   async #write(): Promise<void> {
