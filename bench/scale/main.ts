@@ -1,19 +1,32 @@
 /**
  * Scale figures of the local platform: the demo namespace copied K times (demo1..demoK,
- * all calling the shared `reviews/ratings`), the controller run as its own process, then
- * every workload meshed at once as a user clicking through the dashboard would. Reports
+ * all calling the shared `reviews/ratings`), the controller run as its own process, then,
+ * once every pod is ready and the load generators have seen no new error for 3 s, every
+ * workload meshed at once as a user clicking through the dashboard would. Reports
  * start → ready, mesh-all time, failed rollouts, the generators' errors during and after
  * the rollout, the controller's CPU and RSS, API p99 during the rollout, certificates
  * issued per meshed pod, and processes left after a SIGINT stop.
  *
  * Usage: [WEFT_LOCAL_MAX_ROLLOUTS=N] npm run bench:scale -- --namespaces K [--after-seconds 20]
- * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), and,
- * for finding out why requests failed, bench/results/scale-K<k>-errors.json (every error a
- * generator reported, with its time since the mesh calls), scale-K<k>-controller.log (each
- * line stamped with seconds since start) and scale-K<k>-logs/ (the balancer's and pods' logs).
+ * Writes bench/results/scale.json (the latest run of each K and rollout limit kept), appends
+ * each run's figures to bench/results/scale-runs.jsonl, and, for finding out why requests
+ * failed, keeps per run (<run> is K and the run's start time, e.g. K6-20261203T094012Z):
+ * bench/results/scale-<run>-errors.json (every error a generator reported, with its time
+ * since the mesh calls and whether it came before, during or after the rollout),
+ * scale-<run>-controller.log (each line stamped with seconds since start) and
+ * scale-<run>-logs/ (the balancer's and pods' logs).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +44,8 @@ const { values: args } = parseArgs({
 });
 const K = Number(args.namespaces);
 const AFTER_MS = Number(args['after-seconds']) * 1000;
+/** How long the generators must see no new error before the mesh calls. */
+const QUIET_MS = 3000;
 if (!Number.isInteger(K) || K < 1 || K > 20)
   throw new Error(`--namespaces must be 1..20, got ${args.namespaces}`);
 if (!(AFTER_MS >= 0)) throw new Error(`--after-seconds must be a number, got ${args['after-seconds']}`);
@@ -58,6 +73,8 @@ writeFileSync(
 );
 
 const startedAt = Date.now();
+/** Names this run's files, so repeated runs keep one record each. */
+const RUN = `K${K}-${new Date(startedAt).toISOString().replace(/[-:]|\.\d+/g, '')}`;
 const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/controller/src/main.ts')], {
   cwd: ROOT,
   env: {
@@ -189,7 +206,6 @@ async function main() {
   const startToReadyS = (Date.now() - startedAt) / 1000;
   console.log(`K=${K}: every pod ready ${round(startToReadyS)} s after start`);
   out += `${((Date.now() - startedAt) / 1000).toFixed(1)} [bench] every pod ready\n`;
-  await sleep(2000);
 
   // The generators' counters, per pod (a pod replaced by the rollout keeps its last count),
   // and the errors they last saw (each generator keeps its last 20; sampled every second).
@@ -214,6 +230,23 @@ async function main() {
     }
   };
   const totalErrors = () => [...generatorErrors.values()].reduce((a, b) => a + b, 0);
+  // Mesh from a quiet data plane: no generator saw a new error for QUIET_MS (waiting at
+  // most a minute). Right after start-up a caller can still be in a reconnect back-off
+  // towards a service whose pod was the last to be ready (web's gRPC channel to the shared
+  // reviews/ratings, started last, backs off up to 2 s): such errors belong to the start,
+  // and a fixed pause let some of them be counted as the rollout's.
+  const quietFrom = Date.now();
+  let lastTotal = -1;
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < QUIET_MS && Date.now() - quietFrom < 60_000) {
+    await sampleGenerators();
+    if (totalErrors() !== lastTotal) {
+      lastTotal = totalErrors();
+      quietSince = Date.now();
+    }
+    await sleep(250);
+  }
+  const quietWaitS = (Date.now() - quietFrom) / 1000;
   await sampleGenerators();
   const errorsBefore = totalErrors();
 
@@ -259,7 +292,8 @@ async function main() {
     },
     300_000,
   );
-  const meshAllS = (Date.now() - meshStart) / 1000;
+  const meshEnd = Date.now();
+  const meshAllS = (meshEnd - meshStart) / 1000;
   const rolloutCpuS = cpuSeconds(child.pid as number) - cpuBefore;
   probing = false;
   await probe;
@@ -298,6 +332,9 @@ async function main() {
     pods: h.pods,
     workloads: workloads.length,
     startToReadySeconds: round(startToReadyS),
+    /** From every pod ready to a quiet data plane (no new generator error for 3 s), when meshing began. */
+    quietWaitSeconds: round(quietWaitS),
+    generatorErrorsAtStart: errorsBefore,
     meshAllSeconds: round(meshAllS),
     meshCallMsMax: round(Math.max(...callMs), 0),
     rolloutsFailed,
@@ -314,14 +351,20 @@ async function main() {
     loadAverage: loadavg().map((l) => round(l, 1)),
     cores: (await import('node:os')).availableParallelism(),
     at: new Date().toISOString(),
+    run: RUN,
   };
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const errors = [...errorLog.values()]
-    .map((e) => ({ ...e, sinceMeshS: Math.round((Date.parse(e.at) - meshStart) / 100) / 10 }))
+    .map((e) => {
+      const at = Date.parse(e.at);
+      const phase = at < meshStart ? 'before' : at <= meshEnd ? 'rollout' : 'after';
+      return { ...e, phase, sinceMeshS: Math.round((at - meshStart) / 100) / 10 };
+    })
     .sort((a, b) => a.sinceMeshS - b.sinceMeshS);
-  writeFileSync(join(ROOT, `bench/results/scale-K${K}-errors.json`), `${JSON.stringify(errors, null, 2)}\n`);
-  writeFileSync(join(ROOT, `bench/results/scale-K${K}-controller.log`), out);
+  writeFileSync(join(ROOT, `bench/results/scale-${RUN}-errors.json`), `${JSON.stringify(errors, null, 2)}\n`);
+  writeFileSync(join(ROOT, `bench/results/scale-${RUN}-controller.log`), out);
+  appendFileSync(join(ROOT, 'bench/results/scale-runs.jsonl'), `${JSON.stringify(result)}\n`);
   const file = join(ROOT, 'bench/results/scale.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as (typeof result)[]) : [];
   const rows = [
@@ -350,8 +393,7 @@ main()
       } catch {}
     }
     // The balancer's and the pods' own logs, for finding out where requests failed.
-    const logs = join(ROOT, `bench/results/scale-K${K}-logs`);
-    rmSync(logs, { recursive: true, force: true });
+    const logs = join(ROOT, `bench/results/scale-${RUN}-logs`);
     if (existsSync(stateDir))
       cpSync(stateDir, logs, {
         recursive: true,

@@ -5,12 +5,15 @@
  * one. Other parts keep their own keys (`identity`, `policies`, ...).
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, MeshError } from '@weft/shared';
 import type { z } from 'zod';
+import { WriteWorker } from './write-worker.ts';
 
 const KEY = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Does `saveAsync`'s writes, for every store of this process. */
+const writer = new WriteWorker();
 
 /**
  * What a part of the controller needs of durable state: one JSON document per key. The
@@ -81,26 +84,13 @@ export class StateStore implements DocumentState {
 
   /**
    * Replaces the document atomically and durably, as `save` does, with the file system's
-   * work done off the event loop. Writes of one key must not overlap (they share the
-   * temporary file): the caller runs them one at a time.
+   * work done off the event loop, all of it in one worker thread (see `WriteWorker`).
+   * Writes of one key must not overlap (they share the temporary file): the caller runs
+   * them one at a time.
    */
   async saveAsync(key: string, value: unknown): Promise<void> {
     const path = this.#path(key);
-    const tmp = `${path}.${process.pid}.tmp`;
-    const file = await open(tmp, 'w', 0o600);
-    try {
-      await file.writeFile(`${JSON.stringify(value, null, 1)}\n`);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await writer.write(path, `${path}.${process.pid}.tmp`, `${JSON.stringify(value, null, 1)}\n`, 0o600);
   }
 
   /** Replaces the document atomically and durably. */

@@ -31,6 +31,17 @@ import type { H2SessionPool, SessionWaiter } from './session-pool.ts';
 import { sessionState } from './session-pool.ts';
 
 const NGHTTP2_CANCEL = NGHTTP2.CANCEL;
+
+/**
+ * Whether the endpoint provably did not process the attempt's stream (RFC 9113 §8.7): it
+ * refused it (REFUSED_STREAM), or the session was already going away (GOAWAY received,
+ * or closed) when the stream was to be opened on it.
+ */
+function notProcessed(up: ClientHttp2Stream | null, error: unknown): boolean {
+  if (up !== null) return up.rstCode === NGHTTP2.REFUSED_STREAM;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION';
+}
 const END_STREAM = { endStream: true } as const;
 
 /** What the stream pair needs of its connection. */
@@ -185,14 +196,18 @@ export class StreamPair extends Exchange implements SessionWaiter {
 
   /** The attempt failed before its response head: retry, or answer for the proxy. */
   attemptFailed(error: unknown): void {
+    const unprocessed = notProcessed(this.up, error);
     const reason = this.reasonOf(error);
     this.attemptDone(0, null, reason);
     this.abortAttempt();
     const connectFailure =
       reason === ProxyErrorReason.connectRefused || reason === ProxyErrorReason.connectTimeout;
-    const again = connectFailure
-      ? mayRetry(this, false, true)
-      : this.retry?.retriesGrpc(14) === true && mayRetry(this, false);
+    // a stream the endpoint refused unprocessed (it was closing) is a race with its drain,
+    // not its failure: tried again whatever the method, and not paid from the retry budget
+    const again =
+      connectFailure || unprocessed
+        ? mayRetry(this, unprocessed, true)
+        : this.retry?.retriesGrpc(14) === true && mayRetry(this, false);
     if (again) {
       this.again();
       return;

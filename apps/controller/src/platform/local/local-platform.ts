@@ -254,7 +254,7 @@ export class LocalPlatform implements Platform {
     await this.#services.start(saved.balancer, () => this.#persistence.saveNow());
     await this.#pods.adopt(saved.pods);
     this.#persistence.saveNow();
-    this.#services.publish();
+    await this.#services.publish();
     for (const w of this.#inventory.workloads.values()) this.#reconciler.reconcile(w);
     this.#started = true;
   }

@@ -18,6 +18,9 @@ import type { PodRecord } from './pod-record.ts';
 import type { ReadyResult } from './rollout.ts';
 import { newPodName, objectKey, templateHash } from './template.ts';
 
+/** How long a stopping pod waits for the balancer to be told it left, at most, before its drain delay. */
+const TABLE_WAIT_MS = 5000;
+
 /** Crashes in a row after which a rollout stops waiting for a new pod. */
 const CRASH_LOOP_LIMIT = 3;
 
@@ -42,8 +45,11 @@ export interface PodSetOptions {
 export interface PodSetHooks {
   /** A pod's record changed (started, became ready, crashed, went away). */
   changed(pod: LocalPod): void;
-  /** A pod was taken out of its endpoints and is about to drain. */
-  draining(): void;
+  /**
+   * A pod was taken out of its endpoints and is about to drain: resolves once the service
+   * balancer was told (its drain delay counts from then, not from when the table was asked for).
+   */
+  draining(): Promise<void>;
   /** The set of pods changed: persist it now. */
   persist(): void;
   /** The platform is stopping: no new pods, no more waiting. */
@@ -176,7 +182,10 @@ export class PodSet {
     pod.detach();
     pod.record.ready = false;
     this.#hooks.changed(pod);
-    this.#hooks.draining();
+    await Promise.race([
+      this.#hooks.draining(),
+      new Promise((r) => setTimeout(r, TABLE_WAIT_MS)), // a stuck disk does not hold the stop
+    ]);
     await new Promise((r) => setTimeout(r, this.#o.drainDelayMs));
     await pod.stop(this.#o.stopGraceMs);
     this.#pods.delete(objectKey(namespace, name));

@@ -145,6 +145,11 @@ export class LocalPod {
       this.#crashLater(c, why);
       return;
     }
+    if (this.#terminating) {
+      // the pod was stopped while this container started: it goes too
+      void stopProcess(running.ref, 0);
+      return;
+    }
     this.record[c] = running.ref;
     this.readySinceStart = false;
     if (c === 'app') {

@@ -4,10 +4,8 @@
  * leaves it running. A process is recorded as `{ pid, startTime }` (start time from
  * `/proc/<pid>/stat`) so a restarted controller can tell its own process from a reused pid.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { startTimeOf } from '../../os/process-start.ts';
+import { SpawnWorker } from './spawn-worker.ts';
 
 /** A process we started, as recorded in durable state. */
 export interface ProcRef {
@@ -63,33 +61,21 @@ export interface Running {
   exited: Promise<ExitInfo>;
 }
 
-/** Spawns detached into its own group with stdout and stderr appended to `logFile`. */
-export function spawnDetached(spec: SpawnSpec): Promise<Running> {
-  mkdirSync(dirname(spec.logFile), { recursive: true });
-  const fd = openSync(spec.logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
-    });
-  } finally {
-    closeSync(fd);
-  }
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('spawn', () => {
-      const pid = child.pid as number;
-      child.unref();
-      const exited = new Promise<ExitInfo>((res) => {
-        child.once('exit', (code, signal) => res({ code, signal }));
-      });
-      resolve({ ref: { pid, startTime: processStartTime(pid) ?? 0 }, exited });
-    });
-  });
+/** Starts processes off the event loop (see `SpawnWorker`). */
+const starter = new SpawnWorker();
+
+/**
+ * Spawns detached into its own group with stdout and stderr appended to `logFile`. The
+ * start happens in a worker thread, so a burst of starts does not hold up the API and
+ * the probes; should that worker go away, the process is watched by its pid instead.
+ */
+export async function spawnDetached(spec: SpawnSpec): Promise<Running> {
+  const s = await starter.start(spec);
+  const ref = { pid: s.pid, startTime: s.startTime || (processStartTime(s.pid) ?? 0) };
+  return {
+    ref,
+    exited: s.exited.then((exit) => exit ?? watchAdopted(ref).exited),
+  };
 }
 
 /** For a process we did not start (adopted after a restart): polls until it is gone. */

@@ -169,12 +169,12 @@ export class ServiceTable {
   /** Publishes the table soon, once for a burst of changes. */
   schedulePublish(): void {
     clearTimeout(this.#publishTimer);
-    this.#publishTimer = setTimeout(() => this.publish(), PUBLISH_DEBOUNCE_MS);
+    this.#publishTimer = setTimeout(() => void this.publish(), PUBLISH_DEBOUNCE_MS);
   }
 
-  /** Hands the balancer every service address with its ready backends. */
-  publish(): void {
-    if (this.#stopped) return;
+  /** Hands the balancer every service address with its ready backends; resolves once it is told. */
+  publish(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     const listeners: Listener[] = [];
     for (const s of this.#inventory.services.values()) {
       for (const slice of this.#balancerEndpoints(s)) {
@@ -186,11 +186,7 @@ export class ServiceTable {
         });
       }
     }
-    try {
-      this.#balancer.publish(listeners);
-    } catch (err) {
-      console.error(`[local] cannot publish the balancer table: ${(err as Error).message}`);
-    }
+    return this.#balancer.publish(listeners);
   }
 
   /** Stops publishing and checking on the balancer (the process keeps running). */

@@ -22,6 +22,9 @@ export class BalancerManager {
   #version = 0;
   #last = '';
   #restarting: Promise<ProcRef> | null = null;
+  /** The table write under way, and the table to write after it (the latest published). */
+  #writing: Promise<void> | null = null;
+  #next: BalancerTable | null = null;
 
   constructor(store: StateStore, cwd: string, hostEnv: Record<string, string>) {
     this.#store = store;
@@ -66,15 +69,38 @@ export class BalancerManager {
     }
   }
 
-  /** Writes the table (when it changed) and tells the balancer to reload. */
-  publish(listeners: Listener[]): void {
+  /**
+   * Writes the table (when it changed) and tells the balancer to reload. The write happens
+   * off the event loop (an fsync can take hundreds of milliseconds on a busy disk, and a
+   * rollout changes the table at every pod it starts and stops), one at a time: a table
+   * published while one is being written is written next, and only the latest of them.
+   * Resolves once the table is written and the balancer told to reload.
+   */
+  publish(listeners: Listener[]): Promise<void> {
     const key = JSON.stringify(listeners);
-    if (key === this.#last) return;
-    this.#last = key;
-    this.#version += 1;
-    const table: BalancerTable = { version: this.#version, listeners };
-    this.#store.save(TABLE_KEY, table);
-    if (this.#ref && Date.now() > this.#hupAfter) signalGroup(this.#ref, 'SIGHUP');
+    if (key !== this.#last) {
+      this.#last = key;
+      this.#version += 1;
+      this.#next = { version: this.#version, listeners };
+      this.#writing ??= this.#write();
+    }
+    // resolves once this table (or a later one) is written and the balancer told
+    return this.#writing ?? Promise.resolve();
+  }
+
+  async #write(): Promise<void> {
+    for (let table = this.#next; table !== null; table = this.#next) {
+      this.#next = null;
+      try {
+        await this.#store.saveAsync(TABLE_KEY, table);
+      } catch (err) {
+        console.error(`[local] cannot publish the balancer table: ${(err as Error).message}`);
+        if (this.#next === null) this.#last = ''; // the next publish writes it again
+        continue;
+      }
+      if (this.#ref && Date.now() > this.#hupAfter) signalGroup(this.#ref, 'SIGHUP');
+    }
+    this.#writing = null;
   }
 
   /** Whether the balancer process is alive. */
@@ -96,6 +122,7 @@ export class BalancerManager {
   }
 
   async stop(): Promise<void> {
+    await this.#writing;
     if (this.#ref) await stopProcess(this.#ref, 3000);
     this.#ref = null;
   }
