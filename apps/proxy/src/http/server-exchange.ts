@@ -299,6 +299,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     // every response would cost the endpoint connection a fresh 64 KiB read buffer.
     if (!this.wroteView || s.writableLength === 0) return FREE;
     // a paused endpoint socket reads again only on our 'drain', when all is flushed
+    // (over plain TCP: client-conn.ts treats a paused TLS socket as still reading)
     return this.client?.socket.isPaused() ? HELD_PAUSED : HELD;
   }
 
