@@ -39,7 +39,8 @@ const READ_BUFFER = 64 * 1024;
  * Reads straight into one buffer per connection (no allocation, no stream machinery per
  * read). The buffer is reused only when nothing written from it is still queued: a
  * write not flushed at once keeps referencing it, and then the next read gets a fresh
- * buffer, unless reading is paused until that write drains (backpressure), which frees it.
+ * buffer, unless reading is paused until that write drains (backpressure), which frees it;
+ * over TLS, where a pause does not stop the read in progress, it always gets a fresh one.
  */
 function onClientRead(this: Socket, nread: number, buf: Buffer): void {
   onClientData.call(this as ClientSocket, buf.subarray(0, nread));
@@ -65,6 +66,8 @@ export class ClientConn implements ParserOwner, PooledConn {
   /** The reusable read buffer, and whether a queued write still references it. */
   readBuf: Buffer | null = null;
   held = false;
+  /** Whether the connection is TLS (mTLS to a meshed endpoint). */
+  readonly tls: boolean;
   /** Set while a read is parsed: a final response's end is reported once parsing stopped. */
   parsing = false;
   /** A final response ended during the read being parsed. */
@@ -81,6 +84,7 @@ export class ClientConn implements ParserOwner, PooledConn {
     const s = connector.connect(endpoint, MeshAlpn.http1, read) as ClientSocket;
     s[kClient] = this;
     this.socket = s;
+    this.tls = (s as Socket & { encrypted?: boolean }).encrypted === true;
     this.connectDeadline = connectDeadline;
     endpoint.open++;
     s.on('connect', onClientConnect);
@@ -178,11 +182,11 @@ function onClientData(this: ClientSocket, chunk: Buffer): void {
   c.parsing = false;
   u.batchEnd();
   if (chunk.buffer === c.readBuf?.buffer) {
-    // A paused TLS socket may still hand over what it has already decrypted: the buffer is
-    // free again only if no read can come before the write that holds it is flushed.
     const r = u.retains();
-    if (r === HELD || (r === HELD_PAUSED && (this as Socket & { encrypted?: boolean }).encrypted === true))
-      c.held = true;
+    // Pausing a TLS socket does not stop the read in progress: Node's TLS layer goes on
+    // decrypting the records it already has into the next buffer before it returns. So
+    // over TLS a buffer still referenced is never reused, paused or not.
+    if (r === HELD || (r === HELD_PAUSED && c.tls)) c.held = true;
   }
   if (n < 0) {
     const u = c.user;

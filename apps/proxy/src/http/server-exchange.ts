@@ -134,7 +134,8 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     }
     const extra = ep.meshed && ctx.srcLine !== '' ? ctx.srcLine + this.hostLine : this.hostLine;
     const s = c.socket;
-    conn.corkFor(s);
+    // a head without a body goes out in one write: corking it would only add buffering
+    if (this.bodyLength !== 0) conn.corkFor(s);
     s.write(`${this.startLine}${this.block}${extra}\r\n`, 'latin1');
     const body = this.bodyBuf;
     if (body !== null) for (let k = 0; k < body.length; k++) s.write(body[k] as Buffer);
@@ -298,6 +299,7 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     // every response would cost the endpoint connection a fresh 64 KiB read buffer.
     if (!this.wroteView || s.writableLength === 0) return FREE;
     // a paused endpoint socket reads again only on our 'drain', when all is flushed
+    // (over plain TCP: client-conn.ts treats a paused TLS socket as still reading)
     return this.client?.socket.isPaused() ? HELD_PAUSED : HELD;
   }
 
