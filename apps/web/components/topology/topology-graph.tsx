@@ -85,6 +85,10 @@ export function TopologyGraph(props: TopologyGraphProps) {
   // The helper object changes identity once the viewport is ready; the fit must not re-run then.
   const flowRef = useRef(flow);
   flowRef.current = flow;
+  // Marks a pan or zoom in progress (topology.css: the view is then moved as one
+  // composited layer). A class set directly, not state: no re-render per gesture.
+  const keysRef = useRef<HTMLDivElement>(null);
+  const setMoving = (moving: boolean) => keysRef.current?.classList.toggle('topo-moving', moving);
 
   const neighbours = useMemo(() => {
     if (focusId === null) return null;
@@ -241,7 +245,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: keys reach it from the focusable nodes inside.
-    <div className="topo-keys" onKeyDown={onKeyDown}>
+    <div className="topo-keys" ref={keysRef} onKeyDown={onKeyDown}>
       <ReactFlow<FlowNode, TrafficFlowEdge>
         nodes={flowNodes}
         edges={flowEdges}
@@ -252,6 +256,8 @@ export function TopologyGraph(props: TopologyGraphProps) {
         onNodeClick={onNodeClick}
         onNodeDoubleClick={onNodeDoubleClick}
         onPaneClick={() => onSelect(null)}
+        onMoveStart={() => setMoving(true)}
+        onMoveEnd={() => setMoving(false)}
         nodesDraggable={false}
         nodesConnectable={false}
         edgesFocusable={false}
