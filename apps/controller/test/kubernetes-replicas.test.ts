@@ -160,8 +160,21 @@ describe('two replicas sharing the cluster', () => {
   it('serve on one replica a policy applied through the other, with its history', async () => {
     const a = controllers['controller-a'] as ControllerProcess;
     const b = controllers['controller-b'] as ControllerProcess;
-    // Through the replica that does not hold the Lease.
-    await call(b, 'policies.applyYaml', { yaml: JSON.stringify(ROUTE) }, true);
+    // Through the replica that does not hold the Lease. Until its first list of HTTPRoutes
+    // succeeds (on a loaded machine the first can fail and is tried again 2 s later), it
+    // refuses the apply and changes nothing; a user would try again, and so does this.
+    await waitFor(
+      'controller-b to accept the HTTPRoute',
+      () =>
+        call(b, 'policies.applyYaml', { yaml: JSON.stringify(ROUTE) }, true).then(
+          () => true,
+          (err: Error) => {
+            if (/the cluster does not serve httproutes/.test(err.message)) return false;
+            throw err;
+          },
+        ),
+      15_000,
+    );
     const resource = await waitFor(
       'the HTTPRoute in the cluster',
       () => server.store.get('gateway.networking.k8s.io/v1/httproutes', 'demo', 'web-split'),
