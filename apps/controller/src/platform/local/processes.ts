@@ -5,7 +5,7 @@
  * `/proc/<pid>/stat`) so a restarted controller can tell its own process from a reused pid.
  */
 import { startTimeOf } from '../../os/process-start.ts';
-import { SpawnWorker } from './spawn-worker.ts';
+import { SpawnWorker, type StartSpec } from './spawn-worker.ts';
 
 /** A process we started, as recorded in durable state. */
 export interface ProcRef {
@@ -44,15 +44,8 @@ export function signalGroup(ref: ProcRef, signal: NodeJS.Signals): boolean {
   }
 }
 
-export interface SpawnSpec {
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  logFile: string;
-  /** Group to run as (netns capture: the proxy's group, which iptables leaves alone). */
-  gid?: number;
-}
+/** What to start: command, arguments, directory, environment, log file and group. */
+export type SpawnSpec = StartSpec;
 
 /** A running process and a way to learn when it ends. */
 export interface Running {

@@ -18,6 +18,7 @@ export interface StartSpec {
   cwd: string;
   env: Record<string, string>;
   logFile: string;
+  /** Group to run as (netns capture: the proxy's group, which iptables leaves alone). */
   gid?: number;
 }
 
