@@ -13,18 +13,16 @@
  *
  * A bundle of another checkout: `node apps/proxy/bundle.mjs --outdir DIR` run in that checkout.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type H2loadRequest, type LoadTools, runH2load } from '../lib/load.ts';
 import { sampleRss, totalCpuSeconds } from '../lib/proc.ts';
 import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
-import { median, round } from '../lib/stats.ts';
-import { ensureTool, which } from '../lib/tools.ts';
-import { bundleProxy } from './bundle.ts';
-import { monotonicUs, summarise } from './cpu-profile.ts';
+import { round } from '../lib/stats.ts';
+import { ensureTool } from '../lib/tools.ts';
+import { abArgs, abVariants, alternate, logTopSelfTime, med, pinToLoadCore } from './ab-loop.ts';
 import { grpcMessage, STREAM_PATH, UNARY_PATH } from './grpc-calls.ts';
 import { startWeft, type WeftProxy } from './weft.ts';
 
@@ -57,17 +55,10 @@ async function turn(
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const flags = (s: string | undefined) => (s === undefined ? undefined : s.split(' ').filter(Boolean));
-  const row = arg('--row') ?? 'h2';
-  const reps = Number(arg('--reps') ?? 5);
-  const seconds = Number(arg('--seconds') ?? 3);
-  const taskset = os.cpus().length >= 2 ? which('taskset') : null;
-  if (taskset !== null) execFileSync(taskset, ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const args = abArgs(process.argv.slice(2));
+  const row = args.arg('--row') ?? 'h2';
+  const { reps, seconds } = args;
+  const taskset = pinToLoadCore();
   const h2load = ensureTool('h2load', 'nghttp2-client', log);
   if (h2load === null) throw new Error('h2load is required');
   const tools: LoadTools = { wrk: '', olg: null, taskset, cpu: '1' };
@@ -84,7 +75,7 @@ async function main(): Promise<void> {
             dataFile: requestFile,
             headers: grpcHeaders,
           };
-    const own = arg('--a-bundle') && arg('--b-bundle') ? null : bundleProxy(repoRoot, workDir);
+    const variants = abVariants(args, repoRoot, workDir, log);
     const upstreamPort = await freePort();
     const upstream = spawnPinned(taskset, '0', process.execPath, [
       '--import',
@@ -93,15 +84,9 @@ async function main(): Promise<void> {
       String(upstreamPort),
     ]);
     await waitForPort(upstreamPort, upstream);
-    const profileDir = argv.includes('--profile') ? path.join(workDir, 'prof') : null;
-    const variants = ['a', 'b'].map((n) => ({
-      name: n.toUpperCase(),
-      bundle: arg(`--${n}-bundle`) ?? (own as string),
-      flags: flags(arg(`--${n}-flags`)),
-    }));
+    const profileDir = args.has('--profile') ? path.join(workDir, 'prof') : null;
     const proxies: WeftProxy[] = [];
     for (const v of variants) {
-      log(`${v.name}: ${v.bundle} with flags ${v.flags ? JSON.stringify(v.flags) : "(the platform's)"}`);
       proxies.push(
         await startWeft({
           repoRoot,
@@ -117,23 +102,16 @@ async function main(): Promise<void> {
       );
     }
     await new Promise((r) => setTimeout(r, 500));
-    const turns: Turn[][] = [[], []];
-    let fromUs = 0;
-    for (let r = 0; r < reps; r++) {
-      const order = r % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) {
-        if (r === 0 && i === 1) fromUs = monotonicUs();
-        const t = await turn(h2load, tools, proxies[i] as WeftProxy, request, seconds);
-        (turns[i] as Turn[]).push(t);
-        log(
-          `rep ${r + 1} ${variants[i]?.name}: ${Math.round(t.rps)} calls/s, ${t.cpu.toFixed(1)} µs CPU/call, ` +
-            `peak RSS ${t.rssMb.toFixed(1)} MB (private ${t.anonMb.toFixed(1)}), ${t.errors} errors`,
-        );
-      }
-    }
-    const toUs = monotonicUs();
+    const { turns, fromUs, toUs } = await alternate(
+      reps,
+      variants,
+      (i) => turn(h2load, tools, proxies[i] as WeftProxy, request, seconds),
+      (t) =>
+        `${Math.round(t.rps)} calls/s, ${t.cpu.toFixed(1)} µs CPU/call, ` +
+        `peak RSS ${t.rssMb.toFixed(1)} MB (private ${t.anonMb.toFixed(1)}), ${t.errors} errors`,
+      log,
+    );
     log(`\n${row}, medians of ${reps}:`);
-    const med = (ts: Turn[], f: (t: Turn) => number) => median(ts.map(f));
     for (const [i, v] of variants.entries()) {
       const ts = turns[i] as Turn[];
       log(
@@ -152,7 +130,7 @@ async function main(): Promise<void> {
         )})`,
       );
     }
-    const [a, b] = turns as [Turn[], Turn[]];
+    const [a, b] = turns;
     log(
       `B/A: calls/s ${round(med(b, (t) => t.rps) / med(a, (t) => t.rps), 3)}, ` +
         `CPU ${round(med(b, (t) => t.cpu) / med(a, (t) => t.cpu), 3)}, ` +
@@ -162,14 +140,7 @@ async function main(): Promise<void> {
     if (profileDir) {
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
       if (file !== undefined) {
-        const summary = summarise(
-          JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')),
-          fromUs,
-          toUs,
-          40,
-        );
-        log(`\nB proxy, busy ${summary.busyPct}% of the window; top self time (% of busy):`);
-        for (const f of summary.functions) log(`  ${String(f.selfPct).padStart(5)}%  ${f.name}`);
+        logTopSelfTime(path.join(profileDir, file), 'B proxy', { fromUs, toUs }, 40, log);
       }
     }
   } finally {

@@ -13,8 +13,7 @@
  *
  * A bundle of another checkout: `node apps/proxy/bundle.mjs --outdir DIR` run in that checkout.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +22,17 @@ import { type LoadTools, runOpenLoop, runWrk } from '../lib/load.ts';
 import { totalCpuSeconds } from '../lib/proc.ts';
 import { fetchMetrics, sumSamples } from '../lib/prom.ts';
 import { stopAll } from '../lib/spawn.ts';
-import { median, round } from '../lib/stats.ts';
-import { buildOlg, ensureTool, which } from '../lib/tools.ts';
-import { bundleProxy } from './bundle.ts';
-import { monotonicUs, summarise } from './cpu-profile.ts';
+import { round } from '../lib/stats.ts';
+import { buildOlg, ensureTool } from '../lib/tools.ts';
+import {
+  type AbVariant,
+  abArgs,
+  abVariants,
+  alternate,
+  logTopSelfTime,
+  med,
+  pinToLoadCore,
+} from './ab-loop.ts';
 import { identityEnv, runBench, startBenchUpstream } from './harness.ts';
 import { BENCH_NS, BENCH_SA, startIdentityApi } from './mtls.ts';
 import { startWeft, type WeftProxy } from './weft.ts';
@@ -34,10 +40,7 @@ import { startWeft, type WeftProxy } from './weft.ts';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Variant {
-  name: string;
-  bundle: string;
-  flags: readonly string[] | undefined;
+interface Variant extends AbVariant {
   profileDir: string | null;
 }
 
@@ -131,31 +134,19 @@ async function turn(tools: LoadTools, s: Started, seconds: number): Promise<Turn
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const flags = (s: string | undefined) => (s === undefined ? undefined : s.split(' ').filter(Boolean));
-  const which2 = arg('--path') ?? 'twoHopMtls';
-  const reps = Number(arg('--reps') ?? 5);
-  const seconds = Number(arg('--seconds') ?? 3);
-  const taskset = os.cpus().length >= 2 ? which('taskset') : null;
-  if (taskset !== null) execFileSync(taskset, ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const args = abArgs(process.argv.slice(2));
+  const which2 = args.arg('--path') ?? 'twoHopMtls';
+  const { reps, seconds } = args;
+  const taskset = pinToLoadCore();
   const wrk = ensureTool('wrk', 'wrk', log);
   if (wrk === null) throw new Error('wrk is required');
   const tools: LoadTools = { wrk, olg: buildOlg(repoRoot, log), taskset, cpu: '1' };
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'weft-ab-'));
   try {
-    const own = arg('--a-bundle') && arg('--b-bundle') ? null : bundleProxy(repoRoot, workDir);
-    const variants: Variant[] = ['a', 'b'].map((n) => ({
-      name: n.toUpperCase(),
-      bundle: arg(`--${n}-bundle`) ?? (own as string),
-      flags: flags(arg(`--${n}-flags`)),
-      profileDir: n === 'b' && argv.includes('--profile') ? path.join(workDir, 'prof') : null,
+    const variants: Variant[] = abVariants(args, repoRoot, workDir, log).map((v) => ({
+      ...v,
+      profileDir: v.name === 'B' && args.has('--profile') ? path.join(workDir, 'prof') : null,
     }));
-    for (const v of variants)
-      log(`${v.name}: ${v.bundle} with flags ${v.flags ? JSON.stringify(v.flags) : "(the platform's)"}`);
     const upstreamPort = await startBenchUpstream(repoRoot, taskset);
     let env: Record<string, string> = { WEFT_PROXY_DRAIN_GRACE_MS: '300' };
     if (which2 === 'twoHopMtls') {
@@ -166,24 +157,16 @@ async function main(): Promise<void> {
     }
     const started: Started[] = [];
     for (const v of variants) started.push(await startPath(which2, v, taskset, workDir, upstreamPort, env));
-    const turns: Turn[][] = [[], []];
-    let fromUs = 0;
-    for (let r = 0; r < reps; r++) {
-      // Alternate which variant goes first, so neither always follows the other.
-      const order = r % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) {
-        if (r === 0 && i === 1) fromUs = monotonicUs();
-        const t = await turn(tools, started[i] as Started, seconds);
-        (turns[i] as Turn[]).push(t);
-        log(
-          `rep ${r + 1} ${variants[i]?.name}: ${Math.round(t.rps)} rps, ${t.cpu.toFixed(1)} µs CPU/req, ` +
-            `p50/p99 @1k ${t.p50.toFixed(3)}/${t.p99.toFixed(3)} ms (${t.opens} endpoint connections opened)`,
-        );
-      }
-    }
-    const toUs = monotonicUs();
+    const { turns, fromUs, toUs } = await alternate(
+      reps,
+      variants,
+      (i) => turn(tools, started[i] as Started, seconds),
+      (t) =>
+        `${Math.round(t.rps)} rps, ${t.cpu.toFixed(1)} µs CPU/req, ` +
+        `p50/p99 @1k ${t.p50.toFixed(3)}/${t.p99.toFixed(3)} ms (${t.opens} endpoint connections opened)`,
+      log,
+    );
     log(`\n${which2}, medians of ${reps}:`);
-    const med = (ts: Turn[], f: (t: Turn) => number) => median(ts.map(f));
     for (const [i, v] of variants.entries()) {
       const ts = turns[i] as Turn[];
       log(
@@ -203,13 +186,13 @@ async function main(): Promise<void> {
           )} ms`,
       );
     }
-    const [a, b] = turns as [Turn[], Turn[]];
+    const [a, b] = turns;
     log(
       `B/A: rps ${round(med(b, (t) => t.rps) / med(a, (t) => t.rps), 3)}, ` +
         `CPU ${round(med(b, (t) => t.cpu) / med(a, (t) => t.cpu), 3)}`,
     );
     const prof = variants[1]?.profileDir;
-    if (argv.includes('--output')) {
+    if (args.has('--output')) {
       // what B's proxies wrote (the last 8 kB each): `--b-flags "... --trace-gc"`, say
       for (const p of (started[1] as Started).proxies)
         log(`\nB proxy ${p.proc.pid} output:\n${p.proc.output()}`);
@@ -221,9 +204,7 @@ async function main(): Promise<void> {
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
         if (file === undefined) continue;
         // The profile covers B's turns and A's between them; only B's proxies are sampled.
-        const summary = summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8')), fromUs, toUs, 30);
-        log(`\nB ${name} proxy, busy ${summary.busyPct}% of the window; top self time (% of busy):`);
-        for (const row of summary.functions) log(`  ${String(row.selfPct).padStart(5)}%  ${row.name}`);
+        logTopSelfTime(path.join(dir, file), `B ${name} proxy`, { fromUs, toUs }, 30, log);
       }
     }
   } finally {
