@@ -6,10 +6,10 @@
  * that holds its change. Here the steps run back to back in the worker, and the event
  * loop is needed once, for the answer.
  *
- * The worker's code is a string (`eval`), so it runs the same from the sources, under
- * tsx, and from the controller's bundle. Writes are done one at a time, in the order asked.
+ * The worker's code is a string (see `EvalWorker`). Writes are done one at a time, in the
+ * order asked.
  */
-import { Worker } from 'node:worker_threads';
+import { EvalWorker } from '../os/eval-worker.ts';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -39,55 +39,34 @@ parentPort.on('message', (m) => {
 `;
 
 interface Pending {
-  worker: Worker;
   resolve(): void;
   reject(err: Error): void;
 }
 
 export class WriteWorker {
-  #worker: Worker | undefined;
-  #nextId = 1;
   /** Writes under way; bounded by the callers, who write each document one at a time. */
-  readonly #pending = new Map<number, Pending>();
+  readonly #worker = new EvalWorker<Pending, { id: number; error?: string; code?: string }>(
+    WORKER_SOURCE,
+    '[state] file writer',
+    {
+      answer: (m, p) => {
+        if (m.error === undefined) p.resolve();
+        else p.reject(Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
+        return true;
+      },
+      gone: (p) => p.reject(new Error('the file writer stopped before the write was done')),
+    },
+  );
 
   /** Replaces `path` with `text` through `tmp` (same directory), durably; resolves once done. */
   write(path: string, tmp: string, text: string, mode: number): Promise<void> {
-    const worker = this.#ensure();
-    const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { worker, resolve, reject });
-      worker.postMessage({ id, path, tmp, text, mode });
+      this.#worker.send({ resolve, reject }, { path, tmp, text, mode });
     });
   }
 
   /** Stops the worker (writes under way are rejected); a later write starts a new one. */
-  async close(): Promise<void> {
-    const w = this.#worker;
-    this.#worker = undefined;
-    if (w) await w.terminate();
-  }
-
-  #ensure(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    worker.on('message', (m: { id: number; error?: string; code?: string }) => {
-      const p = this.#pending.get(m.id);
-      if (!p) return;
-      this.#pending.delete(m.id);
-      if (m.error === undefined) p.resolve();
-      else p.reject(Object.assign(new Error(m.error), m.code ? { code: m.code } : {}));
-    });
-    worker.on('error', (err) => console.error(`[state] file writer failed: ${err.message}`));
-    worker.once('exit', () => {
-      if (this.#worker === worker) this.#worker = undefined;
-      for (const [id, p] of this.#pending) {
-        if (p.worker !== worker) continue;
-        this.#pending.delete(id);
-        p.reject(new Error('the file writer stopped before the write was done'));
-      }
-    });
-    this.#worker = worker;
-    return worker;
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 }

@@ -6,10 +6,9 @@
  * worker waits. The children are still the controller's own (one process), their output
  * goes to their log file, and the worker reports each start and each exit back.
  *
- * The worker's code is a string (`eval`), so it runs the same from the sources, under
- * tsx, and from the controller's bundle, with no file to find next to either.
+ * The worker's code is a string (see `EvalWorker`).
  */
-import { Worker } from 'node:worker_threads';
+import { EvalWorker } from '../../os/eval-worker.ts';
 
 /** What to start; the output (stdout and stderr) is appended to `logFile`. */
 export interface StartSpec {
@@ -30,7 +29,6 @@ export interface Started {
   exited: Promise<{ code: number | null; signal: string | null } | undefined>;
 }
 
-type ToWorker = StartSpec & { id: number };
 type FromWorker =
   | { id: number; error: string }
   | { id: number; pid: number; startTime: number }
@@ -84,7 +82,6 @@ parentPort.on('message', (m) => {
 `;
 
 interface Pending {
-  worker: Worker;
   started: boolean;
   resolve(s: Started): void;
   reject(err: Error): void;
@@ -92,78 +89,49 @@ interface Pending {
 }
 
 export class SpawnWorker {
-  #worker: Worker | undefined;
-  #nextId = 1;
-  /** Starts under way and processes running, by request id: one entry per process this controller runs. */
-  readonly #pending = new Map<number, Pending>();
+  /** Starts under way and processes running: one request per process this controller runs. */
+  readonly #worker = new EvalWorker<Pending, FromWorker>(WORKER_SOURCE, '[local] process starter', {
+    answer: (m, p) => {
+      if ('error' in m) {
+        p.reject(new Error(m.error));
+        return true;
+      }
+      if ('pid' in m) {
+        p.started = true;
+        p.resolve({ pid: m.pid, startTime: m.startTime, exited: Promise.resolve(undefined) });
+        return false;
+      }
+      p.exit(m.exit);
+      return true;
+    },
+    // The worker ended: starts under way fail, running processes are left to their callers to watch.
+    gone: (p) => {
+      if (p.started) p.exit(undefined);
+      else p.reject(new Error('the process starter stopped'));
+    },
+  });
 
   /** Processes started here and still running, and starts under way. */
   get tracked(): number {
-    return this.#pending.size;
+    return this.#worker.open;
   }
 
   /** Starts the process; resolves once it runs (rejects when it cannot start, e.g. ENOENT). */
   start(spec: StartSpec): Promise<Started> {
-    const worker = this.#ensure();
-    const id = this.#nextId++;
     return new Promise<Started>((resolve, reject) => {
       let exit: Pending['exit'] = () => {};
       const exited = new Promise<Parameters<Pending['exit']>[0]>((r) => {
         exit = r;
       });
-      this.#pending.set(id, {
-        worker,
-        started: false,
-        resolve: (s) => resolve({ ...s, exited }),
-        reject,
-        exit: (e) => exit(e),
-      });
-      const message: ToWorker = { ...spec, id };
-      worker.postMessage(message);
+      this.#worker.send(
+        { started: false, resolve: (s) => resolve({ ...s, exited }), reject, exit: (e) => exit(e) },
+        spec,
+      );
     });
   }
 
   /** Stops the worker (the processes it started keep running); later starts get a new one. */
-  async close(): Promise<void> {
-    const w = this.#worker;
-    this.#worker = undefined;
-    if (w) await w.terminate();
-  }
-
-  #ensure(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
-    worker.on('message', (m: FromWorker) => this.#onMessage(m));
-    worker.on('error', (err) => console.error(`[local] process starter failed: ${err.message}`));
-    worker.once('exit', () => this.#gone(worker));
-    this.#worker = worker;
-    return worker;
-  }
-
-  #onMessage(m: FromWorker): void {
-    const p = this.#pending.get(m.id);
-    if (!p) return;
-    if ('error' in m) {
-      this.#pending.delete(m.id);
-      p.reject(new Error(m.error));
-    } else if ('pid' in m) {
-      p.started = true;
-      p.resolve({ pid: m.pid, startTime: m.startTime, exited: Promise.resolve(undefined) });
-    } else {
-      this.#pending.delete(m.id);
-      p.exit(m.exit);
-    }
-  }
-
-  /** The worker ended: starts under way fail, running processes are left to their callers to watch. */
-  #gone(worker: Worker): void {
-    if (this.#worker === worker) this.#worker = undefined;
-    for (const [id, p] of this.#pending) {
-      if (p.worker !== worker) continue;
-      this.#pending.delete(id);
-      if (p.started) p.exit(undefined);
-      else p.reject(new Error('the process starter stopped'));
-    }
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 }
