@@ -57,8 +57,14 @@ async function call<T>(
       ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) }
       : {},
   );
-  const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
-  if (!body.result) throw new Error(`${procedure}: ${body.error?.message ?? res.status}`);
+  const body = (await res.json()) as {
+    result?: { data: T };
+    error?: { message: string; data?: { meshCode?: string } };
+  };
+  if (!body.result)
+    throw Object.assign(new Error(`${procedure}: ${body.error?.message ?? res.status}`), {
+      meshCode: body.error?.data?.meshCode,
+    });
   return body.result.data;
 }
 
@@ -162,14 +168,15 @@ describe('two replicas sharing the cluster', () => {
     const b = controllers['controller-b'] as ControllerProcess;
     // Through the replica that does not hold the Lease. Until its first list of HTTPRoutes
     // succeeds (on a loaded machine the first can fail and is tried again 2 s later), it
-    // refuses the apply and changes nothing; a user would try again, and so does this.
+    // refuses the apply as not ready (WEFT_NOT_READY) and changes nothing; a user would try
+    // again, and so does this.
     await waitFor(
       'controller-b to accept the HTTPRoute',
       () =>
         call(b, 'policies.applyYaml', { yaml: JSON.stringify(ROUTE) }, true).then(
           () => true,
-          (err: Error) => {
-            if (/the cluster does not serve httproutes/.test(err.message)) return false;
+          (err: Error & { meshCode?: string }) => {
+            if (err.meshCode === 'WEFT_NOT_READY') return false;
             throw err;
           },
         ),

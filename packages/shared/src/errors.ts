@@ -11,6 +11,8 @@ export const ErrorCode = {
   notFound: 'WEFT_NOT_FOUND',
   conflict: 'WEFT_CONFLICT',
   unavailable: 'WEFT_UNAVAILABLE',
+  /** The part is starting (it has not read what it needs yet): nothing was done; try again shortly. */
+  notReady: 'WEFT_NOT_READY',
   unauthenticated: 'WEFT_UNAUTHENTICATED',
   forbidden: 'WEFT_FORBIDDEN',
   timeout: 'WEFT_TIMEOUT',

@@ -68,6 +68,7 @@ const CODE_MAP: Record<ErrorCode, TrpcCode> = {
   [ErrorCode.notFound]: 'NOT_FOUND',
   [ErrorCode.conflict]: 'CONFLICT',
   [ErrorCode.unavailable]: 'SERVICE_UNAVAILABLE',
+  [ErrorCode.notReady]: 'SERVICE_UNAVAILABLE',
   [ErrorCode.unauthenticated]: 'UNAUTHORIZED',
   [ErrorCode.forbidden]: 'FORBIDDEN',
   [ErrorCode.timeout]: 'TIMEOUT',

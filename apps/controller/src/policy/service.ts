@@ -73,7 +73,7 @@ export class PolicyService {
   readonly #unwatch: Unsubscribe;
   #compiled: CompiledPlans | undefined;
   #publish: ((change: PolicyChange) => void) | undefined;
-  #publishable: ((change: PolicyChange) => string | undefined) | undefined;
+  #publishable: ((change: PolicyChange) => MeshError | undefined) | undefined;
 
   constructor(options: PolicyServiceOptions) {
     this.#platform = options.platform;
@@ -98,8 +98,8 @@ export class PolicyService {
   /** Sends every committed change not made by the cluster to `publish` (set once, at start-up). */
   publishTo(
     publish: (change: PolicyChange) => void,
-    /** Why a change cannot be published (it is then refused, `WEFT_UNAVAILABLE`, changing nothing). */
-    refusal?: (change: PolicyChange) => string | undefined,
+    /** Why a change cannot be published (it is then refused with that error, changing nothing). */
+    refusal?: (change: PolicyChange) => MeshError | undefined,
   ): void {
     this.#publish = publish;
     this.#publishable = refusal;
@@ -159,7 +159,7 @@ export class PolicyService {
     const unpublishable = fromCluster
       ? undefined
       : this.#publishable?.(changeBetween(live, next, info.author));
-    if (unpublishable) throw new MeshError(ErrorCode.unavailable, unpublishable);
+    if (unpublishable) throw unpublishable;
     if (dryRun)
       return {
         revision: this.#store.revision + 1,

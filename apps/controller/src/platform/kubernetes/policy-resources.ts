@@ -11,6 +11,10 @@
  * from the store. A round runs after changes (coalesced) and periodically, since a
  * Service appearing can resolve a reference.
  *
+ * A change through the API to a kind this replica has not listed yet (it is starting, or
+ * its last list failed and is tried again) is refused as `WEFT_NOT_READY`, to be tried
+ * again; to a kind the cluster does not serve (its CRD not installed) as `WEFT_UNAVAILABLE`.
+ *
  * The cluster is the shared state of the replicas: a change committed through the API
  * (dashboard, CLI, a canary's weights) on any replica is written to the cluster as the
  * corresponding resource (created, replaced or deleted; the author in the
@@ -29,6 +33,7 @@ import {
 import {
   GATEWAY_GROUP,
   LINKERD_POLICY_GROUP,
+  type MeshError,
   type PolicyCondition,
   type PolicyListItem,
   type PolicyRefInput,
@@ -38,6 +43,7 @@ import {
 } from '@weft/shared';
 import { policyResourceKinds } from '../../install/crds.ts';
 import type { PolicyChange } from '../../policy/change.ts';
+import { failureOf, kindRefusal, type ListFailure, overlayRefusal } from './policy-refusal.ts';
 import { APPLIED_BY_ANNOTATION, writePolicyResource } from './policy-writer.ts';
 
 /** What the sync needs of the policy store (PolicyService). */
@@ -48,7 +54,7 @@ export interface PolicySink {
   /** Sends the changes not made by the cluster to `publish`. */
   publishTo(
     publish: (change: PolicyChange) => void,
-    refusal?: (change: PolicyChange) => string | undefined,
+    refusal?: (change: PolicyChange) => MeshError | undefined,
   ): void;
 }
 
@@ -129,6 +135,10 @@ interface Wanted {
 
 type PolicyObject = KubernetesObject & { spec?: unknown; status?: { conditions?: PolicyCondition[] } };
 
+/** Whether an informer has listed its kind (the cache's resource version; the informer type leaves it out). */
+const hasListed = (informer: unknown) =>
+  (informer as { latestResourceVersion(): string }).latestResourceVersion() !== '';
+
 export class PolicyResourceSync {
   readonly #custom: CustomObjectsApi;
   readonly #policy: PolicySink;
@@ -144,8 +154,8 @@ export class PolicyResourceSync {
   /** Documents being written to the cluster, by policy key: how many writes are in flight. */
   readonly #writing = new Map<string, number>();
   readonly #byKind: Map<string, WatchedKind>;
-  /** Kinds whose last list or watch failed (their CRD is not installed, say). */
-  readonly #failing = new Set<string>();
+  /** Kinds whose last list or watch failed, by kind key: why, and whether the cluster does not serve the kind (404). */
+  readonly #failing = new Map<string, ListFailure>();
 
   constructor(kc: KubeConfig, policy: PolicySink, leading: () => boolean) {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
@@ -160,13 +170,20 @@ export class PolicyResourceSync {
     );
     this.#informers = kinds.map((k) => {
       const { group, version, plural } = k;
+      const key = kindKey(group, k.kind);
+      // A failure is forgotten once a list succeeds, or a watch resumes after one.
       const informer = makeInformer<PolicyObject>(kc, `/apis/${group}/${version}/${plural}`, () =>
-        this.#custom.listClusterCustomObject({ group, version, plural }),
+        this.#custom.listClusterCustomObject({ group, version, plural }).then((list) => {
+          this.#failing.delete(key);
+          return list;
+        }),
       );
       informer.on('change', () => this.schedule());
-      informer.on('connect', () => this.#failing.delete(kindKey(group, k.kind)));
-      informer.on('error', () => {
-        this.#failing.add(kindKey(group, k.kind));
+      informer.on('connect', () => {
+        if (hasListed(informer)) this.#failing.delete(key);
+      });
+      informer.on('error', (err: unknown) => {
+        this.#failing.set(key, failureOf(err));
         // A kind whose CRD is not installed (yet) is tried again, quietly.
         setTimeout(() => void informer.start().catch(() => {}), 2000).unref();
       });
@@ -274,24 +291,24 @@ export class PolicyResourceSync {
   }
 
   /**
-   * Why `change` cannot be written to the cluster: a kind the cluster does not serve (its
-   * CRD not installed; such a document would be taken back at the next round), or an
-   * annotation overlay changed on a replica not holding the Lease.
+   * Why `change` cannot be written to the cluster: a kind this replica has not listed yet
+   * (`WEFT_NOT_READY`: it is starting, or its last list failed; try again), a kind the
+   * cluster does not serve (its CRD not installed; such a document would be taken back at
+   * the next round), or an annotation overlay changed on a replica not holding the Lease.
    */
-  refusal(change: PolicyChange): string | undefined {
+  refusal(change: PolicyChange): MeshError | undefined {
     for (const d of [...change.upsert, ...change.remove]) {
       const key = kindKey(policyRefOf(d).group, d.kind);
       const kind = this.#byKind.get(key);
       const informer = this.#informers.find((i) => kindKey(i.group, i.kind) === key)?.informer;
+      const what = `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}`;
       // Kinds that are no resource of their own (annotation overlays) live in the history
       // the Lease holder keeps; another replica's change would be lost when it adopts it.
-      if (!kind && !this.#leading())
-        return `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}: on Kubernetes annotation overlays are kept by the controller replica holding the weft-controller Lease, and this one does not hold it; annotate the ${d.kind} itself (kubectl annotate), or apply it through the leader`;
+      if (!kind && !this.#leading()) return overlayRefusal(what, d.kind);
       if (!kind || !informer) continue;
-      const listed =
-        (informer as unknown as { latestResourceVersion(): string }).latestResourceVersion() !== '';
-      if (!listed || this.#failing.has(key))
-        return `${d.kind} ${d.metadata.namespace ?? 'default'}/${d.metadata.name}: the cluster does not serve ${kind.plural}.${kind.group}/${kind.version} (is its CRD installed?); on Kubernetes policies live in the cluster, so nothing was changed`;
+      const resource = `${kind.plural}.${kind.group}/${kind.version}`;
+      const refused = kindRefusal(what, resource, hasListed(informer), this.#failing.get(key));
+      if (refused) return refused;
     }
     return undefined;
   }
