@@ -11,7 +11,13 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Endpoint, type OutboundPolicy, POLICY_REVISION_METRIC, type ProxyRoute } from '@weft/shared';
+import {
+  type Endpoint,
+  type OutboundPolicy,
+  POLICY_REVISION_METRIC,
+  POLICY_STREAMS_WAITING_METRIC,
+  type ProxyRoute,
+} from '@weft/shared';
 import { startAdmin } from './admin/server.ts';
 import { DEFAULT_RETRY_BUDGET, type RetryBudgetOptions } from './balance/budget.ts';
 import { ConcreteService } from './balance/concrete.ts';
@@ -357,14 +363,22 @@ function staticPlans(
   return out;
 }
 
-/** The `weft_policy_revision` gauge: the lowest revision across the live policy streams. */
+/**
+ * The policy gauges: the live policy streams with no update yet, and, only when there is
+ * none, `weft_policy_revision`, the lowest revision across them (a proxy whose new
+ * authority still runs its defaults does not run any revision everywhere).
+ */
 function policyRevisionText(policies: PolicyClient | null): string {
-  const low = policies?.lowestRevision();
-  if (low === undefined) return '';
-  return (
-    `# HELP ${POLICY_REVISION_METRIC} The lowest traffic-policy revision applied across this proxy's policy streams.\n` +
-    `# TYPE ${POLICY_REVISION_METRIC} gauge\n${POLICY_REVISION_METRIC} ${low}\n`
-  );
+  const r = policies?.revisions();
+  if (r === undefined || (r.waiting === 0 && r.lowest === undefined)) return '';
+  let text =
+    `# HELP ${POLICY_STREAMS_WAITING_METRIC} This proxy's policy streams that have had no update yet (their targets run the defaults).\n` +
+    `# TYPE ${POLICY_STREAMS_WAITING_METRIC} gauge\n${POLICY_STREAMS_WAITING_METRIC} ${r.waiting}\n`;
+  if (r.waiting === 0)
+    text +=
+      `# HELP ${POLICY_REVISION_METRIC} The lowest traffic-policy revision applied across this proxy's policy streams (absent while one has had no update).\n` +
+      `# TYPE ${POLICY_REVISION_METRIC} gauge\n${POLICY_REVISION_METRIC} ${r.lowest}\n`;
+  return text;
 }
 
 function routesOf(destinations: ProxySettings['config']['destinations']): Record<string, ProxyRoute[]> {

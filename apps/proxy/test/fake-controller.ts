@@ -3,8 +3,9 @@
  * whose `destination.get` subscription streams the current `EndpointSet` of an authority,
  * again on every change the test makes (as linkerd2-proxy's tests fake the destination
  * service), and whose `policy.watch` streams the `PolicyUpdate` the test set for an
- * authority or an inbound port (nothing until one is set). It can be stopped and
- * restarted on the same port.
+ * authority or an inbound port, else, as the controller does, the defaults at the current
+ * revision (nothing for a key the test withholds). It can be stopped and restarted on the
+ * same port.
  */
 import type { AddressInfo } from 'node:net';
 import { initTRPC } from '@trpc/server';
@@ -14,7 +15,7 @@ import {
   CertifyRequest,
   type Endpoint,
   type EndpointSet,
-  type InboundPolicy,
+  InboundPolicy,
   type OutboundPolicy,
   PolicyUpdate,
   PolicyWatchInput,
@@ -32,6 +33,9 @@ export class FakeController {
   /** `policy.watch` subscriptions opened so far, by key (authority, or `ns/name:port`). */
   readonly policyWatches = new Map<string, number>();
   private readonly policies = new Map<string, PolicyUpdate>();
+  private storeRevision = 0;
+  /** Keys (authority, or `ns/name:port`) whose streams are sent nothing until a policy is set. */
+  readonly withheld = new Set<string>();
   /** Answers `identity.certify` when set: token → identity, signed by this CA. */
   private identity: { ca: TestCa; tokens: Map<string, string> } | null = null;
   private host = '127.0.0.1';
@@ -59,6 +63,7 @@ export class FakeController {
 
   private store(key: string, update: PolicyUpdate): void {
     const revision = update.policy.revision;
+    this.storeRevision = revision;
     for (const [k, u] of this.policies) {
       if (u.policy.revision !== revision)
         this.policies.set(k, { ...u, policy: { ...u.policy, revision } } as PolicyUpdate);
@@ -71,6 +76,29 @@ export class FakeController {
   set(authority: string, endpoints: Endpoint[], service = { namespace: 'test', name: 'svc' }): void {
     this.sets.set(authority, { authority, service, endpoints });
     for (const l of this.listeners) l();
+  }
+
+  /** What a stream of `input` is sent now: the policy set, else the defaults (none when withheld). */
+  private policyOf(key: string, input: PolicyWatchInput): PolicyUpdate | undefined {
+    const set = this.policies.get(key);
+    if (set !== undefined || this.withheld.has(key)) return set;
+    const revision = this.storeRevision;
+    if ('authority' in input)
+      return {
+        kind: 'outbound',
+        policy: {
+          revision,
+          authority: input.authority,
+          service: null,
+          protocol: 'http',
+          routes: [],
+          failureAccrual: null,
+        },
+      };
+    return {
+      kind: 'inbound',
+      policy: InboundPolicy.parse({ revision, workload: input.workload, port: input.port, rateLimit: null }),
+    };
   }
 
   private router() {
@@ -121,13 +149,13 @@ export class FakeController {
           let wake: (() => void) | null = null;
           const notify = () => wake?.();
           self.listeners.add(notify);
-          let sent: PolicyUpdate | undefined;
+          let sent = '';
           signal?.addEventListener('abort', notify, { once: true });
           try {
             while (!signal?.aborted) {
-              const current = self.policies.get(key);
-              if (current !== undefined && current !== sent) {
-                sent = current;
+              const current = self.policyOf(key, input);
+              if (current !== undefined && JSON.stringify(current) !== sent) {
+                sent = JSON.stringify(current);
                 yield current;
               }
               await new Promise<void>((r) => {
@@ -140,6 +168,11 @@ export class FakeController {
         }),
       }),
     });
+  }
+
+  /** The store's revision: the last one set (0 before any). */
+  get revision(): number {
+    return this.storeRevision;
   }
 
   /** Listens on `host` (loopback unless a test gives a namespace link's address). */

@@ -58,11 +58,16 @@ export async function policyRevision(proxy: RunningProxy): Promise<number | unde
   return samples.find((s) => s.name === 'weft_policy_revision')?.value;
 }
 
+/** The proxy's `weft_policy_streams_waiting` gauge (streams with no update yet), or undefined when absent. */
+export async function policyStreamsWaiting(proxy: RunningProxy): Promise<number | undefined> {
+  const samples = parseProm((await admin(proxy, '/metrics')).body);
+  return samples.find((s) => s.name === 'weft_policy_streams_waiting')?.value;
+}
+
 /**
  * Requests the proxy has counted under the routes of the policy of Service `name` (its
- * `outbound_http_route_request_statuses_total`; 0 before the first). The revision gauge
- * leaves out a stream that has had no update yet, so for an authority resolved for the
- * first time only a request counted under one of its routes says its policy is in force.
+ * `outbound_http_route_request_statuses_total`; 0 before the first): a request counted
+ * under one of its routes says its policy is in force for requests.
  */
 export async function routeRequests(proxy: RunningProxy, name: string): Promise<number> {
   const samples = parseProm((await admin(proxy, '/metrics')).body);

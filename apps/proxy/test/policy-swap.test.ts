@@ -1,11 +1,13 @@
 // Policy revisions applied while traffic flows: a swap during a 500 requests/s load drops
-// no request, and with the controller gone the last policy stays enforced.
+// no request, `weft_policy_revision` is left out while a new authority's stream has had
+// no update yet (it runs the defaults: `weft_policy_streams_waiting` counts it), and with
+// the controller gone the last policy stays enforced.
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
 import { type Reply, sleep, startTestProxy, startUpstream, type Upstream, viaProxy } from './core-harness.ts';
 import { ep, FakeController } from './fake-controller.ts';
-import { backend, outboundPolicy, policyRevision, waitFor } from './policy-harness.ts';
+import { backend, outboundPolicy, policyRevision, policyStreamsWaiting, waitFor } from './policy-harness.ts';
 
 const fake = new FakeController();
 let v1: Upstream;
@@ -77,6 +79,23 @@ it('drops no request while revisions are applied during a 500 requests/s load', 
   // both kinds of revision were enforced along the way
   expect(replies.some((r) => r.body === 'v2')).toBe(true);
   await waitFor(async () => (await policyRevision(proxy)) === rev, 5000, 'the last revision');
+});
+
+it('leaves the revision out while a new authority has had no policy yet, and reports it once it has', async () => {
+  await waitFor(async () => (await policyRevision(proxy)) === fake.revision, 5000, 'the current revision');
+  expect(await policyStreamsWaiting(proxy)).toBe(0);
+  // A first request to another authority opens its stream; the controller sends nothing yet.
+  fake.set('fresh.test:80', [ep(v2.port, 'fresh')]);
+  fake.withheld.add('fresh.test:80');
+  expect((await viaProxy(proxy, 'http://fresh.test/')).body).toBe('v2');
+  await waitFor(() => fake.policyWatches.has('fresh.test:80'), 5000, 'the stream of fresh.test:80');
+  await waitFor(async () => (await policyStreamsWaiting(proxy)) === 1, 5000, 'one stream waiting');
+  expect(await policyRevision(proxy)).toBeUndefined();
+
+  const next = fake.revision + 1;
+  fake.setPolicy(outboundPolicy('fresh.test:80', [{ backends: [backend('fresh.test:80', 1)] }], next));
+  await waitFor(async () => (await policyRevision(proxy)) === next, 5000, `revision ${next}`);
+  expect(await policyStreamsWaiting(proxy)).toBe(0);
 });
 
 it('keeps enforcing the last policy while the controller is away', async () => {

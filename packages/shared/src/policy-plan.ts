@@ -180,5 +180,11 @@ export const PolicyUpdate = z.union([
 ]);
 export type PolicyUpdate = z.infer<typeof PolicyUpdate>;
 
-/** The `/metrics` gauge with which a proxy reports the lowest policy revision across its streams. */
+/**
+ * The `/metrics` gauge with which a proxy reports the lowest policy revision across its
+ * streams; absent while any stream has had no update yet (see `POLICY_STREAMS_WAITING_METRIC`).
+ */
 export const POLICY_REVISION_METRIC = 'weft_policy_revision';
+
+/** The `/metrics` gauge with which a proxy reports its policy streams that have had no update yet. */
+export const POLICY_STREAMS_WAITING_METRIC = 'weft_policy_streams_waiting';

@@ -1,4 +1,7 @@
-/** Propagation reads `weft_policy_revision` from each meshed pod's admin `/metrics` over real HTTP on loopback. */
+/**
+ * Propagation reads `weft_policy_revision` (and `weft_policy_streams_waiting`) from each
+ * meshed pod's admin `/metrics` over real HTTP on loopback.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pod } from '@weft/shared';
@@ -40,6 +43,9 @@ beforeAll(async () => {
     ),
     admin('request_total 1\n'),
     admin('oops', 500),
+    admin(
+      '# TYPE weft_policy_streams_waiting gauge\nweft_policy_streams_waiting 1\nrequest_total{direction="inbound"} 3\n',
+    ),
   ]);
 });
 afterAll(async () => {
@@ -48,12 +54,13 @@ afterAll(async () => {
 
 describe('readProxyRevisions', () => {
   it('reports each meshed proxy’s revision, or why it has none', async () => {
-    const [a, b, c] = addresses as [string, string, string];
+    const [a, b, c, e] = addresses as [string, string, string, string];
     const out = await readProxyRevisions([
       pod('inv-a', a),
       pod('inv-b', b),
       pod('inv-c', c),
       pod('inv-d', '127.0.0.1:1'),
+      pod('inv-e', e),
       pod('inv-unmeshed', null, false),
     ]);
     expect(out.map((p) => [p.pod, p.revision, p.error])).toEqual([
@@ -61,6 +68,7 @@ describe('readProxyRevisions', () => {
       ['inv-b', null, 'no weft_policy_revision on /metrics'],
       ['inv-c', null, 'HTTP 500 from /metrics'],
       ['inv-d', null, expect.stringMatching(/ECONNREFUSED/)],
+      ['inv-e', null, '1 of its policy streams has had no update yet'],
     ]);
   });
 });

@@ -1,9 +1,16 @@
 /**
  * Which proxies run which policy revision: reads the `weft_policy_revision` gauge from
  * each meshed pod's admin `/metrics` (the same fetch the metrics scraper uses), a few at
- * a time, each bounded in time. A proxy that cannot be read is listed with the reason.
+ * a time, each bounded in time. A proxy that cannot be read is listed with the reason; one
+ * with policy streams that have had no update yet (`weft_policy_streams_waiting`: it
+ * reports no revision then) is listed as not current, saying so.
  */
-import { POLICY_REVISION_METRIC, type Pod, type ProxyPolicyRevision } from '@weft/shared';
+import {
+  POLICY_REVISION_METRIC,
+  POLICY_STREAMS_WAITING_METRIC,
+  type Pod,
+  type ProxyPolicyRevision,
+} from '@weft/shared';
 import { parseExposition } from '../metrics/exposition.ts';
 import { fetchMetrics } from '../metrics/scraper.ts';
 
@@ -23,7 +30,18 @@ export function reportedRevision(text: string): number | undefined {
 async function readOne(pod: Pod & { proxyAdmin: string }, read: MetricsReader): Promise<ProxyPolicyRevision> {
   const base = { namespace: pod.namespace, pod: pod.name, workload: pod.workload, admin: pod.proxyAdmin };
   try {
-    const revision = reportedRevision(await read(pod.proxyAdmin, PROPAGATION_TIMEOUT_MS));
+    const text = await read(pod.proxyAdmin, PROPAGATION_TIMEOUT_MS);
+    const revision = reportedRevision(text);
+    const waiting = parseExposition(text, (name) => name === POLICY_STREAMS_WAITING_METRIC).reduce(
+      (n, s) => n + s.value,
+      0,
+    );
+    if (waiting > 0 && (revision === undefined || !Number.isFinite(revision)))
+      return {
+        ...base,
+        revision: null,
+        error: `${waiting} of its policy streams ${waiting === 1 ? 'has' : 'have'} had no update yet`,
+      };
     if (revision === undefined || !Number.isFinite(revision))
       return { ...base, revision: null, error: `no ${POLICY_REVISION_METRIC} on /metrics` };
     return { ...base, revision };

@@ -130,14 +130,19 @@ export class PolicyClient implements SseOptions {
     return this.add(new InboundStream(this, workload, port, ref));
   }
 
-  /** The lowest revision applied across the live streams that have one; undefined before any. */
-  lowestRevision(): number | undefined {
-    let low: number | undefined;
+  /**
+   * The live streams: how many have had no update applied yet (their targets run the
+   * defaults), and the lowest revision applied across the others (undefined when none).
+   */
+  revisions(): { waiting: number; lowest: number | undefined } {
+    let waiting = 0;
+    let lowest: number | undefined;
     for (const s of this.streams) {
       const r = s.ref.revision;
-      if (r >= 0 && (low === undefined || r < low)) low = r;
+      if (r < 0) waiting++;
+      else if (lowest === undefined || r < lowest) lowest = r;
     }
-    return low;
+    return { waiting, lowest };
   }
 
   close(): void {
