@@ -7,9 +7,14 @@ import { TRPCClientError } from '@trpc/client';
 /** Status the proxy answers with when the controller does not answer. */
 export const UNREACHABLE_STATUS = 502;
 
-/** True when the error says the controller could not be reached (network or proxy 502/503/504). */
+/**
+ * True when the error says the controller could not be reached (network or proxy 502/503/504).
+ * An error carrying the controller's own code (`meshCode`) was answered by the controller, even
+ * with a 503 (a replica still starting, a cluster without the CRD): its message is what to show.
+ */
 export function isUnreachable(err: unknown): boolean {
   if (!(err instanceof TRPCClientError)) return err instanceof TypeError;
+  if (typeof err.data?.meshCode === 'string') return false;
   const status = (err.meta?.response as { status?: number } | undefined)?.status ?? err.data?.httpStatus;
   if (status === UNREACHABLE_STATUS || status === 503 || status === 504) return true;
   return (
@@ -42,7 +47,9 @@ export function describeError(err: unknown): string {
           ? 'Not allowed'
           : code === 'BAD_REQUEST'
             ? 'Invalid request'
-            : 'The API answered with an error';
+            : code === 'SERVICE_UNAVAILABLE'
+              ? 'Not possible right now'
+              : 'The API answered with an error';
     return `${prefix}: ${err.message}`;
   }
   if (err instanceof Error) return err.message;
