@@ -69,7 +69,7 @@ export class MetricsService {
   readonly backend: MetricsBackend;
   readonly queries: MetricsQueries;
   readonly topology: TopologyQueries;
-  private stopFileSd: (() => void) | undefined;
+  private stopFileSd: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly platform: Pick<Platform, 'listNamespaces' | 'listWorkloads' | 'listPods' | 'watch'>,
@@ -107,9 +107,9 @@ export class MetricsService {
   }
 
   async stop(): Promise<void> {
-    this.stopFileSd?.();
+    const stopFileSd = this.stopFileSd;
     this.stopFileSd = undefined;
-    await this.scraper.stop();
+    await Promise.all([stopFileSd?.(), this.scraper.stop()]);
   }
 
   /** Which backend answers, and every proxy's scrape status. */
