@@ -140,11 +140,14 @@ function load() {
   log(`table v${table.version}: ${table.listeners.length} listeners`);
 }
 
+// The controller signals SIGHUP after each table it writes, once this process has said it
+// serves (the line below: the handler is installed by then, and the first table loaded).
 process.on('SIGHUP', load);
 process.on('SIGTERM', () => {
   for (const b of bound.values()) b.server.close();
   process.exit(0);
 });
-setInterval(load, 500);
+// Stay up with no listener bound (an empty table) until the next table or SIGTERM.
+setInterval(() => {}, 2 ** 31 - 1);
 load();
 log(`balancer ${process.pid} serving from ${tablePath}`);

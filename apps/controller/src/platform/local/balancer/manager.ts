@@ -17,8 +17,13 @@ export class BalancerManager {
   readonly #cwd: string;
   readonly #hostEnv: Record<string, string>;
   #ref: ProcRef | null = null;
-  /** A balancer we just started installs its SIGHUP handler only after loading; until then it polls. */
-  #hupAfter = 0;
+  /**
+   * Whether the balancer can take a SIGHUP: one we just started is told only once it says
+   * it serves (its handler is installed then; before, a SIGHUP would end it). A table
+   * written meanwhile is owed a SIGHUP, sent as soon as it serves.
+   */
+  #ready = true;
+  #hupOwed = false;
   #version = 0;
   #last = '';
   #restarting: Promise<ProcRef> | null = null;
@@ -40,8 +45,12 @@ export class BalancerManager {
   async start(previous: ProcRef | null): Promise<ProcRef> {
     if (previous && isAlive(previous)) {
       this.#ref = previous;
+      this.#ready = true;
       return previous;
     }
+    // tables written from now until it serves are owed a SIGHUP
+    this.#ready = false;
+    this.#hupOwed = false;
     const running = await spawnDetached({
       command: process.execPath,
       args: ['--import', 'tsx', MAIN, this.#store.dir],
@@ -50,23 +59,32 @@ export class BalancerManager {
       logFile: join(this.#store.dir, 'balancer.log'),
     });
     this.#ref = running.ref;
-    this.#hupAfter = Date.now() + 5000;
-    await this.#untilServing(running.ref);
+    const serving = this.#untilServing(running.ref);
+    // Services answer once pods are ready: wait (bounded) for it; a slower balancer is
+    // told about the tables written meanwhile when it does serve.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([serving, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
     return running.ref;
   }
 
-  /** Waits (bounded) until the new balancer reports it serves, so services answer once pods are ready. */
+  /**
+   * Waits until the new balancer reports it serves (it logs so once its SIGHUP handler is
+   * installed and its first table loaded), then sends the SIGHUP owed for any table written
+   * since it started. Bounded: a balancer silent for a minute is told anyway.
+   */
   async #untilServing(ref: ProcRef): Promise<void> {
     const log = join(this.#store.dir, 'balancer.log');
     const marker = `balancer ${ref.pid} serving`;
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && isAlive(ref)) {
-      if (tailLines(log, 20).some((l) => l.includes(marker))) {
-        this.#hupAfter = 0;
-        return;
-      }
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && isAlive(ref) && this.#ref === ref) {
+      if (tailLines(log, 20).some((l) => l.includes(marker))) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    if (this.#ref !== ref) return;
+    this.#ready = true;
+    if (this.#hupOwed && isAlive(ref)) signalGroup(ref, 'SIGHUP');
+    this.#hupOwed = false;
   }
 
   /**
@@ -98,7 +116,8 @@ export class BalancerManager {
         if (this.#next === null) this.#last = ''; // the next publish writes it again
         continue;
       }
-      if (this.#ref && Date.now() > this.#hupAfter) signalGroup(this.#ref, 'SIGHUP');
+      if (!this.#ready) this.#hupOwed = true;
+      else if (this.#ref) signalGroup(this.#ref, 'SIGHUP');
     }
     this.#writing = null;
   }

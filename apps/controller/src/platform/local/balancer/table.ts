@@ -1,8 +1,8 @@
 /**
  * The routing table the controller hands to the service balancer (the kube-proxy
  * role): for every service virtual address and port, the ready backends. Written
- * atomically to the state directory; the balancer re-reads it on SIGHUP and when its
- * modification time changes.
+ * atomically to the state directory; the balancer re-reads it on SIGHUP (when its
+ * modification time changed).
  */
 import { z } from 'zod';
 
