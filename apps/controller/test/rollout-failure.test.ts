@@ -1,6 +1,6 @@
 // A mesh rollout whose new pod never becomes ready stops with a clear, failed status
 // while the old pod keeps serving; unmeshing then removes the broken pod.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -131,13 +131,23 @@ it('stops the rollout with a failed status when the new pod never becomes ready;
 }, 60_000);
 
 it('unmeshing after the failure removes the broken pod and leaves the old one serving', async () => {
-  const [oldPod] = (await caller.pods.list({ namespace: 'lab', workload: 'echo' })).filter((p) => !p.meshed);
+  const listed = await caller.pods.list({ namespace: 'lab', workload: 'echo' });
+  const [oldPod] = listed.filter((p) => !p.meshed);
+  const broken = listed.find((p) => p.meshed);
   await caller.workloads.unmesh(echo);
   await waitFor('the unmesh to complete', () => platform.rolloutStatus(echo).state === 'complete', 30_000);
   const pods = await caller.pods.list({ namespace: 'lab', workload: 'echo' });
   expect(pods.map((p) => [p.name, p.meshed, p.ready])).toEqual([[oldPod?.name, false, true]]);
   expect((await caller.workloads.get(echo)).workload.meshState).toBe('unmeshed');
   expect(await viaService()).toBe(`hello from ${oldPod?.ip}`);
+  // once the broken pod has stopped, its logs are still there to say why it failed
+  await waitFor('the broken pod to have stopped', () =>
+    existsSync(join(dir, 'state', 'stopped-pods', 'lab', 'echo', broken?.name ?? '')),
+  );
+  const proxyLog = await caller.pods.logs({ namespace: 'lab', name: broken?.name ?? '', container: 'proxy' });
+  expect(proxyLog.lines).toContain('broken proxy: exiting');
+  const running = await caller.pods.logs({ namespace: 'lab', name: oldPod?.name ?? '' });
+  expect(running.lines.join('\n')).not.toContain('broken proxy');
 }, 60_000);
 
 it('counts a container that cannot start as a crash, says why in its log, and reports the workload unhealthy', async () => {

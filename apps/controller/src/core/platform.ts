@@ -68,7 +68,8 @@ export interface Platform {
   scale(ref: WorkloadRef, replicas: number): Promise<Workload>;
   /**
    * The last `lines` lines of a pod's output, oldest first: the app container's, or the
-   * proxy's with `container: 'proxy'`. Throws `WEFT_NOT_FOUND` for an unknown pod.
+   * proxy's with `container: 'proxy'`. Throws `WEFT_NOT_FOUND` for an unknown pod (a
+   * platform may still answer for a recently stopped one).
    */
   podLogs(namespace: string, pod: string, lines: number, container?: 'app' | 'proxy'): Promise<string[]>;
 

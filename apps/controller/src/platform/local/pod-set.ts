@@ -3,7 +3,7 @@
  * new ones from a workload's template, draining and stopping old ones, waiting for
  * readiness, adopting the pods a previous controller left running, and their logs.
  */
-import { rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, MeshError } from '@weft/shared';
 import { AddressPool } from './addresses.ts';
@@ -16,6 +16,7 @@ import { type LocalCapture, type PodIdentity, podPorts } from './pod-env.ts';
 import { noLaunch, podLaunch } from './pod-launch.ts';
 import type { PodRecord } from './pod-record.ts';
 import type { ReadyResult } from './rollout.ts';
+import { StoppedPodLogs } from './stopped-logs.ts';
 import { newPodName, objectKey, templateHash } from './template.ts';
 
 /** How long a stopping pod waits for the balancer to be told it left, at most, before its drain delay. */
@@ -26,7 +27,7 @@ const CRASH_LOOP_LIMIT = 3;
 
 export interface PodSetOptions {
   podOctet: number;
-  /** Where each pod's logs live (`<dir>/pods/<namespace>/<name>`). */
+  /** Where each pod's logs live (`<dir>/pods/<namespace>/<name>`; a few stopped ones in `<dir>/stopped-pods`). */
   stateDir: string;
   workdir: string;
   proxyMain: string;
@@ -62,12 +63,14 @@ export class PodSet {
   readonly #hooks: PodSetHooks;
   readonly #ips: AddressPool;
   readonly #pods = new Map<string, LocalPod>();
+  readonly #stoppedLogs: StoppedPodLogs;
   #membership = 0;
 
   constructor(options: PodSetOptions, inventory: Inventory, hooks: PodSetHooks) {
     this.#o = options;
     this.#inventory = inventory;
     this.#hooks = hooks;
+    this.#stoppedLogs = new StoppedPodLogs(options.stateDir);
     this.#ips = options.capture === 'netns' ? netnsPodPool() : new AddressPool(10, options.podOctet);
   }
 
@@ -94,11 +97,18 @@ export class PodSet {
     );
   }
 
-  /** The last lines of a pod's container output; `WEFT_NOT_FOUND` for an unknown pod. */
-  logs(namespace: string, name: string, lines: number, container: Container): string[] {
-    const pod = this.live(namespace, name);
-    if (!pod) throw new MeshError(ErrorCode.notFound, `pod ${namespace}/${name} not found`);
-    return tailLines(pod.logFile(container), lines);
+  /**
+   * The last lines of a pod's container output: a running (or stopping) pod's, else one of
+   * the last stopped pods' of its workload; `WEFT_NOT_FOUND` for an unknown pod.
+   */
+  async logs(namespace: string, name: string, lines: number, container: Container): Promise<string[]> {
+    const pod = this.#pods.get(objectKey(namespace, name));
+    if (pod && existsSync(pod.logFile(container))) return tailLines(pod.logFile(container), lines);
+    // a pod that just stopped: its logs are moving (or moved) to the stopped pods' ones
+    const stopped = await this.#stoppedLogs.logFile(namespace, name, container);
+    if (stopped !== undefined) return tailLines(stopped, lines);
+    if (pod) return [];
+    throw new MeshError(ErrorCode.notFound, `pod ${namespace}/${name} not found`);
   }
 
   /** Takes over the pods a previous controller recorded; stops those no workload owns any more. */
@@ -118,7 +128,10 @@ export class PodSet {
     }
     for (const record of orphans) {
       const pod = new LocalPod(record, noLaunch(record), this.#logDir(record), () => {});
-      void pod.stop(this.#o.stopGraceMs).then(() => this.#removeNetwork(record.ip));
+      void pod
+        .stop(this.#o.stopGraceMs)
+        .then(() => this.#removeNetwork(record.ip))
+        .then(() => this.#stoppedLogs.keep(record, this.#logDir(record)));
     }
     await Promise.all(this.all().map((p) => p.adopt()));
   }
@@ -188,11 +201,11 @@ export class PodSet {
     ]);
     await new Promise((r) => setTimeout(r, this.#o.drainDelayMs));
     await pod.stop(this.#o.stopGraceMs);
+    await this.#stoppedLogs.keep(pod.record, this.#logDir(pod.record));
     this.#pods.delete(objectKey(namespace, name));
     this.#membership++;
     this.#removeNetwork(pod.record.ip);
     this.#ips.release(pod.record.ip);
-    rmSync(this.#logDir(pod.record), { recursive: true, force: true });
     this.#hooks.persist();
     this.#hooks.changed(pod);
   }
@@ -240,8 +253,8 @@ export class PodSet {
         this.#pods.delete(objectKey(p.record.namespace, p.record.name));
         this.#membership++;
         this.#removeNetwork(p.record.ip);
-        rmSync(this.#logDir(p.record), { recursive: true, force: true });
       }
+      await Promise.all(pods.map((p) => this.#stoppedLogs.keep(p.record, this.#logDir(p.record))));
     }
   }
 
