@@ -74,3 +74,22 @@ it('answers nothing for unknown pods and names that are not a single path segmen
     logs.keep({ namespace: 'demo', workload: 'web', name: 'gone' }, join(dir, 'nope')),
   ).resolves.toBe(undefined);
 });
+
+it('stays within its bounds when many pods stop at once', async () => {
+  const state = join(dir, 'burst');
+  const logs = new StoppedPodLogs(state, { perWorkload: 3, total: 5, bytesPerFile: 1024 });
+  const names = ['a', 'b'].flatMap((w) => Array.from({ length: 6 }, (_, i) => [w, `${w}-${i}`] as const));
+  await Promise.all(
+    names.map(([w, name]) =>
+      logs.keep({ namespace: 'demo', workload: w, name }, podDir(state, name, `${name}\n`)),
+    ),
+  );
+  await logs.settled();
+  const kept = await Promise.all(
+    names.map(async ([w, name]) => [w, await logs.logFile('demo', name, 'app')]),
+  );
+  const found = kept.filter(([, f]) => f !== undefined);
+  expect(found).toHaveLength(5);
+  expect(found.filter(([w]) => w === 'a').length).toBeLessThanOrEqual(3);
+  expect(found.filter(([w]) => w === 'b').length).toBeLessThanOrEqual(3);
+});

@@ -34,6 +34,8 @@ export class StoppedPodLogs {
   readonly #limits: StoppedLogsLimits;
   /** The trimming and pruning under way (one at a time, so two prunes do not race). */
   #tidying: Promise<void> = Promise.resolve();
+  /** Kept directories not tidied yet: the prune across workloads runs once they all are. */
+  #untidied = 0;
   /** The last stamp given to a kept directory (its mtime orders them: newest kept longest). */
   #lastStamp = 0;
 
@@ -61,7 +63,13 @@ export class StoppedPodLogs {
     this.#lastStamp = Math.max(Date.now(), this.#lastStamp + 1);
     const stamp = new Date(this.#lastStamp);
     await utimes(to, stamp, stamp).catch(() => {}); // the newest kept, whatever its logs' age
-    this.#tidying = this.#tidying.then(() => this.#tidy(to, workloadDir, stamp)).catch(() => {});
+    this.#untidied += 1;
+    this.#tidying = this.#tidying
+      .then(() => this.#tidy(to, workloadDir, stamp))
+      .catch(() => {})
+      .finally(() => {
+        this.#untidied -= 1;
+      });
   }
 
   /** Resolves once the trimming and pruning asked for so far are done. */
@@ -84,6 +92,8 @@ export class StoppedPodLogs {
     await utimes(kept, stamp, stamp); // after the trim, which touched the directory
     const mine = await this.#list([workloadDir]);
     await this.#dropOldest(mine, this.#limits.perWorkload);
+    // across workloads: once per burst (a graceful stop keeps every pod's logs at once)
+    if (this.#untidied > 1) return;
     const namespaces = (await readdir(this.#root).catch(() => [] as string[])).map((n) =>
       join(this.#root, n),
     );
