@@ -3,10 +3,10 @@
  * previous controller left running), hands it the routing table and stops it on a
  * graceful shutdown.
  */
+import { open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StateStore } from '../../../state/store.ts';
-import { tailLines } from '../log-tail.ts';
 import { isAlive, type ProcRef, signalGroup, spawnDetached, stopProcess } from '../processes.ts';
 import { type BalancerTable, type Listener, TABLE_KEY } from './table.ts';
 
@@ -51,15 +51,20 @@ export class BalancerManager {
     // tables written from now until it serves are owed a SIGHUP
     this.#ready = false;
     this.#hupOwed = false;
+    const log = join(this.#store.dir, 'balancer.log');
+    const logFrom = await stat(log).then(
+      (s) => s.size,
+      () => 0,
+    );
     const running = await spawnDetached({
       command: process.execPath,
       args: ['--import', 'tsx', MAIN, this.#store.dir],
       cwd: this.#cwd,
       env: this.#hostEnv,
-      logFile: join(this.#store.dir, 'balancer.log'),
+      logFile: log,
     });
     this.#ref = running.ref;
-    const serving = this.#untilServing(running.ref);
+    const serving = this.#untilServing(running.ref, new LogScanner(log, logFrom));
     // Services answer once pods are ready: wait (bounded) for it; a slower balancer is
     // told about the tables written meanwhile when it does serve.
     let timer: NodeJS.Timeout | undefined;
@@ -73,12 +78,11 @@ export class BalancerManager {
    * installed and its first table loaded), then sends the SIGHUP owed for any table written
    * since it started. Bounded: a balancer silent for a minute is told anyway.
    */
-  async #untilServing(ref: ProcRef): Promise<void> {
-    const log = join(this.#store.dir, 'balancer.log');
+  async #untilServing(ref: ProcRef, log: LogScanner): Promise<void> {
     const marker = `balancer ${ref.pid} serving`;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && isAlive(ref) && this.#ref === ref) {
-      if (tailLines(log, 20).some((l) => l.includes(marker))) break;
+      if (await log.mentions(marker)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     if (this.#ref !== ref) return;
@@ -144,5 +148,41 @@ export class BalancerManager {
     await this.#writing;
     if (this.#ref) await stopProcess(this.#ref, 3000);
     this.#ref = null;
+  }
+}
+
+/**
+ * Reads a log file onwards from an offset, a bounded chunk at a time, to find a line:
+ * everything the process logged since it started is seen, however busy its log.
+ */
+class LogScanner {
+  static readonly CHUNK = 64 * 1024;
+  readonly #file: string;
+  #pos: number;
+  /** The end of the last chunk read (a line may straddle two chunks). */
+  #carry = '';
+
+  constructor(file: string, from: number) {
+    this.#file = file;
+    this.#pos = from;
+  }
+
+  /** Whether the lines logged so far (from the offset on) contain `text`. */
+  async mentions(text: string): Promise<boolean> {
+    const fh = await open(this.#file, 'r').catch(() => undefined);
+    if (!fh) return false;
+    try {
+      const buf = Buffer.alloc(LogScanner.CHUNK);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, this.#pos);
+        if (bytesRead === 0) return false;
+        this.#pos += bytesRead;
+        const seen = this.#carry + buf.toString('utf8', 0, bytesRead);
+        if (seen.includes(text)) return true;
+        this.#carry = seen.slice(-text.length);
+      }
+    } finally {
+      await fh.close();
+    }
   }
 }
