@@ -83,7 +83,9 @@ async function main(): Promise<void> {
     ...(identity.manager ? { identity: identity.manager.identity } : {}),
   });
   identity.register(proxy.metrics.registry, ownLabels(env));
-  identity.start();
+  // Making the key and obtaining the certificate are start-up too: the young generation
+  // is let grow once they are done (at once when identity is off).
+  const started = identity.start();
   token?.start();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
       .map((i) => `${fmt(i.address)}→${fmt(i.app)}`)
       .join(' ')}, admin ${fmt(proxy.admin)}`,
   );
+  await started;
   releaseYoungGeneration();
 }
 
