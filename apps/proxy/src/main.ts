@@ -5,6 +5,7 @@
  */
 // First, before the rest loads: holds the young generation's size (young-gen.ts).
 import './runtime/young-gen.ts';
+import './runtime/zod-jitless.ts';
 import { ProxyConfig } from '@weft/shared';
 import { startProxy } from './app.ts';
 import { loadConfigFile, settingsFrom } from './config/settings.ts';
