@@ -8,7 +8,7 @@
 import { createServer as createTlsServer } from 'node:tls';
 import type * as x509 from '@peculiar/x509';
 import { loadOrCreateCa, signWorkloadCertificate } from '@weft/controller/identity';
-import { generateProxyKey } from '@weft/proxy/identity/x509';
+import { generateProxyKey, webCryptoPublicKey } from '@weft/proxy/identity/x509';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -160,7 +160,7 @@ describe('mTLS between meshed proxies', () => {
     const { ca } = await loadOrCreateCa({ stateDir: ctl.stateDir, trustDomain: 'cluster.local' });
     const key = await generateProxyKey();
     const leaf = await signWorkloadCertificate(ca, {
-      publicKey: key.keys.publicKey as unknown as x509.PublicKey,
+      publicKey: (await webCryptoPublicKey(key)) as unknown as x509.PublicKey,
       identity: WEB,
       lifetimeMs: 60_000,
       now: new Date(Date.now() - 3600_000),

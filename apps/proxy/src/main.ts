@@ -5,6 +5,7 @@
  */
 // First, before the rest loads: holds the young generation's size (young-gen.ts).
 import './runtime/young-gen.ts';
+import './runtime/zod-jitless.ts';
 import { ProxyConfig } from '@weft/shared';
 import { startProxy } from './app.ts';
 import { loadConfigFile, settingsFrom } from './config/settings.ts';
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
     ...(identity.manager ? { identity: identity.manager.identity } : {}),
   });
   identity.register(proxy.metrics.registry, ownLabels(env));
-  identity.start();
+  // Making the key and obtaining the certificate are start-up too: the young generation
+  // is let grow once they are done (at once when identity is off).
+  const started = identity.start();
   token?.start();
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
       .map((i) => `${fmt(i.address)}→${fmt(i.app)}`)
       .join(' ')}, admin ${fmt(proxy.admin)}`,
   );
+  await started;
   releaseYoungGeneration();
 }
 

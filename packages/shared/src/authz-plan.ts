@@ -4,6 +4,7 @@
  * of a proxy's own ports. The proxy turns it into matchers once, when it arrives.
  */
 import { z } from 'zod';
+import { lazy } from './lazy.ts';
 import { RouteMatchPlan } from './route-match.ts';
 
 /** A CIDR and the CIDRs carved out of it. */
@@ -71,34 +72,40 @@ export const ALLOW_ALL_AUTHZ: InboundAuthzPlan = {
 };
 
 /** `policies.authorization` input: one port of one workload (its own, target port). */
-export const PortAuthorizationInput = z.object({
-  namespace: z.string().min(1),
-  workload: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
-  /** The window of observed callers. */
-  window: z.enum(['1m', '5m', '15m', '1h']).default('5m'),
-});
+export const PortAuthorizationInput = lazy(() =>
+  z.object({
+    namespace: z.string().min(1),
+    workload: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    /** The window of observed callers. */
+    window: z.enum(['1m', '5m', '15m', '1h']).default('5m'),
+  }),
+);
 export type PortAuthorizationInput = z.input<typeof PortAuthorizationInput>;
 
 /** A caller seen in the window, and what the port's policy says of it. */
-export const ObservedCaller = z.object({
-  source: z.object({ namespace: z.string(), name: z.string() }),
-  /** The mTLS identity it proved, or null for plaintext. */
-  identity: z.string().nullable(),
-  unmeshed: z.boolean(),
-  requests: z.number().nonnegative(),
-  /** Whether the policy in force lets it in (true under audit only when a rule does); the rule that does. */
-  allowed: z.boolean(),
-  rule: z.string().nullable(),
-});
+export const ObservedCaller = lazy(() =>
+  z.object({
+    source: z.object({ namespace: z.string(), name: z.string() }),
+    /** The mTLS identity it proved, or null for plaintext. */
+    identity: z.string().nullable(),
+    unmeshed: z.boolean(),
+    requests: z.number().nonnegative(),
+    /** Whether the policy in force lets it in (true under audit only when a rule does); the rule that does. */
+    allowed: z.boolean(),
+    rule: z.string().nullable(),
+  }),
+);
 export type ObservedCaller = z.infer<typeof ObservedCaller>;
 
 /** For a workload port: who is allowed (the rules), who is denied (everyone else), and who is calling now. */
-export const PortAuthorization = z.object({
-  namespace: z.string(),
-  workload: z.string(),
-  port: z.number().int(),
-  authz: InboundAuthzPlan,
-  callers: z.array(ObservedCaller),
-});
+export const PortAuthorization = lazy(() =>
+  z.object({
+    namespace: z.string(),
+    workload: z.string(),
+    port: z.number().int(),
+    authz: InboundAuthzPlan,
+    callers: z.array(ObservedCaller),
+  }),
+);
 export type PortAuthorization = z.infer<typeof PortAuthorization>;

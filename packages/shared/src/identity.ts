@@ -4,6 +4,7 @@
  * names of the metrics that count certificates and rejected TLS peers.
  */
 import { z } from 'zod';
+import { lazy } from './lazy.ts';
 import { NamespaceName, ObjectName } from './names.ts';
 
 /** A PEM block (or several), checked only for its armour; the receiver parses it. */
@@ -14,12 +15,14 @@ const Pem = (label: string) =>
     .refine((s) => s.includes(`-----BEGIN ${label}-----`), `must be a PEM "${label}" block`);
 
 /** A proxy asks for a certificate: its CSR and the token proving which workload it runs for. */
-export const CertifyRequest = z.object({
-  /** PKCS#10 certificate signing request, PEM; its SAN names the identity asked for. */
-  csr: Pem('CERTIFICATE REQUEST'),
-  /** The workload token the platform gave the proxy (`WEFT_PROXY_IDENTITY_TOKEN`). */
-  token: z.string().min(1, 'must not be empty').max(8192, 'must be at most 8192 characters'),
-});
+export const CertifyRequest = lazy(() =>
+  z.object({
+    /** PKCS#10 certificate signing request, PEM; its SAN names the identity asked for. */
+    csr: Pem('CERTIFICATE REQUEST'),
+    /** The workload token the platform gave the proxy (`WEFT_PROXY_IDENTITY_TOKEN`). */
+    token: z.string().min(1, 'must not be empty').max(8192, 'must be at most 8192 characters'),
+  }),
+);
 export type CertifyRequest = z.infer<typeof CertifyRequest>;
 
 /** The signed certificate and what a TLS peer needs to verify it. */
@@ -42,60 +45,68 @@ export type CertifyResponse = z.infer<typeof CertifyResponse>;
 export const CA_EXPIRY_WARNING_SECONDS = 60 * 24 * 3600;
 
 /** One CA certificate as the dashboard shows it. */
-export const CertificateSummary = z.object({
-  subject: z.string(),
-  issuer: z.string(),
-  serialNumber: z.string(),
-  notBefore: z.string(),
-  notAfter: z.string(),
-  /** Seconds until `notAfter` at the time of the answer (negative once expired). */
-  expiresInSeconds: z.number(),
-  /** True when it expires within {@link CA_EXPIRY_WARNING_SECONDS} (or has expired). */
-  expiringSoon: z.boolean(),
-});
+export const CertificateSummary = lazy(() =>
+  z.object({
+    subject: z.string(),
+    issuer: z.string(),
+    serialNumber: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    /** Seconds until `notAfter` at the time of the answer (negative once expired). */
+    expiresInSeconds: z.number(),
+    /** True when it expires within {@link CA_EXPIRY_WARNING_SECONDS} (or has expired). */
+    expiringSoon: z.boolean(),
+  }),
+);
 export type CertificateSummary = z.infer<typeof CertificateSummary>;
 
 /** `identity.status`: the CA's state. */
-export const IdentityStatus = z.object({
-  trustDomain: z.string(),
-  /** Where the CA came from: generated into the state directory, or files the user gave. */
-  source: z.enum(['generated', 'supplied']),
-  trustAnchor: CertificateSummary,
-  issuer: CertificateSummary,
-  /** Lifetime of the workload certificates it signs, in seconds. */
-  certLifetimeSeconds: z.number().int().positive(),
-  /** Certificates signed since the controller started. */
-  issuedTotal: z.number().int().nonnegative(),
-  /** Requests refused since the controller started, by reason. */
-  rejectedTotal: z.record(z.string(), z.number().int().nonnegative()),
-  /** Human-readable warnings (such as a CA certificate expiring within 60 days). */
-  warnings: z.array(z.string()),
-});
+export const IdentityStatus = lazy(() =>
+  z.object({
+    trustDomain: z.string(),
+    /** Where the CA came from: generated into the state directory, or files the user gave. */
+    source: z.enum(['generated', 'supplied']),
+    trustAnchor: CertificateSummary,
+    issuer: CertificateSummary,
+    /** Lifetime of the workload certificates it signs, in seconds. */
+    certLifetimeSeconds: z.number().int().positive(),
+    /** Certificates signed since the controller started. */
+    issuedTotal: z.number().int().nonnegative(),
+    /** Requests refused since the controller started, by reason. */
+    rejectedTotal: z.record(z.string(), z.number().int().nonnegative()),
+    /** Human-readable warnings (such as a CA certificate expiring within 60 days). */
+    warnings: z.array(z.string()),
+  }),
+);
 export type IdentityStatus = z.infer<typeof IdentityStatus>;
 
 /** The last certificate signed for one proxy (one pod), as the workload page shows it. */
-export const IssuedCertificate = z.object({
-  identity: z.string(),
-  namespace: NamespaceName,
-  serviceAccount: z.string(),
-  workload: z.string().nullable(),
-  pod: z.string().nullable(),
-  serialNumber: z.string(),
-  notBefore: z.string(),
-  notAfter: z.string(),
-  issuedAt: z.string(),
-  /** Serial number of the issuer that signed it (absent in records older than rotation). */
-  issuerSerial: z.string().optional(),
-  /** Digest of the trust anchors handed out with it (what the proxy trusts since). */
-  anchorsDigest: z.string().optional(),
-});
+export const IssuedCertificate = lazy(() =>
+  z.object({
+    identity: z.string(),
+    namespace: NamespaceName,
+    serviceAccount: z.string(),
+    workload: z.string().nullable(),
+    pod: z.string().nullable(),
+    serialNumber: z.string(),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    issuedAt: z.string(),
+    /** Serial number of the issuer that signed it (absent in records older than rotation). */
+    issuerSerial: z.string().optional(),
+    /** Digest of the trust anchors handed out with it (what the proxy trusts since). */
+    anchorsDigest: z.string().optional(),
+  }),
+);
 export type IssuedCertificate = z.infer<typeof IssuedCertificate>;
 
 /** `identity.certificates` input: the latest certificate per pod, filtered. */
-export const IssuedCertificatesQuery = z.object({
-  namespace: NamespaceName.optional(),
-  workload: ObjectName.optional(),
-});
+export const IssuedCertificatesQuery = lazy(() =>
+  z.object({
+    namespace: NamespaceName.optional(),
+    workload: ObjectName.optional(),
+  }),
+);
 export type IssuedCertificatesQuery = z.infer<typeof IssuedCertificatesQuery>;
 
 /** Metric names for identity, beside the ones in `metrics.ts`. */

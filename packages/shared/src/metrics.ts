@@ -4,6 +4,7 @@
  * are Linkerd's, so existing Prometheus queries and Grafana dashboards keep working.
  */
 import { z } from 'zod';
+import { lazy } from './lazy.ts';
 import { NamespaceName, ObjectName } from './names.ts';
 
 /** Metric names exposed by every proxy on its admin `/metrics`. */
@@ -107,69 +108,79 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [
 ];
 
 /** The time windows the API answers for, and their length in seconds. */
-export const TimeWindow = z.enum(['1m', '5m', '15m', '1h']);
+export const TimeWindow = lazy(() => z.enum(['1m', '5m', '15m', '1h']));
 export type TimeWindow = z.infer<typeof TimeWindow>;
 export const WINDOW_SECONDS: Record<TimeWindow, number> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600 };
 
 /** Golden metrics over a window. Null where no request was seen. */
-export const GoldenMetrics = z.object({
-  /** Successes / (successes + failures), 0..1. */
-  successRate: z.number().min(0).max(1).nullable(),
-  /** Responses per second over the window. */
-  rps: z.number().nonnegative(),
-  /** Latency quantiles in milliseconds. */
-  latencyP50Ms: z.number().nonnegative().nullable(),
-  latencyP95Ms: z.number().nonnegative().nullable(),
-  latencyP99Ms: z.number().nonnegative().nullable(),
-  /** Responses counted in the window. */
-  requests: z.number().nonnegative(),
-  failures: z.number().nonnegative(),
-});
+export const GoldenMetrics = lazy(() =>
+  z.object({
+    /** Successes / (successes + failures), 0..1. */
+    successRate: z.number().min(0).max(1).nullable(),
+    /** Responses per second over the window. */
+    rps: z.number().nonnegative(),
+    /** Latency quantiles in milliseconds. */
+    latencyP50Ms: z.number().nonnegative().nullable(),
+    latencyP95Ms: z.number().nonnegative().nullable(),
+    latencyP99Ms: z.number().nonnegative().nullable(),
+    /** Responses counted in the window. */
+    requests: z.number().nonnegative(),
+    failures: z.number().nonnegative(),
+  }),
+);
 export type GoldenMetrics = z.infer<typeof GoldenMetrics>;
 
 /** One point of a golden-metrics time series. */
-export const GoldenPoint = GoldenMetrics.extend({ timestamp: z.number() });
+export const GoldenPoint = lazy(() => GoldenMetrics.extend({ timestamp: z.number() }));
 export type GoldenPoint = z.infer<typeof GoldenPoint>;
 
 /** A node in the topology: a workload, meshed or seen only as a caller. */
-export const TopologyNode = z.object({
-  namespace: NamespaceName,
-  name: ObjectName,
-  meshed: z.boolean(),
-  metrics: GoldenMetrics.nullable(),
-});
+export const TopologyNode = lazy(() =>
+  z.object({
+    namespace: NamespaceName,
+    name: ObjectName,
+    meshed: z.boolean(),
+    metrics: GoldenMetrics.nullable(),
+  }),
+);
 export type TopologyNode = z.infer<typeof TopologyNode>;
 
 /** A directed edge: traffic seen from one workload to another. */
-export const Edge = z.object({
-  source: z.object({ namespace: NamespaceName, name: ObjectName }),
-  destination: z.object({ namespace: NamespaceName, name: ObjectName }),
-  metrics: GoldenMetrics,
-  /** Whether all the traffic on this edge in the window was mutually authenticated (mTLS). */
-  secured: z.boolean(),
-  /**
-   * The share of this edge's requests in the window that were mTLS, 0..1: between 0 and 1
-   * when the caller or callee was meshed during the window.
-   */
-  securedShare: z.number().min(0).max(1),
-  clientIdentity: z.string().nullable(),
-  serverIdentity: z.string().nullable(),
-  /** True when the source has no proxy and the edge was seen only on inbound metrics. */
-  sourceUnmeshed: z.boolean(),
-});
+export const Edge = lazy(() =>
+  z.object({
+    source: z.object({ namespace: NamespaceName, name: ObjectName }),
+    destination: z.object({ namespace: NamespaceName, name: ObjectName }),
+    metrics: GoldenMetrics,
+    /** Whether all the traffic on this edge in the window was mutually authenticated (mTLS). */
+    secured: z.boolean(),
+    /**
+     * The share of this edge's requests in the window that were mTLS, 0..1: between 0 and 1
+     * when the caller or callee was meshed during the window.
+     */
+    securedShare: z.number().min(0).max(1),
+    clientIdentity: z.string().nullable(),
+    serverIdentity: z.string().nullable(),
+    /** True when the source has no proxy and the edge was seen only on inbound metrics. */
+    sourceUnmeshed: z.boolean(),
+  }),
+);
 export type Edge = z.infer<typeof Edge>;
 
-export const Topology = z.object({
-  window: TimeWindow,
-  nodes: z.array(TopologyNode),
-  edges: z.array(Edge),
-});
+export const Topology = lazy(() =>
+  z.object({
+    window: TimeWindow,
+    nodes: z.array(TopologyNode),
+    edges: z.array(Edge),
+  }),
+);
 export type Topology = z.infer<typeof Topology>;
 
 /** What a golden-metrics question is about. */
-export const MetricsScope = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('namespace'), namespace: NamespaceName }),
-  z.object({ kind: z.literal('workload'), namespace: NamespaceName, name: ObjectName }),
-  z.object({ kind: z.literal('pod'), namespace: NamespaceName, name: z.string().min(1) }),
-]);
+export const MetricsScope = lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('namespace'), namespace: NamespaceName }),
+    z.object({ kind: z.literal('workload'), namespace: NamespaceName, name: ObjectName }),
+    z.object({ kind: z.literal('pod'), namespace: NamespaceName, name: z.string().min(1) }),
+  ]),
+);
 export type MetricsScope = z.infer<typeof MetricsScope>;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ALLOW_ALL_AUTHZ, InboundAuthzPlan } from './authz-plan.ts';
+import { lazy } from './lazy.ts';
 import { RouteMatchPlan } from './route-match.ts';
 import { Authority, WorkloadRef } from './workload.ts';
 
@@ -167,10 +168,12 @@ export const InboundPolicy = z.object({
 export type InboundPolicy = z.infer<typeof InboundPolicy>;
 
 /** `policy.watch` input: one authority (outbound), or one inbound port of the caller's workload. */
-export const PolicyWatchInput = z.union([
-  z.object({ authority: Authority }),
-  z.object({ workload: WorkloadRef, port: z.number().int().min(1).max(65535) }),
-]);
+export const PolicyWatchInput = lazy(() =>
+  z.union([
+    z.object({ authority: Authority }),
+    z.object({ workload: WorkloadRef, port: z.number().int().min(1).max(65535) }),
+  ]),
+);
 export type PolicyWatchInput = z.infer<typeof PolicyWatchInput>;
 
 /** What `policy.watch` streams: a whole policy every time (never a delta). */

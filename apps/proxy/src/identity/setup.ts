@@ -28,8 +28,12 @@ export interface ProxyIdentity {
   tlsIdentity(): string | undefined;
   /** Adds the identity metrics to the proxy's registry. */
   register(registry: Registry, own: Record<string, string>): void;
-  /** Starts obtaining the certificate (in the background; `ready()` says when it is held). */
-  start(): void;
+  /**
+   * Starts obtaining the certificate (in the background; `ready()` says when it is held).
+   * Resolves once that start-up work is over: the first certificate held (at once when
+   * identity is off), or identity stopped before one was. Never rejects.
+   */
+  start(): Promise<void>;
   stop(): void;
 }
 
@@ -51,7 +55,7 @@ export async function setupIdentity(
       ready: () => true,
       tlsIdentity: () => undefined,
       register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
-      start: () => {},
+      start: () => Promise.resolve(),
       stop: () => {},
     };
   }
@@ -75,19 +79,18 @@ export async function setupIdentity(
     ready: () => manager.ready,
     tlsIdentity: () => (manager.ready ? manager.identity : undefined),
     register: (registry, own) => registerIdentityMetrics(registry, metrics, own),
-    start: () => {
-      manager
-        .start()
-        .then(() => {
+    start: () =>
+      manager.start().then(
+        () => {
           if (manager.current && !watch)
             watch = watchIdentity(manager, {
               controllerUrl: r.options.controllerUrl,
               authorization: () => `Bearer ${currentToken()}`,
               log,
             });
-        })
-        .catch(() => {});
-    },
+        },
+        () => {},
+      ),
     stop: () => {
       watch?.close();
       manager.stop();

@@ -6,7 +6,7 @@ import { createSecureContext } from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import type { CertifyResponse } from '@weft/shared';
 import type { Credentials } from '../identity/manager.ts';
-import { generateProxyKey } from '../identity/x509.ts';
+import { generateProxyKey, webCryptoPublicKey } from '../identity/x509.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -50,7 +50,7 @@ export async function testCa(name = 'test'): Promise<TestCa> {
         issuer: anchor.subject,
         notBefore,
         notAfter,
-        publicKey: key.keys.publicKey as unknown as x509.PublicKeyType,
+        publicKey: (await webCryptoPublicKey(key)) as unknown as x509.PublicKeyType,
         signingKey: keys.privateKey,
         signingAlgorithm: EC_SIGN,
         extensions: [
