@@ -6,6 +6,8 @@
  * and name the nghttp2 constants they use from `NGHTTP2` below.
  */
 import { createRequire } from 'node:module';
+import { installLeanAsyncBind } from '../runtime/async-bind.ts';
+import { boundHeapGrowthForHttp2 } from '../runtime/heap-growth.ts';
 
 type Http2Module = typeof import('node:http2');
 
@@ -13,7 +15,13 @@ let loaded: Http2Module | null = null;
 
 /** The `node:http2` module, loaded on the first call. */
 export function http2(): Http2Module {
-  if (loaded === null) loaded = createRequire(import.meta.url)('node:http2') as Http2Module;
+  if (loaded === null) {
+    // node:http2 binds an AsyncResource per client stream: the lean bind (async-bind.ts)
+    installLeanAsyncBind();
+    // and promotes most of each stream's objects: a bounded heap growth (heap-growth.ts)
+    boundHeapGrowthForHttp2();
+    loaded = createRequire(import.meta.url)('node:http2') as Http2Module;
+  }
   return loaded;
 }
 
