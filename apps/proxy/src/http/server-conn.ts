@@ -89,7 +89,8 @@ export class ServerConn implements ParserOwner, SocketReader {
   }
 
   onData(chunk: Buffer): void {
-    if (this.active && this.ex.reqEnded) {
+    // bytes held back come first (over TLS, reads go on for a moment after a pause)
+    if (this.stash !== null || (this.active && this.ex.reqEnded)) {
       this.hold(chunk);
       return;
     }

@@ -1,9 +1,11 @@
 /**
  * Zero-allocation reads on accepted connections. Node gives `onread` (reads into a
  * caller's buffer, handed to a callback instead of `'data'`) only to sockets it creates
- * itself with `connect`; an accepted socket reads into a fresh buffer per read and goes
- * through the stream machinery. `readInto` switches an accepted plain TCP socket to
- * Node's own `onread` mode, as `new net.Socket({ onread })` would set it up.
+ * itself with `connect`; an accepted socket (and a TLS socket terminated on one) reads
+ * into a fresh buffer per read and goes through the stream machinery. `readInto` switches
+ * such a socket to Node's own `onread` mode, as `new net.Socket({ onread })` would set it up.
+ * Over TLS a pause does not stop the read in progress: the records already received are
+ * still decrypted and handed to the reader, which must take them.
  *
  * All switched sockets read into ONE shared buffer: a read is consumed synchronously by
  * its reader, and nothing may keep a view of the buffer past the callback (whatever is
@@ -15,6 +17,7 @@
  * and resume behave as on any socket. The switch is one-way (Node cannot undo it).
  */
 import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 /** What reads a switched socket synchronously. */
 export interface SocketReader {
@@ -64,8 +67,8 @@ export function isShared(b: Buffer): boolean {
 }
 
 /**
- * Switches `socket` to reads into the shared buffer, handed to `reader`. Only a plain
- * TCP socket (not TLS, not a tunnel) that is not in `onread` mode already qualifies;
+ * Switches `socket` to reads into the shared buffer, handed to `reader`. Only a TCP or
+ * TLS socket with a native handle (not a tunnel) that is not in `onread` mode qualifies;
  * returns false, changing nothing, otherwise (the caller then gets `'data'` as usual).
  * Safe at any point of the socket's life: it takes effect from the next read on.
  */
@@ -75,7 +78,7 @@ export function readInto(socket: Socket, reader: SocketReader): boolean {
   const handle = (socket as Socket & { _handle?: { useUserBuffer?: (b: Buffer) => void } | null })._handle;
   if (
     k === null ||
-    socket.constructor !== Socket ||
+    (socket.constructor !== Socket && !(socket instanceof TLSSocket)) ||
     socket.destroyed ||
     typeof handle?.useUserBuffer !== 'function' ||
     s[k.buffer] !== null
