@@ -7,8 +7,10 @@
  * "external memory pressure" on every mTLS hop. Counted here through the allocator,
  * not timed. The meshed client's proxy reads its TLS peer's responses into such a buffer
  * too: a large response read slowly (so writes queue and reads pause) must arrive intact.
+ * The inbound proxy reads decrypted requests into a buffer shared by all its connections:
+ * request bodies uploaded at once to a slow app must arrive intact too.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { meshIdentity } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -39,6 +41,19 @@ const sha256 = (parts: Buffer[]) => {
 
 /** Answers `app:<path>`, or `/big` with the large patterned body written as fast as it drains. */
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url === '/slow-hash') {
+    // reads in small bites with pauses: the proxy's writes to the app queue up
+    const h = createHash('sha256');
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      h.update(c);
+      n += c.length;
+      req.pause();
+      setTimeout(() => req.resume(), 1);
+    });
+    req.on('end', () => res.end(`${n} ${h.digest('hex')}`));
+    return;
+  }
   if (req.url !== '/big') {
     answerPath(req, res);
     return;
@@ -144,5 +159,37 @@ describe('the outbound proxy towards a meshed peer', () => {
       req.end();
     });
     expect(got).toEqual({ status: 200, bytes: BIG_CHUNKS * 64 * 1024, sha: expected });
+  });
+});
+
+describe('the inbound proxy reading mTLS requests', () => {
+  it('delivers concurrent uploads to a slow app byte for byte', async () => {
+    const bodies = Array.from({ length: 4 }, () => randomBytes(512 * 1024 + 5));
+    const upload = (body: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: load.proxy.outbound.port,
+            path: `http://${AUTH}/slow-hash`,
+            method: 'POST',
+          },
+          (res) => {
+            let out = '';
+            res.setEncoding('latin1');
+            res.on('data', (d: string) => {
+              out += d;
+            });
+            res.on('end', () => resolve(out));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        // uneven writes, so that requests interleave at the proxies
+        for (let off = 0; off < body.length; off += 9973) req.write(body.subarray(off, off + 9973));
+        req.end();
+      });
+    const got = await Promise.all(bodies.map(upload));
+    expect(got).toEqual(bodies.map((b) => `${b.length} ${sha256([b])}`));
   });
 });

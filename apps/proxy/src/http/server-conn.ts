@@ -9,6 +9,7 @@
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import { http1BadRequest, PROXY_ERROR_HEADER } from '../errors/respond.ts';
+import { isShared, readInto, releaseReader, type SocketReader } from '../transport/read-into.ts';
 import type { HttpContext } from './context.ts';
 import { armBody, armHeader, armIdle, clearDeadline, DL_BODY, DL_HEADER, DL_NONE } from './deadlines.ts';
 import { handOff } from './handoff.ts';
@@ -28,8 +29,12 @@ type ServerSocket = Socket & { [kServer]: ServerConn };
 
 const EMPTY = Buffer.alloc(0);
 
-/** One client connection speaking HTTP/1.x to the proxy. */
-export class ServerConn implements ParserOwner {
+/**
+ * One client connection speaking HTTP/1.x to the proxy. An accepted TCP connection is
+ * read without allocation (`transport/read-into.ts`): each read is parsed at once, and
+ * what is kept of it (bytes held back, a body slice) is copied.
+ */
+export class ServerConn implements ParserOwner, SocketReader {
   readonly socket: Socket;
   readonly parser: Http1Parser;
   /** The request in flight (one object, reused for each request). */
@@ -72,14 +77,20 @@ export class ServerConn implements ParserOwner {
     socket.on('error', onServerError);
     socket.on('close', onServerClose);
     socket.on('end', onServerEnd);
+    readInto(socket, this);
     ctx.conns.add(this);
     armIdle(this);
   }
 
   // === input ===
 
+  onRead(buf: Buffer): void {
+    this.onData(buf);
+  }
+
   onData(chunk: Buffer): void {
-    if (this.active && this.ex.reqEnded) {
+    // bytes held back come first (over TLS, reads go on for a moment after a pause)
+    if (this.stash !== null || (this.active && this.ex.reqEnded)) {
       this.hold(chunk);
       return;
     }
@@ -108,7 +119,8 @@ export class ServerConn implements ParserOwner {
   }
 
   private hold(rest: Buffer): void {
-    this.stash = this.stash === null ? rest : Buffer.concat([this.stash, rest]);
+    const s = this.stash;
+    this.stash = s !== null ? Buffer.concat([s, rest]) : isShared(rest) ? Buffer.from(rest) : rest;
     this.socket.pause();
   }
 
@@ -214,7 +226,8 @@ export class ServerConn implements ParserOwner {
 
   onBody(chunk: Buffer): void {
     if (this.deadlineKind === DL_BODY) this.deadline = this.ctx.ticker.now + this.ctx.timeouts.bodyMs;
-    this.ex.onBody(chunk);
+    // a slice of the shared read buffer is kept past this read (queued, or for a retry)
+    this.ex.onBody(isShared(chunk) ? Buffer.from(chunk) : chunk);
   }
 
   onMessageEnd(_p: Http1Parser): boolean {
@@ -310,7 +323,8 @@ export class ServerConn implements ParserOwner {
     const connect = this.handoff === HO_CONNECT;
     this.handoff = HO_NONE;
     this.detach();
-    const all = this.stash !== null ? Buffer.concat([rest, this.stash]) : rest;
+    const all =
+      this.stash !== null ? Buffer.concat([rest, this.stash]) : isShared(rest) ? Buffer.from(rest) : rest;
     this.stash = null;
     handOff(
       this.ctx,
@@ -331,6 +345,7 @@ export class ServerConn implements ParserOwner {
     s.removeListener('error', onServerError);
     s.removeListener('close', onServerClose);
     s.removeListener('end', onServerEnd);
+    releaseReader(s);
     s.pause();
     this.active = false;
     clearDeadline(this);
