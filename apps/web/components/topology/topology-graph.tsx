@@ -87,8 +87,14 @@ export function TopologyGraph(props: TopologyGraphProps) {
   flowRef.current = flow;
   // Marks a pan or zoom in progress (topology.css: the view is then moved as one
   // composited layer). A class set directly, not state: no re-render per gesture.
+  // Not for the fit to a new shape: promoting the view and dropping it again right after
+  // would only re-raster the whole pane once more before it is shown.
   const keysRef = useRef<HTMLDivElement>(null);
-  const setMoving = (moving: boolean) => keysRef.current?.classList.toggle('topo-moving', moving);
+  const fittingRef = useRef(false);
+  const setMoving = (moving: boolean) => {
+    if (moving && fittingRef.current) return;
+    keysRef.current?.classList.toggle('topo-moving', moving);
+  };
 
   const neighbours = useMemo(() => {
     if (focusId === null) return null;
@@ -203,7 +209,10 @@ export function TopologyGraph(props: TopologyGraphProps) {
     let cancelled = false;
     const count = { nodes: nodes.length, edges: edges.length };
     const raf = requestAnimationFrame(() => {
+      // The fit is queued until the nodes are measured; its move starts before it resolves.
+      fittingRef.current = true;
       void flowRef.current.fitView({ padding: 0.06, duration: 0, maxZoom: 1 }).then(() => {
+        fittingRef.current = false;
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
             if (!cancelled) onRendered?.(count);
