@@ -2,11 +2,12 @@
 /**
  * The calls of a dense topology drawn as one SVG layer instead of one React Flow edge
  * each: a thousand edges cost seconds to mount and several frame budgets to pan, while
- * this layer is one element with a path per colour and width. It sits in React Flow's
- * viewport (so panning and zooming only move it, with no script at all), above the
- * namespace boxes and below the workloads, as React Flow's own edges do. Colours,
- * widths, arrows and dimming follow the SVG edges of a sparse graph (topology.css). The
- * calls of the hovered or selected workload are left to React Flow, with their labels.
+ * this layer is one element with a path per colour and width (its lines in a few paths
+ * by the regions they join, edge-curves.ts). It sits in React Flow's viewport (so
+ * panning and zooming only move it, with no script at all), above the namespace boxes
+ * and below the workloads, as React Flow's own edges do. Colours, widths, arrows and dimming follow the SVG edges
+ * of a sparse graph (topology.css). The calls of the hovered or selected workload are
+ * left to React Flow, with their labels.
  *
  * (A canvas was measured first: redrawing it on every frame of a pan cost less script
  * than React Flow's edges, but copying its pixels to the compositor each frame cost more
@@ -46,7 +47,14 @@ function EdgeLayerView({ groups, count, dimmed }: EdgeLayerProps) {
       >
         {groups.map((g) => (
           <g key={`${g.health}:${g.width}`} className={`health-${g.health}`}>
-            <path className="topo-edge-lines" d={g.curves.map((c) => c.d).join('')} strokeWidth={g.width} />
+            {g.bundles.map((b) => (
+              <path
+                key={b[0]?.id}
+                className="topo-edge-lines"
+                d={b.map((c) => c.d).join('')}
+                strokeWidth={g.width}
+              />
+            ))}
             <path className="topo-edge-arrows" d={arrows(g)} />
           </g>
         ))}

@@ -51,6 +51,9 @@ const LOD = { near: 0.8, far: 0.45 } as const;
 const lodOf = (s: { transform: [number, number, number] }) =>
   s.transform[2] >= LOD.near ? 'lod-near' : s.transform[2] >= LOD.far ? 'lod-mid' : 'lod-far';
 
+/** How long the view stays promoted after a pan or zoom ends, ms (see `setMoving`). */
+const SETTLE_MS = 400;
+
 const HEALTH_COLOUR: Record<Health, string> = {
   healthy: 'var(--healthy)',
   degraded: 'var(--degraded)',
@@ -87,8 +90,23 @@ export function TopologyGraph(props: TopologyGraphProps) {
   flowRef.current = flow;
   // Marks a pan or zoom in progress (topology.css: the view is then moved as one
   // composited layer). A class set directly, not state: no re-render per gesture.
+  // Not for the fit to a new shape: promoting the view and dropping it again right after
+  // would only re-raster the whole pane once more before it is shown.
+  // The class is dropped only a moment after the move ends: a wheel zoom "ends" whenever
+  // a frame takes longer than d3-zoom's 150 ms between two wheel events, and dropping
+  // the layer then, to take it again at the next event, re-rasterised the pane twice more.
   const keysRef = useRef<HTMLDivElement>(null);
-  const setMoving = (moving: boolean) => keysRef.current?.classList.toggle('topo-moving', moving);
+  const fittingRef = useRef(false);
+  const settleRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const setMoving = (moving: boolean) => {
+    clearTimeout(settleRef.current);
+    if (moving) {
+      if (!fittingRef.current) keysRef.current?.classList.add('topo-moving');
+    } else {
+      settleRef.current = setTimeout(() => keysRef.current?.classList.remove('topo-moving'), SETTLE_MS);
+    }
+  };
+  useEffect(() => () => clearTimeout(settleRef.current), []);
 
   const neighbours = useMemo(() => {
     if (focusId === null) return null;
@@ -203,7 +221,10 @@ export function TopologyGraph(props: TopologyGraphProps) {
     let cancelled = false;
     const count = { nodes: nodes.length, edges: edges.length };
     const raf = requestAnimationFrame(() => {
+      // The fit is queued until the nodes are measured; its move starts before it resolves.
+      fittingRef.current = true;
       void flowRef.current.fitView({ padding: 0.06, duration: 0, maxZoom: 1 }).then(() => {
+        fittingRef.current = false;
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
             if (!cancelled) onRendered?.(count);

@@ -1,6 +1,6 @@
 import type { Edge, GoldenMetrics } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { edgeCurves, groupCurves, strokeWidth } from './edge-curves.ts';
+import { edgeCurves, groupCurves, REGION, strokeWidth } from './edge-curves.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from './layout.ts';
 
 const metrics = (rps: number, successRate: number): GoldenMetrics => ({
@@ -84,5 +84,25 @@ describe('groupCurves', () => {
     ]);
     const without = groupCurves(curves, (c) => c.source === 'shop/web');
     expect(without.map((g) => g.curves.map((c) => c.id))).toEqual([['shop/cart->pay/ledger']]);
+  });
+
+  it("bundles a group's curves by the pair of regions they join", () => {
+    const curves = edgeCurves(
+      [
+        edge('shop/web', 'shop/cart', metrics(10, 1)),
+        // Both ends within the first REGION square, as the call above.
+        edge('shop/cart', 'shop/web', metrics(10, 1)),
+        // Ends in the region of pay's box.
+        edge('shop/cart', 'pay/ledger', metrics(10, 1)),
+      ],
+      layout,
+    );
+    expect(REGION).toBeLessThan(1000);
+    const [group, ...rest] = groupCurves(curves);
+    expect(rest).toEqual([]);
+    expect(group?.bundles.map((b) => b.map((c) => c.id))).toEqual([
+      ['shop/web->shop/cart', 'shop/cart->shop/web'],
+      ['shop/cart->pay/ledger'],
+    ]);
   });
 });

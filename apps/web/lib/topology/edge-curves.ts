@@ -25,6 +25,8 @@ export interface EdgeCurve {
   target: string;
   /** SVG path data of the curve, in flow coordinates. */
   d: string;
+  /** Where the curve leaves the caller. */
+  start: { x: number; y: number };
   /** The arrow's tip: where the curve meets the callee. */
   tip: { x: number; y: number };
   width: number;
@@ -62,6 +64,7 @@ export function edgeCurves(edges: readonly Edge[], layout: TopologyLayout): Edge
       source: nodeId(e.source),
       target: nodeId(e.destination),
       d,
+      start: { x: sourceX, y: sourceY },
       tip: { x: targetX, y: targetY },
       width: strokeWidth(e.metrics.rps),
       health: healthOf(e.metrics),
@@ -70,29 +73,50 @@ export function edgeCurves(edges: readonly Edge[], layout: TopologyLayout): Edge
   return out;
 }
 
-/** Curves that share a colour and (rounded) width, stroked together. */
+/** Curves that share a colour and (rounded) width, stroked alike. */
 export interface CurveGroup {
   health: Health;
   width: number;
   curves: EdgeCurve[];
+  /**
+   * The same curves bundled by the pair of regions they join, one path each: Chromium
+   * draws a layer in tiles and skips a path whose bounds miss the tile, while one path
+   * spanning the whole graph is stroked again for every tile. In bench:web, a path per
+   * colour and width alone made the re-raster of a zoomed view cost ~1 s of CPU; per
+   * region pair, half that.
+   */
+  bundles: EdgeCurve[][];
 }
 
 /** Width steps a group rounds to: fine enough that no one sees the difference. */
 const WIDTH_STEP = 0.25;
 
+/** Side of the square regions that bundle a group's curves (see `CurveGroup`), in flow pixels. */
+export const REGION = 800;
+
+const region = (p: { x: number; y: number }) => `${Math.floor(p.x / REGION)},${Math.floor(p.y / REGION)}`;
+
 /** Groups curves by health and width, leaving out those `skip` says to. */
 export function groupCurves(curves: readonly EdgeCurve[], skip?: (c: EdgeCurve) => boolean): CurveGroup[] {
-  const groups = new Map<string, CurveGroup>();
+  const groups = new Map<string, { group: CurveGroup; bundles: Map<string, EdgeCurve[]> }>();
   for (const c of curves) {
     if (skip?.(c)) continue;
     const width = Math.round(c.width / WIDTH_STEP) * WIDTH_STEP;
     const key = `${c.health}:${width}`;
     let g = groups.get(key);
     if (!g) {
-      g = { health: c.health, width, curves: [] };
+      g = { group: { health: c.health, width, curves: [], bundles: [] }, bundles: new Map() };
       groups.set(key, g);
     }
-    g.curves.push(c);
+    g.group.curves.push(c);
+    const between = `${region(c.start)}:${region(c.tip)}`;
+    let bundle = g.bundles.get(between);
+    if (!bundle) {
+      bundle = [];
+      g.bundles.set(between, bundle);
+      g.group.bundles.push(bundle);
+    }
+    bundle.push(c);
   }
-  return [...groups.values()];
+  return [...groups.values()].map((g) => g.group);
 }
