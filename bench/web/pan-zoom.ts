@@ -4,8 +4,13 @@
  * For two seconds the page itself drives the gesture, one step per animation frame:
  * a mouse drag on the canvas's pane (mousedown, then a mousemove of a few pixels each
  * frame, then mouseup), and a run of wheel events zooming in for the first half and out
- * for the second. Each step asks for the next frame only once the previous one is
- * produced, so the number of frames in the two seconds is the frame rate the canvas can
+ * for the second. The zoom covers a fixed total whatever the frame rate: each frame's
+ * wheel event carries the scroll that brings the scale to where the time says it should
+ * be (`ZOOM_IN` times the start scale at the middle, back to it at the end), so a slow
+ * run zooms as far as a fast one in fewer, larger steps, and runs compare (one fixed
+ * step per frame made a slow run zoom less, never reaching the scales that cost most).
+ * The plain page (plain-pane.ts) scales by the same rule as React Flow. Each step asks
+ * for the next frame only once the previous one is produced, so the number of frames in the two seconds is the frame rate the canvas can
  * keep up under that gesture: 120 frames is 60 fps, and a frame that takes 50 ms of
  * script, style, layout and paint shows as a lower count. On a loaded machine the count
  * is capped by the load whatever the page does, so main-thread busy time during the
@@ -18,6 +23,13 @@ import type { CDPSession, Page } from '@playwright/test';
 export const GESTURE_MS = 2000;
 /** The frame rate a gesture should keep. */
 export const TARGET_FPS = 60;
+/** How far the zoom gesture zooms in (then back out): a factor of the start scale. */
+export const ZOOM_IN = 2;
+/**
+ * The wheel scroll, in pixels, that zooms by `ZOOM_IN`: React Flow (as d3-zoom) scales by
+ * 2^(-deltaY × 0.002) per wheel event of pixel deltas (deltaMode 0).
+ */
+const ZOOM_SCROLL_PX = Math.log2(ZOOM_IN) / 0.002;
 
 export interface GestureFrames {
   frames: number;
@@ -66,7 +78,7 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
   // page lacks: give the page a no-op one (a string, so that it is not transformed).
   await page.evaluate('globalThis.__name ??= (f) => f');
   const out = await page.evaluate(
-    ({ kind, ms }) =>
+    ({ kind, ms, zoomPx }) =>
       new Promise<{ frames: number; elapsed: number; worst: number; moved: boolean }>((resolve, reject) => {
         const { document, window, MouseEvent, WheelEvent, requestAnimationFrame } =
           globalThis as unknown as PageGlobals;
@@ -98,6 +110,9 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
         let frames = 0;
         // Zooming in and back out may end where it began: any frame that moved counts.
         let moved = false;
+        // Zoom: the scroll sent so far (positive zooms in), and whether the peak was sent.
+        let scrolled = 0;
+        let peaked = false;
         const step = (now: number) => {
           worst = Math.max(worst, now - last);
           last = now;
@@ -115,7 +130,13 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
             const a = (t / ms) * 2 * Math.PI;
             mouse('mousemove', cx + 200 * Math.sin(a), cy + 200 * (1 - Math.cos(a)), window);
           } else {
-            const zoomIn = t < ms / 2;
+            // Where the scroll should be now; the peak is sent once whatever the frame times.
+            const half = ms / 2;
+            const target =
+              t < half || !peaked ? zoomPx * Math.min(1, t / half) : zoomPx * Math.max(0, 2 - t / half);
+            if (t >= half) peaked = true;
+            const deltaY = scrolled - target;
+            scrolled = target;
             pane.dispatchEvent(
               new WheelEvent('wheel', {
                 bubbles: true,
@@ -124,7 +145,7 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
                 clientX: cx,
                 clientY: cy,
                 deltaMode: 0,
-                deltaY: zoomIn ? -12 : 12,
+                deltaY,
               }),
             );
           }
@@ -132,7 +153,7 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
         };
         requestAnimationFrame(step);
       }),
-    { kind, ms: GESTURE_MS },
+    { kind, ms: GESTURE_MS, zoomPx: ZOOM_SCROLL_PX },
   );
   if (!out.moved) throw new Error(`the ${kind} gesture did not move the topology's view`);
   const busy = (await busyMs(cdp)) - before;
@@ -145,7 +166,7 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
   };
 }
 
-/** A 2 s pan, then a 2 s zoom in and back out, on what the page shows now. */
+/** A 2 s pan, then a 2 s zoom in by `ZOOM_IN` and back out, on what the page shows now. */
 export async function panAndZoom(
   page: Page,
   cdp: CDPSession,
