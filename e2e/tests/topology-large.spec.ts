@@ -4,9 +4,11 @@
  * are drawn as one layer with an accessible name; React Flow draws, labels and names
  * only the calls of the selected workload, as many as the panel counts; a workload is
  * selected and released by keyboard; axe finds no serious or critical violation, in the
- * light and the dark theme.
+ * light and the dark theme. While the wheel zooms, the layer of calls is hidden (the
+ * workloads and namespaces stay) and comes back once the zoom ends; a pan keeps it, and a
+ * small graph keeps its calls while zoomed.
  */
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { seriousViolations } from '../support/axe.ts';
 import { freePort, type Owned, startDashboard, stop } from '../support/processes.ts';
 import { screenshot } from '../support/screenshot.ts';
@@ -83,3 +85,73 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(await drawn()).toBe(1000);
   });
 }
+
+/**
+ * Sends one wheel step over the canvas and reports what is on screen right after it:
+ * whether the element `selector` names is visible, whether a workload is, and the scale.
+ */
+async function wheelAndLook(page: Page, selector: string) {
+  return page.evaluate((selector) => {
+    const pane = document.querySelector('.react-flow__pane');
+    const viewport = document.querySelector<HTMLElement>('.react-flow__viewport');
+    if (!pane || !viewport) throw new Error('no topology canvas');
+    const scale = () => Number(viewport.style.transform.match(/scale\(([\d.]+)\)/)?.[1]);
+    const before = scale();
+    const box = pane.getBoundingClientRect();
+    pane.dispatchEvent(
+      new WheelEvent('wheel', {
+        bubbles: true,
+        cancelable: true,
+        clientX: box.left + box.width / 2,
+        clientY: box.top + box.height / 2,
+        deltaMode: 0,
+        deltaY: -120,
+      }),
+    );
+    const shown = (el: Element | null) => !!el && getComputedStyle(el).visibility === 'visible';
+    return {
+      target: shown(document.querySelector(selector)),
+      workload: shown(document.querySelector('.react-flow__node-workload')),
+      namespace: shown(document.querySelector('.react-flow__node-namespace')),
+      zoomed: scale() > before,
+    };
+  }, selector);
+}
+
+test('a large graph hides its calls while the wheel zooms and shows them when it ends; a pan keeps them', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await page.goto(`${base}/bench/topology?services=300&edges=1000`);
+  const layer = page.getByRole('img', { name: /^1000 calls between workloads, drawn as lines/ });
+  await expect(layer).toBeVisible({ timeout: 60_000 });
+
+  // A pan: the calls stay on screen while the view is dragged.
+  const pane = page.locator('.react-flow__pane');
+  const box = await pane.boundingBox();
+  if (!box) throw new Error('no pane');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 40, { steps: 4 });
+  await expect(page.locator('.topo-keys.topo-moving')).toHaveCount(1);
+  await expect(layer).toBeVisible();
+  await page.mouse.up();
+
+  // A zoom: the calls are hidden, the workloads and namespaces stay.
+  const seen = await wheelAndLook(page, '.topo-edge-layer');
+  expect(seen).toEqual({ target: false, workload: true, namespace: true, zoomed: true });
+  // Once the zoom ends, the calls are back.
+  await expect(layer).toBeVisible();
+  await expect(page.locator('.topo-keys.topo-zooming')).toHaveCount(0);
+});
+
+test('a small graph keeps its calls while the wheel zooms', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto(`${base}/bench/topology?services=20&edges=40`);
+  // A sparse graph's calls are React Flow's edges, drawn once the workloads are measured.
+  await expect(page.getByRole('group', { name: /^Workload / })).toHaveCount(20, { timeout: 30_000 });
+  await expect.poll(() => page.getByRole('img', { name: /^Edge / }).count()).toBeGreaterThan(0);
+  await expect(page.locator('.topo-edge-layer')).toHaveCount(0);
+  const seen = await wheelAndLook(page, '.react-flow__edge');
+  expect(seen).toEqual({ target: true, workload: true, namespace: true, zoomed: true });
+});

@@ -16,6 +16,8 @@ import {
   MiniMap,
   type Node,
   type NodeMouseHandler,
+  type OnMove,
+  type OnMoveStart,
   ReactFlow,
   useReactFlow,
   useStore,
@@ -85,6 +87,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const focusId = hovered ?? selected;
   const flow = useReactFlow();
   const lod = useStore(lodOf);
+  const dense = edges.length > SPARSE_EDGES;
   // The helper object changes identity once the viewport is ready; the fit must not re-run then.
   const flowRef = useRef(flow);
   flowRef.current = flow;
@@ -103,8 +106,25 @@ export function TopologyGraph(props: TopologyGraphProps) {
     if (moving) {
       if (!fittingRef.current) keysRef.current?.classList.add('topo-moving');
     } else {
-      settleRef.current = setTimeout(() => keysRef.current?.classList.remove('topo-moving'), SETTLE_MS);
+      settleRef.current = setTimeout(
+        () => keysRef.current?.classList.remove('topo-moving', 'topo-zooming'),
+        SETTLE_MS,
+      );
     }
+  };
+  // While a zoom gesture (wheel or pinch, not a pan nor a programmatic fit: those have no
+  // event) changes the scale, a dense graph's call layer is hidden (.topo-zooming), as
+  // Cytoscape's hideEdgesOnViewport does: Chromium re-rasterises the whole layer each
+  // time the scale drifts far from the one it was drawn at, a frame of 300 ms or more.
+  // It is shown again with the rest once the view settles.
+  const startZoomRef = useRef(1);
+  const onMoveStart: OnMoveStart = (_, viewport) => {
+    startZoomRef.current = viewport.zoom;
+    setMoving(true);
+  };
+  const onMove: OnMove = (event, viewport) => {
+    if (dense && event && viewport.zoom !== startZoomRef.current)
+      keysRef.current?.classList.add('topo-zooming');
   };
   useEffect(() => () => clearTimeout(settleRef.current), []);
 
@@ -175,7 +195,6 @@ export function TopologyGraph(props: TopologyGraphProps) {
     return out;
   }, [nodes, layout, matches, neighbours, selected, canaries]);
 
-  const dense = edges.length > SPARSE_EDGES;
   // The layer's curves follow the layout; which are left to React Flow follows the focus.
   const curves = useMemo(() => (dense ? edgeCurves(edges, layout) : []), [dense, edges, layout]);
   const layerGroups = useMemo(
@@ -277,7 +296,8 @@ export function TopologyGraph(props: TopologyGraphProps) {
         onNodeClick={onNodeClick}
         onNodeDoubleClick={onNodeDoubleClick}
         onPaneClick={() => onSelect(null)}
-        onMoveStart={() => setMoving(true)}
+        onMoveStart={onMoveStart}
+        onMove={onMove}
         onMoveEnd={() => setMoving(false)}
         nodesDraggable={false}
         nodesConnectable={false}
