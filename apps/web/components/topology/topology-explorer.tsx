@@ -7,7 +7,7 @@
 import type { Topology } from '@weft/shared';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type GraphSlice,
   type GraphView,
@@ -109,6 +109,9 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
   );
 
   const current = laidOut !== null && laidOut.shape === shape;
+  // The canvas's size, read when a new shape is drawn in place of the previous one.
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const canvas = canvasRef.current;
   const selectedNode =
     selected === null ? undefined : slice.nodes.find((n) => `${n.namespace}/${n.name}` === selected);
 
@@ -136,7 +139,7 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
         counts={{ nodes: slice.nodes.length, edges: slice.edges.length }}
       />
       <div className="topology-body">
-        <div className="topology-canvas" aria-busy={!current}>
+        <div className="topology-canvas" aria-busy={!current} ref={canvasRef}>
           {layoutError !== null ? (
             <p className="state-error" role="alert">
               The graph could not be laid out: {layoutError}
@@ -162,6 +165,7 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
                 selected={selected}
                 onSelect={setSelected}
                 onOpen={open}
+                size={canvas ? { width: canvas.clientWidth, height: canvas.clientHeight } : undefined}
                 onRendered={
                   onRendered &&
                   ((info) =>

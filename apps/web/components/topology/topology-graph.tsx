@@ -12,6 +12,7 @@ import type { Edge, TopologyNode } from '@weft/shared';
 import {
   Background,
   Controls,
+  getViewportForBounds,
   MarkerType,
   MiniMap,
   type Node,
@@ -21,6 +22,7 @@ import {
   ReactFlow,
   useReactFlow,
   useStore,
+  type Viewport,
 } from '@xyflow/react';
 import { type KeyboardEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
@@ -76,12 +78,22 @@ export interface TopologyGraphProps {
   onOpen: (id: string) => void;
   /** Called once the nodes of a new shape are drawn and measured. */
   onRendered?: (info: { nodes: number; edges: number }) => void;
+  /**
+   * The canvas's size, when known before it mounts: the view then starts where the fit
+   * will put it rather than at zoom 1, so the edges are first drawn at the fitted level
+   * of detail. (From zoom 1, a namespace filter's edges were drawn with their labels once
+   * measured, only to be drawn again without them when the fit zoomed out.)
+   */
+  size?: { width: number; height: number };
 }
+
+/** The fit of the view, as React Flow's fitView computes it. */
+const FIT = { padding: 0.06, minZoom: 0.05, maxZoom: 1 } as const;
 
 type FlowNode = WorkloadFlowNode | NamespaceFlowNode;
 
 export function TopologyGraph(props: TopologyGraphProps) {
-  const { nodes, edges, layout, shape, matches, selected, onSelect, onOpen, onRendered } = props;
+  const { nodes, edges, layout, shape, matches, selected, onSelect, onOpen, onRendered, size } = props;
   const [hovered, setHovered] = useState<string | null>(null);
   const canaries = useContext(CanaryWorkloads);
   const focusId = hovered ?? selected;
@@ -195,6 +207,9 @@ export function TopologyGraph(props: TopologyGraphProps) {
     return out;
   }, [nodes, layout, matches, neighbours, selected, canaries]);
 
+  // Where the fit will put the view, from the nodes' known sizes: taken once, at mount.
+  const [initialViewport] = useState<Viewport | undefined>(() => fitOf(flowNodes, size));
+
   // The layer's curves follow the layout; which are left to React Flow follows the focus.
   const curves = useMemo(() => (dense ? edgeCurves(edges, layout) : []), [dense, edges, layout]);
   const layerGroups = useMemo(
@@ -242,7 +257,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
     const raf = requestAnimationFrame(() => {
       // The fit is queued until the nodes are measured; its move starts before it resolves.
       fittingRef.current = true;
-      void flowRef.current.fitView({ padding: 0.06, duration: 0, maxZoom: 1 }).then(() => {
+      void flowRef.current.fitView({ padding: FIT.padding, duration: 0, maxZoom: FIT.maxZoom }).then(() => {
         fittingRef.current = false;
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
@@ -303,8 +318,9 @@ export function TopologyGraph(props: TopologyGraphProps) {
         nodesConnectable={false}
         edgesFocusable={false}
         zoomOnDoubleClick={false}
-        minZoom={0.05}
+        minZoom={FIT.minZoom}
         maxZoom={2}
+        defaultViewport={initialViewport}
         proOptions={{ hideAttribution: true }}
         aria-label="Service topology graph"
         className={lod}
@@ -325,6 +341,25 @@ export function TopologyGraph(props: TopologyGraphProps) {
       </ReactFlow>
     </div>
   );
+}
+
+/** The viewport that fits the top-level nodes (boxes, unknown callers) in a canvas of `size`. */
+function fitOf(nodes: FlowNode[], size: { width: number; height: number } | undefined): Viewport | undefined {
+  if (!size || size.width <= 0 || size.height <= 0) return undefined;
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const n of nodes) {
+    if (n.parentId !== undefined) continue;
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + (n.width ?? 0));
+    y1 = Math.max(y1, n.position.y + (n.height ?? 0));
+  }
+  if (!Number.isFinite(x0)) return undefined;
+  const bounds = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  return getViewportForBounds(bounds, size.width, size.height, FIT.minZoom, FIT.maxZoom, FIT.padding);
 }
 
 /** Whether a call starts or ends at the focused workload. */
