@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { meshIdentity } from '@weft/shared';
+import { answerSlowHash } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   answerPath,
@@ -43,15 +44,7 @@ const sha256 = (parts: Buffer[]) => {
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.url === '/slow-hash') {
     // reads in small bites with pauses: the proxy's writes to the app queue up
-    const h = createHash('sha256');
-    let n = 0;
-    req.on('data', (c: Buffer) => {
-      h.update(c);
-      n += c.length;
-      req.pause();
-      setTimeout(() => req.resume(), 1);
-    });
-    req.on('end', () => res.end(`${n} ${h.digest('hex')}`));
+    answerSlowHash(req, res);
     return;
   }
   if (req.url !== '/big') {

@@ -4,7 +4,7 @@
 // servers with the proxy's real balancer (ConcreteService) and detection hand-off.
 import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type H2Inbound, startH2Inbound } from './h2-inbound-harness.ts';
+import { type H2Inbound, readResponse, startH2Inbound } from './h2-inbound-harness.ts';
 
 let proxy: H2Inbound;
 
@@ -26,20 +26,7 @@ describe('HTTP/2 drain', () => {
     const session = http2.connect(`http://127.0.0.1:${proxy.port}`);
     session.on('error', () => {});
     const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()));
-    const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = session.request({ ':path': '/slow' }, { endStream: true });
-      let status = 0;
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('response', (h) => {
-        status = Number(h[':status']);
-      });
-      req.on('data', (d: string) => {
-        body += d;
-      });
-      req.on('end', () => resolve({ status, body }));
-      req.on('error', reject);
-    });
+    const inFlight = readResponse(session.request({ ':path': '/slow' }, { endStream: true }));
     // Wait until the proxy holds the connection, then drain.
     await expect.poll(() => proxy.servers.activeConnections()).toBe(1);
     proxy.servers.drain();

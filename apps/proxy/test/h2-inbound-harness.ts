@@ -65,3 +65,20 @@ export async function startH2Inbound(
     },
   };
 }
+
+/** Collects a client stream's status and body (utf-8); rejects on a stream error. */
+export function readResponse(req: http2.ClientHttp2Stream): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+    });
+    req.on('data', (d: string) => {
+      body += d;
+    });
+    req.on('end', () => resolve({ status, body }));
+    req.on('error', reject);
+  });
+}

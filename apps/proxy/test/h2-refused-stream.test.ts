@@ -4,7 +4,7 @@
 // another reason is not replayed for a POST.
 import http2 from 'node:http2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type H2Inbound, startH2Inbound } from './h2-inbound-harness.ts';
+import { type H2Inbound, readResponse, startH2Inbound } from './h2-inbound-harness.ts';
 
 /** How the endpoint treats the first stream it gets; the next ones are served. */
 let firstStream: 'refuse' | 'reset' = 'refuse';
@@ -40,26 +40,15 @@ async function post(): Promise<{ status: number; body: string }> {
   const session = http2.connect(`http://127.0.0.1:${proxy.port}`);
   session.on('error', () => {});
   try {
-    return await new Promise((resolve, reject) => {
-      const req = session.request({
-        ':method': 'POST',
-        ':path': '/ratings.Ratings/Get',
-        'content-type': 'application/grpc',
-        te: 'trailers',
-      });
-      let status = 0;
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('response', (h) => {
-        status = Number(h[':status']);
-      });
-      req.on('data', (d: string) => {
-        body += d;
-      });
-      req.on('end', () => resolve({ status, body }));
-      req.on('error', reject);
-      req.end('request');
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/ratings.Ratings/Get',
+      'content-type': 'application/grpc',
+      te: 'trailers',
     });
+    const response = readResponse(req);
+    req.end('request');
+    return await response;
   } finally {
     session.close();
   }

@@ -4,6 +4,7 @@
 // back, a body kept for a retry, an upgrade's first bytes) while other connections read.
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { answerSlowHash } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
 import { startTestProxy, startUpstream, type Upstream } from './core-harness.ts';
@@ -18,15 +19,7 @@ beforeAll(async () => {
   up = await startUpstream((req, res) => {
     if (req.url?.startsWith('/slow-hash')) {
       // reads in small bites with pauses: the proxy's writes to it queue up
-      const h = createHash('sha256');
-      let n = 0;
-      req.on('data', (c: Buffer) => {
-        h.update(c);
-        n += c.length;
-        req.pause();
-        setTimeout(() => req.resume(), 1);
-      });
-      req.on('end', () => res.end(`${n} ${h.digest('hex')}`));
+      answerSlowHash(req, res);
     } else if (req.url === '/gated') {
       req.resume();
       gatedArrived();
