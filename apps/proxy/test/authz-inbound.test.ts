@@ -71,8 +71,11 @@ function get(from: string, headers: Record<string, string> = {}, path = '/') {
   });
 }
 
-/** A client from `from` that sends nothing and waits (8 s at most) for the connection to end. */
-function silentClient(from: string) {
+/**
+ * A client from `from` that sends nothing and waits (8 s at most) for the connection to
+ * end; `on.connect` and `on.end` are called as it connects and ends.
+ */
+function silentClient(from: string, on: { connect?: () => void; end?: () => void } = {}) {
   return new Promise<{ data: string; error: string }>((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1', localAddress: from });
     let data = '';
@@ -83,7 +86,11 @@ function silentClient(from: string) {
     s.on('error', (e: NodeJS.ErrnoException) => {
       error = e.code ?? 'error';
     });
-    s.on('close', () => resolve({ data, error }));
+    if (on.connect) s.on('connect', on.connect);
+    s.on('close', () => {
+      on.end?.();
+      resolve({ data, error });
+    });
     setTimeout(() => s.destroy(), 8000);
   });
 }
@@ -199,22 +206,41 @@ describe('inbound authorization', () => {
   });
 
   it('an opaque Server refuses a caller its address rules out at accept, before it sends a byte', async () => {
-    await setAuthz({ ...server([rule('elsewhere', [{ cidr: '10.0.0.0/8' }])]), protocol: 'opaque' });
+    // Only callers from 127.0.7.0/24 with a mesh identity are let in: 127.0.5.6 is ruled
+    // out by its address alone, 127.0.7.1 only once the detection timeout (1 s) says it
+    // sent no ClientHello.
+    await setAuthz({
+      ...server([
+        rule(
+          'elsewhere',
+          [{ cidr: '127.0.7.0/24' }],
+          ['web.test.serviceaccount.identity.weft.cluster.local'],
+        ),
+      ]),
+      protocol: 'opaque',
+    });
     const before = await counters();
     const conns = app.conns;
-    const started = Date.now();
-    // A server-speaks-first client: it waits for the app and sends nothing.
-    const got = await silentClient('127.0.5.6');
+    const ended: string[] = [];
+    // Server-speaks-first clients: they wait for the app and send nothing. The one refused
+    // after the detection timeout connects first (and is accepted a turn later).
+    let waited: ReturnType<typeof silentClient> | undefined;
+    await new Promise<void>((connect) => {
+      waited = silentClient('127.0.7.1', { connect, end: () => ended.push('127.0.7.1') });
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const got = await silentClient('127.0.5.6', { end: () => ended.push('127.0.5.6') });
     expect(got).toEqual({ data: '', error: 'ECONNRESET' });
-    // refused at once, not after the detection timeout (1 s)
-    expect(Date.now() - started).toBeLessThan(900);
+    expect(await waited).toEqual({ data: '', error: 'ECONNRESET' });
+    // refused at once, not after the detection timeout: before the caller that waited for it
+    expect(ended).toEqual(['127.0.5.6', '127.0.7.1']);
     expect(app.conns).toBe(conns);
     const after = await counters();
     const labels = { srv_kind: 'server', srv_name: 'api-http' };
     expect(
       sum(after, 'inbound_tcp_authz_deny_total', labels) -
         sum(before, 'inbound_tcp_authz_deny_total', labels),
-    ).toBe(1);
+    ).toBe(2);
   });
 
   it('an opaque Server judges HTTP bytes per connection: refused (not 403) without an identity it needs', async () => {

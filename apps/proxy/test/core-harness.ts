@@ -109,20 +109,32 @@ export function viaProxy(
 }
 
 /** Writes raw bytes to `port` and collects what comes back until the peer closes (or `ms`). */
-export function rawExchange(port: number, data: string | Buffer, ms = 3000): Promise<string> {
+export async function rawExchange(port: number, data: string | Buffer, ms = 3000): Promise<string> {
+  return (await rawExchangeClosed(port, data, ms)).out;
+}
+
+/**
+ * As `rawExchange`, also saying whether the connection ended on its own (`closed`) rather
+ * than being cut after `ms`.
+ */
+export function rawExchangeClosed(
+  port: number,
+  data: string | Buffer,
+  ms = 3000,
+): Promise<{ out: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     let out = '';
     const timer = setTimeout(() => {
       s.destroy();
-      resolve(out);
+      resolve({ out, closed: false });
     }, ms);
     s.on('data', (c) => {
       out += c.toString('latin1');
     });
     s.on('close', () => {
       clearTimeout(timer);
-      resolve(out);
+      resolve({ out, closed: true });
     });
     s.on('error', () => {});
     s.write(data);
