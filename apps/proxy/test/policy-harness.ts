@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { OutboundPolicy, type RoutePlan } from '@weft/shared';
 import type { RunningProxy } from '../src/app.ts';
-import { admin, parseProm, type Reply, sum, viaProxy } from './core-harness.ts';
+import { admin, parseProm, type Reply, viaProxy } from './core-harness.ts';
 
 export type RouteInput = Partial<Omit<RoutePlan, 'source'>> & { name?: string };
 
@@ -62,16 +62,6 @@ export async function policyRevision(proxy: RunningProxy): Promise<number | unde
 export async function policyStreamsWaiting(proxy: RunningProxy): Promise<number | undefined> {
   const samples = parseProm((await admin(proxy, '/metrics')).body);
   return samples.find((s) => s.name === 'weft_policy_streams_waiting')?.value;
-}
-
-/**
- * Requests the proxy has counted under the routes of the policy of Service `name` (its
- * `outbound_http_route_request_statuses_total`; 0 before the first): a request counted
- * under one of its routes says its policy is in force for requests.
- */
-export async function routeRequests(proxy: RunningProxy, name: string): Promise<number> {
-  const samples = parseProm((await admin(proxy, '/metrics')).body);
-  return sum(samples, 'outbound_http_route_request_statuses_total', { parent_name: name });
 }
 
 /**
