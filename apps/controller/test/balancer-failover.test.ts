@@ -37,7 +37,12 @@ function greeting(port: number, localAddress = '127.0.0.1'): Promise<string> {
 
 describe('service balancer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-balancer-'));
-  const backend = net.createServer((s) => s.end(`hello from live to ${s.remoteAddress}\n`));
+  const backend = net.createServer((s) => {
+    // A caller that leaves at once (the readiness probes below) resets the greeting: that
+    // ends the connection, as the balancer ends one whose peer errs.
+    s.on('error', () => s.destroy());
+    s.end(`hello from live to ${s.remoteAddress}\n`);
+  });
   let proc: ChildProcess;
   let servicePort = 0;
 
