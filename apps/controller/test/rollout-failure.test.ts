@@ -58,13 +58,10 @@ let dir: string;
 let platform: LocalPlatform;
 let caller: ReturnType<typeof createCaller>;
 const echo = { namespace: 'lab', name: 'echo' };
+let octet = 0;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'weft-rollout-'));
-  writeFileSync(join(dir, 'echo.yaml'), MANIFEST);
-  // A proxy that dies at once: every meshed pod crash-loops.
-  writeFileSync(join(dir, 'broken-proxy.mjs'), "console.error('broken proxy: exiting'); process.exit(3);\n");
-  const octet = await reserveOctet();
+/** Starts a local platform on the manifests and state in `dir` (again: a controller restart). */
+async function startPlatform(): Promise<void> {
   platform = new LocalPlatform({
     manifestsDir: dir,
     workdir: dir,
@@ -84,6 +81,15 @@ beforeAll(async () => {
     ),
   );
   await platform.start();
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weft-rollout-'));
+  writeFileSync(join(dir, 'echo.yaml'), MANIFEST);
+  // A proxy that dies at once: every meshed pod crash-loops.
+  writeFileSync(join(dir, 'broken-proxy.mjs'), "console.error('broken proxy: exiting'); process.exit(3);\n");
+  octet = await reserveOctet();
+  await startPlatform();
   await waitFor(
     'the echo pod to be ready',
     async () => (await caller.workloads.get(echo)).workload.readyReplicas === 1,
@@ -146,6 +152,10 @@ it('unmeshing after the failure removes the broken pod and leaves the old one se
   );
   const proxyLog = await caller.pods.logs({ namespace: 'lab', name: broken?.name ?? '', container: 'proxy' });
   expect(proxyLog.lines).toContain('broken proxy: exiting');
+  // and the workload lists it among its stopped pods
+  const stopped = await caller.pods.stopped({ namespace: 'lab', workload: 'echo' });
+  expect(stopped.map((p) => p.name)).toContain(broken?.name);
+  expect(stopped.find((p) => p.name === broken?.name)).toMatchObject({ namespace: 'lab', workload: 'echo' });
   const running = await caller.pods.logs({ namespace: 'lab', name: oldPod?.name ?? '' });
   expect(running.lines.join('\n')).not.toContain('broken proxy');
 }, 60_000);
@@ -162,3 +172,25 @@ it('counts a container that cannot start as a crash, says why in its log, and re
   expect(health.status).toBe('degraded');
   expect(health.problems).toContain('lab/misplaced: 0 of 1 replicas ready');
 }, 30_000);
+
+it("deletes a workload's kept logs, and its pods' logs, when the workload is deleted from the manifests", async () => {
+  const [running] = await caller.pods.list({ namespace: 'lab', workload: 'echo' });
+  const [stopped] = await caller.pods.stopped({ namespace: 'lab', workload: 'echo' });
+  expect(running && stopped).toBeTruthy();
+  // the controller restarts with the echo Deployment (and its Service) gone
+  await platform.stop({ stopWorkloads: false });
+  writeFileSync(join(dir, 'echo.yaml'), MANIFEST.split('\n---\n')[1] ?? '');
+  await startPlatform();
+  expect(platform.getWorkload(echo)).toBeUndefined();
+  // its running pod is stopped, and neither its logs nor the stopped pod's are kept
+  await waitFor('the echo pod to have stopped', () =>
+    existsSync(join(dir, 'state', 'pods', 'lab', running?.name ?? '')) ? undefined : true,
+  );
+  expect(existsSync(join(dir, 'state', 'stopped-pods', 'lab', 'echo'))).toBe(false);
+  expect(await caller.pods.stopped({ namespace: 'lab', workload: 'echo' })).toEqual([]);
+  for (const name of [running?.name ?? '', stopped?.name ?? '']) {
+    await expect(caller.pods.logs({ namespace: 'lab', name })).rejects.toThrow(/not found/);
+  }
+  // the other workload's pods run on
+  expect(await caller.pods.list({ namespace: 'lab', workload: 'misplaced' })).toHaveLength(1);
+}, 60_000);

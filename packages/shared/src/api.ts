@@ -66,6 +66,10 @@ export type ScaleInput = z.infer<typeof ScaleInput>;
 export const PodListInput = z.object({ namespace: NamespaceName, workload: ObjectName.optional() });
 export type PodListInput = z.infer<typeof PodListInput>;
 
+/** Input of `pods.stopped`. */
+export const StoppedPodListInput = z.object({ namespace: NamespaceName, workload: ObjectName });
+export type StoppedPodListInput = z.infer<typeof StoppedPodListInput>;
+
 /** Upper bound on the log lines one `pods.logs` call returns. */
 export const MAX_LOG_LINES = 1000;
 

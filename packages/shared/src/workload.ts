@@ -68,6 +68,21 @@ export const Pod = lazy(() =>
 );
 export type Pod = z.infer<typeof Pod>;
 
+/**
+ * A pod that has stopped and whose output is still kept (the local platform keeps the last
+ * few of each workload): `pods.logs` answers for it.
+ */
+export const StoppedPod = lazy(() =>
+  z.object({
+    namespace: NamespaceName,
+    name: z.string().min(1),
+    workload: ObjectName,
+    /** When it stopped (when its output was set aside). */
+    stoppedAt: z.string(),
+  }),
+);
+export type StoppedPod = z.infer<typeof StoppedPod>;
+
 /** One port a Service exposes and where it sends the traffic. */
 export const ServicePort = lazy(() =>
   z.object({

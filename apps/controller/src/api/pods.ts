@@ -1,5 +1,8 @@
-/** `pods.*`: the replicas of a workload, and the last lines of a pod's output. */
-import { Pod, PodListInput, PodLogs, PodLogsInput } from '@weft/shared';
+/**
+ * `pods.*`: the replicas of a workload, its stopped pods whose output is kept, and the
+ * last lines of a pod's output.
+ */
+import { Pod, PodListInput, PodLogs, PodLogsInput, StoppedPod, StoppedPodListInput } from '@weft/shared';
 import { z } from 'zod';
 import { adminProcedure, router, viewerProcedure } from './trpc.ts';
 
@@ -11,6 +14,14 @@ export const podsRouter = router({
     .input(PodListInput)
     .output(z.array(Pod))
     .query(({ ctx, input }) => ctx.platform.listPods(input.namespace, input.workload)),
+
+  /** The workload's stopped pods whose output is still kept, newest first (none on Kubernetes). */
+  stopped: viewerProcedure
+    .input(StoppedPodListInput)
+    .output(z.array(StoppedPod))
+    .query(
+      async ({ ctx, input }) => (await ctx.platform.listStoppedPods?.(input.namespace, input.workload)) ?? [],
+    ),
 
   /**
    * Admins only: an application's output can hold secrets. The platform answers

@@ -4,7 +4,15 @@
  * platform and a real cluster answer the same questions. The core and the API depend
  * only on this module, never on a platform's code.
  */
-import type { Endpoint, Pod, RolloutProgress, Service, Workload, WorkloadRef } from '@weft/shared';
+import type {
+  Endpoint,
+  Pod,
+  RolloutProgress,
+  Service,
+  StoppedPod,
+  Workload,
+  WorkloadRef,
+} from '@weft/shared';
 
 /** Endpoints behind one service port: the ready addresses, as a Kubernetes EndpointSlice. */
 export interface ServiceEndpoints {
@@ -72,6 +80,11 @@ export interface Platform {
    * platform may still answer for a recently stopped one).
    */
   podLogs(namespace: string, pod: string, lines: number, container?: 'app' | 'proxy'): Promise<string[]>;
+  /**
+   * The workload's stopped pods whose output is still kept (`podLogs` answers for them),
+   * newest first; a platform that keeps none leaves it out.
+   */
+  listStoppedPods?(namespace: string, workload: string): Promise<StoppedPod[]>;
 
   /** Problems of the platform's own machinery (e.g. its service balancer is down); empty when well. */
   problems(): string[];

@@ -16,6 +16,7 @@ import {
   type Pod,
   type RolloutProgress,
   type Service,
+  type StoppedPod,
   type Workload,
   type WorkloadRef,
 } from '@weft/shared';
@@ -204,6 +205,10 @@ export class LocalPlatform implements Platform {
     container: Container = 'app',
   ): Promise<string[]> {
     return this.#pods.logs(namespace, pod, lines, container);
+  }
+
+  listStoppedPods(namespace: string, workload: string): Promise<StoppedPod[]> {
+    return this.#pods.stopped(namespace, workload);
   }
 
   // === mutations ===

@@ -4,8 +4,9 @@
  * readiness, adopting the pods a previous controller left running, and their logs.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, MeshError } from '@weft/shared';
+import { ErrorCode, MeshError, type StoppedPod } from '@weft/shared';
 import { AddressPool } from './addresses.ts';
 import type { Inventory, WorkloadEntry } from './inventory.ts';
 import { tailLines } from './log-tail.ts';
@@ -111,7 +112,18 @@ export class PodSet {
     throw new MeshError(ErrorCode.notFound, `pod ${namespace}/${name} not found`);
   }
 
-  /** Takes over the pods a previous controller recorded; stops those no workload owns any more. */
+  /** The workload's stopped pods whose logs are kept, newest first. */
+  stopped(namespace: string, workload: string): Promise<StoppedPod[]> {
+    return this.#stoppedLogs
+      .list(namespace, workload)
+      .then((kept) => kept.map((k) => ({ namespace, workload, ...k })));
+  }
+
+  /**
+   * Takes over the pods a previous controller recorded; stops those no workload owns any
+   * more. The logs of a workload deleted from the manifests (its stopped pods', and those
+   * of its pods stopped here) are deleted with it.
+   */
   async adopt(records: readonly PodRecord[]): Promise<void> {
     const orphans: PodRecord[] = [];
     for (const record of records) {
@@ -126,13 +138,21 @@ export class PodSet {
       this.#pods.set(objectKey(record.namespace, record.name), this.#makePod(w, record));
       this.#membership++;
     }
+    const exists = (namespace: string, workload: string) => !!this.#inventory.find(namespace, workload);
     for (const record of orphans) {
       const pod = new LocalPod(record, noLaunch(record), this.#logDir(record), () => {});
+      const logDir = this.#logDir(record);
       void pod
         .stop(this.#o.stopGraceMs)
         .then(() => this.#removeNetwork(record.ip))
-        .then(() => this.#stoppedLogs.keep(record, this.#logDir(record)));
+        .then(() =>
+          exists(record.namespace, record.workload)
+            ? this.#stoppedLogs.keep(record, logDir)
+            : rm(logDir, { recursive: true, force: true }),
+        )
+        .catch(() => {});
     }
+    await this.#stoppedLogs.forgetDeleted(exists);
     await Promise.all(this.all().map((p) => p.adopt()));
   }
 

@@ -93,3 +93,26 @@ it('stays within its bounds when many pods stop at once', async () => {
   expect(found.filter(([w]) => w === 'a').length).toBeLessThanOrEqual(3);
   expect(found.filter(([w]) => w === 'b').length).toBeLessThanOrEqual(3);
 });
+
+it("lists a workload's kept pods newest first, and forgets the workloads deleted since", async () => {
+  const state = join(dir, 'forget');
+  const logs = new StoppedPodLogs(state, { perWorkload: 3, total: 100, bytesPerFile: 1024 });
+  for (const [w, name] of [
+    ['web', 'web-1'],
+    ['api', 'api-1'],
+    ['web', 'web-2'],
+  ] as const) {
+    await logs.keep({ namespace: 'demo', workload: w, name }, podDir(state, name, `${name}\n`));
+  }
+  await logs.settled();
+  const web = await logs.list('demo', 'web');
+  expect(web.map((p) => p.name)).toEqual(['web-2', 'web-1']);
+  expect(Date.parse(web[0]?.stoppedAt ?? '')).toBeGreaterThan(Date.parse(web[1]?.stoppedAt ?? ''));
+  expect(await logs.list('demo', '..')).toEqual([]);
+  // `api` was deleted from the manifests: its kept logs go, `web`'s stay
+  await logs.forgetDeleted((namespace, workload) => namespace === 'demo' && workload === 'web');
+  expect(await logs.list('demo', 'api')).toEqual([]);
+  expect(await logs.logFile('demo', 'api-1', 'app')).toBeUndefined();
+  expect((await logs.list('demo', 'web')).map((p) => p.name)).toEqual(['web-2', 'web-1']);
+  expect(readFileSync((await logs.logFile('demo', 'web-2', 'app')) ?? '', 'utf8')).toBe('web-2\n');
+});

@@ -6,7 +6,7 @@
  * cut to its last bytes.
  */
 import { mkdir, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Container } from './pod.ts';
 
 export interface StoppedLogsLimits {
@@ -74,6 +74,31 @@ export class StoppedPodLogs {
 
   /** Resolves once the trimming and pruning asked for so far are done. */
   settled(): Promise<void> {
+    return this.#tidying;
+  }
+
+  /** The stopped pods kept of a workload, newest first, with when each was set aside. */
+  async list(namespace: string, workload: string): Promise<{ name: string; stoppedAt: string }[]> {
+    if (!safeName(namespace) || !safeName(workload)) return [];
+    const kept = await this.#list([join(this.#root, namespace, workload)]);
+    kept.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    return kept.map((k) => ({ name: basename(k.dir), stoppedAt: new Date(k.mtimeMs).toISOString() }));
+  }
+
+  /**
+   * Deletes the kept logs of every workload `exists` says is gone (deleted from the
+   * manifests since they were kept). Runs in turn with the trimming and pruning.
+   */
+  forgetDeleted(exists: (namespace: string, workload: string) => boolean): Promise<void> {
+    const forget = async () => {
+      for (const namespace of await readdir(this.#root).catch(() => [] as string[])) {
+        const nsDir = join(this.#root, namespace);
+        for (const workload of await readdir(nsDir).catch(() => [] as string[])) {
+          if (!exists(namespace, workload)) await rm(join(nsDir, workload), { recursive: true, force: true });
+        }
+      }
+    };
+    this.#tidying = this.#tidying.then(forget).catch(() => {});
     return this.#tidying;
   }
 
