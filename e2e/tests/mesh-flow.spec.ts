@@ -2,7 +2,7 @@
  * The dashboard's main path against a real controller running the demo with real
  * proxies: the demo is listed unmeshed, Mesh on catalog shows the rollout live and ends
  * meshed, its golden metrics turn non-zero, the topology shows its edges, and its
- * workload page draws the charts.
+ * workload page draws the charts and lists the pod the rollout replaced as stopped.
  */
 import { expect, test } from '@playwright/test';
 import { API_PORT, STATE_DIR, WEB_PORT } from '../support/env.ts';
@@ -116,7 +116,15 @@ test('mesh a demo workload and follow it to metrics, topology and charts', async
     await expect(latency.locator('.recharts-tooltip-wrapper')).toContainText(/p99\s*:\s*[\d.]+/);
     const traffic = page.getByRole('region', { name: 'Traffic' });
     await expect(traffic.getByRole('table', { name: 'Edges' })).toBeVisible();
-    await expect(page.getByRole('table', { name: 'Pods' }).getByText('proxy', { exact: true })).toBeVisible();
+    await expect(
+      page.getByRole('table', { name: 'Pods', exact: true }).getByText('proxy', { exact: true }),
+    ).toBeVisible();
+    // the pod the rollout replaced is listed as stopped, its last output still readable
+    const stopped = page.getByRole('table', { name: 'Stopped pods' }).getByRole('row', { name: /^catalog-/ });
+    await expect(stopped.first().getByText('Stopped', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(stopped.first().getByRole('log', { name: /^Last output of catalog-/ })).toContainText(
+      'catalog listening on',
+    );
     await screenshot(page, testInfo, 'workload');
   });
 

@@ -1,5 +1,8 @@
 'use client';
-/** The last lines a pod wrote, refreshed with the page; admins only (output can hold secrets). */
+/**
+ * The last lines a pod wrote, refreshed with the page (unless not `live`: a stopped pod's);
+ * admins only (output can hold secrets).
+ */
 import { useQuery } from '@tanstack/react-query';
 import { useLiveRefresh } from '../../lib/live-refresh.tsx';
 import { useTRPC } from '../../lib/trpc/client.ts';
@@ -8,14 +11,14 @@ import { useWhoAmI } from '../../lib/use-role.ts';
 
 const LINES = 6;
 
-export function PodLogs({ namespace, pod }: { namespace: string; pod: string }) {
+export function PodLogs({ namespace, pod, live = true }: { namespace: string; pod: string; live?: boolean }) {
   const trpc = useTRPC();
   const { interval } = useLiveRefresh();
   const me = useWhoAmI();
   const isAdmin = me?.role === 'admin';
   const logs = useQuery({
     ...trpc.pods.logs.queryOptions({ namespace, name: pod, lines: LINES }),
-    refetchInterval: interval,
+    refetchInterval: live ? interval : false,
     // A viewer may not read logs: the API would refuse, so the page does not ask.
     enabled: isAdmin,
   });

@@ -1,7 +1,8 @@
 'use client';
 /**
  * The workload page: its mesh state and action, golden metrics and their charts over the
- * window, the octopus view and edges table (with mTLS), and its pods with their output.
+ * window, the octopus view and edges table (with mTLS), and its pods (and the stopped ones
+ * still kept) with their output.
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
@@ -22,6 +23,7 @@ import { EdgesTable } from './edges-table.tsx';
 import { LazyGoldenCharts } from './lazy-golden-charts.tsx';
 import { OctopusView } from './octopus-view.tsx';
 import { PodsTable } from './pods-table.tsx';
+import { StoppedPods } from './stopped-pods.tsx';
 
 export function WorkloadView({ namespace, name }: { namespace: string; name: string }) {
   const trpc = useTRPC();
@@ -133,6 +135,7 @@ export function WorkloadView({ namespace, name }: { namespace: string; name: str
           ) : (
             <p className="state-empty">No pod runs for this workload.</p>
           )}
+          <StoppedPods namespace={namespace} workload={name} />
         </section>
       </QueryState>
     </>
