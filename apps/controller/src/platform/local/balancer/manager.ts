@@ -3,14 +3,17 @@
  * previous controller left running), hands it the routing table and stops it on a
  * graceful shutdown.
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StateStore } from '../../../state/store.ts';
 import { isAlive, type ProcRef, signalGroup, spawnDetached, stopProcess } from '../processes.ts';
+import { waitForLine } from './log-wait.ts';
 import { type BalancerTable, type Listener, TABLE_KEY } from './table.ts';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+/** How often the new balancer's log is read without a change event (a missed one, a file not watchable). */
+const LOG_POLL_MS = 500;
 
 export class BalancerManager {
   readonly #store: StateStore;
@@ -64,7 +67,7 @@ export class BalancerManager {
       logFile: log,
     });
     this.#ref = running.ref;
-    const serving = this.#untilServing(running.ref, new LogScanner(log, logFrom));
+    const serving = this.#untilServing(running.ref, log, logFrom);
     // Services answer once pods are ready: wait (bounded) for it; a slower balancer is
     // told about the tables written meanwhile when it does serve.
     let timer: NodeJS.Timeout | undefined;
@@ -76,15 +79,15 @@ export class BalancerManager {
   /**
    * Waits until the new balancer reports it serves (it logs so once its SIGHUP handler is
    * installed and its first table loaded), then sends the SIGHUP owed for any table written
-   * since it started. Bounded: a balancer silent for a minute is told anyway.
+   * since it started. The log is read as it changes (a slow poll behind). Bounded: a
+   * balancer silent for a minute is told anyway.
    */
-  async #untilServing(ref: ProcRef, log: LogScanner): Promise<void> {
-    const marker = `balancer ${ref.pid} serving`;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && isAlive(ref) && this.#ref === ref) {
-      if (await log.mentions(marker)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  async #untilServing(ref: ProcRef, log: string, logFrom: number): Promise<void> {
+    await waitForLine(log, logFrom, `balancer ${ref.pid} serving`, {
+      timeoutMs: 60_000,
+      pollMs: LOG_POLL_MS,
+      waiting: () => isAlive(ref) && this.#ref === ref,
+    });
     if (this.#ref !== ref) return;
     this.#ready = true;
     if (this.#hupOwed && isAlive(ref)) signalGroup(ref, 'SIGHUP');
@@ -148,41 +151,5 @@ export class BalancerManager {
     await this.#writing;
     if (this.#ref) await stopProcess(this.#ref, 3000);
     this.#ref = null;
-  }
-}
-
-/**
- * Reads a log file onwards from an offset, a bounded chunk at a time, to find a line:
- * everything the process logged since it started is seen, however busy its log.
- */
-class LogScanner {
-  static readonly CHUNK = 64 * 1024;
-  readonly #file: string;
-  #pos: number;
-  /** The end of the last chunk read (a line may straddle two chunks). */
-  #carry = '';
-
-  constructor(file: string, from: number) {
-    this.#file = file;
-    this.#pos = from;
-  }
-
-  /** Whether the lines logged so far (from the offset on) contain `text`. */
-  async mentions(text: string): Promise<boolean> {
-    const fh = await open(this.#file, 'r').catch(() => undefined);
-    if (!fh) return false;
-    try {
-      const buf = Buffer.alloc(LogScanner.CHUNK);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, this.#pos);
-        if (bytesRead === 0) return false;
-        this.#pos += bytesRead;
-        const seen = this.#carry + buf.toString('utf8', 0, bytesRead);
-        if (seen.includes(text)) return true;
-        this.#carry = seen.slice(-text.length);
-      }
-    } finally {
-      await fh.close();
-    }
   }
 }
