@@ -139,7 +139,7 @@ describe('upstream failures', () => {
     // the 300 ms were waited for, and the request was given up before the upstream
     // answered it (at 1.5 s): the upstream saw it closed, unanswered
     expect(performance.now() - t0).toBeGreaterThanOrEqual(295);
-    await expect.poll(() => slowGivenUp).toBe(1);
+    await expect.poll(() => slowGivenUp, { timeout: 5000 }).toBe(1);
     await sleep(10);
     await stillServing();
   });

@@ -208,7 +208,7 @@ describe('gRPC through the pipeline', () => {
     // the method timeout was waited for, and the proxy gave the call up before the method
     // answered it (at 1 s): the upstream saw its stream closed, unanswered
     expect(elapsed).toBeGreaterThanOrEqual(195);
-    await expect.poll(() => slowGivenUp).toBe(1);
+    await expect.poll(() => slowGivenUp, { timeout: 5000 }).toBe(1);
     expect((await call('/weft.Echo/Unary')).grpcStatus).toBe(0);
   });
 

@@ -215,7 +215,7 @@ describe('timeouts and retries', () => {
     // the route timeout was waited for, and the proxy gave the request up before the
     // backend answered it (at 1 s): the backend saw it closed, unanswered
     expect(elapsed).toBeGreaterThanOrEqual(195);
-    await expect.poll(() => givenUp.get('/slow')).toBe(1);
+    await expect.poll(() => givenUp.get('/slow'), { timeout: 5000 }).toBe(1);
     expect((await viaProxy(proxy, 'http://slow.test/fast')).status).toBe(200);
   });
 
@@ -248,7 +248,7 @@ describe('timeouts and retries', () => {
       expect(r.status).toBe(200);
       expect(r.body).toBe('fast');
       expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
-      await expect.poll(() => givenUp.get('/every-other')).toBe(i + 1);
+      await expect.poll(() => givenUp.get('/every-other'), { timeout: 5000 }).toBe(i + 1);
     }
     expect((await retries()) - retriesBefore).toBe(3);
   });
