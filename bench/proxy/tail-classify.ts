@@ -33,7 +33,8 @@ export function readProbes(dir: string, names: ReadonlyMap<number, string>): Pro
 
 /**
  * What a slow request met, first match wins:
- * - `generatorLate`: the generator sent it over 0.5 ms after its scheduled time (its own core was busy);
+ * - `generatorLate`: the generator sent it over 0.5 ms after its scheduled time: its own core was
+ *   busy, or all its connections were waiting (a backlog behind a stall of 50 ms or more);
  * - `ownGc`: a GC pause in the path's own processes (its proxies or the upstream);
  * - `siblingGc`: a GC pause in another watched process on the same core (another path's idle proxy);
  * - `coreStall`: the path's processes and idle ones stalled at once (the core ran something else);

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { meshIdentity } from '@weft/shared';
 import { buildOlgWithLog, readRequestLog } from '../lib/olg-log.ts';
+import { totalCpuSeconds } from '../lib/proc.ts';
 import { fetchMetrics, sumSamples } from '../lib/prom.ts';
 import { freePort, spawnPinned, stopAll, waitForPort } from '../lib/spawn.ts';
 import { abArgs, pinToLoadCore } from './ab-loop.ts';
@@ -39,6 +40,7 @@ interface Path {
   key: string;
   port: number;
   adminPorts: number[];
+  pids: number[];
 }
 
 async function endpointOpens(p: Path): Promise<number[]> {
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
     const stateDir = path.join(workDir, 'identity-state');
     mkdirSync(stateDir);
     const api = await startIdentityApi(stateDir);
-    const paths: Path[] = [{ key: 'direct', port: upPort, adminPorts: [] }];
+    const paths: Path[] = [{ key: 'direct', port: upPort, adminPorts: [], pids: [] }];
     for (const [label, bundle] of bundles) {
       for (const meshed of args.has('--plain') ? [false, true] : [true]) {
         const key = `${meshed ? 'twoHopMtls' : 'twoHop'}${label}`;
@@ -124,7 +126,12 @@ async function main(): Promise<void> {
         for (const p of [server, client]) await waitReady(p.adminPort);
         names.set(server.proc.pid, `${key}-server`);
         names.set(client.proc.pid, `${key}-client`);
-        paths.push({ key, port: client.outboundPort, adminPorts: [client.adminPort, server.adminPort] });
+        paths.push({
+          key,
+          port: client.outboundPort,
+          adminPorts: [client.adminPort, server.adminPort],
+          pids: [client.proc.pid, server.proc.pid],
+        });
       }
     }
     for (const p of paths) wrk(p.port, 1);
@@ -138,11 +145,14 @@ async function main(): Promise<void> {
         for (const f of readdirSync(probeDir)) rmSync(path.join(probeDir, f));
         const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
         const opens0 = await endpointOpens(p);
+        const cpu0 = totalCpuSeconds(p.pids);
         const file = path.join(workDir, 'requests.log');
         const out = execFileSync(olg, [String(p.port), '1000', String(seconds), '50', '1'], {
           env: { ...process.env, OLG_LOG: file },
           encoding: 'utf8',
         });
+        // over the warm-up second too: 1,000 requests a second for seconds + 1
+        const cpuS = totalCpuSeconds(p.pids) - cpu0;
         await new Promise((res) => setTimeout(res, 700)); // the probes flush every 500 ms
         const opens = (await endpointOpens(p)).map((n, k) => n - (opens0[k] as number));
         const j = JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number>;
@@ -159,7 +169,8 @@ async function main(): Promise<void> {
         }
         log(
           `rep ${r + 1} ${p.key.padEnd(12)} load ${load}: p50/p99/p99.9/max ${j.c_p50}/${j.c_p99}/${j.c_p999}/${j.c_max} ms` +
-            `${opens.length ? `, endpoint connections opened (client/server) ${opens.join('/')}` : ''}`,
+            `${opens.length ? `, endpoint connections opened (client/server) ${opens.join('/')}` : ''}` +
+            `${p.pids.length ? `, proxies' CPU ${((cpuS * 1e6) / (1000 * (seconds + 1))).toFixed(1)} µs/request` : ''}`,
         );
         log(`    slow requests (>= ${slowMs.toFixed(2)} ms) met: ${JSON.stringify(classes)}`);
         for (const who of [...new Set(events.map((e) => e.who))].sort())
