@@ -56,7 +56,7 @@ export function ensureTool(command: string, pkg: string, log: (line: string) => 
  * Where the shared open-loop generator's source is: `../shared/tools/olg.c` beside the
  * checkout, or beside the main checkout when this one is a git worktree. Null if neither.
  */
-function olgSource(repoRoot: string): string | null {
+export function olgSource(repoRoot: string): string | null {
   const roots = [repoRoot];
   const common = spawnSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
     cwd: repoRoot,

@@ -61,7 +61,16 @@ export function computeRatios(
   }
 
   // The meshed path's tail at a fixed 1,000 requests/s (issue 15: goal <= 2 ms).
-  if (results.twoHopMtls) ratios.twoHopMtlsP99Ms1k = round(base('twoHopMtls', 'p99Ms1k'), 3);
+  if (results.twoHopMtls) {
+    ratios.twoHopMtlsP99Ms1k = round(base('twoHopMtls', 'p99Ms1k'), 3);
+    // Beside it, what the machine and the generator alone give in the same run (direct's
+    // p99 moves 0.6-17 ms between runs here): a tail the proxies add shows in the difference.
+    ratios.directP99Ms1k = round(base('direct', 'p99Ms1k'), 3);
+    ratios.twoHopMtlsP99DeltaMs1kVsDirect = round(
+      base('twoHopMtls', 'p99Ms1k') - base('direct', 'p99Ms1k'),
+      3,
+    );
+  }
   // HTTP/2 and gRPC through one hop (issue 15: h2 >= 0.5 x direct, <= 70 µs CPU/req, <= 90 MB RSS).
   if (h2 !== null) {
     ratios.h2RpsVsDirect = h2.oneHopRpsVsDirect;

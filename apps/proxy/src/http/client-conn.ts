@@ -235,11 +235,25 @@ function onClientDrain(this: ClientSocket): void {
   c.user?.onUpstreamDrain(c);
 }
 
-/** Closes idle connections older than `maxIdleMs` and connects that took too long. */
+/**
+ * How long an idle connection to a meshed endpoint (another Weft proxy's inbound listener,
+ * which keeps an idle keep-alive connection `timeouts.idleMs`, 60 s by default) stays
+ * pooled. Longer than other endpoints' `maxIdleMs`: reopening one costs a TLS handshake at
+ * both proxies, and a burst that finds the pool short opens one per waiting request at
+ * once. After a 15 ms stall of the proxies' core at 1,000 requests/s, that was 30-70
+ * handshakes in a row and responses held up for 20-60 ms (bench/proxy/tail.ts).
+ */
+export const MESHED_POOL_IDLE_MS = 30_000;
+
+/**
+ * Closes idle connections older than `maxIdleMs` (`MESHED_POOL_IDLE_MS` for a meshed
+ * endpoint, if longer) and connects that took too long.
+ */
 export function sweepIdle(ep: EndpointState, now: number, maxIdleMs: number): void {
   const idle = ep.idle;
   if (idle.length === 0) return;
+  const limit = ep.meshed ? Math.max(maxIdleMs, MESHED_POOL_IDLE_MS) : maxIdleMs;
   let k = 0;
-  while (k < idle.length && now - (idle[k] as PooledConn).idleSince > maxIdleMs) k++;
+  while (k < idle.length && now - (idle[k] as PooledConn).idleSince > limit) k++;
   if (k > 0) for (const c of idle.splice(0, k)) c.destroy();
 }
