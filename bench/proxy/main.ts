@@ -6,7 +6,8 @@
  * latency p50/p99 at fixed rates of 1,000 and 2,000 requests/s (open loop, corrected for
  * coordinated omission), proxy RSS (idle, and peak under the closed-loop load) and proxy
  * CPU per request (from /proc/PID/stat). The upstream and the proxies run on core 0, the
- * load generator on core 1 (taskset). Then 1 GB streamed through each Weft path in each
+ * load generator on core 1 (taskset); the other paths' proxies are held still (SIGSTOP)
+ * while one path is measured (isolate.ts). Then 1 GB streamed through each Weft path in each
  * direction, with the proxies' peak RSS. Prints a table of medians and writes
  * bench/results/proxy.json.
  *
@@ -36,6 +37,7 @@ import { bundleProxy } from './bundle.ts';
 import { benchH2, type H2BenchResult, type H2RowResult } from './h2.ts';
 import { runBench, startBenchUpstream } from './harness.ts';
 import { describeIdle, type IdleResult, idleRssOtherMode, measureIdle } from './idle.ts';
+import { holdStill } from './isolate.ts';
 import { BIG_BODY_DEADLINE_MS, parseArgs } from './options.ts';
 import { type BenchContext, PATHS, type PathSpec, type RunningPath } from './paths.ts';
 import { computeRatios, type Summary } from './ratios.ts';
@@ -72,8 +74,9 @@ function maxRss(pids: number[]): Rss {
 }
 
 async function measure(tools: LoadTools, p: RunningPath, seconds: number): Promise<Sample> {
-  // Pools close after 4 s idle, as they do while the other paths take their turns:
-  // re-open them first, so every path is measured with its connections established.
+  // Pools to endpoints outside the mesh close after 4 s idle, as they may have while the
+  // other paths took their turns: re-open them first, so every path is measured with its
+  // connections established.
   await runWrk(tools, p.port, 1);
   const pids = p.proxyPids();
   const opens0 = await endpointOpens(p);
@@ -240,7 +243,14 @@ async function main(): Promise<void> {
     const samples = new Map<string, Sample[]>(active.map((s) => [s.key, []]));
     for (let rep = 1; rep <= o.reps; rep++) {
       for (const spec of active) {
-        const s = await measure(tools, running.get(spec.key) as RunningPath, o.seconds);
+        const others = active.filter((a) => a !== spec).flatMap((a) => running.get(a.key)?.proxyPids() ?? []);
+        const resume = holdStill(others);
+        let s: Sample;
+        try {
+          s = await measure(tools, running.get(spec.key) as RunningPath, o.seconds);
+        } finally {
+          resume();
+        }
         samples.get(spec.key)?.push(s);
         log(
           `rep ${rep}/${o.reps} ${spec.label.padEnd(28)} ${Math.round(s.rps)} rps, p50/p99 @1k ${s.p50Ms1k.toFixed(3)}/${s.p99Ms1k.toFixed(3)} ms, @2k ${s.p50Ms2k.toFixed(3)}/${s.p99Ms2k.toFixed(3)} ms` +
