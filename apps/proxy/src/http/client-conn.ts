@@ -246,8 +246,8 @@ function onClientDrain(this: ClientSocket): void {
 export const MESHED_POOL_IDLE_MS = 30_000;
 
 /**
- * Closes idle connections older than `maxIdleMs` (`MESHED_POOL_IDLE_MS` for a meshed
- * endpoint, if longer) and connects that took too long.
+ * Closes the endpoint's pooled connections idle longer than `maxIdleMs`
+ * (`MESHED_POOL_IDLE_MS` for a meshed endpoint, if longer). The pool is kept oldest first.
  */
 export function sweepIdle(ep: EndpointState, now: number, maxIdleMs: number): void {
   const idle = ep.idle;
