@@ -237,14 +237,20 @@ describe('per-route golden metrics from a real proxy', () => {
       for (const row of e.routes) {
         const other = p.routes.find((r) => r.route.rule === row.route.rule);
         const close = (a: number | undefined, b: number) => Math.abs((a ?? 0) - b) <= 0.1 * b + 1;
-        expect(close(other?.metrics.requests, row.metrics.requests), `rule ${row.route.rule}`).toBe(true);
+        expect(
+          close(other?.metrics.requests, row.metrics.requests),
+          `rule ${row.route.rule}: Prometheus ${other?.metrics.requests}, embedded ${row.metrics.requests}`,
+        ).toBe(true);
         expect(Math.abs((other?.metrics.successRate ?? 0) - (row.metrics.successRate ?? 0))).toBeLessThan(
           0.05,
         );
         expect(other?.backends.map((b) => b.backend)).toEqual(row.backends.map((b) => b.backend));
         for (const b of row.backends) {
           const ob = other?.backends.find((x) => x.backend.name === b.backend.name);
-          expect(close(ob?.metrics.requests, b.metrics.requests), b.backend.name).toBe(true);
+          expect(
+            close(ob?.metrics.requests, b.metrics.requests),
+            `${b.backend.name}: Prometheus ${ob?.metrics.requests}, embedded ${b.metrics.requests}`,
+          ).toBe(true);
         }
         expect(other?.rpsTrend).toHaveLength(12);
       }
