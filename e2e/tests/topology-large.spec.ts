@@ -6,7 +6,8 @@
  * selected and released by keyboard; axe finds no serious or critical violation, in the
  * light and the dark theme. While the wheel zooms, the layer of calls is hidden (the
  * workloads and namespaces stay) and comes back once the zoom ends; a pan keeps it, and a
- * small graph keeps its calls while zoomed.
+ * small graph keeps its calls while zoomed. The namespace filter lives in the URL: a
+ * reload, a shared link and the back button from a workload's page all show it again.
  */
 import { expect, type Page, test } from '@playwright/test';
 import { seriousViolations } from '../support/axe.ts';
@@ -154,4 +155,53 @@ test('a small graph keeps its calls while the wheel zooms', async ({ page }) => 
   await expect(page.locator('.topo-edge-layer')).toHaveCount(0);
   const seen = await wheelAndLook(page, '.react-flow__edge');
   expect(seen).toEqual({ target: true, workload: true, namespace: true, zoomed: true });
+});
+
+test('the namespace filter is kept in the URL: a reload, a shared link and the back button show it again', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(120_000);
+  const url = `${base}/bench/topology?services=300&edges=1000`;
+  await page.goto(url);
+  const workloads = (p: Page) =>
+    p.getByRole('application', { name: 'Service topology graph' }).getByRole('group', { name: /^Workload / });
+  const filter = (p: Page) => p.getByRole('combobox', { name: 'Namespace filter' });
+  await expect(workloads(page)).toHaveCount(300, { timeout: 60_000 });
+
+  // The filter draws shop's workloads and their peers, as many as the toolbar counts,
+  // and the URL follows.
+  await filter(page).selectOption('shop');
+  const size = page.getByRole('status', { name: 'Graph size' });
+  await expect(size).not.toHaveText(/^300 workloads/);
+  const shown = Number((await size.textContent())?.match(/^(\d+) workloads/)?.[1]);
+  expect(shown).toBeGreaterThan(0);
+  await expect(workloads(page)).toHaveCount(shown);
+  await expect(page.getByRole('group', { name: /^Workload shop\/api-1[:( ]/ })).toBeVisible();
+  await expect(page).toHaveURL(/[?&]ns=shop(&|$)/);
+
+  // A reload keeps it.
+  await page.reload();
+  await expect(filter(page)).toHaveValue('shop');
+  await expect(workloads(page)).toHaveCount(shown, { timeout: 60_000 });
+
+  // So does a shared link, opened in another tab.
+  const other = await context.newPage();
+  await other.goto(`${url}&ns=shop`);
+  await expect(filter(other)).toHaveValue('shop');
+  await expect(workloads(other)).toHaveCount(shown, { timeout: 60_000 });
+  await other.close();
+
+  // Open a workload's page (double click), then come back: the filter is still applied.
+  await page.getByRole('group', { name: /^Workload shop\/api-1[:( ]/ }).dblclick();
+  await expect(page).toHaveURL(/\/workloads\/shop\/api-1/);
+  await page.goBack();
+  await expect(page).toHaveURL(/[?&]ns=shop(&|$)/);
+  await expect(filter(page)).toHaveValue('shop');
+  await expect(workloads(page)).toHaveCount(shown, { timeout: 60_000 });
+
+  // Clearing it shows the whole mesh and takes it out of the URL.
+  await filter(page).selectOption('');
+  await expect(workloads(page)).toHaveCount(300, { timeout: 60_000 });
+  await expect(page).not.toHaveURL(/[?&]ns=/);
 });

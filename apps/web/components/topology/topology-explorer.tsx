@@ -2,7 +2,8 @@
 /**
  * The topology explorer: filter by namespace, search a workload, focus on one and its
  * neighbours within N hops, select to see details, open the workload page. Filters
- * live in the URL. Layout runs only when the shape of what is shown changes.
+ * live in the URL (applied at once, the URL following: use-instant-query-param.ts).
+ * Layout runs only when the shape of what is shown changes.
  */
 import type { Topology } from '@weft/shared';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -16,7 +17,7 @@ import {
   sliceTopology,
 } from '../../lib/topology/graph.ts';
 import { layoutTopology, type TopologyLayout, withinElkBudget } from '../../lib/topology/layout.ts';
-import { useQueryParam } from '../../lib/use-query-param.ts';
+import { useInstantQueryParam } from '../../lib/use-instant-query-param.ts';
 import { SelectedWorkloadPanel } from './selected-workload-panel.tsx';
 import { TopologyGraph } from './topology-graph.tsx';
 import { TopologyLegend } from './topology-legend.tsx';
@@ -42,9 +43,9 @@ const NO_MATCHES: string[] = [];
 
 export function TopologyExplorer({ topology, workloadHref, onRendered }: TopologyExplorerProps) {
   const router = useRouter();
-  const [namespace, setNamespace] = useQueryParam('ns');
-  const [focus, setFocus] = useQueryParam('focus');
-  const [hopsParam, setHops] = useQueryParam('hops');
+  const [namespace, setNamespace] = useInstantQueryParam('ns');
+  const [focus, setFocus] = useInstantQueryParam('focus');
+  const [hopsParam, setHops] = useInstantQueryParam('hops');
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const hops = Math.min(MAX_HOPS, Math.max(1, Number(hopsParam ?? 1) || 1));

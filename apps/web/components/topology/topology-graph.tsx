@@ -12,7 +12,6 @@ import type { Edge, TopologyNode } from '@weft/shared';
 import {
   Background,
   Controls,
-  getViewportForBounds,
   MarkerType,
   MiniMap,
   type Node,
@@ -22,16 +21,18 @@ import {
   ReactFlow,
   useReactFlow,
   useStore,
+  useStoreApi,
   type Viewport,
 } from '@xyflow/react';
 import { type KeyboardEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
 import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
-import { edgeCurves, groupCurves } from '../../lib/topology/edge-curves.ts';
+import { edgeCurves, groupCurves, WORKLOAD_HANDLES } from '../../lib/topology/edge-curves.ts';
 import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
 import { CanaryWorkloads } from './canary-marks.tsx';
 import { EdgeLayer } from './edge-layer.tsx';
+import { FIT, fitOf, sameViewport } from './fit.ts';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
 import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
@@ -76,7 +77,7 @@ export interface TopologyGraphProps {
   selected: string | null;
   onSelect: (id: string | null) => void;
   onOpen: (id: string) => void;
-  /** Called once the nodes of a new shape are drawn and measured. */
+  /** Called once a new shape is drawn, fitted to the canvas. */
   onRendered?: (info: { nodes: number; edges: number }) => void;
   /**
    * The canvas's size, when known before it mounts: the view then starts where the fit
@@ -87,10 +88,9 @@ export interface TopologyGraphProps {
   size?: { width: number; height: number };
 }
 
-/** The fit of the view, as React Flow's fitView computes it. */
-const FIT = { padding: 0.06, minZoom: 0.05, maxZoom: 1 } as const;
-
 type FlowNode = WorkloadFlowNode | NamespaceFlowNode;
+
+const WORKLOAD_SIZE = { width: NODE_WIDTH, height: NODE_HEIGHT } as const;
 
 export function TopologyGraph(props: TopologyGraphProps) {
   const { nodes, edges, layout, shape, matches, selected, onSelect, onOpen, onRendered, size } = props;
@@ -98,6 +98,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const canaries = useContext(CanaryWorkloads);
   const focusId = hovered ?? selected;
   const flow = useReactFlow();
+  const store = useStoreApi();
   const lod = useStore(lodOf);
   const dense = edges.length > SPARSE_EDGES;
   // The helper object changes identity once the viewport is ready; the fit must not re-run then.
@@ -164,6 +165,8 @@ export function TopologyGraph(props: TopologyGraphProps) {
         position: { x: box.x, y: box.y },
         width: box.width,
         height: box.height,
+        // Its size as drawn (whole pixels, as React Flow measures): nothing to re-measure.
+        measured: { width: Math.round(box.width), height: Math.round(box.height) },
         data: { namespace: ns, workloads: counts.get(ns) ?? 0, dimmed: false },
         selectable: false,
         draggable: false,
@@ -189,6 +192,11 @@ export function TopologyGraph(props: TopologyGraphProps) {
           : { parentId: `ns:${n.namespace}`, position: p }),
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
+        // Size and anchors known up front: React Flow draws the calls in the first commit
+        // and its measuring of the mounted nodes finds nothing to change, so it does not
+        // re-render every node once more (before, the frame after a mount did).
+        measured: WORKLOAD_SIZE,
+        handles: WORKLOAD_HANDLES,
         selected: id === selected,
         data: {
           namespace: n.namespace,
@@ -255,9 +263,20 @@ export function TopologyGraph(props: TopologyGraphProps) {
     let cancelled = false;
     const count = { nodes: nodes.length, edges: edges.length };
     const raf = requestAnimationFrame(() => {
-      // The fit is queued until the nodes are measured; its move starts before it resolves.
       fittingRef.current = true;
-      void flowRef.current.fitView({ padding: FIT.padding, duration: 0, maxZoom: FIT.maxZoom }).then(() => {
+      // Every node's size is known up front, so the fit is computed here at once (React
+      // Flow's fitView would wait a frame or two more for nodes it has nothing to measure
+      // on); fitView stays for a pane not sized yet. A view already there is not moved.
+      const { width, height } = store.getState();
+      const fit = fitOf(flowNodes, { width, height });
+      const flow = flowRef.current;
+      const moved =
+        fit === undefined
+          ? flow.fitView({ padding: FIT.padding, duration: 0, maxZoom: FIT.maxZoom })
+          : sameViewport(flow.getViewport(), fit)
+            ? Promise.resolve(true)
+            : flow.setViewport(fit, { duration: 0 });
+      void moved.then(() => {
         fittingRef.current = false;
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
@@ -341,25 +360,6 @@ export function TopologyGraph(props: TopologyGraphProps) {
       </ReactFlow>
     </div>
   );
-}
-
-/** The viewport that fits the top-level nodes (boxes, unknown callers) in a canvas of `size`. */
-function fitOf(nodes: FlowNode[], size: { width: number; height: number } | undefined): Viewport | undefined {
-  if (!size || size.width <= 0 || size.height <= 0) return undefined;
-  let x0 = Number.POSITIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let x1 = Number.NEGATIVE_INFINITY;
-  let y1 = Number.NEGATIVE_INFINITY;
-  for (const n of nodes) {
-    if (n.parentId !== undefined) continue;
-    x0 = Math.min(x0, n.position.x);
-    y0 = Math.min(y0, n.position.y);
-    x1 = Math.max(x1, n.position.x + (n.width ?? 0));
-    y1 = Math.max(y1, n.position.y + (n.height ?? 0));
-  }
-  if (!Number.isFinite(x0)) return undefined;
-  const bounds = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-  return getViewportForBounds(bounds, size.width, size.height, FIT.minZoom, FIT.maxZoom, FIT.padding);
 }
 
 /** Whether a call starts or ends at the focused workload. */

@@ -1,6 +1,6 @@
 import type { Edge, GoldenMetrics } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { edgeCurves, groupCurves, REGION, strokeWidth } from './edge-curves.ts';
+import { edgeCurves, groupCurves, REGION, strokeWidth, WORKLOAD_HANDLES } from './edge-curves.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from './layout.ts';
 
 const metrics = (rps: number, successRate: number): GoldenMetrics => ({
@@ -53,6 +53,22 @@ describe('edgeCurves', () => {
     // The callee sits in a box placed elsewhere: its box's offset is added.
     expect(across?.tip).toEqual({ x: 1000 + 16 - 2, y: 400 + 34 + NODE_HEIGHT / 2 });
     expect(across?.d.endsWith(`${1000 + 16 - 2},${400 + 34 + NODE_HEIGHT / 2}`)).toBe(true);
+  });
+
+  it('ends where React Flow puts the ends of a call between the workloads’ given anchors', () => {
+    // React Flow anchors a call at the middle of the caller's anchor's right side and of
+    // the callee's anchor's left side.
+    const source = WORKLOAD_HANDLES.find((h) => h.type === 'source');
+    const target = WORKLOAD_HANDLES.find((h) => h.type === 'target');
+    if (!source || !target) throw new Error('a workload has no anchor of each kind');
+    expect(source.position).toBe('right');
+    expect(target.position).toBe('left');
+    const [curve] = edgeCurves([edge('shop/web', 'shop/cart', metrics(10, 1))], layout);
+    expect(curve?.start).toEqual({
+      x: 16 + source.x + (source.width ?? 1),
+      y: 34 + source.y + (source.height ?? 1) / 2,
+    });
+    expect(curve?.tip).toEqual({ x: 350 + target.x, y: 34 + target.y + (target.height ?? 1) / 2 });
   });
 
   it('leaves out an edge with an end that is not laid out, and tells health and width', () => {

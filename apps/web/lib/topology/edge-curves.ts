@@ -6,13 +6,38 @@
  * is tested in Node.
  */
 import type { Edge } from '@weft/shared';
-import { getBezierPath, Position } from '@xyflow/react';
+import { getBezierPath, type NodeHandle, Position } from '@xyflow/react';
 import { type Health, healthOf } from '../health.ts';
 import { edgeId, groupOf, nodeId } from './graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from './layout.ts';
 
 /** How far a node's connection anchor sticks out of its side, in pixels (half its width). */
 const ANCHOR_REACH = 2;
+
+/**
+ * A workload's two connection anchors, relative to its top-left corner, as React Flow
+ * would measure them from the DOM (topology.css: 4 px squares centred on the left and
+ * right sides): the callee end on the left, the caller end on the right. Given to React
+ * Flow up front, so a new shape's calls are drawn in its first commit without measuring.
+ */
+export const WORKLOAD_HANDLES: NodeHandle[] = [
+  {
+    type: 'target',
+    position: Position.Left,
+    x: -ANCHOR_REACH,
+    y: NODE_HEIGHT / 2 - ANCHOR_REACH,
+    width: 2 * ANCHOR_REACH,
+    height: 2 * ANCHOR_REACH,
+  },
+  {
+    type: 'source',
+    position: Position.Right,
+    x: NODE_WIDTH - ANCHOR_REACH,
+    y: NODE_HEIGHT / 2 - ANCHOR_REACH,
+    width: 2 * ANCHOR_REACH,
+    height: 2 * ANCHOR_REACH,
+  },
+];
 
 /** Stroke width from rps, on a log scale: 1.2 px at idle, about 4 px at 1k rps. */
 export function strokeWidth(rps: number): number {
