@@ -217,7 +217,7 @@ test('with the whole demo meshed, no caller is unknown', async ({ page }, testIn
       timeout: 30_000,
     });
   }
-  await expect(page.locator('.react-flow__edge').first()).toBeAttached();
+  await expect(page.getByRole('img', { name: /^Edge / }).first()).toBeAttached();
   await expect(page.getByRole('group', { name: /unknown/i })).toHaveCount(0);
   await expect(page.locator('.topo-node-name', { hasText: /^\s*unknown/ })).toHaveCount(0);
   await screenshot(page, testInfo, 'topology-all-meshed');

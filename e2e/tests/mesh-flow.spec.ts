@@ -87,7 +87,7 @@ test('mesh a demo workload and follow it to metrics, topology and charts', async
       name: new RegExp(`^Edge (demo/${MESHED} to |.* to demo/${MESHED}:)`),
     });
     // An edge is drawn: its element exists and its path has a shape.
-    await expect(edge.first().locator('path.react-flow__edge-path')).toHaveAttribute('d', /^M ?[\d.-]+/, {
+    await expect(edge.first().locator('path').first()).toHaveAttribute('d', /^M ?[\d.-]+/, {
       timeout: 30_000,
     });
     // Workloads without a proxy are marked as such.

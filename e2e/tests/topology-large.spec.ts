@@ -6,7 +6,9 @@
  * selected and released by keyboard; axe finds no serious or critical violation, in the
  * light and the dark theme. While the wheel zooms, the layer of calls is hidden (the
  * workloads and namespaces stay) and comes back once the zoom ends; a pan keeps it, and a
- * small graph keeps its calls while zoomed. The namespace filter lives in the URL: a
+ * small graph keeps its calls while zoomed. A small graph's calls are each named, with
+ * their figures on hover, labelled once zoomed in, and the selected workload's
+ * highlighted. The namespace filter lives in the URL: a
  * reload, a shared link and the back button from a workload's page all show it again.
  */
 import { expect, type Page, test } from '@playwright/test';
@@ -149,12 +151,53 @@ test('a large graph hides its calls while the wheel zooms and shows them when it
 test('a small graph keeps its calls while the wheel zooms', async ({ page }) => {
   test.setTimeout(60_000);
   await page.goto(`${base}/bench/topology?services=20&edges=40`);
-  // A sparse graph's calls are React Flow's edges, drawn once the workloads are measured.
+  // A sparse graph's calls are drawn in a layer, each its own named element.
   await expect(page.getByRole('group', { name: /^Workload / })).toHaveCount(20, { timeout: 30_000 });
   await expect.poll(() => page.getByRole('img', { name: /^Edge / }).count()).toBeGreaterThan(0);
-  await expect(page.locator('.topo-edge-layer')).toHaveCount(0);
-  const seen = await wheelAndLook(page, '.react-flow__edge');
+  await expect(page.locator('.react-flow__edge')).toHaveCount(0);
+  const seen = await wheelAndLook(page, '.topo-edge-layer.per-call');
   expect(seen).toEqual({ target: true, workload: true, namespace: true, zoomed: true });
+});
+
+test('a small graph: every call named, with its figures on hover; zoomed in, every call labelled; the selected workload’s calls highlighted', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  await page.goto(`${base}/bench/topology?services=20&edges=40`);
+  const graph = page.getByRole('application', { name: 'Service topology graph' });
+  await expect(graph.getByRole('group', { name: /^Workload / })).toHaveCount(20, { timeout: 30_000 });
+  const size = (await page.getByRole('status', { name: 'Graph size' }).textContent()) ?? '';
+  const calls = Number(size.match(/(\d+) edges/)?.[1]);
+  expect(calls).toBeGreaterThan(0);
+  const named = graph.getByRole('img', { name: /^Edge .+ to .+: [\d.]+k? rps, / });
+  await expect(named).toHaveCount(calls);
+  // Hovering a call shows its figures, p95 included (its tooltip).
+  expect(await named.first().locator('title').textContent()).toMatch(/ rps · .+ · p95 /);
+
+  // Zoomed in close enough to read, every call carries its label.
+  const zoomIn = page.getByRole('button', { name: 'Zoom In' });
+  const near = page.locator('.react-flow.lod-near');
+  await expect(async () => {
+    if ((await near.count()) === 0) await zoomIn.click();
+    await expect(near).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.locator('.topo-edge-label')).toHaveCount(calls);
+
+  // Select the caller of the first call: its calls are drawn highlighted and labelled,
+  // the others dimmed without labels, and every call keeps its name.
+  const first = (await named.first().getAttribute('aria-label')) ?? '';
+  const caller = first.match(/^Edge (\S+) to /)?.[1] ?? '';
+  await graph.getByRole('group', { name: new RegExp(`^Workload ${caller}[:( ]`) }).focus();
+  await page.keyboard.press('Enter');
+  const panel = page.getByRole('complementary', { name: 'Selected workload' });
+  const counts = (await panel.getByText(/callers? · \d+ callees? shown/).textContent()) ?? '';
+  const [callers = 0, callees = 0] = (counts.match(/\d+/g) ?? []).map(Number);
+  expect(callees).toBeGreaterThan(0);
+  await expect(page.locator('.react-flow__edge')).toHaveCount(callers + callees);
+  await expect(page.locator('.topo-edge-label.highlighted')).toHaveCount(callers + callees);
+  await expect(page.locator('.topo-edge-label')).toHaveCount(callers + callees);
+  await expect(page.locator('.topo-edge-layer.dimmed')).toHaveCount(1);
+  await expect(named).toHaveCount(calls);
 });
 
 test('the namespace filter is kept in the URL: a reload, a shared link and the back button show it again', async ({

@@ -15,7 +15,7 @@
  */
 import { ViewportPortal } from '@xyflow/react';
 import { memo } from 'react';
-import type { CurveGroup } from '../../lib/topology/edge-curves.ts';
+import { arrowPath, type CurveGroup } from '../../lib/topology/edge-curves.ts';
 
 export interface EdgeLayerProps {
   groups: CurveGroup[];
@@ -25,16 +25,9 @@ export interface EdgeLayerProps {
   dimmed: boolean;
 }
 
-/** One group's arrowheads, as React Flow's closed marker draws them: 4 stroke widths long, 3.2 either side. */
+/** One group's arrowheads, in one path. */
 function arrows(g: CurveGroup): string {
-  const length = 4 * g.width;
-  const half = 3.2 * g.width;
-  return g.curves
-    .map(
-      (c) =>
-        `M${c.tip.x},${c.tip.y}L${c.tip.x - length},${c.tip.y - half}L${c.tip.x - length},${c.tip.y + half}Z`,
-    )
-    .join('');
+  return g.curves.map((c) => arrowPath(c.tip, g.width)).join('');
 }
 
 function EdgeLayerView({ groups, count, dimmed }: EdgeLayerProps) {

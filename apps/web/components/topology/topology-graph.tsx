@@ -4,9 +4,11 @@
  * (namespace boxes with their workloads inside) and edges, and highlights the hovered or
  * selected workload's calls. Every workload stays mounted while the view moves: React
  * Flow's culling of off-screen elements (onlyRenderVisibleElements) cost more main-thread
- * time per frame of a pan or zoom than it saved (bench:web). A dense graph (more than
- * `SPARSE_EDGES` calls) draws its calls as one SVG layer (edge-layer.tsx) and gives
- * React Flow only the hovered or selected workload's calls, with their labels.
+ * time per frame of a pan or zoom than it saved (bench:web). The calls are drawn as one
+ * SVG layer, an element per call with its name, tooltip and label on a sparse graph
+ * (call-layer.tsx), a few paths for all of them on a dense one (more than `SPARSE_EDGES`
+ * calls, edge-layer.tsx); React Flow is given only the hovered or selected workload's
+ * calls, highlighted and labelled.
  */
 import type { Edge, TopologyNode } from '@weft/shared';
 import {
@@ -30,7 +32,9 @@ import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
 import { edgeCurves, groupCurves, WORKLOAD_HANDLES } from '../../lib/topology/edge-curves.ts';
 import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
+import { CallLayer } from './call-layer.tsx';
 import { CanaryWorkloads } from './canary-marks.tsx';
+import { callName } from './edge-label.tsx';
 import { EdgeLayer } from './edge-layer.tsx';
 import { FIT, fitOf, sameViewport } from './fit.ts';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
@@ -41,16 +45,16 @@ const nodeTypes = { workload: WorkloadNode, namespace: NamespaceBoxNode };
 const edgeTypes = { traffic: TrafficEdge };
 
 /**
- * With at most this many edges, each is a React Flow edge and every label is shown once
- * zoomed in; with more, they are drawn as one layer.
+ * With at most this many calls, each is its own element of the layer, named, with a
+ * tooltip, and labelled once zoomed in; with more, they are drawn as a few paths.
  */
 const SPARSE_EDGES = 250;
 
 /**
  * Level of detail by zoom, applied as one class on the canvas (one store subscription,
- * not one per node and edge): below `near` edge labels are not drawn (nor mounted:
- * the edges' data follows this level), below `far` the workloads' metrics lines are
- * hidden too.
+ * not one per node and edge): below `near` the labels of a sparse graph's calls are not
+ * drawn (nor mounted: the call layer follows this level), below `far` the workloads'
+ * metrics lines are hidden too.
  */
 const LOD = { near: 0.8, far: 0.45 } as const;
 const lodOf = (s: { transform: [number, number, number] }) =>
@@ -219,43 +223,41 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const [initialViewport] = useState<Viewport | undefined>(() => fitOf(flowNodes, size));
 
   // The layer's curves follow the layout; which are left to React Flow follows the focus.
-  const curves = useMemo(() => (dense ? edgeCurves(edges, layout) : []), [dense, edges, layout]);
-  const layerGroups = useMemo(
-    () => groupCurves(curves, (c) => focusId !== null && (c.source === focusId || c.target === focusId)),
+  const curves = useMemo(() => edgeCurves(edges, layout), [edges, layout]);
+  const layerCurves = useMemo(
+    () => (focusId === null ? curves : curves.filter((c) => c.source !== focusId && c.target !== focusId)),
     [curves, focusId],
   );
+  const layerGroups = useMemo(() => (dense ? groupCurves(layerCurves) : []), [dense, layerCurves]);
 
-  const flowEdges = useMemo<TrafficFlowEdge[]>(() => {
-    // Labels are mounted only once they can be read (at `LOD.near`), not hidden by CSS.
-    const labelled = !dense && lod === 'lod-near';
-    // A dense graph hands React Flow only the calls of the hovered or selected workload.
-    const shown = dense ? edges.filter((e) => touchesFocus(e, focusId)) : edges;
-    return shown.map((e) => {
-      const s = nodeId(e.source);
-      const d = nodeId(e.destination);
-      const health = healthOf(e.metrics);
-      const touches = focusId !== null && (s === focusId || d === focusId);
-      return {
-        id: edgeId(e),
-        source: s,
-        target: d,
-        type: 'traffic',
-        markerEnd: { type: MarkerType.ArrowClosed, color: HEALTH_COLOUR[health], width: 16, height: 16 },
-        zIndex: touches ? 10 : 0,
-        data: {
-          rps: e.metrics.rps,
-          successRate: e.metrics.successRate,
-          p95Ms: e.metrics.latencyP95Ms,
-          health,
-          securedShare: e.securedShare,
-          highlighted: touches,
-          dimmed: focusId !== null && !touches,
-          labelled,
-        },
-        ariaLabel: `Edge ${s} to ${d}: ${formatRps(e.metrics.rps)} rps, ${formatPercent(e.metrics.successRate)} success`,
-      };
-    });
-  }, [edges, focusId, dense, lod]);
+  // React Flow draws only the calls of the hovered or selected workload, above the layer.
+  const flowEdges = useMemo<TrafficFlowEdge[]>(
+    () =>
+      edges
+        .filter((e) => touchesFocus(e, focusId))
+        .map((e) => {
+          const s = nodeId(e.source);
+          const d = nodeId(e.destination);
+          const health = healthOf(e.metrics);
+          return {
+            id: edgeId(e),
+            source: s,
+            target: d,
+            type: 'traffic',
+            markerEnd: { type: MarkerType.ArrowClosed, color: HEALTH_COLOUR[health], width: 16, height: 16 },
+            zIndex: 10,
+            data: {
+              rps: e.metrics.rps,
+              successRate: e.metrics.successRate,
+              p95Ms: e.metrics.latencyP95Ms,
+              health,
+              securedShare: e.securedShare,
+            },
+            ariaLabel: callName(s, d, e.metrics),
+          };
+        }),
+    [edges, focusId],
+  );
 
   // Fit the view whenever the shape changes, then report once the new shape is painted.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs again on purpose for each new shape.
@@ -346,7 +348,12 @@ export function TopologyGraph(props: TopologyGraphProps) {
         colorMode="system"
       >
         <Background gap={24} size={1} color="var(--canvas-dots)" />
-        {dense && <EdgeLayer groups={layerGroups} count={curves.length} dimmed={focusId !== null} />}
+        {dense ? (
+          <EdgeLayer groups={layerGroups} count={curves.length} dimmed={focusId !== null} />
+        ) : (
+          // Labels are mounted only once they can be read (at `LOD.near`), not hidden by CSS.
+          <CallLayer curves={layerCurves} dimmed={focusId !== null} labelled={lod === 'lod-near'} />
+        )}
         <Controls showInteractive={false} position="bottom-right" />
         <MiniMap
           pannable

@@ -1,6 +1,6 @@
 import type { Edge, GoldenMetrics } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { edgeCurves, groupCurves, REGION, strokeWidth, WORKLOAD_HANDLES } from './edge-curves.ts';
+import { arrowPath, edgeCurves, groupCurves, REGION, strokeWidth, WORKLOAD_HANDLES } from './edge-curves.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from './layout.ts';
 
 const metrics = (rps: number, successRate: number): GoldenMetrics => ({
@@ -69,6 +69,20 @@ describe('edgeCurves', () => {
       y: 34 + source.y + (source.height ?? 1) / 2,
     });
     expect(curve?.tip).toEqual({ x: 350 + target.x, y: 34 + target.y + (target.height ?? 1) / 2 });
+  });
+
+  it('puts the label halfway along the curve and keeps the call it draws', () => {
+    const call = edge('shop/cart', 'pay/ledger', metrics(10, 1));
+    const [curve] = edgeCurves([call], layout);
+    if (!curve) throw new Error('no curve');
+    // The curve leaves and reaches its ends horizontally, alike: its middle is halfway between them.
+    expect(curve.label.x).toBeCloseTo((curve.start.x + curve.tip.x) / 2);
+    expect(curve.label.y).toBeCloseTo((curve.start.y + curve.tip.y) / 2);
+    expect(curve.call).toBe(call);
+  });
+
+  it('draws an arrowhead pointing at the tip, longer and wider with the stroke', () => {
+    expect(arrowPath({ x: 100, y: 50 }, 2)).toBe('M100,50L92,43.6L92,56.4Z');
   });
 
   it('leaves out an edge with an end that is not laid out, and tells health and width', () => {

@@ -1,9 +1,9 @@
 /**
- * Where each call of a dense topology is drawn on the edge canvas: its curve from the
+ * Where each call of the topology is drawn in its layer of calls: its curve from the
  * caller's right side to the callee's left side (the same curve React Flow draws for an
- * edge between those anchors), its stroke width from its rps, and its health, grouped
- * so that the canvas strokes each group with one call. Pure, no DOM, so the geometry
- * is tested in Node.
+ * edge between those anchors), where its label goes, its stroke width from its rps, and
+ * its health; grouped for a dense graph so that each group is stroked as a few paths.
+ * Pure, no DOM, so the geometry is tested in Node.
  */
 import type { Edge } from '@weft/shared';
 import { getBezierPath, type NodeHandle, Position } from '@xyflow/react';
@@ -54,8 +54,12 @@ export interface EdgeCurve {
   start: { x: number; y: number };
   /** The arrow's tip: where the curve meets the callee. */
   tip: { x: number; y: number };
+  /** The middle of the curve, where React Flow would centre the call's label. */
+  label: { x: number; y: number };
   width: number;
   health: Health;
+  /** The call itself, for its name, label and tooltip. */
+  call: Edge;
 }
 
 /** A workload's top-left corner in flow coordinates, or undefined when not laid out. */
@@ -76,7 +80,7 @@ export function edgeCurves(edges: readonly Edge[], layout: TopologyLayout): Edge
     const sourceY = from.y + NODE_HEIGHT / 2;
     const targetX = to.x - ANCHOR_REACH;
     const targetY = to.y + NODE_HEIGHT / 2;
-    const [d] = getBezierPath({
+    const [d, labelX, labelY] = getBezierPath({
       sourceX,
       sourceY,
       sourcePosition: Position.Right,
@@ -91,11 +95,23 @@ export function edgeCurves(edges: readonly Edge[], layout: TopologyLayout): Edge
       d,
       start: { x: sourceX, y: sourceY },
       tip: { x: targetX, y: targetY },
+      label: { x: labelX, y: labelY },
       width: strokeWidth(e.metrics.rps),
       health: healthOf(e.metrics),
+      call: e,
     });
   }
   return out;
+}
+
+/**
+ * A call's arrowhead at `tip`, pointing right, as React Flow's closed marker draws it for
+ * a stroke of `width`: 4 widths long, 3.2 either side.
+ */
+export function arrowPath(tip: { x: number; y: number }, width: number): string {
+  const length = 4 * width;
+  const half = 3.2 * width;
+  return `M${tip.x},${tip.y}L${tip.x - length},${tip.y - half}L${tip.x - length},${tip.y + half}Z`;
 }
 
 /** Curves that share a colour and (rounded) width, stroked alike. */
