@@ -354,7 +354,8 @@ export function TopologyGraph(props: TopologyGraphProps) {
           // Labels are mounted only once they can be read (at `LOD.near`), not hidden by CSS.
           <CallLayer curves={layerCurves} dimmed={focusId !== null} labelled={lod === 'lod-near'} />
         )}
-        <Controls showInteractive={false} position="bottom-right" />
+        {/* bottom-left: the minimap takes the bottom-right corner, and covered the buttons there */}
+        <Controls showInteractive={false} position="bottom-left" />
         <MiniMap
           pannable
           zoomable
