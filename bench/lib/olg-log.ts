@@ -5,11 +5,8 @@
  * Built from the shared source with a few insertions (the source lives outside this
  * repository); null, with a line saying why, when that source no longer matches.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { ensureTool, olgSource } from './tools.ts';
+import { readFileSync } from 'node:fs';
+import { buildOlg, olgSource } from './tools.ts';
 
 /** [what the shared source says, what the logging build says instead]. */
 const EDITS: readonly [string, string][] = [
@@ -37,25 +34,21 @@ const EDITS: readonly [string, string][] = [
 
 /** Compiles the logging generator into a temporary directory; null when it cannot. */
 export function buildOlgWithLog(repoRoot: string, log: (line: string) => void): string | null {
-  const source = olgSource(repoRoot);
-  if (source === null) {
+  if (olgSource(repoRoot) === null) {
     log('olg.c not found beside the checkout');
     return null;
   }
-  let text = readFileSync(source, 'utf8');
-  for (const [from, to] of EDITS) {
-    if (!text.includes(from)) {
-      log(`${source} changed: cannot add the per-request log (no "${from.trim().slice(0, 40)}")`);
-      return null;
+  return buildOlg(repoRoot, log, (source, text) => {
+    let out = text;
+    for (const [from, to] of EDITS) {
+      if (!out.includes(from)) {
+        log(`${source} changed: cannot add the per-request log (no "${from.trim().slice(0, 40)}")`);
+        return null;
+      }
+      out = out.replace(from, to);
     }
-    text = text.replace(from, to);
-  }
-  const gcc = ensureTool('gcc', 'gcc', log);
-  if (gcc === null) return null;
-  const dir = mkdtempSync(path.join(tmpdir(), 'weft-olg-log-'));
-  writeFileSync(path.join(dir, 'olg-log.c'), text);
-  execFileSync(gcc, ['-O2', '-o', path.join(dir, 'olg'), path.join(dir, 'olg-log.c')], { stdio: 'pipe' });
-  return path.join(dir, 'olg');
+    return out;
+  });
 }
 
 /** One measured request, CLOCK_MONOTONIC ns. */

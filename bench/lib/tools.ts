@@ -4,7 +4,7 @@
  * that the benchmark can skip what depends on them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -72,21 +72,31 @@ export function olgSource(repoRoot: string): string | null {
 
 /**
  * Compiles the shared open-loop generator (`olgSource`) into a temporary directory. Null
- * when the source or gcc is missing.
+ * when the source or gcc is missing. `edit`, when given, rewrites the source first (null:
+ * it cannot, having said why).
  */
-export function buildOlg(repoRoot: string, log: (line: string) => void): string | null {
+export function buildOlg(
+  repoRoot: string,
+  log: (line: string) => void,
+  edit?: (source: string, text: string) => string | null,
+): string | null {
   const source = olgSource(repoRoot);
   if (source === null) return null;
+  let input = source;
+  if (edit !== undefined) {
+    const text = edit(source, readFileSync(source, 'utf8'));
+    if (text === null) return null;
+    input = path.join(mkdtempSync(path.join(tmpdir(), 'weft-olg-src-')), 'olg.c');
+    writeFileSync(input, text);
+  }
   const gcc = ensureTool('gcc', 'gcc', log);
   if (gcc === null) return null;
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'weft-olg-')), 'olg');
   try {
-    execFileSync(gcc, ['-O2', '-o', out, source], { stdio: 'pipe' });
+    execFileSync(gcc, ['-O2', '-o', out, input], { stdio: 'pipe' });
     return out;
   } catch (err) {
-    log(
-      `could not compile ${source}: ${(err as Error).message.split('\n')[0]}; using the built-in generator`,
-    );
+    log(`could not compile ${input}: ${(err as Error).message.split('\n')[0]}; using the built-in generator`);
     return null;
   }
 }
