@@ -165,3 +165,19 @@ export function applyScale(o: KubeObject, scale: unknown): KubeObject {
   out.spec = { ...((out.spec ?? {}) as JsonObject), replicas };
   return out;
 }
+
+/** Whether two objects hold the same content, resourceVersion aside (a write that changes nothing is not stored). */
+export function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => k !== 'resourceVersion')
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}

@@ -9,24 +9,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { admitBody, applyScale, prepareCreate, prepareUpdate, scaleOf } from './objects.ts';
-import { type JsonObject, jsonPatch, mergePatch, PatchError, strategicMergePatch } from './patch.ts';
-import {
-  apiVersionOf,
-  BUILT_IN,
-  groupList,
-  type ResourceType,
-  resourceKey,
-  resourceList,
-  typesFromCrd,
-} from './resources.ts';
+import { admitBody, applyScale, prepareCreate, prepareUpdate, sameContent, scaleOf } from './objects.ts';
+import type { JsonObject } from './patch.ts';
+import { applyPatch, readJson } from './request-body.ts';
+import { apiVersionOf, BUILT_IN, type ResourceType, resourceKey, typesFromCrd } from './resources.ts';
+import { discoveryAt, routeOf, type Target } from './routing.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { alreadyExists, badRequest, notFound, StatusError } from './status.ts';
 import { type KubeObject, ObjectStore } from './store.ts';
 import { serveWatch } from './watch.ts';
-
-/** Bodies larger than this are refused (413), as the real server's limit. */
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
 
@@ -45,13 +36,6 @@ export interface FakeApiServerOptions {
   maxWatchMs?: number;
   /** Changes kept per resource type for watches to resume from. */
   historyLimit?: number;
-}
-
-interface Target {
-  type: ResourceType;
-  namespace: string | undefined;
-  name: string | undefined;
-  subresource: string | undefined;
 }
 
 export class FakeApiServer {
@@ -155,8 +139,13 @@ export class FakeApiServer {
     const method = req.method ?? 'GET';
     this.requests.push(`${method} ${url.pathname}`);
     const path = url.pathname.replace(/\/+$/, '');
-    if (method === 'GET' && this.#discovery(path, res)) return;
-    const target = this.#route(path);
+    if (method === 'GET') {
+      const found = discoveryAt(path, [...this.#types.values()]);
+      if (found && 'text' in found)
+        return res.writeHead(200, { 'Content-Type': 'text/plain' }).end(found.text);
+      if (found) return this.#send(res, 200, found.json);
+    }
+    const target = routeOf(path, this.#types);
     if (!target) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const { type, namespace, name, subresource } = target;
     if (type.virtual) {
@@ -196,7 +185,7 @@ export class FakeApiServer {
       const body = await readJson(req);
       next = subresource === 'scale' ? applyScale(current, body) : admitBody(type, body, namespace);
     } else if (method === 'PATCH') {
-      const patched = this.#patch(
+      const patched = applyPatch(
         type,
         subresource === 'scale' ? scaleOf(current) : current,
         req.headers['content-type'],
@@ -213,62 +202,6 @@ export class FakeApiServer {
     // As etcd: a write that changes nothing stores nothing (no new resourceVersion, no event).
     const stored = sameContent(updated, current) ? current : this.store.update(key, updated);
     return this.#send(res, 200, subresource === 'scale' ? scaleOf(stored) : stored);
-  }
-
-  /** `/api/v1/...` or `/apis/{group}/{version}/...` to a resource type, namespace, name and subresource. */
-  #route(path: string): Target | undefined {
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-    let group: string;
-    let version: string;
-    let rest: string[];
-    if (parts[0] === 'api' && parts.length >= 3)
-      [group, version, rest] = ['', parts[1] as string, parts.slice(2)];
-    else if (parts[0] === 'apis' && parts.length >= 4)
-      [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
-    else return undefined;
-    const typeOf = (plural: string | undefined) =>
-      plural ? this.#types.get(`${group ? `${group}/` : ''}${version}/${plural}`) : undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && typeOf(rest[2])?.namespaced) {
-      if (rest.length > 5) return undefined;
-      return {
-        type: typeOf(rest[2]) as ResourceType,
-        namespace: rest[1],
-        name: rest[3],
-        subresource: rest[4],
-      };
-    }
-    const type = typeOf(rest[0]);
-    if (!type || rest.length > 3) return undefined;
-    return { type, namespace: undefined, name: rest[1], subresource: rest[2] };
-  }
-
-  #discovery(path: string, res: ServerResponse): boolean {
-    const types = [...this.#types.values()];
-    let body: unknown;
-    if (path === '/api')
-      body = {
-        kind: 'APIVersions',
-        versions: ['v1'],
-        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }],
-      };
-    else if (path === '/apis') body = groupList(types);
-    else if (path === '/api/v1') body = resourceList(types, '', 'v1');
-    else if (/^\/apis\/[^/]+\/[^/]+$/.test(path)) {
-      const [, , group = '', version = ''] = path.split('/');
-      if (!types.some((t) => t.group === group && t.version === version)) return false;
-      body = resourceList(types, group, version);
-    } else if (/^\/apis\/[^/]+$/.test(path)) {
-      const group = groupList(types).groups.find((g) => g.name === path.slice('/apis/'.length));
-      if (!group) return false;
-      body = { kind: 'APIGroup', apiVersion: 'v1', ...group };
-    } else if (path === '/version')
-      body = { major: '1', minor: '20', gitVersion: 'v1.20.0', platform: 'linux/amd64' };
-    else if (path === '/healthz' || path === '/readyz' || path === '/livez') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-      return true;
-    } else return false;
-    this.#send(res, 200, body);
-    return true;
   }
 
   // === verbs ===
@@ -376,38 +309,6 @@ export class FakeApiServer {
     };
   }
 
-  #patch(
-    type: ResourceType,
-    current: JsonObject,
-    contentType: string | undefined,
-    patch: unknown,
-  ): JsonObject {
-    const media = (contentType ?? '').split(';')[0]?.trim();
-    try {
-      if (media === 'application/merge-patch+json')
-        return mergePatch(current, patch as JsonObject) as JsonObject;
-      if (media === 'application/json-patch+json') return jsonPatch(current, patch) as JsonObject;
-      if (media === 'application/strategic-merge-patch+json') {
-        if (type.custom)
-          throw new StatusError(
-            415,
-            'UnsupportedMediaType',
-            'strategic merge patch is not supported for custom resources',
-          );
-        return strategicMergePatch(current, patch as JsonObject) as JsonObject;
-      }
-    } catch (err) {
-      if (err instanceof PatchError)
-        throw new StatusError(422, 'Invalid', `the patch could not be applied: ${err.message}`);
-      throw err;
-    }
-    throw new StatusError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json${type.custom ? '' : ', application/strategic-merge-patch+json'}`,
-    );
-  }
-
   #podLog(res: ServerResponse, namespace: string, name: string, query: URLSearchParams) {
     const pod = this.store.get('v1/pods', namespace, name);
     if (!pod) throw notFound('pods', name);
@@ -469,46 +370,5 @@ export class FakeApiServer {
       return;
     }
     this.#send(res, status.code, status.toStatus());
-  }
-}
-
-function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.entries(v)
-              .filter(([k]) => k !== 'resourceVersion')
-              .sort(([x], [y]) => x.localeCompare(y))
-              .map(([k, x]) => [k, canonical(x)]),
-          )
-        : v;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const media = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
-  // Like a server without protobuf: client-go falls back to JSON on 415.
-  if (!/^application\/([a-z-]+\+)?json$/.test(media))
-    throw new StatusError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json (got ${media})`,
-    );
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new StatusError(413, 'RequestEntityTooLarge', 'the request body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    // kubectl may send YAML only for apply-patch, which is refused by content type; anything else is bad JSON.
-    throw badRequest(`the body is not valid JSON: ${text.slice(0, 80)}`);
   }
 }
