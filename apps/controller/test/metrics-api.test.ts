@@ -1,31 +1,17 @@
 // metrics.* and topology.* through the real router (createCaller), over the embedded store
 // fed with proxy exposition text as the scraper would ingest it.
-import { meshIdentity, type Pod, UNKNOWN_SOURCE, type Workload } from '@weft/shared';
+import { meshIdentity, UNKNOWN_SOURCE } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { createCaller } from '../src/api/router.ts';
-import { type ApiServices, createContext } from '../src/api/trpc.ts';
-import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
-import type { Platform } from '../src/core/platform.ts';
-import { parseExposition } from '../src/metrics/exposition.ts';
-import { MetricsService } from '../src/metrics/service.ts';
-import { INGESTED_NAMES } from '../src/metrics/store.ts';
-import { exposition, type FakeCounters } from '../src/metrics/test-util.ts';
-
-function workload(namespace: string, name: string, meshed: boolean): Workload {
-  return {
-    namespace,
-    name,
-    kind: 'Deployment',
-    labels: {},
-    serviceAccount: name,
-    replicas: 1,
-    readyReplicas: 1,
-    meshedReplicas: meshed ? 1 : 0,
-    meshed,
-    meshState: meshed ? 'meshed' : 'unmeshed',
-    createdAt: new Date(0).toISOString(),
-  };
-}
+import type { MetricsService } from '../src/metrics/service.ts';
+import {
+  c,
+  type FakeCounters,
+  ingestScrape,
+  lat,
+  platformOf,
+  routerOver,
+  workload,
+} from './metrics-api-fixtures.ts';
 
 const WORKLOADS = [
   workload('demo', 'web', true),
@@ -35,64 +21,19 @@ const WORKLOADS = [
   workload('demo', 'idle', false),
 ];
 
-const fakePlatform = {
-  kind: 'fake',
-  listNamespaces: () => ['data', 'demo'],
-  listWorkloads: (ns?: string) => WORKLOADS.filter((w) => ns === undefined || w.namespace === ns),
-  listPods: (): Pod[] => [],
-  watch: () => () => {},
-};
-
-function setup() {
-  const metrics = new MetricsService(fakePlatform, {
-    scrapeIntervalMs: 5000,
-    scrapeTimeoutMs: 1000,
-    retentionMs: 3_600_000,
-    maxRingBytes: 16 * 1024 * 1024,
-  });
-  const services = {
-    platform: fakePlatform as unknown as Platform,
-    destination: undefined as unknown as ApiServices['destination'],
-    startedAt: 0,
-    version: 'test',
-    metrics,
-  } satisfies ApiServices;
-  return { caller: createCaller(createContext(services, IN_PROCESS_ADMIN)), store: metrics.store };
-}
-
-const c = (
-  labels: Record<string, string>,
-  success: number,
-  failure: number,
-  lat: number[] = [],
-): FakeCounters => ({
-  labels,
-  success,
-  failure,
-  latenciesMs: lat,
-});
+const setup = () => routerOver(platformOf(WORKLOADS));
 
 /** Two scrapes 5 s apart: zero, then the given counters, for each proxy. */
 function feed(store: MetricsService['store'], proxies: Record<string, FakeCounters[]>) {
-  const ingest = (tick: number, zero: boolean) => {
-    for (const [pod, counters] of Object.entries(proxies)) {
-      const [ns = '', wl = ''] = pod.split('/');
-      const text = exposition(
-        zero ? counters.map((x) => ({ ...x, success: 0, failure: 0, latenciesMs: [] })) : counters,
-      );
-      store.ingest(
-        pod,
-        { namespace: ns, workload: wl, pod: `${wl}-1` },
-        tick,
-        parseExposition(text, (n) => INGESTED_NAMES.has(n)),
-      );
-    }
-  };
-  ingest(store.beginTick(Date.now() - 5000), true);
-  ingest(store.beginTick(Date.now()), false);
+  const zeroed = Object.fromEntries(
+    Object.entries(proxies).map(([pod, counters]) => [
+      pod,
+      counters.map((x) => ({ ...x, success: 0, failure: 0, latenciesMs: [] })),
+    ]),
+  );
+  ingestScrape(store, store.beginTick(Date.now() - 5000), zeroed);
+  ingestScrape(store, store.beginTick(Date.now()), proxies);
 }
-
-const lat = (n: number, ms: number) => Array<number>(n).fill(ms);
 
 function mesh() {
   const { caller, store } = setup();
@@ -254,201 +195,6 @@ describe('topology.* over the embedded store', () => {
     expect(data.nodes.map((n) => n.name).sort()).toEqual(['db', 'web']);
     const api = await caller.topology.edges({ namespace: 'demo', name: 'api', window: '5m' });
     expect(api.map((e) => `${e.source.name}>${e.destination.name}`)).toEqual(['web>api']);
-  });
-});
-
-describe('topology: one call is one edge', () => {
-  const reviews = [
-    workload('demo', 'web', true),
-    workload('reviews', 'ratings', true),
-    workload('demo', 'traffic', true),
-    workload('demo', 'pinger', false),
-  ];
-  const ids = { web: meshIdentity('web', 'demo'), traffic: meshIdentity('traffic', 'demo') };
-
-  /** A router over `workloads` fed with scrapes spaced 5 s apart (cumulative counters per scrape). */
-  function feedScrapes(workloads: Workload[], scrapes: Array<Record<string, FakeCounters[]>>) {
-    const platform = {
-      ...fakePlatform,
-      listWorkloads: (ns?: string) => workloads.filter((w) => ns === undefined || w.namespace === ns),
-    };
-    const metrics = new MetricsService(platform, {
-      scrapeIntervalMs: 5000,
-      scrapeTimeoutMs: 1000,
-      retentionMs: 3_600_000,
-      maxRingBytes: 16 * 1024 * 1024,
-    });
-    const now = Date.now();
-    scrapes.forEach((proxies, i) => {
-      const tick = metrics.store.beginTick(now - (scrapes.length - 1 - i) * 5000);
-      for (const [pod, counters] of Object.entries(proxies)) {
-        const [ns = '', wl = ''] = pod.split('/');
-        metrics.store.ingest(
-          pod,
-          { namespace: ns, workload: wl, pod: `${wl}-1` },
-          tick,
-          parseExposition(exposition(counters), (n) => INGESTED_NAMES.has(n)),
-        );
-      }
-    });
-    const services = {
-      platform: platform as unknown as Platform,
-      destination: undefined as unknown as ApiServices['destination'],
-      startedAt: 0,
-      version: 'test',
-      metrics,
-    } satisfies ApiServices;
-    return createCaller(createContext(services, IN_PROCESS_ADMIN));
-  }
-  const names = (
-    edges: Array<{
-      source: { namespace: string; name: string };
-      destination: { namespace: string; name: string };
-    }>,
-  ) =>
-    edges.map(
-      (e) => `${e.source.namespace}/${e.source.name}>${e.destination.namespace}/${e.destination.name}`,
-    );
-
-  it('merges a gRPC call seen by both sides even when the inbound side has no client identity', async () => {
-    // web's outbound says mTLS to ratings; ratings' inbound (HTTP/2) counted the same
-    // calls without naming the caller.
-    const out = (n: number) =>
-      c(
-        {
-          direction: 'outbound',
-          dst_namespace: 'reviews',
-          dst_deployment: 'ratings',
-          tls: 'true',
-          server_id: meshIdentity('ratings', 'reviews'),
-        },
-        n,
-        0,
-        lat(n, 4),
-      );
-    const inb = (n: number) => c({ direction: 'inbound', tls: 'false' }, n, 0, lat(n, 2));
-    const caller = feedScrapes(reviews, [
-      { 'demo/web': [out(0)], 'reviews/ratings': [inb(0)] },
-      { 'demo/web': [out(50)], 'reviews/ratings': [inb(48)] },
-    ]);
-    const g = await caller.topology.graph({ window: '1m' });
-    expect(names(g.edges)).toEqual(['demo/web>reviews/ratings']);
-    expect(g.edges[0]).toMatchObject({ secured: true, securedShare: 1, metrics: { requests: 50 } });
-    expect(g.nodes.map((n) => n.name)).not.toContain(UNKNOWN_SOURCE);
-  });
-
-  it('names the caller by its mTLS identity and keeps one edge with both identities', async () => {
-    const out = (n: number) =>
-      c(
-        {
-          direction: 'outbound',
-          dst_namespace: 'reviews',
-          dst_deployment: 'ratings',
-          tls: 'true',
-          server_id: meshIdentity('ratings', 'reviews'),
-        },
-        n,
-        0,
-        lat(n, 4),
-      );
-    const inb = (n: number) => c({ direction: 'inbound', tls: 'true', client_id: ids.web }, n, 0, lat(n, 2));
-    const caller = feedScrapes(reviews, [
-      { 'demo/web': [out(0)], 'reviews/ratings': [inb(0)] },
-      { 'demo/web': [out(40)], 'reviews/ratings': [inb(40)] },
-    ]);
-    const edges = await caller.topology.edges({ namespace: 'reviews', name: 'ratings', window: '1m' });
-    expect(edges).toHaveLength(1);
-    expect(edges[0]).toMatchObject({
-      source: { namespace: 'demo', name: 'web' },
-      secured: true,
-      securedShare: 1,
-      clientIdentity: ids.web,
-      serverIdentity: meshIdentity('ratings', 'reviews'),
-      sourceUnmeshed: false,
-      metrics: { requests: 40 },
-    });
-  });
-
-  it('keeps an unknown caller only for what no outbound side accounts for', async () => {
-    const out = (n: number) =>
-      c(
-        { direction: 'outbound', dst_namespace: 'reviews', dst_deployment: 'ratings', tls: 'true' },
-        n,
-        0,
-        lat(n, 4),
-      );
-    const inb = (n: number) => c({ direction: 'inbound', tls: 'false' }, n, 0, lat(n, 2));
-    // 30 calls from web, 30 more from a caller without a proxy that nobody names.
-    const caller = feedScrapes(reviews, [
-      { 'demo/web': [out(0)], 'reviews/ratings': [inb(0)] },
-      { 'demo/web': [out(30)], 'reviews/ratings': [inb(60)] },
-    ]);
-    const g = await caller.topology.graph({ window: '1m' });
-    expect(names(g.edges)).toEqual(['demo/web>reviews/ratings', `reviews/${UNKNOWN_SOURCE}>reviews/ratings`]);
-    expect(g.edges[1]).toMatchObject({
-      secured: false,
-      securedShare: 0,
-      sourceUnmeshed: true,
-      metrics: { requests: 30 },
-    });
-    expect(g.nodes.find((n) => n.name === UNKNOWN_SOURCE)).toMatchObject({ meshed: false, metrics: null });
-  });
-
-  it('gives a caller meshed halfway through the window a partial mTLS share', async () => {
-    // traffic → web: 20 plaintext calls before traffic had a proxy (web's inbound names it
-    // by src_* labels), then 30 mTLS calls once it had (both sides count them).
-    const inPlain = (n: number) =>
-      c(
-        { direction: 'inbound', tls: 'false', src_namespace: 'demo', src_deployment: 'traffic' },
-        n,
-        0,
-        lat(n, 3),
-      );
-    const inTls = (n: number) =>
-      c({ direction: 'inbound', tls: 'true', client_id: ids.traffic }, n, 0, lat(n, 3));
-    const out = (n: number) =>
-      c(
-        { direction: 'outbound', dst_namespace: 'demo', dst_deployment: 'web', tls: 'true' },
-        n,
-        0,
-        lat(n, 5),
-      );
-    const caller = feedScrapes(reviews, [
-      { 'demo/web': [inPlain(0)] },
-      { 'demo/web': [inPlain(20)] },
-      { 'demo/web': [inPlain(20), inTls(0)], 'demo/traffic': [out(0)] },
-      { 'demo/web': [inPlain(20), inTls(30)], 'demo/traffic': [out(30)] },
-    ]);
-    const edges = await caller.topology.edges({ namespace: 'demo', name: 'web', window: '1m' });
-    expect(names(edges)).toEqual(['demo/traffic>demo/web']);
-    expect(edges[0]).toMatchObject({
-      secured: false,
-      securedShare: 0.6,
-      clientIdentity: ids.traffic,
-      sourceUnmeshed: false,
-      metrics: { requests: 50 },
-    });
-  });
-
-  it('shows a plaintext caller without a proxy, named by the callee, as unmeshed', async () => {
-    const inb = (n: number) =>
-      c(
-        { direction: 'inbound', tls: 'false', src_namespace: 'demo', src_deployment: 'pinger' },
-        n,
-        0,
-        lat(n, 3),
-      );
-    const caller = feedScrapes(reviews, [{ 'demo/web': [inb(0)] }, { 'demo/web': [inb(12)] }]);
-    const edges = await caller.topology.edges({ namespace: 'demo', name: 'web', window: '1m' });
-    expect(edges).toEqual([
-      expect.objectContaining({
-        source: { namespace: 'demo', name: 'pinger' },
-        secured: false,
-        securedShare: 0,
-        sourceUnmeshed: true,
-        clientIdentity: null,
-      }),
-    ]);
   });
 });
 
