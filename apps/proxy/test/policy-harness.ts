@@ -3,10 +3,11 @@
  * controller would send them), polling for a condition, and bounded request batches
  * through a proxy's outbound listener over keep-alive connections.
  */
-import http from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { OutboundPolicy, type RoutePlan } from '@weft/shared';
 import type { RunningProxy } from '../src/app.ts';
 import { admin, parseProm, type Reply, viaProxy } from './core-harness.ts';
+import type { FakeController } from './fake-controller.ts';
 
 export type RouteInput = Partial<Omit<RoutePlan, 'source'>> & { name?: string };
 
@@ -91,4 +92,36 @@ export async function many(
   await Promise.all(Array.from({ length: concurrency }, worker));
   agent.destroy();
   return out;
+}
+
+/**
+ * An upstream handler answering 200 with `name` once the request body is read, and
+ * echoing whether it saw `x-added` / `x-drop` (for header-modifier checks).
+ */
+export function answerWithName(name: string) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const headers: Record<string, string> = { 'content-type': 'text/plain' };
+      if (req.headers['x-added'] !== undefined) headers['x-saw-added'] = String(req.headers['x-added']);
+      if (req.headers['x-drop'] !== undefined) headers['x-saw-drop'] = String(req.headers['x-drop']);
+      res.writeHead(200, headers);
+      res.end(name);
+    });
+  };
+}
+
+/**
+ * Applies a policy and waits until the proxy runs it. The proxy subscribes to an
+ * authority's policy when it first resolves it (a warm-up request does that), and reports
+ * the lowest revision of its streams on /metrics only once every stream has had an update.
+ */
+export async function applyHttpPolicy(
+  fake: FakeController,
+  proxy: RunningProxy,
+  policy: Parameters<FakeController['setPolicy']>[0],
+): Promise<void> {
+  fake.setPolicy(policy);
+  await viaProxy(proxy, `http://${policy.authority.replace(/:80$/, '')}/warm-up`);
+  await waitFor(async () => ((await policyRevision(proxy)) ?? -1) >= policy.revision, 5000, 'the revision');
 }

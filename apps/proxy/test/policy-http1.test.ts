@@ -1,13 +1,12 @@
 // Traffic policy from a (fake) controller enforced by a real proxy on HTTP/1: splits,
-// header matches, filters, timeouts, retries, failure accrual and faults, with real
+// header matches, filters, timeouts, retries and faults (failure accrual: policy-accrual.test.ts), with real
 // upstream servers on loopback, each policy streamed over `policy.watch`.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/app.ts';
 import {
   admin,
   parseProm,
-  type Reply,
   startTestProxy,
   startUpstream,
   sum,
@@ -15,30 +14,14 @@ import {
   viaProxy,
 } from './core-harness.ts';
 import { ep, FakeController } from './fake-controller.ts';
-import { backend, many, outboundPolicy, policyRevision, waitFor } from './policy-harness.ts';
+import { answerWithName, applyHttpPolicy, backend, many, outboundPolicy } from './policy-harness.ts';
 
 const fake = new FakeController();
 const ups: Upstream[] = [];
 let proxy: RunningProxy;
-let badFailing = true;
-/** When each request reached the `bad` endpoint (epoch ms, the proxy's clock too). */
-const badHitTimes: number[] = [];
 const pathHits = new Map<string, number>();
 /** Requests the slow upstream saw closed before it answered (given up by the proxy), by path. */
 const givenUp = new Map<string, number>();
-
-function named(name: string) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    req.on('end', () => {
-      const headers: Record<string, string> = { 'content-type': 'text/plain' };
-      if (req.headers['x-added'] !== undefined) headers['x-saw-added'] = String(req.headers['x-added']);
-      if (req.headers['x-drop'] !== undefined) headers['x-saw-drop'] = String(req.headers['x-drop']);
-      res.writeHead(200, headers);
-      res.end(name);
-    });
-  };
-}
 
 async function up(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Upstream> {
   const u = await startUpstream(handler);
@@ -46,25 +29,14 @@ async function up(handler: (req: IncomingMessage, res: ServerResponse) => void):
   return u;
 }
 
-/**
- * Applies a policy and waits until the proxy runs it. The proxy subscribes to an
- * authority's policy when it first resolves it (a warm-up request does that), and reports
- * the lowest revision of its streams on /metrics only once every stream has had an update.
- */
-async function apply(policy: Parameters<FakeController['setPolicy']>[0]): Promise<void> {
-  fake.setPolicy(policy);
-  await viaProxy(proxy, `http://${policy.authority.replace(/:80$/, '')}/warm-up`);
-  await waitFor(async () => ((await policyRevision(proxy)) ?? -1) >= policy.revision, 5000, 'the revision');
-}
+const apply = (policy: Parameters<FakeController['setPolicy']>[0]) => applyHttpPolicy(fake, proxy, policy);
 
-let bad: Upstream;
-let good: Upstream;
 let flaky: Upstream;
 
 beforeAll(async () => {
   await fake.start();
-  const v1 = await up(named('v1'));
-  const v2 = await up(named('v2'));
+  const v1 = await up(answerWithName('v1'));
+  const v2 = await up(answerWithName('v2'));
   let alternate = 0;
   const slow = await up((req, res) => {
     // /every-other: the first attempt of each pair hangs, the next answers at once
@@ -89,26 +61,11 @@ beforeAll(async () => {
       res.end();
     });
   });
-  bad = await up((_req, res) => {
-    badHitTimes.push(Date.now());
-    res.statusCode = badFailing ? 500 : 200;
-    res.end('bad');
-  });
-  // slower than the failing endpoint: fast failures attract a latency-aware balancer, which
-  // is what failure accrual is for
-  const goodHandler = named('good');
-  good = await up((req, res) => setTimeout(goodHandler, 20, req, res));
   fake.set('web.test:80', [ep(v1.port, 'web')]);
   fake.set('web-v2.test:80', [ep(v2.port, 'web-v2')]);
   fake.set('slow.test:80', [ep(slow.port, 'slow')]);
   fake.set('flaky.test:80', [ep(flaky.port, 'flaky')]);
-  fake.set('pool.test:80', [ep(bad.port, 'pool'), ep(good.port, 'pool')]);
   fake.set('fault.test:80', [ep(v1.port, 'web')]);
-  const broken = await up((_req, res) => {
-    res.statusCode = 500;
-    res.end('broken');
-  });
-  fake.set('lonely.test:80', [ep(broken.port, 'lonely')]);
   proxy = await startTestProxy(
     {},
     { WEFT_PROXY_CONTROLLER_URL: fake.url },
@@ -289,88 +246,6 @@ describe('timeouts and retries', () => {
     const small = await viaProxy(proxy, 'http://flaky.test/always-503-small', { method: 'POST', body: 'hi' });
     expect(small.status).toBe(503);
     expect(pathHits.get('/always-503-small')).toBe(5); // the first attempt and 4 retries
-  });
-});
-
-describe('failure accrual', () => {
-  it('ejects an endpoint after N consecutive failures, then probes it back', async () => {
-    const penaltyMs = 2000;
-    // while the policy is applied the endpoint answers: the warm-ups leave it no failure
-    badFailing = false;
-    await apply(
-      outboundPolicy('pool.test:80', [{}], 7, {
-        failureAccrual: {
-          consecutiveFailures: 3,
-          minPenaltyMs: penaltyMs,
-          maxPenaltyMs: 4000,
-          jitterRatio: 0,
-        },
-      }),
-    );
-    badFailing = true;
-    const before = bad.hits;
-    // until the bad endpoint has failed 3 times in a row it still gets picked
-    let lastSentAt = 0;
-    for (let i = 0; i < 60 && bad.hits - before < 3; i++) {
-      lastSentAt = Date.now();
-      await viaProxy(proxy, 'http://pool.test/');
-    }
-    expect(bad.hits - before).toBe(3);
-    const ejectedAt = bad.hits;
-    // The proxy saw the third failure after that request was sent: its penalty runs at
-    // least until `penaltyEnd`. What is answered before then was picked during the penalty.
-    const penaltyEnd = lastSentAt + penaltyMs;
-    const during: Reply[] = [];
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-    let sent = 0;
-    const send = async () => {
-      while (sent < 40 && Date.now() < penaltyEnd - 200) {
-        sent++;
-        const r = await viaProxy(proxy, 'http://pool.test/', { agent });
-        if (Date.now() < penaltyEnd) during.push(r);
-      }
-    };
-    await Promise.all([send(), send(), send(), send()]);
-    agent.destroy();
-    expect(during.length).toBeGreaterThanOrEqual(20);
-    expect(during.every((r) => r.status === 200 && r.body === 'good')).toBe(true);
-    expect(badHitTimes.slice(ejectedAt).every((t) => t >= penaltyEnd)).toBe(true);
-    // the endpoint recovers: once the penalty is over a probe reaches it, and succeeds
-    badFailing = false;
-    const probing: Reply[] = [];
-    const probed = bad.hits;
-    await waitFor(
-      async () => {
-        probing.push(await viaProxy(proxy, 'http://pool.test/'));
-        return bad.hits > probed;
-      },
-      10_000,
-      'a probe of the ejected endpoint',
-    );
-    expect(probing.every((r) => r.status === 200)).toBe(true);
-    const back = bad.hits;
-    const after = await many(proxy, 60, () => 'http://pool.test/', undefined, 4);
-    expect(after.every((r) => r.status === 200)).toBe(true);
-    // the probe succeeded and the endpoint takes traffic again
-    expect(bad.hits - back).toBeGreaterThan(3);
-  });
-});
-
-describe('load shedding', () => {
-  it('answers 503 loadshed without calling the endpoint while every endpoint is ejected', async () => {
-    await apply(
-      outboundPolicy('lonely.test:80', [{}], 8, {
-        failureAccrual: { consecutiveFailures: 2, minPenaltyMs: 5000, maxPenaltyMs: 10000, jitterRatio: 0 },
-      }),
-    );
-    const replies = await many(proxy, 10, () => 'http://lonely.test/', undefined, 1);
-    // at most two failures reach the endpoint (the warm-up may be the first); then it is ejected
-    const reached = replies.filter((r) => r.status === 500).length;
-    expect(reached).toBeLessThanOrEqual(2);
-    expect(replies.slice(0, reached).every((r) => r.status === 500)).toBe(true);
-    const shed = replies.slice(reached);
-    expect(shed.length).toBeGreaterThanOrEqual(8);
-    expect(shed.every((r) => r.status === 503 && r.headers['weft-proxy-error'] === 'loadshed')).toBe(true);
   });
 });
 
