@@ -1,22 +1,21 @@
 /**
  * What an interrupted browser-test run left running, stopped before the next run starts.
  * The local platform starts pods and its balancer detached, so they outlive a controller
- * that is killed (Playwright killed, a run stopped by SIGKILL); every run uses the same
- * address blocks (POD_OCTET, OWN_POD_OCTET), so such a pod still holds the address and
- * port the next run's pod is given, and that pod crash-loops on EADDRINUSE (never ready,
- * never sent traffic). A state directory's leftovers are the processes its local-platform
- * record names (pid and start time, as the controller adopts them) while no live
- * controller holds its lock; a directory a live controller holds is left alone.
+ * that is killed (Playwright killed, a run stopped by SIGKILL, a kill by name); every run
+ * uses the same address blocks (POD_OCTET, OWN_POD_OCTET), so such a pod still holds the
+ * address and port the next run's pod is given, and that pod crash-loops on EADDRINUSE
+ * (never ready, never sent traffic).
+ *
+ * A leftover is a process whose output goes to a file in a run's directory
+ * (`<tmp>/weft-e2e-*`: the local platform appends each pod's and the balancer's output to
+ * a log in its state directory) while no live controller holds that run's lock: found so
+ * whether or not the dead controller recorded it (it may have restarted a container just
+ * before it went), and even when the directory has since been removed. A run a live
+ * controller holds, and this run's own directory, are left alone.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-/** A process as the controller records it. */
-interface ProcRef {
-  pid: number;
-  startTime: number;
-}
+import { join, sep } from 'node:path';
 
 /** The e2e runs' directories: a controller's state is the directory itself or its `state`. */
 const PREFIX = 'weft-e2e-';
@@ -36,33 +35,73 @@ function startTimeOf(pid: number): number | undefined {
   }
 }
 
-function isRef(v: unknown): v is ProcRef {
-  const r = v as Partial<ProcRef> | null;
-  return typeof r?.pid === 'number' && typeof r.startTime === 'number';
-}
-
-function alive(ref: ProcRef): boolean {
-  return startTimeOf(ref.pid) === ref.startTime;
-}
-
-function readJson(path: string): unknown {
+/** Whether a live controller holds the state directory `dir` (its lock names a running process). */
+function held(dir: string): boolean {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    const lock = JSON.parse(readFileSync(join(dir, 'controller.lock'), 'utf8')) as {
+      pid?: unknown;
+      startTime?: unknown;
+    };
+    return typeof lock.pid === 'number' && startTimeOf(lock.pid) === lock.startTime;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
-/** The live processes `dir`'s record names, or none when a live controller holds `dir`. */
-export function leftoversIn(dir: string): ProcRef[] {
-  const lock = readJson(join(dir, 'controller.lock'));
-  if (isRef(lock) && alive(lock)) return [];
-  const state = readJson(join(dir, 'local-platform.json')) as
-    | { balancer?: unknown; pods?: { app?: unknown; proxy?: unknown }[] }
-    | undefined;
-  if (!state) return [];
-  const refs = [state.balancer, ...(state.pods ?? []).flatMap((p) => [p.app, p.proxy])];
-  return refs.filter(isRef).filter(alive);
+/** The run directory (`<root>/weft-e2e-…`) a process writes its output into, if any. */
+function runDirOf(pid: number, root: string): string | undefined {
+  for (const fd of [1, 2]) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (!target.startsWith(root + sep)) continue;
+    // a file in a run's directory (not a file of that name in `root`, such as a run's own output)
+    const [name = '', ...inside] = target.slice(root.length + 1).split(sep);
+    if (name.startsWith(PREFIX) && inside.length > 0) return join(root, name);
+  }
+  return undefined;
+}
+
+/** The leftovers under `root` (but those of `keep`), by run directory. */
+export function findLeftovers(root = tmpdir(), keep?: string): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  const live = new Map<string, boolean>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return found;
+  }
+  for (const p of pids) {
+    const pid = Number(p);
+    if (pid === process.pid) continue;
+    const run = runDirOf(pid, root);
+    if (run === undefined || (keep !== undefined && (keep === run || keep.startsWith(run + sep)))) continue;
+    let isLive = live.get(run);
+    if (isLive === undefined) {
+      isLive = held(run) || held(join(run, 'state'));
+      live.set(run, isLive);
+    }
+    if (isLive) continue;
+    found.set(run, [...(found.get(run) ?? []), pid]);
+  }
+  return found;
+}
+
+/**
+ * Whether the process that started at `startTime` has ended, all its threads too: its
+ * first thread shows as a zombie while the others still hold its files (and sockets).
+ */
+function gone(pid: number, startTime: number | undefined): boolean {
+  if (startTimeOf(pid) === startTime) return false;
+  try {
+    return readdirSync(`/proc/${pid}/task`).length <= 1;
+  } catch {
+    return true;
+  }
 }
 
 function sleepSync(ms: number): void {
@@ -70,42 +109,22 @@ function sleepSync(ms: number): void {
 }
 
 /**
- * Stops (SIGKILL, to its process group: each was started as a group leader) every
- * leftover of the earlier runs' state directories under `root`, but `keep`, and waits
- * (bounded) until they are gone. Returns the directories it found leftovers in, with
- * how many.
+ * Stops (SIGKILL) every leftover under `root` but `keep`'s, and waits (bounded) until
+ * they are gone. Returns the run directories it found leftovers of, with how many.
  */
 export function stopLeftovers(root = tmpdir(), keep?: string): { dir: string; stopped: number }[] {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return [];
-  }
-  const found: { dir: string; stopped: number }[] = [];
-  const stopped: ProcRef[] = [];
-  for (const name of names) {
-    if (!name.startsWith(PREFIX)) continue;
-    for (const dir of [join(root, name), join(root, name, 'state')]) {
-      if (dir === keep) continue;
-      const refs = leftoversIn(dir);
-      if (refs.length === 0) continue;
-      for (const ref of refs) {
-        try {
-          process.kill(-ref.pid, 'SIGKILL');
-        } catch {
-          try {
-            process.kill(ref.pid, 'SIGKILL');
-          } catch {
-            // gone meanwhile
-          }
-        }
-      }
-      stopped.push(...refs);
-      found.push({ dir, stopped: refs.length });
+  const found = findLeftovers(root, keep);
+  const pids = [...found.values()].flat();
+  const starts = new Map(pids.map((pid) => [pid, startTimeOf(pid)]));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
     }
   }
   const deadline = Date.now() + GONE_WAIT_MS;
-  while (stopped.some(alive) && Date.now() < deadline) sleepSync(50);
-  return found;
+  const running = (pid: number) => starts.get(pid) !== undefined && !gone(pid, starts.get(pid));
+  while (pids.some(running) && Date.now() < deadline) sleepSync(50);
+  return [...found].map(([dir, p]) => ({ dir, stopped: p.length }));
 }
