@@ -13,6 +13,7 @@ export default defineConfig({
       'examples/**/*.test.ts',
       'apps/web/lib/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'e2e/support/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,

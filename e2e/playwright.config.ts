@@ -3,6 +3,15 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/chromium.ts';
 import { API_PORT, POD_OCTET, STATE_DIR, WEB_PORT } from './support/env.ts';
+import { stopLeftovers } from './support/leftovers.ts';
+
+// Once, in Playwright's main process (its workers load this file again) and before the
+// controller starts: what an interrupted run left running would hold this run's pod addresses.
+if (!process.env.WEFT_E2E_LEFTOVERS_STOPPED) {
+  process.env.WEFT_E2E_LEFTOVERS_STOPPED = '1';
+  for (const { dir, stopped } of stopLeftovers(undefined, STATE_DIR))
+    console.log(`[e2e] stopped what an interrupted run left running (${stopped} processes of ${dir})`);
+}
 
 export default defineConfig({
   testDir: './tests',

@@ -65,7 +65,8 @@ export async function waitForLine(
 
 /**
  * Reads a log file onwards from an offset, a bounded chunk at a time, to find a line:
- * everything the process logged since it started is seen, however busy its log.
+ * everything the process logged since it started is seen, however busy its log (and
+ * from the start of the file again when it was truncated or replaced).
  */
 class LogScanner {
   static readonly CHUNK = 64 * 1024;
@@ -73,6 +74,8 @@ class LogScanner {
   #pos: number;
   /** The end of the last chunk read (a line may straddle two chunks). */
   #carry = '';
+  /** The file read last: another one under the name (renamed over) is read from its start. */
+  #ino: number | undefined;
 
   constructor(file: string, from: number) {
     this.#file = file;
@@ -84,6 +87,13 @@ class LogScanner {
     const fh = await open(this.#file, 'r').catch(() => undefined);
     if (!fh) return false;
     try {
+      const { ino, size } = await fh.stat();
+      if ((this.#ino !== undefined && ino !== this.#ino) || size < this.#pos) {
+        // replaced or truncated: what it holds now was all written since
+        this.#pos = 0;
+        this.#carry = '';
+      }
+      this.#ino = ino;
       const buf = Buffer.alloc(LogScanner.CHUNK);
       for (;;) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, this.#pos);
