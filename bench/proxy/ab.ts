@@ -6,6 +6,7 @@
  * p50/p99 at 1,000 requests/s (`olg`). Prints every turn and the medians.
  *
  *   node --import tsx bench/proxy/ab.ts [--path twoHopMtls|twoHop|oneHop] [--reps 5] [--seconds 3]
+ *     [--b-path twoHop]                             (B on another path than A: two paths of one build)
  *     [--a-bundle DIR/weft-proxy.mjs] [--b-bundle DIR/weft-proxy.mjs]     (default: build this checkout)
  *     [--a-flags "--max-semi-space-size=2"] [--b-flags ""]                 (default: the platform's)
  *     [--profile]                                   (B's proxies under --cpu-prof: top self time)
@@ -148,15 +149,20 @@ async function main(): Promise<void> {
       profileDir: v.name === 'B' && args.has('--profile') ? path.join(workDir, 'prof') : null,
     }));
     const upstreamPort = await startBenchUpstream(repoRoot, taskset);
-    let env: Record<string, string> = { WEFT_PROXY_DRAIN_GRACE_MS: '300' };
-    if (which2 === 'twoHopMtls') {
+    const base: Record<string, string> = { WEFT_PROXY_DRAIN_GRACE_MS: '300' };
+    const paths = [which2, args.arg('--b-path') ?? which2];
+    let mtlsEnv: Record<string, string> | null = null;
+    if (paths.includes('twoHopMtls')) {
       const stateDir = path.join(workDir, 'identity-state');
       mkdirSync(stateDir);
-      const api = await startIdentityApi(stateDir);
-      env = { ...env, ...identityEnv(api) };
+      mtlsEnv = { ...base, ...identityEnv(await startIdentityApi(stateDir)) };
     }
     const started: Started[] = [];
-    for (const v of variants) started.push(await startPath(which2, v, taskset, workDir, upstreamPort, env));
+    for (const [i, v] of variants.entries()) {
+      const p = paths[i] as string;
+      const env = p === 'twoHopMtls' ? (mtlsEnv as Record<string, string>) : base;
+      started.push(await startPath(p, v, taskset, workDir, upstreamPort, env));
+    }
     const { turns, fromUs, toUs } = await alternate(
       reps,
       variants,
@@ -166,7 +172,7 @@ async function main(): Promise<void> {
         `p50/p99 @1k ${t.p50.toFixed(3)}/${t.p99.toFixed(3)} ms (${t.opens} endpoint connections opened)`,
       log,
     );
-    log(`\n${which2}, medians of ${reps}:`);
+    log(`\n${paths[0] === paths[1] ? which2 : `A ${paths[0]}, B ${paths[1]}`}, medians of ${reps}:`);
     for (const [i, v] of variants.entries()) {
       const ts = turns[i] as Turn[];
       log(
