@@ -16,7 +16,6 @@ import { DynamicTable, ENTRY_OVERHEAD } from './hpack-table.ts';
 /** Names whose values differ between messages: indexing them would only churn the table. */
 const NOT_INDEXED = new Set([
   'content-length',
-  'date',
   'etag',
   'age',
   'if-modified-since',
