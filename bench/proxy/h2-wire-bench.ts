@@ -6,7 +6,9 @@
  * (`h2-wire-floor.ts`), the last two with the proxy's node flags. In each repetition the
  * four take turns (the forwarders' order rotating), and while one is measured the others
  * are held still with SIGSTOP. Per turn: calls/s, the forwarder's CPU µs per call (/proc,
- * over h2load's warm-up too, as h2.ts counts it), peak RSS; then medians and ratios.
+ * over h2load's warm-up too, as h2.ts counts it), peak RSS and private part (RssAnon); then
+ * medians and ratios. The two forwarders run as esbuild bundles with plain node, as the
+ * proxy does (no tsx loader in their memory).
  *
  *   node --import tsx bench/proxy/h2-wire-bench.ts [--quick] [--reps 3] [--seconds 3]
  *     [--rows h2,grpcUnary,grpcStream] [--no-weft]
@@ -17,6 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { proxyNodeArgs } from '../../apps/controller/src/platform/local/proxy-entry.ts';
 import { type H2loadRequest, type LoadTools, runH2load } from '../lib/load.ts';
 import { sampleRss, totalCpuSeconds } from '../lib/proc.ts';
@@ -41,6 +44,7 @@ interface Turn {
   rps: number;
   cpu: number;
   rssMb: number;
+  anonMb: number;
   errors: number;
 }
 
@@ -57,9 +61,9 @@ async function measure(
     const cpu0 = totalCpuSeconds([t.pid]);
     const sampler = sampleRss(() => [t.pid]);
     const r = await runH2load(h2load, tools, t.port, seconds, 10, 10, request);
-    const rssMb = sampler.stop().rssMb;
+    const { rssMb, anonMb } = sampler.stop();
     const cpu = ((totalCpuSeconds([t.pid]) - cpu0) * 1e6) / Math.max(1, r.rps * (seconds + 1));
-    return { rps: r.rps, cpu, rssMb, errors: r.errors };
+    return { rps: r.rps, cpu, rssMb, anonMb, errors: r.errors };
   } finally {
     for (const o of others) process.kill(o.pid, 'SIGCONT');
   }
@@ -92,11 +96,18 @@ async function main(): Promise<void> {
     await waitForPort(upstreamPort, upstream);
     const forwarder = async (name: string, file: string): Promise<Target> => {
       const port = await freePort();
+      const outfile = path.join(workDir, `${name}.mjs`);
+      buildSync({
+        entryPoints: [path.join(repoRoot, 'bench/proxy', file)],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile,
+        logLevel: 'warning',
+      });
       const p: Spawned = spawnPinned(taskset, '0', process.execPath, [
         ...nodeArgs,
-        '--import',
-        'tsx',
-        path.join(repoRoot, 'bench/proxy', file),
+        outfile,
         String(port),
         String(upstreamPort),
       ]);
@@ -148,7 +159,7 @@ async function main(): Promise<void> {
             `${row} #${rep + 1} ${t.name}: ${Math.round(turn.rps)} calls/s` +
               (t === direct
                 ? ''
-                : `, ${turn.cpu.toFixed(1)} µs CPU/call, peak RSS ${turn.rssMb.toFixed(1)} MB`) +
+                : `, ${turn.cpu.toFixed(1)} µs CPU/call, peak RSS ${turn.rssMb.toFixed(1)} MB (private ${turn.anonMb.toFixed(1)})`) +
               `, ${turn.errors} errors`,
           );
         }
@@ -168,7 +179,10 @@ async function main(): Promise<void> {
             )} µs CPU/call, peak RSS ${round(
               med(t.name, (x) => x.rssMb),
               1,
-            )} MB, ` +
+            )} MB (private ${round(
+              med(t.name, (x) => x.anonMb),
+              1,
+            )}), ` +
             `errors ${(turns.get(t.name) ?? []).reduce((s, x) => s + x.errors, 0)}`,
         );
       }
