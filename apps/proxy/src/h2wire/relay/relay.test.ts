@@ -6,6 +6,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HpackEncoder } from '../hpack-encoder.ts';
 import { DownConn, UpstreamPool } from './conns.ts';
 
 const closers: (() => void)[] = [];
@@ -90,6 +91,17 @@ function pattern(n: number, seed: number): Buffer {
   return b;
 }
 
+/** The frames in `bytes` as [type, flags, stream id, error code (RST_STREAM, GOAWAY)]. */
+function framesOf(bytes: Buffer): number[][] {
+  const out: number[][] = [];
+  for (let pos = 0; pos + 9 <= bytes.length; pos += 9 + bytes.readUIntBE(pos, 3)) {
+    const type = bytes[pos + 3] as number;
+    const code = type === 3 ? bytes.readUInt32BE(pos + 9) : type === 7 ? bytes.readUInt32BE(pos + 13) : -1;
+    out.push([type, bytes[pos + 4] as number, bytes.readUInt32BE(pos + 5), code]);
+  }
+  return out;
+}
+
 describe('h2wire relay', () => {
   it('relays bodies larger than every window, with trailers both ways, on many streams at once', async () => {
     const port = await relay(await echoUpstream());
@@ -149,6 +161,33 @@ describe('h2wire relay', () => {
     expect(code).toBe(http2.constants.NGHTTP2_REFUSED_STREAM);
   });
 
+  it('resets a malformed request with PROTOCOL_ERROR and keeps the connection', async () => {
+    const port = await relay(await echoUpstream());
+    const socket = net.connect(port, '127.0.0.1');
+    closers.push(() => socket.destroy());
+    const got: Buffer[] = [];
+    socket.on('data', (c: Buffer) => got.push(c));
+    const block = Buffer.alloc(256);
+    const n = new HpackEncoder().encode(
+      [':method', 'GET', ':scheme', 'http', ':path', '/', 'X-Upper', '1'],
+      null,
+      block,
+      0,
+    );
+    const head = Buffer.from('000000010500000001', 'hex'); // HEADERS, END_STREAM | END_HEADERS, stream 1
+    head.writeUIntBE(n, 0, 3);
+    socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+    socket.write(Buffer.concat([Buffer.from('000000040000000000', 'hex'), head, block.subarray(0, n)]));
+    socket.write(Buffer.from('0000080600000000000102030405060708', 'hex')); // PING: still served after the reset
+    const frames = await new Promise<number[][]>((resolve) => {
+      socket.on('data', () => {
+        const f = framesOf(Buffer.concat(got));
+        if (f.some(([type, flags]) => type === 6 && flags === 1)) resolve(f);
+      });
+    });
+    expect(frames).toContainEqual([3, 0, 1, http2.constants.NGHTTP2_PROTOCOL_ERROR]);
+  });
+
   it('answers a client that breaks the protocol with GOAWAY', async () => {
     const port = await relay(await echoUpstream());
     const socket = net.connect(port, '127.0.0.1');
@@ -159,15 +198,7 @@ describe('h2wire relay', () => {
     socket.write(Buffer.from('000000040000000000', 'hex')); // SETTINGS
     socket.write(Buffer.from('00000400010000000161626364', 'hex')); // DATA on stream 1, never opened
     await new Promise<void>((r) => socket.on('close', () => r()));
-    const bytes = Buffer.concat(got);
-    // find the GOAWAY frame (type 7) and its code
-    let pos = 0;
-    let code = -1;
-    while (pos + 9 <= bytes.length) {
-      const len = bytes.readUIntBE(pos, 3);
-      if (bytes[pos + 3] === 7) code = bytes.readUInt32BE(pos + 9 + 4);
-      pos += 9 + len;
-    }
-    expect(code).toBe(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    const goaway = framesOf(Buffer.concat(got)).find(([type]) => type === 7);
+    expect(goaway?.[3]).toBe(http2.constants.NGHTTP2_PROTOCOL_ERROR);
   });
 });

@@ -5,10 +5,12 @@
  * the other side's stream and connection send windows. What does not fit waits in the
  * half's queue, bounded by the receive window we gave the sender (a peer that sends past
  * it has its stream reset with FLOW_CONTROL_ERROR); credit goes back to the sender only as
- * the octets leave, so a slow receiver slows its sender.
+ * the octets leave, so a slow receiver slows its sender. Malformed header blocks (RFC 9113
+ * section 8.2-8.3, header-rules.ts) reset the stream with PROTOCOL_ERROR.
  */
 
 import { CANCEL, FLOW_CONTROL_ERROR, NO_ERROR, PROTOCOL_ERROR, STREAM_CLOSED } from '../errors.ts';
+import { malformed, REQUEST, RESPONSE, TRAILERS } from '../header-rules.ts';
 import { STREAM_WINDOW, type WireConn } from './wire-conn.ts';
 
 const EMPTY = Buffer.alloc(0);
@@ -38,8 +40,12 @@ export class Half {
   done = false;
   blockedOnConn = false;
 
-  constructor(relay: Relay, from: WireConn, fromId: number, to: WireConn) {
+  /** The request half (else the response half): which field rules its header blocks follow. */
+  private readonly isRequest: boolean;
+
+  constructor(relay: Relay, from: WireConn, fromId: number, to: WireConn, isRequest: boolean) {
     this.relay = relay;
+    this.isRequest = isRequest;
     this.from = from;
     this.fromId = fromId;
     this.to = to;
@@ -50,6 +56,10 @@ export class Half {
   headers(fields: string[], neverIndexed: readonly number[], end: boolean, informational: boolean): void {
     if (this.ended) {
       this.relay.streamError(this.from, STREAM_CLOSED);
+      return;
+    }
+    if (malformed(fields, this.started ? TRAILERS : this.isRequest ? REQUEST : RESPONSE) !== null) {
+      this.relay.streamError(this.from, PROTOCOL_ERROR);
       return;
     }
     if (end) this.ended = true;
@@ -186,9 +196,9 @@ export class Relay {
   constructor(down: WireConn, downId: number, up: WireConn, upId: number) {
     this.down = down;
     this.up = up;
-    this.request = new Half(this, down, downId, up);
+    this.request = new Half(this, down, downId, up, true);
     this.request.toId = upId;
-    this.response = new Half(this, up, upId, down);
+    this.response = new Half(this, up, upId, down, false);
     this.response.toId = downId;
     down.streams.set(downId, this);
     up.streams.set(upId, this);
