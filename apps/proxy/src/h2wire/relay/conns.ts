@@ -23,9 +23,14 @@ const LAST_STREAM_ID = 2 ** 31 - 1;
 export class UpConn extends WireConn {
   private nextId = 1;
   goingAway = false;
+  /** The TCP connection was made (a connection that closes before is a failed attempt). */
+  connected = false;
 
   constructor(port: number) {
     super(net.connect(port, '127.0.0.1'), false);
+    this.socket.once('connect', () => {
+      this.connected = true;
+    });
     this.socket.write(CLIENT_PREFACE);
     this.greet([SETTINGS_ENABLE_PUSH, 0]);
   }
@@ -72,14 +77,29 @@ export class UpConn extends WireConn {
   }
 }
 
-/** Keeps one upstream connection, replaced when it closes or goes away. */
+/** After a failed connection attempt, new streams are refused this long before the next. */
+const RETRY_MS = 500;
+
+/**
+ * Keeps one upstream connection, replaced when it closes or goes away; after an attempt
+ * that failed to connect, streams are refused for RETRY_MS rather than each starting one.
+ */
 export class UpstreamPool {
   private current: UpConn | null = null;
+  private retryAt = 0;
 
   constructor(private readonly port: number) {}
 
-  get(): UpConn {
-    if (this.current === null || !this.current.usable()) this.current = new UpConn(this.port);
+  /** The connection for a new stream, or null while the upstream is unreachable. */
+  get(): UpConn | null {
+    const c = this.current;
+    if (c?.usable()) return c;
+    if (c?.closed && !c.connected) {
+      if (this.retryAt === 0) this.retryAt = Date.now() + RETRY_MS;
+      if (Date.now() < this.retryAt) return null;
+    }
+    this.retryAt = 0;
+    this.current = new UpConn(this.port);
     return this.current;
   }
 }
@@ -115,6 +135,8 @@ export class DownConn extends WireConn {
       this.writer.rstStream(id, REFUSED_STREAM);
       return;
     }
-    this.pool.get().open(this, id, fields, neverIndexed, end);
+    const up = this.pool.get();
+    if (up === null) this.writer.rstStream(id, REFUSED_STREAM);
+    else up.open(this, id, fields, neverIndexed, end);
   }
 }

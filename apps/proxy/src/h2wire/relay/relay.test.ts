@@ -161,6 +161,24 @@ describe('h2wire relay', () => {
     expect(code).toBe(http2.constants.NGHTTP2_REFUSED_STREAM);
   });
 
+  it('refuses streams while the upstream is unreachable, without a connection attempt each', async () => {
+    const closed = net.createServer();
+    const deadPort = await listen(closed);
+    closed.close();
+    const port = await relay(deadPort);
+    const client = http2.connect(`http://127.0.0.1:${port}`);
+    closers.push(() => client.destroy());
+    const codeOf = (req: http2.ClientHttp2Stream) =>
+      new Promise<number>((resolve) => {
+        req.on('error', () => {});
+        req.on('close', () => resolve(req.rstCode));
+      });
+    const first = await codeOf(client.request({ ':path': '/' }));
+    expect(first).toBe(http2.constants.NGHTTP2_CANCEL); // its upstream connection failed
+    const later = await Promise.all([1, 2, 3].map(() => codeOf(client.request({ ':path': '/' }))));
+    expect(later).toEqual([1, 2, 3].map(() => http2.constants.NGHTTP2_REFUSED_STREAM));
+  });
+
   it('resets a malformed request with PROTOCOL_ERROR and keeps the connection', async () => {
     const port = await relay(await echoUpstream());
     const socket = net.connect(port, '127.0.0.1');
