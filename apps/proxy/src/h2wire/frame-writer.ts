@@ -4,7 +4,9 @@
  * by reference) at the end of the microtask queue, instead of one write per frame. Header
  * blocks larger than the peer's SETTINGS_MAX_FRAME_SIZE are split into CONTINUATION
  * frames; DATA payloads are the caller's to keep within it and within the flow-control
- * windows. Staged bytes are bounded by what the caller writes in one turn.
+ * windows. Staged bytes are bounded by what the caller writes in one turn. The stage is
+ * reused from its start whenever the socket took every byte at once (the usual case), so a
+ * busy connection does not leave a trail of 64 KB buffers for the garbage collector.
  */
 
 import {
@@ -25,6 +27,8 @@ import {
 
 /** Where frames go: a net.Socket fits. */
 export interface FrameSink {
+  /** Octets written but not yet handed to the kernel (0: every written buffer is free again). */
+  readonly writableLength: number;
   write(chunk: Buffer): boolean;
   cork(): void;
   uncork(): void;
@@ -138,6 +142,8 @@ export class FrameWriter {
       this.sink.uncork();
     }
     pending.length = 0;
+    // all handed to the kernel: nothing refers to the stage's bytes any more
+    if (this.sink.writableLength === 0) this.start = this.pos = 0;
     return ok;
   }
 

@@ -42,6 +42,7 @@ class Recorder implements FrameHandler {
 /** Collects what a FrameWriter writes. */
 class Collect implements FrameSink {
   readonly chunks: Buffer[] = [];
+  readonly writableLength = 0;
   write(chunk: Buffer): boolean {
     this.chunks.push(Buffer.from(chunk));
     return true;
@@ -150,6 +151,41 @@ describe('frame reader', () => {
       'goaway 3 0 ',
       'settings ack=true ',
     ]);
+  });
+
+  it('reuses its stage once the socket took everything, and never rewrites bytes still queued', async () => {
+    /** Keeps the written buffers themselves, as a socket with a full kernel buffer does. */
+    class Slow implements FrameSink {
+      readonly kept: Buffer[] = [];
+      writableLength = 1;
+      write(chunk: Buffer): boolean {
+        this.kept.push(chunk);
+        return false;
+      }
+      cork(): void {}
+      uncork(): void {}
+    }
+    const slow = new Slow();
+    const w = new FrameWriter(slow);
+    w.windowUpdate(1, 1);
+    w.flush();
+    w.windowUpdate(3, 3);
+    w.flush();
+    expect(read(Buffer.concat([SETTINGS0, ...slow.kept]))).toEqual([
+      'settings ack=false ',
+      'window 1 1',
+      'window 3 3',
+    ]);
+    slow.writableLength = 0;
+    w.windowUpdate(5, 5);
+    w.flush();
+    w.windowUpdate(7, 7);
+    w.flush();
+    const [a, b] = slow.kept.slice(-2) as [Buffer, Buffer];
+    expect(a.byteOffset).toBe(26); // after the two frames the socket still held
+    expect(b.byteOffset).toBe(0); // the socket took everything: the stage starts over
+    expect(a.buffer).toBe(b.buffer);
+    await Promise.resolve();
   });
 
   it('reports stream-level faults on their stream and reads on', () => {
