@@ -43,7 +43,7 @@ export function platformOf(workloads: Workload[]) {
 }
 
 /** A metrics service over `platform`'s workloads, and an admin's router over it. */
-export function routerOver(platform: ReturnType<typeof platformOf>) {
+export function routerOver(platform: ConstructorParameters<typeof MetricsService>[0]) {
   const metrics = new MetricsService(platform, {
     scrapeIntervalMs: 5000,
     scrapeTimeoutMs: 1000,

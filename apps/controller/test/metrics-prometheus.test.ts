@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GoldenMetrics, Pod, Workload } from '@weft/shared';
+import type { GoldenMetrics, Pod } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBackend } from '../src/metrics/embedded-backend.ts';
 import { writeFileSd } from '../src/metrics/file-sd.ts';
@@ -19,6 +19,7 @@ import { MetricsQueries } from '../src/metrics/queries.ts';
 import { MetricsService } from '../src/metrics/service.ts';
 import { exposition, type FakeCounters } from '../src/metrics/test-util.ts';
 import { TopologyQueries } from '../src/metrics/topology.ts';
+import { meshedWorkload } from './mesh-helpers.ts';
 import {
   ensurePrometheus,
   lastScrapeMs,
@@ -33,22 +34,6 @@ const missing = ensurePrometheus();
 if (missing) console.log(`[metrics-prometheus] skipped: ${missing}`);
 
 const INTERVAL_S = 1;
-
-function workload(namespace: string, name: string): Workload {
-  return {
-    namespace,
-    name,
-    kind: 'Deployment',
-    labels: {},
-    serviceAccount: name,
-    replicas: 1,
-    readyReplicas: 1,
-    meshedReplicas: 1,
-    meshed: true,
-    meshState: 'meshed',
-    createdAt: new Date(0).toISOString(),
-  };
-}
 
 /** A proxy's admin endpoint whose counters the test grows. */
 interface FakeProxy {
@@ -137,7 +122,11 @@ describe.skipIf(missing !== undefined)('Prometheus backend vs the embedded store
     ];
     const pods = proxies.map((p) => p.pod);
     writeFileSd(fileSd, pods);
-    const workloads = [workload('demo', 'web'), workload('demo', 'api'), workload('data', 'db')];
+    const workloads = [
+      meshedWorkload('demo', 'web'),
+      meshedWorkload('demo', 'api'),
+      meshedWorkload('data', 'db'),
+    ];
     const platform = {
       listNamespaces: () => ['data', 'demo'],
       listWorkloads: (ns?: string) => workloads.filter((w) => ns === undefined || w.namespace === ns),

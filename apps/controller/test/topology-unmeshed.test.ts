@@ -4,30 +4,12 @@
 // no pod has stays unknown.
 import { type Pod, UNKNOWN_SOURCE, type Workload } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import { createCaller } from '../src/api/router.ts';
-import { type ApiServices, createContext } from '../src/api/trpc.ts';
-import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
-import type { Platform } from '../src/core/platform.ts';
-import { parseExposition } from '../src/metrics/exposition.ts';
-import { MetricsService } from '../src/metrics/service.ts';
-import { INGESTED_NAMES } from '../src/metrics/store.ts';
-import { exposition } from '../src/metrics/test-util.ts';
+import { workload as demoWorkload, ingestScrape, routerOver } from './metrics-api-fixtures.ts';
 
-function workload(name: string, meshed: boolean): Workload {
-  return {
-    namespace: 'demo',
-    name,
-    kind: 'Deployment',
-    labels: { app: name },
-    serviceAccount: name,
-    replicas: 1,
-    readyReplicas: 1,
-    meshedReplicas: meshed ? 1 : 0,
-    meshed,
-    meshState: meshed ? 'meshed' : 'unmeshed',
-    createdAt: new Date(0).toISOString(),
-  };
-}
+const workload = (name: string, meshed: boolean): Workload => ({
+  ...demoWorkload('demo', name, meshed),
+  labels: { app: name },
+});
 
 function pod(name: string, ip: string, meshed: boolean): Pod {
   return {
@@ -53,20 +35,7 @@ const platform = {
 
 describe('topology of unmeshed callers', () => {
   it('names a plaintext caller after the workload of its source address, marked unmeshed', async () => {
-    const metrics = new MetricsService(platform, {
-      scrapeIntervalMs: 5000,
-      scrapeTimeoutMs: 1000,
-      retentionMs: 3_600_000,
-      maxRingBytes: 16 * 1024 * 1024,
-    });
-    const services = {
-      platform: platform as unknown as Platform,
-      destination: undefined as unknown as ApiServices['destination'],
-      startedAt: 0,
-      version: 'test',
-      metrics,
-    } satisfies ApiServices;
-    const caller = createCaller(createContext(services, IN_PROCESS_ADMIN));
+    const { caller, store } = routerOver(platform);
     const counters = (n: number, m: number) => [
       {
         labels: { direction: 'inbound', tls: 'false', src_addr: '127.10.0.7' },
@@ -85,13 +54,7 @@ describe('topology of unmeshed callers', () => {
       [Date.now() - 5000, 0, 0],
       [Date.now(), 12, 3],
     ] as const) {
-      const t = metrics.store.beginTick(tick);
-      metrics.store.ingest(
-        'demo/catalog',
-        { namespace: 'demo', workload: 'catalog', pod: 'catalog-1' },
-        t,
-        parseExposition(exposition(counters(n, m)), (x) => INGESTED_NAMES.has(x)),
-      );
+      ingestScrape(store, store.beginTick(tick), { 'demo/catalog': counters(n, m) });
     }
     const edges = await caller.topology.edges({ namespace: 'demo', name: 'catalog', window: '1m' });
     expect(edges).toEqual(
