@@ -37,6 +37,7 @@ import { CanaryWorkloads } from './canary-marks.tsx';
 import { callName } from './edge-label.tsx';
 import { EdgeLayer } from './edge-layer.tsx';
 import { FIT, fitOf, sameViewport } from './fit.ts';
+import { MovingFill, useSplitWhileMoving } from './moving-layer.tsx';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
 import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
@@ -144,6 +145,8 @@ export function TopologyGraph(props: TopologyGraphProps) {
       keysRef.current?.classList.add('topo-zooming');
   };
   useEffect(() => () => clearTimeout(settleRef.current), []);
+  // While it moves, the view is one layer whose raster scale does not jump (moving-layer.tsx).
+  useSplitWhileMoving(keysRef);
 
   const neighbours = useMemo(() => {
     if (focusId === null) return null;
@@ -348,6 +351,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
         colorMode="system"
       >
         <Background gap={24} size={1} color="var(--canvas-dots)" />
+        <MovingFill />
         {dense ? (
           <EdgeLayer groups={layerGroups} count={curves.length} dimmed={focusId !== null} />
         ) : (
