@@ -24,7 +24,11 @@ export const PROXY_INBOUND_PORT = 4143;
 export type LocalCapture = 'http-proxy' | 'netns';
 
 /** Ports the proxy itself takes on a meshed pod's address. */
-const PROXY_PORTS = new Set([PROXY_OUTBOUND_PORT, PROXY_ADMIN_PORT, PROXY_INBOUND_PORT]);
+export const PROXY_PORTS: ReadonlySet<number> = new Set([
+  PROXY_OUTBOUND_PORT,
+  PROXY_ADMIN_PORT,
+  PROXY_INBOUND_PORT,
+]);
 
 export interface PodPort {
   name?: string;

@@ -8,12 +8,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, MeshError, type StoppedPod } from '@weft/shared';
 import { AddressPool } from './addresses.ts';
+import { allocateUnheld, listenedOn } from './held-addresses.ts';
 import type { Inventory, WorkloadEntry } from './inventory.ts';
 import { tailLines } from './log-tail.ts';
 import { netnsPodPool } from './netns/layout.ts';
 import { createPodNetwork, deletePodNetwork, podNetworkExists } from './netns/pod-network.ts';
 import { type Container, LocalPod } from './pod.ts';
-import { type LocalCapture, type PodIdentity, podPorts } from './pod-env.ts';
+import { type LocalCapture, type PodIdentity, type PodPort, PROXY_PORTS, podPorts } from './pod-env.ts';
 import { noLaunch, podLaunch } from './pod-launch.ts';
 import type { PodRecord } from './pod-record.ts';
 import type { ReadyResult } from './rollout.ts';
@@ -162,17 +163,27 @@ export class PodSet {
     const { spec } = w;
     const hash = templateHash(spec, w.state.meshed);
     const name = newPodName(spec.name, hash);
+    // in its own namespace the app keeps its declared ports: iptables hands them to the proxy
+    const ports = podPorts(spec.container, w.state.meshed && this.#o.capture !== 'netns');
+    // link-local addresses live in the pods' own namespaces: only loopback ones can be held by others
+    const ip =
+      this.#o.capture === 'netns'
+        ? this.#ips.allocate()
+        : await allocateUnheld(this.#ips, boundPorts(ports, w.state.meshed), listenedOn, (held) =>
+            console.error(
+              `[local] pod address ${held} skipped: another process listens there (a pod left by a controller that did not shut down?)`,
+            ),
+          );
     const now = new Date().toISOString();
     const record: PodRecord = {
       namespace: spec.namespace,
       name,
       workload: spec.name,
-      ip: this.#ips.allocate(),
+      ip,
       templateHash: hash,
       meshed: w.state.meshed,
       createdAt: now,
-      // in its own namespace the app keeps its declared ports: iptables hands them to the proxy
-      ports: podPorts(spec.container, w.state.meshed && this.#o.capture !== 'netns'),
+      ports,
       app: null,
       proxy: null,
       restarts: 0,
@@ -305,4 +316,11 @@ export class PodSet {
     });
     return new LocalPod(record, launch, this.#logDir(record), (p) => this.#hooks.changed(p));
   }
+}
+
+/** Every port a pod binds on its address: its apps' and, when meshed, its proxy's. */
+function boundPorts(ports: readonly PodPort[], meshed: boolean): number[] {
+  const all = new Set(ports.flatMap((p) => [p.containerPort, p.appPort]));
+  if (meshed) for (const p of PROXY_PORTS) all.add(p);
+  return [...all];
 }
