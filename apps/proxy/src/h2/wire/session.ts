@@ -173,9 +173,10 @@ export abstract class WireSession implements FrameHandler {
     this.teardown();
   }
 
+  /** Ends the socket once what is written went out (a peer need not close its side). */
   private endSocket(): void {
     this.writer.flush();
-    this.socket.end();
+    this.socket.destroySoon();
     this.teardown();
   }
 

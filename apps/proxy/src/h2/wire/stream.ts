@@ -168,6 +168,12 @@ export class WireStream {
   /** Resets the stream (RST_STREAM with `code`) unless it is already closed. */
   reset(code: number = CANCEL): void {
     if (this.closed) return;
+    if (this.localEnded && this.remoteEnded) {
+      // ended both ways (its owner hears of the last frame before the stream closes): a
+      // reset now would be a frame on a closed stream, which peers count against us
+      this.close();
+      return;
+    }
     this.session.writeReset(this.id, code);
     this.rstCode = code;
     this.close();
