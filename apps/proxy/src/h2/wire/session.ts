@@ -162,7 +162,7 @@ export abstract class WireSession implements FrameHandler {
     const code = err instanceof H2Error ? err.code : INTERNAL_ERROR;
     this.writer.goaway(this.lastPeerStream, code);
     this.writer.flush();
-    this.socket.end();
+    this.socket.destroySoon();
     this.teardown();
   }
 
