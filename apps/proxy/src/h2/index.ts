@@ -1,4 +1,7 @@
-/** HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions. */
+/**
+ * HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions, on one
+ * of two engines (`h2Engine`).
+ */
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
@@ -44,12 +47,15 @@ export interface H2Server {
   close(): void;
 }
 
-/** Which engine serves HTTP/2: `node` (node:http2) or `wire` (h2wire, `wire/`). */
+/**
+ * Which engine serves HTTP/2: `wire` (the proxy's own framing layer, `wire/` over
+ * `h2wire/`) or `node` (node:http2: `proxy.ts`, `session-pool.ts`, `stream-pair.ts`).
+ */
 export type H2Engine = 'node' | 'wire';
 
-/** The engine `WEFT_PROXY_H2_ENGINE` names (default: node). */
+/** The engine `WEFT_PROXY_H2_ENGINE` names (default: wire; `node` for node:http2). */
 export function h2Engine(env: NodeJS.ProcessEnv = process.env): H2Engine {
-  return env.WEFT_PROXY_H2_ENGINE === 'wire' ? 'wire' : 'node';
+  return env.WEFT_PROXY_H2_ENGINE === 'node' ? 'node' : 'wire';
 }
 
 /** Builds the HTTP/2 server; endpoint sessions are opened through `connector`. */

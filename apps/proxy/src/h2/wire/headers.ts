@@ -1,7 +1,7 @@
 /**
  * Header blocks between h2wire's form (a flat list: name, value, name, value, ...) and the
  * object form the request pipeline reads and edits (header filters, the proxy's answers):
- * a repeated name becomes an array, as node:http2 gives it.
+ * a repeated name becomes an array, as node:http2 gives it (cookie crumbs are joined).
  */
 
 export type HeaderObject = Record<string, string | string[] | undefined>;
@@ -23,6 +23,8 @@ export function toObject(fields: readonly string[]): HeaderObject {
     const value = fields[i + 1] as string;
     const prev = h[name];
     if (prev === undefined) h[name] = value;
+    else if (name === 'cookie')
+      h[name] = `${prev}; ${value}`; // RFC 9113 section 8.2.3
     else if (typeof prev === 'string') h[name] = [prev, value];
     else prev.push(value);
   }
