@@ -17,7 +17,7 @@ import { type StreamOwner, WireStream } from './stream.ts';
 
 const LAST_STREAM_ID = 2 ** 31 - 1;
 
-function CONNECT_TIMEOUT(): Error {
+function connectTimeoutError(): Error {
   return Object.assign(new Error('HTTP/2 connect timed out'), { code: 'ETIMEDOUT' });
 }
 
@@ -100,7 +100,7 @@ export class ClientSession extends WireSession {
 
   /** Socket timeout: the connect timeout before the endpoint's SETTINGS, then the idle one. */
   protected override onIdle(): void {
-    if (!this.peerSettings) this.destroy(CONNECT_TIMEOUT());
+    if (!this.peerSettings) this.destroy(connectTimeoutError());
     else this.shutdown();
   }
 

@@ -6,7 +6,7 @@
  * - The request body goes to the attempt as it comes; while no attempt is open it waits
  *   (bounded by the stream window we gave the client: no credit goes back meanwhile). A
  *   retry replays the body kept for it (at most MAX_RETRY_BODY) and then what follows.
- * - Response headers, 1xx, DATA and trailers go to the client; a trailers-only response
+ * - Response headers, 1xx, DATA and trailers go to the client (`response.ts`); a trailers-only response
  *   stays trailers-only. A retryable response head (a status, or a trailers-only gRPC
  *   status, the route retries) is dropped and the request replayed on another attempt.
  * - Failures before the response head become the proxy's answer (an HTTP status with
@@ -25,14 +25,15 @@ import {
   reasonOfSocketError,
   responseFor,
 } from '../../errors/respond.ts';
-import { CANCEL, INTERNAL_ERROR, NO_ERROR, REFUSED_STREAM } from '../../h2wire/errors.ts';
+import { CANCEL, NO_ERROR, REFUSED_STREAM } from '../../h2wire/errors.ts';
 import type { H2FloodMetrics } from '../../metrics/h2-floods.ts';
 import type { HttpMetrics } from '../../metrics/handles.ts';
-import { Exchange, mayRetry, retriesGrpc, retriesStatus } from '../../stack/exchange.ts';
+import { Exchange, mayRetry } from '../../stack/exchange.ts';
 import { MAX_RETRY_BODY } from '../../stack/layers.ts';
 import type { ClientSession } from './client-session.ts';
-import { fieldOf, type HeaderObject, toFields, toObject } from './headers.ts';
+import { type HeaderObject, toFields, toObject } from './headers.ts';
 import type { WirePool, WireWaiter } from './pool.ts';
+import { upClosed, upHeaders } from './response.ts';
 import type { StreamOwner, WireStream } from './stream.ts';
 
 /** What the pairs of one client connection share. */
@@ -347,54 +348,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
       if (up !== null && !up.closed) up.end(this.requestTrailers);
       return;
     }
-    if (stream !== this.up) return;
-    if (this.upHead) {
-      const grpc = fieldOf(fields, 'grpc-status');
-      if (grpc !== undefined) this.grpcStatus = Number(grpc);
-      if (!this.down.closed) this.down.end(fields.slice());
-      return;
-    }
-    const status = Number(fields[1]);
-    if (status >= 100 && status < 200) {
-      if (status !== 101 && !this.responded && !this.down.closed)
-        this.down.session.sendHeaders(this.down.id, fields, false);
-      return;
-    }
-    this.upHead = true;
-    this.onResponse(stream, fields, status, end);
-  }
-
-  private onResponse(up: WireStream, fields: string[], status: number, trailersOnly: boolean): void {
-    const down = this.down;
-    if (down.closed || this.responded) {
-      this.settle(true);
-      up.reset(CANCEL);
-      return;
-    }
-    const grpc = fieldOf(fields, 'grpc-status');
-    this.attemptDone(status, grpc === undefined ? null : Number(grpc), null);
-    const retry = this.isGrpc
-      ? trailersOnly && grpc !== undefined && retriesGrpc(this, Number(grpc))
-      : retriesStatus(this, status);
-    if (retry) {
-      this.abortAttempt();
-      this.again();
-      return;
-    }
-    this.settle(status < 500);
-    this.clearTimer();
-    this.latencyMs = performance.now() - this.start;
-    this.responded = true;
-    this.status = status;
-    if (grpc !== undefined) this.grpcStatus = Number(grpc);
-    const mods = this.responseMods;
-    if (mods === null) down.sendHeaders(fields, trailersOnly);
-    else {
-      const out = toObject(fields);
-      mods.applyToObject(out);
-      down.sendHeaders(toFields(out), trailersOnly);
-    }
-    if (!trailersOnly) down.creditTo = up;
+    if (stream === this.up) upHeaders(this, stream, fields, end);
   }
 
   onStreamClose(stream: WireStream): void {
@@ -402,22 +356,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
       this.downClosed();
       return;
     }
-    if (stream !== this.up) return;
-    this.releaseSlot();
-    const down = this.down;
-    if (down.closed) return;
-    if (!this.responded) {
-      this.attemptFailed(
-        this.error ?? new Error(`HTTP/2 stream reset by the endpoint (code ${stream.rstCode})`),
-      );
-      return;
-    }
-    // Reset with an error (or its connection lost) before the whole response came: never
-    // let a truncated body look complete. A reset with NO_ERROR ends the response, as
-    // node:http2 endpoints do once they wrote it all.
-    if (stream.failed) {
-      if (!down.localEnded) down.reset(INTERNAL_ERROR);
-    } else if (!stream.remoteEnded) down.end(null);
+    if (stream === this.up) upClosed(this, stream);
   }
 
   /** The request is over (the client's stream closed): the pipeline's hold on it ends. */
