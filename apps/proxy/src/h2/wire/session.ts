@@ -50,6 +50,8 @@ const HIGH_WATER = 256 * 1024;
 const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Milliseconds the peer has to acknowledge our SETTINGS. */
 const SETTINGS_ACK_MS = 10_000;
+/** Milliseconds a closing connection may take to send what it still holds. */
+const LINGER_MS = 5_000;
 /** Milliseconds between a flood's GOAWAY and closing the connection. */
 const CLOSE_AFTER_GOAWAY_MS = 200;
 /** Header blocks are encoded here (one at a time; the writer copies them out). */
@@ -161,9 +163,7 @@ export abstract class WireSession implements FrameHandler {
     if (this.error === null) this.error = err;
     const code = err instanceof H2Error ? err.code : INTERNAL_ERROR;
     this.writer.goaway(this.lastPeerStream, code);
-    this.writer.flush();
-    this.socket.destroySoon();
-    this.teardown();
+    this.endSocket();
   }
 
   /** Closes at once: streams are reset, the socket destroyed. */
@@ -177,6 +177,8 @@ export abstract class WireSession implements FrameHandler {
   private endSocket(): void {
     this.writer.flush();
     this.socket.destroySoon();
+    // a peer that does not read would hold it open: it is destroyed after LINGER_MS
+    setTimeout(destroySocket, LINGER_MS, this.socket).unref();
     this.teardown();
   }
 
@@ -354,6 +356,10 @@ export abstract class WireSession implements FrameHandler {
 
 function onSettingsTimeout(session: WireSession): void {
   session.fail(new H2Error(SETTINGS_TIMEOUT, 'SETTINGS not acknowledged in time'));
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }
 
 function closeFlooded(session: WireSession): void {
