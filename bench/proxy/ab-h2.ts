@@ -9,6 +9,7 @@
  *   node --import tsx bench/proxy/ab-h2.ts [--row h2|grpcUnary|grpcStream] [--reps 5] [--seconds 3]
  *     [--a-bundle DIR/weft-proxy.cjs] [--b-bundle DIR/weft-proxy.cjs]   (default: build this checkout)
  *     [--a-flags "--max-semi-space-size=2"] [--b-flags ""]              (default: the platform's)
+ *     [--a-env "K=V K2=V2"] [--b-env "WEFT_PROXY_H2_ENGINE=wire"]        (extra proxy environment)
  *     [--profile]                                 (B under --cpu-prof: top self time)
  *
  * A bundle of another checkout: `node apps/proxy/bundle.mjs --outdir DIR` run in that checkout.
@@ -54,6 +55,17 @@ async function turn(
   return { rps: r.rps, cpu, rssMb: peak.rssMb, anonMb: peak.anonMb, errors: r.errors };
 }
 
+/** `K=V K2=V2` as an environment object. */
+function envOf(spec: string | undefined): Record<string, string> | undefined {
+  if (spec === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const kv of spec.split(' ').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return env;
+}
+
 async function main(): Promise<void> {
   const args = abArgs(process.argv.slice(2));
   const row = args.arg('--row') ?? 'h2';
@@ -97,6 +109,7 @@ async function main(): Promise<void> {
           appPort: upstreamPort,
           bundle: v.bundle,
           launchFlags: v.flags,
+          env: envOf(args.arg(v.name === 'A' ? '--a-env' : '--b-env')),
           nodeArgs: v.name === 'B' && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
         }),
       );

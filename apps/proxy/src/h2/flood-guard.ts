@@ -39,7 +39,7 @@ export const PING_LIMIT: FloodLimit = { burst: 100, perSecond: 20 };
 export const SETTINGS_LIMIT: FloodLimit = { burst: 50, perSecond: 10 };
 
 /** One bucket's state: tokens left, and when it was last refilled (ms). */
-class Bucket {
+export class Bucket {
   tokens: number;
   last: number;
 

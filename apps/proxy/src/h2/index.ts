@@ -1,10 +1,14 @@
-/** HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions. */
+/**
+ * HTTP/2 (h2c prior knowledge, so gRPC): per-stream balancing over pooled sessions, on one
+ * of two engines (`h2Engine`).
+ */
 import type { Socket } from 'node:net';
 import type { ConnTarget } from '../detect/handoff.ts';
 import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
 import type { Connector } from '../transport/connector.ts';
 import { H2Proxy } from './proxy.ts';
 import { H2SessionPool } from './session-pool.ts';
+import { WireH2Server } from './wire/server.ts';
 
 export { H2Proxy, type H2ProxyOptions } from './proxy.ts';
 export { H2SessionPool, type H2SessionPoolOptions } from './session-pool.ts';
@@ -43,11 +47,40 @@ export interface H2Server {
   close(): void;
 }
 
+/**
+ * Which engine serves HTTP/2: `wire` (the proxy's own framing layer, `wire/` over
+ * `h2wire/`) or `node` (node:http2: `proxy.ts`, `session-pool.ts`, `stream-pair.ts`).
+ */
+export type H2Engine = 'node' | 'wire';
+
+/** The engine `WEFT_PROXY_H2_ENGINE` names (default: wire; `node` for node:http2). */
+export function h2Engine(env: NodeJS.ProcessEnv = process.env): H2Engine {
+  return env.WEFT_PROXY_H2_ENGINE === 'node' ? 'node' : 'wire';
+}
+
 /** Builds the HTTP/2 server; endpoint sessions are opened through `connector`. */
 export function createH2Server(
   connector: Connector,
   options: H2ServerOptions = DEFAULT_H2_OPTIONS,
+  engine: H2Engine = h2Engine(),
 ): H2Server {
+  if (engine === 'wire') {
+    const wire = new WireH2Server(connector, options);
+    return {
+      serveH2(socket: Socket, head: Buffer, target: ConnTarget): void {
+        wire.serve(socket, head, target);
+      },
+      drain(): void {
+        wire.drain();
+      },
+      activeConnections(): number {
+        return wire.connections;
+      },
+      close(): void {
+        wire.close();
+      },
+    };
+  }
   const pool = new H2SessionPool({
     connector,
     idleTimeoutMs: options.idleTimeoutMs,
