@@ -22,7 +22,6 @@ import {
   type OnMoveStart,
   ReactFlow,
   useReactFlow,
-  useStore,
   useStoreApi,
   type Viewport,
 } from '@xyflow/react';
@@ -104,7 +103,9 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const focusId = hovered ?? selected;
   const flow = useReactFlow();
   const store = useStoreApi();
-  const lod = useStore(lodOf);
+  // The level of detail follows the zoom only while the view is still (switched mid-gesture, it
+  // restyled every workload and mounted every call label in one frame); it catches up on settling.
+  const [lod, setLod] = useState(() => lodOf(store.getState()));
   const dense = edges.length > SPARSE_EDGES;
   // The helper object changes identity once the viewport is ready; the fit must not re-run then.
   const flowRef = useRef(flow);
@@ -124,10 +125,10 @@ export function TopologyGraph(props: TopologyGraphProps) {
     if (moving) {
       if (!fittingRef.current) keysRef.current?.classList.add('topo-moving');
     } else {
-      settleRef.current = setTimeout(
-        () => keysRef.current?.classList.remove('topo-moving', 'topo-zooming'),
-        SETTLE_MS,
-      );
+      settleRef.current = setTimeout(() => {
+        keysRef.current?.classList.remove('topo-moving', 'topo-zooming');
+        setLod(lodOf(store.getState()));
+      }, SETTLE_MS);
     }
   };
   // While a zoom gesture (wheel or pinch, not a pan nor a programmatic fit: those have no
@@ -145,6 +146,14 @@ export function TopologyGraph(props: TopologyGraphProps) {
       keysRef.current?.classList.add('topo-zooming');
   };
   useEffect(() => () => clearTimeout(settleRef.current), []);
+  // A zoom with no gesture (the fit to a new shape) changes the level at once.
+  useEffect(
+    () =>
+      store.subscribe((state) => {
+        if (!keysRef.current?.classList.contains('topo-moving')) setLod(lodOf(state));
+      }),
+    [store],
+  );
   // While it moves, the view is one layer whose raster scale does not jump (moving-layer.tsx).
   useSplitWhileMoving(keysRef);
 
