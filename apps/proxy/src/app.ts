@@ -101,6 +101,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
       maxQueuedStreams: cfg.http2.maxQueuedStreams,
       floods: metrics.h2Floods,
     },
+    h2Engine: env.h2Engine,
     tcp: { connectTimeoutMs: cfg.timeouts.connectMs, idleTimeoutMs: 3_600_000 },
   });
   const handlers: ProtocolHandlers = { ...protocols, ...o.handlers };

@@ -14,6 +14,7 @@ describe('parseProxyEnv', () => {
     expect(e.maxConnections).toBe(10_000);
     expect(e.maxConnectionsPerSource).toBe(1_000);
     expect(e.httpBodyMs).toBeUndefined();
+    expect(e.h2Engine).toBe('wire');
   });
   it('parses every variable', () => {
     const e = parseProxyEnv({
@@ -25,6 +26,7 @@ describe('parseProxyEnv', () => {
       WEFT_PROXY_WORKLOAD: 'web',
       WEFT_PROXY_POD: 'web-1',
       WEFT_PROXY_DRAIN_GRACE_MS: '500',
+      WEFT_PROXY_H2_ENGINE: 'node',
     });
     expect(e.inboundPorts).toEqual([
       { public: 8080, app: 30001 },
@@ -32,6 +34,7 @@ describe('parseProxyEnv', () => {
     ]);
     expect(e.outboundListen).toEqual({ host: '127.10.0.5', port: 4140 });
     expect(e.drainGraceMs).toBe(500);
+    expect(e.h2Engine).toBe('node');
     expect(e.explicit.has('WEFT_PROXY_POD')).toBe(true);
   });
   it('names the bad variable', () => {
@@ -40,5 +43,6 @@ describe('parseProxyEnv', () => {
     expect(() => parseProxyEnv({ WEFT_PROXY_DRAIN_GRACE_MS: '-1' })).toThrow(/DRAIN_GRACE/);
     expect(() => parseProxyEnv({ WEFT_PROXY_HTTP_BODY_TIMEOUT_MS: '0' })).toThrow(/HTTP_BODY_TIMEOUT/);
     expect(() => parseProxyEnv({ WEFT_PROXY_MAX_CONNECTIONS_PER_SOURCE: 'many' })).toThrow(/PER_SOURCE/);
+    expect(() => parseProxyEnv({ WEFT_PROXY_H2_ENGINE: 'nghttp2' })).toThrow(/WEFT_PROXY_H2_ENGINE/);
   });
 });

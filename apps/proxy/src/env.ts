@@ -5,6 +5,7 @@
  */
 import { ErrorCode, MeshError } from '@weft/shared';
 import { z } from 'zod';
+import type { H2Engine } from './h2/index.ts';
 
 export const ENV_INBOUND_HOST = 'WEFT_PROXY_INBOUND_HOST';
 export const ENV_INBOUND_PORTS = 'WEFT_PROXY_INBOUND_PORTS';
@@ -34,6 +35,7 @@ export const ENV_MAX_CONNECTIONS = 'WEFT_PROXY_MAX_CONNECTIONS';
 export const ENV_MAX_CONNECTIONS_PER_SOURCE = 'WEFT_PROXY_MAX_CONNECTIONS_PER_SOURCE';
 /** The original-destination addon to load instead of the one built beside the proxy. */
 export const ENV_ORIGINAL_DST_ADDON = 'WEFT_PROXY_ORIGINAL_DST_ADDON';
+export const ENV_H2_ENGINE = 'WEFT_PROXY_H2_ENGINE';
 
 /**
  * How outbound traffic reaches the proxy: `explicit` (HTTP_PROXY / CONNECT; no root) or
@@ -99,6 +101,7 @@ const EnvSchema = z.object({
   [ENV_DRAIN_GRACE_MS]: z.coerce.number().int().nonnegative().default(10_000),
   [ENV_CAPTURE]: z.enum(['explicit', 'transparent']).default('explicit'),
   [ENV_ORIGINAL_DST_ADDON]: label,
+  [ENV_H2_ENGINE]: z.enum(['wire', 'node']).default('wire'),
   [ENV_HTTP_HEADER_TIMEOUT_MS]: millis,
   [ENV_HTTP_IDLE_TIMEOUT_MS]: millis,
   [ENV_HTTP_BODY_TIMEOUT_MS]: millis,
@@ -127,6 +130,8 @@ export interface ProxyEnv {
   drainGraceMs: number;
   capture: CaptureMode;
   originalDstAddon: string | undefined;
+  /** What serves HTTP/2: `wire` (the proxy's own framing layer) or `node` (node:http2). */
+  h2Engine: H2Engine;
   /** HTTP/1 deadlines set here (they win over the config file's `timeouts`). */
   httpHeaderMs: number | undefined;
   httpIdleMs: number | undefined;
@@ -173,6 +178,7 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     drainGraceMs: e[ENV_DRAIN_GRACE_MS],
     capture: e[ENV_CAPTURE],
     originalDstAddon: e[ENV_ORIGINAL_DST_ADDON],
+    h2Engine: e[ENV_H2_ENGINE],
     httpHeaderMs: e[ENV_HTTP_HEADER_TIMEOUT_MS],
     httpIdleMs: e[ENV_HTTP_IDLE_TIMEOUT_MS],
     httpBodyMs: e[ENV_HTTP_BODY_TIMEOUT_MS],

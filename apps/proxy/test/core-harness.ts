@@ -54,6 +54,8 @@ export async function startTestProxy(
     WEFT_PROXY_NAMESPACE: 'test',
     WEFT_PROXY_WORKLOAD: 'client',
     WEFT_PROXY_POD: 'client-1',
+    // the suite can be run on either HTTP/2 engine: WEFT_PROXY_H2_ENGINE=node npx vitest run apps/proxy
+    ...(process.env.WEFT_PROXY_H2_ENGINE ? { WEFT_PROXY_H2_ENGINE: process.env.WEFT_PROXY_H2_ENGINE } : {}),
     ...env,
   });
   // no inbound listener unless the test asks for one (never the fixed default port)

@@ -53,16 +53,11 @@ export interface H2Server {
  */
 export type H2Engine = 'node' | 'wire';
 
-/** The engine `WEFT_PROXY_H2_ENGINE` names (default: wire; `node` for node:http2). */
-export function h2Engine(env: NodeJS.ProcessEnv = process.env): H2Engine {
-  return env.WEFT_PROXY_H2_ENGINE === 'node' ? 'node' : 'wire';
-}
-
 /** Builds the HTTP/2 server; endpoint sessions are opened through `connector`. */
 export function createH2Server(
   connector: Connector,
   options: H2ServerOptions = DEFAULT_H2_OPTIONS,
-  engine: H2Engine = h2Engine(),
+  engine: H2Engine = 'wire',
 ): H2Server {
   if (engine === 'wire') {
     const wire = new WireH2Server(connector, options);

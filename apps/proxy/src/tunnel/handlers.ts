@@ -4,7 +4,7 @@
  * Upgrade (`tunnel/`). Built once at start-up with the proxy's connector.
  */
 import type { ProtocolHandlers } from '../detect/handoff.ts';
-import { createH2Server, DEFAULT_H2_OPTIONS, type H2ServerOptions } from '../h2/index.ts';
+import { createH2Server, DEFAULT_H2_OPTIONS, type H2Engine, type H2ServerOptions } from '../h2/index.ts';
 import { createOpaqueServer, DEFAULT_TCP_OPTIONS, type TcpForwardOptions } from '../tcp/index.ts';
 import type { Connector } from '../transport/connector.ts';
 import { serveConnect } from './connect.ts';
@@ -12,6 +12,8 @@ import { createUpgradeServer } from './upgrade.ts';
 
 export interface ProtocolServersOptions {
   readonly h2?: H2ServerOptions;
+  /** What serves HTTP/2 (default: the proxy's own framing layer). */
+  readonly h2Engine?: H2Engine;
   /** Opaque forwards and Upgrade tunnels. */
   readonly tcp?: TcpForwardOptions;
 }
@@ -32,7 +34,7 @@ export function createProtocolServers(
   connector: Connector,
   options: ProtocolServersOptions = {},
 ): ProtocolServers {
-  const h2 = createH2Server(connector, options.h2 ?? DEFAULT_H2_OPTIONS);
+  const h2 = createH2Server(connector, options.h2 ?? DEFAULT_H2_OPTIONS, options.h2Engine);
   const tcp = options.tcp ?? DEFAULT_TCP_OPTIONS;
   return {
     serveH2: h2.serveH2,
