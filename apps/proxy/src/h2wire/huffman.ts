@@ -14,62 +14,80 @@ const EOS = 256;
 const EMITS = 1;
 const FAILS = 2;
 
-/** Internal nodes of the decoding tree: children as node index (>= 0) or ~symbol (< 0). */
-const tree: number[] = [0, 0];
-let treeNodes = 1;
-for (let sym = 0; sym <= EOS; sym++) {
-  const code = HUFFMAN_CODES[sym] as number;
-  const len = HUFFMAN_LENGTHS[sym] as number;
-  let node = 0;
-  for (let i = len - 1; i > 0; i--) {
-    const slot = node * 2 + ((code >>> i) & 1);
-    if (tree[slot] === 0) {
-      tree[slot] = treeNodes++;
-      tree.push(0, 0);
-    }
-    node = tree[slot] as number;
-  }
-  tree[node * 2 + (code & 1)] = ~sym;
+/** The decoding tables: per tree node whether a string may end there, per (node, nibble) the step. */
+interface DecodeTables {
+  readonly ACCEPTS: Uint8Array;
+  readonly NIBBLE_NEXT: Uint16Array;
+  readonly NIBBLE_SYM: Uint8Array;
+  readonly NIBBLE_FLAGS: Uint8Array;
 }
 
-/** Per node: may a string end here (padding of at most 7 one-bits, or a symbol boundary)? */
-const ACCEPTS = new Uint8Array(treeNodes);
-{
-  ACCEPTS[0] = 1;
-  let node = 0;
-  for (let depth = 1; depth <= 7; depth++) {
-    node = tree[node * 2 + 1] as number;
-    ACCEPTS[node] = 1;
-  }
-}
+/**
+ * Built on the first decode, not at load: a proxy that never speaks HTTP/2 does not pay for
+ * them, and a loop this hot at a bundle's top level got the whole bundle's top-level
+ * function compiled by V8's baseline compiler (about 370 KB of an idle proxy's memory).
+ */
+let tables: DecodeTables | null = null;
 
-/** Per (node, nibble): next node, symbol emitted and flags. */
-const NIBBLE_NEXT = new Uint16Array(treeNodes * 16);
-const NIBBLE_SYM = new Uint8Array(treeNodes * 16);
-const NIBBLE_FLAGS = new Uint8Array(treeNodes * 16);
-for (let start = 0; start < treeNodes; start++) {
-  for (let nibble = 0; nibble < 16; nibble++) {
-    let node = start;
-    let flags = 0;
-    let sym = 0;
-    for (let i = 3; i >= 0; i--) {
-      const child = tree[node * 2 + ((nibble >>> i) & 1)] as number;
-      if (child >= 0) {
-        node = child;
-        continue;
+function buildTables(): DecodeTables {
+  /** Internal nodes of the decoding tree: children as node index (>= 0) or ~symbol (< 0). */
+  const tree: number[] = [0, 0];
+  let treeNodes = 1;
+  for (let sym = 0; sym <= EOS; sym++) {
+    const code = HUFFMAN_CODES[sym] as number;
+    const len = HUFFMAN_LENGTHS[sym] as number;
+    let node = 0;
+    for (let i = len - 1; i > 0; i--) {
+      const slot = node * 2 + ((code >>> i) & 1);
+      if (tree[slot] === 0) {
+        tree[slot] = treeNodes++;
+        tree.push(0, 0);
       }
-      if (~child === EOS) flags |= FAILS;
-      else {
-        flags |= EMITS;
-        sym = ~child;
-      }
-      node = 0;
+      node = tree[slot] as number;
     }
-    const k = start * 16 + nibble;
-    NIBBLE_NEXT[k] = node;
-    NIBBLE_SYM[k] = sym;
-    NIBBLE_FLAGS[k] = flags;
+    tree[node * 2 + (code & 1)] = ~sym;
   }
+
+  /** Per node: may a string end here (padding of at most 7 one-bits, or a symbol boundary)? */
+  const ACCEPTS = new Uint8Array(treeNodes);
+  {
+    ACCEPTS[0] = 1;
+    let node = 0;
+    for (let depth = 1; depth <= 7; depth++) {
+      node = tree[node * 2 + 1] as number;
+      ACCEPTS[node] = 1;
+    }
+  }
+
+  /** Per (node, nibble): next node, symbol emitted and flags. */
+  const NIBBLE_NEXT = new Uint16Array(treeNodes * 16);
+  const NIBBLE_SYM = new Uint8Array(treeNodes * 16);
+  const NIBBLE_FLAGS = new Uint8Array(treeNodes * 16);
+  for (let start = 0; start < treeNodes; start++) {
+    for (let nibble = 0; nibble < 16; nibble++) {
+      let node = start;
+      let flags = 0;
+      let sym = 0;
+      for (let i = 3; i >= 0; i--) {
+        const child = tree[node * 2 + ((nibble >>> i) & 1)] as number;
+        if (child >= 0) {
+          node = child;
+          continue;
+        }
+        if (~child === EOS) flags |= FAILS;
+        else {
+          flags |= EMITS;
+          sym = ~child;
+        }
+        node = 0;
+      }
+      const k = start * 16 + nibble;
+      NIBBLE_NEXT[k] = node;
+      NIBBLE_SYM[k] = sym;
+      NIBBLE_FLAGS[k] = flags;
+    }
+  }
+  return { ACCEPTS, NIBBLE_NEXT, NIBBLE_SYM, NIBBLE_FLAGS };
 }
 
 /**
@@ -78,6 +96,8 @@ for (let start = 0; start < treeNodes; start++) {
  * that is not a prefix of EOS of at most 7 bits.
  */
 export function huffmanDecode(src: Uint8Array, start: number, end: number, out: Uint8Array): number {
+  if (tables === null) tables = buildTables();
+  const { ACCEPTS, NIBBLE_NEXT, NIBBLE_SYM, NIBBLE_FLAGS } = tables;
   let node = 0;
   let n = 0;
   const cap = out.length;
@@ -112,8 +132,7 @@ export function huffmanLength(s: string): number {
   return (bits + 7) >>> 3;
 }
 
-const POW2: number[] = [];
-for (let i = 0; i <= 40; i++) POW2.push(2 ** i);
+const POW2: number[] = Array.from({ length: 41 }, (_, i) => 2 ** i);
 
 /** Writes the Huffman coding of the latin1 string `s` at `out[at]`; returns the offset after it. */
 export function huffmanEncode(s: string, out: Uint8Array, at: number): number {
