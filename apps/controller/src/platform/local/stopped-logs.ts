@@ -113,8 +113,14 @@ export class StoppedPodLogs {
   }
 
   async #tidy(kept: string, workloadDir: string, stamp: Date): Promise<void> {
-    for (const file of await readdir(kept).catch(() => [] as string[])) await this.#trim(join(kept, file));
-    await utimes(kept, stamp, stamp); // after the trim, which touched the directory
+    try {
+      for (const file of await readdir(kept).catch(() => [] as string[])) await this.#trim(join(kept, file));
+      await utimes(kept, stamp, stamp); // after the trim, which touched the directory
+    } catch {
+      // pruned already, by the prune across workloads of a pod tidied earlier in the same
+      // burst (tidies run in the order their renames ended, not in stamp order): the prunes
+      // below still run, so the burst's last tidy always prunes across workloads
+    }
     const mine = await this.#list([workloadDir]);
     await this.#dropOldest(mine, this.#limits.perWorkload);
     // across workloads: once per burst (a graceful stop keeps every pod's logs at once)
