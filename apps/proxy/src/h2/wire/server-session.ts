@@ -15,9 +15,10 @@ import {
   SETTINGS_MAX_HEADER_LIST_SIZE,
 } from '../../h2wire/frame-types.ts';
 import { malformed, REQUEST, TRAILERS } from '../../h2wire/header-rules.ts';
+import { MAX_HEADER_LIST } from '../../h2wire/local-settings.ts';
 import { Bucket, RESET_LIMIT } from '../flood-guard.ts';
 import { type PairContext, startPair } from './pair.ts';
-import { MAX_HEADER_LIST, WireSession } from './session.ts';
+import { WireSession } from './session.ts';
 import { WireStream } from './stream.ts';
 
 /** Streams a client may have open at once on one connection. */

@@ -37,13 +37,11 @@ import {
 import { FrameWriter } from '../../h2wire/frame-writer.ts';
 import { HpackDecoder } from '../../h2wire/hpack-decoder.ts';
 import { HpackEncoder } from '../../h2wire/hpack-encoder.ts';
+import { CONN_WINDOW, MAX_HEADER_LIST, STREAM_WINDOW } from '../../h2wire/local-settings.ts';
 import type { H2FloodKind, H2FloodMetrics } from '../../metrics/h2-floods.ts';
 import { Bucket, PING_LIMIT, SETTINGS_LIMIT } from '../flood-guard.ts';
-import { STREAM_WINDOW, type WireStream } from './stream.ts';
+import type { WireStream } from './stream.ts';
 
-/** Our connection-level receive window. */
-export const CONN_WINDOW = 1024 * 1024;
-export const MAX_HEADER_LIST = 64 * 1024;
 /** DATA waits while the socket holds this much unsent. */
 const HIGH_WATER = 256 * 1024;
 /** Unsent output past this (a peer that does not read its control replies): the connection closes. */

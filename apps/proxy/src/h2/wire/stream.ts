@@ -11,10 +11,9 @@
  */
 
 import { CANCEL, NO_ERROR } from '../../h2wire/errors.ts';
+import { STREAM_WINDOW } from '../../h2wire/local-settings.ts';
 import type { WireSession } from './session.ts';
 
-/** What we advertise as each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE). */
-export const STREAM_WINDOW = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 /** Who hears of a stream's frames: the request it belongs to. */

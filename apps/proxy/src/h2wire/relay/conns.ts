@@ -13,8 +13,9 @@ import {
   SETTINGS_MAX_CONCURRENT_STREAMS,
   SETTINGS_MAX_HEADER_LIST_SIZE,
 } from '../frame-types.ts';
+import { MAX_HEADER_LIST } from '../local-settings.ts';
 import { Relay } from './relay.ts';
-import { MAX_HEADER_LIST, WireConn } from './wire-conn.ts';
+import { WireConn } from './wire-conn.ts';
 
 /** Streams a client may have open at once on one downstream connection. */
 const MAX_CONCURRENT = 1000;

@@ -11,7 +11,8 @@
 
 import { CANCEL, FLOW_CONTROL_ERROR, NO_ERROR, PROTOCOL_ERROR, STREAM_CLOSED } from '../errors.ts';
 import { malformed, REQUEST, RESPONSE, TRAILERS } from '../header-rules.ts';
-import { STREAM_WINDOW, type WireConn } from './wire-conn.ts';
+import { STREAM_WINDOW } from '../local-settings.ts';
+import type { WireConn } from './wire-conn.ts';
 
 const EMPTY = Buffer.alloc(0);
 

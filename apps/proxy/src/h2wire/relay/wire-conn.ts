@@ -20,13 +20,9 @@ import {
 import { FrameWriter } from '../frame-writer.ts';
 import { HpackDecoder } from '../hpack-decoder.ts';
 import { HpackEncoder } from '../hpack-encoder.ts';
+import { CONN_WINDOW, MAX_HEADER_LIST, STREAM_WINDOW } from '../local-settings.ts';
 import type { Half, Relay } from './relay.ts';
 
-/** What we advertise as each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE). */
-export const STREAM_WINDOW = 256 * 1024;
-/** Our connection-level receive window. */
-export const CONN_WINDOW = 1024 * 1024;
-export const MAX_HEADER_LIST = 64 * 1024;
 /** Header blocks are encoded here (one at a time; the writer copies them out). */
 const BLOCK = Buffer.allocUnsafe(MAX_HEADER_LIST + 1024);
 
