@@ -14,3 +14,10 @@ export function round(value: number, digits = 2): number | null {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/** The nearest-rank `p`th percentile of `values` (0 when empty). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}

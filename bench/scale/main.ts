@@ -33,7 +33,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultProxyMain } from '../../apps/controller/src/platform/local/proxy-entry.ts';
 import { cpuSeconds, rss } from '../lib/proc.ts';
-import { round } from '../lib/stats.ts';
+import { percentile, round } from '../lib/stats.ts';
+import { recordedProcesses, stillRunning } from './recorded.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { values: args } = parseArgs({
@@ -126,40 +127,6 @@ interface WorkloadRow {
   replicas: number;
   readyReplicas: number;
   meshedReplicas: number;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-interface ProcRef {
-  pid: number;
-  startTime: number;
-}
-
-/** Processes the state file lists (pods' apps and proxies, the balancer). */
-function recordedProcesses(): ProcRef[] {
-  const file = join(stateDir, 'local-platform.json');
-  if (!existsSync(file)) return [];
-  const state = JSON.parse(readFileSync(file, 'utf8')) as {
-    pods: { app: ProcRef | null; proxy: ProcRef | null }[];
-    balancer: ProcRef | null;
-  };
-  return [...state.pods.flatMap((p) => [p.app, p.proxy]), state.balancer].filter((r) => r !== null);
-}
-
-/** The process still runs (same pid and kernel start time, not a zombie); its command line, else undefined. */
-function stillRunning(ref: ProcRef): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${ref.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X' || Number(fields[19]) !== ref.startTime) return undefined;
-    return readFileSync(`/proc/${ref.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-  } catch {
-    return undefined;
-  }
 }
 
 async function main() {
@@ -316,7 +283,7 @@ async function main() {
   const rolloutsFailed = meshed.filter((w) => w.meshState === 'failed').length;
   const mem = rss(child.pid as number);
 
-  const processes = recordedProcesses();
+  const processes = recordedProcesses(stateDir);
   child.kill('SIGINT');
   await Promise.race([exited, sleep(60_000)]);
   await sleep(500);
@@ -386,7 +353,7 @@ main()
       child.kill('SIGINT');
       await Promise.race([exited, sleep(30_000)]);
     }
-    for (const ref of recordedProcesses()) {
+    for (const ref of recordedProcesses(stateDir)) {
       if (stillRunning(ref) === undefined) continue;
       try {
         process.kill(-ref.pid, 'SIGKILL');
