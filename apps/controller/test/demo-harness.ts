@@ -5,7 +5,7 @@
  * traffic generator's own counters, and bounded waiting.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
 import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
 import { Destination } from '../src/destination/destination.ts';
-import { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import { LocalPlatform, type LocalPlatformOptions } from '../src/platform/local/local-platform.ts';
 import type { PodRecord } from '../src/platform/local/pod-record.ts';
 import { isAlive, type ProcRef } from '../src/platform/local/processes.ts';
 import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
@@ -242,4 +242,28 @@ spec:
   selector: { app: hello }
   ports: [{ port: 80, targetPort: http }]
 `;
+}
+
+/**
+ * A local platform running only `helloManifest(namespace)` from `dir` (its manifests, work
+ * and state directory), on the address block `octet`; not started.
+ */
+export function helloPlatform(
+  dir: string,
+  namespace: string,
+  octet: number,
+  extra: Partial<LocalPlatformOptions> = {},
+): LocalPlatform {
+  writeFileSync(join(dir, 'hello.yaml'), helloManifest(namespace));
+  return new LocalPlatform({
+    manifestsDir: dir,
+    workdir: dir,
+    store: new StateStore(join(dir, 'state')),
+    podOctet: octet,
+    serviceOctet: octet,
+    proxyMain: defaultProxyMain(REPO_ROOT),
+    repoRoot: REPO_ROOT,
+    hostEnv: { PATH: process.env.PATH ?? '' },
+    ...extra,
+  });
 }

@@ -3,15 +3,13 @@
 // on a fresh state directory): the pod goes to the next free address and becomes ready
 // there, instead of crash-looping on EADDRINUSE while the other process answers its
 // readiness probe.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { LocalPlatform } from '../src/platform/local/local-platform.ts';
-import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
-import { StateStore } from '../src/state/store.ts';
-import { helloManifest, REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
+import type { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import { helloPlatform, reserveOctet, waitFor } from './demo-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-held-'));
 let platform: LocalPlatform | undefined;
@@ -24,20 +22,10 @@ afterAll(async () => {
 }, 60_000);
 
 it('starts a pod on the next address when another process holds the first one at the pod port', async () => {
-  writeFileSync(join(dir, 'hello.yaml'), helloManifest('held'));
   const octet = await reserveOctet();
   const first = `127.10.${octet}.1`;
   await new Promise<void>((resolve) => squatter.listen(8080, first, resolve));
-  platform = new LocalPlatform({
-    manifestsDir: dir,
-    workdir: dir,
-    store: new StateStore(join(dir, 'state')),
-    podOctet: octet,
-    serviceOctet: octet,
-    proxyMain: defaultProxyMain(REPO_ROOT),
-    repoRoot: REPO_ROOT,
-    hostEnv: { PATH: process.env.PATH ?? '' },
-  });
+  platform = helloPlatform(dir, 'held', octet);
   await platform.start();
   const hello = { namespace: 'held', name: 'hello' };
   await waitFor('hello to be ready', () => platform?.getWorkload(hello)?.readyReplicas === 1, 30_000);

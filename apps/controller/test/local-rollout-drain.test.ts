@@ -3,16 +3,12 @@
 // deletion returns once the pod is terminating), so the next pod starts sooner. Under a
 // starved CPU the drains were a large share of every rollout. A graceful stop still ends
 // the draining pods too.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { LocalPlatform } from '../src/platform/local/local-platform.ts';
-import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
-import { StateStore } from '../src/state/store.ts';
-import { helloManifest, REPO_ROOT, reserveOctet, waitFor } from './demo-harness.ts';
-
-const MANIFEST = helloManifest('drain');
+import type { LocalPlatform } from '../src/platform/local/local-platform.ts';
+import { helloPlatform, reserveOctet, waitFor } from './demo-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-drain-'));
 let platform: LocalPlatform | undefined;
@@ -28,17 +24,8 @@ const answers = (ip: string) =>
     .catch(() => false);
 
 it('completes a rollout while the old pod still drains, out of its endpoints; a stop ends it', async () => {
-  writeFileSync(join(dir, 'hello.yaml'), MANIFEST);
   const octet = await reserveOctet();
-  platform = new LocalPlatform({
-    manifestsDir: dir,
-    workdir: dir,
-    store: new StateStore(join(dir, 'state')),
-    podOctet: octet,
-    serviceOctet: octet,
-    proxyMain: defaultProxyMain(REPO_ROOT),
-    repoRoot: REPO_ROOT,
-    hostEnv: { PATH: process.env.PATH ?? '' },
+  platform = helloPlatform(dir, 'drain', octet, {
     // far longer than the rollout takes: waiting for it would show
     drainDelayMs: 60_000,
   });
