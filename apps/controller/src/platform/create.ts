@@ -6,6 +6,7 @@
  */
 import { SharedAuthStorage } from '../auth/shared-auth.ts';
 import type { Platform } from '../core/platform.ts';
+import type { ControllerEnv } from '../env.ts';
 import type { TokenValidator } from '../identity/token.ts';
 import type { StateStore } from '../state/store.ts';
 import { AuthSecret } from './kubernetes/auth-secret.ts';
@@ -20,30 +21,21 @@ import { netnsUnavailable } from './local/netns/node-network.ts';
 import type { PodIdentity } from './local/pod-env.ts';
 
 /** The part of the controller's configuration (env.ts) the platforms read. */
-export interface PlatformConfig {
-  platform: 'local' | 'kubernetes';
-  kubeconfig: string | undefined;
-  inCluster: boolean;
-  lease: { namespace: string; durationSeconds: number; retryMs: number; identity: string };
-  webhook: {
-    host: string;
-    port: number;
-    certFile: string | undefined;
-    keyFile: string | undefined;
-    proxyImage: string;
-    initImage: string;
-  };
-  manifestsDir: string;
-  workdir: string;
-  podOctet: number;
-  serviceOctet: number;
-  proxyMain: string;
-  hostEnv: Record<string, string>;
-  /** `netns` (root): each local pod in its own network namespace with iptables capture. */
-  localCapture?: 'http-proxy' | 'netns';
-  /** How many workloads the local platform rolls out at once (default two per core, at least two). */
-  maxRollouts?: number | undefined;
-}
+export type PlatformConfig = Pick<
+  ControllerEnv,
+  | 'platform'
+  | 'kubeconfig'
+  | 'inCluster'
+  | 'lease'
+  | 'webhook'
+  | 'manifestsDir'
+  | 'workdir'
+  | 'podOctet'
+  | 'serviceOctet'
+  | 'proxyMain'
+  | 'hostEnv'
+> &
+  Partial<Pick<ControllerEnv, 'localCapture' | 'maxRollouts'>>;
 
 export interface PlatformDeps {
   store: StateStore;
