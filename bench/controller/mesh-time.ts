@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@weft/shared/testing';
 import { rss } from '../lib/proc.ts';
 import { median, round } from '../lib/stats.ts';
 
@@ -36,18 +37,13 @@ child.stdout.on('data', (c: Buffer) => {
   out += c.toString();
 });
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function main() {
-  const base = await waitFor('the API address', async () => /API on (http:\/\/[\d.:]+)\/trpc/.exec(out)?.[1]);
+  const base = await waitFor(
+    'the API address',
+    async () => /API on (http:\/\/[\d.:]+)\/trpc/.exec(out)?.[1],
+    120_000,
+    100,
+  );
   // The admin token the controller wrote at its first start.
   const authorization = `Bearer ${readFileSync(join(stateDir, 'auth', 'admin-token'), 'utf8').trim()}`;
   const get = async (path: string, input?: unknown) => {
@@ -66,10 +62,15 @@ async function main() {
       workload: { meshState: string; readyReplicas: number; meshedReplicas: number };
     };
 
-  await waitFor('every pod ready', async () => {
-    const h = (await get('health.get')) as { pods: number; readyPods: number };
-    return h.pods > 0 && h.readyPods === h.pods ? true : undefined;
-  });
+  await waitFor(
+    'every pod ready',
+    async () => {
+      const h = (await get('health.get')) as { pods: number; readyPods: number };
+      return h.pods > 0 && h.readyPods === h.pods ? true : undefined;
+    },
+    120_000,
+    100,
+  );
   const meshTimes: number[] = [];
   const unmeshTimes: number[] = [];
   const meshedReadyMs: number[] = [];
@@ -83,19 +84,29 @@ async function main() {
     let t = Date.now();
     let mark = out.length;
     await post('workloads.mesh', web);
-    await waitFor('meshed', async () => {
-      const w = (await workload()).workload;
-      return w.meshState === 'meshed' && w.readyReplicas === 2 && w.meshedReplicas === 2 ? true : undefined;
-    });
+    await waitFor(
+      'meshed',
+      async () => {
+        const w = (await workload()).workload;
+        return w.meshState === 'meshed' && w.readyReplicas === 2 && w.meshedReplicas === 2 ? true : undefined;
+      },
+      120_000,
+      100,
+    );
     meshTimes.push((Date.now() - t) / 1000);
     meshedReadyMs.push(...readyTimes(mark));
     t = Date.now();
     mark = out.length;
     await post('workloads.unmesh', web);
-    await waitFor('unmeshed', async () => {
-      const w = (await workload()).workload;
-      return w.meshState === 'unmeshed' && w.readyReplicas === 2 ? true : undefined;
-    });
+    await waitFor(
+      'unmeshed',
+      async () => {
+        const w = (await workload()).workload;
+        return w.meshState === 'unmeshed' && w.readyReplicas === 2 ? true : undefined;
+      },
+      120_000,
+      100,
+    );
     unmeshTimes.push((Date.now() - t) / 1000);
     unmeshedReadyMs.push(...readyTimes(mark));
     console.log(`run ${i + 1}: mesh ${meshTimes.at(-1)} s, unmesh ${unmeshTimes.at(-1)} s`);

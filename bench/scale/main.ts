@@ -27,10 +27,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { waitFor } from '@weft/shared/testing';
 import { defaultProxyMain } from '../../apps/controller/src/platform/local/proxy-entry.ts';
 import { cpuSeconds, rss } from '../lib/proc.ts';
 import { percentile, round } from '../lib/stats.ts';
@@ -105,16 +107,6 @@ child.stderr.on('data', stamped);
 const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 interface GeneratorStats {
   errors: number;
   lastErrors: { at: string; error: string }[];

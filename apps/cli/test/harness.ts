@@ -9,9 +9,9 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@weft/shared/testing';
+import { freePort, waitFor } from '@weft/shared/testing';
 
-export { freePort };
+export { freePort, waitFor };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTROLLER_MAIN = join(REPO_ROOT, 'apps/controller/src/main.ts');
@@ -124,29 +124,6 @@ export function weft(args: string[], env: Record<string, string>, timeoutMs = 60
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     }),
-  );
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
   );
 }
 

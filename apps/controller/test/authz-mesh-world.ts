@@ -8,6 +8,7 @@ import http from 'node:http';
 import http2, { type Http2Server } from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import { meshIdentity } from '@weft/shared';
+import { waitFor } from '@weft/shared/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { PolicyService } from '../src/policy/service.ts';
 import { MemoryPlatform, tempStateDir } from '../src/policy/test-util.ts';
@@ -135,7 +136,7 @@ export function useAuthzMeshWorld(): void {
     if (!catalog || !callers.web.proxy || !callers.pinger.proxy) throw new Error('a proxy did not start');
     // Every proxy holds its certificate before the first call.
     for (const p of [catalog, callers.web.proxy, callers.pinger.proxy])
-      await until(`${p.admin} ready`, async () => (await fetch(`http://${p.admin}/ready`)).status === 200);
+      await waitFor(`${p.admin} ready`, async () => (await fetch(`http://${p.admin}/ready`)).status === 200);
   }, 120_000);
 
   afterAll(async () => {
@@ -147,15 +148,6 @@ export function useAuthzMeshWorld(): void {
     policy.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 export async function metricsText(): Promise<string> {
@@ -170,7 +162,7 @@ export async function metricsText(): Promise<string> {
 /** Applies `yaml` and waits until the callee's proxy runs that revision on every stream. */
 export async function apply(yaml: string): Promise<void> {
   const { revision } = policy.apply(yaml, { author: 'test' });
-  await until(`catalog's proxy to run revision ${revision}`, async () => {
+  await waitFor(`catalog's proxy to run revision ${revision}`, async () => {
     const m = /^weft_policy_revision(?:\{[^}]*\})? (\d+)/m.exec(await metricsText());
     return m !== null && Number(m[1]) >= revision;
   });

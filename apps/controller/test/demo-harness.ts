@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@weft/shared/testing';
+import { freePort, waitFor } from '@weft/shared/testing';
 import { createCaller } from '../src/api/router.ts';
 import { createContext } from '../src/api/trpc.ts';
 import { IN_PROCESS_ADMIN } from '../src/auth/caller.ts';
@@ -22,34 +22,11 @@ import { defaultProxyMain } from '../src/platform/local/proxy-entry.ts';
 import { LOCAL_STATE_KEY, LocalState } from '../src/platform/local/state.ts';
 import { StateStore } from '../src/state/store.ts';
 
-export { freePort };
+export { freePort, waitFor };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DEMO_MANIFESTS = join(REPO_ROOT, 'examples/demo/manifests');
 const CONTROLLER_MAIN = join(REPO_ROOT, 'apps/controller/src/main.ts');
-
-/** Polls `check` until it returns a value other than undefined/false, or fails naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
-  );
-}
 
 const held: net.Server[] = [];
 
