@@ -13,37 +13,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InboundAuthzPlan } from '@weft/shared';
 import { Authorizer } from '../../apps/proxy/src/policy/authz.ts';
+import { authzRule } from '../lib/authz-rules.ts';
 import { median, round } from '../lib/stats.ts';
 
 const RULES = 50;
 const runs = Number(process.argv[2] ?? 7);
 const iterations = Number(process.argv[3] ?? 200_000);
 
-function rule(i: number) {
-  const base = { kind: 'AuthorizationPolicy', namespace: 'bench', name: `p${i}` };
-  switch (i % 3) {
-    case 0:
-      return {
-        ...base,
-        identities: [`sa${i}.bench.serviceaccount.identity.weft.cluster.local`],
-        networks: null,
-      };
-    case 1:
-      return { ...base, identities: [`*.ns${i}.serviceaccount.identity.weft.cluster.local`], networks: null };
-    default:
-      return {
-        ...base,
-        identities: null,
-        networks: [{ cidr: `10.${i}.0.0/16`, except: [`10.${i}.9.0/24`] }],
-      };
-  }
-}
-
 const plan = InboundAuthzPlan.parse({
   serverKind: 'server',
   serverName: 'bench',
   rules: [
-    ...Array.from({ length: RULES - 1 }, (_, i) => rule(i)),
+    ...Array.from({ length: RULES - 1 }, (_, i) => authzRule(i)),
     // The one that lets the callers in: a wildcard identity and a CIDR.
     {
       kind: 'AuthorizationPolicy',

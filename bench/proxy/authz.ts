@@ -7,31 +7,12 @@
  * `ratios.authzCpuVsPlain` and `ratios.authzCpuUsPerReq` (the µs of CPU per request it
  * adds; goal <= 5) compare their CPU per request.
  */
+import { authzRule } from '../lib/authz-rules.ts';
 import type { PathSpec } from './paths.ts';
 import { startWeft } from './weft.ts';
 
 /** How many rules the port carries. */
 export const AUTHZ_RULES = 50;
-
-function rule(i: number) {
-  const base = { kind: 'AuthorizationPolicy', namespace: 'bench', name: `p${i}` };
-  switch (i % 3) {
-    case 0:
-      return {
-        ...base,
-        identities: [`sa${i}.bench.serviceaccount.identity.weft.cluster.local`],
-        networks: null,
-      };
-    case 1:
-      return { ...base, identities: [`*.ns${i}.serviceaccount.identity.weft.cluster.local`], networks: null };
-    default:
-      return {
-        ...base,
-        identities: null,
-        networks: [{ cidr: `10.${i}.0.0/16`, except: [`10.${i}.9.0/24`] }],
-      };
-  }
-}
 
 /** The inbound policy of the benchmark's app port: 49 rules that do not let the load in, then one that does. */
 export function fiftyRules(appPort: number): unknown {
@@ -43,7 +24,7 @@ export function fiftyRules(appPort: number): unknown {
       serverKind: 'server',
       serverName: 'bench-http',
       rules: [
-        ...Array.from({ length: AUTHZ_RULES - 1 }, (_, i) => rule(i)),
+        ...Array.from({ length: AUTHZ_RULES - 1 }, (_, i) => authzRule(i)),
         // the load generator connects in plaintext from 127.0.0.1
         {
           kind: 'AuthorizationPolicy',
