@@ -8,8 +8,9 @@
  * workloads and namespaces stay) and comes back once the zoom ends; a pan keeps it, and a
  * small graph keeps its calls while zoomed. A small graph's calls are each named, with
  * their figures on hover, labelled once zoomed in, and the selected workload's
- * highlighted. The namespace filter lives in the URL: a
- * reload, a shared link and the back button from a workload's page all show it again.
+ * highlighted. The namespace filter lives in the URL: a reload, a shared link and the
+ * back button from a workload's page or a followed link (right after the filter changed)
+ * all show it again.
  */
 import { expect, type Page, test } from '@playwright/test';
 import { seriousViolations } from '../support/axe.ts';
@@ -243,6 +244,15 @@ test('the namespace filter is kept in the URL: a reload, a shared link and the b
   await expect(page).toHaveURL(/[?&]ns=shop(&|$)/);
   await expect(filter(page)).toHaveValue('shop');
   await expect(workloads(page)).toHaveCount(shown, { timeout: 60_000 });
+
+  // A filter chosen just before following a link (sooner than the URL follows a change
+  // by itself) is in the history entry back returns to.
+  await filter(page).selectOption('payments');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Health' }).click();
+  await expect(page).toHaveURL(/\/health/);
+  await page.goBack();
+  await expect(page).toHaveURL(/[?&]ns=payments(&|$)/);
+  await expect(filter(page)).toHaveValue('payments');
 
   // Clearing it shows the whole mesh and takes it out of the URL.
   await filter(page).selectOption('');

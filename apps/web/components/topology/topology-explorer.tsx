@@ -17,7 +17,7 @@ import {
   sliceTopology,
 } from '../../lib/topology/graph.ts';
 import { layoutTopology, type TopologyLayout, withinElkBudget } from '../../lib/topology/layout.ts';
-import { useInstantQueryParam } from '../../lib/use-instant-query-param.ts';
+import { flushQueryParams, useInstantQueryParam } from '../../lib/use-instant-query-param.ts';
 import { SelectedWorkloadPanel } from './selected-workload-panel.tsx';
 import { TopologyGraph } from './topology-graph.tsx';
 import { TopologyLegend } from './topology-legend.tsx';
@@ -104,7 +104,9 @@ export function TopologyExplorer({ topology, workloadHref, onRendered }: Topolog
   const open = useCallback(
     (id: string) => {
       const [ns, name] = id.split('/');
-      if (ns && name) router.push(workloadHref(ns, name));
+      if (!ns || !name) return;
+      flushQueryParams();
+      router.push(workloadHref(ns, name));
     },
     [router, workloadHref],
   );
