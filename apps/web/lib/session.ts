@@ -59,6 +59,26 @@ export async function startSession(
   return grant.success ? grant.data : { error: 'the controller answered with no session' };
 }
 
+/**
+ * Starts a session (`startSession`) and answers the login request that asked for it: a
+ * redirect to the overview holding the session cookie, or back to the login page with
+ * the reason it was refused.
+ */
+export async function loginRedirect(
+  how: { user: string; password: string } | { code: string },
+  secure: boolean,
+): Promise<Response> {
+  const grant = await startSession(how);
+  const headers = new Headers({ 'cache-control': 'no-store' });
+  if ('error' in grant) {
+    headers.set('location', `/login?error=${encodeURIComponent(grant.error)}`);
+    return new Response(null, { status: 303, headers });
+  }
+  headers.set('location', '/');
+  headers.set('set-cookie', sessionCookie(grant.session, grant.expiresAt, secure));
+  return new Response(null, { status: 303, headers });
+}
+
 /** Ends a session at the controller (best effort). */
 export async function endSession(secret: string): Promise<void> {
   await mutate('auth.logout', { session: secret });
