@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3';
 import { createColors } from 'picocolors';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { CliError } from './errors.ts';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
@@ -60,6 +60,20 @@ export function emit(format: OutputFormat, data: unknown, human: () => string): 
     const text = human();
     if (text) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
+}
+
+/**
+ * Prints a multi-document manifest: as it is for the human form (ready for
+ * `kubectl apply -f -`), else its documents as a JSON or YAML list.
+ */
+export function emitManifests(format: OutputFormat, yaml: string): void {
+  if (format === 'table') process.stdout.write(yaml);
+  else
+    emit(
+      format,
+      parseAllDocuments(yaml).map((d) => d.toJS()),
+      () => yaml,
+    );
 }
 
 /** `99.50%`, or `-` without requests. */

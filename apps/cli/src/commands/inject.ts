@@ -5,11 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { injectManifests } from '../inject-manifests.ts';
-import { emit } from '../output.ts';
+import { emitManifests } from '../output.ts';
 
 /** The images and controller URL the webhook uses by default (the install's). */
 export const DEFAULT_INJECTION = {
@@ -59,15 +58,7 @@ Examples:
             opts.filename === '-' ? 'stdin' : opts.filename,
           );
           for (const line of report) process.stderr.write(`${line}\n`);
-          if (format === 'table') {
-            process.stdout.write(yaml);
-            return;
-          }
-          emit(
-            format,
-            parseAllDocuments(yaml).map((d) => d.toJS()),
-            () => yaml,
-          );
+          emitManifests(format, yaml);
         },
       ),
     );

@@ -8,10 +8,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NamespaceName } from '@weft/shared';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { emit } from '../output.ts';
+import { emitManifests } from '../output.ts';
 
 const PRINTER = fileURLToPath(new URL('../../../controller/src/install/print-manifests.ts', import.meta.url));
 /** The printer signs a webhook certificate; under load that can take seconds, never this long. */
@@ -75,15 +74,7 @@ Examples:
         }
         const args = Object.entries(opts).flatMap(([k, v]) => (typeof v === 'string' ? [`--${k}`, v] : []));
         const yaml = await printManifests(args);
-        if (format === 'table') {
-          process.stdout.write(yaml);
-          return;
-        }
-        emit(
-          format,
-          parseAllDocuments(yaml).map((d) => d.toJS()),
-          () => yaml,
-        );
+        emitManifests(format, yaml);
       }),
     );
 }
