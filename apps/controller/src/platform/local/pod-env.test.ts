@@ -102,6 +102,32 @@ describe('pod environment', () => {
     });
   });
 
+  it('with netns capture, the proxy takes every connection iptables sends it (4143 in, 4140 out) and its extra env', () => {
+    const env = proxyEnv({
+      pod,
+      ports: podPorts(container, true),
+      controllerUrl: 'http://127.0.0.1:7090',
+      host: { PATH: '/bin' },
+      extra: { WEFT_PROXY_IDENTITY_TOKEN_FILE: '/t' },
+      capture: 'netns',
+    });
+    expect(env).toEqual({
+      PATH: '/bin',
+      WEFT_PROXY_CAPTURE: 'transparent',
+      WEFT_PROXY_INBOUND_HOST: '0.0.0.0',
+      WEFT_PROXY_INBOUND_PORTS: '4143:18080,4143:19990',
+      WEFT_PROXY_APP_HOST: '127.10.0.7',
+      WEFT_PROXY_OUTBOUND_LISTEN: '127.0.0.1:4140',
+      WEFT_PROXY_ADMIN_LISTEN: '127.10.0.7:4191',
+      WEFT_PROXY_CONTROLLER_URL: 'http://127.0.0.1:7090',
+      WEFT_PROXY_NAMESPACE: 'demo',
+      WEFT_PROXY_WORKLOAD: 'web',
+      WEFT_PROXY_POD: 'web-abc-12345',
+      WEFT_PROXY_SERVICE_ACCOUNT: 'web',
+      WEFT_PROXY_IDENTITY_TOKEN_FILE: '/t',
+    });
+  });
+
   it('maps the image working directory and the command onto this machine', () => {
     expect(hostWorkdir(container, '/repo/examples/demo')).toBe('/repo/examples/demo');
     expect(hostWorkdir({ ...container, workingDir: '/app/sub' }, '/w')).toBe('/w/sub');

@@ -164,30 +164,23 @@ export function proxyEnv(opts: {
   capture?: LocalCapture;
 }): Record<string, string> {
   const { pod, ports } = opts;
-  if (opts.capture === 'netns') {
-    // iptables sends every inbound connection to 4143 and every outbound one to 4140
-    return {
-      ...opts.host,
-      WEFT_PROXY_CAPTURE: 'transparent',
-      WEFT_PROXY_INBOUND_HOST: '0.0.0.0',
-      WEFT_PROXY_INBOUND_PORTS: ports.map((p) => `${PROXY_INBOUND_PORT}:${p.appPort}`).join(','),
-      WEFT_PROXY_APP_HOST: pod.ip,
-      WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${PROXY_OUTBOUND_PORT}`,
-      WEFT_PROXY_ADMIN_LISTEN: `${pod.ip}:${PROXY_ADMIN_PORT}`,
-      WEFT_PROXY_CONTROLLER_URL: opts.controllerUrl,
-      WEFT_PROXY_NAMESPACE: pod.namespace,
-      WEFT_PROXY_WORKLOAD: pod.workload,
-      WEFT_PROXY_POD: pod.name,
-      WEFT_PROXY_SERVICE_ACCOUNT: pod.serviceAccount,
-      ...opts.extra,
-    };
-  }
+  const netns = opts.capture === 'netns';
   return {
     ...opts.host,
-    WEFT_PROXY_INBOUND_HOST: pod.ip,
-    WEFT_PROXY_INBOUND_PORTS: ports.map((p) => `${p.containerPort}:${p.appPort}`).join(','),
+    // With netns, iptables sends every inbound connection to 4143 and every outbound one to 4140.
+    ...(netns
+      ? {
+          WEFT_PROXY_CAPTURE: 'transparent',
+          WEFT_PROXY_INBOUND_HOST: '0.0.0.0',
+          WEFT_PROXY_INBOUND_PORTS: ports.map((p) => `${PROXY_INBOUND_PORT}:${p.appPort}`).join(','),
+          WEFT_PROXY_OUTBOUND_LISTEN: `127.0.0.1:${PROXY_OUTBOUND_PORT}`,
+        }
+      : {
+          WEFT_PROXY_INBOUND_HOST: pod.ip,
+          WEFT_PROXY_INBOUND_PORTS: ports.map((p) => `${p.containerPort}:${p.appPort}`).join(','),
+          WEFT_PROXY_OUTBOUND_LISTEN: `${pod.ip}:${PROXY_OUTBOUND_PORT}`,
+        }),
     WEFT_PROXY_APP_HOST: pod.ip,
-    WEFT_PROXY_OUTBOUND_LISTEN: `${pod.ip}:${PROXY_OUTBOUND_PORT}`,
     WEFT_PROXY_ADMIN_LISTEN: `${pod.ip}:${PROXY_ADMIN_PORT}`,
     WEFT_PROXY_CONTROLLER_URL: opts.controllerUrl,
     WEFT_PROXY_NAMESPACE: pod.namespace,
