@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadEnv } from './env.ts';
+import { ENV, loadEnv } from './env.ts';
 
 describe('loadEnv', () => {
   it('has defaults for everything and resolves paths against the working directory', () => {
@@ -78,5 +79,13 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ WEFT_API_ADDR: 'nope', WEFT_LOCAL_POD_OCTET: '300' })).toThrow(
       /WEFT_API_ADDR: must be host:port[\s\S]*WEFT_LOCAL_POD_OCTET/,
     );
+  });
+});
+
+describe('docs/interfaces.md', () => {
+  it('lists every variable the controller reads', () => {
+    const docs = readFileSync(new URL('../../../docs/interfaces.md', import.meta.url), 'utf8');
+    const missing = Object.values(ENV).filter((name) => !docs.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { MeshError } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { parseProxyEnv } from './env.ts';
@@ -44,5 +45,16 @@ describe('parseProxyEnv', () => {
     expect(() => parseProxyEnv({ WEFT_PROXY_HTTP_BODY_TIMEOUT_MS: '0' })).toThrow(/HTTP_BODY_TIMEOUT/);
     expect(() => parseProxyEnv({ WEFT_PROXY_MAX_CONNECTIONS_PER_SOURCE: 'many' })).toThrow(/PER_SOURCE/);
     expect(() => parseProxyEnv({ WEFT_PROXY_H2_ENGINE: 'nghttp2' })).toThrow(/WEFT_PROXY_H2_ENGINE/);
+  });
+});
+
+describe('docs/interfaces.md', () => {
+  it('lists every variable the proxy reads', async () => {
+    const docs = readFileSync(new URL('../../../docs/interfaces.md', import.meta.url), 'utf8');
+    const names = Object.entries(await import('./env.ts'))
+      .filter(([key, value]) => key.startsWith('ENV_') && typeof value === 'string')
+      .map(([, value]) => value as string);
+    expect(names.length).toBeGreaterThan(20);
+    expect(names.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
   });
 });
