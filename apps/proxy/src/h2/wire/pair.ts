@@ -26,9 +26,8 @@ import {
   responseFor,
 } from '../../errors/respond.ts';
 import { CANCEL, NO_ERROR, REFUSED_STREAM } from '../../h2wire/errors.ts';
-import type { HttpContext } from '../../http/context.ts';
-import { callerLabels } from '../../http/inbound-labels.ts';
-import { MeshH1Up } from '../../mesh-h2/inbound-up.ts';
+import type { MeshH1Up } from '../../mesh-h2/inbound-up.ts';
+import { markedHttp1 } from '../../mesh-h2/marked.ts';
 import { ORIG_PROTO } from '../../mesh-h2/translate.ts';
 import type { H2FloodMetrics } from '../../metrics/h2-floods.ts';
 import type { HttpMetrics } from '../../metrics/handles.ts';
@@ -81,33 +80,6 @@ export function startPair(
   ctx.target.ctx.stack.start(pair, ctx.target);
 }
 
-/**
- * An HTTP/1 request a meshed peer carried over HTTP/2 (`mesh-h2/`): honoured only on an
- * inbound connection whose caller proved a mesh identity over mTLS, where it goes to the
- * app as HTTP/1 and is counted under its Host and caller as on the HTTP/1 path. The marker
- * is stripped in every case; elsewhere (plaintext, outbound) the request stays HTTP/2: a
- * marker anyone could send must not change how the proxy talks to the app.
- */
-function markedHttp1(pair: WirePair): void {
-  const h = pair.headers;
-  h[ORIG_PROTO] = undefined;
-  const ctx = pair.ctx;
-  const identity = ctx.peerIdentity;
-  if (identity === undefined || ctx.target.ctx.direction !== 'inbound') return;
-  const hctx = ctx.target.ctx as HttpContext;
-  pair.h1 = new MeshH1Up(pair, hctx);
-  const src = h['weft-src'];
-  const [ns, dep] = callerLabels(identity, typeof src === 'string' ? src : '');
-  const host = h[':authority'];
-  pair.labelled = hctx.inboundMetrics(
-    typeof host === 'string' ? host : ctx.target.authority,
-    ns,
-    dep,
-    identity,
-    ctx.peerAddress,
-  ).http;
-}
-
 export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   /** Set for an HTTP/1 request carried over HTTP/2 by a meshed peer: its attempts go to the app as HTTP/1. */
   h1: MeshH1Up | null = null;
@@ -156,12 +128,21 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   }
 
   header(lowerName: string): string | undefined {
-    const v = this.headers[lowerName];
+    // an HTTP/1 request carried over HTTP/2 has its Host as :authority
+    const v = this.headers[lowerName === 'host' && this.h1 !== null ? ':authority' : lowerName];
     return Array.isArray(v) ? v[0] : v;
   }
 
   override headerNames(): readonly string[] {
-    return Object.keys(this.headers);
+    const names = Object.keys(this.headers);
+    if (!(ORIG_PROTO in this.headers)) return names;
+    // a marker was stripped: name the headers as its HTTP/1 request had them
+    const out: string[] = [];
+    for (const n of names) {
+      if (n === ORIG_PROTO) continue;
+      out.push(n === ':authority' && this.h1 !== null ? 'host' : n);
+    }
+    return out;
   }
 
   caller(): string | undefined {
