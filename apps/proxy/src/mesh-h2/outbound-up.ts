@@ -71,7 +71,9 @@ export class MeshH2Up implements WireWaiter, StreamOwner {
   dispatch(): void {
     const ex = this.ex;
     if (this.fields === null) {
-      const host = ex.hostLine !== '' ? ex.hostLine.slice(6, -2) : ex.conn.parser.host;
+      // the Host (an HTTP/1.0 request may have none: the destination's authority then)
+      const host =
+        ex.hostLine !== '' ? ex.hostLine.slice(6, -2) : ex.conn.parser.host || (ex.target?.authority ?? '');
       const src = ex.conn.ctx.srcLine;
       this.fields = requestFields(ex.method, ex.path, host, ex.block, src === '' ? '' : src.slice(10, -2));
     }
@@ -145,6 +147,7 @@ export class MeshH2Up implements WireWaiter, StreamOwner {
   /** Drops the attempt in flight (timeout, retry, the exchange is over). */
   abort(): void {
     this.queuedOn = null;
+    this.clientDrained(); // what the client will never read is credited back all the same
     const up = this.up;
     this.up = null;
     this.releaseSlot();
@@ -238,6 +241,7 @@ export class MeshH2Up implements WireWaiter, StreamOwner {
       }
       if (ok) stream.consumed(n);
       else {
+        if (this.owedTo !== stream) this.clientDrained();
         this.owed += n;
         this.owedTo = stream;
       }
