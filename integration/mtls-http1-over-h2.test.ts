@@ -68,6 +68,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
       if ((hits.get(url) ?? 0) % 2 === 1) res.writeHead(503).end('try again');
       else res.end(`second try got ${body.toString()}`);
     } else if (url === '/slow') setTimeout(() => res.end('late'), 2000);
+    else if (url === '/wait') setTimeout(() => res.end('waited'), 400);
     else if (url === '/cut') {
       res.writeHead(200, { 'content-length': '100' });
       res.write('partial');
@@ -415,5 +416,14 @@ describe('HTTP/1 over HTTP/2 between meshed proxies', () => {
     } finally {
       session.close();
     }
+  });
+
+  // last: it drains the inbound proxy
+  it('lets a request in flight finish when the inbound proxy drains (GOAWAY)', async () => {
+    const inFlight = send(load, { path: '/wait' });
+    await new Promise((r) => setTimeout(r, 150));
+    const drained = web.proxy.drain(5000);
+    expect(view(await inFlight)).toMatchObject({ status: 200, body: 'waited', error: null });
+    await drained;
   });
 });
