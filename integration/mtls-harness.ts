@@ -97,6 +97,8 @@ export interface MeshedProxyOptions {
   controllerUrl?: string;
   /** More of the proxy's config file (timeouts, say). */
   config?: Record<string, unknown>;
+  /** More of the proxy's environment (`WEFT_PROXY_MESH_H2: 'off'`, say). */
+  env?: Record<string, string>;
 }
 
 /** Starts a proxy as `main.ts` does, with identity from its environment. */
@@ -121,6 +123,7 @@ export async function startMeshedProxy(o: MeshedProxyOptions): Promise<MeshedPro
     WEFT_PROXY_CONTROLLER_URL: o.controllerUrl ?? o.controller.url,
     WEFT_PROXY_IDENTITY_TOKEN: token,
     WEFT_PROXY_IDENTITY_DIR: join(o.controller.stateDir, 'identity'),
+    ...o.env,
   });
   // Destinations are static here: the test is about identity, not discovery.
   const settings = settingsFrom(

@@ -49,6 +49,9 @@ async function loadProxy(ctl: TestController, port: number): Promise<MeshedProxy
     controller: ctl,
     namespace: 'demo',
     workload: 'load',
+    // HTTP/1 on pooled mTLS connections, whose bursts open fresh ones (over HTTP/2 one
+    // session would carry them all, and no connection would be opened after a renewal)
+    env: { WEFT_PROXY_MESH_H2: 'off' },
     destinations: {
       [AUTH]: {
         endpoints: [

@@ -175,6 +175,7 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
     cache,
     fixed: null,
     stack: outboundStack(cache, cfg.timeouts.resolveMs, tap),
+    meshH2: env.meshH2 ? protocols.wirePool : null,
   });
   cache.ctx = outCtx;
 

@@ -16,6 +16,7 @@ describe('parseProxyEnv', () => {
     expect(e.maxConnectionsPerSource).toBe(1_000);
     expect(e.httpBodyMs).toBeUndefined();
     expect(e.h2Engine).toBe('wire');
+    expect(e.meshH2).toBe(true);
   });
   it('parses every variable', () => {
     const e = parseProxyEnv({
@@ -36,6 +37,8 @@ describe('parseProxyEnv', () => {
     expect(e.outboundListen).toEqual({ host: '127.10.0.5', port: 4140 });
     expect(e.drainGraceMs).toBe(500);
     expect(e.h2Engine).toBe('node');
+    // HTTP/1 over HTTP/2 between proxies needs the wire engine
+    expect(e.meshH2).toBe(false);
     expect(e.explicit.has('WEFT_PROXY_POD')).toBe(true);
   });
   it('names the bad variable', () => {
@@ -45,6 +48,11 @@ describe('parseProxyEnv', () => {
     expect(() => parseProxyEnv({ WEFT_PROXY_HTTP_BODY_TIMEOUT_MS: '0' })).toThrow(/HTTP_BODY_TIMEOUT/);
     expect(() => parseProxyEnv({ WEFT_PROXY_MAX_CONNECTIONS_PER_SOURCE: 'many' })).toThrow(/PER_SOURCE/);
     expect(() => parseProxyEnv({ WEFT_PROXY_H2_ENGINE: 'nghttp2' })).toThrow(/WEFT_PROXY_H2_ENGINE/);
+    expect(() => parseProxyEnv({ WEFT_PROXY_MESH_H2: 'yes' })).toThrow(/WEFT_PROXY_MESH_H2/);
+  });
+  it('turns HTTP/1 over HTTP/2 between proxies off', () => {
+    expect(parseProxyEnv({ WEFT_PROXY_MESH_H2: 'off' }).meshH2).toBe(false);
+    expect(parseProxyEnv({ WEFT_PROXY_MESH_H2: 'on' }).meshH2).toBe(true);
   });
 });
 

@@ -36,6 +36,8 @@ export const ENV_MAX_CONNECTIONS_PER_SOURCE = 'WEFT_PROXY_MAX_CONNECTIONS_PER_SO
 /** The original-destination addon to load instead of the one built beside the proxy. */
 export const ENV_ORIGINAL_DST_ADDON = 'WEFT_PROXY_ORIGINAL_DST_ADDON';
 export const ENV_H2_ENGINE = 'WEFT_PROXY_H2_ENGINE';
+/** `on` (default) or `off`: carry HTTP/1 requests to meshed endpoints over HTTP/2 (`mesh-h2/`). */
+export const ENV_MESH_H2 = 'WEFT_PROXY_MESH_H2';
 
 /**
  * How outbound traffic reaches the proxy: `explicit` (HTTP_PROXY / CONNECT; no root) or
@@ -102,6 +104,7 @@ const EnvSchema = z.object({
   [ENV_CAPTURE]: z.enum(['explicit', 'transparent']).default('explicit'),
   [ENV_ORIGINAL_DST_ADDON]: label,
   [ENV_H2_ENGINE]: z.enum(['wire', 'node']).default('wire'),
+  [ENV_MESH_H2]: z.enum(['on', 'off']).default('on'),
   [ENV_HTTP_HEADER_TIMEOUT_MS]: millis,
   [ENV_HTTP_IDLE_TIMEOUT_MS]: millis,
   [ENV_HTTP_BODY_TIMEOUT_MS]: millis,
@@ -132,6 +135,11 @@ export interface ProxyEnv {
   originalDstAddon: string | undefined;
   /** What serves HTTP/2: `wire` (the proxy's own framing layer) or `node` (node:http2). */
   h2Engine: H2Engine;
+  /**
+   * Whether HTTP/1 requests to meshed endpoints travel as HTTP/2 streams between the
+   * proxies (`WEFT_PROXY_MESH_H2`, on by default; always off with the node engine).
+   */
+  meshH2: boolean;
   /** HTTP/1 deadlines set here (they win over the config file's `timeouts`). */
   httpHeaderMs: number | undefined;
   httpIdleMs: number | undefined;
@@ -179,6 +187,7 @@ export function parseProxyEnv(source: Record<string, string | undefined>): Proxy
     capture: e[ENV_CAPTURE],
     originalDstAddon: e[ENV_ORIGINAL_DST_ADDON],
     h2Engine: e[ENV_H2_ENGINE],
+    meshH2: e[ENV_MESH_H2] === 'on' && e[ENV_H2_ENGINE] === 'wire',
     httpHeaderMs: e[ENV_HTTP_HEADER_TIMEOUT_MS],
     httpIdleMs: e[ENV_HTTP_IDLE_TIMEOUT_MS],
     httpBodyMs: e[ENV_HTTP_BODY_TIMEOUT_MS],

@@ -8,6 +8,7 @@ import type { H2FloodMetrics } from '../metrics/h2-floods.ts';
 import type { Connector } from '../transport/connector.ts';
 import { H2Proxy } from './proxy.ts';
 import { H2SessionPool } from './session-pool.ts';
+import type { WirePool } from './wire/pool.ts';
 import { WireH2Server } from './wire/server.ts';
 
 export { H2Proxy, type H2ProxyOptions } from './proxy.ts';
@@ -45,6 +46,8 @@ export interface H2Server {
   activeConnections(): number;
   /** Closes the pooled endpoint sessions gracefully (last step of a drain). */
   close(): void;
+  /** The wire engine's pooled endpoint sessions (HTTP/1 to meshed endpoints rides them); null on node. */
+  readonly wirePool: WirePool | null;
 }
 
 /**
@@ -74,6 +77,7 @@ export function createH2Server(
       close(): void {
         wire.close();
       },
+      wirePool: wire.pool,
     };
   }
   const pool = new H2SessionPool({
@@ -98,5 +102,6 @@ export function createH2Server(
       proxy.drain();
       pool.close();
     },
+    wirePool: null,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { ProxyTimeouts } from '@weft/shared';
 import type { ProxyContext } from '../detect/handoff.ts';
+import type { WirePool } from '../h2/wire/pool.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
 import type { Ticker } from '../runtime/ticker.ts';
 import type { ServerConn } from './server-conn.ts';
@@ -18,4 +19,9 @@ export interface HttpContext extends ProxyContext {
   readonly srcLine: string;
   /** Metrics for answers given before any destination was known (a refused authority). */
   readonly unroutedMetrics: HttpMetrics;
+  /**
+   * Outbound: the pooled HTTP/2 sessions HTTP/1 requests to meshed endpoints are carried
+   * over (`mesh-h2/`); null when that is off (or inbound).
+   */
+  readonly meshH2: WirePool | null;
 }

@@ -151,7 +151,7 @@ export class ServerConn implements ParserOwner, SocketReader {
     const p = this.parser;
     const status = p.errorStatus || 400;
     const ex = this.ex;
-    if (ex.responded || (this.active && ex.client !== null)) {
+    if (ex.responded || (this.active && ex.attemptOpen())) {
       // the request was already being forwarded: nothing sane to answer
       this.abort();
       return;
@@ -219,7 +219,7 @@ export class ServerConn implements ParserOwner, SocketReader {
     ctx.stack.start(ex, target);
     this.inHead = false;
     // the body flows on only once an attempt is under way (or the answer is written)
-    if (ex.client !== null || ex.responded) return true;
+    if (ex.attemptOpen() || ex.responded) return true;
     this.waiting = true;
     return false;
   }
@@ -234,8 +234,8 @@ export class ServerConn implements ParserOwner, SocketReader {
     if (!this.active) return true; // a body-less message with a refused head
     if (this.deadlineKind === DL_BODY) clearDeadline(this);
     const ex = this.ex;
-    ex.reqEnded = true;
-    if (ex.status !== 0 && !ex.interim && ex.client === null) this.finish();
+    ex.requestEnded();
+    if (ex.status !== 0 && !ex.interim && !ex.attemptOpen() && !ex.viaH2) this.finish();
     return false;
   }
 
@@ -248,6 +248,7 @@ export class ServerConn implements ParserOwner, SocketReader {
   onDrain(): void {
     const c = this.ex.client;
     if (c !== null) c.socket.resume();
+    else this.ex.h2?.clientDrained();
   }
 
   // === ends ===
@@ -307,7 +308,7 @@ export class ServerConn implements ParserOwner, SocketReader {
   closed(): void {
     this.ctx.conns.delete(this);
     const ex = this.ex;
-    if (!ex.responded) ex.dropClient();
+    if (!ex.responded || ex.viaH2) ex.dropClient();
     else {
       const c = ex.client;
       ex.client = null;

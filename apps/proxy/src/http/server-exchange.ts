@@ -17,6 +17,7 @@ import {
   reasonOfSocketError,
   responseFor,
 } from '../errors/respond.ts';
+import { MeshH2Up, upgrades } from '../mesh-h2/outbound-up.ts';
 import type { HttpMetrics } from '../metrics/handles.ts';
 import { countStreamed } from '../runtime/gc-nudge.ts';
 import { Exchange, mayRetry, retriesStatus } from '../stack/exchange.ts';
@@ -46,6 +47,10 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
   pendingHead: string | null = null;
   /** Whether a Buffer view of the endpoint's read was written during the current read. */
   wroteView = false;
+  /** The attempts of a request carried over HTTP/2 to a meshed endpoint (made on first use). */
+  h2: MeshH2Up | null = null;
+  /** Whether this request goes over HTTP/2 (`h2`) rather than a pooled HTTP/1 connection. */
+  viaH2 = false;
 
   constructor(readonly conn: ServerConn) {
     super();
@@ -94,6 +99,8 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     this.interim = false;
     this.status = 0;
     this.client = null;
+    this.viaH2 = false;
+    this.h2?.reset();
     this.start = performance.now();
     this.bodyLength = p.chunked ? -1 : Math.max(0, p.contentLength);
     this.bodyBuf = p.contentLength > 0 || p.chunked ? [] : null;
@@ -113,8 +120,21 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       }
     }
     const c = this.client;
-    if (c !== null && !c.socket.write(chunk)) this.conn.socket.pause();
+    if (c !== null) {
+      if (!c.socket.write(chunk)) this.conn.socket.pause();
+    } else if (this.viaH2) (this.h2 as MeshH2Up).body(chunk);
     countStreamed(chunk.length);
+  }
+
+  /** Whether an attempt is under way (its request sent or being sent). */
+  attemptOpen(): boolean {
+    return this.client !== null || (this.viaH2 && (this.h2 as MeshH2Up).up !== null);
+  }
+
+  /** The client's request ended (its whole body was read). */
+  requestEnded(): void {
+    this.reqEnded = true;
+    if (this.viaH2) (this.h2 as MeshH2Up).requestEnded();
   }
 
   // === attempts ===
@@ -123,15 +143,23 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     const ep = this.endpoint as EndpointState;
     const conn = this.conn;
     const ctx = conn.ctx;
-    const c = acquire(ep, ctx.connector, ctx.ticker.now + ctx.timeouts.connectMs);
-    c.user = this;
-    c.parser.noBody = this.method === 'HEAD';
-    this.client = c;
-    if (this.metrics === null || ctx.direction === 'outbound') this.metrics = ep.metrics.http;
     if (this.attempts === 1) {
       if (this.requestMods !== null) this.block = modifyBlock(this.block, this.requestMods);
       if (this.backendMods !== null) this.block = modifyBlock(this.block, this.backendMods);
     }
+    if (this.metrics === null || ctx.direction === 'outbound') this.metrics = ep.metrics.http;
+    const pool = ctx.meshH2;
+    if (pool !== null && (this.viaH2 || (this.attempts === 1 && upgrades(this, ep)))) {
+      this.viaH2 = true;
+      if (this.h2 === null) this.h2 = new MeshH2Up(this, pool);
+      this.h2.dispatch();
+      if (this.bodyBuf === null && this.bodyBytes > 0) this.retryable = false;
+      return;
+    }
+    const c = acquire(ep, ctx.connector, ctx.ticker.now + ctx.timeouts.connectMs);
+    c.user = this;
+    c.parser.noBody = this.method === 'HEAD';
+    this.client = c;
     const extra = ep.meshed && ctx.srcLine !== '' ? ctx.srcLine + this.hostLine : this.hostLine;
     const s = c.socket;
     // a head without a body goes out in one write: corking it would only add buffering
@@ -146,9 +174,13 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
   abortAttempt(): void {
     this.attemptDone(0, null, ProxyErrorReason.requestTimeout);
     const c = this.client;
-    if (c === null) return;
-    this.client = null;
-    c.destroy();
+    if (c === null) {
+      if (!this.viaH2) return;
+      (this.h2 as MeshH2Up).abort();
+    } else {
+      this.client = null;
+      c.destroy();
+    }
     const ep = this.endpoint;
     if (ep !== null && this.epStart !== 0) {
       ep.penalize(this.epStart);
@@ -172,6 +204,16 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       return true;
     }
     this.interim = false;
+    if (!this.acceptResponse(status)) return false;
+    this.pendingHead = this.responseHead(p);
+    return true;
+  }
+
+  /**
+   * A final response head of the attempt in flight: false when the route retries its
+   * status (the attempt is dropped and the request sent again), else it is the answer.
+   */
+  acceptResponse(status: number): boolean {
     this.attemptDone(status, null, null);
     if (retriesStatus(this, status)) {
       // the endpoint failed this request: steer the balancer away from it, then retry
@@ -189,16 +231,20 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
     const m = this.metrics as HttpMetrics;
     m.request();
     m.response(status, performance.now() - this.start, status >= 500);
-    this.pendingHead = this.responseHead(p);
     return true;
   }
 
   /** The response head to send for the endpoint's head `p` (connection header adjusted). */
   responseHead(p: Http1Parser): string {
+    return this.responseHeadOf(startLineOf(p), headerBlock(p), p.untilEof);
+  }
+
+  /** The response head of a status line and header block (the Connection header adjusted). */
+  responseHeadOf(statusLine: string, block0: string, untilEof: boolean): string {
     const conn0 = this.conn;
     const mods = this.responseMods;
     // the client connection stays open only if the response is framed and nobody asked to close
-    const close = !conn0.keepAlive || p.untilEof || conn0.ctx.draining || conn0.closing;
+    const close = !conn0.keepAlive || untilEof || conn0.ctx.draining || conn0.closing;
     if (close) conn0.keepAlive = false;
     const minor = conn0.parser.versionMinor;
     const conn =
@@ -207,8 +253,8 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
         : !close && minor === 0
           ? 'connection: keep-alive\r\n'
           : '';
-    const block = mods === null ? headerBlock(p) : modifyBlock(headerBlock(p), mods);
-    return `${startLineOf(p)}${block}${conn}\r\n`;
+    const block = mods === null ? block0 : modifyBlock(block0, mods);
+    return `${statusLine}${block}${conn}\r\n`;
   }
 
   onResponseBody(cc: ClientConn, chunk: Buffer): void {
@@ -240,6 +286,12 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
       this.pendingHead = null;
       this.conn.socket.write(head, 'latin1');
     }
+  }
+
+  /** The response of an attempt over HTTP/2 was written whole. */
+  h2Done(): void {
+    this.viaH2 = false;
+    this.conn.finish();
   }
 
   onResponseEnd(cc: ClientConn, _p: Http1Parser): boolean {
@@ -311,6 +363,14 @@ export class Http1Exchange extends Exchange implements ClientConnUser {
 
   /** Drops the endpoint connection of the attempt in flight (the exchange is over). */
   dropClient(): void {
+    if (this.viaH2) {
+      this.viaH2 = false;
+      (this.h2 as MeshH2Up).abort();
+      const ep = this.endpoint;
+      if (ep !== null && this.epStart !== 0) ep.end(this.epStart);
+      this.epStart = 0;
+      return;
+    }
     const c = this.client;
     if (c === null) return;
     this.client = null;

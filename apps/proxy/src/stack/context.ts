@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { ProxyTimeouts } from '@weft/shared';
 import { detectProtocol } from '../detect/detect.ts';
 import type { ConnTarget, ProtocolHandlers } from '../detect/handoff.ts';
+import type { WirePool } from '../h2/wire/pool.ts';
 import type { HttpContext } from '../http/context.ts';
 import { checkConnect, expire } from '../http/deadlines.ts';
 import { type ServerConn, serveHttp1 } from '../http/server-conn.ts';
@@ -38,6 +39,8 @@ export interface ListenerContextOptions {
   fixed: ConnTarget | null;
   /** Shared drain flag of the whole proxy. */
   state: { draining: boolean };
+  /** Outbound: HTTP/1 to meshed endpoints over these HTTP/2 sessions (null: off). */
+  meshH2?: WirePool | null;
 }
 
 export class ListenerContext implements HttpContext {
@@ -50,6 +53,7 @@ export class ListenerContext implements HttpContext {
   readonly srcLine: string;
   readonly stack: RequestStack;
   readonly unroutedMetrics: HttpMetrics;
+  readonly meshH2: WirePool | null;
   private readonly metrics: ProxyMetrics;
   private readonly cache: TargetCache | null;
   fixed: ConnTarget | null;
@@ -67,6 +71,7 @@ export class ListenerContext implements HttpContext {
     this.cache = o.cache;
     this.fixed = o.fixed;
     this.state = o.state;
+    this.meshH2 = o.direction === 'outbound' ? (o.meshH2 ?? null) : null;
     this.unroutedMetrics =
       o.direction === 'outbound'
         ? o.metrics.outbound({ authority: '', tls: false }).http

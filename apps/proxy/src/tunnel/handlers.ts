@@ -4,7 +4,13 @@
  * Upgrade (`tunnel/`). Built once at start-up with the proxy's connector.
  */
 import type { ProtocolHandlers } from '../detect/handoff.ts';
-import { createH2Server, DEFAULT_H2_OPTIONS, type H2Engine, type H2ServerOptions } from '../h2/index.ts';
+import {
+  createH2Server,
+  DEFAULT_H2_OPTIONS,
+  type H2Engine,
+  type H2Server,
+  type H2ServerOptions,
+} from '../h2/index.ts';
 import { createOpaqueServer, DEFAULT_TCP_OPTIONS, type TcpForwardOptions } from '../tcp/index.ts';
 import type { Connector } from '../transport/connector.ts';
 import { serveConnect } from './connect.ts';
@@ -24,6 +30,8 @@ export interface ProtocolServersOptions {
  * and `close()` at the end (ends pooled HTTP/2 endpoint sessions).
  */
 export type ProtocolServers = Omit<ProtocolHandlers, 'serveTls'> & {
+  /** The wire engine's pooled HTTP/2 endpoint sessions; null on the node engine. */
+  readonly wirePool: H2Server['wirePool'];
   drain(): void;
   activeConnections(): number;
   close(): void;
@@ -41,6 +49,7 @@ export function createProtocolServers(
     serveOpaque: createOpaqueServer(tcp),
     serveConnect: (socket, req, rest, ctx) => serveConnect(socket, req, rest, ctx, tcp.connectTimeoutMs),
     serveUpgrade: createUpgradeServer(tcp),
+    wirePool: h2.wirePool,
     drain: h2.drain,
     activeConnections: h2.activeConnections,
     close: h2.close,

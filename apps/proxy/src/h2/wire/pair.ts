@@ -26,10 +26,14 @@ import {
   responseFor,
 } from '../../errors/respond.ts';
 import { CANCEL, NO_ERROR, REFUSED_STREAM } from '../../h2wire/errors.ts';
+import type { MeshH1Up } from '../../mesh-h2/inbound-up.ts';
+import { markedHttp1 } from '../../mesh-h2/marked.ts';
+import { ORIG_PROTO } from '../../mesh-h2/translate.ts';
 import type { H2FloodMetrics } from '../../metrics/h2-floods.ts';
 import type { HttpMetrics } from '../../metrics/handles.ts';
 import { Exchange, mayRetry } from '../../stack/exchange.ts';
 import { MAX_RETRY_BODY } from '../../stack/layers.ts';
+import type { HeaderModifierView } from '../../stack/plan-view.ts';
 import type { ClientSession } from './client-session.ts';
 import { type HeaderObject, toFields, toObject } from './headers.ts';
 import type { WirePool, WireWaiter } from './pool.ts';
@@ -68,6 +72,7 @@ export function startPair(
 ): void {
   const pair = new WirePair(ctx, session, down, toObject(fields), end);
   down.owner = pair;
+  if (pair.headers[ORIG_PROTO] !== undefined) markedHttp1(pair);
   if (ctx.target.ctx.draining) {
     pair.fail(ProxyErrorReason.draining);
     return;
@@ -76,6 +81,10 @@ export function startPair(
 }
 
 export class WirePair extends Exchange implements WireWaiter, StreamOwner {
+  /** Set for an HTTP/1 request carried over HTTP/2 by a meshed peer: its attempts go to the app as HTTP/1. */
+  h1: MeshH1Up | null = null;
+  /** Its metrics (by Host and caller), when so. */
+  labelled: HttpMetrics | null = null;
   up: WireStream | null = null;
   upSession: ClientSession | null = null;
   slotHeld = false;
@@ -119,12 +128,21 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   }
 
   header(lowerName: string): string | undefined {
-    const v = this.headers[lowerName];
+    // an HTTP/1 request carried over HTTP/2 has its Host as :authority
+    const v = this.headers[lowerName === 'host' && this.h1 !== null ? ':authority' : lowerName];
     return Array.isArray(v) ? v[0] : v;
   }
 
   override headerNames(): readonly string[] {
-    return Object.keys(this.headers);
+    const names = Object.keys(this.headers);
+    if (!(ORIG_PROTO in this.headers)) return names;
+    // a marker was stripped: name the headers as its HTTP/1 request had them
+    const out: string[] = [];
+    for (const n of names) {
+      if (n === ORIG_PROTO) continue;
+      out.push(n === ':authority' && this.h1 !== null ? 'host' : n);
+    }
+    return out;
   }
 
   caller(): string | undefined {
@@ -144,7 +162,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   }
 
   /** A request body chunk on its way to `up`: kept while the request may be retried. */
-  private keep(chunk: Buffer): void {
+  keep(chunk: Buffer): void {
     const buf = this.bodyBuf;
     if (buf === null) return;
     this.bodyBytes += chunk.length;
@@ -157,12 +175,16 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   dispatch(): void {
     const ep = this.endpoint as EndpointState;
     if (this.counted === null) {
-      const m = this.ctx.inboundHttp ?? ep.metrics.http;
+      const m = this.labelled ?? this.ctx.inboundHttp ?? ep.metrics.http;
       this.counted = m;
       m.request();
       this.requestMods?.applyToObject(this.headers);
       this.backendMods?.applyToObject(this.headers);
       this.upFields = toFields(this.headers);
+    }
+    if (this.h1 !== null) {
+      this.h1.dispatch(this.upFields as string[]);
+      return;
     }
     const session = this.ctx.pool.acquire(ep, this);
     if (session !== null) this.openUpstream(session);
@@ -225,6 +247,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   abortAttempt(): void {
     this.attemptDone(0, null, ProxyErrorReason.requestTimeout);
     this.queuedOn = null;
+    this.h1?.abort();
     const up = this.up;
     this.up = null;
     this.releaseSlot();
@@ -265,7 +288,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   fail(reason: ProxyErrorReason): void {
     this.failReason = reason;
     this.queuedOn = null;
-    if (this.up !== null) {
+    if (this.up !== null || (this.h1 !== null && this.h1.client !== null)) {
       this.attemptDone(0, null, reason);
       this.abortAttempt();
     }
@@ -285,8 +308,12 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
     } else {
       const status = this.answerStatus !== 0 ? this.answerStatus : responseFor(reason).status;
       this.status = status;
-      down.sendHeaders(toFields(h2Answer(status, reason, this.retryAfter)), false);
-      down.write(Buffer.from(`weft proxy: ${reason}\n`), false);
+      const body = Buffer.from(`weft proxy: ${reason}\n`);
+      const h = h2Answer(status, reason, this.retryAfter);
+      // an HTTP/1 caller behind the peer proxy gets the length, as from the HTTP/1 path
+      if (this.h1 !== null) h['content-length'] = body.length;
+      down.sendHeaders(toFields(h), false);
+      down.write(body, false);
       down.end(null);
     }
     this.stopReading();
@@ -314,6 +341,18 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
   onStreamData(stream: WireStream, chunk: Buffer, end: boolean): void {
     if (stream === this.down) {
       if (end) this.requestEnded = true;
+      const h1 = this.h1;
+      if (h1 !== null) {
+        if (h1.client !== null) {
+          h1.body(chunk);
+          if (end) h1.end(null);
+        } else if (this.responded) stream.consumed(chunk.length);
+        else if (chunk.length > 0) {
+          if (this.pending === null) this.pending = [];
+          this.pending.push(chunk);
+        }
+        return;
+      }
       const up = this.up;
       if (up !== null && !up.closed) {
         this.keep(chunk);
@@ -344,6 +383,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
       // request trailers
       this.requestEnded = true;
       this.requestTrailers = fields.slice();
+      this.h1?.end(this.requestTrailers);
       const up = this.up;
       if (up !== null && !up.closed) up.end(this.requestTrailers);
       return;
@@ -359,9 +399,21 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
     if (stream === this.up) upClosed(this, stream);
   }
 
+  onStreamDrain(stream: WireStream): void {
+    if (stream === this.down) this.h1?.downDrained();
+  }
+
+  /** A response head's fields with the route's response filters applied. */
+  modified(fields: readonly string[], mods: HeaderModifierView): string[] {
+    const out = toObject(fields);
+    mods.applyToObject(out);
+    return toFields(out);
+  }
+
   /** The request is over (the client's stream closed): the pipeline's hold on it ends. */
   private downClosed(): void {
     const down = this.down;
+    this.h1?.abort();
     if (!this.responded && down.peerReset && down.failed) this.session.countReset();
     const up = this.up;
     if (up !== null && !up.closed) up.reset(CANCEL);
@@ -377,7 +429,7 @@ export class WirePair extends Exchange implements WireWaiter, StreamOwner {
     }
     this.bodyBuf = null;
     this.pending = null;
-    const m = this.counted ?? this.ctx.inboundHttp;
+    const m = this.counted ?? this.labelled ?? this.ctx.inboundHttp;
     if (m !== null && this.status !== 0) {
       if (this.counted === null) m.request();
       const failure =

@@ -23,6 +23,8 @@ export interface StreamOwner {
   onStreamData(stream: WireStream, chunk: Buffer, end: boolean): void;
   /** The stream is gone (ended both ways, reset by either side, or its session closed). */
   onStreamClose(stream: WireStream): void;
+  /** What was queued for the peer has left (the window reopened): more may be written. */
+  onStreamDrain?(stream: WireStream): void;
 }
 
 export class WireStream {
@@ -136,6 +138,7 @@ export class WireStream {
     }
     this.queue = null;
     if (this.endWith !== null) this.finishSend();
+    else this.owner?.onStreamDrain?.(this);
   }
 
   private finishSend(): void {
