@@ -3,7 +3,8 @@
  * services and 1,000 edges (the dashboard's benchmark-only route, fed by a fixture):
  * time to the first full render after navigation, and to the re-render after a
  * namespace filter change and after clearing it, and the frame rate of a 2 s pan and a
- * 2 s zoom of the whole mesh (pan-zoom.ts), each as a ratio to issue 15's goals; then
+ * 2 s zoom of the whole mesh and of pans begun zoomed in (pan-zoom.ts), each as a ratio
+ * to issue 15's goals; then
  * Lighthouse (desktop preset) on every page against the running demo (lighthouse.ts),
  * scores as ratios to the goals;
  * then the policy page of a Service with 50 routes, time to interactive against the
