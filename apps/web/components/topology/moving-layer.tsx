@@ -103,7 +103,7 @@ export function useHeldView(keysRef: RefObject<HTMLDivElement | null>): HeldView
   }, [keysRef, store, cancel]);
 }
 
-/** The fill under the moving view (topology.css shows it only while the view moves). */
+/** The fill under the moving or held view (topology.css shows it only then), with the dot grid. */
 export function MovingFill() {
   return (
     <ViewportPortal>
