@@ -135,18 +135,17 @@ export function TopologyGraph(props: TopologyGraphProps) {
     }
   };
   // While a zoom gesture (wheel or pinch, not a pan nor a programmatic fit: those have no
-  // event) changes the scale, a dense graph's call layer is hidden (.topo-zooming), as
-  // Cytoscape's hideEdgesOnViewport does: Chromium re-rasterises the whole layer each
-  // time the scale drifts far from the one it was drawn at, a frame of 300 ms or more.
-  // It is shown again with the rest once the view settles.
+  // event) changes the scale, a dense graph's call layer and the dot grid are hidden
+  // (.topo-zooming), as Cytoscape's hideEdgesOnViewport does: Chromium re-rasterises the
+  // whole layer each time the scale drifts far from the one it was drawn at, a frame of
+  // 300 ms or more. They are shown again with the rest once the view settles.
   const startZoomRef = useRef(1);
   const onMoveStart: OnMoveStart = (_, viewport) => {
     startZoomRef.current = viewport.zoom;
     setMoving(true);
   };
   const onMove: OnMove = (event, viewport) => {
-    if (dense && event && viewport.zoom !== startZoomRef.current)
-      keysRef.current?.classList.add('topo-zooming');
+    if (event && viewport.zoom !== startZoomRef.current) keysRef.current?.classList.add('topo-zooming');
   };
   useEffect(() => () => clearTimeout(settleRef.current), []);
   // A zoom with no gesture (the fit to a new shape) changes the level at once.
