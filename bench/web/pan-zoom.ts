@@ -166,6 +166,58 @@ async function gesture(page: Page, cdp: CDPSession, kind: 'pan' | 'zoom'): Promi
   };
 }
 
+/** The scale of the view now, read from React Flow's viewport transform. */
+async function viewScale(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const { document } = globalThis as unknown as PageGlobals;
+    const transform = document.querySelector('.react-flow__viewport')?.style.transform ?? '';
+    return Number(/scale\(([^)]+)\)/.exec(transform)?.[1] ?? Number.NaN);
+  });
+}
+
+/** How long the view is left to settle after `zoomTo` (the canvas settles 400 ms after a move). */
+const SETTLE_WAIT_MS = 1000;
+
+/**
+ * Zooms the view to `scale` about the pane's centre, as a user would with one wheel
+ * event (React Flow's rule above), and leaves it to settle: the level of detail then
+ * follows the new scale, as it would before a user's pan.
+ */
+export async function zoomTo(page: Page, scale: number): Promise<void> {
+  await page.evaluate('globalThis.__name ??= (f) => f');
+  const from = await viewScale(page);
+  if (!(from > 0)) throw new Error('no topology canvas on the page');
+  await page.evaluate(
+    ({ deltaY }) => {
+      const { document, window, WheelEvent } = globalThis as unknown as PageGlobals;
+      const pane = document.querySelector('.react-flow__pane');
+      if (!pane) throw new Error('no topology canvas on the page');
+      const box = pane.getBoundingClientRect();
+      pane.dispatchEvent(
+        new WheelEvent('wheel', {
+          bubbles: true,
+          cancelable: true,
+          view: window,
+          clientX: box.left + box.width / 2,
+          clientY: box.top + box.height / 2,
+          deltaMode: 0,
+          deltaY,
+        }),
+      );
+    },
+    { deltaY: -Math.log2(scale / from) / 0.002 },
+  );
+  await page.waitForTimeout(SETTLE_WAIT_MS);
+  const now = await viewScale(page);
+  if (Math.abs(now / scale - 1) > 0.01) throw new Error(`the view zoomed to ${now}, not ${scale}`);
+}
+
+/** A 2 s pan of the view zoomed to `scale` about the pane's centre (see `zoomTo`). */
+export async function panAt(page: Page, cdp: CDPSession, scale: number): Promise<GestureFrames> {
+  await zoomTo(page, scale);
+  return gesture(page, cdp, 'pan');
+}
+
 /** A 2 s pan, then a 2 s zoom in by `ZOOM_IN` and back out, on what the page shows now. */
 export async function panAndZoom(
   page: Page,

@@ -3,7 +3,8 @@
  * services and 1,000 edges (the dashboard's benchmark-only route, fed by a fixture):
  * time to the first full render after navigation, and to the re-render after a
  * namespace filter change and after clearing it, and the frame rate of a 2 s pan and a
- * 2 s zoom of the whole mesh (pan-zoom.ts), each as a ratio to issue 15's goals; then
+ * 2 s zoom of the whole mesh and of pans begun zoomed in (pan-zoom.ts), each as a ratio
+ * to issue 15's goals; then
  * Lighthouse (desktop preset) on every page against the running demo (lighthouse.ts),
  * scores as ratios to the goals;
  * then the policy page of a Service with 50 routes, time to interactive against the
@@ -20,7 +21,7 @@ import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium.ts';
 import { freePort, waitForHttp } from '../../e2e/support/processes.ts';
 import { auditPages, GOALS } from './lighthouse.ts';
-import { busyMs, GESTURE_MS, panAndZoom, TARGET_FPS } from './pan-zoom.ts';
+import { busyMs, GESTURE_MS, panAndZoom, panAt, TARGET_FPS } from './pan-zoom.ts';
 import { plainPanePanAndZoom } from './plain-pane.ts';
 import { timePolicyPage } from './policy-page.ts';
 
@@ -39,6 +40,8 @@ const RUNS = Number(process.env.WEFT_BENCH_RUNS ?? 5);
 const FILTER_NAMESPACE = 'shop';
 /** The reference graph for frame rates: small enough that the machine, not the graph, sets them. */
 const REFERENCE_SERVICES = 10;
+/** Scales the view is zoomed to (about the graph's centre) before a further pan each. */
+const PAN_ZOOMS = ['0.3', '0.5'] as const;
 /** Main-thread time a frame may take at 60 fps, ms. */
 const FRAME_BUDGET_MS = 1000 / 60;
 /** The goals of issue 15 for the topology at 300 services / 1,000 edges. */
@@ -217,6 +220,13 @@ async function topologyTimings() {
     referenceZoomFps: [] as number[],
     plainPanFps: [] as number[],
     plainZoomFps: [] as number[],
+    /** Pans begun zoomed in, by scale: only part of the graph in view. */
+    panZoomed: Object.fromEntries(
+      PAN_ZOOMS.map((z) => [
+        z,
+        { fps: [] as number[], worstFrame: [] as number[], busyPerFrame: [] as number[] },
+      ]),
+    ),
   };
   let shown: { all: Render | null; namespace: Render | null } = { all: null, namespace: null };
   try {
@@ -254,6 +264,17 @@ async function topologyTimings() {
       samples.busyZoom.push(zoom.busyMs);
       samples.panBusyPerFrame.push(pan.busyPerFrameMs);
       samples.zoomBusyPerFrame.push(zoom.busyPerFrameMs);
+      const zoomed: string[] = [];
+      for (const z of PAN_ZOOMS) {
+        const p = await panAt(page, cdp, Number(z));
+        const s = samples.panZoomed[z] as { fps: number[]; worstFrame: number[]; busyPerFrame: number[] };
+        s.fps.push(p.fps);
+        s.worstFrame.push(p.worstFrameMs);
+        s.busyPerFrame.push(p.busyPerFrameMs);
+        zoomed.push(
+          `pan at zoom ${z} ${p.fps} fps (busy ${p.busyPerFrameMs} ms a frame, worst ${p.worstFrameMs} ms)`,
+        );
+      }
       // The same gestures on a graph of 10 workloads: the frame rate this machine allows
       // right now, whatever the graph.
       const small = await context.newPage();
@@ -277,7 +298,7 @@ async function topologyTimings() {
       samples.layoutNamespace.push(toNs.layoutMs);
       shown = { all: first, namespace: toNs };
       console.log(
-        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms; pan ${pan.fps} fps (busy ${pan.busyPerFrameMs} ms a frame, worst frame ${pan.worstFrameMs} ms), zoom ${zoom.fps} fps (busy ${zoom.busyPerFrameMs} ms a frame, worst ${zoom.worstFrameMs} ms); ${REFERENCE_SERVICES} workloads: pan ${reference.pan.fps} fps, zoom ${reference.zoom.fps} fps; plain page: pan ${plain.pan.fps} fps, zoom ${plain.zoom.fps} fps`,
+        `[bench:web] run ${i + 1}: first render ${first.at.toFixed(0)} ms (layout ${first.layoutMs.toFixed(0)} ms, ${first.engine}), filter to ${FILTER_NAMESPACE} ${toNs.ms.toFixed(0)} ms (layout ${toNs.layoutMs.toFixed(0)} ms, ${toNs.engine}), back to all ${toAll.ms.toFixed(0)} ms; main thread busy ${busyFirst.toFixed(0)} / ${busyNs.toFixed(0)} ms; pan ${pan.fps} fps (busy ${pan.busyPerFrameMs} ms a frame, worst frame ${pan.worstFrameMs} ms), zoom ${zoom.fps} fps (busy ${zoom.busyPerFrameMs} ms a frame, worst ${zoom.worstFrameMs} ms); ${zoomed.join(', ')}; ${REFERENCE_SERVICES} workloads: pan ${reference.pan.fps} fps, zoom ${reference.zoom.fps} fps; plain page: pan ${plain.pan.fps} fps, zoom ${plain.zoom.fps} fps`,
       );
       await context.close();
     }
@@ -305,6 +326,12 @@ async function topologyTimings() {
     referenceZoomFps: median(samples.referenceZoomFps),
     plainPanFps: median(samples.plainPanFps),
     plainZoomFps: median(samples.plainZoomFps),
+    panZoomed: Object.fromEntries(
+      Object.entries(samples.panZoomed).map(([z, s]) => [
+        z,
+        { fps: median(s.fps), worstFrame: median(s.worstFrame), busyPerFrame: median(s.busyPerFrame) },
+      ]),
+    ),
   };
   const ratio = (x: number) => Number(x.toFixed(2));
   const result = {
@@ -329,6 +356,10 @@ async function topologyTimings() {
       /** The mesh's frame rate over a plain page's moved by the same driver (plain-pane.ts). */
       panFpsVsPlain: ratio(medians.panFps / medians.plainPanFps),
       zoomFpsVsPlain: ratio(medians.zoomFps / medians.plainZoomFps),
+      /** Pans begun zoomed in, by scale. */
+      panZoomedFps: Object.fromEntries(
+        Object.entries(medians.panZoomed).map(([z, m]) => [z, ratio(m.fps / TOPOLOGY_GOALS.fps)]),
+      ),
     },
     samples,
     drawn: {
@@ -346,6 +377,7 @@ async function topologyTimings() {
       'layoutFirst / layoutNamespace: the layout alone, within the two renders above',
       'busyFirst / busyNamespace: main-thread busy time (Chrome TaskDuration) for the first render and the filter change: less sensitive to other load on the machine than wall time',
       `panFps / zoomFps: frames drawn during a ${GESTURE_MS / 1000} s drag of the whole mesh in a circle, and a ${GESTURE_MS / 1000} s wheel zoom in then out, one gesture step per frame (pan-zoom.ts); worst frame: the longest gap between two frames; busyPan / busyZoom: main-thread busy time during each, and per frame (panBusyPerFrame / zoomBusyPerFrame; 60 fps needs 16.7 ms or less); referencePanFps / referenceZoomFps: the same gestures on a graph of ${REFERENCE_SERVICES} workloads in the same run, the rate the machine's load allows; plainPanFps / plainZoomFps: the same gestures on a plain page with no graph (plain-pane.ts), the ceiling of headless Chromium and the driver`,
+      `panZoomed: after the zoom, the view zoomed to each of ${PAN_ZOOMS.join(' and ')} about the graph's centre by one wheel event, left to settle, then the same ${GESTURE_MS / 1000} s pan: only part of the graph is in view; fps, worst frame and main-thread busy time per frame as above`,
     ],
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadavg1m: loadavg()[0] },
     at: new Date().toISOString(),
@@ -353,7 +385,13 @@ async function topologyTimings() {
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
-    `[bench:web] medians over ${RUNS} runs: first render ${medians.firstRender} ms (goal ${TOPOLOGY_GOALS.firstRenderMs}, ratio ${result.ratiosToGoals.firstRender}), filter change ${medians.filterToNamespace} ms (goal ${TOPOLOGY_GOALS.filterMs}, ratio ${result.ratiosToGoals.filterToNamespace}), filter cleared ${medians.filterToAll} ms, pan ${medians.panFps} fps, zoom ${medians.zoomFps} fps (goal ${TOPOLOGY_GOALS.fps}; ${REFERENCE_SERVICES} workloads: ${medians.referencePanFps} / ${medians.referenceZoomFps} fps; plain page: ${medians.plainPanFps} / ${medians.plainZoomFps} fps), main thread ${medians.panBusyPerFrame} / ${medians.zoomBusyPerFrame} ms a frame (budget ${FRAME_BUDGET_MS.toFixed(1)})`,
+    `[bench:web] medians over ${RUNS} runs: first render ${medians.firstRender} ms (goal ${TOPOLOGY_GOALS.firstRenderMs}, ratio ${result.ratiosToGoals.firstRender}), filter change ${medians.filterToNamespace} ms (goal ${TOPOLOGY_GOALS.filterMs}, ratio ${result.ratiosToGoals.filterToNamespace}), filter cleared ${medians.filterToAll} ms, pan ${medians.panFps} fps, zoom ${medians.zoomFps} fps (goal ${TOPOLOGY_GOALS.fps}; ${REFERENCE_SERVICES} workloads: ${medians.referencePanFps} / ${medians.referenceZoomFps} fps; plain page: ${medians.plainPanFps} / ${medians.plainZoomFps} fps), main thread ${medians.panBusyPerFrame} / ${medians.zoomBusyPerFrame} ms a frame (budget ${FRAME_BUDGET_MS.toFixed(1)}); ${Object.entries(
+      medians.panZoomed,
+    )
+      .map(
+        ([z, m]) => `pan at zoom ${z} ${m.fps} fps, ${m.busyPerFrame} ms a frame, worst ${m.worstFrame} ms`,
+      )
+      .join('; ')}`,
   );
   console.log(`[bench:web] wrote ${RESULTS}`);
 }

@@ -19,27 +19,36 @@
  * keeps the view in one layer: without it Chromium split the sparse picture into several
  * layers ("Overlap"), some in the workloads' own scaled space, which the scale-down did
  * not reach.
+ *
+ * The view is also held in that layer while still (`.topo-held`, `useHeldView`), so that
+ * a gesture begins with nothing to repaint: taking the layer at the first frame of a pan
+ * painted and rastered the whole view again, two frames of 33 ms at 300 workloads.
+ * Held, the picture is the same (the fill then carries the dot grid); it is released and
+ * taken again only when the scale changed, so that it is rastered sharp at the new one.
  */
-import { ViewportPortal } from '@xyflow/react';
-import { type RefObject, useEffect } from 'react';
+import { useStoreApi, ViewportPortal } from '@xyflow/react';
+import { type RefObject, useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { splitOffset } from '../../lib/topology/raster-split.ts';
 
 /**
- * While `.topo-moving` is on the canvas (`keysRef`), marks it `.topo-split` (the scales
- * in topology.css) and keeps the viewport's `translate` in step with React Flow's
- * transform; both are dropped when the view settles. A mutation observer, so the offset
- * is written in the same frame as each transform, however React Flow's render is timed.
+ * While `.topo-moving` or `.topo-held` is on the canvas (`keysRef`), marks it
+ * `.topo-split` (the scales in topology.css) and keeps the viewport's `translate` in step
+ * with React Flow's transform; both are dropped with those classes. A mutation observer,
+ * so the offset is written in the same frame as each transform, however React Flow's
+ * render is timed; set up before the first paint, as the view may be held from the start.
  */
 export function useSplitWhileMoving(keysRef: RefObject<HTMLDivElement | null>): void {
-  useEffect(() => {
+  useLayoutEffect(() => {
     const keys = keysRef.current;
     const viewport = keys?.querySelector<HTMLElement>('.react-flow__viewport');
     if (!keys || !viewport) return;
     const sync = () => {
-      const offset = keys.classList.contains('topo-moving') ? splitOffset(viewport.style.transform) : '';
+      const layered = keys.classList.contains('topo-moving') || keys.classList.contains('topo-held');
+      const offset = layered ? splitOffset(viewport.style.transform) : '';
       if (viewport.style.translate !== offset) viewport.style.translate = offset;
       keys.classList.toggle('topo-split', offset !== '');
     };
+    sync();
     const observer = new MutationObserver(sync);
     observer.observe(viewport, { attributes: true, attributeFilter: ['style'] });
     observer.observe(keys, { attributes: true, attributeFilter: ['class'] });
@@ -47,7 +56,54 @@ export function useSplitWhileMoving(keysRef: RefObject<HTMLDivElement | null>): 
   }, [keysRef]);
 }
 
-/** The fill under the moving view (topology.css shows it only while the view moves). */
+export interface HeldView {
+  /** Holds the view in its layer now, rastered at the scale it has now. */
+  hold(): void;
+  /** Releases it now (the next frame is drawn without the layer); cancels a pending hold. */
+  release(): void;
+  /**
+   * Once the view settled: keeps it held if its scale is the one it was held at; else
+   * releases it now (drawn sharp at the new scale) and holds it again two frames later,
+   * rastered at that scale (the same frame would keep the layer, and its old raster scale).
+   */
+  settled(): void;
+  /** A gesture begins: a pending hold is dropped (the moving layer takes over). */
+  cancel(): void;
+}
+
+/** Holding the topology's view in its moving layer while it is still (see above). */
+export function useHeldView(keysRef: RefObject<HTMLDivElement | null>): HeldView {
+  const store = useStoreApi();
+  const heldAt = useRef<number | null>(null);
+  const pending = useRef(0);
+  const cancel = useCallback(() => {
+    cancelAnimationFrame(pending.current);
+    pending.current = 0;
+  }, []);
+  useEffect(() => cancel, [cancel]);
+  return useMemo(() => {
+    const hold = () => {
+      cancel();
+      heldAt.current = store.getState().transform[2];
+      keysRef.current?.classList.add('topo-held');
+    };
+    const release = () => {
+      cancel();
+      heldAt.current = null;
+      keysRef.current?.classList.remove('topo-held');
+    };
+    const settled = () => {
+      if (heldAt.current !== null && heldAt.current === store.getState().transform[2]) return;
+      release();
+      pending.current = requestAnimationFrame(() => {
+        pending.current = requestAnimationFrame(hold);
+      });
+    };
+    return { hold, release, settled, cancel };
+  }, [keysRef, store, cancel]);
+}
+
+/** The fill under the moving or held view (topology.css shows it only then), with the dot grid. */
 export function MovingFill() {
   return (
     <ViewportPortal>

@@ -25,9 +25,8 @@ import {
   useStoreApi,
   type Viewport,
 } from '@xyflow/react';
-import { type KeyboardEvent, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import { formatPercent, formatRps } from '../../lib/format.ts';
-import { HEALTH_LABEL, type Health, healthOf } from '../../lib/health.ts';
+import { type KeyboardEvent, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { type Health, healthOf } from '../../lib/health.ts';
 import { edgeCurves, groupCurves, WORKLOAD_HANDLES } from '../../lib/topology/edge-curves.ts';
 import { edgeId, groupOf, isUnknownCaller, nodeId, OUTSIDE } from '../../lib/topology/graph.ts';
 import { NODE_HEIGHT, NODE_WIDTH, type TopologyLayout } from '../../lib/topology/layout.ts';
@@ -36,10 +35,10 @@ import { CanaryWorkloads } from './canary-marks.tsx';
 import { callName } from './edge-label.tsx';
 import { EdgeLayer } from './edge-layer.tsx';
 import { FIT, fitOf, sameViewport } from './fit.ts';
-import { MovingFill, useSplitWhileMoving } from './moving-layer.tsx';
+import { MovingFill, useHeldView, useSplitWhileMoving } from './moving-layer.tsx';
 import { NamespaceBoxNode, type NamespaceFlowNode } from './namespace-box-node.tsx';
 import { TrafficEdge, type TrafficFlowEdge } from './traffic-edge.tsx';
-import { type WorkloadFlowNode, WorkloadNode } from './workload-node.tsx';
+import { type WorkloadFlowNode, WorkloadNode, workloadLabel } from './workload-node.tsx';
 
 const nodeTypes = { workload: WorkloadNode, namespace: NamespaceBoxNode };
 const edgeTypes = { traffic: TrafficEdge };
@@ -120,30 +119,33 @@ export function TopologyGraph(props: TopologyGraphProps) {
   const keysRef = useRef<HTMLDivElement>(null);
   const fittingRef = useRef(false);
   const settleRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // While still, the view is held in that layer (moving-layer.tsx): a pan begins with nothing to repaint.
+  const held = useHeldView(keysRef);
   const setMoving = (moving: boolean) => {
     clearTimeout(settleRef.current);
     if (moving) {
+      held.cancel();
       if (!fittingRef.current) keysRef.current?.classList.add('topo-moving');
     } else {
       settleRef.current = setTimeout(() => {
         keysRef.current?.classList.remove('topo-moving', 'topo-zooming');
         setLod(lodOf(store.getState()));
+        held.settled();
       }, SETTLE_MS);
     }
   };
   // While a zoom gesture (wheel or pinch, not a pan nor a programmatic fit: those have no
-  // event) changes the scale, a dense graph's call layer is hidden (.topo-zooming), as
-  // Cytoscape's hideEdgesOnViewport does: Chromium re-rasterises the whole layer each
-  // time the scale drifts far from the one it was drawn at, a frame of 300 ms or more.
-  // It is shown again with the rest once the view settles.
+  // event) changes the scale, a dense graph's call layer and the dot grid are hidden
+  // (.topo-zooming), as Cytoscape's hideEdgesOnViewport does: Chromium re-rasterises the
+  // whole layer each time the scale drifts far from the one it was drawn at, a frame of
+  // 300 ms or more. They are shown again with the rest once the view settles.
   const startZoomRef = useRef(1);
   const onMoveStart: OnMoveStart = (_, viewport) => {
     startZoomRef.current = viewport.zoom;
     setMoving(true);
   };
   const onMove: OnMove = (event, viewport) => {
-    if (dense && event && viewport.zoom !== startZoomRef.current)
-      keysRef.current?.classList.add('topo-zooming');
+    if (event && viewport.zoom !== startZoomRef.current) keysRef.current?.classList.add('topo-zooming');
   };
   useEffect(() => () => clearTimeout(settleRef.current), []);
   // A zoom with no gesture (the fit to a new shape) changes the level at once.
@@ -225,7 +227,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
           unknownCaller,
           canary: canaries.has(id),
         },
-        ariaLabel: `${nodeLabel(n, health, unknownCaller)}${canaries.has(id) ? ', canary running' : ''}`,
+        ariaLabel: `${workloadLabel(n, health, unknownCaller)}${canaries.has(id) ? ', canary running' : ''}`,
       });
     }
     return out;
@@ -271,6 +273,13 @@ export function TopologyGraph(props: TopologyGraphProps) {
     [edges, focusId],
   );
 
+  // A new shape is drawn unheld until the fit holds it at its scale; the first, from the fit, at once.
+  const firstShapeRef = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs again on purpose for each new shape.
+  useLayoutEffect(() => {
+    firstShapeRef.current && initialViewport ? held.hold() : held.release();
+    firstShapeRef.current = false;
+  }, [shape]);
   // Fit the view whenever the shape changes, then report once the new shape is painted.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs again on purpose for each new shape.
   useEffect(() => {
@@ -292,6 +301,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
             : flow.setViewport(fit, { duration: 0 });
       void moved.then(() => {
         fittingRef.current = false;
+        if (!cancelled) held.hold();
         requestAnimationFrame(() =>
           requestAnimationFrame(() => {
             if (!cancelled) onRendered?.(count);
@@ -386,15 +396,4 @@ export function TopologyGraph(props: TopologyGraphProps) {
 /** Whether a call starts or ends at the focused workload. */
 function touchesFocus(e: Edge, focusId: string | null): boolean {
   return focusId !== null && (nodeId(e.source) === focusId || nodeId(e.destination) === focusId);
-}
-
-/** What a screen reader announces for a workload node: name, health and rps. */
-function nodeLabel(n: TopologyNode, health: Health, unknownCaller: boolean): string {
-  if (unknownCaller) return `Unknown caller of namespace ${n.namespace} (unmeshed)`;
-  const id = nodeId(n);
-  if (!n.meshed) return `Workload ${id} (unmeshed)`;
-  const m = n.metrics;
-  const traffic =
-    m && m.requests > 0 ? `, ${formatRps(m.rps)} rps, ${formatPercent(m.successRate)} success` : '';
-  return `Workload ${id}: ${HEALTH_LABEL[health].toLowerCase()}${traffic}`;
 }

@@ -4,11 +4,12 @@
  * success rate (shown once zoomed in close enough to read). Unmeshed workloads are drawn
  * dashed.
  */
-import type { GoldenMetrics } from '@weft/shared';
+import type { GoldenMetrics, TopologyNode } from '@weft/shared';
 import type { Node, NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { formatPercent, formatRps } from '../../lib/format.ts';
-import type { Health } from '../../lib/health.ts';
+import { HEALTH_LABEL, type Health } from '../../lib/health.ts';
+import { nodeId } from '../../lib/topology/graph.ts';
 import { HealthIcon } from '../health-mark.tsx';
 
 export interface WorkloadNodeData extends Record<string, unknown> {
@@ -81,3 +82,14 @@ function WorkloadNodeView({ data, selected }: NodeProps<WorkloadFlowNode>) {
 }
 
 export const WorkloadNode = memo(WorkloadNodeView);
+
+/** What a screen reader announces for a workload node: name, health and rps. */
+export function workloadLabel(n: TopologyNode, health: Health, unknownCaller: boolean): string {
+  if (unknownCaller) return `Unknown caller of namespace ${n.namespace} (unmeshed)`;
+  const id = nodeId(n);
+  if (!n.meshed) return `Workload ${id} (unmeshed)`;
+  const m = n.metrics;
+  const traffic =
+    m && m.requests > 0 ? `, ${formatRps(m.rps)} rps, ${formatPercent(m.successRate)} success` : '';
+  return `Workload ${id}: ${HEALTH_LABEL[health].toLowerCase()}${traffic}`;
+}
