@@ -5,7 +5,8 @@
  * only the calls of the selected workload, as many as the panel counts; a workload is
  * selected and released by keyboard; axe finds no serious or critical violation, in the
  * light and the dark theme. While the wheel zooms, the layer of calls is hidden (the
- * workloads and namespaces stay) and comes back once the zoom ends; a pan keeps it, and a
+ * workloads and namespaces stay) and comes back once the zoom ends; a pan keeps it; the
+ * fit-view button brings back the first view; and a
  * small graph keeps its calls while zoomed. A small graph's calls are each named, with
  * their figures on hover, labelled once zoomed in, and the selected workload's
  * highlighted. The namespace filter lives in the URL: a reload, a shared link and the
@@ -129,6 +130,7 @@ test('a large graph hides its calls while the wheel zooms and shows them when it
   await page.goto(`${base}/bench/topology?services=300&edges=1000`);
   const layer = page.getByRole('img', { name: /^1000 calls between workloads, drawn as lines/ });
   await expect(layer).toBeVisible({ timeout: 60_000 });
+  const first = await page.locator('.react-flow__viewport').getAttribute('style');
 
   // A pan: the calls stay on screen while the view is dragged.
   const pane = page.locator('.react-flow__pane');
@@ -147,6 +149,12 @@ test('a large graph hides its calls while the wheel zooms and shows them when it
   // Once the zoom ends, the calls are back.
   await expect(layer).toBeVisible();
   await expect(page.locator('.topo-keys.topo-zooming')).toHaveCount(0);
+
+  // The fit-view button brings back the view the graph first opened with.
+  const viewport = page.locator('.react-flow__viewport');
+  await expect(viewport).not.toHaveAttribute('style', first ?? '');
+  await page.getByRole('button', { name: 'Fit View' }).click();
+  await expect(viewport).toHaveAttribute('style', first ?? '');
 });
 
 test('a small graph keeps its calls while the wheel zooms', async ({ page }) => {

@@ -378,7 +378,7 @@ export function TopologyGraph(props: TopologyGraphProps) {
           <CallLayer curves={layerCurves} dimmed={focusId !== null} labelled={lod === 'lod-near'} />
         )}
         {/* bottom-left: the minimap takes the bottom-right corner, and covered the buttons there */}
-        <Controls showInteractive={false} position="bottom-left" />
+        <Controls showInteractive={false} position="bottom-left" fitViewOptions={FIT} />
         <MiniMap
           pannable
           zoomable
