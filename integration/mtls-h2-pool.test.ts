@@ -1,14 +1,20 @@
 /**
  * The pooled HTTP/2 sessions that carry HTTP/1 between meshed proxies, as connections:
- * they connect within the configured `timeouts.connectMs` (as HTTP/1 does).
+ * they connect within the configured `timeouts.connectMs` (as HTTP/1 does), and they are
+ * counted in the outbound TCP metrics (`tcp_open_total{peer="dst"}` and the rest) with
+ * the labels HTTP/1's pooled connections get.
  */
 import net from 'node:net';
 import { meshIdentity } from '@weft/shared';
+import { waitFor } from '@weft/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type MeshedProxy,
+  metricLines,
+  metricSum,
   startApp,
   startMeshedProxy,
+  startRelay,
   startTestController,
   type TestController,
   viaOutbound,
@@ -83,4 +89,34 @@ describe('HTTP/1 over HTTP/2 between meshed proxies: the sessions as connections
     expect(r.status).toBe(504);
     expect(r.error).toBe('connect-timeout');
   }, 8_000);
+
+  it('counts its sessions in tcp_open_total{peer="dst"} and the rest, labelled as HTTP/1 connections are', async () => {
+    const relays = [await startRelay(web.inboundPort), await startRelay(web.inboundPort)];
+    for (const r of relays) cleanup.push(r.close);
+    const on = await loadProxy('on', relays[0]?.port ?? 0, 9);
+    const off = await loadProxy('off', relays[1]?.port ?? 0, 9);
+    for (const p of [on, off]) {
+      for (let i = 0; i < 3; i++)
+        expect(await viaOutbound(p, `http://${AUTH}/r/${i}`)).toMatchObject({
+          status: 200,
+          body: `app:/r/${i}`,
+        });
+    }
+    const dst = ['peer="dst"', 'tls="true"', `server_id="${WEB}"`];
+    const opened = await metricLines(on, 'tcp_open_total', dst);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatch(/ 1$/);
+    expect(await metricSum(on, 'tcp_open_connections', dst)).toBe(1);
+    // the same series as with the upgrade off
+    expect(opened).toEqual(await metricLines(off, 'tcp_open_total', dst));
+    // the connection goes away: counted closed, with its bytes
+    await relays[0]?.close();
+    await waitFor(
+      'the session counted closed',
+      async () => (await metricSum(on, 'tcp_close_total', dst)) === 1,
+    );
+    expect(await metricSum(on, 'tcp_open_connections', dst)).toBe(0);
+    expect(await metricSum(on, 'tcp_read_bytes_total', dst)).toBeGreaterThan(0);
+    expect(await metricSum(on, 'tcp_write_bytes_total', dst)).toBeGreaterThan(0);
+  }, 30_000);
 });

@@ -6,8 +6,9 @@
  * `stream-queue-timeout`), while no session has room. A session takes streams once the
  * endpoint's SETTINGS arrived. A waiter that gives up leaves its place empty (skipped).
  *
- * Sessions connect through the proxy's `Connector` (mTLS to meshed endpoints, ALPN h2).
- * When the proxy's
+ * Sessions connect through the proxy's `Connector` (mTLS to meshed endpoints, ALPN h2),
+ * within `connectTimeoutMs` (up to the endpoint's SETTINGS), and are counted in the
+ * endpoint's TCP metrics as the HTTP/1 pool's connections are. When the proxy's
  * certificate is renewed (`Connector.onRenewal`), the secured sessions opened with the
  * old one are retired: GOAWAY, no new stream, streams in flight finish, then they close;
  * the next stream opens a session with the new certificate.
@@ -15,6 +16,7 @@
 
 import { MeshAlpn } from '@weft/shared';
 import { ProxyError, ProxyErrorReason, reasonOfSocketError } from '../../errors/respond.ts';
+import type { TargetMetrics } from '../../metrics/handles.ts';
 import type { Connector, ConnectTarget } from '../../transport/connector.ts';
 import { MAX_SESSIONS_PER_ENDPOINT } from '../session-pool.ts';
 import { ClientSession, type SessionListener } from './client-session.ts';
@@ -27,6 +29,11 @@ export interface WirePoolOptions {
   readonly maxQueued: number;
 }
 
+/** An endpoint sessions are pooled for: where to connect, and where its connections are counted. */
+export interface WireTarget extends ConnectTarget {
+  readonly metrics: TargetMetrics;
+}
+
 /** A stream waiting for a session slot (see `../session-pool.ts` `SessionWaiter`). */
 export interface WireWaiter {
   queuedOn: object | null;
@@ -36,7 +43,7 @@ export interface WireWaiter {
 
 interface Entry {
   readonly pool: WirePool;
-  readonly target: ConnectTarget;
+  readonly target: WireTarget;
   readonly sessions: ClientSession[];
   waiters: WireWaiter[];
   connecting: number;
@@ -63,7 +70,7 @@ export class WirePool implements SessionListener {
   }
 
   /** A session with a slot reserved now, or null (`waiter.sessionReady` is or was called). */
-  acquire(target: ConnectTarget, waiter: WireWaiter): ClientSession | null {
+  acquire(target: WireTarget, waiter: WireWaiter): ClientSession | null {
     let entry = this.#entries.get(target);
     if (entry === undefined) {
       entry = { pool: this, target, sessions: [], waiters: [], connecting: 0 };
@@ -152,6 +159,11 @@ export class WirePool implements SessionListener {
     entry.sessions.push(session);
     entry.connecting++;
     socket.setTimeout(this.#options.connectTimeoutMs);
+    const tcp = entry.target.metrics.tcp;
+    socket.once('connect', () => {
+      tcp.open(socket);
+      socket.once('close', () => tcp.close(socket));
+    });
   }
 
   /** Whether a secured session was opened with a certificate since renewed. */
