@@ -200,8 +200,10 @@ export async function startRelay(port: number) {
   const down: Buffer[] = [];
   const sockets = new Set<net.Socket>();
   const openedAt: number[] = [];
+  const closedAt: number[] = [];
   const server = net.createServer((client) => {
     openedAt.push(Date.now());
+    client.once('close', () => closedAt.push(Date.now()));
     const upstream = net.connect(port, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.on('data', (d) => {
@@ -228,6 +230,8 @@ export async function startRelay(port: number) {
     connections: () => sockets.size / 2,
     /** When each connection was opened (ms since epoch). */
     openedAt: () => [...openedAt],
+    /** When each connection closed (ms since epoch), in that order. */
+    closedAt: () => [...closedAt],
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -1,13 +1,17 @@
 /**
  * Certificates come and go while traffic flows: with a 4-second lifetime both proxies
  * renew several times under a steady stream without one failed request (new connections
- * made after a renewal use the new certificate); and a controller restart keeps the
+ * made after a renewal use the new certificate); after a renewal, HTTP/1 carried over
+ * HTTP/2 between the proxies leaves the session made with the old certificate (a request
+ * in flight on it finishes) for one made with the new; and a controller restart keeps the
  * trust anchor, while the proxies keep serving during the outage.
  */
 import http from 'node:http';
 import { meshIdentity } from '@weft/shared';
+import { waitFor } from '@weft/shared/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  answerPath,
   type MeshedProxy,
   metricSum,
   startApp,
@@ -27,8 +31,8 @@ afterEach(async () => {
   cleanup.length = 0;
 });
 
-async function mesh(ctl: TestController) {
-  const app = await startApp();
+async function mesh(ctl: TestController, env: Record<string, string> = {}, handler?: http.RequestListener) {
+  const app = await startApp(handler);
   cleanup.push(app.close);
   const web = await startMeshedProxy({
     controller: ctl,
@@ -39,19 +43,21 @@ async function mesh(ctl: TestController) {
   cleanup.push(() => web.stop());
   const relay = await startRelay(web.inboundPort);
   cleanup.push(relay.close);
-  const load = await loadProxy(ctl, relay.port);
+  const load = await loadProxy(ctl, relay.port, env);
   await waitReady(web);
   return { web, load, relay };
 }
 
-async function loadProxy(ctl: TestController, port: number): Promise<MeshedProxy> {
+async function loadProxy(
+  ctl: TestController,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<MeshedProxy> {
   const p = await startMeshedProxy({
     controller: ctl,
     namespace: 'demo',
     workload: 'load',
-    // HTTP/1 on pooled mTLS connections, whose bursts open fresh ones (over HTTP/2 one
-    // session would carry them all, and no connection would be opened after a renewal)
-    env: { WEFT_PROXY_MESH_H2: 'off' },
+    env,
     destinations: {
       [AUTH]: {
         endpoints: [
@@ -67,8 +73,7 @@ async function loadProxy(ctl: TestController, port: number): Promise<MeshedProxy
 
 /**
  * Sends requests back to back and, every `burstEveryMs`, a burst one wider than the last
- * (so the proxy's pool keeps opening fresh connections) until `stop()`; resolves with the
- * outcomes.
+ * until `stop()`; resolves with the outcomes.
  */
 function stream(load: MeshedProxy, burstEveryMs = 700) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -144,6 +149,79 @@ describe('certificate rotation and controller restarts under traffic', () => {
       ]),
     ).toBe(ok);
   }, 30_000);
+
+  it.each([
+    ['HTTP/1 over HTTP/2', 'on'],
+    ['HTTP/1 pooling', 'off'],
+  ])(
+    '%s: after a renewal a request goes on a connection made with the new certificate; one in flight on the old finishes',
+    async (_, meshH2) => {
+      // 20 s: the controller hands a renewal within the first 2 s the same certificate again;
+      // the proxies' own renewals come after 12 s
+      const ctl = await startTestController(20_000);
+      cleanup.push(ctl.close);
+      let slowArrived = () => {};
+      const arrived = new Promise<void>((r) => {
+        slowArrived = r;
+      });
+      let answerSlow = () => {};
+      const { load, relay } = await mesh(ctl, { WEFT_PROXY_MESH_H2: meshH2 }, (req, res) => {
+        if (req.url !== '/slow') return answerPath(req, res);
+        answerSlow = () => answerPath(req, res);
+        slowArrived();
+      });
+      const manager = load.identity.manager;
+      if (manager === undefined) throw new Error('identity is off');
+      const firstSerial = manager.current?.serial;
+      expect(await viaOutbound(load, `http://${AUTH}/before`)).toMatchObject({
+        status: 200,
+        body: 'app:/before',
+      });
+      expect(relay.openedAt()).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 2_200));
+      const slow = viaOutbound(load, `http://${AUTH}/slow`);
+      await arrived;
+      const renewed = new Promise<number>((r) => {
+        const off = manager.onUpdate(() => {
+          off();
+          r(Date.now());
+        });
+      });
+      manager.renewSoon(0);
+      const renewedAt = await renewed;
+      expect(manager.current?.serial).not.toBe(firstSerial);
+
+      // The next request opens a connection, which the connector makes with the certificate
+      // held when it connects: the new one.
+      expect(await viaOutbound(load, `http://${AUTH}/after`)).toMatchObject({
+        status: 200,
+        body: 'app:/after',
+      });
+      const opened = relay.openedAt();
+      expect(opened).toHaveLength(2);
+      expect(opened[1]).toBeGreaterThanOrEqual(renewedAt);
+      // The request in flight during the renewal finished on the old connection, which is
+      // then closed (once idle; over HTTP/1 when the pool would have reused it) ...
+      expect(relay.closedAt()).toHaveLength(0);
+      answerSlow();
+      expect(await slow).toMatchObject({ status: 200, body: 'app:/slow' });
+      // ... and later requests ride the new one.
+      expect(await viaOutbound(load, `http://${AUTH}/later`)).toMatchObject({
+        status: 200,
+        body: 'app:/later',
+      });
+      await waitFor('the old connection closed', () => relay.closedAt().length === 1, 5_000, 20);
+      expect(relay.openedAt()).toHaveLength(2);
+      expect(
+        await metricSum(load, 'response_total', [
+          'tls="true"',
+          `server_id="${WEB}"`,
+          'classification="success"',
+        ]),
+      ).toBe(4);
+    },
+    30_000,
+  );
 
   it('keeps the trust anchor across a controller restart; proxies keep serving while it is down', async () => {
     const ctl = await startTestController(3600_000);

@@ -97,6 +97,8 @@ export async function startProxy(s: ProxySettings, o: StartOptions = {}): Promis
   const protocols = createProtocolServers(connector, {
     h2: {
       ...DEFAULT_H2_OPTIONS,
+      // endpoint sessions (gRPC, and HTTP/1 to meshed endpoints) connect as HTTP/1 does
+      connectTimeoutMs: cfg.timeouts.connectMs,
       queueTimeoutMs: cfg.http2.queueTimeoutMs,
       maxQueuedStreams: cfg.http2.maxQueuedStreams,
       floods: metrics.h2Floods,

@@ -62,7 +62,11 @@ export const ProxyTimeouts = z.object({
    * ClientHello, slowed by a busy CPU, is not mistaken for silence.
    */
   detectMs: z.number().int().positive().default(1_000),
-  /** Connecting to an endpoint fails after this (502). */
+  /**
+   * Connecting to an endpoint fails after this (504 connect-timeout): a TCP or HTTP/1
+   * connection, and an HTTP/2 session (gRPC, HTTP/1 carried between meshed proxies) up to
+   * the endpoint's SETTINGS.
+   */
   connectMs: z.number().int().positive().default(3_000),
   /** A request waits this long for its authority's first resolution (503 after). */
   resolveMs: z.number().int().positive().default(3_000),

@@ -68,6 +68,8 @@ export class ClientConn implements ParserOwner, PooledConn {
   held = false;
   /** Whether the connection is TLS (mTLS to a meshed endpoint). */
   readonly tls: boolean;
+  /** The connector's `epoch` when a TLS connection was opened (its certificate's), else -1. */
+  readonly epoch: number;
   /** Set while a read is parsed: a final response's end is reported once parsing stopped. */
   parsing = false;
   /** A final response ended during the read being parsed. */
@@ -85,6 +87,7 @@ export class ClientConn implements ParserOwner, PooledConn {
     s[kClient] = this;
     this.socket = s;
     this.tls = (s as Socket & { encrypted?: boolean }).encrypted === true;
+    this.epoch = this.tls ? (connector.epoch ?? 0) : -1;
     this.connectDeadline = connectDeadline;
     endpoint.open++;
     s.on('connect', onClientConnect);
@@ -150,12 +153,17 @@ export class ClientConn implements ParserOwner, PooledConn {
   }
 }
 
-/** Takes an idle connection to `ep`, or opens one. */
+/**
+ * Takes an idle connection to `ep`, or opens one. An idle TLS connection opened with a
+ * certificate the proxy has since renewed is closed instead of reused.
+ */
 export function acquire(ep: EndpointState, connector: Connector, connectDeadline: number): ClientConn {
   const idle = ep.idle;
   while (idle.length > 0) {
     const c = idle.pop() as ClientConn;
-    if (!c.closed && !c.socket.destroyed) return c;
+    if (c.closed || c.socket.destroyed) continue;
+    if (c.epoch < 0 || c.epoch === (connector.epoch ?? 0)) return c;
+    c.destroy();
   }
   return new ClientConn(ep, connector, connectDeadline);
 }

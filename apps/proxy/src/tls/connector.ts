@@ -74,12 +74,25 @@ export class MtlsConnector implements Connector {
   readonly #sessions = new Map<string, Buffer>();
   /** Plain TCP, for endpoints without a proxy. */
   readonly #tcp = new TcpConnector();
+  readonly #renewals = new Set<() => void>();
+  /** Certificates taken since the start (see `Connector.epoch`). */
+  epoch = 0;
 
   constructor(opts: MtlsConnectorOptions) {
     this.#opts = opts;
     this.#log = opts.log ?? defaultLog;
-    // A new certificate makes cached sessions (made with the old one) stale.
-    opts.credentials.onUpdate(() => this.#sessions.clear());
+    // A new certificate makes cached sessions (made with the old one) stale, and the
+    // pools retire the connections opened with it.
+    opts.credentials.onUpdate(() => {
+      this.#sessions.clear();
+      this.epoch++;
+      for (const fn of this.#renewals) fn();
+    });
+  }
+
+  onRenewal(fn: () => void): () => void {
+    this.#renewals.add(fn);
+    return () => this.#renewals.delete(fn);
   }
 
   secured(target: ConnectTarget): boolean {

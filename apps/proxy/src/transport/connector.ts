@@ -29,6 +29,13 @@ export interface Connector {
   connect(target: ConnectTarget, alpn?: MeshAlpn, read?: ReadInto): Socket;
   /** Whether connections this connector opens to `target` are mutually authenticated. */
   secured(target: ConnectTarget): boolean;
+  /**
+   * Counts the changes of the certificate secured connections are opened with (renewals):
+   * a connection opened while it was lower carries an old certificate. Absent: it never changes.
+   */
+  readonly epoch?: number;
+  /** Calls `fn` after each change of `epoch`; returns an unsubscribe function. */
+  onRenewal?(fn: () => void): () => void;
 }
 
 /**

@@ -40,6 +40,8 @@ export class ClientSession extends WireSession {
   ready = false;
   /** Opaque slot for the pool's per-endpoint entry. */
   entry: unknown = null;
+  /** The connector's `epoch` when a secured session was opened (its certificate's), else -1. */
+  epoch = -1;
   private readonly listener: SessionListener;
 
   constructor(socket: Socket, listener: SessionListener) {
@@ -98,9 +100,13 @@ export class ClientSession extends WireSession {
     if (end && !stream.closed) stream.endRemote();
   }
 
-  /** Socket timeout: the connect timeout before the endpoint's SETTINGS, then the idle one. */
+  /**
+   * Socket timeout: the connect timeout before the endpoint's SETTINGS, then the idle one
+   * (a session already going away with nothing moving for that long is closed at once).
+   */
   protected override onIdle(): void {
     if (!this.peerSettings) this.destroy(connectTimeoutError());
+    else if (this.goingAway) this.destroy(null);
     else this.shutdown();
   }
 

@@ -6,11 +6,17 @@
  * `stream-queue-timeout`), while no session has room. A session takes streams once the
  * endpoint's SETTINGS arrived. A waiter that gives up leaves its place empty (skipped).
  *
- * Sessions connect through the proxy's `Connector` (mTLS to meshed endpoints, ALPN h2).
+ * Sessions connect through the proxy's `Connector` (mTLS to meshed endpoints, ALPN h2),
+ * within `connectTimeoutMs` (up to the endpoint's SETTINGS), and are counted in the
+ * endpoint's TCP metrics as the HTTP/1 pool's connections are. When the proxy's
+ * certificate is renewed (`Connector.onRenewal`), the secured sessions opened with the
+ * old one are retired: GOAWAY, no new stream, streams in flight finish, then they close;
+ * the next stream opens a session with the new certificate.
  */
 
 import { MeshAlpn } from '@weft/shared';
 import { ProxyError, ProxyErrorReason, reasonOfSocketError } from '../../errors/respond.ts';
+import type { TargetMetrics } from '../../metrics/handles.ts';
 import type { Connector, ConnectTarget } from '../../transport/connector.ts';
 import { MAX_SESSIONS_PER_ENDPOINT } from '../session-pool.ts';
 import { ClientSession, type SessionListener } from './client-session.ts';
@@ -23,6 +29,11 @@ export interface WirePoolOptions {
   readonly maxQueued: number;
 }
 
+/** An endpoint sessions are pooled for: where to connect, and where its connections are counted. */
+export interface WireTarget extends ConnectTarget {
+  readonly metrics: TargetMetrics;
+}
+
 /** A stream waiting for a session slot (see `../session-pool.ts` `SessionWaiter`). */
 export interface WireWaiter {
   queuedOn: object | null;
@@ -32,7 +43,7 @@ export interface WireWaiter {
 
 interface Entry {
   readonly pool: WirePool;
-  readonly target: ConnectTarget;
+  readonly target: WireTarget;
   readonly sessions: ClientSession[];
   waiters: WireWaiter[];
   connecting: number;
@@ -51,13 +62,15 @@ export class WirePool implements SessionListener {
   readonly #entries = new Map<ConnectTarget, Entry>();
   readonly #options: WirePoolOptions;
   #sweeper: NodeJS.Timeout | null = null;
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(options: WirePoolOptions) {
     this.#options = options;
+    this.#unsubscribe = options.connector.onRenewal?.(() => this.renewed());
   }
 
   /** A session with a slot reserved now, or null (`waiter.sessionReady` is or was called). */
-  acquire(target: ConnectTarget, waiter: WireWaiter): ClientSession | null {
+  acquire(target: WireTarget, waiter: WireWaiter): ClientSession | null {
     let entry = this.#entries.get(target);
     if (entry === undefined) {
       entry = { pool: this, target, sessions: [], waiters: [], connecting: 0 };
@@ -119,6 +132,7 @@ export class WirePool implements SessionListener {
 
   /** Closes every session gracefully: streams in flight finish; waiting streams fail. */
   close(): void {
+    this.#unsubscribe?.();
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     this.#sweeper = null;
     for (const entry of this.#entries.values()) {
@@ -128,14 +142,39 @@ export class WirePool implements SessionListener {
     this.#entries.clear();
   }
 
+  /** The proxy's certificate was renewed: sessions made with the old one take no new stream. */
+  renewed(): void {
+    for (const entry of [...this.#entries.values()]) {
+      for (const s of [...entry.sessions]) if (s.ready && this.stale(s)) this.retire(s);
+    }
+  }
+
   /** @internal Opens one more session to the entry's endpoint. */
   open(entry: Entry): void {
-    const socket = this.#options.connector.connect(entry.target, MeshAlpn.h2);
+    const connector = this.#options.connector;
+    const socket = connector.connect(entry.target, MeshAlpn.h2);
     const session = new ClientSession(socket, this);
     session.entry = entry;
+    if (connector.secured(entry.target)) session.epoch = connector.epoch ?? 0;
     entry.sessions.push(session);
     entry.connecting++;
     socket.setTimeout(this.#options.connectTimeoutMs);
+    const tcp = entry.target.metrics.tcp;
+    socket.once('connect', () => {
+      tcp.open(socket);
+      socket.once('close', () => tcp.close(socket));
+    });
+  }
+
+  /** Whether a secured session was opened with a certificate since renewed. */
+  private stale(session: ClientSession): boolean {
+    return session.epoch >= 0 && session.epoch !== (this.#options.connector.epoch ?? 0);
+  }
+
+  /** Offers the session no more: GOAWAY, its streams finish, then it closes. */
+  private retire(session: ClientSession): void {
+    this.sessionRetired(session);
+    session.shutdown();
   }
 
   prune(entry: Entry): void {
@@ -157,6 +196,11 @@ export class WirePool implements SessionListener {
       session.ready = true;
       entry.connecting--;
       session.socket.setTimeout(this.#options.idleTimeoutMs);
+      if (this.stale(session)) {
+        // renewed while it connected: the waiting streams go to a session with the new certificate
+        this.retire(session);
+        return;
+      }
     }
     dispatch(entry);
   }
